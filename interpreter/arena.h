@@ -1,0 +1,53 @@
+/*
+ * arena.h - bump allocator with one owner.
+ *
+ * Ownership rule for the whole interpreter: everything that belongs to a
+ * loaded runbook (AST nodes, strings, parsed templates, diagnostics text,
+ * the step model, the graph) is allocated in that runbook's arena and freed
+ * in one call, arena_free().  Run-time values (value.h) are refcounted and
+ * live on the heap; library objects (cJSON, CURL, PGresult, redisReply) are
+ * freed by the code that made them.
+ *
+ * Allocation never fails: out of memory aborts the process with a message,
+ * as git's xmalloc does.
+ */
+#ifndef RB_ARENA_H
+#define RB_ARENA_H
+
+#include <stddef.h>
+
+typedef struct arena_block arena_block;
+typedef struct arena {
+	arena_block *head;
+	size_t total;           /* bytes handed out, for limits and stats */
+} arena;
+
+void arena_init(arena *a);
+void arena_free(arena *a);
+void *arena_alloc(arena *a, size_t n);          /* zeroed, 16-byte aligned */
+char *arena_strndup(arena *a, const char *s, size_t n);
+char *arena_strdup(arena *a, const char *s);
+char *arena_printf(arena *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* xmalloc family: abort on OOM */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* growable byte buffer (heap), used for output capture and JSON building */
+typedef struct sbuf {
+	char *buf;
+	size_t len, cap;
+} sbuf;
+void sbuf_add(sbuf *b, const char *s, size_t n);
+void sbuf_adds(sbuf *b, const char *s);
+void sbuf_addc(sbuf *b, char c);
+void sbuf_addf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *sbuf_detach(sbuf *b);     /* NUL-terminated, caller frees; b reset */
+void sbuf_release(sbuf *b);
+
+#endif

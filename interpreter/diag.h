@@ -1,0 +1,59 @@
+/*
+ * diag.h - diagnostics with source positions.
+ *
+ * Every problem the loader, validator, linter or expression parser finds is
+ * collected in a `diags` list (SQLite/jq style: collect and go on) and printed
+ * at the end as
+ *
+ *     path:line:col: error: message [rule-id]
+ *       source line
+ *           ^
+ *
+ * Lines and columns are 1-based (libyaml marks are 0-based: add 1 once, in
+ * load.c).  Messages start lowercase, have no final full stop and quote the
+ * subject: "unknown step 'restrat'".
+ *
+ * Sources are registered with diag_register_source() so the printer can show
+ * the offending line; the registry borrows the buffer (the loader's arena
+ * owns it).
+ */
+#ifndef RB_DIAG_H
+#define RB_DIAG_H
+
+#include <stdio.h>
+#include <stddef.h>
+
+enum { SEV_ERROR = 0, SEV_WARNING = 1 };
+
+typedef struct diag {
+	char *file;             /* heap copies: diags outlive arenas */
+	int line, col;          /* 1-based; 0 when unknown */
+	int severity;
+	char *msg;
+	char *rule;             /* e.g. "unknown-key", may be NULL */
+} diag;
+
+typedef struct diags {
+	diag *v;
+	size_t n, cap;
+	int nerr, nwarn;
+} diags;
+
+void diags_init(diags *d);
+void diags_release(diags *d);
+void diag_add(diags *d, int severity, const char *file, int line, int col,
+	      const char *rule, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+/* stable sort by file, line, col (keeps insertion order on ties) */
+void diags_sort(diags *d);
+
+void diag_register_source(const char *file, const char *src, size_t len);
+void diag_forget_sources(void);
+
+enum { DIAG_TEXT, DIAG_JSON, DIAG_GITHUB, DIAG_SARIF, DIAG_JUNIT };
+int diag_format_from_name(const char *name);   /* -1 when unknown */
+/* files: the list of files checked (junit/sarif list them even when clean) */
+void diags_print(FILE *out, const diags *d, int format, int color,
+		 char *const *files, size_t nfiles);
+
+#endif

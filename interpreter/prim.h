@@ -1,0 +1,107 @@
+/*
+ * prim.h - the primitive table: one row per action key.
+ *
+ * Validation (allowed forms, parameters, required parameters, extra step
+ * keys), `plan` (default effect, rendered request), `--dry-run` (read steps
+ * run, write steps are recorded as would-run) and the JSON schema all read
+ * the same row, so they cannot disagree.  A new primitive is a new row in
+ * prim.c plus its run function in prim_<name>.c.
+ *
+ * A run function receives the step's action already rendered (templates
+ * evaluated) as a value, and fills c->result with an object holding the
+ * primitive's result fields.  It returns 0 when the action was performed
+ * (even if e.g. the exit code is non-zero: `expect` judges that), or -1
+ * with c->error set (malloc'd, redacted by the caller) when it could not be
+ * performed at all (spawn failed, connection refused, timeout, protocol
+ * error).  It must honour c->timeout_ms and poll *c->run->cancel.
+ */
+#ifndef RB_PRIM_H
+#define RB_PRIM_H
+
+#include <signal.h>
+#include <stdint.h>
+#include "node.h"
+#include "value.h"
+#include "runbook.h"
+#include "redact.h"
+
+/* parameter / form types (bitmask) */
+enum {
+	P_STR = 1, P_NUM = 2, P_BOOL = 4, P_LIST = 8, P_MAP = 16,
+	P_DUR = 32,             /* a string that parses as a duration */
+	P_ANY = 63,
+};
+
+typedef struct prim_param {
+	const char *name;
+	int types;              /* P_* mask; a ${{ }} scalar matches any */
+	int required;
+	const char *doc;        /* one line, for the schema and `plan` */
+} prim_param;
+
+typedef struct prim_call {
+	const struct runbook *rb;
+	const step *st;
+	value *args;            /* rendered action (borrowed) */
+	value *extra;           /* rendered extra step keys: env, cwd, stdin (object, borrowed) */
+	int64_t timeout_ms;     /* 0 = none */
+	int attempt;            /* 1-based */
+	/* the connection named by args.connection, already opened by the
+	 * executor with conn_kinds[].open (NULL when the step names none) */
+	void *conn;
+	const conn_def *conn_def;
+	volatile sig_atomic_t *cancel;  /* non-zero: stop now (SIGINT/SIGTERM); never NULL */
+	redactor *red;          /* the run's secrets; add any credential you discover */
+	int dry_run;            /* the step runs under --dry-run (it is a read) */
+	value *result;          /* out: new reference, an object of result fields */
+	char *error;            /* out: malloc'd, when the action could not be performed */
+} prim_call;
+
+typedef struct prim_def {
+	const char *name;
+	int forms;              /* P_LIST | P_STR | P_MAP ... accepted shapes of the action value */
+	const prim_param *params;       /* keys when the action is a mapping; NULL-name terminated */
+	const char *const *step_keys;   /* extra step-level keys (env, cwd, stdin) */
+	int default_effect;
+	/* effect from the action when it depends on it (http method, redis
+	 * command, kafka op); NULL: default_effect.  May return -1: unknown
+	 * until rendered (then write is assumed). */
+	int (*effect_of)(const node *action);
+	/* extra static checks beyond the table (may be NULL) */
+	void (*validate)(const runbook *rb, const step *st, diags *dg);
+	int (*run)(prim_call *c);
+	/* optional: run n independent read calls concurrently (http checks in
+	 * one group through the curl multi interface); each call's result or
+	 * error is filled as run() would.  NULL: the executor calls run(). */
+	void (*run_batch)(prim_call **calls, size_t n);
+	const char *const *result_fields;
+	const char *conn_kind;  /* the connection kind its `connection:` names, or NULL */
+	const char *summary;    /* one line for docs/schema */
+} prim_def;
+
+extern const prim_def prim_table[];
+extern const size_t prim_count;
+const prim_def *prim_find(const char *name);
+
+/* ---- connections (SPEC 1), opened lazily by the executor ---- */
+typedef struct conn_kind {
+	const char *name;       /* postgres, redis, kafka, prometheus, http */
+	int spec_types;         /* P_STR and/or P_MAP */
+	/* open from the rendered spec; returns a handle or NULL with *err */
+	void *(*open)(const value *spec, int64_t timeout_ms, redactor *red,
+		      char **err);
+	void (*close)(void *handle);
+} conn_kind;
+extern const conn_kind conn_kinds[];
+extern const size_t conn_kind_count;
+const conn_kind *conn_kind_find(const char *name);
+
+/* helpers for run functions: typed lookups in the rendered args */
+const char *arg_str(const value *args, const char *key);       /* NULL if absent/not string */
+value *arg_get(const value *args, const char *key);             /* borrowed */
+/* malloc'd NULL-terminated argv of strings from a list value; NULL with
+ * *err when an item is not a scalar */
+char **argv_from_list(const value *list, char **err);
+void argv_free(char **argv);
+
+#endif

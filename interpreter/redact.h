@@ -1,0 +1,44 @@
+/*
+ * redact.h - keep secrets out of everything we store or show.
+ *
+ * A redactor holds the raw secret values of a run (inputs of type secret,
+ * credentials found in connection URLs/DSNs).  For each secret it also
+ * derives the encoded forms a secret commonly leaks in: base64 (standard,
+ * and URL-safe, each also without padding), JSON-escaped, URL-encoded
+ * (percent) and hex.  redact_str() replaces every occurrence of any form by
+ * "***" (longest forms first).  Secrets shorter than REDACT_MIN_LEN bytes are
+ * still redacted (a short secret is still a secret).
+ *
+ * The transcript writer and the terminal printer call this on every string
+ * they emit; a child's stdout/stderr is redacted before it is stored.
+ */
+#ifndef RB_REDACT_H
+#define RB_REDACT_H
+
+#include <stddef.h>
+
+#define REDACT_MASK "***"
+
+typedef struct redactor redactor;
+
+redactor *redactor_new(void);
+void redactor_free(redactor *r);
+void redact_add(redactor *r, const char *secret, size_t len);
+/* credentials inside a URL or libpq DSN: user:password@ and password=... */
+void redact_add_url_credentials(redactor *r, const char *url);
+int redact_count(const redactor *r);
+
+/* Returns a malloc'd copy of s[0..len) with every secret form masked;
+ * *outlen receives the length (may be NULL).  r may be NULL (plain copy). */
+char *redact_str(const redactor *r, const char *s, size_t len, size_t *outlen);
+/* Does s contain any secret form? */
+int redact_contains(const redactor *r, const char *s, size_t len);
+
+/* Redact every string inside a cJSON tree in place (keys included). */
+struct cJSON;
+void redact_cjson(const redactor *r, struct cJSON *j);
+
+/* base64 (standard, padded) of len bytes, malloc'd; via OpenSSL EVP */
+char *b64_encode(const unsigned char *s, size_t len);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * transcript.h - the tamper-evident JSON-lines record of a run (SPEC 7).
+ *
+ * Each event is one line.  The writer builds the event as a cJSON object
+ * with seq, ts, event, run, prev first, then the caller's fields, redacts
+ * every string in it, prints it unformatted as S (which ends in '}'), and
+ * computes hash = hex(SHA-256(S)).  The line written is
+ *
+ *     S without its final '}'  +  ,"hash":"<hex>"}  +  '\n'
+ *
+ * so a verifier recomputes the hash from the exact bytes: take the line,
+ * cut at the last `,"hash":"`, append '}', hash.  `prev` of event 1 is
+ * 64 zeros.  The file is created 0600 (O_EXCL unless resuming), appended
+ * with write(2); transcript_sync() calls fdatasync and is called before a
+ * write step starts (and at run end).
+ */
+#ifndef RB_TRANSCRIPT_H
+#define RB_TRANSCRIPT_H
+
+#include <stdint.h>
+#include "redact.h"
+
+struct cJSON;
+
+typedef struct transcript {
+	int fd;
+	char *path;
+	char run_id[40];
+	int64_t seq;
+	char prev[65];
+	const redactor *red;
+	/* optional signing (issue 4): called after each event */
+	void (*on_event)(void *ud, struct transcript *t, const char *line, size_t len);
+	void *ud;
+} transcript;
+
+/* Open a new transcript at path (creates parent dirs, 0600, fails if it
+ * exists).  Returns 0 or -1 with *err set (malloc'd). */
+int transcript_open(transcript *t, const char *path, const char *run_id,
+		    const redactor *red, char **err);
+/* Re-open an existing transcript for appending (resume): reads the last
+ * complete line to restore seq/prev/run id; truncates a torn tail line. */
+int transcript_reopen(transcript *t, const char *path, const redactor *red,
+		      char **err);
+void transcript_close(transcript *t);
+
+/*
+ * Emit one event.  `fields` (may be NULL) is CONSUMED: its items are moved
+ * into the event after the standard keys.  step/phase may be NULL.
+ * Returns 0, or -1 when the write failed (disk full...): the caller must
+ * stop the run, since SPEC 7 promises the record precedes the effect.
+ */
+int transcript_emit(transcript *t, const char *event, const char *step,
+		    const char *phase, struct cJSON *fields);
+int transcript_sync(transcript *t);
+
+/* RFC 3339 UTC with milliseconds into buf (>= 32 bytes) */
+char *ts_now(char *buf, size_t cap);
+/* hex SHA-256 of data into out[65] */
+void sha256_hex(const void *data, size_t len, char out[65]);
+int sha256_file_hex(const char *path, char out[65]);
+
+#endif

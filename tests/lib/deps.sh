@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Install the Debian packages runbook needs, only those missing.
+#   deps.sh build   - compilers' libraries (-dev) for `make`
+#   deps.sh test    - plus the real servers the tests start
+#   deps.sh demo    - what `make demo` needs (same as build)
+# As root it runs apt-get itself; otherwise it prints the command to run.
+set -euo pipefail
+what=${1:-build}
+pkgs=(gcc make pkg-config libc6-dev libyaml-dev libcurl4-openssl-dev libpq-dev
+      libhiredis-dev librdkafka-dev libpcre2-dev libcjson-dev libssl-dev)
+case $what in
+test|bench) pkgs+=(jq procps postgresql redis-server prometheus nginx-light curl
+                   python3 util-linux tmux) ;;
+esac
+case $what in
+bench) pkgs+=(hyperfine postgresql-client) ;;
+esac
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "deps: installing ${missing[*]}" >&2
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO=sudo; else
+		echo "deps: missing packages; run: sudo apt-get install -y ${missing[*]}" >&2
+		exit 1
+	fi
+else SUDO=; fi
+export DEBIAN_FRONTEND=noninteractive
+# services must not start on install (the tests start their own)
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+	$SUDO chmod +x /usr/sbin/policy-rc.d
+	trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+$SUDO apt-get update -qq >/dev/null
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
