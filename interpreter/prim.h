@@ -104,4 +104,39 @@ value *arg_get(const value *args, const char *key);             /* borrowed */
 char **argv_from_list(const value *list, char **err);
 void argv_free(char **argv);
 
+/*
+ * The rows' functions, one file per primitive (prim_<name>.c).
+ * effect functions return EFFECT_READ/EFFECT_WRITE, or -1 when the effect
+ * is only known once rendered (a ${{ }} method or command): write is
+ * assumed then.
+ */
+int prim_exec_run(prim_call *c);        /* prim_exec.c */
+int prim_shell_run(prim_call *c);       /* prim_exec.c */
+int prim_http_run(prim_call *c);        /* prim_http.c */
+void prim_http_batch(prim_call **calls, size_t n);
+int prim_http_effect(const node *action);
+int prim_prom_run(prim_call *c);        /* prim_prom.c */
+void prim_prom_validate(const runbook *rb, const step *st, diags *dg);
+int prim_sql_run(prim_call *c);         /* prim_sql.c */
+int prim_sql_effect(const node *action);
+int prim_redis_run(prim_call *c);       /* prim_redis.c */
+int prim_redis_effect(const node *action);
+int prim_kafka_run(prim_call *c);       /* prim_kafka.c */
+int prim_kafka_effect(const node *action);
+void prim_kafka_validate(const runbook *rb, const step *st, diags *dg);
+int prim_wait_run(prim_call *c);        /* prim_core.c */
+int prim_assert_run(prim_call *c);
+int prim_log_run(prim_call *c);
+
+void *conn_pg_open(const value *spec, int64_t timeout_ms, redactor *red, char **err);
+void conn_pg_close(void *h);
+void *conn_redis_open(const value *spec, int64_t timeout_ms, redactor *red, char **err);
+void conn_redis_close(void *h);
+void *conn_kafka_open(const value *spec, int64_t timeout_ms, redactor *red, char **err);
+void conn_kafka_close(void *h);
+void *conn_prom_open(const value *spec, int64_t timeout_ms, redactor *red, char **err);
+void conn_prom_close(void *h);
+void *conn_http_open(const value *spec, int64_t timeout_ms, redactor *red, char **err);
+void conn_http_close(void *h);
+
 #endif
