@@ -60,7 +60,7 @@ void expr_walk_refs(const expr *e, expr_ref_cb cb, void *ud);
 typedef struct tmpl tmpl;
 
 /*
- * Parse a template.  Returns NULL with *err_off/*err_msg set on a syntax
+ * Parse a template.  Returns NULL with *err_off and *err_msg set on a syntax
  * error (unclosed ${{, bad expression).  A string without ${{ parses to a
  * template with one literal segment.
  */

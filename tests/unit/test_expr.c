@@ -1,0 +1,701 @@
+/*
+ * test_expr.c - the expression language and ${{ }} templates, as tables:
+ * expression -> "type:json" of the result, or -> evaluation error, or ->
+ * parse error offset and message.
+ */
+#include "expr.h"
+#include "unit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static value *ctx;
+
+static void build_ctx(void)
+{
+	static const char *json =
+		"{\"inputs\": {\"name\": \"web\", \"count\": 3, \"ratio\": 0.5,"
+		"   \"tags\": [\"a\", \"b\", \"c\"], \"empty\": \"\", \"nothing\": null,"
+		"   \"env-name\": \"prod\", \"flag\": true, \"obj\": {\"k\": \"v\"},"
+		"   \"timeout\": \"5m\", \"a\": 10, \"b\": 4},"
+		" \"env\": {\"HOME\": \"/root\", \"TRICK\": \"${{ env.HOME }}\"},"
+		" \"steps\": {\"check-health\": {\"status\": \"ok\","
+		"      \"outputs\": {\"code\": 200, \"body\": \"{\\\"a\\\": [1, 2]}\"}},"
+		"   \"build\": {\"status\": \"failed\", \"outputs\": {}}},"
+		" \"run\": {\"id\": \"r-1\", \"mode\": \"dry-run\"}}";
+	value *steps, *build, *nb;
+
+	ctx = v_from_json(json, strlen(json));
+	if (!ctx) {
+		fprintf(stderr, "bad test context\n");
+		exit(2);
+	}
+	/* steps.build.elapsed: a real duration value (copy-on-write by hand) */
+	steps = v_obj_get(ctx, "steps");
+	build = v_obj_get(steps, "build");
+	nb = v_obj();
+	v_obj_set(nb, "status", v_obj_get(build, "status"));
+	v_obj_set_take(nb, "elapsed", v_dur(90000));
+	v_obj_set_take(steps, "build", nb);
+}
+
+/* type name and JSON text: "number:3", "duration:\"1m30s\"" */
+static char *describe(const value *v)
+{
+	char *j = v_to_json(v), *r = xasprintf("%s:%s", v_type_name(v), j);
+
+	free(j);
+	return r;
+}
+
+static void check_eval(const char *src, const char *want, const char *want_err,
+		       int line)
+{
+	arena a;
+	size_t off = 0;
+	const char *msg = NULL;
+	char *err = NULL, *got;
+	expr *e;
+	value *v;
+
+	arena_init(&a);
+	e = expr_parse(&a, src, strlen(src), &off, &msg);
+	if (!e) {
+		fprintf(stderr, "%s:%d: %s: parse error at %zu: %s\n",
+			__FILE__, line, src, off, msg);
+		unit_fail++;
+		arena_free(&a);
+		return;
+	}
+	v = expr_eval(e, ctx, &err);
+	if (want) {
+		got = v ? describe(v) : NULL;
+		if (!got || strcmp(got, want)) {
+			fprintf(stderr, "%s:%d: %s: expected %s, got %s\n", __FILE__,
+				line, src, want, got ? got : err);
+			unit_fail++;
+		} else {
+			unit_pass++;
+		}
+		free(got);
+	} else {
+		if (v || !err || !strstr(err, want_err)) {
+			got = v ? describe(v) : NULL;
+			fprintf(stderr, "%s:%d: %s: expected error '%s', got %s\n",
+				__FILE__, line, src, want_err, v ? got : err);
+			free(got);
+			unit_fail++;
+		} else {
+			unit_pass++;
+		}
+	}
+	if (v)
+		v_release(v);
+	free(err);
+	arena_free(&a);
+}
+#define EV(src, want) check_eval((src), (want), NULL, __LINE__)
+#define EV_ERR(src, msg) check_eval((src), NULL, (msg), __LINE__)
+
+static void check_parse_err(const char *src, size_t want_off, const char *want,
+			    int line)
+{
+	arena a;
+	size_t off = 999;
+	const char *msg = NULL;
+	expr *e;
+
+	arena_init(&a);
+	e = expr_parse(&a, src, strlen(src), &off, &msg);
+	if (e || off != want_off || !msg || strcmp(msg, want)) {
+		fprintf(stderr, "%s:%d: %s: expected error at %zu '%s', got %s at %zu '%s'\n",
+			__FILE__, line, src, want_off, want, e ? "success" : "error",
+			off, msg ? msg : "");
+		unit_fail++;
+	} else {
+		unit_pass++;
+	}
+	arena_free(&a);
+}
+#define PERR(src, off, msg) check_parse_err((src), (off), (msg), __LINE__)
+
+static void test_literals(void)
+{
+	EV("42", "number:42");
+	EV("3.25", "number:3.25");
+	EV("1e3", "number:1000");
+	EV("0.5e-1", "number:0.05");
+	EV("5m", "duration:\"5m\"");
+	EV("500ms", "duration:\"500ms\"");
+	EV("1h30m", "duration:\"1h30m\"");
+	EV("2d", "duration:\"2d\"");
+	EV("'single'", "string:\"single\"");
+	EV("'it''s'", "string:\"it's\"");
+	EV("'no \\n escape'", "string:\"no \\\\n escape\"");
+	EV("\"dq \\\"x\\\" \\\\ \\n \\t \\u00e9\"", "string:\"dq \\\"x\\\" \\\\ \\n \\t \xc3\xa9\"");
+	EV("\"it's\"", "string:\"it's\"");
+	EV("''", "string:\"\"");
+	EV("true", "bool:true");
+	EV("false", "bool:false");
+	EV("null", "null:null");
+	EV("[]", "list:[]");
+	EV("[1, 'a', [true, null], 5m]", "list:[1,\"a\",[true,null],\"5m\"]");
+	EV("  ( 7 )  ", "number:7");
+}
+
+static void test_operators(void)
+{
+	/* arithmetic and precedence */
+	EV("1 + 2 * 3", "number:7");
+	EV("(1 + 2) * 3", "number:9");
+	EV("10 - 4 - 3", "number:3");
+	EV("2 * 3 % 4", "number:2");
+	EV("7 / 2", "number:3.5");
+	EV("7 % 3", "number:1");
+	EV("-3 + 5", "number:2");
+	EV("--3", "number:3");
+	EV("- inputs.count", "number:-3");
+	EV("inputs.a - inputs.b", "number:6");
+	EV("inputs.a -inputs.b", "number:6");
+	EV("inputs.a-1", "null:null");             /* one identifier: a-1 */
+	EV("inputs.a - 1", "number:9");
+	EV("0.1 + 0.2", "number:0.30000000000000004");
+	EV("'ab' + 'cd'", "string:\"abcd\"");
+	EV("inputs.name + '-1'", "string:\"web-1\"");
+	EV_ERR("1 / 0", "division by zero");
+	EV_ERR("1 % 0", "modulo by zero");
+	EV_ERR("'a' + 1", "cannot apply '+' to string and number");
+	EV_ERR("1 - 'a'", "cannot apply '-' to number and string");
+	EV_ERR("null + 1", "cannot apply '+' to null and number");
+	EV_ERR("'a' * 2", "cannot apply '*' to string and number");
+	EV_ERR("-'a'", "cannot negate a string");
+
+	/* durations */
+	EV("1m + 30s", "duration:\"1m30s\"");
+	EV("5m - 30s", "duration:\"4m30s\"");
+	EV("30s - 1m", "duration:\"-30s\"");
+	EV("-5m", "duration:\"-5m\"");
+	EV("5m * 2", "duration:\"10m\"");
+	EV("2 * 500ms", "duration:\"1s\"");
+	EV("1m / 4", "duration:\"15s\"");
+	EV("steps.build.elapsed + '30s'", "duration:\"2m\"");
+	EV("steps.build.elapsed", "duration:\"1m30s\"");
+	EV("steps.build.elapsed > 1m", "bool:true");
+	EV("steps.build.elapsed < '2m'", "bool:true");
+	EV("'2m' > steps.build.elapsed", "bool:true");
+	EV("steps.build.elapsed == '1m30s'", "bool:true");
+	EV("steps.build.elapsed == '90s'", "bool:true");
+	EV("steps.build.elapsed != 90s", "bool:false");
+	EV("inputs.timeout == 5m", "bool:true");
+	EV("duration(inputs.timeout) >= 300000ms", "bool:true");
+	EV_ERR("5m + 1", "cannot apply '+' to duration and number");
+	EV_ERR("5m < 'soon'", "cannot compare duration with string");
+	EV_ERR("1m / 0", "division by zero");
+	EV_ERR("5m % 2", "cannot apply '%' to duration and number");
+
+	/* comparison */
+	EV("1 < 2", "bool:true");
+	EV("2 <= 2", "bool:true");
+	EV("3 > 4", "bool:false");
+	EV("4 >= 5", "bool:false");
+	EV("'abc' < 'abd'", "bool:true");
+	EV("'b' > 'abc'", "bool:true");
+	EV("1 == 1.0", "bool:true");
+	EV("1 == '1'", "bool:false");
+	EV("1 != '1'", "bool:true");
+	EV("null == null", "bool:true");
+	EV("null == false", "bool:false");
+	EV("[1, [2]] == [1, [2]]", "bool:true");
+	EV("inputs.obj == json('{\"k\":\"v\"}')", "bool:true");
+	EV("inputs.count == 3", "bool:true");
+	EV("1 + 1 == 2", "bool:true");
+	EV_ERR("1 < '2'", "cannot compare number with string using '<'");
+	EV_ERR("null < 1", "cannot compare null with number");
+	EV_ERR("true > false", "cannot compare bool with bool");
+
+	/* logic: short-circuit, results are booleans */
+	EV("true && false", "bool:false");
+	EV("true || false", "bool:true");
+	EV("'x' && 1", "bool:true");
+	EV("'' || 0", "bool:false");
+	EV("!true", "bool:false");
+	EV("!''", "bool:true");
+	EV("![]", "bool:true");
+	EV("!!inputs.tags", "bool:true");
+	EV("!inputs.nothing", "bool:true");
+	EV("false && nosuch.thing", "bool:false");       /* right side not run */
+	EV("true || 1 / 0", "bool:true");
+	EV("false || true && false", "bool:false");      /* && binds tighter */
+	EV("true || true && false", "bool:true");
+	EV("1 < 2 && 2 < 3", "bool:true");
+	EV("!1 == false", "bool:true");                   /* ! binds tightest */
+	EV_ERR("true && nosuch.thing", "unknown context 'nosuch'");
+	EV_ERR("false || 1 / 0", "division by zero");
+
+	/* infix matches / contains */
+	EV("inputs.name matches '^w.b$'", "bool:true");
+	EV("inputs.name matches 'x'", "bool:false");
+	EV("inputs.tags contains 'b'", "bool:true");
+	EV("inputs.name contains 'eb'", "bool:true");
+	EV("inputs.name contains 'x' || true", "bool:true");
+	EV("'a' + 'b' contains 'ab'", "bool:true");
+}
+
+static void test_access(void)
+{
+	EV("inputs.name", "string:\"web\"");
+	EV("inputs['name']", "string:\"web\"");
+	EV("inputs.tags[0]", "string:\"a\"");
+	EV("inputs.tags[1 + 1]", "string:\"c\"");
+	EV("inputs.tags[3]", "null:null");
+	EV("inputs.tags[-1]", "null:null");
+	EV("inputs.obj.k", "string:\"v\"");
+	EV("inputs.obj['k']", "string:\"v\"");
+	EV("inputs.obj[inputs.obj.k]", "null:null");
+	EV("inputs.missing", "null:null");
+	EV("inputs.missing.deeper.still", "null:null");
+	EV("inputs.nothing.x", "null:null");
+	EV("inputs.nothing[0]", "null:null");
+	EV("steps.nosuch.status", "null:null");
+	EV("inputs.env-name", "string:\"prod\"");
+	EV("steps.check-health.status", "string:\"ok\"");
+	EV("steps['check-health'].outputs.code", "number:200");
+	EV("steps.check-health.outputs.code == 200", "bool:true");
+	EV("[10, 20][1]", "number:20");
+	EV("inputs.true", "null:null");             /* any word is a field name */
+	EV("run.mode", "string:\"dry-run\"");
+	EV("env", "object:{\"HOME\":\"/root\",\"TRICK\":\"${{ env.HOME }}\"}");
+	EV_ERR("nosuch", "unknown context 'nosuch'");
+	EV_ERR("result.x", "unknown context 'result'");
+	EV_ERR("inputs.name.first", "cannot read field 'first' of a string");
+	EV_ERR("inputs.count[0]", "cannot index a number");
+	EV_ERR("inputs.tags['x']", "list index must be a number, got string");
+	EV_ERR("inputs.tags[0.5]", "list index must be a whole number");
+	EV_ERR("inputs.obj[1]", "object key must be a string, got number");
+}
+
+static void test_functions(void)
+{
+	EV("contains('haystack', 'st')", "bool:true");
+	EV("contains('haystack', 'x')", "bool:false");
+	EV("contains(inputs.tags, 'c')", "bool:true");
+	EV("contains([1, 2], 2)", "bool:true");
+	EV("contains([1, 2], '2')", "bool:false");
+	EV("contains(inputs.obj, 'k')", "bool:true");
+	EV("contains(inputs.nothing, 'k')", "bool:false");
+	EV_ERR("contains(5, 'k')", "contains: expected string, list or object, got number");
+	EV_ERR("contains('abc', 1)", "contains: expected a string to look for in a string, got number");
+
+	EV("startsWith('prefix-x', 'prefix')", "bool:true");
+	EV("startsWith('pre', 'prefix')", "bool:false");
+	EV("endsWith('file.tar.gz', '.gz')", "bool:true");
+	EV("endsWith('file.tar.gz', '.tar')", "bool:false");
+	EV("startsWith(null, 'x')", "bool:false");
+	EV_ERR("endsWith(1, 'x')", "endsWith: expected string, got number");
+
+	EV("matches('v1.2.3', '^v\\d+\\.\\d+')", "bool:true");
+	EV("matches('abc', '^B')", "bool:false");
+	EV("matches('abc', '(?i)^A')", "bool:true");
+	EV("matches('caf\xc3\xa9', '^caf.$')", "bool:true");       /* UTF-8 aware */
+	EV("matches(inputs.nothing, 'x')", "bool:false");
+	EV("matches('a(', inputs.name + '|\\(')", "bool:true");
+	EV_ERR("matches('x', inputs.name + '(')",
+	       "invalid pattern 'web(': missing closing parenthesis at offset 4");
+	EV_ERR("matches(1, 'x')", "matches: expected string, got number");
+
+	EV("len('hello')", "number:5");
+	EV("len('caf\xc3\xa9')", "number:4");
+	EV("len(inputs.tags)", "number:3");
+	EV("len(inputs.obj)", "number:1");
+	EV("len(null)", "number:0");
+	EV("len('')", "number:0");
+	EV_ERR("len(5)", "len: expected string, list or object, got number");
+
+	EV("lower('MiXeD')", "string:\"mixed\"");
+	EV("upper('MiXeD')", "string:\"MIXED\"");
+	EV("trim('  \\t x y \\n')", "string:\"\\\\t x y \\\\n\"");    /* single quotes: no escapes */
+	EV("trim(\"  \\t x y \\n\")", "string:\"x y\"");
+	EV("trim('   ')", "string:\"\"");
+	EV("lower(null)", "string:\"\"");
+	EV_ERR("upper(1)", "upper: expected string, got number");
+
+	EV("split('a,b,,c', ',')", "list:[\"a\",\"b\",\"\",\"c\"]");
+	EV("split('a--b', '--')", "list:[\"a\",\"b\"]");
+	EV("split('abc', ',')", "list:[\"abc\"]");
+	EV("split('', ',')", "list:[\"\"]");
+	EV("split('h\xc3\xa9', '')", "list:[\"h\",\"\xc3\xa9\"]");
+	EV("split(null, ',')", "list:[]");
+	EV("join(inputs.tags, '+')", "string:\"a+b+c\"");
+	EV("join(inputs.tags)", "string:\"a,b,c\"");
+	EV("join([1, true, null, 5m, [2]], ' ')", "string:\"1 true  5m [2]\"");
+	EV("join([], ',')", "string:\"\"");
+	EV("join(split('a b c', ' '), '-')", "string:\"a-b-c\"");
+	EV_ERR("join(3, ',')", "join: expected list, got number");
+
+	EV("json('{\"a\": [1, 2.5, \"x\"]}')", "object:{\"a\":[1,2.5,\"x\"]}");
+	EV("json(steps.check-health.outputs.body).a[1]", "number:2");
+	EV("json('42')", "number:42");
+	EV_ERR("json('{bad')", "json: invalid JSON text");
+	EV_ERR("json(1)", "json: expected string, got number");
+	EV("toJSON(inputs.tags)", "string:\"[\\\"a\\\",\\\"b\\\",\\\"c\\\"]\"");
+	EV("toJSON('a\"b')", "string:\"\\\"a\\\\\\\"b\\\"\"");
+	EV("toJSON(1m30s)", "string:\"\\\"1m30s\\\"\"");
+	EV("json(toJSON(inputs.obj)) == inputs.obj", "bool:true");
+
+	EV("default(inputs.nothing, 'fb')", "string:\"fb\"");
+	EV("default(inputs.empty, 'fb')", "string:\"fb\"");
+	EV("default(inputs.missing, 8)", "number:8");
+	EV("default(inputs.name, 'fb')", "string:\"web\"");
+	EV("default(0, 1)", "number:0");
+	EV("default(false, 1)", "bool:false");
+
+	EV("format('{0} of {1}', 3, 'ten')", "string:\"3 of ten\"");
+	EV("format('{1}{0}{1}', 'a', 'b')", "string:\"bab\"");
+	EV("format('{{0}} {0}', 5m)", "string:\"{0} 5m\"");
+	EV("format('no args')", "string:\"no args\"");
+	EV("format('{x} {', 1)", "string:\"{x} {\"");
+	EV("format('{0}', [1, 2])", "string:\"[1,2]\"");
+	EV_ERR("format('{2}', 1, 2)", "format: no argument for '{2}'");
+
+	EV("duration('1h30m')", "duration:\"1h30m\"");
+	EV("duration(5m)", "duration:\"5m\"");
+	EV_ERR("duration('soon')", "duration: invalid duration 'soon'");
+	EV_ERR("duration(5)", "duration: expected string, got number");
+
+	EV("len(now()) == 20", "bool:true");
+	EV("now() matches '^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ$'", "bool:true");
+}
+
+static void test_pipes(void)
+{
+	EV("inputs.name | upper", "string:\"WEB\"");
+	EV("inputs.name | upper()", "string:\"WEB\"");
+	EV("inputs.tags | join('/')", "string:\"a/b/c\"");
+	EV("'a,b' | split(',') | len", "number:2");
+	EV("inputs.nothing | default('x') | upper", "string:\"X\"");
+	EV("'n={0}' | format(inputs.count + 1)", "string:\"n=4\"");
+	EV_ERR("inputs.count | format('n={0}')", "format: expected a string format, got number");
+	EV("1 == 1 | toJSON", "string:\"true\"");          /* pipe binds loosest */
+	EV("(inputs.tags | len) > 2", "bool:true");
+	EV("len(inputs.tags | join(''))", "number:3");
+	EV("[inputs.name | upper, 2]", "list:[\"WEB\",2]");
+	EV("inputs.tags[inputs.tags | len | toJSON | len]", "string:\"b\"");
+}
+
+static void test_parse_errors(void)
+{
+	PERR("", 0, "unexpected end of expression");
+	PERR("1 +", 3, "unexpected end of expression");
+	PERR("(1 + 2", 6, "unexpected end of expression");
+	PERR("1 + 2)", 5, "unexpected ')'");
+	PERR("len(1))", 6, "unexpected ')'");
+	PERR("1 2", 2, "unexpected '2'");
+	PERR("a == b == c", 7, "unexpected '=='");
+	PERR("'abc", 0, "unterminated string");
+	PERR("x == \"abc\\\"", 5, "unterminated string");
+	PERR("\"a\\q\"", 2, "unknown escape '\\q'");
+	PERR("\"\\u12g4\"", 1, "bad \\u escape: 4 hex digits expected");
+	PERR("inputs.x = 1", 9, "unexpected '=' (did you mean '=='?)");
+	PERR("a & b", 2, "unexpected '&' (did you mean '&&'?)");
+	PERR("a @ b", 2, "unexpected character '@'");
+	PERR("lenght(inputs.x)", 0, "unknown function 'lenght' (did you mean 'len'?)");
+	PERR("startswith('a', 'b')", 0, "unknown function 'startswith' (did you mean 'startsWith'?)");
+	PERR("1 + tojson(2)", 4, "unknown function 'tojson' (did you mean 'toJSON'?)");
+	PERR("frobnicate(1)", 0, "unknown function 'frobnicate'");
+	PERR("inputs.x | uper", 11, "unknown function 'uper' (did you mean 'upper'?)");
+	PERR("len(1, 2)", 0, "function 'len' takes 1 argument, got 2");
+	PERR("len()", 0, "function 'len' takes 1 argument, got 0");
+	PERR("x | contains()", 4, "function 'contains' takes 2 arguments, got 1");
+	PERR("'a' | split", 6, "function 'split' takes 2 arguments, got 1");
+	PERR("join(1, 2, 3)", 0, "function 'join' takes 1 to 2 arguments, got 3");
+	PERR("format()", 0, "function 'format' takes at least 1 argument, got 0");
+	PERR("now(1)", 0, "function 'now' takes 0 arguments, got 1");
+	PERR("5x", 0, "invalid duration '5x'");
+	PERR("1.5s", 0, "invalid number '1.5s'");
+	PERR("a.", 2, "field name expected after '.'");
+	PERR("a.[0]", 2, "unexpected '['");
+	PERR("a |", 3, "function name expected after '|'");
+	PERR("a | 1", 4, "unexpected '1'");
+	PERR("[1, 2", 5, "unexpected end of expression");
+	PERR("[1,]", 3, "unexpected ']'");
+	PERR("x[1", 3, "unexpected end of expression");
+	PERR("matches(inputs.x, '(')", 18,
+	     "invalid pattern '(': missing closing parenthesis at offset 1");
+	PERR("inputs.x matches 'a[' ", 17,
+	     "invalid pattern 'a[': missing terminating ] for character class at offset 2");
+	PERR("inputs.x.'y'", 9, "unexpected ''y''");
+}
+
+static void test_depth(void)
+{
+	char buf[4096];
+	size_t i, n;
+	arena a;
+	size_t off;
+	const char *msg;
+
+	/* 60 levels of parentheses and unary operators are fine */
+	n = 0;
+	for (i = 0; i < 60; i++)
+		buf[n++] = '(';
+	buf[n++] = '1';
+	for (i = 0; i < 60; i++)
+		buf[n++] = ')';
+	buf[n] = '\0';
+	EV(buf, "number:1");
+
+	n = 0;
+	for (i = 0; i < 2000; i++)
+		buf[n++] = '(';
+	buf[n] = '\0';
+	arena_init(&a);
+	CHECK(expr_parse(&a, buf, n, &off, &msg) == NULL);
+	CHECK_STR(msg, "expression nested too deeply");
+	CHECK(off == 100);
+	n = 0;
+	for (i = 0; i < 2000; i++)
+		buf[n++] = '!';
+	buf[n++] = '1';
+	CHECK(expr_parse(&a, buf, n, &off, &msg) == NULL);
+	CHECK_STR(msg, "expression nested too deeply");
+	n = 0;
+	for (i = 0; i < 1000; i++)
+		buf[n++] = '[';
+	CHECK(expr_parse(&a, buf, n, &off, &msg) == NULL);
+	CHECK_STR(msg, "expression nested too deeply");
+	/* a long flat chain is bounded too, so evaluation cannot recurse deep */
+	n = 0;
+	for (i = 0; i < 1000; i++) {
+		buf[n++] = '1';
+		buf[n++] = '+';
+	}
+	buf[n++] = '1';
+	CHECK(expr_parse(&a, buf, n, &off, &msg) == NULL);
+	CHECK_STR(msg, "expression nested too deeply");
+	arena_free(&a);
+
+	n = 0;
+	for (i = 0; i < 100; i++) {
+		buf[n++] = '1';
+		buf[n++] = '+';
+	}
+	buf[n++] = '1';
+	buf[n] = '\0';
+	EV(buf, "number:101");
+}
+
+struct refs {
+	char log[1024];
+};
+
+static void ref_cb(void *ud, const char *root, const char *second, size_t off)
+{
+	struct refs *r = ud;
+	size_t n = strlen(r->log);
+
+	snprintf(r->log + n, sizeof(r->log) - n, "%s%s%s@%zu;", root,
+		 second ? "." : "", second ? second : "", off);
+}
+
+static void check_refs(const char *src, const char *want, int line)
+{
+	arena a;
+	size_t off;
+	const char *msg;
+	struct refs r = { "" };
+	expr *e;
+
+	arena_init(&a);
+	e = expr_parse(&a, src, strlen(src), &off, &msg);
+	if (e)
+		expr_walk_refs(e, ref_cb, &r);
+	if (!e || strcmp(r.log, want)) {
+		fprintf(stderr, "%s:%d: refs of %s: expected %s, got %s\n",
+			__FILE__, line, src, want, e ? r.log : msg);
+		unit_fail++;
+	} else {
+		unit_pass++;
+	}
+	arena_free(&a);
+}
+#define REFS(src, want) check_refs((src), (want), __LINE__)
+
+static void test_refs(void)
+{
+	REFS("steps.check-health.status == 'ok'", "steps.check-health@0;");
+	REFS("inputs.a + env.HOME", "inputs.a@0;env.HOME@11;");
+	REFS("steps['build'].outputs.x", "steps.build@0;");
+	REFS("steps[inputs.which].status", "steps@0;inputs.which@6;");
+	REFS("env", "env@0;");
+	REFS("len(run.id) | format(result.x)", "run.id@4;result.x@21;");
+	REFS("[1, 'steps.x', true, null]", "");
+	REFS("!(a.b) && x[0]", "a.b@2;x@10;");
+	REFS("foo.bar.baz", "foo.bar@0;");
+}
+
+/* Parse and render a template; check type:json of the result. */
+static void check_tmpl(const char *src, const char *want, int literal,
+		       int single, int line)
+{
+	arena a;
+	size_t off;
+	const char *msg;
+	char *err = NULL, *got = NULL;
+	tmpl *t;
+	value *v = NULL;
+	int ok;
+
+	arena_init(&a);
+	t = tmpl_parse(&a, src, strlen(src), &off, &msg);
+	if (t)
+		v = tmpl_render(t, ctx, &err);
+	if (v)
+		got = describe(v);
+	ok = t && got && !strcmp(got, want) && tmpl_is_literal(t) == literal &&
+	     tmpl_is_single_expr(t) == single;
+	if (!ok) {
+		fprintf(stderr, "%s:%d: template %s: expected %s (literal %d, single %d), got %s\n",
+			__FILE__, line, src, want, literal, single,
+			got ? got : t ? err : msg);
+		unit_fail++;
+	} else {
+		unit_pass++;
+	}
+	free(got);
+	free(err);
+	v_release(v);
+	arena_free(&a);
+}
+#define TMPL(src, want, lit, single) check_tmpl((src), (want), (lit), (single), __LINE__)
+
+static void check_tmpl_err(const char *src, size_t want_off, const char *want,
+			   int line)
+{
+	arena a;
+	size_t off = 999;
+	const char *msg = NULL;
+	tmpl *t;
+
+	arena_init(&a);
+	t = tmpl_parse(&a, src, strlen(src), &off, &msg);
+	if (t || off != want_off || !msg || strcmp(msg, want)) {
+		fprintf(stderr, "%s:%d: template %s: expected error at %zu '%s', got %zu '%s'\n",
+			__FILE__, line, src, want_off, want, off, msg ? msg : "(ok)");
+		unit_fail++;
+	} else {
+		unit_pass++;
+	}
+	arena_free(&a);
+}
+#define TMPL_ERR(src, off, msg) check_tmpl_err((src), (off), (msg), __LINE__)
+
+static void test_templates(void)
+{
+	/* typing: a lone ${{ }} keeps the type, anything else is text */
+	TMPL("plain text", "string:\"plain text\"", 1, 0);
+	TMPL("", "string:\"\"", 1, 0);
+	TMPL("${{ inputs.count }}", "number:3", 0, 1);
+	TMPL("${{inputs.flag}}", "bool:true", 0, 1);
+	TMPL("${{ inputs.tags }}", "list:[\"a\",\"b\",\"c\"]", 0, 1);
+	TMPL("${{ inputs.nothing }}", "null:null", 0, 1);
+	TMPL("${{ 90s }}", "duration:\"1m30s\"", 0, 1);
+	TMPL(" ${{ inputs.count }}", "string:\" 3\"", 0, 0);
+	TMPL("n=${{ inputs.count }}", "string:\"n=3\"", 0, 0);
+	TMPL("${{ inputs.count }}${{ inputs.count }}", "string:\"33\"", 0, 0);
+	TMPL("${{ inputs.name }}-${{ steps.build.elapsed }}-${{ inputs.nothing }}-${{ inputs.tags }}",
+	     "string:\"web-1m30s--[\\\"a\\\",\\\"b\\\",\\\"c\\\"]\"", 0, 0);
+	TMPL("${{ 2.5 }} and ${{ true }}", "string:\"2.5 and true\"", 0, 0);
+
+	/* the closing }} inside a string literal does not end the expression */
+	TMPL("${{ format('{{0}}', 1) }}", "string:\"{0}\"", 0, 1);
+	TMPL("x ${{ 'a}}b' }} y", "string:\"x a}}b y\"", 0, 0);
+	TMPL("${{ \"q\\\"}}\" }}", "string:\"q\\\"}}\"", 0, 1);
+	TMPL("${{ 'it''s }}' }}", "string:\"it's }}\"", 0, 1);
+	TMPL("{{ not a template }} $x ${ y }", "string:\"{{ not a template }} $x ${ y }\"", 1, 0);
+
+	/* values are data: their text is never scanned for ${{ again */
+	TMPL("${{ env.TRICK }}", "string:\"${{ env.HOME }}\"", 0, 1);
+	TMPL("home=${{ env.TRICK }}", "string:\"home=${{ env.HOME }}\"", 0, 0);
+	TMPL("${{ '${{ env.HOME }' + '}' }}", "string:\"${{ env.HOME }}\"", 0, 1);
+
+	TMPL_ERR("abc ${{ inputs.x", 4, "unclosed '${{' (expected '}}')");
+	TMPL_ERR("ok ${{ 1 }} then ${{ 'x }}", 17, "unclosed '${{' (expected '}}')");
+	TMPL_ERR("value: ${{ inputs.x == }}", 23, "unexpected end of expression");
+	TMPL_ERR("value: ${{ lenght(x) }}", 11, "unknown function 'lenght' (did you mean 'len'?)");
+	TMPL_ERR("${{ }}", 4, "unexpected end of expression");
+	TMPL_ERR("${{ 1 }} ${{ 1 ) }}", 15, "unexpected ')'");
+
+	CHECK(has_template("a ${{ b }}", 10));
+	CHECK(!has_template("a ${ b }", 8));
+	CHECK(!has_template("${{", 2));
+	CHECK(has_template("${{", 3));
+	CHECK(!has_template("", 0));
+}
+
+static void test_tmpl_errors_and_refs(void)
+{
+	arena a;
+	size_t off;
+	const char *msg;
+	char *err = NULL;
+	struct refs r = { "" };
+	tmpl *t;
+	value *v;
+
+	arena_init(&a);
+	t = tmpl_parse(&a, "id=${{ steps.build.status }} at ${{ nosuch.x }}", 47, &off, &msg);
+	CHECK(t != NULL);
+	if (t) {
+		tmpl_walk_refs(t, ref_cb, &r);
+		CHECK_STR(r.log, "steps.build@7;nosuch.x@36;");
+		v = tmpl_render(t, ctx, &err);
+		CHECK(v == NULL);
+		CHECK_STR(err, "unknown context 'nosuch'");
+		free(err);
+	}
+	arena_free(&a);
+}
+
+/* The same parsed expression evaluated many times leaks nothing. */
+static void test_reuse(void)
+{
+	const char *src = "(json(steps.check-health.outputs.body).a | join(',')) +"
+			  " format('{0}', [inputs.obj])";
+	arena a;
+	size_t off, i;
+	const char *msg;
+	char *err = NULL;
+	expr *e;
+	value *v;
+	int ok = 1;
+
+	arena_init(&a);
+	e = expr_parse(&a, src, strlen(src), &off, &msg);
+	CHECK(e != NULL);
+	for (i = 0; e && i < 200; i++) {
+		v = expr_eval(e, ctx, &err);
+		if (!v || strcmp(v_as_str(v), "1,2[{\"k\":\"v\"}]"))
+			ok = 0;
+		v_release(v);
+	}
+	CHECK(ok);
+	arena_free(&a);
+}
+
+int main(void)
+{
+	build_ctx();
+	test_literals();
+	test_operators();
+	test_access();
+	test_functions();
+	test_pipes();
+	test_parse_errors();
+	test_depth();
+	test_refs();
+	test_templates();
+	test_tmpl_errors_and_refs();
+	test_reuse();
+	v_release(ctx);
+	return unit_done("test_expr");
+}
