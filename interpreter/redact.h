@@ -6,8 +6,8 @@
  * derives the encoded forms a secret commonly leaks in: base64 (standard,
  * and URL-safe, each also without padding), JSON-escaped, URL-encoded
  * (percent) and hex.  redact_str() replaces every occurrence of any form by
- * "***" (longest forms first).  Secrets shorter than REDACT_MIN_LEN bytes are
- * still redacted (a short secret is still a secret).
+ * "***" (longest forms first).  Short secrets are redacted too (a short
+ * secret is still a secret).
  *
  * The transcript writer and the terminal printer call this on every string
  * they emit; a child's stdout/stderr is redacted before it is stored.

@@ -43,6 +43,8 @@ int transcript_open(transcript *t, const char *path, const char *run_id,
 int transcript_reopen(transcript *t, const char *path, const redactor *red,
 		      char **err);
 void transcript_close(transcript *t);
+/* bytes of a torn tail line cut by the last transcript_reopen of t, else 0 */
+long transcript_torn_bytes(const transcript *t);
 
 /*
  * Emit one event.  `fields` (may be NULL) is CONSUMED: its items are moved
@@ -53,6 +55,19 @@ void transcript_close(transcript *t);
 int transcript_emit(transcript *t, const char *event, const char *step,
 		    const char *phase, struct cJSON *fields);
 int transcript_sync(transcript *t);
+
+/* a new random run id: 32 hex characters */
+void run_id_new(char out[33]);
+
+/*
+ * Integrity of a transcript file: every line parses, seq is contiguous from
+ * 1, prev links to the previous hash, each hash recomputes from the line's
+ * bytes.  Returns 0 when intact and complete, 1 when altered
+ * (*first_bad_seq and *why set), 2 when intact but interrupted (no run.end,
+ * or a torn last line, named in *why; *first_bad_seq is then the next
+ * seq), -1 when the file cannot be read.  *why is malloc'd.
+ */
+int transcript_check_chain(const char *path, long *first_bad_seq, char **why);
 
 /* RFC 3339 UTC with milliseconds into buf (>= 32 bytes) */
 char *ts_now(char *buf, size_t cap);

@@ -1,0 +1,637 @@
+/*
+ * redact.c - secret values and every form they leak in, masked as "***".
+ *
+ * A redactor is a list of "forms": byte strings that must never be shown.
+ * redact_add() derives, from one secret, the forms a secret usually takes
+ * on its way out of a program:
+ *
+ *   - the raw bytes;
+ *   - base64: standard padded and unpadded, URL-safe padded and unpadded;
+ *   - JSON-escaped, exactly as cJSON prints it inside a string (\" \\ \b
+ *     \f \n \r \t, other control bytes as \u00xx, bytes >= 0x80 kept);
+ *   - URL-encoded: %XX for every byte outside A-Z a-z 0-9 - . _ ~ (upper
+ *     and lower case hex digits), and the form encoding with '+' for space;
+ *   - hex, lower and upper case.
+ *
+ * Base64 at another alignment.  A secret rarely gets base64-encoded alone:
+ * HTTP Basic auth encodes "user:" + secret, a config blob encodes a whole
+ * file.  Base64 maps 3 bytes to 4 characters, so the characters that encode
+ * the secret depend on its offset modulo 3 in the encoded data.  For each
+ * offset k = 0, 1, 2 we encode k filler bytes + secret and keep only the
+ * "core": the characters whose 6 bits all come from the secret, i.e. from
+ * character ceil(8k/6) up to, not including, floor(8(k+n)/6).  Whatever
+ * surrounds the secret in the encoded data, one of the three cores appears
+ * verbatim, so a secret inside any base64 blob is masked; the one or two
+ * boundary characters left unmasked each carry at most 4 bits of the
+ * secret.  (URL-safe variants of the cores are added too.)  Cores shorter
+ * than MIN_CORE characters (secrets under 4 bytes) are not added: they would
+ * mask unrelated text everywhere while protecting almost nothing.
+ *
+ * Masking (redact_str) finds every occurrence of every form in the input,
+ * overlapping ones included, and replaces each maximal run of covered bytes
+ * by one "***".  So the longest form always wins, forms that overlap cannot
+ * leave a piece of a secret behind, and the input is scanned once: a mask is
+ * never searched again.  Empty secrets are ignored.
+ *
+ * Secrets may be added at any time, also while a run is going (a primitive
+ * learns a password when it opens a connection): a read-write lock lets
+ * additions and lookups from several threads mix safely.
+ */
+#include "redact.h"
+#include "arena.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <openssl/evp.h>
+
+#define MIN_CORE 4
+
+struct form {
+	char *s;
+	size_t len;
+};
+
+struct redactor {
+	struct form *forms;     /* longest first, no duplicates */
+	size_t nforms, capforms;
+	struct form *secrets;   /* the raw values, for redact_count */
+	size_t nsecrets, capsecrets;
+	pthread_rwlock_t lock;
+};
+
+/* lookups take r as const: the lock is the one mutable part */
+static void rdlock(const redactor *r)
+{
+	pthread_rwlock_rdlock((pthread_rwlock_t *)&r->lock);
+}
+
+static void unlock(const redactor *r)
+{
+	pthread_rwlock_unlock((pthread_rwlock_t *)&r->lock);
+}
+
+/*
+ * Create an empty redactor.  With no secret added, redact_str() is a plain
+ * copy.  Free it with redactor_free().
+ */
+redactor *redactor_new(void)
+{
+	redactor *r = xcalloc(1, sizeof(redactor));
+
+	pthread_rwlock_init(&r->lock, NULL);
+	return r;
+}
+
+/* Free the redactor and every form it holds (they are wiped first). */
+void redactor_free(redactor *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->nforms; i++) {
+		explicit_bzero(r->forms[i].s, r->forms[i].len);
+		free(r->forms[i].s);
+	}
+	for (i = 0; i < r->nsecrets; i++) {
+		explicit_bzero(r->secrets[i].s, r->secrets[i].len);
+		free(r->secrets[i].s);
+	}
+	free(r->forms);
+	free(r->secrets);
+	pthread_rwlock_destroy(&r->lock);
+	free(r);
+}
+
+static int list_has(const struct form *v, size_t n, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].len == len && memcmp(v[i].s, s, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Insert a copy of s[0..len), keeping forms sorted longest first. */
+static void add_form(redactor *r, const char *s, size_t len)
+{
+	size_t i;
+
+	if (!len || list_has(r->forms, r->nforms, s, len))
+		return;
+	if (r->nforms == r->capforms) {
+		r->capforms = r->capforms ? 2 * r->capforms : 16;
+		r->forms = xrealloc(r->forms, r->capforms * sizeof(*r->forms));
+	}
+	for (i = r->nforms; i > 0 && r->forms[i - 1].len < len; i--)
+		r->forms[i] = r->forms[i - 1];
+	r->forms[i].s = xstrndup(s, len);
+	r->forms[i].len = len;
+	r->nforms++;
+}
+
+/* Add s[0..len), and its URL-safe spelling when it differs. */
+static void add_b64_form(redactor *r, const char *s, size_t len)
+{
+	char *u = xstrndup(s, len);
+	size_t i;
+
+	add_form(r, s, len);
+	for (i = 0; i < len; i++) {
+		if (u[i] == '+')
+			u[i] = '-';
+		else if (u[i] == '/')
+			u[i] = '_';
+	}
+	add_form(r, u, len);
+	explicit_bzero(u, len);
+	free(u);
+}
+
+/*
+ * base64 (standard alphabet, padded) of len bytes, via EVP_EncodeBlock.
+ * Returns a malloc'd NUL-terminated string; never fails (aborts on OOM).
+ */
+char *b64_encode(const unsigned char *s, size_t len)
+{
+	size_t cap = 4 * ((len + 2) / 3) + 1;
+	char *out = xmalloc(cap);
+	size_t done = 0, o = 0;
+
+	/* EVP_EncodeBlock takes an int length: feed it in whole groups */
+	while (len - done > 0) {
+		size_t chunk = len - done;
+		if (chunk > (size_t)3 * (1 << 20))
+			chunk = (size_t)3 * (1 << 20);
+		o += (size_t)EVP_EncodeBlock((unsigned char *)out + o, s + done, (int)chunk);
+		done += chunk;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static void add_base64_forms(redactor *r, const char *secret, size_t n)
+{
+	unsigned char *buf = xmalloc(n + 2);
+	size_t k, len;
+	char *enc;
+
+	/* aligned: padded and unpadded */
+	enc = b64_encode((const unsigned char *)secret, n);
+	len = strlen(enc);
+	add_b64_form(r, enc, len);
+	while (len > 0 && enc[len - 1] == '=')
+		len--;
+	add_b64_form(r, enc, len);
+	explicit_bzero(enc, strlen(enc));
+	free(enc);
+
+	/* the three shifted cores (see the comment at the top) */
+	for (k = 0; k < 3; k++) {
+		size_t start = (8 * k + 5) / 6, end = 8 * (k + n) / 6;
+
+		memset(buf, 'A', k);
+		memcpy(buf + k, secret, n);
+		enc = b64_encode(buf, k + n);
+		if (end > start && end - start >= MIN_CORE)
+			add_b64_form(r, enc + start, end - start);
+		explicit_bzero(enc, strlen(enc));
+		free(enc);
+	}
+	explicit_bzero(buf, n + 2);
+	free(buf);
+}
+
+/* As cJSON prints the bytes inside a JSON string. */
+static void add_json_form(redactor *r, const char *s, size_t n)
+{
+	sbuf b = { 0 };
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		switch (c) {
+		case '"': sbuf_adds(&b, "\\\""); break;
+		case '\\': sbuf_adds(&b, "\\\\"); break;
+		case '\b': sbuf_adds(&b, "\\b"); break;
+		case '\f': sbuf_adds(&b, "\\f"); break;
+		case '\n': sbuf_adds(&b, "\\n"); break;
+		case '\r': sbuf_adds(&b, "\\r"); break;
+		case '\t': sbuf_adds(&b, "\\t"); break;
+		default:
+			if (c < 32)
+				sbuf_addf(&b, "\\u%04x", c);
+			else
+				sbuf_addc(&b, (char)c);
+		}
+	}
+	add_form(r, b.buf, b.len);
+	/* some encoders write \u00XX with upper case digits */
+	for (i = 0; i + 5 < b.len; i++)
+		if (b.buf[i] == '\\' && b.buf[i + 1] == 'u') {
+			b.buf[i + 4] = (char)toupper((unsigned char)b.buf[i + 4]);
+			b.buf[i + 5] = (char)toupper((unsigned char)b.buf[i + 5]);
+			i += 5;
+		} else if (b.buf[i] == '\\') {
+			i++;
+		}
+	add_form(r, b.buf, b.len);
+	if (b.buf)
+		explicit_bzero(b.buf, b.len);
+	sbuf_release(&b);
+}
+
+static int unreserved(unsigned char c)
+{
+	return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+/* %XX-encoded (hex digits from `digits`); form: space as '+' */
+static void add_url_form(redactor *r, const char *s, size_t n,
+			 const char *digits, int form)
+{
+	sbuf b = { 0 };
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (unreserved(c)) {
+			sbuf_addc(&b, (char)c);
+		} else if (form && c == ' ') {
+			sbuf_addc(&b, '+');
+		} else {
+			sbuf_addc(&b, '%');
+			sbuf_addc(&b, digits[c >> 4]);
+			sbuf_addc(&b, digits[c & 15]);
+		}
+	}
+	add_form(r, b.buf, b.len);
+	if (b.buf)
+		explicit_bzero(b.buf, b.len);
+	sbuf_release(&b);
+}
+
+static void add_hex_form(redactor *r, const char *s, size_t n, const char *digits)
+{
+	char *h = xmalloc(2 * n + 1);
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h[2 * i] = digits[(unsigned char)s[i] >> 4];
+		h[2 * i + 1] = digits[(unsigned char)s[i] & 15];
+	}
+	add_form(r, h, 2 * n);
+	explicit_bzero(h, 2 * n);
+	free(h);
+}
+
+/*
+ * Add one secret (len bytes, may contain NULs) and all its derived forms.
+ * The redactor keeps its own copies.  Empty secrets and secrets already
+ * known are ignored.
+ */
+void redact_add(redactor *r, const char *secret, size_t len)
+{
+	static const char lower[] = "0123456789abcdef";
+	static const char upper[] = "0123456789ABCDEF";
+
+	if (!r || !secret || !len)
+		return;
+	pthread_rwlock_wrlock(&r->lock);
+	if (list_has(r->secrets, r->nsecrets, secret, len))
+		goto out;
+	if (r->nsecrets == r->capsecrets) {
+		r->capsecrets = r->capsecrets ? 2 * r->capsecrets : 8;
+		r->secrets = xrealloc(r->secrets, r->capsecrets * sizeof(*r->secrets));
+	}
+	r->secrets[r->nsecrets].s = xstrndup(secret, len);
+	r->secrets[r->nsecrets].len = len;
+	r->nsecrets++;
+
+	add_form(r, secret, len);
+	add_base64_forms(r, secret, len);
+	add_json_form(r, secret, len);
+	add_url_form(r, secret, len, upper, 0);
+	add_url_form(r, secret, len, lower, 0);
+	add_url_form(r, secret, len, upper, 1);
+	add_hex_form(r, secret, len, lower);
+	add_hex_form(r, secret, len, upper);
+out:
+	pthread_rwlock_unlock(&r->lock);
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Add s[0..n) as a secret, and its percent-decoded value if different. */
+static void add_url_part(redactor *r, const char *s, size_t n)
+{
+	char *d = xmalloc(n + 1);
+	size_t i, o = 0;
+
+	redact_add(r, s, n);
+	for (i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n &&
+		    hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+			d[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			i += 2;
+		} else {
+			d[o++] = s[i];
+		}
+	}
+	redact_add(r, d, o);
+	explicit_bzero(d, n + 1);
+	free(d);
+}
+
+/* password=... inside a URL query string */
+static void add_query_password(redactor *r, const char *q, const char *end)
+{
+	while (q < end) {
+		const char *amp = memchr(q, '&', (size_t)(end - q));
+		const char *e = amp ? amp : end;
+
+		if ((size_t)(e - q) > 9 && strncmp(q, "password=", 9) == 0)
+			add_url_part(r, q + 9, (size_t)(e - q - 9));
+		q = e + (amp ? 1 : 0);
+	}
+}
+
+/*
+ * A libpq key=value connection string: keywords separated by spaces, a
+ * value either 'single-quoted' or bare, backslash escaping in both.  The
+ * value of every password keyword is added.
+ */
+static void add_dsn_password(redactor *r, const char *s)
+{
+	sbuf key = { 0 }, val = { 0 };
+
+	while (*s) {
+		while (isspace((unsigned char)*s))
+			s++;
+		if (!*s)
+			break;
+		key.len = 0;
+		while (*s && *s != '=' && !isspace((unsigned char)*s))
+			sbuf_addc(&key, *s++);
+		while (isspace((unsigned char)*s))
+			s++;
+		if (*s != '=')
+			break;          /* not a DSN after all */
+		s++;
+		while (isspace((unsigned char)*s))
+			s++;
+		val.len = 0;
+		if (*s == '\'') {
+			s++;
+			while (*s && *s != '\'') {
+				if (*s == '\\' && s[1])
+					s++;
+				sbuf_addc(&val, *s++);
+			}
+			if (*s == '\'')
+				s++;
+		} else {
+			while (*s && !isspace((unsigned char)*s)) {
+				if (*s == '\\' && s[1])
+					s++;
+				sbuf_addc(&val, *s++);
+			}
+		}
+		sbuf_addc(&key, '\0');
+		if (strcmp(key.buf, "password") == 0)
+			redact_add(r, val.buf, val.len);
+	}
+	if (val.buf)
+		explicit_bzero(val.buf, val.cap);
+	sbuf_release(&key);
+	sbuf_release(&val);
+}
+
+/*
+ * Find the credentials inside a connection string and add them as secrets:
+ * for a URL scheme://user:password@host/...?password=..., the password (as
+ * written and percent-decoded) and "user:password"; for a libpq DSN
+ * "host=... password=...", the password value (quoted or not).  A URL
+ * with a user but no password adds nothing: a user name is not a secret.
+ */
+void redact_add_url_credentials(redactor *r, const char *url)
+{
+	const char *p, *auth, *end, *at, *colon, *q;
+
+	if (!r || !url)
+		return;
+	p = strstr(url, "://");
+	if (!p) {
+		add_dsn_password(r, url);
+		return;
+	}
+	auth = p + 3;
+	end = auth + strcspn(auth, "/?#");
+	at = NULL;
+	for (q = auth; q < end; q++)
+		if (*q == '@')
+			at = q;
+	if (at) {
+		colon = memchr(auth, ':', (size_t)(at - auth));
+		if (colon && at > colon + 1) {
+			add_url_part(r, colon + 1, (size_t)(at - colon - 1));
+			if (colon > auth)
+				add_url_part(r, auth, (size_t)(at - auth));
+		}
+	}
+	q = strchr(end, '?');
+	if (q) {
+		const char *qend = q + 1 + strcspn(q + 1, "#");
+		add_query_password(r, q + 1, qend);
+	}
+}
+
+/* The number of distinct secrets added (not of derived forms). */
+int redact_count(const redactor *r)
+{
+	int n;
+
+	if (!r)
+		return 0;
+	rdlock(r);
+	n = (int)r->nsecrets;
+	unlock(r);
+	return n;
+}
+
+/* Offset of the first occurrence of f in s[from..len), or len if none. */
+static size_t find(const struct form *f, const char *s, size_t len, size_t from)
+{
+	const char *p;
+
+	if (from >= len || len - from < f->len)
+		return len;
+	p = memmem(s + from, len - from, f->s, f->len);
+	return p ? (size_t)(p - s) : len;
+}
+
+/*
+ * Returns a malloc'd, NUL-terminated copy of s[0..len) where every maximal
+ * run of bytes covered by an occurrence of a secret form is replaced by
+ * "***"; *outlen (may be NULL) receives its length.  r may be NULL or
+ * empty: then it is a plain copy.  Never fails (aborts on OOM).
+ */
+char *redact_str(const redactor *r, const char *s, size_t len, size_t *outlen)
+{
+	size_t stackpos[64], *pos, i, cur = 0;
+	sbuf out = { 0 };
+
+	if (!s)
+		len = 0;
+	if (r)
+		rdlock(r);
+	if (!r || !r->nforms || !len) {
+		char *c = xmalloc(len + 1);
+
+		if (r)
+			unlock(r);
+		if (len)
+			memcpy(c, s, len);
+		c[len] = '\0';
+		if (outlen)
+			*outlen = len;
+		return c;
+	}
+	pos = r->nforms <= 64 ? stackpos : xmalloc(r->nforms * sizeof(*pos));
+	for (i = 0; i < r->nforms; i++)
+		pos[i] = find(&r->forms[i], s, len, 0);
+	for (;;) {
+		size_t start = len, end;
+		int grew;
+
+		for (i = 0; i < r->nforms; i++)
+			if (pos[i] < start)
+				start = pos[i];
+		if (start == len)
+			break;
+		/* grow [start, end) over every occurrence overlapping or touching it */
+		end = start;
+		do {
+			grew = 0;
+			for (i = 0; i < r->nforms; i++) {
+				while (pos[i] < len && pos[i] <= end) {
+					if (pos[i] + r->forms[i].len > end) {
+						end = pos[i] + r->forms[i].len;
+						grew = 1;
+					}
+					pos[i] = find(&r->forms[i], s, len, pos[i] + 1);
+				}
+			}
+		} while (grew);
+		sbuf_add(&out, s + cur, start - cur);
+		sbuf_adds(&out, REDACT_MASK);
+		cur = end;
+	}
+	unlock(r);
+	if (pos != stackpos)
+		free(pos);
+	sbuf_add(&out, s + cur, len - cur);
+	if (outlen)
+		*outlen = out.len;
+	return sbuf_detach(&out);
+}
+
+/* Does s[0..len) contain any form of any secret?  r may be NULL. */
+int redact_contains(const redactor *r, const char *s, size_t len)
+{
+	size_t i;
+	int hit = 0;
+
+	if (!r || !s)
+		return 0;
+	rdlock(r);
+	for (i = 0; i < r->nforms && !hit; i++)
+		hit = find(&r->forms[i], s, len, 0) < len;
+	unlock(r);
+	return hit;
+}
+
+/* Replace a cJSON-owned string by its redacted copy, if it needs one. */
+static char *redact_owned(const redactor *r, char *s, int owned)
+{
+	size_t n;
+	char *red, *copy;
+
+	if (!s || !redact_contains(r, s, strlen(s)))
+		return s;
+	red = redact_str(r, s, strlen(s), &n);
+	copy = cJSON_malloc(n + 1);
+	if (!copy) {
+		/* cannot allocate: blank the original rather than leak it */
+		memset(s, '*', strlen(s));
+		free(red);
+		return s;
+	}
+	memcpy(copy, red, n + 1);
+	free(red);
+	if (owned) {
+		explicit_bzero(s, strlen(s));
+		cJSON_free(s);
+	}
+	return copy;
+}
+
+static void walk(const redactor *r, cJSON *j)
+{
+	char *s;
+
+	if (j->string) {
+		s = redact_owned(r, j->string, !(j->type & cJSON_StringIsConst));
+		if (s != j->string) {
+			j->string = s;
+			j->type &= ~cJSON_StringIsConst;
+		}
+	}
+	if (cJSON_IsString(j) || cJSON_IsRaw(j)) {
+		s = redact_owned(r, j->valuestring, !(j->type & cJSON_IsReference));
+		if (s != j->valuestring) {
+			j->valuestring = s;
+			j->type &= ~cJSON_IsReference;
+		}
+	} else if (cJSON_IsNumber(j)) {
+		char *num = cJSON_PrintUnformatted(j);
+
+		if (num && redact_contains(r, num, strlen(num))) {
+			char *mask = cJSON_malloc(sizeof(REDACT_MASK));
+			if (mask) {
+				memcpy(mask, REDACT_MASK, sizeof(REDACT_MASK));
+				j->type = (j->type & ~0xff) | cJSON_String;
+				j->valuestring = mask;
+				j->valueint = 0;
+				j->valuedouble = 0;
+			}
+		}
+		cJSON_free(num);
+	}
+	for (cJSON *c = j->child; c; c = c->next)
+		walk(r, c);
+}
+
+/*
+ * Redact, in place, every string value and every key of the tree rooted at
+ * j (siblings of j are not visited).  A number whose printed form contains
+ * a secret form becomes the string "***".  r may be NULL.
+ */
+void redact_cjson(const redactor *r, cJSON *j)
+{
+	if (r && j && redact_count(r))
+		walk(r, j);
+}

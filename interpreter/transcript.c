@@ -1,0 +1,655 @@
+/*
+ * transcript.c - the tamper-evident JSON-lines record of a run (SPEC 7).
+ *
+ * Line format (see transcript.h): the event printed unformatted as S, then
+ * the line is S minus its final '}' + ,"hash":"<hex SHA-256 of S>"} + '\n'.
+ * Every event's `prev` is the hash of the event before it (64 zeros for
+ * event 1), so deleting, reordering, duplicating or editing a line breaks
+ * the chain at that line; transcript_check_chain() finds the first break.
+ *
+ * Redaction: the caller's parts of an event (event name, step, phase and
+ * every field, keys included) go through redact_cjson().  The writer's own
+ * keys (seq, ts, run, prev) are numbers, a timestamp and random or hash hex
+ * made here; they are not redacted, so that a very short secret (say "a")
+ * cannot mask a hash and break the chain.
+ *
+ * Emitting is serialised by one process-wide mutex, so parallel steps can
+ * share a transcript.
+ */
+#include "transcript.h"
+#include "arena.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+#define HASH_KEY ",\"hash\":\""
+
+static pthread_mutex_t emit_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* torn tail cut by the last transcript_reopen(), and on which fd */
+static long torn_bytes;
+static int torn_fd = -1;
+
+/*
+ * A new run id: 16 random bytes as 32 lowercase hex digits, from OpenSSL's
+ * CSPRNG, else /dev/urandom.  Aborts if neither works (no run without an
+ * id).
+ */
+void run_id_new(char out[33])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char b[16];
+	int i;
+
+	if (RAND_bytes(b, sizeof(b)) != 1) {
+		int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, b, sizeof(b)) : -1;
+
+		if (fd >= 0)
+			close(fd);
+		if (n != (ssize_t)sizeof(b)) {
+			fputs("runbook: no source of random bytes for the run id\n", stderr);
+			abort();
+		}
+	}
+	for (i = 0; i < 16; i++) {
+		out[2 * i] = hex[b[i] >> 4];
+		out[2 * i + 1] = hex[b[i] & 15];
+	}
+	out[32] = '\0';
+}
+
+/*
+ * The current time, RFC 3339 in UTC with milliseconds
+ * ("2024-05-01T12:34:56.789Z"), into buf (cap >= 32).  Returns buf.
+ */
+char *ts_now(char *buf, size_t cap)
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, cap - n, ".%03ldZ", ts.tv_nsec / 1000000);
+	return buf;
+}
+
+static void to_hex(const unsigned char *md, unsigned len, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+/* Lowercase hex SHA-256 of data[0..len) into out[65]. */
+void sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+
+	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1) {
+		fputs("runbook: SHA-256 unavailable\n", stderr);
+		abort();
+	}
+	to_hex(md, mdlen, out);
+}
+
+/*
+ * Lowercase hex SHA-256 of a file's contents, streamed, into out[65].
+ * Returns 0, or -1 with errno set when the file cannot be read.
+ */
+int sha256_file_hex(const char *path, char out[65])
+{
+	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	EVP_MD_CTX *ctx;
+	ssize_t n;
+	int fd, rc = -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ctx = EVP_MD_CTX_new();
+	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		goto out;
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto out;
+		if (n == 0)
+			break;
+		if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1)
+			goto out;
+	}
+	if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1)
+		goto out;
+	to_hex(md, mdlen, out);
+	rc = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	close(fd);
+	return rc;
+}
+
+/* mkdir -p of path's parent directory, new directories 0700 */
+static int mkdir_parents(const char *path)
+{
+	char *d = xstrdup(path), *p;
+	int rc = 0;
+
+	p = strrchr(d, '/');
+	if (!p || p == d) {
+		free(d);
+		return 0;
+	}
+	*p = '\0';
+	for (p = d + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+			*p = '\0';
+			if (mkdir(d, 0700) < 0 && errno != EEXIST) {
+				rc = -1;
+				break;
+			}
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	free(d);
+	return rc;
+}
+
+static void reset(transcript *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->fd = -1;
+	memcpy(t->prev, ZERO_HASH, 65);
+}
+
+/*
+ * Create a new transcript at path for run run_id (< 40 bytes): parent
+ * directories are created (0700), the file must not exist and is made
+ * 0600 whatever the umask.  Every field of *t is initialised (set
+ * on_event afterwards); red (may be NULL) is borrowed and must outlive t.
+ * Returns 0, or -1 with *err set (malloc'd).
+ */
+int transcript_open(transcript *t, const char *path, const char *run_id,
+		    const redactor *red, char **err)
+{
+	reset(t);
+	if (strlen(run_id) >= sizeof(t->run_id)) {
+		*err = xasprintf("run id '%s' is too long", run_id);
+		return -1;
+	}
+	if (mkdir_parents(path) < 0) {
+		*err = xasprintf("cannot create the directory of '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	t->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+	if (t->fd < 0) {
+		*err = xasprintf("cannot create transcript '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (fchmod(t->fd, 0600) < 0) {
+		*err = xasprintf("cannot chmod transcript '%s': %s", path, strerror(errno));
+		close(t->fd);
+		unlink(path);
+		t->fd = -1;
+		return -1;
+	}
+	t->path = xstrdup(path);
+	strcpy(t->run_id, run_id);
+	t->red = red;
+	return 0;
+}
+
+/* pread exactly n bytes at off; 0 or -1 */
+static int pread_all(int fd, char *buf, size_t n, off_t off)
+{
+	while (n > 0) {
+		ssize_t k = pread(fd, buf, n, off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		buf += k;
+		n -= (size_t)k;
+		off += k;
+	}
+	return 0;
+}
+
+/* Offset of the last '\n' in [0, end), -1 if none, -2 on read error. */
+static off_t rfind_nl(int fd, off_t end)
+{
+	char buf[65536];
+
+	while (end > 0) {
+		size_t n = end > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)end;
+		off_t off = end - (off_t)n;
+		char *p;
+
+		if (pread_all(fd, buf, n, off) < 0)
+			return -2;
+		p = memrchr(buf, '\n', n);
+		if (p)
+			return off + (p - buf);
+		end = off;
+	}
+	return -1;
+}
+
+/*
+ * Split a transcript line (without its '\n') into the hashed text and the
+ * hash: the text is line[0..cut) + '}', the hash the 64 hex digits after
+ * the last ,"hash":".  Returns the cut offset, or -1 if malformed.
+ */
+static long split_line(const char *line, size_t len, char hash[65])
+{
+	const char *p = NULL, *q;
+	size_t klen = strlen(HASH_KEY), i;
+
+	for (q = line; (q = memmem(q, len - (size_t)(q - line), HASH_KEY, klen)); q++)
+		p = q;
+	if (!p || (size_t)(line + len - p) != klen + 64 + 2)
+		return -1;
+	p += klen;
+	for (i = 0; i < 64; i++)
+		if (!strchr("0123456789abcdef", p[i]) || !p[i])
+			return -1;
+	if (p[64] != '"' || p[65] != '}')
+		return -1;
+	memcpy(hash, p, 64);
+	hash[64] = '\0';
+	return (long)(p - klen - line);
+}
+
+/* Does the line's hash recompute from its bytes?  hash receives it. */
+static int line_hash_ok(const char *line, size_t len, char hash[65])
+{
+	long cut = split_line(line, len, hash);
+	char *text, got[65];
+
+	if (cut < 0)
+		return 0;
+	text = xmalloc((size_t)cut + 1);
+	memcpy(text, line, (size_t)cut);
+	text[cut] = '}';
+	sha256_hex(text, (size_t)cut + 1, got);
+	free(text);
+	return strcmp(got, hash) == 0;
+}
+
+/*
+ * Re-open an existing transcript to append to it (resume).  The last
+ * complete line gives seq, prev (its hash, which must recompute) and the
+ * run id.  A torn last line (no '\n': the process died mid-write) is cut
+ * off with ftruncate; its length is then reported by
+ * transcript_torn_bytes().  Returns 0, or -1 with *err set (malloc'd) and
+ * the file untouched.
+ */
+int transcript_reopen(transcript *t, const char *path, const redactor *red,
+		      char **err)
+{
+	struct stat st;
+	off_t last, start;
+	char *line = NULL, hash[65];
+	size_t len;
+	cJSON *j = NULL;
+	const cJSON *seq, *run;
+
+	reset(t);
+	t->fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
+	if (t->fd < 0) {
+		*err = xasprintf("cannot open transcript '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(t->fd, &st) < 0)
+		goto ioerr;
+	last = rfind_nl(t->fd, st.st_size);
+	if (last == -2)
+		goto ioerr;
+	if (last < 0) {
+		*err = xasprintf("transcript '%s' has no complete event", path);
+		goto fail;
+	}
+	start = rfind_nl(t->fd, last);
+	if (start == -2)
+		goto ioerr;
+	start++;
+	len = (size_t)(last - start);
+	line = xmalloc(len + 1);
+	if (pread_all(t->fd, line, len, start) < 0)
+		goto ioerr;
+	line[len] = '\0';
+	if (!line_hash_ok(line, len, hash)) {
+		*err = xasprintf("last event of '%s' does not match its hash", path);
+		goto fail;
+	}
+	j = cJSON_ParseWithLength(line, len);
+	seq = cJSON_GetObjectItemCaseSensitive(j, "seq");
+	run = cJSON_GetObjectItemCaseSensitive(j, "run");
+	if (!cJSON_IsNumber(seq) || seq->valuedouble < 1 || !cJSON_IsString(run) ||
+	    strlen(run->valuestring) >= sizeof(t->run_id)) {
+		*err = xasprintf("last event of '%s' has no valid seq and run", path);
+		goto fail;
+	}
+	if (st.st_size > last + 1) {
+		if (ftruncate(t->fd, last + 1) < 0 || fdatasync(t->fd) < 0)
+			goto ioerr;
+	}
+	torn_bytes = (long)(st.st_size - last - 1);
+	torn_fd = t->fd;
+	t->seq = (int64_t)seq->valuedouble;
+	strcpy(t->run_id, run->valuestring);
+	memcpy(t->prev, hash, 65);
+	t->path = xstrdup(path);
+	t->red = red;
+	cJSON_Delete(j);
+	free(line);
+	return 0;
+ioerr:
+	*err = xasprintf("cannot read transcript '%s': %s", path, strerror(errno));
+fail:
+	cJSON_Delete(j);
+	free(line);
+	close(t->fd);
+	t->fd = -1;
+	return -1;
+}
+
+/*
+ * Bytes of a torn last line that transcript_reopen() cut from t's file (0
+ * when the file ended cleanly, or t was not re-opened), for the caller to
+ * log.
+ */
+long transcript_torn_bytes(const transcript *t)
+{
+	return t && t->fd >= 0 && t->fd == torn_fd ? torn_bytes : 0;
+}
+
+/* Close the file and free t's path (no sync: see transcript_sync()). */
+void transcript_close(transcript *t)
+{
+	if (t->fd >= 0) {
+		if (t->fd == torn_fd)
+			torn_fd = -1;
+		close(t->fd);
+	}
+	t->fd = -1;
+	free(t->path);
+	t->path = NULL;
+}
+
+static int write_all(int fd, const char *buf, size_t n)
+{
+	while (n > 0) {
+		ssize_t k = write(fd, buf, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -1;
+		if (k == 0) {
+			errno = EIO;
+			return -1;
+		}
+		buf += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+static int reserved_key(const char *k, const char *step, const char *phase)
+{
+	static const char *const keys[] = { "seq", "ts", "event", "run", "prev", "hash", NULL };
+	int i;
+
+	for (i = 0; keys[i]; i++)
+		if (strcmp(k, keys[i]) == 0)
+			return 1;
+	return (step && strcmp(k, "step") == 0) || (phase && strcmp(k, "phase") == 0);
+}
+
+static cJSON *redacted_string(const redactor *red, const char *s)
+{
+	char *r = redact_str(red, s, strlen(s), NULL);
+	cJSON *j = cJSON_CreateString(r);
+
+	free(r);
+	return j;
+}
+
+/*
+ * Write one event (see transcript.h).  fields (an object, may be NULL) is
+ * consumed; its keys named like the standard ones (seq, ts, event, run,
+ * prev, hash; step and phase when those are given) are dropped, a non-object
+ * is stored under "fields".  The line goes out in one write loop; on
+ * failure the partial line is cut back (best effort), seq and prev stay as
+ * they were, and -1 is returned with errno set.
+ */
+int transcript_emit(transcript *t, const char *event, const char *step,
+		    const char *phase, cJSON *fields)
+{
+	char ts[40], hash[65];
+	cJSON *o, *f;
+	char *s;
+	size_t slen, llen;
+	char *line;
+	off_t before;
+	int rc = -1, saved, trunc;
+
+	pthread_mutex_lock(&emit_lock);
+	o = cJSON_CreateObject();
+	if (!o)
+		goto nomem;
+	cJSON_AddItemToObject(o, "seq", cJSON_CreateNumber((double)(t->seq + 1)));
+	cJSON_AddItemToObject(o, "ts", cJSON_CreateString(ts_now(ts, sizeof(ts))));
+	cJSON_AddItemToObject(o, "event", redacted_string(t->red, event));
+	cJSON_AddItemToObject(o, "run", cJSON_CreateString(t->run_id));
+	cJSON_AddItemToObject(o, "prev", cJSON_CreateString(t->prev));
+	if (step)
+		cJSON_AddItemToObject(o, "step", redacted_string(t->red, step));
+	if (phase)
+		cJSON_AddItemToObject(o, "phase", redacted_string(t->red, phase));
+	if (fields && !cJSON_IsObject(fields)) {
+		redact_cjson(t->red, fields);
+		cJSON_AddItemToObject(o, "fields", fields);
+		fields = NULL;
+	}
+	while (fields && (f = fields->child)) {
+		cJSON_DetachItemViaPointer(fields, f);
+		if (!f->string || reserved_key(f->string, step, phase)) {
+			cJSON_Delete(f);
+			continue;
+		}
+		redact_cjson(t->red, f);
+		cJSON_AddItemToObject(o, f->string, f);
+	}
+	cJSON_Delete(fields);
+
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (!s)
+		goto nomem;
+	slen = strlen(s);
+	sha256_hex(s, slen, hash);
+	llen = slen - 1 + strlen(HASH_KEY) + 64 + 3;
+	line = xmalloc(llen + 1);
+	snprintf(line, llen + 1, "%.*s" HASH_KEY "%s\"}\n", (int)(slen - 1), s, hash);
+	cJSON_free(s);
+
+	before = lseek(t->fd, 0, SEEK_END);
+	if (write_all(t->fd, line, llen) < 0) {
+		saved = errno;
+		trunc = before >= 0 ? ftruncate(t->fd, before) : 0;
+		(void)trunc;
+		errno = saved;
+		free(line);
+		goto out;
+	}
+	t->seq++;
+	memcpy(t->prev, hash, 65);
+	if (t->on_event)
+		t->on_event(t->ud, t, line, llen);
+	free(line);
+	rc = 0;
+	goto out;
+nomem:
+	cJSON_Delete(fields);
+	errno = ENOMEM;
+out:
+	pthread_mutex_unlock(&emit_lock);
+	return rc;
+}
+
+/*
+ * Flush the transcript to disk (fdatasync) so that the record precedes the
+ * effect it announces.  Returns 0, or -1 with errno set.
+ */
+int transcript_sync(transcript *t)
+{
+	int rc;
+
+	do
+		rc = fdatasync(t->fd);
+	while (rc < 0 && errno == EINTR);
+	return rc;
+}
+
+/* First-failure report for transcript_check_chain */
+static int bad(long seq, long *first_bad_seq, char **why, int rc, char *msg)
+{
+	if (first_bad_seq)
+		*first_bad_seq = seq;
+	if (why)
+		*why = msg;
+	else
+		free(msg);
+	return rc;
+}
+
+/*
+ * Check a transcript file's integrity: every line is a JSON object whose
+ * hash recomputes from its exact bytes, seq runs 1, 2, 3... without gaps,
+ * each prev is the hash of the line before (zeros for the first), and all
+ * lines belong to the first line's run.  Returns
+ *   0  intact and complete (the last event is run.end);
+ *   1  bad: *first_bad_seq is the position (1-based, the seq the line
+ *      should have) of the first bad line, *why says what is wrong;
+ *   2  intact but interrupted: no run.end at the end, or a torn last line
+ *      (no '\n'); *why says which, *first_bad_seq is the next seq;
+ *  -1  the file cannot be read (*why says why).
+ * *why is malloc'd (set for every result but 0); either out-pointer may be
+ * NULL.
+ */
+int transcript_check_chain(const char *path, long *first_bad_seq, char **why)
+{
+	FILE *f;
+	char *line = NULL, hash[65], prev[65] = ZERO_HASH, run[64] = "";
+	size_t cap = 0;
+	ssize_t n;
+	long pos = 0;
+	int rc, ended = 0;
+
+	if (first_bad_seq)
+		*first_bad_seq = 0;
+	if (why)
+		*why = NULL;
+	f = fopen(path, "re");
+	if (!f)
+		return bad(0, first_bad_seq, why, -1,
+			   xasprintf("cannot open '%s': %s", path, strerror(errno)));
+	while ((n = getline(&line, &cap, f)) > 0) {
+		cJSON *j;
+		const cJSON *seq, *jprev, *jrun, *ev, *jh;
+		size_t len = (size_t)n;
+
+		pos++;
+		if (line[len - 1] != '\n') {
+			rc = bad(pos, first_bad_seq, why, 2,
+				 xasprintf("torn last line (%zu bytes)", len));
+			goto out;
+		}
+		line[--len] = '\0';
+		if (!line_hash_ok(line, len, hash)) {
+			rc = bad(pos, first_bad_seq, why, 1,
+				 xasprintf("line %ld: hash does not match its content", pos));
+			goto out;
+		}
+		j = cJSON_ParseWithLength(line, len);
+		seq = cJSON_GetObjectItemCaseSensitive(j, "seq");
+		jprev = cJSON_GetObjectItemCaseSensitive(j, "prev");
+		jrun = cJSON_GetObjectItemCaseSensitive(j, "run");
+		ev = cJSON_GetObjectItemCaseSensitive(j, "event");
+		jh = cJSON_GetObjectItemCaseSensitive(j, "hash");
+		if (!cJSON_IsObject(j) || !cJSON_IsNumber(seq) || !cJSON_IsString(jprev) ||
+		    !cJSON_IsString(jrun) || !cJSON_IsString(ev) || !cJSON_IsString(jh) ||
+		    strcmp(jh->valuestring, hash) != 0) {
+			cJSON_Delete(j);
+			rc = bad(pos, first_bad_seq, why, 1,
+				 xasprintf("line %ld: not a transcript event", pos));
+			goto out;
+		}
+		if (seq->valuedouble != (double)pos) {
+			char *m = xasprintf("line %ld: seq %.0f, expected %ld",
+					    pos, seq->valuedouble, pos);
+			cJSON_Delete(j);
+			rc = bad(pos, first_bad_seq, why, 1, m);
+			goto out;
+		}
+		if (pos == 1 && strlen(jrun->valuestring) < sizeof(run))
+			strcpy(run, jrun->valuestring);
+		if (strcmp(jrun->valuestring, run) != 0) {
+			char *m = xasprintf("line %ld: event of run '%s' in run '%s'",
+					    pos, jrun->valuestring, run);
+			cJSON_Delete(j);
+			rc = bad(pos, first_bad_seq, why, 1, m);
+			goto out;
+		}
+		if (strcmp(jprev->valuestring, prev) != 0) {
+			cJSON_Delete(j);
+			rc = bad(pos, first_bad_seq, why, 1,
+				 xasprintf("line %ld: prev is not the hash of line %ld", pos, pos - 1));
+			goto out;
+		}
+		ended = strcmp(ev->valuestring, "run.end") == 0;
+		memcpy(prev, hash, 65);
+		cJSON_Delete(j);
+	}
+	if (ferror(f)) {
+		rc = bad(pos + 1, first_bad_seq, why, -1,
+			 xasprintf("cannot read '%s': %s", path, strerror(errno)));
+	} else if (pos == 0) {
+		rc = bad(1, first_bad_seq, why, 2, xstrdup("no events"));
+	} else if (!ended) {
+		rc = bad(pos + 1, first_bad_seq, why, 2, xstrdup("no run.end event"));
+	} else {
+		rc = 0;
+	}
+out:
+	free(line);
+	fclose(f);
+	return rc;
+}
