@@ -14,8 +14,8 @@
  * subject: "unknown step 'restrat'".
  *
  * Sources are registered with diag_register_source() so the printer can show
- * the offending line; the registry borrows the buffer (the loader's arena
- * owns it).
+ * the offending line; the registry keeps its own copy (diagnostics are
+ * printed after the runbook's arena is gone).
  */
 #ifndef RB_DIAG_H
 #define RB_DIAG_H
@@ -49,6 +49,8 @@ void diags_sort(diags *d);
 
 void diag_register_source(const char *file, const char *src, size_t len);
 void diag_forget_sources(void);
+/* the registered source text of file: 0, or -1 when unknown */
+int diag_source(const char *file, const char **src, size_t *len);
 
 enum { DIAG_TEXT, DIAG_JSON, DIAG_GITHUB, DIAG_SARIF, DIAG_JUNIT };
 int diag_format_from_name(const char *name);   /* -1 when unknown */
