@@ -907,11 +907,6 @@ const char *node_kind_name(const node *n)
 
 /* ---- node_pos_at ---- */
 
-/*
- * The registered source of a file, from diag.c (see the report: this
- * belongs in diag.h).  Returns 0 and sets *src, *len, or -1.
- */
-
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')
