@@ -1,0 +1,351 @@
+/*
+ * cmd_plan.c - `runbook plan FILE` and `runbook graph FILE`.
+ *
+ * plan is a static dry run with no side effects at all: no transcript, no
+ * connection, no process, no secret read (secrets show as ***).  Each
+ * step's action is rendered where the inputs allow it; a value that
+ * depends on run time (steps.*, result) is shown as its template.
+ */
+#include "cmd.h"
+#include "exec.h"
+#include "expr.h"
+#include "prim.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const PLAN_USAGE =
+	"runbook plan FILE [--input k=v]... [--inputs FILE] [--format text|json] [--no-color]";
+static const char *const GRAPH_USAGE = "runbook graph FILE [--format dot|mermaid]";
+
+static void ref_runtime(void *ud, const char *root, const char *second, size_t off)
+{
+	(void)second;
+	(void)off;
+	if (!strcmp(root, "steps") || !strcmp(root, "result") || !strcmp(root, "run"))
+		*(int *)ud = 1;
+}
+
+/* render what can be rendered statically; keep run-time templates as text */
+static value *plan_render(const node *n, const value *ctx)
+{
+	switch (n->kind) {
+	case N_SCALAR: {
+		const tmpl *t = n->cache;
+		if (!t || tmpl_is_literal(t))
+			return scalar_literal(n);
+		int runtime = 0;
+		tmpl_walk_refs(t, ref_runtime, &runtime);
+		char *err = NULL;
+		value *v = runtime ? NULL : tmpl_render(t, ctx, &err);
+		free(err);
+		return v ? v : v_strn(n->str, n->len);
+	}
+	case N_SEQ: {
+		value *l = v_list();
+		for (size_t i = 0; i < n->n; i++)
+			v_list_push_take(l, plan_render(n->vals[i], ctx));
+		return l;
+	}
+	case N_MAP: {
+		value *o = v_obj();
+		for (size_t i = 0; i < n->n; i++)
+			v_obj_set_take(o, n->keys[i]->str, plan_render(n->vals[i], ctx));
+		return o;
+	}
+	}
+	return v_null();
+}
+
+/* argv for display: quote what a shell would need quoted */
+static void add_argv_text(sbuf *b, const value *l)
+{
+	for (size_t i = 0; i < v_len(l); i++) {
+		char *s = v_to_text(v_list_get(l, i));
+		if (i)
+			sbuf_addc(b, ' ');
+		if (*s && strcspn(s, " \t\n'\"\\$`;&|<>(){}*?!#~") == strlen(s))
+			sbuf_adds(b, s);
+		else {
+			sbuf_addc(b, '\'');
+			for (char *p = s; *p; p++) {
+				if (*p == '\'')
+					sbuf_adds(b, "'\\''");
+				else
+					sbuf_addc(b, *p);
+			}
+			sbuf_addc(b, '\'');
+		}
+		free(s);
+	}
+}
+
+static char *action_text(const step *st, const value *args)
+{
+	sbuf b = { 0 };
+	if (v_type(args) == V_LIST && !strcmp(st->prim->name, "exec"))
+		add_argv_text(&b, args);
+	else if (v_type(args) == V_STR)
+		sbuf_adds(&b, v_as_str(args));
+	else {
+		char *j = v_to_json(args);
+		sbuf_adds(&b, j);
+		free(j);
+	}
+	return sbuf_detach(&b);
+}
+
+typedef struct plan_ctx {
+	const runbook *rb;
+	value *ctx;
+	redactor *red;
+	int json;
+	cJSON *jsteps;
+	int n;
+} plan_ctx;
+
+static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent)
+{
+	value *args = plan_render(st->action, p->ctx);
+	char *act = action_text(st, args);
+	char *ract = redact_str(p->red, act, strlen(act), NULL);
+	const char *conn = arg_str(args, "connection");
+	const conn_def *cd = conn ? runbook_find_conn(p->rb, conn) : NULL;
+	char *conn_txt = NULL;
+	if (cd) {
+		value *spec = plan_render(cd->spec, p->ctx);
+		if (v_type(spec) == V_STR)
+			redact_add_url_credentials(p->red, v_as_str(spec));
+		char *s = v_type(spec) == V_STR ? xstrdup(v_as_str(spec)) : v_to_json(spec);
+		char *rs = redact_str(p->red, s, strlen(s), NULL);
+		conn_txt = xasprintf("%s (%s %s)", conn, cd->kind, rs);
+		free(s);
+		free(rs);
+		v_release(spec);
+	}
+	const char *eff = st->effect == EFFECT_WRITE ? "write" : "read";
+	if (p->json) {
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "id", st->id);
+		cJSON_AddStringToObject(j, "phase", phase);
+		cJSON_AddStringToObject(j, "primitive", st->prim->name);
+		cJSON_AddStringToObject(j, "effect", eff);
+		cJSON_AddStringToObject(j, "action", ract);
+		if (conn_txt)
+			cJSON_AddStringToObject(j, "connection", conn_txt);
+		if (st->owner)
+			cJSON_AddStringToObject(j, "undoes", st->owner->id);
+		cJSON *needs = cJSON_AddArrayToObject(j, "needs");
+		for (size_t i = 0; i < st->needs.n; i++)
+			cJSON_AddItemToArray(needs, cJSON_CreateString(st->needs.v[i]->id));
+		cJSON_AddItemToArray(p->jsteps, j);
+	} else {
+		printf("%*s%s%-20s %-10s %-5s  %s\n", indent, "", st->owner ? "undo: " : "",
+		       st->id, st->prim->name, eff, ract);
+		if (conn_txt)
+			printf("%*s    connection: %s\n", indent + 20, "", conn_txt);
+		if (st->if_)
+			printf("%*s    if: %s\n", indent + 20, "", st->if_->str);
+		if (st->has_until) {
+			char a[32], b[32];
+			printf("%*s    until: every %s within %s\n", indent + 20, "",
+			       dur_format(st->until_every_ms, a, sizeof a),
+			       dur_format(st->until_within_ms, b, sizeof b));
+		}
+		if (st->retry_attempts > 1)
+			printf("%*s    retry: %d attempts\n", indent + 20, "", st->retry_attempts);
+	}
+	free(conn_txt);
+	free(act);
+	free(ract);
+	v_release(args);
+	for (size_t i = 0; i < st->rollback.n; i++)
+		plan_step(p, st->rollback.v[i], "rollback", indent + 4);
+	if (!p->json && st->effect == EFFECT_WRITE && !st->rollback.n && !st->owner &&
+	    p->rb->rollback_policy != RBPOL_NEVER)
+		printf("%*s    (no rollback)\n", indent + 20, "");
+}
+
+static int load_or_report(const char *cmd, const char *file, runbook **rb)
+{
+	diags dg;
+	diags_init(&dg);
+	*rb = runbook_load(file, &dg, 0);
+	if (!*rb || dg.nerr) {
+		diags_print(stderr, &dg, DIAG_TEXT, want_color(stderr, 0), NULL, 0);
+		fprintf(stderr, "runbook %s: %s is not a valid runbook (%d error%s)\n", cmd, file,
+			dg.nerr, dg.nerr == 1 ? "" : "s");
+		diags_release(&dg);
+		if (*rb)
+			runbook_free(*rb);
+		*rb = NULL;
+		return 2;
+	}
+	diags_release(&dg);
+	return 0;
+}
+
+int cmd_plan(int argc, char **argv)
+{
+	const char *file = NULL, *fmt = "text", *v;
+	run_opts o;
+	memset(&o, 0, sizeof o);
+	kv *inputs = xcalloc((size_t)argc + 1, sizeof(kv));
+	int rc = 2;
+	for (int i = 1; i < argc; i++) {
+		int r;
+		if ((r = opt_value(argc, argv, &i, "--input", &v)) != 0) {
+			if (r < 0)
+				goto out;
+			const char *eq = strchr(v, '=');
+			if (!eq || eq == v) {
+				usage_error("plan", PLAN_USAGE, "--input needs name=value, got '%s'", v);
+				goto out;
+			}
+			inputs[o.ninputs].key = xstrndup(v, (size_t)(eq - v));
+			inputs[o.ninputs++].val = eq + 1;
+		} else if ((r = opt_value(argc, argv, &i, "--inputs", &o.inputs_file)) != 0 ||
+			   (r = opt_value(argc, argv, &i, "--format", &fmt)) != 0) {
+			if (r < 0)
+				goto out;
+		} else if (opt_flag(argv, i, "--no-color"))
+			;
+		else if (opt_flag(argv, i, "--help") || opt_flag(argv, i, "-h")) {
+			printf("usage: %s\n", PLAN_USAGE);
+			rc = 0;
+			goto out;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			usage_error("plan", PLAN_USAGE, "unknown option '%s'", argv[i]);
+			goto out;
+		} else if (file) {
+			usage_error("plan", PLAN_USAGE, "one runbook at a time");
+			goto out;
+		} else
+			file = argv[i];
+	}
+	if (!file) {
+		usage_error("plan", PLAN_USAGE, "no runbook file given");
+		goto out;
+	}
+	if (strcmp(fmt, "text") && strcmp(fmt, "json")) {
+		usage_error("plan", PLAN_USAGE, "unknown format '%s'", fmt);
+		goto out;
+	}
+	o.inputs = inputs;
+	runbook *rb;
+	if (load_or_report("plan", file, &rb))
+		goto out;
+	redactor *red = redactor_new();
+	char *err = NULL;
+	value *in = inputs_resolve(rb, &o, red, 1, &err);
+	if (!in) {
+		fprintf(stderr, "runbook plan: %s\n", err);
+		free(err);
+		redactor_free(red);
+		runbook_free(rb);
+		goto out;
+	}
+	plan_ctx p = { rb, v_obj(), red, !strcmp(fmt, "json"), NULL, 0 };
+	v_obj_set(p.ctx, "inputs", in);
+	v_obj_set_take(p.ctx, "env", v_obj());
+	{
+		extern char **environ;
+		value *env = v_obj_get(p.ctx, "env");
+		for (char **e = environ; *e; e++) {
+			const char *eq = strchr(*e, '=');
+			if (eq && eq != *e) {
+				char *k = xstrndup(*e, (size_t)(eq - *e));
+				v_obj_set_take(env, k, v_str(eq + 1));
+				free(k);
+			}
+		}
+	}
+	if (p.json)
+		p.jsteps = cJSON_CreateArray();
+	else {
+		printf("plan: %s — %s\n", rb->id, rb->title ? rb->title : "");
+		char *ij = v_to_json(in);
+		char *rij = redact_str(red, ij, strlen(ij), NULL);
+		printf("inputs: %s\n", rij);
+		free(ij);
+		free(rij);
+	}
+	static const int order[] = { PH_INJECT, PH_SYMPTOMS, PH_CHECKS, PH_STEPS, PH_VERIFY, PH_CLEANUP };
+	int nwrite = 0;
+	for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+		const steplist *l = &rb->lists[order[k]];
+		if (!l->n)
+			continue;
+		if (!p.json)
+			printf("\n%s%s\n", phase_names[order[k]],
+			       order[k] == PH_INJECT || order[k] == PH_SYMPTOMS || order[k] == PH_CLEANUP
+			       ? " (drill only)" : "");
+		for (size_t i = 0; i < l->n; i++) {
+			plan_step(&p, l->v[i], phase_names[order[k]], 2);
+			nwrite += l->v[i]->effect == EFFECT_WRITE;
+		}
+	}
+	static const char *const pol[] = { "on-failure", "always", "never" };
+	if (p.json) {
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "runbook", rb->id);
+		cJSON_AddItemToObject(j, "inputs", v_to_cjson(in));
+		cJSON_AddStringToObject(j, "rollback", pol[rb->rollback_policy]);
+		cJSON_AddItemToObject(j, "steps", p.jsteps);
+		redact_cjson(red, j);
+		char *s = cJSON_Print(j);
+		printf("%s\n", s);
+		free(s);
+		cJSON_Delete(j);
+	} else
+		printf("\n%d write step%s; rollback: %s\n", nwrite, nwrite == 1 ? "" : "s",
+		       pol[rb->rollback_policy]);
+	v_release(p.ctx);
+	v_release(in);
+	redactor_free(red);
+	runbook_free(rb);
+	rc = 0;
+out:
+	for (size_t i = 0; i < o.ninputs; i++)
+		free((char *)inputs[i].key);
+	free(inputs);
+	diag_forget_sources();
+	return rc;
+}
+
+int cmd_graph(int argc, char **argv)
+{
+	const char *file = NULL, *fmt = "dot";
+	for (int i = 1; i < argc; i++) {
+		int r;
+		if ((r = opt_value(argc, argv, &i, "--format", &fmt)) != 0) {
+			if (r < 0)
+				return 2;
+		} else if (opt_flag(argv, i, "--help") || opt_flag(argv, i, "-h")) {
+			printf("usage: %s\n", GRAPH_USAGE);
+			return 0;
+		} else if (argv[i][0] == '-' && argv[i][1])
+			return usage_error("graph", GRAPH_USAGE, "unknown option '%s'", argv[i]);
+		else if (file)
+			return usage_error("graph", GRAPH_USAGE, "one runbook at a time");
+		else
+			file = argv[i];
+	}
+	if (!file)
+		return usage_error("graph", GRAPH_USAGE, "no runbook file given");
+	int f;
+	if (!strcmp(fmt, "dot"))
+		f = GRAPH_DOT;
+	else if (!strcmp(fmt, "mermaid"))
+		f = GRAPH_MERMAID;
+	else
+		return usage_error("graph", GRAPH_USAGE, "unknown format '%s'", fmt);
+	runbook *rb;
+	if (load_or_report("graph", file, &rb))
+		return 2;
+	graph_print(stdout, rb, f);
+	runbook_free(rb);
+	diag_forget_sources();
+	return 0;
+}

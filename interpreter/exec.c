@@ -1,0 +1,944 @@
+/*
+ * exec.c - the executor (see exec.h for the contract).
+ *
+ * One run_ctx per run.  It owns the transcript, the redactor, the
+ * expression context (inputs, env, steps, run) and the connections.  A
+ * step's life: step.start -> (`if` false: skipped) -> for each attempt:
+ * render, call the primitive, judge `expect`, step.attempt -> outputs ->
+ * step.end.  Write steps are announced with an fdatasync'ed transcript
+ * line before they start, so the record always precedes the effect.
+ */
+#include "exec.h"
+#include "expr.h"
+#include "prim.h"
+#include "proc.h"
+#include "term.h"
+#include "transcript.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *const mode_names[] = { "run", "dry-run", "drill" };
+
+enum { ST_OK, ST_FAILED, ST_SKIPPED, ST_WOULD };
+static const char *const status_names[] = { "ok", "failed", "skipped", "would-run" };
+
+typedef struct conn_slot {
+	void *h;
+	const conn_kind *kind;
+} conn_slot;
+
+typedef struct run_ctx {
+	runbook *rb;
+	const run_opts *o;
+	transcript t;
+	redactor *red;
+	term term;
+	value *inputs, *env, *steps, *run;
+	conn_slot *conns;
+	value *answers;                 /* --approve FILE */
+	const char *operator_name;
+	steplist done;                  /* completed write steps, in completion order */
+	const step *failed_step;        /* the step whose failure stopped the run */
+	int failed, aborted, rollback_incomplete, rolled_back;
+	int counts[4];
+	int64_t t0;
+	int io_error;
+} run_ctx;
+
+static volatile sig_atomic_t g_cancel;  /* stop the current step */
+static volatile sig_atomic_t g_signal;  /* first signal received */
+static volatile sig_atomic_t g_nsignals;
+static volatile sig_atomic_t g_never;   /* the cancel flag rollback steps see */
+
+static void on_signal(int sig)
+{
+	if (!g_signal)
+		g_signal = sig;
+	g_nsignals++;
+	g_cancel = 1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;        /* no SA_RESTART: blocking calls return EINTR */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* ---------- transcript helpers ---------- */
+
+static void emit(run_ctx *rc, const char *event, const step *st, const char *phase,
+		 cJSON *fields)
+{
+	if (transcript_emit(&rc->t, event, st ? st->id : NULL, phase, fields) < 0 && !rc->io_error) {
+		rc->io_error = 1;
+		term_line(&rc->term, "runbook: cannot write transcript %s: %s", rc->t.path,
+			  strerror(errno));
+	}
+}
+
+static cJSON *vjson(const value *v)
+{
+	return v ? v_to_cjson(v) : cJSON_CreateNull();
+}
+
+/* ---------- the expression context ---------- */
+
+static value *ctx_make(run_ctx *rc, value *result)
+{
+	value *c = v_obj();
+	v_obj_set(c, "inputs", rc->inputs);
+	v_obj_set(c, "env", rc->env);
+	v_obj_set(c, "steps", rc->steps);
+	v_obj_set(c, "run", rc->run);
+	if (result)
+		v_obj_set(c, "result", result);
+	return c;
+}
+
+static value *env_object(void)
+{
+	extern char **environ;
+	value *o = v_obj();
+	for (char **e = environ; *e; e++) {
+		const char *eq = strchr(*e, '=');
+		if (!eq || eq == *e)
+			continue;
+		char *k = xstrndup(*e, (size_t)(eq - *e));
+		v_obj_set_take(o, k, v_str(eq + 1));
+		free(k);
+	}
+	return o;
+}
+
+static void record_step(run_ctx *rc, const step *st, int status, value *outputs, value *result)
+{
+	value *s = v_obj();
+	v_obj_set_take(s, "status", v_str(status_names[status]));
+	v_obj_set_take(s, "outputs", outputs ? v_retain(outputs) : v_obj());
+	v_obj_set_take(s, "result", result ? v_retain(result) : v_null());
+	v_obj_set_take(rc->steps, st->id, s);
+}
+
+/* ---------- connections ---------- */
+
+static void *conn_for(run_ctx *rc, const step *st, value *args, const conn_def **cd,
+		      char **err)
+{
+	const char *name = arg_str(args, "connection");
+	*cd = NULL;
+	if (!name)
+		return NULL;
+	for (size_t i = 0; i < rc->rb->nconns; i++) {
+		const conn_def *d = &rc->rb->conns[i];
+		if (strcmp(d->name, name))
+			continue;
+		*cd = d;
+		conn_slot *slot = &rc->conns[i];
+		if (slot->h)
+			return slot->h;
+		slot->kind = conn_kind_find(d->kind);
+		value *ctx = ctx_make(rc, NULL);
+		value *spec = render_node(d->spec, ctx, err);
+		v_release(ctx);
+		if (!spec)
+			return NULL;
+		if (v_type(spec) == V_STR)
+			redact_add_url_credentials(rc->red, v_as_str(spec));
+		slot->h = slot->kind->open(spec, st->timeout_ms, rc->red, err);
+		v_release(spec);
+		if (!slot->h && !*err)
+			*err = xasprintf("cannot open connection '%s'", name);
+		if (slot->h) {
+			cJSON *f = cJSON_CreateObject();
+			cJSON_AddStringToObject(f, "connection", name);
+			cJSON_AddStringToObject(f, "kind", d->kind);
+			emit(rc, "connection.open", st, NULL, f);
+		}
+		return slot->h;
+	}
+	*err = xasprintf("unknown connection '%s'", name);
+	return NULL;
+}
+
+static void conns_close(run_ctx *rc)
+{
+	for (size_t i = 0; i < rc->rb->nconns; i++)
+		if (rc->conns[i].h)
+			rc->conns[i].kind->close(rc->conns[i].h);
+}
+
+/* ---------- approve ---------- */
+
+static int approve_tty(run_ctx *rc, const char *question, int *approved, char **comment)
+{
+	FILE *tty = fopen("/dev/tty", "r+");
+	if (!tty || !isatty(fileno(tty))) {
+		if (tty)
+			fclose(tty);
+		return -1;
+	}
+	char *q = redact_str(rc->red, question, strlen(question), NULL);
+	fprintf(tty, "\n  ? %s\n    approve? [y/N] (an optional comment may follow: \"y, checked the dashboard\") ", q);
+	free(q);
+	fflush(tty);
+	char line[1024];
+	*approved = 0;
+	*comment = NULL;
+	if (!fgets(line, sizeof line, tty)) {
+		fclose(tty);
+		return 0;
+	}
+	line[strcspn(line, "\r\n")] = 0;
+	char *p = line;
+	while (*p == ' ')
+		p++;
+	size_t w = strcspn(p, " ,");
+	if ((w == 1 && (*p == 'y' || *p == 'Y')) || (w == 3 && !strncasecmp(p, "yes", 3)))
+		*approved = 1;
+	p += w;
+	while (*p == ' ' || *p == ',')
+		p++;
+	if (*p)
+		*comment = xstrdup(p);
+	fclose(tty);
+	return 0;
+}
+
+/* The approve primitive: TTY prompt, --approve auto, or an answers file. */
+static int do_approve(run_ctx *rc, const step *st, prim_call *c)
+{
+	char *question = v_to_text(c->args);
+	int approved = 0;
+	char *comment = NULL;
+	const char *mode;
+	const char *by = rc->operator_name;
+	char *by_owned = NULL;
+	if (rc->o->approve && !strcmp(rc->o->approve, "auto")) {
+		mode = "auto";
+		approved = 1;
+	} else if (rc->answers) {
+		mode = "file";
+		value *a = v_obj_get(rc->answers, st->id);
+		if (!a) {
+			c->error = xasprintf("no answer for '%s' in %s", st->id, rc->o->approve);
+			free(question);
+			return -1;
+		}
+		if (v_type(a) == V_OBJ) {
+			value *ap = v_obj_get(a, "approved");
+			approved = ap && v_truthy(ap);
+			if (v_obj_get(a, "comment"))
+				comment = v_to_text(v_obj_get(a, "comment"));
+			if (v_obj_get(a, "by"))
+				by = by_owned = v_to_text(v_obj_get(a, "by"));
+		} else if (v_type(a) == V_STR) {
+			approved = !strcasecmp(v_as_str(a), "yes") || !strcasecmp(v_as_str(a), "y") ||
+				   !strcasecmp(v_as_str(a), "approve") || !strcasecmp(v_as_str(a), "approved");
+		} else
+			approved = v_truthy(a);
+	} else {
+		mode = "tty";
+		if (approve_tty(rc, question, &approved, &comment) < 0) {
+			c->error = xstrdup("approval needed but there is no terminal: use "
+					   "--approve auto or --approve FILE");
+			free(question);
+			return -1;
+		}
+	}
+	c->result = v_obj();
+	v_obj_set_take(c->result, "approved", v_bool(approved));
+	v_obj_set_take(c->result, "by", v_str(by));
+	v_obj_set_take(c->result, "comment", comment ? v_str(comment) : v_null());
+	v_obj_set_take(c->result, "mode", v_str(mode));
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "question", question);
+	cJSON_AddBoolToObject(f, "approved", approved);
+	cJSON_AddStringToObject(f, "by", by);
+	if (comment)
+		cJSON_AddStringToObject(f, "comment", comment);
+	else
+		cJSON_AddNullToObject(f, "comment");
+	cJSON_AddStringToObject(f, "mode", mode);
+	char ts[40];
+	cJSON_AddStringToObject(f, "answered_at", ts_now(ts, sizeof ts));
+	emit(rc, "approve", st, NULL, f);
+	if (!approved)
+		c->error = xasprintf("not approved by %s", by);
+	free(comment);
+	free(by_owned);
+	free(question);
+	return approved ? 0 : -1;
+}
+
+/* ---------- one step ---------- */
+
+static int sleep_ms(int64_t ms, volatile sig_atomic_t *cancel)
+{
+	int64_t end = now_ms() + ms;
+	for (;;) {
+		if (*cancel)
+			return -1;
+		int64_t left = end - now_ms();
+		if (left <= 0)
+			return 0;
+		if (left > 100)
+			left = 100;
+		struct timespec ts = { left / 1000, (left % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
+static value *render_extra(const step *st, const value *ctx, char **err)
+{
+	value *x = v_obj();
+	const node *keys[3] = { st->env, st->cwd, st->stdin_ };
+	const char *names[3] = { "env", "cwd", "stdin" };
+	for (int i = 0; i < 3; i++) {
+		if (!keys[i])
+			continue;
+		value *v = render_node(keys[i], ctx, err);
+		if (!v) {
+			v_release(x);
+			return NULL;
+		}
+		v_obj_set_take(x, names[i], v);
+	}
+	return x;
+}
+
+/* Call the primitive once: render, connect, run.  Fills *result / *err. */
+static int call_prim(run_ctx *rc, const step *st, int attempt, volatile sig_atomic_t *cancel,
+		     value **result, char **err)
+{
+	value *ctx = ctx_make(rc, NULL);
+	value *args = render_node(st->action, ctx, err);
+	value *extra = args ? render_extra(st, ctx, err) : NULL;
+	v_release(ctx);
+	*result = NULL;
+	if (!args || !extra) {
+		char *e = *err;
+		*err = xasprintf("%s:%d:%d: %s", st->action->file, st->action->line,
+				 st->action->col, e ? e : "cannot render");
+		free(e);
+		if (args)
+			v_release(args);
+		return -1;
+	}
+	prim_call c;
+	memset(&c, 0, sizeof c);
+	c.rb = rc->rb;
+	c.st = st;
+	c.args = args;
+	c.extra = extra;
+	c.timeout_ms = st->timeout_ms;
+	c.attempt = attempt;
+	c.cancel = cancel;
+	c.red = rc->red;
+	c.dry_run = rc->o->mode == MODE_DRY_RUN;
+	int r;
+	if (st->prim->conn_kind) {
+		c.conn = conn_for(rc, st, args, &c.conn_def, &c.error);
+		if (!c.conn && c.error) {
+			r = -1;
+			goto out;
+		}
+	}
+	if (!strcmp(st->prim->name, "approve"))
+		r = do_approve(rc, st, &c);
+	else
+		r = st->prim->run(&c);
+out:
+	*result = c.result;
+	*err = c.error;
+	if (r < 0 && !*err)
+		*err = xstrdup("failed");
+	v_release(args);
+	v_release(extra);
+	return r;
+}
+
+static cJSON *result_json(const step *st, const value *result)
+{
+	if (!result)
+		return cJSON_CreateNull();
+	if (st->sensitive)
+		return cJSON_CreateString(REDACT_MASK " (sensitive)");
+	return v_to_cjson(result);
+}
+
+static char *first_failed_matcher(const value *recs)
+{
+	for (size_t i = 0; recs && i < v_len(recs); i++) {
+		value *r = v_list_get(recs, i);
+		if (v_truthy(v_obj_get(r, "ok")))
+			continue;
+		char *e = v_to_json(v_obj_get(r, "expected"));
+		char *a = v_to_json(v_obj_get(r, "actual"));
+		if (strlen(a) > 200)
+			strcpy(a + 197, "...");
+		char *m = xasprintf("expected %s %s %s, got %s", v_as_str(v_obj_get(r, "path")),
+				    v_as_str(v_obj_get(r, "op")), e, a);
+		free(e);
+		free(a);
+		return m;
+	}
+	return NULL;
+}
+
+/*
+ * Run one step in a phase.  cancel is the flag primitives poll: the
+ * run's g_cancel, or g_never for rollback steps (a second Ctrl-C must not
+ * abort a rollback).
+ */
+static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig_atomic_t *cancel)
+{
+	int64_t t0 = now_ms();
+	int write = st->effect == EFFECT_WRITE;
+	cJSON *f = cJSON_CreateObject();
+	if (st->title)
+		cJSON_AddStringToObject(f, "title", st->title);
+	cJSON_AddStringToObject(f, "primitive", st->prim->name);
+	cJSON_AddStringToObject(f, "effect", write ? "write" : "read");
+	emit(rc, "step.start", st, phase, f);
+
+	value *result = NULL, *recs = NULL, *outputs = NULL;
+	char *error = NULL;
+	int status = ST_OK, attempts = 0;
+	term_step_start(&rc->term, st->id, st->title, st->prim->name, write);
+
+	/* needs that did not complete make this step moot */
+	for (size_t i = 0; i < st->needs.n; i++) {
+		value *s = v_obj_get(rc->steps, st->needs.v[i]->id);
+		const char *ss = s ? v_as_str(v_obj_get(s, "status")) : NULL;
+		if (!ss || (strcmp(ss, "ok") && strcmp(ss, "would-run"))) {
+			status = ST_SKIPPED;
+			error = xasprintf("needs '%s' (%s)", st->needs.v[i]->id, ss ? ss : "not run");
+			goto done;
+		}
+	}
+	if (st->if_) {
+		value *ctx = ctx_make(rc, NULL);
+		char *err = NULL;
+		value *v = render_node(st->if_, ctx, &err);
+		v_release(ctx);
+		if (!v) {
+			status = ST_FAILED;
+			error = xasprintf("if: %s", err);
+			free(err);
+			goto done;
+		}
+		int go = v_truthy(v);
+		v_release(v);
+		if (!go) {
+			status = ST_SKIPPED;
+			goto done;
+		}
+	}
+	if (rc->o->mode == MODE_DRY_RUN && write) {
+		value *ctx = ctx_make(rc, NULL);
+		char *err = NULL;
+		value *args = render_node(st->action, ctx, &err);
+		value *extra = args ? render_extra(st, ctx, &err) : NULL;
+		v_release(ctx);
+		cJSON *w = cJSON_CreateObject();
+		cJSON_AddItemToObject(w, "action", args ? vjson(args) : cJSON_CreateString(err ? err : ""));
+		if (extra && v_len(extra))
+			cJSON_AddItemToObject(w, "with", vjson(extra));
+		if (args)
+			v_release(args);
+		if (extra)
+			v_release(extra);
+		free(err);
+		status = ST_WOULD;
+		cJSON *e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "status", "would-run");
+		cJSON_AddItemToObject(e, "would_run", w);
+		cJSON_AddNumberToObject(e, "duration_ms", 0);
+		emit(rc, "step.end", st, phase, e);
+		record_step(rc, st, status, NULL, NULL);
+		rc->counts[status]++;
+		term_step_end(&rc->term, st->id, "would-run", 0, 0, NULL);
+		return status;
+	}
+	if (write)
+		transcript_sync(&rc->t);
+
+	int64_t delay = st->retry_delay_ms;
+	for (int attempt = 1; attempt <= st->retry_attempts; attempt++) {
+		attempts = attempt;
+		int64_t poll_end = now_ms() + st->until_within_ms;
+		for (int poll = 1;; poll++) {
+			if (result)
+				v_release(result);
+			if (recs)
+				v_release(recs);
+			result = recs = NULL;
+			free(error);
+			error = NULL;
+			int ok = call_prim(rc, st, attempt, cancel, &result, &error) == 0;
+			if (ok) {
+				value *ctx = ctx_make(rc, result);
+				char *err = NULL;
+				int e = expect_eval(st, result, ctx, &recs, &err);
+				v_release(ctx);
+				if (e < 0) {
+					error = xasprintf("expect: %s", err);
+					free(err);
+					ok = 0;
+				} else if (!e) {
+					ok = 0;
+					error = first_failed_matcher(recs);
+				}
+			}
+			cJSON *a = cJSON_CreateObject();
+			cJSON_AddNumberToObject(a, "attempt", attempt);
+			if (st->has_until)
+				cJSON_AddNumberToObject(a, "poll", poll);
+			cJSON_AddStringToObject(a, "status", ok ? "ok" : "failed");
+			if (error)
+				cJSON_AddStringToObject(a, "error", error);
+			if (recs && v_len(recs))
+				cJSON_AddItemToObject(a, "matchers", vjson(recs));
+			emit(rc, "step.attempt", st, phase, a);
+			status = ok ? ST_OK : ST_FAILED;
+			if (ok || !st->has_until || *cancel)
+				break;
+			if (now_ms() + st->until_every_ms > poll_end) {
+				char d[32];
+				char *e = error;
+				error = xasprintf("condition not met within %s (%d polls): %s",
+						  dur_format(st->until_within_ms, d, sizeof d), poll,
+						  e ? e : "");
+				free(e);
+				break;
+			}
+			if (sleep_ms(st->until_every_ms, cancel) < 0)
+				break;
+		}
+		if (status == ST_OK || *cancel || attempt == st->retry_attempts)
+			break;
+		term_step_retry(&rc->term, st->id, attempt, st->retry_attempts, error);
+		if (sleep_ms(delay, cancel) < 0)
+			break;
+		delay = (int64_t)((double)delay * st->retry_backoff);
+		if (st->retry_max_delay_ms > 0 && delay > st->retry_max_delay_ms)
+			delay = st->retry_max_delay_ms;
+	}
+	if (*cancel && status != ST_OK && !error)
+		error = xstrdup("interrupted");
+	if (status == ST_OK && st->outputs && st->outputs->kind == N_MAP) {
+		value *ctx = ctx_make(rc, result);
+		char *err = NULL;
+		outputs = render_node(st->outputs, ctx, &err);
+		v_release(ctx);
+		if (!outputs) {
+			status = ST_FAILED;
+			error = xasprintf("outputs: %s", err);
+			free(err);
+		}
+	}
+done:;
+	int64_t dur = now_ms() - t0;
+	cJSON *e = cJSON_CreateObject();
+	cJSON_AddStringToObject(e, "status", status_names[status]);
+	cJSON_AddNumberToObject(e, "duration_ms", (double)dur);
+	if (attempts)
+		cJSON_AddNumberToObject(e, "attempts", attempts);
+	if (error)
+		cJSON_AddStringToObject(e, status == ST_SKIPPED ? "reason" : "error", error);
+	if (result)
+		cJSON_AddItemToObject(e, "result", result_json(st, result));
+	if (recs && v_len(recs))
+		cJSON_AddItemToObject(e, "matchers", st->sensitive ? cJSON_CreateString(REDACT_MASK) : vjson(recs));
+	if (outputs && v_len(outputs))
+		cJSON_AddItemToObject(e, "outputs", st->sensitive ? cJSON_CreateString(REDACT_MASK) : vjson(outputs));
+	emit(rc, "step.end", st, phase, e);
+	record_step(rc, st, status, outputs, result);
+	rc->counts[status]++;
+	term_step_end(&rc->term, st->id, status_names[status], dur, attempts,
+		      status == ST_FAILED ? error : NULL);
+	if (result)
+		v_release(result);
+	if (recs)
+		v_release(recs);
+	if (outputs)
+		v_release(outputs);
+	free(error);
+	return status;
+}
+
+/* ---------- phases, rollback ---------- */
+
+static void push_done(run_ctx *rc, step *st)
+{
+	rc->done.v = xrealloc(rc->done.v, (rc->done.n + 1) * sizeof(step *));
+	rc->done.v[rc->done.n++] = st;
+}
+
+/*
+ * Run a phase's steps in graph order.  Returns 0 when the phase passed,
+ * -1 when a step failed with on-failure rollback/abort or the run was
+ * interrupted.
+ */
+static int run_phase(run_ctx *rc, int ph, int always)
+{
+	const steplist *l = &rc->rb->lists[ph];
+	if (!l->n)
+		return 0;
+	term_phase(&rc->term, phase_names[ph]);
+	for (size_t i = 0; i < l->n; i++) {
+		step *st = l->v[i];
+		if (g_cancel && !always)
+			return -1;
+		int s = run_step(rc, st, phase_names[ph], always ? &g_never : &g_cancel);
+		if (s == ST_OK && st->effect == EFFECT_WRITE)
+			push_done(rc, st);
+		if (s != ST_FAILED)
+			continue;
+		if (always)
+			continue;
+		if (g_cancel) {
+			rc->failed_step = st;
+			return -1;
+		}
+		if (st->on_failure == ONFAIL_CONTINUE)
+			continue;
+		rc->failed_step = st;
+		rc->failed = 1;
+		if (st->on_failure == ONFAIL_ABORT)
+			rc->aborted = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static void run_rollbacks(run_ctx *rc, const char *reason)
+{
+	/* the failed write step's own undo first: it may have half-applied */
+	steplist todo = { 0 };
+	const step *fs = rc->failed_step;
+	if (fs && fs->effect == EFFECT_WRITE && fs->rollback.n) {
+		todo.v = xrealloc(todo.v, (todo.n + 1) * sizeof(step *));
+		todo.v[todo.n++] = (step *)fs;
+	}
+	for (size_t i = rc->done.n; i-- > 0;)
+		if (rc->done.v[i]->rollback.n) {
+			todo.v = xrealloc(todo.v, (todo.n + 1) * sizeof(step *));
+			todo.v[todo.n++] = rc->done.v[i];
+		}
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "reason", reason);
+	cJSON *ids = cJSON_AddArrayToObject(f, "steps");
+	for (size_t i = 0; i < todo.n; i++)
+		cJSON_AddItemToArray(ids, cJSON_CreateString(todo.v[i]->id));
+	emit(rc, "rollback.start", NULL, "rollback", f);
+	if (todo.n)
+		term_phase(&rc->term, "rollback");
+	int nfailed = 0;
+	cJSON *failed = cJSON_CreateArray();
+	for (size_t i = 0; i < todo.n; i++) {
+		const step *owner = todo.v[i];
+		for (size_t j = 0; j < owner->rollback.n; j++) {
+			const step *rs = owner->rollback.v[j];
+			if (run_step(rc, rs, "rollback", &g_never) != ST_OK) {
+				nfailed++;
+				cJSON_AddItemToArray(failed, cJSON_CreateString(rs->id));
+			}
+		}
+	}
+	rc->rolled_back = (int)todo.n;
+	rc->rollback_incomplete = nfailed > 0;
+	cJSON *e = cJSON_CreateObject();
+	cJSON_AddStringToObject(e, "status", nfailed ? "incomplete" : "complete");
+	cJSON_AddNumberToObject(e, "rolled_back", (double)todo.n);
+	cJSON_AddItemToObject(e, "failed", failed);
+	emit(rc, "rollback.end", NULL, "rollback", e);
+	free(todo.v);
+}
+
+/* ---------- the run ---------- */
+
+static char *default_transcript_path(const runbook *rb)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	char ts[32];
+	strftime(ts, sizeof ts, "%Y%m%dT%H%M%SZ", &tm);
+	for (int i = 0;; i++) {
+		char *p = i ? xasprintf("transcripts/%s-%s-%d.jsonl", rb->id, ts, i)
+			    : xasprintf("transcripts/%s-%s.jsonl", rb->id, ts);
+		struct stat sb;
+		if (stat(p, &sb) < 0)
+			return p;
+		free(p);
+	}
+}
+
+static char *operator_default(void)
+{
+	const char *u = getenv("USER");
+	struct passwd *pw = NULL;
+	if (!u || !*u) {
+		pw = getpwuid(getuid());
+		u = pw ? pw->pw_name : "unknown";
+	}
+	char host[256] = "localhost";
+	gethostname(host, sizeof host - 1);
+	return xasprintf("%s@%s", u, host);
+}
+
+static value *load_answers(const char *path, char **err)
+{
+	arena a;
+	doc d;
+	diags dg;
+	arena_init(&a);
+	diags_init(&dg);
+	value *v = NULL;
+	if (load_file(&a, path, &d, &dg) == 0 && d.root && d.root->kind == N_MAP) {
+		v = v_obj();
+		for (size_t i = 0; i < d.root->n; i++) {
+			const node *n = d.root->vals[i];
+			value *it;
+			if (n->kind == N_MAP) {
+				it = v_obj();
+				for (size_t j = 0; j < n->n; j++)
+					v_obj_set_take(it, n->keys[j]->str,
+						       n->vals[j]->kind == N_SCALAR ? scalar_literal(n->vals[j]) : v_null());
+			} else if (n->kind == N_SCALAR)
+				it = scalar_literal(n);
+			else
+				it = v_null();
+			v_obj_set_take(v, d.root->keys[i]->str, it);
+		}
+	} else if (dg.n) {
+		*err = xasprintf("%s:%d:%d: %s", dg.v[0].file, dg.v[0].line, dg.v[0].col, dg.v[0].msg);
+	} else {
+		*err = xasprintf("%s: an answers file is a mapping of step id: yes|no or "
+				 "{approved, comment, by}", path);
+	}
+	diags_release(&dg);
+	arena_free(&a);
+	return v;
+}
+
+int run_runbook(runbook *rb, const run_opts *o)
+{
+	run_ctx rc;
+	memset(&rc, 0, sizeof rc);
+	rc.rb = rb;
+	rc.o = o;
+	rc.red = redactor_new();
+	rc.t0 = now_ms();
+	term_init(&rc.term, stdout, o->tty, o->color, o->quiet, rc.red);
+	int code = 0;
+	char *err = NULL;
+	char *op = o->operator_name ? xstrdup(o->operator_name) : operator_default();
+	rc.operator_name = op;
+	char *tpath = NULL;
+
+	rc.inputs = inputs_resolve(rb, o, rc.red, 0, &err);
+	if (!rc.inputs) {
+		fprintf(stderr, "runbook: %s\n", err);
+		code = 2;
+		goto out;
+	}
+	if (o->approve && strcmp(o->approve, "auto") && !(rc.answers = load_answers(o->approve, &err))) {
+		fprintf(stderr, "runbook: %s\n", err);
+		code = 2;
+		goto out;
+	}
+	rc.env = env_object();
+	rc.steps = v_obj();
+	char run_id[33];
+	run_id_new(run_id);
+	rc.run = v_obj();
+	v_obj_set_take(rc.run, "id", v_str(run_id));
+	v_obj_set_take(rc.run, "mode", v_str(mode_names[o->mode]));
+	v_obj_set_take(rc.run, "operator", v_str(op));
+	rc.conns = xcalloc(rb->nconns + 1, sizeof(conn_slot));
+
+	tpath = o->transcript_path ? xstrdup(o->transcript_path) : default_transcript_path(rb);
+	if (transcript_open(&rc.t, tpath, run_id, rc.red, &err) < 0) {
+		fprintf(stderr, "runbook: %s\n", err);
+		code = 2;
+		goto out;
+	}
+
+	g_cancel = g_signal = g_nsignals = 0;
+	install_signals();
+
+	{
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "runbook", rb->id);
+		if (rb->title)
+			cJSON_AddStringToObject(f, "title", rb->title);
+		if (rb->version)
+			cJSON_AddStringToObject(f, "version", rb->version);
+		cJSON_AddStringToObject(f, "file", rb->path);
+		cJSON_AddStringToObject(f, "sha256", rb->sha256);
+		cJSON_AddStringToObject(f, "mode", mode_names[o->mode]);
+		cJSON *in = v_to_cjson(rc.inputs);
+		for (size_t i = 0; i < rb->ninputs; i++)
+			if (rb->inputs[i].type == IT_SECRET)
+				cJSON_ReplaceItemInObject(in, rb->inputs[i].name, cJSON_CreateString(REDACT_MASK));
+		cJSON_AddItemToObject(f, "inputs", in);
+		if (rb->objectives) {
+			char *oerr = NULL;
+			value *ov = render_node(rb->objectives, NULL, &oerr);
+			free(oerr);
+			if (ov) {
+				cJSON_AddItemToObject(f, "objectives", v_to_cjson(ov));
+				v_release(ov);
+			}
+		}
+		cJSON_AddStringToObject(f, "operator", op);
+		char host[256] = "localhost";
+		gethostname(host, sizeof host - 1);
+		cJSON_AddStringToObject(f, "host", host);
+		cJSON_AddNumberToObject(f, "pid", getpid());
+		cJSON_AddStringToObject(f, "interpreter", "runbook " RUNBOOK_VERSION);
+		emit(&rc, "run.start", NULL, NULL, f);
+	}
+	if (!o->quiet)
+		term_line(&rc.term, "%s: %s (%s)", mode_names[o->mode], rb->id, rb->title ? rb->title : "");
+
+	int stop = 0;
+	static const int run_phases[] = { PH_CHECKS, PH_STEPS, PH_VERIFY };
+	static const int drill_phases[] = { PH_INJECT, PH_SYMPTOMS, PH_CHECKS, PH_STEPS, PH_VERIFY };
+	const int *phases = o->mode == MODE_DRILL ? drill_phases : run_phases;
+	size_t nph = o->mode == MODE_DRILL ? 5 : 3;
+	for (size_t i = 0; i < nph && !stop; i++) {
+		cJSON *pf = cJSON_CreateObject();
+		cJSON_AddStringToObject(pf, "phase", phase_names[phases[i]]);
+		if (rb->lists[phases[i]].n)
+			emit(&rc, "phase.start", NULL, phase_names[phases[i]], pf);
+		else
+			cJSON_Delete(pf);
+		int64_t pt0 = now_ms();
+		if (run_phase(&rc, phases[i], 0) < 0)
+			stop = 1;
+		if (rb->lists[phases[i]].n) {
+			cJSON *pe = cJSON_CreateObject();
+			cJSON_AddStringToObject(pe, "phase", phase_names[phases[i]]);
+			cJSON_AddStringToObject(pe, "status", stop ? "failed" : "ok");
+			cJSON_AddNumberToObject(pe, "duration_ms", (double)(now_ms() - pt0));
+			emit(&rc, "phase.end", NULL, phase_names[phases[i]], pe);
+		}
+	}
+	int interrupted = g_signal != 0;
+	if (interrupted) {
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "signal", g_signal == SIGINT ? "SIGINT" : "SIGTERM");
+		cJSON_AddNumberToObject(f, "number", g_signal);
+		if (rc.failed_step)
+			cJSON_AddStringToObject(f, "during", rc.failed_step->id);
+		emit(&rc, "signal", NULL, NULL, f);
+		term_line(&rc.term, "interrupted by %s: rolling back", g_signal == SIGINT ? "SIGINT" : "SIGTERM");
+	}
+	int failed = rc.failed || interrupted;
+	int do_rb = 0;
+	const char *reason = NULL;
+	if (rb->rollback_policy == RBPOL_ALWAYS) {
+		do_rb = 1;
+		reason = failed ? (interrupted ? "signal" : "failure") : "always";
+	} else if (rb->rollback_policy == RBPOL_ON_FAILURE && failed && !rc.aborted) {
+		do_rb = 1;
+		reason = interrupted ? "signal" : "failure";
+	}
+	if (do_rb)
+		run_rollbacks(&rc, reason);
+	if (o->mode == MODE_DRILL && rb->lists[PH_CLEANUP].n) {
+		cJSON *pf = cJSON_CreateObject();
+		cJSON_AddStringToObject(pf, "phase", "cleanup");
+		emit(&rc, "phase.start", NULL, "cleanup", pf);
+		run_phase(&rc, PH_CLEANUP, 1);
+	}
+
+	const char *status = "ok";
+	if (interrupted) {
+		status = "interrupted";
+		code = rc.rollback_incomplete ? 3 : 128 + g_signal;
+	} else if (rc.failed) {
+		status = rc.aborted ? "aborted" : "failed";
+		code = rc.rollback_incomplete ? 3 : 1;
+	} else if (rc.rollback_incomplete) {
+		code = 3;
+		status = "rollback-incomplete";
+	}
+	if (rc.io_error && code == 0)
+		code = 1;
+	{
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "status", status);
+		cJSON_AddNumberToObject(f, "exit", code);
+		cJSON_AddNumberToObject(f, "duration_ms", (double)(now_ms() - rc.t0));
+		if (rc.failed_step)
+			cJSON_AddStringToObject(f, "failed_step", rc.failed_step->id);
+		cJSON_AddStringToObject(f, "rollback", do_rb ? (rc.rollback_incomplete ? "incomplete" : "complete")
+						       : (rc.aborted ? "skipped (on-failure: abort)" : "none"));
+		cJSON *cnt = cJSON_AddObjectToObject(f, "counts");
+		for (int i = 0; i < 4; i++)
+			cJSON_AddNumberToObject(cnt, status_names[i], rc.counts[i]);
+		if (g_nsignals > 1)
+			cJSON_AddNumberToObject(f, "signals_ignored_during_rollback", g_nsignals - 1);
+		emit(&rc, "run.end", NULL, NULL, f);
+		transcript_sync(&rc.t);
+	}
+	{
+		char d[32];
+		dur_format(now_ms() - rc.t0, d, sizeof d);
+		const char *what = code == 0 ? "succeeded" : interrupted ? "was interrupted"
+			: rc.aborted ? "aborted" : "failed";
+		term_line(&rc.term, "\n%s %s in %s: %d ok, %d failed, %d skipped%s%s",
+			  rb->id, what, d, rc.counts[ST_OK], rc.counts[ST_FAILED], rc.counts[ST_SKIPPED],
+			  rc.counts[ST_WOULD] ? ", would run " : "", "");
+		if (rc.counts[ST_WOULD])
+			term_line(&rc.term, "%d write steps would run (dry run)", rc.counts[ST_WOULD]);
+		if (rc.failed_step)
+			term_line(&rc.term, "failed step: %s", rc.failed_step->id);
+		if (do_rb)
+			term_line(&rc.term, "rollback %s (%d steps undone)",
+				  rc.rollback_incomplete ? "INCOMPLETE" : "complete", rc.rolled_back);
+		term_line(&rc.term, "transcript: %s", tpath);
+	}
+	transcript_close(&rc.t);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+out:
+	if (rc.conns)
+		conns_close(&rc);
+	free(rc.conns);
+	free(rc.done.v);
+	free(tpath);
+	free(err);
+	free(op);
+	if (rc.inputs)
+		v_release(rc.inputs);
+	if (rc.env)
+		v_release(rc.env);
+	if (rc.steps)
+		v_release(rc.steps);
+	if (rc.run)
+		v_release(rc.run);
+	if (rc.answers)
+		v_release(rc.answers);
+	redactor_free(rc.red);
+	return code;
+}

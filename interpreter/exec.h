@@ -1,0 +1,72 @@
+/*
+ * exec.h - the executor: runs a validated runbook.
+ *
+ * Order: checks -> steps -> verify (a drill: inject -> symptoms -> checks
+ * -> steps -> verify, then cleanup always).  Each step: `if`, render,
+ * retries, `until` polling, `expect`, `outputs`, transcript events.  On
+ * failure the rollbacks of the write steps run in reverse completion order
+ * (the failed step's own rollback first); a failing rollback does not stop
+ * the others.  SIGINT/SIGTERM stop the current step, then roll back; a
+ * second signal during rollback is recorded and ignored.
+ *
+ * Exit codes (SPEC 6): 0 ok, 1 failed and rolled back, 2 usage/invalid,
+ * 3 rollback incomplete, 130/143 interrupted (after rollback).
+ */
+#ifndef RB_EXEC_H
+#define RB_EXEC_H
+
+#include "runbook.h"
+#include "value.h"
+#include "redact.h"
+
+#define RUNBOOK_VERSION "0.1.0"
+
+enum { MODE_RUN, MODE_DRY_RUN, MODE_DRILL };
+extern const char *const mode_names[];
+
+typedef struct kv {
+	const char *key, *val;
+} kv;
+
+typedef struct run_opts {
+	int mode;
+	const char *transcript_path;    /* NULL: ./transcripts/<id>-<utc>.jsonl */
+	const char *approve;            /* NULL (TTY), "auto", or an answers file */
+	kv *inputs;                     /* --input k=v, in order */
+	size_t ninputs;
+	const char *inputs_file;        /* --inputs FILE (YAML/JSON mapping) */
+	const char *operator_name;      /* --operator, else $USER@host */
+	int parallel;
+	int color;                      /* colour on the terminal */
+	int tty;                        /* stderr is a terminal: live display */
+	int quiet;
+} run_opts;
+
+int run_runbook(runbook *rb, const run_opts *o);
+
+/*
+ * Inputs (inputs.c): resolve --input/--inputs/defaults/secrets into an
+ * object value, validating types, patterns and enums.  Secrets are read
+ * from env:/file: and added to red.  for_plan: secrets are not read, their
+ * value is "***".  Returns NULL with diagnostics-style messages on stderr.
+ */
+value *inputs_resolve(const runbook *rb, const run_opts *o, redactor *red,
+		      int for_plan, char **err);
+
+/*
+ * Rendering (render.c): the value of a YAML node with its templates
+ * evaluated against ctx.  Plain scalars get YAML core typing (null, bool,
+ * int, float), quoted ones stay strings.  Returns NULL with *err.
+ */
+value *render_node(const node *n, const value *ctx, char **err);
+value *scalar_literal(const node *n);
+
+/*
+ * expect (expect.c): judge a result.  Returns 1 when every matcher holds,
+ * 0 otherwise; *records receives a list of {path, op, expected, actual,
+ * ok} objects (new reference).  -1 with *err on an evaluation error.
+ */
+int expect_eval(const step *st, const value *result, const value *ctx,
+		value **records, char **err);
+
+#endif

@@ -1,0 +1,120 @@
+/*
+ * render.c - turn a YAML node into a value, evaluating its templates.
+ *
+ * Templates were parsed by the validator and cached in node->cache; a
+ * scalar without a cached template is a literal.  The result of a template
+ * is data: it is never scanned for ${{ }} again.
+ */
+#include "exec.h"
+#include "expr.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static int is_int_text(const char *s)
+{
+	if (*s == '+' || *s == '-')
+		s++;
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+/*
+ * YAML 1.2 core schema for plain scalars: null, booleans, integers and
+ * floats; everything else is a string.  Quoted and block scalars are
+ * always strings.
+ */
+value *scalar_literal(const node *n)
+{
+	if (n->style != S_PLAIN)
+		return v_strn(n->str, n->len);
+	const char *s = n->str;
+	if (n->len == 0 || !strcmp(s, "~") || !strcmp(s, "null") ||
+	    !strcmp(s, "Null") || !strcmp(s, "NULL"))
+		return v_null();
+	if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE"))
+		return v_bool(1);
+	if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE"))
+		return v_bool(0);
+	if (is_int_text(s)) {
+		errno = 0;
+		long long ll = strtoll(s, NULL, 10);
+		if (!errno)
+			return v_num((double)ll);
+	}
+	if (strspn(s, "+-0123456789.eE") == n->len && strpbrk(s, "0123456789")) {
+		char *end;
+		double d = strtod(s, &end);
+		if (*end == 0 && isfinite(d))
+			return v_num(d);
+	}
+	return v_strn(n->str, n->len);
+}
+
+value *render_node(const node *n, const value *ctx, char **err)
+{
+	switch (n->kind) {
+	case N_SCALAR: {
+		const tmpl *t = n->cache;
+		if (!t && has_template(n->str, n->len)) {
+			/* not seen by the validator (should not happen): parse now */
+			arena tmp;
+			size_t off;
+			const char *msg;
+			arena_init(&tmp);
+			tmpl *pt = tmpl_parse(&tmp, n->str, n->len, &off, &msg);
+			value *v = NULL;
+			if (!pt)
+				*err = xasprintf("%s", msg);
+			else
+				v = tmpl_render(pt, ctx, err);
+			arena_free(&tmp);
+			return v;
+		}
+		if (!t || tmpl_is_literal(t))
+			return scalar_literal(n);
+		if (!ctx) {
+			/* no context (input defaults, objectives): only env is known */
+			value *c = v_obj();
+			v_obj_set_take(c, "env", v_obj());
+			value *v = tmpl_render(t, c, err);
+			v_release(c);
+			return v;
+		}
+		return tmpl_render(t, ctx, err);
+	}
+	case N_SEQ: {
+		value *l = v_list();
+		for (size_t i = 0; i < n->n; i++) {
+			value *it = render_node(n->vals[i], ctx, err);
+			if (!it) {
+				v_release(l);
+				return NULL;
+			}
+			v_list_push_take(l, it);
+		}
+		return l;
+	}
+	case N_MAP: {
+		value *o = v_obj();
+		for (size_t i = 0; i < n->n; i++) {
+			value *it = render_node(n->vals[i], ctx, err);
+			if (!it) {
+				v_release(o);
+				return NULL;
+			}
+			v_obj_set_take(o, n->keys[i]->str, it);
+		}
+		return o;
+	}
+	}
+	*err = xstrdup("bad node");
+	return NULL;
+}

@@ -1,0 +1,115 @@
+/* term.c - live progress on a terminal, plain lines elsewhere. */
+#include "term.h"
+#include "arena.h"
+#include "value.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define C_RESET "\033[0m"
+#define C_BOLD "\033[1m"
+#define C_DIM "\033[2m"
+#define C_RED "\033[31m"
+#define C_GREEN "\033[32m"
+#define C_YELLOW "\033[33m"
+#define C_CYAN "\033[36m"
+
+void term_init(term *t, FILE *out, int tty, int color, int quiet, const redactor *red)
+{
+	t->out = out;
+	t->tty = tty;
+	t->color = color && tty;
+	t->quiet = quiet;
+	t->pending = 0;
+	t->red = red;
+}
+
+static const char *c(const term *t, const char *code)
+{
+	return t->color ? code : "";
+}
+
+/* print redacted text; a pending live line is finished first */
+static void emit(term *t, const char *s)
+{
+	char *r = redact_str(t->red, s, strlen(s), NULL);
+	if (t->pending && t->tty) {
+		fputs("\r\033[K", t->out);
+		t->pending = 0;
+	}
+	fputs(r, t->out);
+	free(r);
+	fflush(t->out);
+}
+
+void term_line(term *t, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s;
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (!s)
+		return;
+	sbuf b = { 0 };
+	sbuf_adds(&b, s);
+	sbuf_addc(&b, '\n');
+	emit(t, b.buf);
+	sbuf_release(&b);
+	free(s);
+}
+
+void term_phase(term *t, const char *phase)
+{
+	if (t->quiet)
+		return;
+	term_line(t, "%s%s%s", c(t, C_BOLD), phase, c(t, C_RESET));
+}
+
+void term_step_start(term *t, const char *id, const char *title, const char *prim, int write)
+{
+	if (t->quiet || !t->tty)
+		return;
+	char *s = xasprintf("  %s…%s %s%s%s %s(%s%s)%s", c(t, C_CYAN), c(t, C_RESET), c(t, C_BOLD), id,
+			    c(t, C_RESET), c(t, C_DIM), prim, write ? ", write" : "", c(t, C_RESET));
+	emit(t, s);
+	free(s);
+	(void)title;
+	t->pending = 1;
+}
+
+void term_step_retry(term *t, const char *id, int attempt, int max, const char *why)
+{
+	if (t->quiet)
+		return;
+	term_line(t, "  %s↻%s %s attempt %d/%d failed: %s", c(t, C_YELLOW), c(t, C_RESET),
+		  id, attempt, max, why ? why : "");
+}
+
+void term_step_end(term *t, const char *id, const char *status, int64_t ms,
+		   int attempts, const char *detail)
+{
+	if (t->quiet && strcmp(status, "failed"))
+		return;
+	const char *mark = "?", *col = "";
+	if (!strcmp(status, "ok"))
+		mark = t->tty ? "✓" : "ok", col = C_GREEN;
+	else if (!strcmp(status, "failed"))
+		mark = t->tty ? "✗" : "FAILED", col = C_RED;
+	else if (!strcmp(status, "skipped"))
+		mark = t->tty ? "-" : "skipped", col = C_DIM;
+	else if (!strcmp(status, "would-run"))
+		mark = t->tty ? "○" : "would-run", col = C_YELLOW;
+	char d[32], att[32] = "";
+	dur_format(ms, d, sizeof d);
+	if (attempts > 1)
+		snprintf(att, sizeof att, ", %d attempts", attempts);
+	if (t->tty)
+		term_line(t, "  %s%s%s %s %s(%s%s)%s%s%s", c(t, col), mark, c(t, C_RESET), id,
+			  c(t, C_DIM), d, att, c(t, C_RESET), detail ? ": " : "", detail ? detail : "");
+	else
+		term_line(t, "  [%s] %s (%s%s)%s%s", mark, id, d, att, detail ? ": " : "",
+			  detail ? detail : "");
+}

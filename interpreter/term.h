@@ -1,0 +1,32 @@
+/*
+ * term.h - what an operator sees while a runbook runs.
+ *
+ * On a terminal: a live line per step (a "running" line rewritten in place
+ * with its result, attempts and duration), colour unless NO_COLOR is set.
+ * Otherwise: plain lines, one per event, no escape sequences.  Every text
+ * passes through the run's redactor before it is printed.
+ */
+#ifndef RB_TERM_H
+#define RB_TERM_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "redact.h"
+
+typedef struct term {
+	FILE *out;
+	int tty, color, quiet;
+	int pending;            /* a live "running" line is on screen */
+	const redactor *red;
+} term;
+
+void term_init(term *t, FILE *out, int tty, int color, int quiet, const redactor *red);
+void term_line(term *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void term_phase(term *t, const char *phase);
+void term_step_start(term *t, const char *id, const char *title, const char *prim, int write);
+void term_step_retry(term *t, const char *id, int attempt, int max, const char *why);
+/* status: ok failed skipped would-run; detail may be NULL */
+void term_step_end(term *t, const char *id, const char *status, int64_t ms,
+		   int attempts, const char *detail);
+
+#endif
