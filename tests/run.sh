@@ -35,18 +35,18 @@ trap 'exit 130' INT TERM
 pass=0 fail=0
 note() { printf '%s\n' "$*"; }
 
+# --- services (the unit tests of the primitives use them too) ---
+for s in "${svcs[@]}"; do
+	if ! "${s}_start" >"$WORK/$s.log" 2>&1; then
+		note "FAIL service $s did not start:"; tail -20 "$WORK/$s.log"; fail=$((fail+1))
+	fi
+done
+
 # --- unit tests ---
 for u in "$BUILD"/unit/test_*; do
 	[ -x "$u" ] || continue
 	[ -n "$pat" ] && [[ $u != *"$pat"* ]] && continue
 	if out=$("$u" 2>&1); then pass=$((pass+1)); else fail=$((fail+1)); note "FAIL unit $(basename "$u")"; printf '%s\n' "$out" | tail -20; fi
-done
-
-# --- services (only when some selected case needs them) ---
-for s in "${svcs[@]}"; do
-	if ! "${s}_start" >"$WORK/$s.log" 2>&1; then
-		note "FAIL service $s did not start:"; tail -20 "$WORK/$s.log"; fail=$((fail+1))
-	fi
 done
 
 # --- check cases ---
@@ -97,7 +97,7 @@ done
 # script cases, in parallel on every core
 printf '%s\n' "${cases[@]}" | grep '\.sh$' | while IFS= read -r f; do
 	printf '%s\0%s\0' "$f" "$(echo "${f#$ROOT/tests/cases/}" | tr / _)"
-done | xargs -0 -n 2 -P "$(nproc)" bash -c 'run_script_case "$1" "$2"' _
+done | xargs -r -0 -n 2 -P "$(nproc)" bash -c 'run_script_case "$1" "$2"' _
 
 for r in "$results"/*; do
 	[ -e "$r" ] || continue
