@@ -110,21 +110,6 @@ static value *ctx_make(run_ctx *rc, value *result)
 	return c;
 }
 
-static value *env_object(void)
-{
-	extern char **environ;
-	value *o = v_obj();
-	for (char **e = environ; *e; e++) {
-		const char *eq = strchr(*e, '=');
-		if (!eq || eq == *e)
-			continue;
-		char *k = xstrndup(*e, (size_t)(eq - *e));
-		v_obj_set_take(o, k, v_str(eq + 1));
-		free(k);
-	}
-	return o;
-}
-
 static void record_step(run_ctx *rc, const step *st, int status, value *outputs, value *result)
 {
 	value *s = v_obj();

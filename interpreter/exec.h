@@ -60,6 +60,7 @@ value *inputs_resolve(const runbook *rb, const run_opts *o, redactor *red,
  */
 value *render_node(const node *n, const value *ctx, char **err);
 value *scalar_literal(const node *n);
+value *env_object(void);
 
 /*
  * expect (expect.c): judge a result.  Returns 1 when every matcher holds,

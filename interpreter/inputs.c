@@ -267,8 +267,12 @@ value *inputs_resolve(const runbook *rb, const run_opts *o, redactor *red,
 			}
 		if (!raw && given && v_obj_get(given, in->name))
 			raw = v_retain(v_obj_get(given, in->name));
-		if (!raw && in->def)
-			raw = render_node(in->def, NULL, err);
+		if (!raw && in->def) {
+			value *dctx = v_obj();
+			v_obj_set_take(dctx, "env", env_object());
+			raw = render_node(in->def, dctx, err);
+			v_release(dctx);
+		}
 		if (!raw) {
 			if (for_plan) {
 				v_obj_set_take(out, in->name, v_str_take(xasprintf("<%s>", in->name), strlen(in->name) + 2));

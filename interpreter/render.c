@@ -118,3 +118,20 @@ value *render_node(const node *n, const value *ctx, char **err)
 	*err = xstrdup("bad node");
 	return NULL;
 }
+
+/* the process environment as an object (the `env` context) */
+value *env_object(void)
+{
+	extern char **environ;
+	value *o = v_obj();
+	for (char **e = environ; *e; e++) {
+		const char *eq = strchr(*e, '=');
+		if (!eq || eq == *e)
+			continue;
+		char *k = xstrndup(*e, (size_t)(eq - *e));
+		v_obj_set_take(o, k, v_str(eq + 1));
+		free(k);
+	}
+	return o;
+}
+

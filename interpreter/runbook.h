@@ -127,6 +127,16 @@ const conn_def *runbook_find_conn(const runbook *rb, const char *name);
  * Adds diagnostics; returns -1 on error. */
 int graph_build(runbook *rb, diags *dg);
 enum { GRAPH_DOT, GRAPH_MERMAID };
+
+/*
+ * The candidate closest to word, for "did you mean" hints (validate.c):
+ * a candidate word begins (3+ chars), else Damerau-Levenshtein <= 2, else
+ * one that begins word.  n == (size_t)-1: cands is NULL-terminated.
+ * NULL when nothing is close.
+ */
+const char *rb_suggest(const char *word, const char *const *cands, size_t n);
+/* the lint rules (lint.c): warnings only */
+void lint_runbook(const runbook *rb, diags *dg);
 void graph_print(FILE *out, const runbook *rb, int format);
 
 #endif
