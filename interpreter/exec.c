@@ -406,11 +406,19 @@ static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig
 	int status = ST_OK, attempts = 0;
 	term_step_start(&rc->term, st->id, st->title, st->prim->name, write);
 
-	/* needs that did not complete make this step moot */
-	for (size_t i = 0; i < st->needs.n; i++) {
-		value *s = v_obj_get(rc->steps, st->needs.v[i]->id);
+	/*
+	 * a need that failed makes this step moot -- except in rollback and
+	 * cleanup, which always do all they can, and after a failure its step
+	 * declared harmless (on-failure: continue).  A need skipped by its
+	 * `if` does not block: conditional steps are optional by design.
+	 */
+	for (size_t i = 0; cancel != &g_never && i < st->needs.n; i++) {
+		const step *need = st->needs.v[i];
+		value *s = v_obj_get(rc->steps, need->id);
 		const char *ss = s ? v_as_str(v_obj_get(s, "status")) : NULL;
-		if (!ss || (strcmp(ss, "ok") && strcmp(ss, "would-run"))) {
+		if (ss && !strcmp(ss, "failed") && need->on_failure == ONFAIL_CONTINUE)
+			continue;
+		if (!ss || !strcmp(ss, "failed")) {
 			status = ST_SKIPPED;
 			error = xasprintf("needs '%s' (%s)", st->needs.v[i]->id, ss ? ss : "not run");
 			goto done;
