@@ -1,0 +1,35 @@
+# kafka: under --dry-run, reads (lag, topics, consume from the beginning)
+# run and a produce is only recorded as would-run: nothing reaches the
+# topic, as a real run afterwards shows.
+cat >rb.yaml <<YAML
+runbook: kafka-dry
+title: Kafka dry run
+owner: platform-operations
+connections:
+  bus: { kafka: "$RB_TEST_KAFKA_BOOTSTRAP" }
+steps:
+  - id: send
+    kafka: { connection: bus, produce: { topic: rb-dry, value: payload } }
+    rollback: { log: "nothing to undo in a test topic" }
+  - id: lag
+    kafka: { connection: bus, lag: { group: dry, topic: rb-dry } }
+    expect: { total: 0 }
+  - id: peek
+    kafka: { connection: bus, consume: { topic: rb-dry, from-beginning: true, timeout: 300ms } }
+    expect: { messages: { len: 0 } }
+YAML
+rb plan rb.yaml
+expect_rc 0
+expect_out 'send +kafka +write'
+expect_out 'lag +kafka +read'
+rb run rb.yaml --dry-run --transcript d.jsonl
+expect_rc 0
+expect_status d.jsonl send would-run
+expect_status d.jsonl lag ok
+expect_status d.jsonl peek ok
+
+# a real run produces; its lag step now sees the message
+sed -i 's/expect: { total: 0 }/expect: { total: 1 }/; s/messages: { len: 0 }/messages: { len: 1 }/' rb.yaml
+rb run rb.yaml --transcript t.jsonl
+expect_rc 0
+for s in send lag peek; do expect_status t.jsonl $s ok; done
