@@ -12,6 +12,8 @@ int cmd_plan(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_drill(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /*
  * Option parsing: opt_value(argc, argv, &i, "--format", &val) matches

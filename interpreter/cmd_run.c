@@ -11,10 +11,11 @@
 
 static const char *const RUN_USAGE =
 	"runbook run FILE [--input k=v]... [--inputs FILE] [--dry-run] [--transcript PATH]\n"
-	"                 [--approve auto|FILE] [--operator NAME] [--parallel N] [--quiet] [--no-color]";
+	"                 [--approve auto|FILE] [--operator NAME] [--sign-key KEY] [--parallel N]\n"
+	"                 [--quiet] [--no-color]";
 static const char *const DRILL_USAGE =
 	"runbook drill FILE [--input k=v]... [--inputs FILE] [--transcript PATH]\n"
-	"                   [--approve auto|FILE] [--operator NAME] [--quiet] [--no-color]";
+	"                   [--approve auto|FILE] [--operator NAME] [--sign-key KEY] [--quiet] [--no-color]";
 
 /* shared by run and drill; load diagnostics go to stderr */
 static int run_common(int argc, char **argv, int drill)
@@ -43,7 +44,8 @@ static int run_common(int argc, char **argv, int drill)
 		} else if ((r = opt_value(argc, argv, &i, "--inputs", &o.inputs_file)) != 0 ||
 			   (r = opt_value(argc, argv, &i, "--transcript", &o.transcript_path)) != 0 ||
 			   (r = opt_value(argc, argv, &i, "--approve", &o.approve)) != 0 ||
-			   (r = opt_value(argc, argv, &i, "--operator", &o.operator_name)) != 0) {
+			   (r = opt_value(argc, argv, &i, "--operator", &o.operator_name)) != 0 ||
+			   (r = opt_value(argc, argv, &i, "--sign-key", &o.sign_key)) != 0) {
 			if (r < 0)
 				goto out;
 		} else if ((r = opt_value(argc, argv, &i, "--parallel", &v)) != 0) {

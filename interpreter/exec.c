@@ -12,6 +12,7 @@
 #include "expr.h"
 #include "prim.h"
 #include "proc.h"
+#include "sign.h"
 #include "term.h"
 #include "transcript.h"
 
@@ -399,6 +400,8 @@ static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig
 		cJSON_AddStringToObject(f, "title", st->title);
 	cJSON_AddStringToObject(f, "primitive", st->prim->name);
 	cJSON_AddStringToObject(f, "effect", write ? "write" : "read");
+	if (st->owner)
+		cJSON_AddStringToObject(f, "rollback_of", st->owner->id);
 	emit(rc, "step.start", st, phase, f);
 
 	value *result = NULL, *recs = NULL, *outputs = NULL;
@@ -745,6 +748,7 @@ int run_runbook(runbook *rb, const run_opts *o)
 	char *op = o->operator_name ? xstrdup(o->operator_name) : operator_default();
 	rc.operator_name = op;
 	char *tpath = NULL;
+	signer *sg = NULL;
 
 	rc.inputs = inputs_resolve(rb, o, rc.red, 0, &err);
 	if (!rc.inputs) {
@@ -767,6 +771,11 @@ int run_runbook(runbook *rb, const run_opts *o)
 	v_obj_set_take(rc.run, "operator", v_str(op));
 	rc.conns = xcalloc(rb->nconns + 1, sizeof(conn_slot));
 
+	if (o->sign_key && !(sg = signer_new(o->sign_key, 0, &err))) {
+		fprintf(stderr, "runbook: %s\n", err);
+		code = 2;
+		goto out;
+	}
 	tpath = o->transcript_path ? xstrdup(o->transcript_path) : default_transcript_path(rb);
 	if (transcript_open(&rc.t, tpath, run_id, rc.red, &err) < 0) {
 		fprintf(stderr, "runbook: %s\n", err);
@@ -774,6 +783,8 @@ int run_runbook(runbook *rb, const run_opts *o)
 		goto out;
 	}
 
+	if (sg)
+		signer_attach(sg, &rc.t);
 	g_cancel = g_signal = g_nsignals = 0;
 	install_signals();
 
@@ -892,6 +903,8 @@ int run_runbook(runbook *rb, const run_opts *o)
 		if (g_nsignals > 1)
 			cJSON_AddNumberToObject(f, "signals_ignored_during_rollback", g_nsignals - 1);
 		emit(&rc, "run.end", NULL, NULL, f);
+		if (sg && signer_finish(sg, &rc.t) < 0)
+			term_line(&rc.term, "runbook: cannot write the final signed checkpoint");
 		transcript_sync(&rc.t);
 	}
 	{
@@ -915,6 +928,7 @@ int run_runbook(runbook *rb, const run_opts *o)
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 out:
+	signer_free(sg);
 	if (rc.conns)
 		conns_close(&rc);
 	free(rc.conns);

@@ -40,6 +40,7 @@ typedef struct run_opts {
 	int color;                      /* colour on the terminal */
 	int tty;                        /* stderr is a terminal: live display */
 	int quiet;
+	const char *sign_key;
 } run_opts;
 
 int run_runbook(runbook *rb, const run_opts *o);

@@ -22,6 +22,8 @@ static const struct command commands[] = {
 	{ "graph", cmd_graph, "print the step graph as dot or mermaid" },
 	{ "run", cmd_run, "execute a runbook (--dry-run: read steps only)" },
 	{ "drill", cmd_drill, "run with the drill section: inject, symptoms, ..., cleanup" },
+	{ "verify", cmd_verify, "check a transcript: integrity, signatures, runbook, objectives" },
+	{ "report", cmd_report, "a drill report from a transcript (--format md|html)" },
 };
 
 int opt_flag(char **argv, int i, const char *name)

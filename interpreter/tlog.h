@@ -1,0 +1,106 @@
+/*
+ * tlog.h - reading and judging a finished (or interrupted) transcript:
+ * the shared ground of `runbook verify` and `runbook report`.
+ *
+ * tlog_read() parses a transcript file line by line with cJSON into an
+ * array of events.  It does not judge integrity (transcript_check_chain()
+ * does); it keeps what parses, counts what does not, and notes a torn last
+ * line (no final '\n': the writer died mid-line) without merging it into
+ * the events.
+ *
+ * verify_transcript() (tlog.c too) runs every check of issue 4 item 3
+ * and fills a verdict: a list of named checks, each passed or failed with
+ * its actual figures.  `verify` prints the verdict; `report` embeds it.
+ *
+ * Ownership: a tlog owns its events and their cJSON trees (tlog_release);
+ * the const char * fields of an event point into its cJSON.  A verdict
+ * owns its strings (verdict_release).
+ */
+#ifndef RB_TLOG_H
+#define RB_TLOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cJSON;
+
+typedef struct tlog_event {
+	struct cJSON *j;        /* the whole event */
+	long seq;               /* 0 when missing */
+	long line;              /* 1-based line number in the file */
+	const char *event;      /* "" when missing */
+	const char *step;       /* NULL when absent */
+	const char *phase;      /* NULL when absent */
+	const char *status;     /* NULL when absent */
+	int64_t ts_ms;          /* ms since the epoch; -1 when missing or bad */
+} tlog_event;
+
+typedef struct tlog {
+	char *path;
+	tlog_event *v;
+	size_t n;
+	long lines;             /* complete lines read */
+	long bad_lines;         /* complete lines that are not a JSON object */
+	long first_bad_line;
+	int torn;               /* the last line has no '\n' */
+	size_t torn_bytes;
+	const tlog_event *start, *end;  /* run.start and the last run.end, or NULL */
+} tlog;
+
+/*
+ * Read path into l.  Returns 0, or -1 with *err (malloc'd) when the file
+ * cannot be read.  Unparseable lines are counted, not fatal.
+ */
+int tlog_read(tlog *l, const char *path, char **err);
+void tlog_release(tlog *l);
+
+/* A field of an event as a string / number (NULL / dflt when absent) */
+const char *tev_str(const tlog_event *e, const char *key);
+double tev_num(const tlog_event *e, const char *key, double dflt);
+struct cJSON *tev_get(const tlog_event *e, const char *key);
+
+/* "2024-05-01T12:34:56.789Z" -> ms since the epoch; -1 when malformed */
+int64_t ts_parse_ms(const char *s);
+
+/*
+ * The run's duration in ms: run.end's duration_ms, else the span of the
+ * timestamps (first to last event); -1 when unknown.
+ */
+int64_t tlog_duration_ms(const tlog *l);
+
+enum { VC_PASS = 1, VC_FAIL = 0, VC_INFO = 2 };
+
+typedef struct vcheck {
+	const char *group;      /* integrity, completeness, signatures, runbook, outcome, objectives */
+	char *name;             /* e.g. "chain", "sha256", "max-duration" */
+	int result;             /* VC_* (VC_INFO: a note that passes) */
+	char *detail;           /* what was found, with the actual figures */
+	long seq;               /* the first bad seq, 0 when none */
+} vcheck;
+
+typedef struct verdict {
+	vcheck *v;
+	size_t n;
+	int ok;                 /* every check passed */
+	int interrupted;        /* no run.end or a torn last line */
+	long first_bad_seq;     /* integrity or signature: first bad seq, else 0 */
+	int has_objectives;
+} verdict;
+
+typedef struct verify_opts {
+	const char *runbook_path;       /* --runbook, may be NULL */
+	const char *pubkey_path;        /* --pubkey, may be NULL */
+} verify_opts;
+
+/*
+ * Judge the transcript at path (already read into l) as issue 4 item 3
+ * says: integrity, completeness, signatures, the runbook (with
+ * runbook_path), outcome and objectives.  Returns 0 with *out filled, or
+ * -1 with *err (malloc'd) when the runbook or the key file cannot be read
+ * (a usage problem, not a verdict).
+ */
+int verify_transcript(const char *path, const tlog *l, const verify_opts *o,
+		      verdict *out, char **err);
+void verdict_release(verdict *vd);
+
+#endif
