@@ -1,0 +1,47 @@
+# runbooks: `runbook plan` succeeds for every runbook, shows the undo of
+# every write step (steps and drill inject), and never prints a secret even
+# when the secrets are set in the environment.
+export NEW_SLM_API_KEY=sk-plan-test-4f1c9e VAULT_TOKEN=hvs.plan-test-77ab \
+	SLACK_BOT_TOKEN=xoxb-plan-test-31 CLOUDFLARE_API_TOKEN=cf-plan-test-52 \
+	BACKUP_STORAGE_TOKEN=st-plan-test-18 SOMA_UI_TOKEN=ui-plan-test-90
+checked=0
+for f in "$ROOT"/runbooks/*.yaml; do
+	b=$(basename "$f")
+	rb plan --no-color "$f"
+	expect_rc 0
+	expect_out "^plan: ${b%.yaml} "
+	expect_out 'rollback: (on-failure|always|never)$'
+	for s in "$NEW_SLM_API_KEY" "$VAULT_TOKEN" "$SLACK_BOT_TOKEN" "$CLOUDFLARE_API_TOKEN" \
+		"$BACKUP_STORAGE_TOKEN" "$SOMA_UI_TOKEN"; do
+		expect_no "$s"
+	done
+	# every write step of the procedure (and of a drill's inject) has an undo
+	rb plan --format json "$f"
+	expect_rc 0
+	missing=$(jq -r '. as $p | .steps[]
+		| select((.phase == "steps" or .phase == "inject") and .effect == "write") | .id as $id
+		| select([$p.steps[] | select(.undoes == $id)] | length == 0) | $id' out) ||
+		fail "$b: plan --format json is not JSON"
+	[ -z "$missing" ] || fail "$b: write steps without a rollback: $missing"
+	writes=$(jq '[.steps[] | select(.phase == "steps" and .effect == "write")] | length' out)
+	[ "$writes" -gt 0 ] || fail "$b: no write step at all"
+	# the text plan shows those undos too
+	rb plan --no-color "$f"
+	[ "$(grep -c 'undo: ' out)" -ge "$writes" ] || fail "$b: text plan shows fewer undos than write steps"
+	checked=$((checked + 1))
+done
+[ "$checked" -ge 14 ] || fail "only $checked runbooks planned"
+
+# inputs render into the plan: a namespace given on the command line shows
+# in the rendered kubectl argv, and a bad one is refused by its pattern
+rb plan --no-color "$ROOT/runbooks/restart-conversation-worker.yaml" --input namespace=soma-staging
+expect_rc 0
+expect_out 'rollout restart deploy/conversation-worker -n soma-staging'
+expect_out 'undo: undo-restart'
+rb plan --no-color "$ROOT/runbooks/restart-conversation-worker.yaml" --input 'namespace=Soma Prod'
+expect_rc 2
+expect_err "namespace"
+# secrets never come from the command line
+rb plan --no-color "$ROOT/runbooks/rotate-slm-api-key.yaml" --input new_api_key=sk-argv
+expect_rc 2
+expect_err "secret"
