@@ -71,7 +71,7 @@ steps:
 YAML
 rb check --no-color bad.yaml
 expect_rc 2
-grep -qF "bad.yaml:7:45: error: kafka takes exactly one of produce, consume, lag, topics; found 'topics' and 'lag'" out err || fail "two operations"
-grep -qF "bad.yaml:9:52: error: unknown key 'vaule' in kafka produce (did you mean 'value'?)" out err || fail "unknown key"
-grep -qF "bad.yaml:11:63: error: kafka consume 'max-messages' must be an integer >= 1" out err || fail "max-messages"
-grep -qF "bad.yaml:11:31: error: kafka consume needs 'group' or 'from-beginning: true'" out err || fail "group"
+grep -qF "bad.yaml:8:45: error: kafka takes exactly one of produce, consume, lag, topics; found 'topics' and 'lag'" out err || fail "two operations"
+grep -qF "bad.yaml:10:52: error: unknown key 'vaule' in kafka produce (did you mean 'value'?)" out err || fail "unknown key"
+grep -qF "bad.yaml:12:66: error: kafka consume 'max-messages' must be an integer >= 1" out err || fail "max-messages"
+grep -qF "bad.yaml:12:31: error: kafka consume needs 'group' or 'from-beginning: true'" out err || fail "group"
