@@ -14,6 +14,7 @@ int cmd_run(int argc, char **argv);
 int cmd_drill(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
 
 /*
  * Option parsing: opt_value(argc, argv, &i, "--format", &val) matches

@@ -82,6 +82,14 @@ static void install_signals(void)
 
 /* ---------- transcript helpers ---------- */
 
+/*
+ * Fault injection for the crash tests (tests/cases/resume): with
+ * RUNBOOK_TEST_CRASH_AFTER=N the interpreter kills itself with SIGKILL
+ * right after writing transcript event N -- the same as kill -9 at that
+ * point, but at an exact place in the protocol.
+ */
+static long g_crash_after = -1;
+
 static void emit(run_ctx *rc, const char *event, const step *st, const char *phase,
 		 cJSON *fields)
 {
@@ -90,6 +98,8 @@ static void emit(run_ctx *rc, const char *event, const step *st, const char *pha
 		term_line(&rc->term, "runbook: cannot write transcript %s: %s", rc->t.path,
 			  strerror(errno));
 	}
+	if (g_crash_after > 0 && rc->t.seq == g_crash_after)
+		kill(getpid(), SIGKILL);
 }
 
 static cJSON *vjson(const value *v)
@@ -591,9 +601,99 @@ static void push_done(run_ctx *rc, step *st)
  * -1 when a step failed with on-failure rollback/abort or the run was
  * interrupted.
  */
+static int in_list(char *const *v, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], id))
+			return 1;
+	return 0;
+}
+
+/*
+ * Run a `check:` probe once: its action and expect, recorded as a
+ * step.check event (not a step.end: the step itself has not ended).
+ * Returns ST_OK when the probe's expect holds.
+ */
+static int run_probe(run_ctx *rc, const step *probe, const char *phase)
+{
+	value *result = NULL, *recs = NULL;
+	char *error = NULL;
+	int ok = call_prim(rc, probe, 1, &g_cancel, &result, &error) == 0;
+	if (ok) {
+		value *ctx = ctx_make(rc, result);
+		char *err = NULL;
+		int e = expect_eval(probe, result, ctx, &recs, &err);
+		v_release(ctx);
+		if (e <= 0) {
+			ok = 0;
+			error = e < 0 ? err : first_failed_matcher(recs);
+			if (e == 0)
+				free(err);
+		}
+	}
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "status", ok ? "ok" : "failed");
+	if (error)
+		cJSON_AddStringToObject(f, "error", error);
+	if (result)
+		cJSON_AddItemToObject(f, "result", result_json(probe, result));
+	if (recs && v_len(recs))
+		cJSON_AddItemToObject(f, "matchers", vjson(recs));
+	emit(rc, "step.check", probe, phase, f);
+	if (result)
+		v_release(result);
+	if (recs)
+		v_release(recs);
+	free(error);
+	return ok ? ST_OK : ST_FAILED;
+}
+
+/*
+ * Resume: the step that was running when the interpreter died.  Returns
+ * ST_OK when its effect is known to have happened (its `check:` probe
+ * says so, or --in-doubt skip), -1 when it must run again.
+ */
+static int decide_in_doubt(run_ctx *rc, step *st, const char *phase)
+{
+	const resume_state *rs = rc->o->resume;
+	const char *how;
+	int rerun;
+	if (st->idempotent) {
+		how = "idempotent: re-run";
+		rerun = 1;
+	} else if (st->check_step && st->check_step->prim) {
+		/* the probe reads whether the effect happened; it runs under the
+		 * step's own id, its events marked by the step.in-doubt record */
+		step probe = *st->check_step;
+		probe.id = st->id;
+		probe.needs.n = 0;
+		int s = run_probe(rc, &probe, phase);
+		rerun = s != ST_OK;
+		how = rerun ? "check: not applied, re-run" : "check: already applied, not re-run";
+	} else if (rs->decision == INDOUBT_RERUN) {
+		how = "--in-doubt rerun";
+		rerun = 1;
+	} else {
+		how = "--in-doubt skip: assumed applied";
+		rerun = 0;
+	}
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "decision", rerun ? "rerun" : "applied");
+	cJSON_AddStringToObject(f, "why", how);
+	emit(rc, "step.in-doubt", st, phase, f);
+	term_line(&rc->term, "  in doubt: %s (%s)", st->id, how);
+	if (rerun)
+		return -1;
+	record_step(rc, st, ST_OK, NULL, NULL);
+	if (st->effect == EFFECT_WRITE)
+		push_done(rc, st);
+	return ST_OK;
+}
+
 static int run_phase(run_ctx *rc, int ph, int always)
 {
 	const steplist *l = &rc->rb->lists[ph];
+	const resume_state *rs = rc->o->resume;
 	if (!l->n)
 		return 0;
 	term_phase(&rc->term, phase_names[ph]);
@@ -601,6 +701,11 @@ static int run_phase(run_ctx *rc, int ph, int always)
 		step *st = l->v[i];
 		if (g_cancel && !always)
 			return -1;
+		if (rs && in_list(rs->finished, rs->nfinished, st->id))
+			continue;       /* finished before the interruption: never again */
+		if (rs && rs->in_doubt && !strcmp(rs->in_doubt, st->id) &&
+		    decide_in_doubt(rc, st, phase_names[ph]) == ST_OK)
+			continue;
 		int s = run_step(rc, st, phase_names[ph], always ? &g_never : &g_cancel);
 		if (s == ST_OK && st->effect == EFFECT_WRITE)
 			push_done(rc, st);
@@ -651,6 +756,9 @@ static void run_rollbacks(run_ctx *rc, const char *reason)
 		const step *owner = todo.v[i];
 		for (size_t j = 0; j < owner->rollback.n; j++) {
 			const step *rs = owner->rollback.v[j];
+			const resume_state *res = rc->o->resume;
+			if (res && in_list(res->rolled, res->nrolled, rs->id))
+				continue;       /* undone before the interruption */
 			if (run_step(rc, rs, "rollback", &g_never) != ST_OK) {
 				nfailed++;
 				cJSON_AddItemToArray(failed, cJSON_CreateString(rs->id));
@@ -763,6 +871,21 @@ int run_runbook(runbook *rb, const run_opts *o)
 	}
 	rc.env = env_object();
 	rc.steps = v_obj();
+	const resume_state *rs = o->resume;
+	if (rs) {
+		/* a fresh object: the executor mutates it as steps end */
+		for (size_t i = 0; rs->steps && i < v_len(rs->steps); i++)
+			v_obj_set(rc.steps, v_obj_key(rs->steps, i), v_obj_val(rs->steps, i));
+		for (size_t i = 0; i < rs->ndone; i++) {
+			step *st = runbook_find_step(rb, rs->done_writes[i]);
+			if (st)
+				push_done(&rc, st);
+		}
+		if (rs->failed_step) {
+			rc.failed_step = runbook_find_step(rb, rs->failed_step);
+			rc.failed = 1;
+		}
+	}
 	char run_id[33];
 	run_id_new(run_id);
 	rc.run = v_obj();
@@ -776,19 +899,50 @@ int run_runbook(runbook *rb, const run_opts *o)
 		code = 2;
 		goto out;
 	}
-	tpath = o->transcript_path ? xstrdup(o->transcript_path) : default_transcript_path(rb);
-	if (transcript_open(&rc.t, tpath, run_id, rc.red, &err) < 0) {
-		fprintf(stderr, "runbook: %s\n", err);
-		code = 2;
-		goto out;
+	if (rs) {
+		tpath = xstrdup(rs->transcript);
+		if (transcript_reopen(&rc.t, tpath, rc.red, &err) < 0) {
+			fprintf(stderr, "runbook: %s\n", err);
+			code = 2;
+			goto out;
+		}
+		memcpy(run_id, rc.t.run_id, sizeof run_id);
+		run_id[32] = 0;
+		v_obj_set_take(rc.run, "id", v_str(run_id));
+	} else {
+		tpath = o->transcript_path ? xstrdup(o->transcript_path) : default_transcript_path(rb);
+		if (transcript_open(&rc.t, tpath, run_id, rc.red, &err) < 0) {
+			fprintf(stderr, "runbook: %s\n", err);
+			code = 2;
+			goto out;
+		}
 	}
 
 	if (sg)
 		signer_attach(sg, &rc.t);
 	g_cancel = g_signal = g_nsignals = 0;
+	{
+		const char *ca = getenv("RUNBOOK_TEST_CRASH_AFTER");
+		g_crash_after = ca && *ca ? atol(ca) : -1;
+	}
 	install_signals();
 
-	{
+	if (rs) {
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddNumberToObject(f, "from_seq", (double)rs->from_seq);
+		cJSON_AddNumberToObject(f, "torn_bytes", (double)transcript_torn_bytes(&rc.t));
+		cJSON_AddStringToObject(f, "sha256", rb->sha256);
+		cJSON_AddStringToObject(f, "operator", op);
+		char host[256] = "localhost";
+		gethostname(host, sizeof host - 1);
+		cJSON_AddStringToObject(f, "host", host);
+		cJSON_AddNumberToObject(f, "pid", getpid());
+		if (rs->in_doubt)
+			cJSON_AddStringToObject(f, "in_doubt", rs->in_doubt);
+		cJSON_AddStringToObject(f, "action", rs->rollback_only ? "rollback"
+					: rs->rolling_back || rs->failed_step ? "finish-rollback" : "continue");
+		emit(&rc, "run.resume", NULL, NULL, f);
+	} else {
 		cJSON *f = cJSON_CreateObject();
 		cJSON_AddStringToObject(f, "runbook", rb->id);
 		if (rb->title)
@@ -821,24 +975,37 @@ int run_runbook(runbook *rb, const run_opts *o)
 		emit(&rc, "run.start", NULL, NULL, f);
 	}
 	if (!o->quiet)
-		term_line(&rc.term, "%s: %s (%s)", mode_names[o->mode], rb->id, rb->title ? rb->title : "");
+		term_line(&rc.term, "%s%s: %s (%s)", rs ? "resume " : "", mode_names[o->mode], rb->id,
+			  rb->title ? rb->title : "");
 
-	int stop = 0;
+	/* resuming a run that was failing or rolling back: straight to rollback */
+	int stop = rs && (rs->rollback_only || rs->rolling_back || rs->failed_step);
+	if (rs && rs->rollback_only && rs->in_doubt) {
+		/* --rollback: the step in doubt may have half-applied: undo it too */
+		step *st = runbook_find_step(rb, rs->in_doubt);
+		if (st && !rc.failed_step)
+			rc.failed_step = st;
+	}
+	if (rs && rs->rollback_only)
+		rc.failed = 1;
 	static const int run_phases[] = { PH_CHECKS, PH_STEPS, PH_VERIFY };
 	static const int drill_phases[] = { PH_INJECT, PH_SYMPTOMS, PH_CHECKS, PH_STEPS, PH_VERIFY };
 	const int *phases = o->mode == MODE_DRILL ? drill_phases : run_phases;
 	size_t nph = o->mode == MODE_DRILL ? 5 : 3;
 	for (size_t i = 0; i < nph && !stop; i++) {
+		const steplist *pl = &rb->lists[phases[i]];
+		int todo = 0;
+		for (size_t k = 0; k < pl->n; k++)
+			todo += !rs || !in_list(rs->finished, rs->nfinished, pl->v[k]->id);
+		if (!todo)
+			continue;
 		cJSON *pf = cJSON_CreateObject();
 		cJSON_AddStringToObject(pf, "phase", phase_names[phases[i]]);
-		if (rb->lists[phases[i]].n)
-			emit(&rc, "phase.start", NULL, phase_names[phases[i]], pf);
-		else
-			cJSON_Delete(pf);
+		emit(&rc, "phase.start", NULL, phase_names[phases[i]], pf);
 		int64_t pt0 = now_ms();
 		if (run_phase(&rc, phases[i], 0) < 0)
 			stop = 1;
-		if (rb->lists[phases[i]].n) {
+		{
 			cJSON *pe = cJSON_CreateObject();
 			cJSON_AddStringToObject(pe, "phase", phase_names[phases[i]]);
 			cJSON_AddStringToObject(pe, "status", stop ? "failed" : "ok");

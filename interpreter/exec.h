@@ -28,6 +28,34 @@ typedef struct kv {
 	const char *key, *val;
 } kv;
 
+/*
+ * What `runbook resume` learnt from an interrupted transcript (cmd_resume.c
+ * builds it; the executor only reads it).  Finished steps are never run
+ * again: their status, outputs and result are restored into the `steps`
+ * context.  The in-doubt step (started, never ended) is re-run when it is
+ * idempotent, decided by its `check:` probe when it has one, else by
+ * `decision`.
+ */
+enum { INDOUBT_ASK, INDOUBT_RERUN, INDOUBT_SKIP, INDOUBT_ROLLBACK };
+
+typedef struct resume_state {
+	const char *transcript;         /* appended to, keeping the chain */
+	value *inputs;                  /* non-secret inputs of run.start (object) */
+	value *steps;                   /* id -> {status, outputs, result} */
+	char **finished;                /* ids with a step.end, any phase but rollback */
+	size_t nfinished;
+	char **done_writes;             /* ok write steps, in completion order */
+	size_t ndone;
+	char **rolled;                  /* rollback steps that ended ok */
+	size_t nrolled;
+	const char *in_doubt;           /* step id, or NULL */
+	int decision;                   /* INDOUBT_* from --in-doubt */
+	int rollback_only;              /* --rollback */
+	int rolling_back;               /* rollback.start seen without rollback.end */
+	const char *failed_step;        /* a failure had stopped the run */
+	long from_seq;                  /* last seq before resuming */
+} resume_state;
+
 typedef struct run_opts {
 	int mode;
 	const char *transcript_path;    /* NULL: ./transcripts/<id>-<utc>.jsonl */
@@ -41,6 +69,7 @@ typedef struct run_opts {
 	int tty;                        /* stderr is a terminal: live display */
 	int quiet;
 	const char *sign_key;
+	const resume_state *resume;     /* runbook resume: continue this run */
 } run_opts;
 
 int run_runbook(runbook *rb, const run_opts *o);

@@ -265,6 +265,9 @@ value *inputs_resolve(const runbook *rb, const run_opts *o, redactor *red,
 				raw = v_str(o->inputs[j].val);
 				break;
 			}
+		/* resume: the inputs the run started with, never new ones */
+		if (!raw && o->resume && o->resume->inputs && v_obj_get(o->resume->inputs, in->name))
+			raw = v_retain(v_obj_get(o->resume->inputs, in->name));
 		if (!raw && given && v_obj_get(given, in->name))
 			raw = v_retain(v_obj_get(given, in->name));
 		if (!raw && in->def) {

@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{ "run", cmd_run, "execute a runbook (--dry-run: read steps only)" },
 	{ "drill", cmd_drill, "run with the drill section: inject, symptoms, ..., cleanup" },
 	{ "verify", cmd_verify, "check a transcript: integrity, signatures, runbook, objectives" },
+	{ "resume", cmd_resume, "continue or roll back a run whose interpreter died" },
 	{ "report", cmd_report, "a drill report from a transcript (--format md|html)" },
 };
 

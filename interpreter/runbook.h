@@ -73,6 +73,7 @@ struct step {
 	node *action_key;       /* the action key itself (for positions) */
 	node *if_;              /* may be NULL */
 	node *expect, *outputs, *env, *cwd, *stdin_, *with, *check;
+	step *check_step;       /* the parsed `check:` probe (a read step, no id of its own) */
 	int effect;             /* EFFECT_* after defaults */
 	int effect_explicit;
 	int64_t timeout_ms;     /* after defaults; 0 = none */

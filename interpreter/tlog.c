@@ -432,8 +432,11 @@ static void check_order(const tlog *l, const runbook *rb, verdict *vd)
 			const char *need = st->needs.v[k]->id;
 			int found = 0;
 			for (size_t j = 0; j < i && !found; j++)
-				found = is(&l->v[j], "step.end") && l->v[j].step &&
-					!strcmp(l->v[j].step, need);
+				found = l->v[j].step && !strcmp(l->v[j].step, need) &&
+					(is(&l->v[j], "step.end") ||
+					 /* resume found it had taken effect */
+					 (is(&l->v[j], "step.in-doubt") && tev_str(&l->v[j], "decision") &&
+					  !strcmp(tev_str(&l->v[j], "decision"), "applied")));
 			if (!found) {
 				add(vd, "runbook", "order", VC_FAIL, 0,
 				    "seq %ld: step '%s' started before its need '%s' finished",

@@ -86,6 +86,12 @@ static const char *const step_keys[] = {
 	"until", "expect", "outputs", "on-failure", "sensitive", "rollback",
 	"idempotent", "check", NULL,
 };
+/* step_keys[] positions, for parse_step's dispatch */
+enum {
+	SK_ID, SK_TITLE, SK_DESCRIPTION, SK_IF, SK_NEEDS, SK_EFFECT, SK_TIMEOUT,
+	SK_RETRY, SK_UNTIL, SK_EXPECT, SK_OUTPUTS, SK_ON_FAILURE, SK_SENSITIVE,
+	SK_ROLLBACK, SK_IDEMPOTENT, SK_CHECK,
+};
 /* keys a `check` probe may not have: it is run on its own by resume */
 static const char *const probe_forbidden[] = {
 	"id", "needs", "rollback", "check", "on-failure", "idempotent", NULL,
@@ -213,20 +219,19 @@ static int is_map(const node *n) { return n && n->kind == N_MAP; }
 static int is_seq(const node *n) { return n && n->kind == N_SEQ; }
 static int is_scalar(const node *n) { return n && n->kind == N_SCALAR; }
 
-static int in_list(const char *s, const char *const *l)
-{
-	for (; *l; l++)
-		if (!strcmp(s, *l))
-			return 1;
-	return 0;
-}
-
+/* position of s in the NULL-terminated list l, or -1; the first bytes are
+ * compared inline, as nearly every candidate differs there */
 static int index_of(const char *s, const char *const *l)
 {
 	for (int i = 0; l[i]; i++)
-		if (!strcmp(s, l[i]))
+		if (l[i][0] == s[0] && !strcmp(s, l[i]))
 			return i;
 	return -1;
+}
+
+static int in_list(const char *s, const char *const *l)
+{
+	return index_of(s, l) >= 0;
 }
 
 static int plain_bool(const node *n, int *b)
@@ -983,10 +988,10 @@ static const char *step_label(vctx *v, const step *st, const stepctx *sc)
 	return arena_printf(v->a, "step %zu of '%s'", sc->index + 1, sc->listname);
 }
 
-static void parse_id(vctx *v, step *st, node *idn, const char *label)
+static void parse_id(vctx *v, step *st, node *idn, const stepctx *sc)
 {
 	if (!idn) {
-		err(v, st->n, "required", "%s has no 'id'", label);
+		err(v, st->n, "required", "%s has no 'id'", step_label(v, st, sc));
 		return;
 	}
 	if (!want_str(v, idn, "id"))
@@ -1177,7 +1182,7 @@ static step *parse_step(vctx *v, node *n, const stepctx *sc)
 	node *idn = node_get(n, "id");
 	if (!sc->probe_of) {
 		if (idn || !sc->owner)
-			parse_id(v, st, idn, step_label(v, st, sc));
+			parse_id(v, st, idn, sc);
 		if (!st->id && sc->owner && !idn) {
 			if (v->nunnamed == v->capunnamed) {
 				v->capunnamed = v->capunnamed ? 2 * v->capunnamed : 16;
@@ -1187,17 +1192,22 @@ static step *parse_step(vctx *v, node *n, const stepctx *sc)
 		}
 		list_push(v->a, &rb->all, st);
 	}
-	const char *label = step_label(v, st, sc);
+	/* the label is only needed by messages: made on the first one */
+	const char *label = NULL;
+#define LABEL() (label ? label : (label = step_label(v, st, sc)))
 
 	/* the action first: the other keys are judged against its row */
 	node *ak = NULL;
+	unsigned char isprim[64];
 	for (size_t i = 0; i < n->n; i++) {
 		const prim_def *p = prim_find(n->keys[i]->str);
+		if (i < sizeof isprim)
+			isprim[i] = p != NULL;
 		if (!p)
 			continue;
 		if (ak) {
 			err(v, n->keys[i], "action",
-			    "%s has two actions, '%s' and '%s'; a step has exactly one", label,
+			    "%s has two actions, '%s' and '%s'; a step has exactly one", LABEL(),
 			    ak->str, n->keys[i]->str);
 			continue;
 		}
@@ -1212,7 +1222,7 @@ static step *parse_step(vctx *v, node *n, const stepctx *sc)
 			size_t l = strlen(names);
 			snprintf(names + l, sizeof names - l, "%s%s", i ? ", " : "", prim_table[i].name);
 		}
-		err(v, n, "action", "%s has no action: it needs one of %s", label, names);
+		err(v, n, "action", "%s has no action: it needs one of %s", LABEL(), names);
 	}
 	const char *const *row_keys = st->prim ? st->prim->step_keys : NULL;
 
@@ -1220,73 +1230,75 @@ static step *parse_step(vctx *v, node *n, const stepctx *sc)
 	for (size_t i = 0; i < n->n; i++) {
 		node *k = n->keys[i], *x = n->vals[i];
 		const char *key = k->str;
-		if (prim_find(key))
+		if (i < sizeof isprim ? isprim[i] : prim_find(key) != NULL)
 			continue;
 		if (sc->probe_of && in_list(key, probe_forbidden)) {
-			err(v, k, "unknown-key", "'%s' is not allowed in %s", key, label);
+			err(v, k, "unknown-key", "'%s' is not allowed in %s", key, LABEL());
 			continue;
 		}
-		if (!strcmp(key, "id")) {
+		int sk = index_of(key, step_keys);
+		if (sk == SK_ID) {
 			/* parsed above */
-		} else if (!strcmp(key, "title")) {
+		} else if (sk == SK_TITLE) {
 			if (want_str(v, x, "title")) {
 				st->title = x->str;
 				walk_tmpl(v, x, refst, 0);
 			}
-		} else if (!strcmp(key, "description")) {
+		} else if (sk == SK_DESCRIPTION) {
 			want_str(v, x, "description");
-		} else if (!strcmp(key, "if")) {
+		} else if (sk == SK_IF) {
 			int b;
 			if (!plain_bool(x, &b) && !is_single_tmpl(v, x) && x->cache != &bad_tmpl_mark)
 				err(v, x, "type",
 				    "'if' must be one ${{ }} expression or true/false, got %s", got(v, x));
 			st->if_ = x;
 			walk_tmpl(v, x, refst, 0);
-		} else if (!strcmp(key, "needs")) {
+		} else if (sk == SK_NEEDS) {
 			parse_needs(v, st, x);
-		} else if (!strcmp(key, "effect")) {
+		} else if (sk == SK_EFFECT) {
 			int e = want_enum(v, x, "effect", effect_names);
 			if (e >= 0) {
 				st->effect = e;
 				st->effect_explicit = 1;
 			}
-		} else if (!strcmp(key, "timeout")) {
+		} else if (sk == SK_TIMEOUT) {
 			want_dur(v, x, "timeout", &st->timeout_ms);
-		} else if (!strcmp(key, "retry")) {
+		} else if (sk == SK_RETRY) {
 			parse_retry(v, x, &st->retry_attempts, &st->retry_delay_ms,
 				    &st->retry_backoff, &st->retry_max_delay_ms);
-		} else if (!strcmp(key, "until")) {
+		} else if (sk == SK_UNTIL) {
 			until_key = k;
 			parse_until(v, st, x);
-		} else if (!strcmp(key, "expect")) {
+		} else if (sk == SK_EXPECT) {
 			st->expect = x;
 			check_expect(v, st, x);
 			walk_tmpl(v, x, refst, R_RESULT);
-		} else if (!strcmp(key, "outputs")) {
+		} else if (sk == SK_OUTPUTS) {
 			parse_outputs(v, st, x);
 			walk_tmpl(v, x, refst, R_RESULT);
-		} else if (!strcmp(key, "on-failure")) {
+		} else if (sk == SK_ON_FAILURE) {
 			int e = want_enum(v, x, "on-failure", onfail_names);
 			if (e >= 0)
 				st->on_failure = e;
-		} else if (!strcmp(key, "sensitive")) {
+		} else if (sk == SK_SENSITIVE) {
 			want_bool(v, x, "sensitive", &st->sensitive);
-		} else if (!strcmp(key, "idempotent")) {
+		} else if (sk == SK_IDEMPOTENT) {
 			want_bool(v, x, "idempotent", &st->idempotent);
-		} else if (!strcmp(key, "rollback")) {
+		} else if (sk == SK_ROLLBACK) {
 			if (sc->owner)
 				err(v, k, "rollback", "a rollback step cannot have its own rollback");
 			else
 				parse_rollback(v, st, x);
-		} else if (!strcmp(key, "check")) {
+		} else if (sk == SK_CHECK) {
 			if (want_map(v, x, "check")) {
 				stepctx pc = { sc->phase, 0, NULL, st, sc->listname };
 				step *probe = parse_step(v, x, &pc);
 				if (probe && probe->prim && probe->effect == EFFECT_WRITE)
 					err(v, probe->action_key, "effect",
 					    "the check of %s must only read; '%s' writes (add 'effect: read' if it does not)",
-					    label, probe->prim->name);
+					    LABEL(), probe->prim->name);
 				st->check = x;
+				st->check_step = probe;
 			}
 		} else if (row_keys && in_list(key, row_keys)) {
 			if (!strcmp(key, "env"))
@@ -1320,7 +1332,7 @@ static step *parse_step(vctx *v, node *n, const stepctx *sc)
 			for (size_t j = 0; j < prim_count && nc < 63; j++)
 				cands[nc++] = prim_table[j].name;
 			cands[nc] = NULL;
-			err(v, k, "unknown-key", "unknown key '%s' in %s%s", key, label,
+			err(v, k, "unknown-key", "unknown key '%s' in %s%s", key, LABEL(),
 			    hint(v, key, cands, nc));
 		}
 	}
@@ -1337,6 +1349,7 @@ static step *parse_step(vctx *v, node *n, const stepctx *sc)
 		}
 	}
 	return st;
+#undef LABEL
 }
 
 static void parse_list(vctx *v, node *l, int phase)
@@ -1662,11 +1675,8 @@ runbook *runbook_load(const char *path, diags *dg, int lint)
 		runbook_free(rb);
 		return NULL;
 	}
-	if (sha256_file_hex(path, rb->sha256) < 0) {
-		diag_add(dg, SEV_ERROR, path, 0, 0, "io", "cannot read '%s'", path);
-		runbook_free(rb);
-		return NULL;
-	}
+	/* the bytes just parsed, so the hash is of exactly what was checked */
+	sha256_hex(rb->d.src, rb->d.srclen, rb->sha256);
 
 	vctx v = { 0 };
 	v.rb = rb;
