@@ -16,8 +16,10 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter \
-           -Wformat=2 -Iinterpreter $(PKG_CFLAGS) $(XCFLAGS)
+# CFLAGS/LDFLAGS may be set on the command line (make asan does): the
+# warnings, the standard and the libraries' flags are always added.
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter \
+           -Wformat=2 -Iinterpreter $(PKG_CFLAGS) $(CFLAGS) $(XCFLAGS)
 LDLIBS  += $(PKG_LIBS) -lm $(XLDFLAGS)
 
 SRCS    := $(sort $(wildcard interpreter/*.c))
@@ -38,7 +40,7 @@ test-deps:
 	@tests/lib/deps.sh test
 
 $(BUILD)/obj/%.o: interpreter/%.c $(wildcard interpreter/*.h) | $(BUILD)/obj
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/obj $(BUILD)/unit $(BUILD)/helpers:
 	@mkdir -p $@
@@ -48,13 +50,13 @@ $(BUILD)/librunbook.a: $(LIBOBJS)
 	ar rcs $@ $^
 
 $(BUILD)/runbook: $(BUILD)/obj/main.o $(BUILD)/librunbook.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/librunbook.a | $(BUILD)/unit
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/librunbook.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/librunbook.a $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/helpers/%: tests/helpers/%.c $(BUILD)/librunbook.a | $(BUILD)/helpers
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/librunbook.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/librunbook.a $(LDFLAGS) $(LDLIBS)
 
 # `make test` must work on a bare Debian machine: install, then build.
 test: test-deps

@@ -14,12 +14,12 @@ steps:
     http:
       url: "$RB_TEST_HTTP/echo"
       auth: { bearer: "\${{ inputs.token }}" }
-    expect: { json: { headers.authorization: { startsWith: "Bearer " } } }
+    expect: { json.headers.authorization: { matches: "^Bearer " } }
   - id: basic
     http:
       url: "$RB_TEST_HTTP/echo"
       auth: { basic: { user: ops, password: "\${{ inputs.password }}" } }
-    expect: { json: { headers.authorization: { startsWith: "Basic " } } }
+    expect: { json.headers.authorization: { matches: "^Basic " } }
 YAML
 rb run rb.yaml --transcript t.jsonl
 expect_rc 0

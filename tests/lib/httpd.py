@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""httpd.py - the test HTTP server for the http and prometheus primitives.
+
+Binds 127.0.0.1 on a free port (or --port N), prints the port on the first
+line of stdout and serves until killed.  With --tls CERT KEY it serves
+HTTPS with that certificate.  Endpoints:
+
+  /status/<code>          reply with that status (and a small JSON body)
+  /slow?ms=N              sleep N ms, then 200 {"slept": N}
+  /json                   valid JSON with nested fields
+  /invalid-json           200, Content-Type application/json, broken body
+  /large?bytes=N          N bytes of 'x'
+  /echo                   method, path, peer_port (the client's TCP port, to
+                          see connection reuse), headers, query and body as JSON
+  /redirect[?to=/path]    302 to /json (or to)
+  /health                 {"status": "ok"}
+  /headers                repeated Set-Cookie and X-Multi headers
+  /metrics                Prometheus text format: rb_test_gauge{name="..."}
+  /set?name=..&value=..   set a gauge shown by /metrics
+"""
+import json
+import ssl
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+gauges = {}
+gauges_lock = threading.Lock()
+
+NESTED = {
+    "service": "conversation-worker",
+    "version": "1.4.2",
+    "healthy": True,
+    "replicas": 3,
+    "data": {"items": [{"name": "a", "status": "ok", "lag": 0},
+                       {"name": "b", "status": "degraded", "lag": 42}]},
+    "tags": ["soma", "kafka"],
+    "nothing": None,
+}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "rbtest-httpd/1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def reply(self, code, body, ctype="application/json", extra=()):
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body)
+        if isinstance(body, str):
+            body = body.encode()
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in extra:
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def read_body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n > 0 else b""
+
+    def handle_any(self):
+        u = urlsplit(self.path)
+        q = {k: v[-1] for k, v in parse_qs(u.query, keep_blank_values=True).items()}
+        body = self.read_body()
+        p = u.path
+        if p.startswith("/status/"):
+            code = int(p[len("/status/"):] or 200)
+            self.reply(code, {"status": code})
+        elif p == "/slow":
+            ms = int(q.get("ms", "1000"))
+            time.sleep(ms / 1000.0)
+            self.reply(200, {"slept": ms})
+        elif p == "/json":
+            self.reply(200, NESTED)
+        elif p == "/invalid-json":
+            self.reply(200, '{"status": "ok", "broken": ')
+        elif p == "/large":
+            self.reply(200, "x" * int(q.get("bytes", "1048576")), "text/plain")
+        elif p == "/echo":
+            self.reply(200, {
+                "method": self.command,
+                "path": p,
+                "peer_port": self.client_address[1],
+                "headers": {k.lower(): v for k, v in self.headers.items()},
+                "query": {k: v for k, v in parse_qs(u.query, keep_blank_values=True).items()},
+                "raw_query": u.query,
+                "body": body.decode("utf-8", "replace"),
+            })
+        elif p == "/redirect":
+            self.reply(302, "", "text/plain", [("Location", q.get("to", "/json"))])
+        elif p == "/health":
+            self.reply(200, {"status": "ok"})
+        elif p == "/headers":
+            self.reply(200, "ok", "text/plain", [("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"),
+                                                 ("X-Multi", "one"), ("X-Multi", "two")])
+        elif p == "/set":
+            name = q.get("name", "default")
+            with gauges_lock:
+                gauges[name] = float(q.get("value", "0"))
+            self.reply(200, {"name": name, "value": gauges[name]})
+        elif p == "/metrics":
+            with gauges_lock:
+                items = sorted(gauges.items())
+            lines = ["# HELP rb_test_gauge A gauge the tests set through /set.",
+                     "# TYPE rb_test_gauge gauge"]
+            lines += ['rb_test_gauge{name="%s"} %s' % (k, repr(v)) for k, v in items]
+            self.reply(200, "\n".join(lines) + "\n", "text/plain; version=0.0.4")
+        else:
+            self.reply(404, {"error": "no such endpoint", "path": p})
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = handle_any
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+    def handle_error(self, request, client_address):
+        # clients that time out or are cancelled hang up mid-reply
+        if not isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError)):
+            super().handle_error(request, client_address)
+
+
+def main():
+    port, tls, args = 0, None, sys.argv[1:]
+    while args:
+        if args[0] == "--port" and len(args) > 1:
+            port, args = int(args[1]), args[2:]
+        elif args[0] == "--tls" and len(args) > 2:
+            tls, args = (args[1], args[2]), args[3:]
+        else:
+            sys.exit("usage: httpd.py [--port N] [--tls CERT KEY]")
+    srv = Server(("127.0.0.1", port), Handler)
+    if tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(tls[0], tls[1])
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    print(srv.server_address[1], flush=True)
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
