@@ -317,55 +317,72 @@ static value *render_extra(const step *st, const value *ctx, char **err)
 	return x;
 }
 
-/* Call the primitive once: render, connect, run.  Fills *result / *err. */
-static int call_prim(run_ctx *rc, const step *st, int attempt, volatile sig_atomic_t *cancel,
-		     value **result, char **err)
+/*
+ * Prepare one call of a step's primitive: render the action and the
+ * extra keys, open the connection.  Returns 0, or -1 with c->error set
+ * (the call is then already released).
+ */
+static int prepare_call(run_ctx *rc, const step *st, int attempt, volatile sig_atomic_t *cancel,
+			prim_call *c)
 {
+	memset(c, 0, sizeof *c);
+	char *err = NULL;
 	value *ctx = ctx_make(rc, NULL);
-	value *args = render_node(st->action, ctx, err);
-	value *extra = args ? render_extra(st, ctx, err) : NULL;
+	value *args = render_node(st->action, ctx, &err);
+	value *extra = args ? render_extra(st, ctx, &err) : NULL;
 	v_release(ctx);
-	*result = NULL;
 	if (!args || !extra) {
-		char *e = *err;
-		*err = xasprintf("%s:%d:%d: %s", st->action->file, st->action->line,
-				 st->action->col, e ? e : "cannot render");
-		free(e);
+		c->error = xasprintf("%s:%d:%d: %s", st->action->file, st->action->line,
+				     st->action->col, err ? err : "cannot render");
+		free(err);
 		if (args)
 			v_release(args);
 		return -1;
 	}
-	prim_call c;
-	memset(&c, 0, sizeof c);
-	c.rb = rc->rb;
-	c.st = st;
-	c.args = args;
-	c.extra = extra;
-	c.timeout_ms = st->timeout_ms;
-	c.attempt = attempt;
-	c.cancel = cancel;
-	c.red = rc->red;
-	c.dry_run = rc->o->mode == MODE_DRY_RUN;
-	int r;
+	c->rb = rc->rb;
+	c->st = st;
+	c->args = args;
+	c->extra = extra;
+	c->timeout_ms = st->timeout_ms;
+	c->attempt = attempt;
+	c->cancel = cancel;
+	c->red = rc->red;
+	c->dry_run = rc->o->mode == MODE_DRY_RUN;
 	if (st->prim->conn_kind) {
-		c.conn = conn_for(rc, st, args, &c.conn_def, &c.error);
-		if (!c.conn && c.error) {
-			r = -1;
-			goto out;
+		c->conn = conn_for(rc, st, args, &c->conn_def, &c->error);
+		if (!c->conn && c->error) {
+			v_release(c->args);
+			v_release(c->extra);
+			c->args = c->extra = NULL;
+			return -1;
 		}
 	}
-	if (!strcmp(st->prim->name, "approve"))
-		r = do_approve(rc, st, &c);
-	else
-		r = st->prim->run(&c);
-out:
-	*result = c.result;
-	*err = c.error;
+	return 0;
+}
+
+/* hand the call's outcome over and release what prepare_call made */
+static int finish_call(prim_call *c, int r, value **result, char **err)
+{
+	*result = c->result;
+	*err = c->error;
 	if (r < 0 && !*err)
 		*err = xstrdup("failed");
-	v_release(args);
-	v_release(extra);
+	if (c->args)
+		v_release(c->args);
+	if (c->extra)
+		v_release(c->extra);
 	return r;
+}
+
+/* Call the primitive once: render, connect, run.  Fills *result / *err. */
+static int call_prim(run_ctx *rc, const step *st, int attempt, volatile sig_atomic_t *cancel,
+		     value **result, char **err)
+{
+	prim_call c;
+	int r = prepare_call(rc, st, attempt, cancel, &c);
+	if (r == 0)
+		r = !strcmp(st->prim->name, "approve") ? do_approve(rc, st, &c) : st->prim->run(&c);
+	return finish_call(&c, r, result, err);
 }
 
 static cJSON *result_json(const step *st, const value *result)
@@ -396,6 +413,11 @@ static char *first_failed_matcher(const value *recs)
 	return NULL;
 }
 
+static int judge(run_ctx *rc, const step *st, const char *phase, int attempt, int poll,
+		 int r, value *result, value **recs, char **error);
+static int end_step(run_ctx *rc, const step *st, const char *phase, int64_t t0, int status,
+		    int attempts, value *result, value *recs, char *error);
+
 /*
  * Run one step in a phase.  cancel is the flag primitives poll: the
  * run's g_cancel, or g_never for rollback steps (a second Ctrl-C must not
@@ -414,7 +436,7 @@ static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig
 		cJSON_AddStringToObject(f, "rollback_of", st->owner->id);
 	emit(rc, "step.start", st, phase, f);
 
-	value *result = NULL, *recs = NULL, *outputs = NULL;
+	value *result = NULL, *recs = NULL;
 	char *error = NULL;
 	int status = ST_OK, attempts = 0;
 	term_step_start(&rc->term, st->id, st->title, st->prim->name, write);
@@ -496,31 +518,9 @@ static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig
 			result = recs = NULL;
 			free(error);
 			error = NULL;
-			int ok = call_prim(rc, st, attempt, cancel, &result, &error) == 0;
-			if (ok) {
-				value *ctx = ctx_make(rc, result);
-				char *err = NULL;
-				int e = expect_eval(st, result, ctx, &recs, &err);
-				v_release(ctx);
-				if (e < 0) {
-					error = xasprintf("expect: %s", err);
-					free(err);
-					ok = 0;
-				} else if (!e) {
-					ok = 0;
-					error = first_failed_matcher(recs);
-				}
-			}
-			cJSON *a = cJSON_CreateObject();
-			cJSON_AddNumberToObject(a, "attempt", attempt);
-			if (st->has_until)
-				cJSON_AddNumberToObject(a, "poll", poll);
-			cJSON_AddStringToObject(a, "status", ok ? "ok" : "failed");
-			if (error)
-				cJSON_AddStringToObject(a, "error", error);
-			if (recs && v_len(recs))
-				cJSON_AddItemToObject(a, "matchers", vjson(recs));
-			emit(rc, "step.attempt", st, phase, a);
+			int r = call_prim(rc, st, attempt, cancel, &result, &error);
+			int ok = judge(rc, st, phase, attempt, st->has_until ? poll : 0, r, result,
+				       &recs, &error);
 			status = ok ? ST_OK : ST_FAILED;
 			if (ok || !st->has_until || *cancel)
 				break;
@@ -547,6 +547,54 @@ static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig
 	}
 	if (*cancel && status != ST_OK && !error)
 		error = xstrdup("interrupted");
+done:
+	return end_step(rc, st, phase, t0, status, attempts, result, recs, error);
+}
+
+/*
+ * Judge one attempt: the primitive's return r and its result against the
+ * step's expect; records the step.attempt event.  Returns 1 when it holds.
+ * *error is replaced by the reason when it does not.
+ */
+static int judge(run_ctx *rc, const step *st, const char *phase, int attempt, int poll,
+		 int r, value *result, value **recs, char **error)
+{
+	int ok = r == 0;
+	if (ok) {
+		value *ctx = ctx_make(rc, result);
+		char *err = NULL;
+		int e = expect_eval(st, result, ctx, recs, &err);
+		v_release(ctx);
+		if (e < 0) {
+			*error = xasprintf("expect: %s", err);
+			free(err);
+			ok = 0;
+		} else if (!e) {
+			ok = 0;
+			*error = first_failed_matcher(*recs);
+		}
+	}
+	cJSON *a = cJSON_CreateObject();
+	cJSON_AddNumberToObject(a, "attempt", attempt);
+	if (poll)
+		cJSON_AddNumberToObject(a, "poll", poll);
+	cJSON_AddStringToObject(a, "status", ok ? "ok" : "failed");
+	if (*error)
+		cJSON_AddStringToObject(a, "error", *error);
+	if (*recs && v_len(*recs))
+		cJSON_AddItemToObject(a, "matchers", vjson(*recs));
+	emit(rc, "step.attempt", st, phase, a);
+	return ok;
+}
+
+/*
+ * The end of a step: its outputs (when it passed), the step.end record,
+ * the `steps` context, the terminal line.  Consumes result, recs, error.
+ */
+static int end_step(run_ctx *rc, const step *st, const char *phase, int64_t t0, int status,
+		    int attempts, value *result, value *recs, char *error)
+{
+	value *outputs = NULL;
 	if (status == ST_OK && st->outputs && st->outputs->kind == N_MAP) {
 		value *ctx = ctx_make(rc, result);
 		char *err = NULL;
@@ -554,11 +602,11 @@ static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig
 		v_release(ctx);
 		if (!outputs) {
 			status = ST_FAILED;
+			free(error);
 			error = xasprintf("outputs: %s", err);
 			free(err);
 		}
 	}
-done:;
 	int64_t dur = now_ms() - t0;
 	cJSON *e = cJSON_CreateObject();
 	cJSON_AddStringToObject(e, "status", status_names[status]);
@@ -690,6 +738,118 @@ static int decide_in_doubt(run_ctx *rc, step *st, const char *phase)
 	return ST_OK;
 }
 
+/* ---------- concurrent read checks ---------- */
+
+typedef struct refscan {
+	char *const *ids;
+	size_t n;
+	int hit;
+} refscan;
+
+static void ref_in_group(void *ud, const char *root, const char *second, size_t off)
+{
+	refscan *r = ud;
+	(void)off;
+	if (strcmp(root, "steps") || !second)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		if (!strcmp(r->ids[i], second))
+			r->hit = 1;
+}
+
+static void scan_refs(const node *n, refscan *r)
+{
+	if (n->kind == N_SCALAR) {
+		if (n->cache)
+			tmpl_walk_refs(n->cache, ref_in_group, r);
+		return;
+	}
+	for (size_t i = 0; i < n->n; i++)
+		scan_refs(n->vals[i], r);
+}
+
+/*
+ * May st join a group of checks that run at once?  Read steps of a
+ * primitive with a batch runner (http), in checks, verify or symptoms,
+ * with nothing that orders them: no `if`, `until`, retries or explicit
+ * `needs`, and an action that does not use an earlier member's result.
+ */
+static int batchable(const run_ctx *rc, const step *st, int ph, const step *first,
+		     char *const *ids, size_t n)
+{
+	if (!st->prim->run_batch || st->effect != EFFECT_READ || st->if_ || st->has_until ||
+	    st->retry_attempts != 1 || st->needs_node || rc->o->resume)
+		return 0;
+	if (ph != PH_CHECKS && ph != PH_VERIFY && ph != PH_SYMPTOMS)
+		return 0;
+	if (first && first->prim != st->prim)
+		return 0;
+	refscan r = { ids, n, 0 };
+	scan_refs(st->action, &r);
+	return !r.hit;
+}
+
+/* Run n batchable steps concurrently; statuses[i] receives each status. */
+static void run_group(run_ctx *rc, step *const *g, size_t n, const char *phase, int *statuses)
+{
+	prim_call *calls = xcalloc(n, sizeof *calls);
+	prim_call **ready = xcalloc(n, sizeof *ready);
+	int *prepared = xcalloc(n, sizeof(int));
+	int64_t *t0 = xcalloc(n, sizeof(int64_t));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		cJSON *f = cJSON_CreateObject();
+		if (g[i]->title)
+			cJSON_AddStringToObject(f, "title", g[i]->title);
+		cJSON_AddStringToObject(f, "primitive", g[i]->prim->name);
+		cJSON_AddStringToObject(f, "effect", "read");
+		cJSON_AddNumberToObject(f, "concurrent", (double)n);
+		t0[i] = now_ms();
+		emit(rc, "step.start", g[i], phase, f);
+		prepared[i] = prepare_call(rc, g[i], 1, &g_cancel, &calls[i]) == 0;
+		if (prepared[i])
+			ready[k++] = &calls[i];
+	}
+	if (k)
+		g[0]->prim->run_batch(ready, k);
+	for (size_t i = 0; i < n; i++) {
+		value *result = NULL, *recs = NULL;
+		char *error = NULL;
+		int r = calls[i].error || !prepared[i] ? -1 : 0;
+		if (prepared[i])
+			finish_call(&calls[i], r, &result, &error);
+		else
+			error = calls[i].error;
+		int ok = judge(rc, g[i], phase, 1, 0, r, result, &recs, &error);
+		statuses[i] = end_step(rc, g[i], phase, t0[i], ok ? ST_OK : ST_FAILED, 1, result,
+				       recs, error);
+	}
+	free(calls);
+	free(ready);
+	free(prepared);
+	free(t0);
+}
+
+/* after a step of a phase: 0 go on, -1 stop the phase */
+static int after_step(run_ctx *rc, step *st, int s, int always)
+{
+	if (s == ST_OK && st->effect == EFFECT_WRITE)
+		push_done(rc, st);
+	if (s != ST_FAILED || always)
+		return 0;
+	if (g_cancel) {
+		rc->failed_step = st;
+		return -1;
+	}
+	if (st->on_failure == ONFAIL_CONTINUE)
+		return 0;
+	rc->failed_step = st;
+	rc->failed = 1;
+	if (st->on_failure == ONFAIL_ABORT)
+		rc->aborted = 1;
+	return -1;
+}
+
 static int run_phase(run_ctx *rc, int ph, int always)
 {
 	const steplist *l = &rc->rb->lists[ph];
@@ -706,24 +866,30 @@ static int run_phase(run_ctx *rc, int ph, int always)
 		if (rs && rs->in_doubt && !strcmp(rs->in_doubt, st->id) &&
 		    decide_in_doubt(rc, st, phase_names[ph]) == ST_OK)
 			continue;
-		int s = run_step(rc, st, phase_names[ph], always ? &g_never : &g_cancel);
-		if (s == ST_OK && st->effect == EFFECT_WRITE)
-			push_done(rc, st);
-		if (s != ST_FAILED)
-			continue;
-		if (always)
-			continue;
-		if (g_cancel) {
-			rc->failed_step = st;
-			return -1;
+		/* a run of independent read checks goes out at once */
+		size_t n = 0;
+		char **ids = xcalloc(l->n - i + 1, sizeof(char *));
+		while (i + n < l->n && !always &&
+		       batchable(rc, l->v[i + n], ph, l->v[i], ids, n)) {
+			ids[n] = (char *)l->v[i + n]->id;
+			n++;
 		}
-		if (st->on_failure == ONFAIL_CONTINUE)
+		free(ids);
+		if (n > 1) {
+			int *statuses = xcalloc(n, sizeof(int));
+			run_group(rc, &l->v[i], n, phase_names[ph], statuses);
+			int stop = 0;
+			for (size_t k = 0; k < n && !stop; k++)
+				stop = after_step(rc, l->v[i + k], statuses[k], always) < 0;
+			free(statuses);
+			if (stop)
+				return -1;
+			i += n - 1;
 			continue;
-		rc->failed_step = st;
-		rc->failed = 1;
-		if (st->on_failure == ONFAIL_ABORT)
-			rc->aborted = 1;
-		return -1;
+		}
+		int s = run_step(rc, st, phase_names[ph], always ? &g_never : &g_cancel);
+		if (after_step(rc, st, s, always) < 0)
+			return -1;
 	}
 	return 0;
 }

@@ -41,6 +41,10 @@ NESTED = {
 }
 
 
+barrier_in = {}
+barrier_cond = threading.Condition()
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "rbtest-httpd/1"
@@ -78,6 +82,15 @@ class Handler(BaseHTTPRequestHandler):
             ms = int(q.get("ms", "1000"))
             time.sleep(ms / 1000.0)
             self.reply(200, {"slept": ms})
+        elif p == "/barrier":
+            # answers 200 only once `n` requests of group `g` are in flight
+            # together (proves concurrency without timing); 504 after 5 s
+            g, n = q.get("g", "default"), int(q.get("n", "2"))
+            with barrier_cond:
+                barrier_in[g] = barrier_in.get(g, 0) + 1
+                barrier_cond.notify_all()
+                met = barrier_cond.wait_for(lambda: barrier_in[g] >= n, timeout=5)
+            self.reply(200 if met else 504, {"group": g, "met": met})
         elif p == "/json":
             self.reply(200, NESTED)
         elif p == "/invalid-json":
