@@ -100,13 +100,26 @@ static void to_hex(const unsigned char *md, unsigned len, char *out)
 	out[2 * len] = '\0';
 }
 
+/*
+ * OpenSSL 3 looks the algorithm up on every EVP_sha256() digest; fetch it
+ * once (it hashes every transcript line).
+ */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 /* Lowercase hex SHA-256 of data[0..len) into out[65]. */
 void sha256_hex(const void *data, size_t len, char out[65])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned mdlen = 0;
 
-	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1) {
+	pthread_once(&sha256_once, sha256_fetch);
+	if (!sha256_md || EVP_Digest(data, len, md, &mdlen, sha256_md, NULL) != 1) {
 		fputs("runbook: SHA-256 unavailable\n", stderr);
 		abort();
 	}

@@ -13,7 +13,7 @@ test|bench) pkgs+=(jq procps postgresql redis-server prometheus nginx-light curl
                    python3 util-linux tmux chromium openssl) ;;
 esac
 case $what in
-bench) pkgs+=(hyperfine postgresql-client) ;;
+bench) pkgs+=(postgresql-client) ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do
