@@ -31,6 +31,10 @@ typedef struct source {
 
 static source *sources;
 static size_t nsources, capsources;
+/* open-addressing index over sources by file name: slot = index + 1, 0 free;
+ * `check` registers thousands of files, so lookups must not be linear */
+static size_t *srcindex;
+static size_t srcindex_cap;      /* a power of two, or 0 */
 
 /* Start an empty list. */
 void diags_init(diags *d)
@@ -120,14 +124,42 @@ void diags_sort(diags *d)
 
 /* ---- source registry ---- */
 
+static size_t name_hash(const char *s)
+{
+	size_t h = 1469598103934665603u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+/* The index slot for file: the one holding it, or the free one it would
+ * take.  The index must exist. */
+static size_t *index_slot(const char *file)
+{
+	size_t mask = srcindex_cap - 1, i = name_hash(file) & mask;
+	while (srcindex[i] && strcmp(sources[srcindex[i] - 1].file, file))
+		i = (i + 1) & mask;
+	return &srcindex[i];
+}
+
 static source *source_find(const char *file)
 {
-	if (!file)
+	if (!file || !srcindex_cap)
 		return NULL;
+	size_t ix = *index_slot(file);
+	return ix ? &sources[ix - 1] : NULL;
+}
+
+/* Make room for one more source in the index (load factor <= 1/2). */
+static void index_grow(void)
+{
+	if (2 * (nsources + 1) <= srcindex_cap)
+		return;
+	free(srcindex);
+	srcindex_cap = srcindex_cap ? 2 * srcindex_cap : 64;
+	srcindex = xcalloc(srcindex_cap, sizeof(*srcindex));
 	for (size_t i = 0; i < nsources; i++)
-		if (!strcmp(sources[i].file, file))
-			return &sources[i];
-	return NULL;
+		*index_slot(sources[i].file) = i + 1;
 }
 
 /*
@@ -148,8 +180,10 @@ void diag_register_source(const char *file, const char *src, size_t len)
 			capsources = capsources ? capsources * 2 : 8;
 			sources = xrealloc(sources, capsources * sizeof(*sources));
 		}
-		s = &sources[nsources++];
+		index_grow();
+		s = &sources[nsources];
 		s->file = xstrdup(file);
+		*index_slot(file) = ++nsources;
 	}
 	s->src = xstrndup(src, len);
 	s->len = len;
@@ -168,6 +202,9 @@ void diag_forget_sources(void)
 	free(sources);
 	sources = NULL;
 	nsources = capsources = 0;
+	free(srcindex);
+	srcindex = NULL;
+	srcindex_cap = 0;
 }
 
 /*

@@ -19,6 +19,12 @@
  *    function calls.  true, false and null are literals, and any word may
  *    be used as a field name after '.'.
  *
+ * `&&` and `||` short-circuit and give the operand that decided, not a
+ * bool (JavaScript and GitHub Actions do the same): `a && b` is a when a
+ * is falsy, else b; `a || b` is a when a is truthy, else b.  So
+ * `inputs.prod && 'canary' || 'all'` picks a string.  `!` gives a bool.
+ * `cond ? a : b` evaluates only the branch it picks.
+ *
  * Function names and arities are checked at parse time, and a `matches`
  * pattern that is a string literal is compiled then too, so the validator
  * reports them with a position.  Nesting is limited (EXPR_MAX_NEST levels
@@ -66,7 +72,7 @@ typedef struct token {
 enum nkind {
 	N_NULL, N_BOOL, N_NUM, N_DUR, N_STR, N_LIST,
 	N_ROOT, N_FIELD, N_INDEX, N_CALL,
-	N_NOT, N_NEG, N_BIN, N_AND, N_OR,
+	N_NOT, N_NEG, N_BIN, N_AND, N_OR, N_COND,
 };
 
 typedef struct fn fn;
@@ -82,6 +88,7 @@ struct expr {
 	size_t slen;
 	const fn *fn;           /* N_CALL */
 	expr *a, *b;            /* operands; N_FIELD/N_INDEX base in a */
+	expr *c;                /* N_COND: a ? b : c */
 	expr **args;            /* N_CALL arguments, N_LIST items */
 	size_t nargs;
 };
@@ -329,7 +336,7 @@ static int lex(parser *p)
 				return 0;
 			}
 		}
-		if (!strchr("!<>+-*/%.[](),|", c) || c == '\0') {
+		if (!strchr("!<>+-*/%.[](),|?:", c) || c == '\0') {
 			if (c == '=')
 				return fail(p, t->off, "unexpected '=' (did you mean '=='?)");
 			if (c == '&')
@@ -434,7 +441,7 @@ static const fn *fn_find(const char *name)
 	size_t i;
 
 	for (i = 0; i < NFUNCS; i++)
-		if (!strcmp(functions[i].name, name))
+		if (functions[i].name[0] == name[0] && !strcmp(functions[i].name, name))
 			return &functions[i];
 	return NULL;
 }
@@ -866,13 +873,47 @@ static expr *parse_or(parser *p)
 	return e;
 }
 
+/*
+ * cond ? a : b, right associative: the else branch is parsed as another
+ * conditional, the middle as a whole pipe (the ':' ends it).
+ */
+static expr *parse_cond(parser *p)
+{
+	expr *e = parse_or(p), *x;
+	size_t off = p->tok.off;
+
+	if (!e || p->tok.kind != '?')
+		return e;
+	if (lex(p) < 0 || enter(p) < 0)
+		return NULL;
+	x = node(p, N_COND, off);
+	x->a = e;
+	x->b = parse_pipe(p);
+	if (!x->b)
+		return NULL;
+	if (p->tok.kind != ':') {
+		fail(p, p->tok.off, p->tok.kind == T_EOF ?
+		     "unexpected end of expression: '?' needs its ':' (cond ? a : b)" :
+		     arena_printf(p->a, "unexpected '%.*s': '?' needs its ':' (cond ? a : b)",
+				  (int)(p->tok.len > 24 ? 24 : p->tok.len), p->src + p->tok.off));
+		return NULL;
+	}
+	if (lex(p) < 0)
+		return NULL;
+	x->c = parse_cond(p);
+	p->nest--;
+	if (!x->c || grow(p, x, e) < 0 || grow(p, x, x->b) < 0 || grow(p, x, x->c) < 0)
+		return NULL;
+	return x;
+}
+
 static expr *parse_pipe(parser *p)
 {
 	expr *e;
 
 	if (enter(p) < 0)
 		return NULL;
-	e = parse_or(p);
+	e = parse_cond(p);
 	while (e && p->tok.kind == '|') {
 		token t;
 
@@ -1550,6 +1591,7 @@ out:
 static value *eval(const expr *e, const value *ctx, char **err)
 {
 	value *a, *b, *r;
+	int c;
 
 	switch (e->kind) {
 	case N_NULL:
@@ -1629,20 +1671,23 @@ static value *eval(const expr *e, const value *ctx, char **err)
 		return r;
 	case N_AND:
 	case N_OR:
+		/* the deciding operand itself, as in JavaScript: a falsy left
+		 * side of && or a truthy one of || is the result, else the
+		 * right side (not evaluated otherwise) */
 		a = eval(e->a, ctx, err);
 		if (!a)
 			return NULL;
-		if (v_truthy(a) == (e->kind == N_OR)) {
-			v_release(a);
-			return v_bool(e->kind == N_OR);
-		}
+		if (v_truthy(a) == (e->kind == N_OR))
+			return a;
 		v_release(a);
-		b = eval(e->b, ctx, err);
-		if (!b)
+		return eval(e->b, ctx, err);
+	case N_COND:
+		a = eval(e->a, ctx, err);
+		if (!a)
 			return NULL;
-		r = v_bool(v_truthy(b));
-		v_release(b);
-		return r;
+		c = v_truthy(a);
+		v_release(a);
+		return eval(c ? e->b : e->c, ctx, err);
 	case N_BIN:
 		a = eval(e->a, ctx, err);
 		if (!a)
@@ -1699,6 +1744,7 @@ static void walk(const expr *e, expr_ref_cb cb, void *ud)
 	}
 	walk(e->a, cb, ud);
 	walk(e->b, cb, ud);
+	walk(e->c, cb, ud);
 	for (i = 0; i < e->nargs; i++)
 		walk(e->args[i], cb, ud);
 }
@@ -1728,13 +1774,27 @@ struct tmpl {
 	int nexpr;
 };
 
+/* The first "${{" in s[0..len), or NULL.  memchr for the '$' beats a
+ * general memmem on the short strings templates live in. */
+static const char *find_open(const char *s, size_t len)
+{
+	const char *p = s, *end = s + len;
+
+	while (end - p >= 3 && (p = memchr(p, '$', (size_t)(end - p - 2)))) {
+		if (p[1] == '{' && p[2] == '{')
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
 /*
  * Does s contain "${{"?  Cheap enough to call on every scalar before
  * deciding to parse it.
  */
 int has_template(const char *s, size_t len)
 {
-	return len >= 3 && memmem(s, len, "${{", 3) != NULL;
+	return find_open(s, len) != NULL;
 }
 
 /* Offset of the "}}" closing an expression that starts at i, or len. */
@@ -1774,7 +1834,7 @@ tmpl *tmpl_parse(arena *a, const char *s, size_t len,
 		seg *sg;
 		size_t start, close;
 
-		open = i < len ? memmem(s + i, len - i, "${{", 3) : NULL;
+		open = i < len ? find_open(s + i, len - i) : NULL;
 		if (t->n + 2 > cap) {
 			seg *bigger = arena_alloc(a, 2 * cap * sizeof(*bigger));
 

@@ -6,7 +6,8 @@
  * string produced by a step is data, never a template.
  *
  * Grammar (lowest to highest precedence):
- *   pipe     := or ( '|' IDENT [ '(' args ')' ] )*      a | fn(b) == fn(a, b)
+ *   pipe     := cond ( '|' IDENT [ '(' args ')' ] )*    a | fn(b) == fn(a, b)
+ *   cond     := or [ '?' pipe ':' cond ]                right associative
  *   or       := and ( '||' and )*
  *   and      := cmp ( '&&' cmp )*
  *   cmp      := add ( ('=='|'!='|'<'|'<='|'>'|'>=') add )?
@@ -16,6 +17,11 @@
  *   postfix  := primary ( '.' IDENT | '[' pipe ']' | '(' args ')' )*
  *   primary  := NUMBER | DURATION | 'str' | "str" | true | false | null
  *             | IDENT | '[' [pipe (',' pipe)*] ']' | '(' pipe ')'
+ * `a && b` and `a || b` short-circuit and give the deciding operand
+ * (JavaScript semantics): `a && b` is a when a is falsy, else b; `a || b`
+ * is a when a is truthy, else b.  `!a` is a bool.  `c ? a : b` evaluates
+ * only the chosen branch.  Falsy (v_truthy): null, false, 0, NaN, '', [],
+ * {} and a zero duration.
  * `a matches 're'`, `a contains b` are also accepted as infix operators at
  * the cmp level.  Identifiers may contain '-' when not followed by a space
  * (step ids such as steps.check-health.status).

@@ -19,12 +19,22 @@ typedef struct glist {
 	runbook *rb;
 	diags *dg;
 	steplist *l;
-	const char *name;       /* for messages: "steps", "rollback of 'x'" */
+	const char *name;       /* for messages: "steps"; NULL for a rollback list */
+	const step *owner;      /* a rollback list's step, named only in messages */
 	struct byid { const char *id; size_t pos; } *byid;  /* sorted by id */
 	size_t nbyid;
 	size_t *pos;            /* pos[k]: the position in l of needs edge k */
 	size_t *first;          /* edges of step i: pos[first[i] .. first[i+1]) */
 } glist;
+
+/* the list's name for messages: "steps", "the rollback of 'x'" */
+static const char *list_name(glist *g)
+{
+	if (!g->name)
+		g->name = arena_printf(&g->rb->a, "the rollback of '%s'",
+				       g->owner && g->owner->id ? g->owner->id : "?");
+	return g->name;
+}
 
 static int cmp_id(const void *a, const void *b)
 {
@@ -59,7 +69,7 @@ static void bad_need(glist *g, const step *st, const node *item)
 			: phase_names[other->phase];
 		diag_add(g->dg, SEV_ERROR, item->file, item->line, item->col, "unknown-step",
 			 "step '%s' needs '%s', which is in %s; 'needs' names steps of %s",
-			 sid, id, where, g->name);
+			 sid, id, where, list_name(g));
 		return;
 	}
 	const char **ids = xcalloc(g->l->n + 1, sizeof *ids);
@@ -295,12 +305,19 @@ static size_t heap_pop(size_t *h, size_t *n)
 	return top;
 }
 
-static void build_list(runbook *rb, diags *dg, steplist *l, const char *name)
+static void build_list(runbook *rb, diags *dg, steplist *l, const char *name,
+		       const step *owner)
 {
 	size_t n = l->n;
 	if (!n)
 		return;
-	glist g = { rb, dg, l, name, NULL, 0, NULL, NULL };
+	if (n == 1 && !l->v[0]->needs_node) {
+		/* one step needing nothing (most rollback lists): nothing to sort */
+		l->v[0]->needs.n = 0;
+		l->v[0]->order = 0;
+		return;
+	}
+	glist g = { rb, dg, l, name, owner, NULL, 0, NULL, NULL };
 	g.byid = xmalloc(n * sizeof *g.byid);
 	for (size_t i = 0; i < n; i++)
 		if (l->v[i]->id)
@@ -382,12 +399,11 @@ int graph_build(runbook *rb, diags *dg)
 	int nerr = dg->nerr;
 	for (int ph = 0; ph < PH__COUNT; ph++)
 		if (ph != PH_ROLLBACK)
-			build_list(rb, dg, &rb->lists[ph], phase_names[ph]);
+			build_list(rb, dg, &rb->lists[ph], phase_names[ph], NULL);
 	for (size_t i = 0; i < rb->all.n; i++) {
 		step *st = rb->all.v[i];
 		if (st->rollback.n)
-			build_list(rb, dg, &st->rollback,
-				   arena_printf(&rb->a, "the rollback of '%s'", st->id ? st->id : "?"));
+			build_list(rb, dg, &st->rollback, NULL, st);
 	}
 	return dg->nerr > nerr ? -1 : 0;
 }

@@ -47,6 +47,7 @@ typedef struct loader {
 	size_t len;
 	size_t base;            /* bytes skipped before libyaml's input (BOM) */
 	size_t cur_c, cur_b;    /* cursor: libyaml char index -> byte offset */
+	int ascii;              /* no byte >= 0x80: a char index is a byte offset */
 	yaml_parser_t p;
 	size_t total;           /* nodes so far, alias expansions included */
 	int nerr;
@@ -141,6 +142,8 @@ static void cur_adv(cur *c)
 /* Byte offset (in L->src) of libyaml character index ci. */
 static size_t byte_of(loader *L, size_t ci)
 {
+	if (L->ascii)
+		return L->base + ci < L->len ? L->base + ci : L->len;
 	if (ci < L->cur_c) {
 		L->cur_c = 0;
 		L->cur_b = L->base;
@@ -310,8 +313,17 @@ static int full_match_float(const char *s)
 
 static int is_null_text(const char *s)
 {
-	return !*s || !strcmp(s, "~") || !strcmp(s, "null") ||
-	       !strcmp(s, "Null") || !strcmp(s, "NULL");
+	switch (s[0]) {
+	case 0:
+		return 1;
+	case '~':
+		return !s[1];
+	case 'n':
+	case 'N':
+		return !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL");
+	default:
+		return 0;
+	}
 }
 
 static int is_bool_text(const char *s)
@@ -439,6 +451,17 @@ static int count_nodes(loader *L, size_t k, pos at)
 static int parse_node(loader *L, yaml_event_t *ev, int depth, node **out,
 		      size_t *size, int *height);
 
+/* Grow a child array to cap entries; the first growth leaves the stack
+ * buffer stackbuf for the heap. */
+static node **grow_children(node **v, node **stackbuf, size_t cnt, size_t cap)
+{
+	if (v != stackbuf)
+		return xrealloc(v, cap * sizeof(*v));
+	node **h = xmalloc(cap * sizeof(*h));
+	memcpy(h, v, cnt * sizeof(*h));
+	return h;
+}
+
 static const char *collection_name(yaml_event_type_t t)
 {
 	return t == YAML_MAPPING_START_EVENT ? "mapping" : "list";
@@ -462,11 +485,40 @@ static int keyref_cmp(const void *a, const void *b)
 	return x->i < y->i ? -1 : x->i > y->i;
 }
 
-/* Report every key that repeats an earlier one of the same mapping. */
+static int same_key(const node *a, const node *b)
+{
+	return a->len == b->len && !memcmp(a->str, b->str, a->len);
+}
+
+static void report_duplicate(loader *L, const node *k, const node *first)
+{
+	pos at = { k->line, k->col, k->offset };
+	lerr(L, at, "duplicate-key", "duplicate key '%s' (first at %d:%d)",
+	     k->str, first->line, first->col);
+}
+
+/*
+ * Report every key that repeats an earlier one of the same mapping.  Small
+ * mappings (nearly all of them) compare pairwise, which costs less than
+ * sorting; large ones sort the keys, so a hostile file stays O(n log n).
+ */
 static void check_duplicates(loader *L, node *map)
 {
 	if (map->n < 2)
 		return;
+	if (map->n <= 16) {
+		for (size_t i = 1; i < map->n; i++) {
+			const node *k = map->keys[i];
+			if (k->str == no_key)
+				continue;
+			for (size_t j = 0; j < i; j++)
+				if (map->keys[j]->str != no_key && same_key(map->keys[j], k)) {
+					report_duplicate(L, k, map->keys[j]);
+					break;
+				}
+		}
+		return;
+	}
 	keyref *r = xmalloc(map->n * sizeof(*r));
 	size_t n = 0;
 	for (size_t i = 0; i < map->n; i++) {
@@ -478,14 +530,10 @@ static void check_duplicates(loader *L, node *map)
 	qsort(r, n, sizeof(*r), keyref_cmp);
 	size_t first = 0;
 	for (size_t i = 1; i < n; i++) {
-		if (r[i].k->len == r[first].k->len &&
-		    !memcmp(r[i].k->str, r[first].k->str, r[i].k->len)) {
-			pos at = { r[i].k->line, r[i].k->col, r[i].k->offset };
-			lerr(L, at, "duplicate-key", "duplicate key '%s' (first at %d:%d)",
-			     r[i].k->str, r[first].k->line, r[first].k->col);
-		} else {
+		if (same_key(r[i].k, r[first].k))
+			report_duplicate(L, r[i].k, r[first].k);
+		else
 			first = i;
-		}
 	}
 	free(r);
 }
@@ -639,8 +687,11 @@ static int parse_node(loader *L, yaml_event_t *ev, int depth, node **out,
 			yaml_event_delete(ev);
 			return -1;
 		}
-		size_t cap = 0, cnt = 0, sz = 1;
-		node **keys = NULL, **vals = NULL;
+		/* children collect on the stack, then move to the arena at
+		 * their final size; only long collections touch the heap */
+		node *kbuf[16], *vbuf[16];
+		size_t cap = 16, cnt = 0, sz = 1;
+		node **keys = kbuf, **vals = vbuf;
 		int h = 0;
 		yaml_event_type_t endt = is_map ? YAML_MAPPING_END_EVENT :
 					 YAML_SEQUENCE_END_EVENT;
@@ -671,18 +722,20 @@ static int parse_node(loader *L, yaml_event_t *ev, int depth, node **out,
 			if (ch > h)
 				h = ch;
 			if (cnt == cap) {
-				cap = cap ? cap * 2 : 8;
-				vals = xrealloc(vals, cap * sizeof(*vals));
+				cap *= 2;
+				vals = grow_children(vals, vbuf, cnt, cap);
 				if (is_map)
-					keys = xrealloc(keys, cap * sizeof(*keys));
+					keys = grow_children(keys, kbuf, cnt, cap);
 			}
 			if (is_map)
 				keys[cnt] = k;
 			vals[cnt++] = v;
 		}
 		if (L->fatal) {
-			free(keys);
-			free(vals);
+			if (keys != kbuf)
+				free(keys);
+			if (vals != vbuf)
+				free(vals);
 			yaml_event_delete(ev);
 			return -1;
 		}
@@ -695,8 +748,10 @@ static int parse_node(loader *L, yaml_event_t *ev, int depth, node **out,
 				memcpy(n->keys, keys, cnt * sizeof(*keys));
 			}
 		}
-		free(keys);
-		free(vals);
+		if (keys != kbuf)
+			free(keys);
+		if (vals != vbuf)
+			free(vals);
 		if (is_map)
 			check_duplicates(L, n);
 		*size = sz;
@@ -741,6 +796,20 @@ static void parse_stream(loader *L, doc *d)
 	}
 }
 
+/* No byte of s[0..n) has its high bit set (eight bytes at a time). */
+static int is_ascii(const char *s, size_t n)
+{
+	uint64_t acc = 0, w;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		acc |= w;
+	}
+	for (; i < n; i++)
+		acc |= (unsigned char)s[i];
+	return !(acc & 0x8080808080808080u);
+}
+
 /* The common part: src is already in the arena and registered. */
 static int load_src(arena *a, doc *d, diags *dg)
 {
@@ -749,6 +818,7 @@ static int load_src(arena *a, doc *d, diags *dg)
 	if (L.len >= 3 && !memcmp(L.src, "\xEF\xBB\xBF", 3))
 		L.base = 3;
 	L.cur_b = L.base;
+	L.ascii = is_ascii(L.src, L.len);
 	if (!yaml_parser_initialize(&L.p)) {
 		diag_add(dg, SEV_ERROR, d->path, 0, 0, "io",
 			 "cannot initialise the YAML parser");
@@ -823,34 +893,46 @@ int load_file(arena *a, const char *path, doc *d, diags *dg)
 		close(fd);
 		return -1;
 	}
-	sbuf b = { 0 };
-	char chunk[65536];
+	/* read straight into the arena: a regular file's size is known, and
+	 * anything else (or a file that grows meanwhile) doubles the buffer */
+	size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 4096, len = 0;
+	char *buf = arena_alloc(a, cap + 1);
 	for (;;) {
-		ssize_t r = read(fd, chunk, sizeof(chunk));
+		if (len == cap) {
+			if (cap > LOAD_MAX_BYTES) {
+				diag_add(dg, SEV_ERROR, path, 0, 0, "file-too-large",
+					 "file is over the limit of %u bytes", LOAD_MAX_BYTES);
+				close(fd);
+				return -1;
+			}
+			size_t ncap = 2 * cap < LOAD_MAX_BYTES + 1 ? 2 * cap : LOAD_MAX_BYTES + 1;
+			char *bigger = arena_alloc(a, ncap + 1);
+			memcpy(bigger, buf, len);
+			buf = bigger;
+			cap = ncap;
+		}
+		ssize_t r = read(fd, buf + len, cap - len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
 			diag_add(dg, SEV_ERROR, path, 0, 0, "io", "cannot read file: %s",
 				 strerror(errno));
 			close(fd);
-			sbuf_release(&b);
 			return -1;
 		}
 		if (!r)
 			break;
-		sbuf_add(&b, chunk, (size_t)r);
-		if (b.len > LOAD_MAX_BYTES) {
-			diag_add(dg, SEV_ERROR, path, 0, 0, "file-too-large",
-				 "file is over the limit of %u bytes", LOAD_MAX_BYTES);
-			close(fd);
-			sbuf_release(&b);
-			return -1;
-		}
+		len += (size_t)r;
 	}
 	close(fd);
-	d->src = arena_strndup(a, b.buf ? b.buf : "", b.len);
-	d->srclen = b.len;
-	sbuf_release(&b);
+	if (len > LOAD_MAX_BYTES) {
+		diag_add(dg, SEV_ERROR, path, 0, 0, "file-too-large",
+			 "file is over the limit of %u bytes", LOAD_MAX_BYTES);
+		return -1;
+	}
+	buf[len] = 0;
+	d->src = buf;
+	d->srclen = len;
 	diag_register_source(d->path, d->src, d->srclen);
 	return load_src(a, d, dg);
 }

@@ -27,6 +27,7 @@
 #include "transcript.h"
 
 #include <pcre2.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -526,19 +527,78 @@ static void list_push(arena *a, steplist *l, step *st)
 
 /* ---- inputs and connections ---- */
 
-/* compile a literal pcre2 pattern; reports pcre2's message at its offset */
-static pcre2_code *compile_pattern(vctx *v, node *pat, uint32_t opts)
+/*
+ * Compiled patterns, shared by every file of the process: a corpus repeats
+ * the same few patterns, and compiling is the costly part of checking one.
+ * Open addressing over PAT_SLOTS slots, at most PAT_MAX entries, kept for
+ * the life of the process (read-only once made, so safe to share).  Past
+ * that, compile_pattern() hands out private copies.
+ */
+#define PAT_SLOTS 512
+#define PAT_MAX 256
+
+static struct pat_entry {
+	char *text;
+	size_t len;
+	uint32_t opts;
+	pcre2_code *re;
+} pat_cache[PAT_SLOTS];
+static size_t pat_count;
+static pthread_mutex_t pat_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct pat_entry *pat_slot(const char *text, size_t len, uint32_t opts)
 {
+	size_t h = 1469598103934665603u ^ opts;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)text[i]) * 1099511628211u;
+	for (size_t i = h & (PAT_SLOTS - 1);; i = (i + 1) & (PAT_SLOTS - 1)) {
+		struct pat_entry *e = &pat_cache[i];
+		if (!e->text || (e->len == len && e->opts == opts && !memcmp(e->text, text, len)))
+			return e;
+	}
+}
+
+/*
+ * Compile a literal pcre2 pattern (PCRE2_UTF | opts), or find it compiled.
+ * A bad pattern is reported with pcre2's message at its offset and gives
+ * NULL.  *owned says whether the caller must pcre2_code_free() the result
+ * (only once the cache is full); otherwise the cache keeps it.
+ */
+static pcre2_code *compile_pattern(vctx *v, node *pat, uint32_t opts, int *owned)
+{
+	*owned = 0;
+	pthread_mutex_lock(&pat_lock);
+	struct pat_entry *e = pat_slot(pat->str, pat->len, opts);
+	pcre2_code *re = e->re;
+	pthread_mutex_unlock(&pat_lock);
+	if (re)
+		return re;
+
 	int ec;
 	PCRE2_SIZE eo;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat->str, pat->len, PCRE2_UTF | opts,
-				       &ec, &eo, NULL);
+	re = pcre2_compile((PCRE2_SPTR)pat->str, pat->len, PCRE2_UTF | opts, &ec, &eo, NULL);
 	if (!re) {
 		PCRE2_UCHAR msg[256];
 		pcre2_get_error_message(ec, msg, sizeof msg);
 		err_in(v, SEV_ERROR, pat, eo, "pattern", "invalid pattern: %s at offset %zu",
 		       (char *)msg, (size_t)eo);
+		return NULL;
 	}
+	pthread_mutex_lock(&pat_lock);
+	e = pat_slot(pat->str, pat->len, opts);
+	if (e->re) {
+		/* another thread got there first */
+		pcre2_code_free(re);
+		re = e->re;
+	} else if (pat_count < PAT_MAX) {
+		e->text = xstrndup(pat->str, pat->len);
+		e->len = pat->len;
+		e->opts = opts;
+		e->re = re;
+		pat_count++;
+	} else
+		*owned = 1;
+	pthread_mutex_unlock(&pat_lock);
 	return re;
 }
 
@@ -667,7 +727,8 @@ static void parse_input(vctx *v, input_def *in, node *key, node *m)
 
 	node *pat = node_get(m, "pattern");
 	if (pat && want_str(v, pat, "pattern")) {
-		pcre2_code *re = compile_pattern(v, pat, 0);
+		int owned;
+		pcre2_code *re = compile_pattern(v, pat, 0, &owned);
 		if (re) {
 			in->pattern = pat->str;
 			if (in->def && is_scalar(in->def) && !in->def->cache) {
@@ -680,7 +741,8 @@ static void parse_input(vctx *v, input_def *in, node *key, node *m)
 					    "default %s of input '%s' does not match its pattern '%s'",
 					    got(v, in->def), in->name, pat->str);
 			}
-			pcre2_code_free(re);
+			if (owned)
+				pcre2_code_free(re);
 		}
 	}
 
@@ -899,8 +961,9 @@ static void check_matcher_obj(vctx *v, step *st, node *m, int depth)
 				err(v, x, "type", "matcher 'matches' needs a pattern string, got %s",
 				    got(v, x));
 			else if (!parse_tmpl(v, x) && x->cache != &bad_tmpl_mark) {
-				pcre2_code *re = compile_pattern(v, x, PCRE2_MULTILINE);
-				if (re)
+				int owned;
+				pcre2_code *re = compile_pattern(v, x, PCRE2_MULTILINE, &owned);
+				if (re && owned)
 					pcre2_code_free(re);
 			}
 		} else if (!strcmp(op, "exists")) {
@@ -975,6 +1038,16 @@ typedef struct stepctx {
 } stepctx;
 
 static step *parse_step(vctx *v, node *n, const stepctx *sc);
+
+/* prim_find() with the first byte compared inline: every key of every
+ * step is looked up, and nearly all of them are not primitives */
+static const prim_def *find_prim(const char *key)
+{
+	for (size_t i = 0; i < prim_count; i++)
+		if (prim_table[i].name[0] == key[0] && !strcmp(prim_table[i].name, key))
+			return &prim_table[i];
+	return NULL;
+}
 
 static const char *step_label(vctx *v, const step *st, const stepctx *sc)
 {
@@ -1200,7 +1273,7 @@ static step *parse_step(vctx *v, node *n, const stepctx *sc)
 	node *ak = NULL;
 	unsigned char isprim[64];
 	for (size_t i = 0; i < n->n; i++) {
-		const prim_def *p = prim_find(n->keys[i]->str);
+		const prim_def *p = find_prim(n->keys[i]->str);
 		if (i < sizeof isprim)
 			isprim[i] = p != NULL;
 		if (!p)
@@ -1230,7 +1303,7 @@ static step *parse_step(vctx *v, node *n, const stepctx *sc)
 	for (size_t i = 0; i < n->n; i++) {
 		node *k = n->keys[i], *x = n->vals[i];
 		const char *key = k->str;
-		if (i < sizeof isprim ? isprim[i] : prim_find(key) != NULL)
+		if (i < sizeof isprim ? isprim[i] : find_prim(key) != NULL)
 			continue;
 		if (sc->probe_of && in_list(key, probe_forbidden)) {
 			err(v, k, "unknown-key", "'%s' is not allowed in %s", key, LABEL());

@@ -213,11 +213,11 @@ static void test_operators(void)
 	EV_ERR("null < 1", "cannot compare null with number");
 	EV_ERR("true > false", "cannot compare bool with bool");
 
-	/* logic: short-circuit, results are booleans */
+	/* logic: short-circuit; && and || give the deciding operand, ! a bool */
 	EV("true && false", "bool:false");
 	EV("true || false", "bool:true");
-	EV("'x' && 1", "bool:true");
-	EV("'' || 0", "bool:false");
+	EV("'x' && 1", "number:1");
+	EV("'' || 0", "number:0");
 	EV("!true", "bool:false");
 	EV("!''", "bool:true");
 	EV("![]", "bool:true");
@@ -231,6 +231,70 @@ static void test_operators(void)
 	EV("!1 == false", "bool:true");                   /* ! binds tightest */
 	EV_ERR("true && nosuch.thing", "unknown context 'nosuch'");
 	EV_ERR("false || 1 / 0", "division by zero");
+}
+
+/* && and || as JavaScript has them: the operand that decided */
+static void test_logic_values(void)
+{
+	EV("inputs.name && inputs.count", "number:3");
+	EV("inputs.empty && inputs.count", "string:\"\"");
+	EV("inputs.nothing && 1", "null:null");
+	EV("0 && 'x'", "number:0");
+	EV("[] && 'x'", "list:[]");
+	EV("inputs.name || 'other'", "string:\"web\"");
+	EV("inputs.empty || 'fallback'", "string:\"fallback\"");
+	EV("inputs.nothing || inputs.tags", "list:[\"a\",\"b\",\"c\"]");
+	EV("inputs.nothing || inputs.empty", "string:\"\"");
+	EV("0s || 5m", "duration:\"5m\"");
+	EV("inputs.obj || 1", "object:{\"k\":\"v\"}");
+	/* the idiom that motivates it: cond && 'a' || 'b' */
+	EV("inputs.flag && 'canary' || 'all'", "string:\"canary\"");
+	EV("!inputs.flag && 'canary' || 'all'", "string:\"all\"");
+	EV("inputs.nothing.x && 'canary' || 'all'", "string:\"all\"");
+	EV("inputs.count > 2 && inputs.name || 'small'", "string:\"web\"");
+	/* the right side is not run when the left decides */
+	EV("'x' || 1 / 0", "string:\"x\"");
+	EV("inputs.empty && nosuch.thing", "string:\"\"");
+	EV_ERR("'x' && 1 / 0", "division by zero");
+	EV_ERR("null || nosuch.thing", "unknown context 'nosuch'");
+	/* ! still gives a bool, and a bool result of a comparison stays one */
+	EV("!inputs.name", "bool:false");
+	EV("!!inputs.count", "bool:true");
+	EV("inputs.count == 3 && inputs.flag", "bool:true");
+	/* a template that is exactly one expression keeps the picked type */
+	EV("(inputs.nothing || inputs.count) + 1", "number:4");
+	EV("(inputs.name && inputs.tags)[1]", "string:\"b\"");
+}
+
+/* cond ? a : b: lowest above the pipe, right associative, lazy */
+static void test_conditional(void)
+{
+	EV("true ? 1 : 2", "number:1");
+	EV("false ? 1 : 2", "number:2");
+	EV("inputs.flag ? 'canary' : 'all'", "string:\"canary\"");
+	EV("inputs.empty ? 'x' : 'empty'", "string:\"empty\"");
+	EV("inputs.nothing ? 1 : null", "null:null");
+	EV("inputs.tags ? inputs.tags[0] : 'none'", "string:\"a\"");
+	/* lower than || and comparisons: (a || b) ? c : d */
+	EV("false || inputs.count > 2 ? 'big' : 'small'", "string:\"big\"");
+	EV("inputs.count == 3 ? inputs.a - inputs.b : 0", "number:6");
+	/* right associative: a ? b : (c ? d : e) */
+	EV("false ? 1 : false ? 2 : 3", "number:3");
+	EV("false ? 1 : true ? 2 : 3", "number:2");
+	EV("true ? 1 : true ? 2 : 3", "number:1");
+	/* a conditional in the middle branch */
+	EV("true ? false ? 1 : 2 : 3", "number:2");
+	/* only the chosen branch is evaluated */
+	EV("true ? 'ok' : 1 / 0", "string:\"ok\"");
+	EV("false ? nosuch.thing : 'ok'", "string:\"ok\"");
+	EV_ERR("false ? 1 : 1 / 0", "division by zero");
+	EV_ERR("nosuch.x ? 1 : 2", "unknown context 'nosuch'");
+	/* a pipe applies to the whole conditional; the middle may hold one */
+	EV("inputs.flag ? ' a ' : 'b' | trim", "string:\"a\"");
+	EV("inputs.flag ? inputs.name | upper : 'x'", "string:\"WEB\"");
+	EV("(inputs.flag ? 1 : 2) + 10", "number:11");
+	EV("[inputs.flag ? 'y' : 'n', 1]", "list:[\"y\",1]");
+	EV("len(inputs.flag ? inputs.tags : [])", "number:3");
 
 	/* infix matches / contains */
 	EV("inputs.name matches '^w.b$'", "bool:true");
@@ -418,6 +482,13 @@ static void test_parse_errors(void)
 	PERR("a | 1", 4, "unexpected '1'");
 	PERR("[1, 2", 5, "unexpected end of expression");
 	PERR("[1,]", 3, "unexpected ']'");
+	PERR("a ? b", 5, "unexpected end of expression: '?' needs its ':' (cond ? a : b)");
+	PERR("a ? b c", 6, "unexpected 'c': '?' needs its ':' (cond ? a : b)");
+	PERR("a ? : b", 4, "unexpected ':'");
+	PERR("a ? b :", 7, "unexpected end of expression");
+	PERR("? a : b", 0, "unexpected '?'");
+	PERR("a : b", 2, "unexpected ':'");
+	PERR("a ? b : c : d", 10, "unexpected ':'");
 	PERR("x[1", 3, "unexpected end of expression");
 	PERR("matches(inputs.x, '(')", 18,
 	     "invalid pattern '(': missing closing parenthesis at offset 1");
@@ -632,6 +703,20 @@ static void test_templates(void)
 	CHECK(!has_template("", 0));
 }
 
+/* the new operators inside templates, and their references */
+static void test_conditional_templates(void)
+{
+	TMPL("mode=${{ run.mode == 'dry-run' ? 'dry' : 'real' }}", "string:\"mode=dry\"", 0, 0);
+	TMPL("${{ inputs.flag ? inputs.count : 0 }}", "number:3", 0, 1);
+	TMPL("${{ inputs.empty || inputs.tags }}", "list:[\"a\",\"b\",\"c\"]", 0, 1);
+	TMPL("to ${{ inputs.flag && 'canary' || 'all' }}", "string:\"to canary\"", 0, 0);
+	/* a ':' or '?' inside a string literal is text, not an operator */
+	TMPL("${{ inputs.flag ? 'a:b' : '?' }}", "string:\"a:b\"", 0, 1);
+	/* references are walked in all three parts */
+	REFS("inputs.a ? steps.build.status : env.HOME", "inputs.a@0;steps.build@11;env.HOME@32;");
+	REFS("inputs.a && steps.x || run.id", "inputs.a@0;steps.x@12;run.id@23;");
+}
+
 static void test_tmpl_errors_and_refs(void)
 {
 	arena a;
@@ -687,6 +772,8 @@ int main(void)
 	build_ctx();
 	test_literals();
 	test_operators();
+	test_logic_values();
+	test_conditional();
 	test_access();
 	test_functions();
 	test_pipes();
@@ -694,6 +781,7 @@ int main(void)
 	test_depth();
 	test_refs();
 	test_templates();
+	test_conditional_templates();
 	test_tmpl_errors_and_refs();
 	test_reuse();
 	v_release(ctx);
