@@ -155,7 +155,7 @@ static void *conn_for(run_ctx *rc, const step *st, value *args, const conn_def *
 			return NULL;
 		if (v_type(spec) == V_STR)
 			redact_add_url_credentials(rc->red, v_as_str(spec));
-		slot->h = slot->kind->open(spec, st->timeout_ms, rc->red, err);
+		slot->h = slot->kind->open(spec, st->timeout_ms, &g_cancel, rc->red, err);
 		v_release(spec);
 		if (!slot->h && !*err)
 			*err = xasprintf("cannot open connection '%s'", name);

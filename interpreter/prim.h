@@ -87,9 +87,10 @@ const prim_def *prim_find(const char *name);
 typedef struct conn_kind {
 	const char *name;       /* postgres, redis, kafka, prometheus, http */
 	int spec_types;         /* P_STR and/or P_MAP */
-	/* open from the rendered spec; returns a handle or NULL with *err */
-	void *(*open)(const value *spec, int64_t timeout_ms, redactor *red,
-		      char **err);
+	/* open from the rendered spec within timeout_ms, giving up when
+	 * *cancel is set; returns a handle or NULL with *err */
+	void *(*open)(const value *spec, int64_t timeout_ms, volatile sig_atomic_t *cancel,
+		      redactor *red, char **err);
 	void (*close)(void *handle);
 } conn_kind;
 extern const conn_kind conn_kinds[];
@@ -128,15 +129,20 @@ int prim_wait_run(prim_call *c);        /* prim_core.c */
 int prim_assert_run(prim_call *c);
 int prim_log_run(prim_call *c);
 
-void *conn_pg_open(const value *spec, int64_t timeout_ms, redactor *red, char **err);
+void *conn_pg_open(const value *spec, int64_t timeout_ms, volatile sig_atomic_t *cancel,
+		    redactor *red, char **err);
 void conn_pg_close(void *h);
-void *conn_redis_open(const value *spec, int64_t timeout_ms, redactor *red, char **err);
+void *conn_redis_open(const value *spec, int64_t timeout_ms, volatile sig_atomic_t *cancel,
+		    redactor *red, char **err);
 void conn_redis_close(void *h);
-void *conn_kafka_open(const value *spec, int64_t timeout_ms, redactor *red, char **err);
+void *conn_kafka_open(const value *spec, int64_t timeout_ms, volatile sig_atomic_t *cancel,
+		    redactor *red, char **err);
 void conn_kafka_close(void *h);
-void *conn_prom_open(const value *spec, int64_t timeout_ms, redactor *red, char **err);
+void *conn_prom_open(const value *spec, int64_t timeout_ms, volatile sig_atomic_t *cancel,
+		    redactor *red, char **err);
 void conn_prom_close(void *h);
-void *conn_http_open(const value *spec, int64_t timeout_ms, redactor *red, char **err);
+void *conn_http_open(const value *spec, int64_t timeout_ms, volatile sig_atomic_t *cancel,
+		    redactor *red, char **err);
 void conn_http_close(void *h);
 
 #endif

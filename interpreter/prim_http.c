@@ -148,7 +148,8 @@ static char *redacted(const redactor *red, const char *s)
  * in the URL (user:password@) and in credential headers are added to red.
  * Returns the handle, or NULL with *err (malloc'd, credential-free).
  */
-void *conn_http_open(const value *spec, int64_t timeout_ms, redactor *red, char **err)
+void *conn_http_open(const value *spec, int64_t timeout_ms, volatile sig_atomic_t *cancel,
+		    redactor *red, char **err)
 {
 	const char *url = NULL;
 	value *headers = NULL, *tls = NULL;

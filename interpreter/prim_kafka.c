@@ -241,7 +241,8 @@ static char *brokers_text(const value *b, char **err)
  * ssl.key.password, ...) with the redactor.  Returns a handle for
  * conn_kafka_close(), or NULL with *err (malloc'd, free of secrets).
  */
-void *conn_kafka_open(const value *spec, int64_t timeout_ms, redactor *red, char **err)
+void *conn_kafka_open(const value *spec, int64_t timeout_ms, volatile sig_atomic_t *cancel,
+		    redactor *red, char **err)
 {
 	const value *b = NULL, *config = NULL;
 

@@ -31,7 +31,8 @@
  * network at open.  URL credentials go to the redactor.  Returns the
  * handle or NULL with *err.
  */
-void *conn_prom_open(const value *spec, int64_t timeout_ms, redactor *red, char **err)
+void *conn_prom_open(const value *spec, int64_t timeout_ms, volatile sig_atomic_t *cancel,
+		    redactor *red, char **err)
 {
 	if (v_type(spec) == V_OBJ) {
 		for (size_t i = 0; i < v_len(spec); i++) {
@@ -46,7 +47,7 @@ void *conn_prom_open(const value *spec, int64_t timeout_ms, redactor *red, char 
 				 v_type_name(spec));
 		return NULL;
 	}
-	return conn_http_open(spec, timeout_ms, red, err);
+	return conn_http_open(spec, timeout_ms, cancel, red, err);
 }
 
 /* Close a prometheus connection (an http connection underneath). */

@@ -446,7 +446,8 @@ static int parse_map(rconn *h, const value *spec, char **err)
  * naming host and port and quoting hiredis' or the server's reason.  TLS
  * is refused: the hiredis we link has none.
  */
-void *conn_redis_open(const value *spec, int64_t timeout_ms, redactor *red, char **err)
+void *conn_redis_open(const value *spec, int64_t timeout_ms, volatile sig_atomic_t *cancel,
+		    redactor *red, char **err)
 {
 	rconn *h = xcalloc(1, sizeof(*h));
 	char *e = NULL;

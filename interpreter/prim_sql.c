@@ -191,7 +191,8 @@ static int pg_poll(PGconn *pg, int reset, int64_t deadline, int64_t budget,
  * Returns the PGconn, or NULL with *err naming host and port and quoting
  * libpq's reason, within timeout_ms (30 s when 0).
  */
-void *conn_pg_open(const value *spec, int64_t timeout_ms, redactor *red, char **err)
+void *conn_pg_open(const value *spec, int64_t timeout_ms, volatile sig_atomic_t *cancel,
+		    redactor *red, char **err)
 {
 	const char *kw[] = { "dbname", "fallback_application_name", NULL };
 	const char *vals[] = { NULL, "runbook", NULL };
@@ -220,7 +221,7 @@ void *conn_pg_open(const value *spec, int64_t timeout_ms, redactor *red, char **
 		return NULL;
 	}
 	PQsetNoticeProcessor(pg, quiet_notices, NULL);
-	if (pg_poll(pg, 0, mono_ms() + budget, budget, NULL, err) < 0) {
+	if (pg_poll(pg, 0, mono_ms() + budget, budget, cancel, err) < 0) {
 		if ((pw = PQpass(pg)) && *pw)
 			redact_add(red, pw, strlen(pw));
 		*err = redacted(red, *err);

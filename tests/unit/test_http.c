@@ -214,7 +214,7 @@ static void test_echo_round_trip(void)
 	v_obj_set_take(hd, "X-Only-Conn", v_str("yes"));
 	v_obj_set_take(spec, "headers", hd);
 	char *cerr = NULL;
-	void *conn = conn_http_open(spec, 5000, red, &cerr);
+	void *conn = conn_http_open(spec, 5000, NULL, red, &cerr);
 	v_release(spec);
 	CHECK(conn != NULL && cerr == NULL);
 	a = v_obj();
@@ -296,14 +296,14 @@ static void test_auth(void)
 	/* credentials in a connection URL go to the redactor at open */
 	char *cerr = NULL;
 	value *spec = v_str("http://admin:c0nn-pass@127.0.0.1:1/");
-	void *conn = conn_http_open(spec, 1000, red, &cerr);
+	void *conn = conn_http_open(spec, 1000, NULL, red, &cerr);
 	v_release(spec);
 	CHECK(conn != NULL);
 	CHECK(redact_contains(red, "c0nn-pass", 9));
 	conn_http_close(conn);
 
 	spec = v_str("ftp://127.0.0.1/");
-	conn = conn_http_open(spec, 1000, red, &cerr);
+	conn = conn_http_open(spec, 1000, NULL, red, &cerr);
 	v_release(spec);
 	CHECK(conn == NULL && cerr && strstr(cerr, "not http"));
 	free(cerr);
@@ -437,7 +437,7 @@ static void test_batch(void)
 	prim_call calls[N], *pc[N];
 	char *cerr = NULL;
 	value *spec = v_str(base);
-	void *conn = conn_http_open(spec, 5000, red, &cerr);
+	void *conn = conn_http_open(spec, 5000, NULL, red, &cerr);
 	v_release(spec);
 	for (int i = 0; i < N; i++) {
 		value *a = v_obj();
@@ -600,7 +600,7 @@ static void test_tls(void)
 	v_obj_set_take(tls, "insecure", v_bool(1));
 	v_obj_set_take(spec, "tls", tls);
 	char *cerr = NULL;
-	void *conn = conn_http_open(spec, 5000, red, &cerr);
+	void *conn = conn_http_open(spec, 5000, NULL, red, &cerr);
 	v_release(spec);
 	a = v_obj();
 	v_obj_set_take(a, "url", v_str("/json"));
@@ -625,7 +625,7 @@ static void test_prometheus_errors(void)
 	/* the test server is not Prometheus: API errors are reported as such */
 	char *cerr = NULL;
 	value *spec = v_str(base);
-	void *conn = conn_prom_open(spec, 5000, red, &cerr);
+	void *conn = conn_prom_open(spec, 5000, NULL, red, &cerr);
 	v_release(spec);
 	CHECK(conn != NULL);
 	value *a = v_obj();

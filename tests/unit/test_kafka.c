@@ -120,7 +120,7 @@ static void test_open(const char *bootstrap)
 	v_obj_set_take(config, "socket.timeout.ms", v_str("not-a-number"));
 	v_obj_set_take(spec, "brokers", v_str(bootstrap));
 	v_obj_set_take(spec, "config", config);
-	void *h = conn_kafka_open(spec, 0, red, &err);
+	void *h = conn_kafka_open(spec, 0, NULL, red, &err);
 	CHECK(h == NULL);
 	CHECK(err && strstr(err, "kafka config 'socket.timeout.ms'"));
 	CHECK(err && !strstr(err, "hunter2-kafka"));
@@ -132,14 +132,14 @@ static void test_open(const char *bootstrap)
 	config = v_obj();
 	v_obj_set_take(config, "no.such.property", v_str("1"));
 	spec = obj2("brokers", v_str(bootstrap), "config", config);
-	h = conn_kafka_open(spec, 0, red, &err);
+	h = conn_kafka_open(spec, 0, NULL, red, &err);
 	CHECK(h == NULL && err && strstr(err, "'no.such.property'"));
 	free(err);
 	err = NULL;
 	v_release(spec);
 
 	spec = obj2("brokers", v_str(bootstrap), "hosts", v_str("x"));
-	h = conn_kafka_open(spec, 0, red, &err);
+	h = conn_kafka_open(spec, 0, NULL, red, &err);
 	CHECK(h == NULL && err && strstr(err, "unknown key 'hosts'"));
 	free(err);
 	err = NULL;
@@ -152,7 +152,7 @@ static void test_open(const char *bootstrap)
 	v_obj_set_take(config, "socket.keepalive.enable", v_bool(1));
 	v_obj_set_take(config, "message.max.bytes", v_num(100000));
 	spec = obj2("brokers", list, "config", config);
-	h = conn_kafka_open(spec, 0, red, &err);
+	h = conn_kafka_open(spec, 0, NULL, red, &err);
 	CHECK(h != NULL);
 	if (!h)
 		fprintf(stderr, "open: %s\n", err);
@@ -378,7 +378,7 @@ static void test_unreachable(void)
 	char addr[64], *err = NULL;
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", refused_port());
 	value *spec = v_str(addr);
-	void *conn = conn_kafka_open(spec, 0, red, &err);
+	void *conn = conn_kafka_open(spec, 0, NULL, red, &err);
 	v_release(spec);
 	CHECK(conn != NULL);
 	if (!conn)
@@ -534,7 +534,7 @@ int main(void)
 	v_obj_set_take(config, "session.timeout.ms", v_num(3000));
 	v_obj_set_take(config, "heartbeat.interval.ms", v_num(300));
 	value *spec = obj2("brokers", v_str(bootstrap), "config", config);
-	void *conn = conn_kafka_open(spec, 0, red, &err);
+	void *conn = conn_kafka_open(spec, 0, NULL, red, &err);
 	v_release(spec);
 	CHECK(conn != NULL);
 	if (conn) {

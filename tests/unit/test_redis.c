@@ -97,7 +97,7 @@ static void *open_spec(value *spec_take, int64_t timeout_ms, char **err)
 	void *h;
 
 	*err = NULL;
-	h = conn_redis_open(spec_take, timeout_ms, red, err);
+	h = conn_redis_open(spec_take, timeout_ms, NULL, red, err);
 	v_release(spec_take);
 	if (h)
 		CHECK(!*err);

@@ -98,7 +98,7 @@ static void *open_dsn(const char *s, int64_t timeout_ms, char **err)
 	void *h;
 
 	*err = NULL;
-	h = conn_pg_open(spec, timeout_ms, red, err);
+	h = conn_pg_open(spec, timeout_ms, NULL, red, err);
 	v_release(spec);
 	return h;
 }
