@@ -1,0 +1,30 @@
+# The terminal display: live marks and colour on a TTY, NO_COLOR honoured,
+# plain lines without escape sequences elsewhere; a summary with the
+# transcript path either way.
+cat > rb.yaml <<'Y'
+runbook: display
+title: Display
+steps:
+  - id: fine
+    exec: [echo, ok]
+  - id: flaky
+    exec: [sh, -c, 'n=$(cat n 2>/dev/null || echo 0); echo $((n+1)) > n; [ $n -ge 1 ]']
+    retry: { attempts: 2, delay: 10ms }
+Y
+script -qec "$RUNBOOK run rb.yaml --transcript tty.jsonl" /dev/null > tty.out 2>&1 </dev/null
+grep -q '✓' tty.out || fail "no ✓ on a TTY: $(cat -v tty.out)"
+grep -q $'\033\[32m' tty.out || fail "no colour on a TTY"
+grep -q 'attempt 1/2 failed' tty.out || fail "the retry is not shown"
+grep -q 'transcript: tty.jsonl' tty.out || fail "no transcript path in the summary"
+rm -f n
+NO_COLOR=1 script -qec "$RUNBOOK run rb.yaml --transcript nc.jsonl" /dev/null > nc.out 2>&1 </dev/null
+grep -q '✓' nc.out || fail "no ✓ with NO_COLOR"
+grep -q $'\033\[3[0-9]m' nc.out && fail "colour despite NO_COLOR: $(cat -v nc.out | head)"
+rm -f n
+rb run rb.yaml --transcript plain.jsonl
+expect_rc 0
+grep -q $'\033' out && fail "escape sequences when not a TTY: $(cat -v out | head)"
+expect_out '^  \[ok\] fine \('
+expect_out 'flaky.*2 attempts'
+expect_out 'display succeeded in .*: 2 ok, 0 failed, 0 skipped'
+expect_out '^transcript: plain.jsonl$'
