@@ -13,7 +13,7 @@
  *  - A number directly followed by letters is a duration: 5m, 500ms,
  *    1h30m, 2d (see dur_parse).  `5x` is an error, not 5 followed by x.
  *  - 'single' quoted strings have no escapes except '' for a quote;
- *    "double" quoted strings take \\ \" \' \n \t \r \0 \/ and \uXXXX.
+ *    "double" quoted strings take \\ \" \' \n \t \r \0 \/ and \u with four hex digits.
  *  - `matches` and `contains` in operator position are infix operators at
  *    the comparison level; followed by '(' in operand position they are
  *    function calls.  true, false and null are literals, and any word may
