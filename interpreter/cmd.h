@@ -24,6 +24,10 @@ int cmd_resume(int argc, char **argv);
  */
 int opt_value(int argc, char **argv, int *i, const char *name, const char **val);
 int opt_flag(char **argv, int i, const char *name);
+/* "--input name=value": appends to inputs[*n] (key malloc'd); -1 with a
+ * usage message when there is no name */
+struct kv;
+int opt_input(const char *v, struct kv *inputs, size_t *n, const char *cmd, const char *usage);
 /* print "runbook CMD: message" and the usage line; returns 2 */
 int usage_error(const char *cmd, const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -196,15 +196,8 @@ int cmd_plan(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		int r;
 		if ((r = opt_value(argc, argv, &i, "--input", &v)) != 0) {
-			if (r < 0)
+			if (r < 0 || opt_input(v, inputs, &o.ninputs, "plan", PLAN_USAGE) < 0)
 				goto out;
-			const char *eq = strchr(v, '=');
-			if (!eq || eq == v) {
-				usage_error("plan", PLAN_USAGE, "--input needs name=value, got '%s'", v);
-				goto out;
-			}
-			inputs[o.ninputs].key = xstrndup(v, (size_t)(eq - v));
-			inputs[o.ninputs++].val = eq + 1;
 		} else if ((r = opt_value(argc, argv, &i, "--inputs", &o.inputs_file)) != 0 ||
 			   (r = opt_value(argc, argv, &i, "--format", &fmt)) != 0) {
 			if (r < 0)

@@ -32,15 +32,8 @@ static int run_common(int argc, char **argv, int drill)
 	for (int i = 1; i < argc; i++) {
 		int r = 0;
 		if ((r = opt_value(argc, argv, &i, "--input", &v)) != 0) {
-			if (r < 0)
+			if (r < 0 || opt_input(v, inputs, &o.ninputs, cmd, use) < 0)
 				goto out;
-			const char *eq = strchr(v, '=');
-			if (!eq || eq == v) {
-				usage_error(cmd, use, "--input needs name=value, got '%s'", v);
-				goto out;
-			}
-			inputs[o.ninputs].key = xstrndup(v, (size_t)(eq - v));
-			inputs[o.ninputs++].val = eq + 1;
 		} else if ((r = opt_value(argc, argv, &i, "--inputs", &o.inputs_file)) != 0 ||
 			   (r = opt_value(argc, argv, &i, "--transcript", &o.transcript_path)) != 0 ||
 			   (r = opt_value(argc, argv, &i, "--approve", &o.approve)) != 0 ||

@@ -222,8 +222,11 @@ int diag_source(const char *file, const char **src, size_t *len)
 	return 0;
 }
 
-/* Line breaks as libyaml counts them: LF, CR, CRLF, NEL, LS, PS. */
-static size_t break_len(const char *p, const char *end)
+/*
+ * Byte length of the line break at p, 0 when p is not at one: the breaks
+ * libyaml counts (LF, CR, CRLF, NEL, LS, PS).  Shared with load.c.
+ */
+size_t yaml_break_len(const char *p, const char *end)
 {
 	const unsigned char *u = (const unsigned char *)p;
 	size_t left = (size_t)(end - p);
@@ -252,7 +255,7 @@ static int source_line(const char *file, int n, const char **p, size_t *len)
 		s->lines[s->nlines++] = 0;
 		const char *end = s->src + s->len;
 		for (const char *q = s->src; q < end;) {
-			size_t b = break_len(q, end);
+			size_t b = yaml_break_len(q, end);
 			if (!b) {
 				q++;
 				continue;
@@ -269,7 +272,7 @@ static int source_line(const char *file, int n, const char **p, size_t *len)
 		return -1;
 	const char *start = s->src + s->lines[n - 1];
 	const char *end = s->src + s->len, *q = start;
-	while (q < end && !break_len(q, end))
+	while (q < end && !yaml_break_len(q, end))
 		q++;
 	*p = start;
 	*len = (size_t)(q - start);

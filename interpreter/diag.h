@@ -49,6 +49,8 @@ void diags_sort(diags *d);
 
 void diag_register_source(const char *file, const char *src, size_t len);
 void diag_forget_sources(void);
+/* byte length of the YAML line break at p (LF, CR, CRLF, NEL, LS, PS), 0 if none */
+size_t yaml_break_len(const char *p, const char *end);
 /* the registered source text of file: 0, or -1 when unknown */
 int diag_source(const char *file, const char **src, size_t *len);
 

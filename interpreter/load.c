@@ -81,24 +81,6 @@ static void lerr(loader *L, pos at, const char *rule, const char *fmt, ...)
 	L->nerr++;
 }
 
-/* Byte length of the line break at p, 0 when p is not at one (libyaml's
- * breaks: LF, CR, CRLF, NEL, LS, PS). */
-static size_t break_len(const char *p, const char *end)
-{
-	const unsigned char *u = (const unsigned char *)p;
-	size_t left = (size_t)(end - p);
-	if (!left)
-		return 0;
-	if (u[0] == '\r')
-		return left > 1 && u[1] == '\n' ? 2 : 1;
-	if (u[0] == '\n')
-		return 1;
-	if (left >= 2 && u[0] == 0xC2 && u[1] == 0x85)
-		return 2;
-	if (left >= 3 && u[0] == 0xE2 && u[1] == 0x80 && (u[2] == 0xA8 || u[2] == 0xA9))
-		return 3;
-	return 0;
-}
 
 /* Bytes in the UTF-8 character starting with lead byte c. */
 static size_t utf8_len(unsigned char c)
@@ -125,7 +107,7 @@ static void cur_adv(cur *c)
 {
 	if (c->p >= c->end)
 		return;
-	size_t b = break_len(c->p, c->end);
+	size_t b = yaml_break_len(c->p, c->end);
 	if (b) {
 		c->p += b;
 		c->line++;
@@ -188,12 +170,12 @@ static pos content_pos(loader *L, pos start, size_t limit)
 		char ch = *c.p;
 		if (ch == '&' || ch == '!') {
 			while (c.p < c.end && *c.p != ' ' && *c.p != '\t' &&
-			       !break_len(c.p, c.end))
+			       !yaml_break_len(c.p, c.end))
 				cur_adv(&c);
-		} else if (ch == ' ' || ch == '\t' || break_len(c.p, c.end)) {
+		} else if (ch == ' ' || ch == '\t' || yaml_break_len(c.p, c.end)) {
 			cur_adv(&c);
 		} else if (ch == '#') {
-			while (c.p < c.end && !break_len(c.p, c.end))
+			while (c.p < c.end && !yaml_break_len(c.p, c.end))
 				cur_adv(&c);
 		} else {
 			break;
@@ -1050,7 +1032,7 @@ static void flow_pos(const node *n, const char *src, const char *end, size_t off
 	size_t vi = 0;
 	while (c.p < c.end) {
 		char ch = *c.p;
-		if (q == '"' && ch == '\\' && break_len(c.p + 1, c.end)) {
+		if (q == '"' && ch == '\\' && yaml_break_len(c.p + 1, c.end)) {
 			/* an escaped line break: no value bytes, even at off */
 			cur_adv(&c);
 			cur_adv(&c);
@@ -1079,9 +1061,9 @@ static void flow_pos(const node *n, const char *src, const char *end, size_t off
 			vi += vb;
 			continue;
 		}
-		if (ch == ' ' || ch == '\t' || break_len(c.p, c.end)) {
+		if (ch == ' ' || ch == '\t' || yaml_break_len(c.p, c.end)) {
 			const char *r = skip_blanks(c.p, c.end);
-			if (!break_len(r, c.end)) {
+			if (!yaml_break_len(r, c.end)) {
 				cur_adv(&c);
 				vi++;
 				continue;
@@ -1089,8 +1071,8 @@ static void flow_pos(const node *n, const char *src, const char *end, size_t off
 			/* a fold: count the breaks, blank lines included */
 			size_t breaks = 0;
 			const char *s = r;
-			while (break_len(s, c.end)) {
-				s += break_len(s, c.end);
+			while (yaml_break_len(s, c.end)) {
+				s += yaml_break_len(s, c.end);
 				breaks++;
 				s = skip_blanks(s, c.end);
 			}
@@ -1134,11 +1116,11 @@ static void block_pos(const node *n, const char *src, const char *end, size_t of
 	*line = n->line;
 	*col = n->col;
 	const char *p = src + n->offset;
-	while (p < end && !break_len(p, end))
+	while (p < end && !yaml_break_len(p, end))
 		p++;
 	if (p >= end)
 		return;
-	p += break_len(p, end);
+	p += yaml_break_len(p, end);
 	int ln = n->line + 1;
 
 	size_t fv = 0;
@@ -1153,20 +1135,20 @@ static void block_pos(const node *n, const char *src, const char *end, size_t of
 		const char *b = q;
 		while (b < end && *b == ' ')
 			b++;
-		if (b < end && !break_len(b, end)) {
+		if (b < end && !yaml_break_len(b, end)) {
 			ss = (size_t)(b - q);
 			break;
 		}
 		if (b >= end)
 			break;
-		q = b + break_len(b, end);
+		q = b + yaml_break_len(b, end);
 	}
 	size_t indent = ss > vs ? ss - vs : 0;
 
 	size_t vi = 0;
 	while (p < end) {
 		const char *eol = p;
-		while (eol < end && !break_len(eol, end))
+		while (eol < end && !yaml_break_len(eol, end))
 			eol++;
 		size_t sp = 0;
 		while (p + sp < eol && p[sp] == ' ' && sp < indent)
@@ -1194,7 +1176,7 @@ static void block_pos(const node *n, const char *src, const char *end, size_t of
 		}
 		if (eol >= end)
 			break;
-		p = eol + break_len(eol, end);
+		p = eol + yaml_break_len(eol, end);
 		ln++;
 	}
 }

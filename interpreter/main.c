@@ -52,6 +52,18 @@ int opt_value(int argc, char **argv, int *i, const char *name, const char **val)
 	return 1;
 }
 
+int opt_input(const char *v, kv *inputs, size_t *n, const char *cmd, const char *usage)
+{
+	const char *eq = strchr(v, '=');
+	if (!eq || eq == v) {
+		usage_error(cmd, usage, "--input needs name=value, got '%s'", v);
+		return -1;
+	}
+	inputs[*n].key = xstrndup(v, (size_t)(eq - v));
+	inputs[(*n)++].val = eq + 1;
+	return 0;
+}
+
 int usage_error(const char *cmd, const char *usage, const char *fmt, ...)
 {
 	va_list ap;
