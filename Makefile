@@ -87,7 +87,7 @@ schema: $(BUILD)/runbook
 install: $(BUILD)/runbook
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/runbook/stdlib
 	install -m 0755 $(BUILD)/runbook $(DESTDIR)$(PREFIX)/bin/runbook
-	cp -R stdlib/. $(DESTDIR)$(PREFIX)/share/runbook/stdlib/
+	if [ -d stdlib ]; then cp -R stdlib/. $(DESTDIR)$(PREFIX)/share/runbook/stdlib/; fi
 
 clean:
 	rm -rf build
