@@ -145,6 +145,19 @@ static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent
 		       st->id, st->prim->name, eff, ract);
 		if (conn_txt)
 			printf("%*s    connection: %s\n", indent + 20, "", conn_txt);
+		const node *xs[] = { st->env, st->cwd, st->stdin_ };
+		const char *xn[] = { "env", "cwd", "stdin" };
+		for (int k = 0; k < 3; k++) {
+			if (!xs[k])
+				continue;
+			value *xv = plan_render(xs[k], p->ctx);
+			char *txt = v_type(xv) == V_STR ? xstrdup(v_as_str(xv)) : v_to_json(xv);
+			char *rtxt = redact_str(p->red, txt, strlen(txt), NULL);
+			printf("%*s    %s: %s\n", indent + 20, "", xn[k], rtxt);
+			free(txt);
+			free(rtxt);
+			v_release(xv);
+		}
 		if (st->if_)
 			printf("%*s    if: %s\n", indent + 20, "", st->if_->str);
 		if (st->has_until) {

@@ -28,6 +28,7 @@ expect_rc 0
 expect_out 'probe +exec +read +kubectl get deploy -n web'
 expect_out 'scale +exec +write +touch made-by-plan-web'
 expect_out 'undo: unscale .*steps.scale.outputs.before'
+expect_out 'env: \{"KEY":"\*\*\*"\}'
 expect_no "$PLAN_SECRET"
 ls made-by-plan-* 2>/dev/null && fail "plan ran a step"
 [ ! -e transcripts ] || fail "plan wrote a transcript"
