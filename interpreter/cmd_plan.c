@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "exec.h"
 #include "expr.h"
+#include "fragment.h"
 #include "prim.h"
 
 #include <cjson/cJSON.h>
@@ -105,6 +106,39 @@ typedef struct plan_ctx {
 	int n;
 } plan_ctx;
 
+static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent);
+
+/* a `use` step's fragment: its steps, indented, with the call's inputs */
+static void plan_fragment(plan_ctx *p, const step *st, const char *phase, int indent)
+{
+	const runbook *fr = st->frag;
+	value *with = st->with ? plan_render(st->with, p->ctx) : v_obj();
+	char *err = NULL;
+	value *in = fragment_inputs(fr, with, p->red, &err);
+	free(err);
+	/* plan reads no secret: secret inputs show as *** */
+	value *shown = v_obj();
+	for (size_t i = 0; i < v_len(in ? in : with); i++) {
+		const char *k = v_obj_key(in ? in : with, i);
+		const input_def *d = runbook_find_input(fr, k);
+		v_obj_set_take(shown, k, d && d->type == IT_SECRET ? v_str(REDACT_MASK)
+			       : v_retain(v_obj_val(in ? in : with, i)));
+	}
+	if (in)
+		v_release(in);
+	plan_ctx sub = *p;
+	sub.rb = fr;
+	sub.ctx = v_obj();
+	v_obj_set_take(sub.ctx, "inputs", shown);
+	v_obj_set(sub.ctx, "env", v_obj_get(p->ctx, "env"));
+	v_release(with);
+	if (!p->json)
+		printf("%*sfragment %s (%s)\n", indent, "", fr->id, fr->path);
+	for (size_t i = 0; i < fr->lists[PH_STEPS].n; i++)
+		plan_step(&sub, fr->lists[PH_STEPS].v[i], phase, indent);
+	v_release(sub.ctx);
+}
+
 static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent)
 {
 	value *args = plan_render(st->action, p->ctx);
@@ -136,6 +170,8 @@ static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent
 			cJSON_AddStringToObject(j, "connection", conn_txt);
 		if (st->owner)
 			cJSON_AddStringToObject(j, "undoes", st->owner->id);
+		if (st->frag)
+			cJSON_AddStringToObject(j, "fragment", st->frag->id);
 		cJSON *needs = cJSON_AddArrayToObject(j, "needs");
 		for (size_t i = 0; i < st->needs.n; i++)
 			cJSON_AddItemToArray(needs, cJSON_CreateString(st->needs.v[i]->id));
@@ -173,10 +209,12 @@ static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent
 	free(act);
 	free(ract);
 	v_release(args);
+	if (st->frag)
+		plan_fragment(p, st, phase, indent + 4);
 	for (size_t i = 0; i < st->rollback.n; i++)
 		plan_step(p, st->rollback.v[i], "rollback", indent + 4);
 	if (!p->json && st->effect == EFFECT_WRITE && !st->rollback.n && !st->owner &&
-	    p->rb->rollback_policy != RBPOL_NEVER)
+	    !st->frag && p->rb->rollback_policy != RBPOL_NEVER)
 		printf("%*s    (no rollback)\n", indent + 20, "");
 }
 

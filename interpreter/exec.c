@@ -10,6 +10,7 @@
  */
 #include "exec.h"
 #include "expr.h"
+#include "fragment.h"
 #include "prim.h"
 #include "proc.h"
 #include "sign.h"
@@ -37,6 +38,26 @@ typedef struct conn_slot {
 	const conn_kind *kind;
 } conn_slot;
 
+/*
+ * The file whose steps are running: the runbook, or one call of a
+ * fragment (`use:`).  A scope has its own `inputs`, `steps` and
+ * connections; `env` and `run` are the run's.  Fragment scopes are made
+ * by run_use(), kept until the run ends (their rollbacks may need them)
+ * and own their values; the runbook's scope borrows run_ctx's.
+ */
+typedef struct scope {
+	const runbook *rb;
+	value *inputs, *steps;
+	conn_slot *conns;       /* rb->nconns slots */
+	struct scope *next;     /* the run's fragment scopes */
+} scope;
+
+/* a completed write step and the scope its rollback runs in */
+typedef struct done_step {
+	step *st;
+	scope *sc;
+} done_step;
+
 typedef struct run_ctx {
 	runbook *rb;
 	const run_opts *o;
@@ -47,8 +68,16 @@ typedef struct run_ctx {
 	conn_slot *conns;
 	value *answers;                 /* --approve FILE */
 	const char *operator_name;
-	steplist done;                  /* completed write steps, in completion order */
+	scope top;                      /* the runbook's own scope */
+	scope *sc;                      /* the scope running now */
+	scope *frag_scopes;             /* every fragment call's scope */
+	done_step *done;                /* completed write steps, in completion order */
+	size_t ndone;
 	const step *failed_step;        /* the step whose failure stopped the run */
+	/* the innermost step that failed inside the last failing `use` step
+	 * (or a `use` step with its own rollback): its undo runs first */
+	done_step inner_failed;
+	char *last_error;               /* the error of the last step that ended */
 	int failed, aborted, rollback_incomplete, rolled_back;
 	int counts[4];
 	int64_t t0;
@@ -112,13 +141,20 @@ static cJSON *vjson(const value *v)
 static value *ctx_make(run_ctx *rc, value *result)
 {
 	value *c = v_obj();
-	v_obj_set(c, "inputs", rc->inputs);
+	v_obj_set(c, "inputs", rc->sc->inputs);
 	v_obj_set(c, "env", rc->env);
-	v_obj_set(c, "steps", rc->steps);
+	v_obj_set(c, "steps", rc->sc->steps);
 	v_obj_set(c, "run", rc->run);
 	if (result)
 		v_obj_set(c, "result", result);
 	return c;
+}
+
+/* a step's id inside its own file: "x" for a fragment's step "u/x" */
+static const char *local_id(const step *st)
+{
+	const char *slash = strrchr(st->id, '/');
+	return slash ? slash + 1 : st->id;
 }
 
 static void record_step(run_ctx *rc, const step *st, int status, value *outputs, value *result)
@@ -127,7 +163,7 @@ static void record_step(run_ctx *rc, const step *st, int status, value *outputs,
 	v_obj_set_take(s, "status", v_str(status_names[status]));
 	v_obj_set_take(s, "outputs", outputs ? v_retain(outputs) : v_obj());
 	v_obj_set_take(s, "result", result ? v_retain(result) : v_null());
-	v_obj_set_take(rc->steps, st->id, s);
+	v_obj_set_take(rc->sc->steps, local_id(st), s);
 }
 
 /* ---------- connections ---------- */
@@ -139,12 +175,13 @@ static void *conn_for(run_ctx *rc, const step *st, value *args, const conn_def *
 	*cd = NULL;
 	if (!name)
 		return NULL;
-	for (size_t i = 0; i < rc->rb->nconns; i++) {
-		const conn_def *d = &rc->rb->conns[i];
+	const runbook *rb = rc->sc->rb;
+	for (size_t i = 0; i < rb->nconns; i++) {
+		const conn_def *d = &rb->conns[i];
 		if (strcmp(d->name, name))
 			continue;
 		*cd = d;
-		conn_slot *slot = &rc->conns[i];
+		conn_slot *slot = &rc->sc->conns[i];
 		if (slot->h)
 			return slot->h;
 		slot->kind = conn_kind_find(d->kind);
@@ -171,11 +208,27 @@ static void *conn_for(run_ctx *rc, const step *st, value *args, const conn_def *
 	return NULL;
 }
 
-static void conns_close(run_ctx *rc)
+static void scope_close(scope *sc)
 {
-	for (size_t i = 0; i < rc->rb->nconns; i++)
-		if (rc->conns[i].h)
-			rc->conns[i].kind->close(rc->conns[i].h);
+	for (size_t i = 0; sc->conns && i < sc->rb->nconns; i++)
+		if (sc->conns[i].h)
+			sc->conns[i].kind->close(sc->conns[i].h);
+}
+
+/* close every connection and free the fragment scopes */
+static void scopes_release(run_ctx *rc)
+{
+	if (rc->conns)
+		scope_close(&rc->top);
+	for (scope *sc = rc->frag_scopes, *next; sc; sc = next) {
+		next = sc->next;
+		scope_close(sc);
+		free(sc->conns);
+		v_release(sc->inputs);
+		v_release(sc->steps);
+		free(sc);
+	}
+	rc->frag_scopes = NULL;
 }
 
 /* ---------- approve ---------- */
@@ -415,6 +468,8 @@ static char *first_failed_matcher(const value *recs)
 
 static int judge(run_ctx *rc, const step *st, const char *phase, int attempt, int poll,
 		 int r, value *result, value **recs, char **error);
+static int run_use(run_ctx *rc, const step *st, const char *phase,
+		   volatile sig_atomic_t *cancel, value **result, char **error);
 static int end_step(run_ctx *rc, const step *st, const char *phase, int64_t t0, int status,
 		    int attempts, value *result, value *recs, char *error);
 
@@ -434,6 +489,8 @@ static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig
 	cJSON_AddStringToObject(f, "effect", write ? "write" : "read");
 	if (st->owner)
 		cJSON_AddStringToObject(f, "rollback_of", st->owner->id);
+	if (st->frag)
+		cJSON_AddStringToObject(f, "fragment", st->frag->id);
 	emit(rc, "step.start", st, phase, f);
 
 	value *result = NULL, *recs = NULL;
@@ -449,7 +506,7 @@ static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig
 	 */
 	for (size_t i = 0; cancel != &g_never && i < st->needs.n; i++) {
 		const step *need = st->needs.v[i];
-		value *s = v_obj_get(rc->steps, need->id);
+		value *s = v_obj_get(rc->sc->steps, local_id(need));
 		const char *ss = s ? v_as_str(v_obj_get(s, "status")) : NULL;
 		if (ss && !strcmp(ss, "failed") && need->on_failure == ONFAIL_CONTINUE)
 			continue;
@@ -476,6 +533,15 @@ static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig
 			status = ST_SKIPPED;
 			goto done;
 		}
+	}
+	if (st->frag) {
+		/* a fragment: its steps are the attempt; its outputs the result */
+		status = run_use(rc, st, phase, cancel, &result, &error);
+		attempts = 1;
+		if (status != ST_WOULD && !judge(rc, st, phase, 1, 0, status == ST_OK ? 0 : -1,
+						 result, &recs, &error))
+			status = ST_FAILED;
+		goto done;
 	}
 	if (rc->o->mode == MODE_DRY_RUN && write) {
 		value *ctx = ctx_make(rc, NULL);
@@ -595,7 +661,9 @@ static int end_step(run_ctx *rc, const step *st, const char *phase, int64_t t0, 
 		    int attempts, value *result, value *recs, char *error)
 {
 	value *outputs = NULL;
-	if (status == ST_OK && st->outputs && st->outputs->kind == N_MAP) {
+	if (status == ST_OK && st->frag && !st->outputs && result)
+		outputs = v_retain(result);     /* steps.<use>.outputs: the fragment's */
+	else if (status == ST_OK && st->outputs && st->outputs->kind == N_MAP) {
 		value *ctx = ctx_make(rc, result);
 		char *err = NULL;
 		outputs = render_node(st->outputs, ctx, &err);
@@ -626,6 +694,8 @@ static int end_step(run_ctx *rc, const step *st, const char *phase, int64_t t0, 
 	rc->counts[status]++;
 	term_step_end(&rc->term, st->id, status_names[status], dur, attempts,
 		      status == ST_FAILED ? error : NULL);
+	free(rc->last_error);
+	rc->last_error = error ? xstrdup(error) : NULL;
 	if (result)
 		v_release(result);
 	if (recs)
@@ -638,10 +708,10 @@ static int end_step(run_ctx *rc, const step *st, const char *phase, int64_t t0, 
 
 /* ---------- phases, rollback ---------- */
 
-static void push_done(run_ctx *rc, step *st)
+static void push_done(run_ctx *rc, step *st, scope *sc)
 {
-	rc->done.v = xrealloc(rc->done.v, (rc->done.n + 1) * sizeof(step *));
-	rc->done.v[rc->done.n++] = st;
+	rc->done = xrealloc(rc->done, (rc->ndone + 1) * sizeof *rc->done);
+	rc->done[rc->ndone++] = (done_step){ st, sc };
 }
 
 /*
@@ -734,7 +804,7 @@ static int decide_in_doubt(run_ctx *rc, step *st, const char *phase)
 		return -1;
 	record_step(rc, st, ST_OK, NULL, NULL);
 	if (st->effect == EFFECT_WRITE)
-		push_done(rc, st);
+		push_done(rc, st, rc->sc);
 	return ST_OK;
 }
 
@@ -834,15 +904,17 @@ static void run_group(run_ctx *rc, step *const *g, size_t n, const char *phase, 
 static int after_step(run_ctx *rc, step *st, int s, int always)
 {
 	if (s == ST_OK && st->effect == EFFECT_WRITE)
-		push_done(rc, st);
+		push_done(rc, st, rc->sc);
 	if (s != ST_FAILED || always)
 		return 0;
 	if (g_cancel) {
 		rc->failed_step = st;
 		return -1;
 	}
-	if (st->on_failure == ONFAIL_CONTINUE)
+	if (st->on_failure == ONFAIL_CONTINUE) {
+		rc->inner_failed.st = NULL;
 		return 0;
+	}
 	rc->failed_step = st;
 	rc->failed = 1;
 	if (st->on_failure == ONFAIL_ABORT)
@@ -894,32 +966,145 @@ static int run_phase(run_ctx *rc, int ph, int always)
 	return 0;
 }
 
+/* ---------- fragments (use:) ---------- */
+
+/* a new scope for one call of fragment fr; takes inputs */
+static scope *scope_new(run_ctx *rc, const runbook *fr, value *inputs)
+{
+	scope *sc = xcalloc(1, sizeof *sc);
+	sc->rb = fr;
+	sc->inputs = inputs;
+	sc->steps = v_obj();
+	sc->conns = xcalloc(fr->nconns + 1, sizeof(conn_slot));
+	sc->next = rc->frag_scopes;
+	rc->frag_scopes = sc;
+	return sc;
+}
+
+/*
+ * Run the fragment of `use` step st: render `with:` in the caller's
+ * context, make the call's scope, run the fragment's steps in order as
+ * sub-steps (ids "<st>/<step>", st's phase), then render its outputs in
+ * its scope as *result.  Completed write sub-steps join the run's
+ * rollback list, unless st has a rollback of its own, which replaces
+ * theirs.  A sub-step failing with on-failure continue lets the fragment
+ * go on; any other failure stops it, and st fails.  Returns ST_OK,
+ * ST_FAILED (with *error) or, in a dry run where a write sub-step would
+ * have run, ST_WOULD.
+ */
+static int run_use(run_ctx *rc, const step *st, const char *phase,
+		   volatile sig_atomic_t *cancel, value **result, char **error)
+{
+	const runbook *fr = st->frag;
+	scope *caller = rc->sc;
+	char *err = NULL;
+	rc->inner_failed.st = NULL;
+	value *ctx = ctx_make(rc, NULL);
+	value *with = st->with ? render_node(st->with, ctx, &err) : v_obj();
+	v_release(ctx);
+	value *inputs = with ? fragment_inputs(fr, with, rc->red, &err) : NULL;
+	if (with)
+		v_release(with);
+	if (!inputs) {
+		*error = xasprintf("with: %s", err ? err : "cannot render");
+		free(err);
+		return ST_FAILED;
+	}
+	scope *sc = scope_new(rc, fr, inputs);
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "fragment", fr->id);
+	cJSON_AddStringToObject(f, "file", fr->path);
+	cJSON *in = v_to_cjson(inputs);
+	for (size_t i = 0; i < fr->ninputs; i++)
+		if (fr->inputs[i].type == IT_SECRET)
+			cJSON_ReplaceItemInObject(in, fr->inputs[i].name, cJSON_CreateString(REDACT_MASK));
+	cJSON_AddItemToObject(f, "inputs", in);
+	emit(rc, "fragment.start", st, phase, f);
+
+	int rolling_back = !strcmp(phase, "rollback");
+	int would = 0;
+	const step *failed = NULL;
+	const steplist *l = &fr->lists[PH_STEPS];
+	rc->sc = sc;
+	for (size_t i = 0; i < l->n && !failed; i++) {
+		step *sub = l->v[i];
+		if (*cancel) {
+			failed = sub;
+			*error = xstrdup("interrupted");
+			break;
+		}
+		int s = run_step(rc, sub, phase, cancel);
+		if (s == ST_WOULD)
+			would = 1;
+		else if (s == ST_OK && sub->effect == EFFECT_WRITE && !st->rollback.n && !rolling_back)
+			push_done(rc, sub, sc);
+		else if (s == ST_FAILED && (*cancel || sub->on_failure != ONFAIL_CONTINUE)) {
+			failed = sub;
+			/* the innermost failure, unless a nested `use` recorded it */
+			if (!sub->frag || !rc->inner_failed.st)
+				rc->inner_failed = (done_step){ sub, sc };
+			*error = xasprintf("step '%s' of fragment '%s' failed: %s", local_id(sub),
+					   fr->id, rc->last_error ? rc->last_error : "?");
+		} else if (s == ST_FAILED)
+			rc->inner_failed.st = NULL;
+	}
+	if (failed) {
+		rc->sc = caller;
+		if (st->rollback.n)
+			rc->inner_failed = (done_step){ (step *)st, caller };
+		return ST_FAILED;
+	}
+	if (would) {
+		rc->sc = caller;
+		return ST_WOULD;
+	}
+	ctx = ctx_make(rc, NULL);
+	*result = fr->outputs ? render_node(fr->outputs, ctx, &err) : v_obj();
+	v_release(ctx);
+	rc->sc = caller;
+	if (!*result) {
+		*error = xasprintf("outputs of fragment '%s': %s", fr->id, err ? err : "cannot render");
+		free(err);
+		return ST_FAILED;
+	}
+	return ST_OK;
+}
+
 static void run_rollbacks(run_ctx *rc, const char *reason)
 {
-	/* the failed write step's own undo first: it may have half-applied */
-	steplist todo = { 0 };
-	const step *fs = rc->failed_step;
-	if (fs && fs->effect == EFFECT_WRITE && fs->rollback.n) {
-		todo.v = xrealloc(todo.v, (todo.n + 1) * sizeof(step *));
-		todo.v[todo.n++] = (step *)fs;
+	/*
+	 * the failed write step's own undo first: it may have half-applied.
+	 * When a `use` step failed, that is the step inside the fragment that
+	 * failed (or the `use` step itself when it has its own rollback).
+	 */
+	done_step *todo = NULL;
+	size_t ntodo = 0;
+	done_step fs = { (step *)rc->failed_step, &rc->top };
+	if (fs.st && fs.st->frag && rc->inner_failed.st)
+		fs = rc->inner_failed;
+	if (fs.st && fs.st->effect == EFFECT_WRITE && fs.st->rollback.n) {
+		todo = xrealloc(todo, (ntodo + 1) * sizeof *todo);
+		todo[ntodo++] = fs;
 	}
-	for (size_t i = rc->done.n; i-- > 0;)
-		if (rc->done.v[i]->rollback.n) {
-			todo.v = xrealloc(todo.v, (todo.n + 1) * sizeof(step *));
-			todo.v[todo.n++] = rc->done.v[i];
+	for (size_t i = rc->ndone; i-- > 0;)
+		if (rc->done[i].st->rollback.n) {
+			todo = xrealloc(todo, (ntodo + 1) * sizeof *todo);
+			todo[ntodo++] = rc->done[i];
 		}
 	cJSON *f = cJSON_CreateObject();
 	cJSON_AddStringToObject(f, "reason", reason);
 	cJSON *ids = cJSON_AddArrayToObject(f, "steps");
-	for (size_t i = 0; i < todo.n; i++)
-		cJSON_AddItemToArray(ids, cJSON_CreateString(todo.v[i]->id));
+	for (size_t i = 0; i < ntodo; i++)
+		cJSON_AddItemToArray(ids, cJSON_CreateString(todo[i].st->id));
 	emit(rc, "rollback.start", NULL, "rollback", f);
-	if (todo.n)
+	if (ntodo)
 		term_phase(&rc->term, "rollback");
 	int nfailed = 0;
 	cJSON *failed = cJSON_CreateArray();
-	for (size_t i = 0; i < todo.n; i++) {
-		const step *owner = todo.v[i];
+	for (size_t i = 0; i < ntodo; i++) {
+		const step *owner = todo[i].st;
+		/* an undo sees the scope its step ran in (a fragment's inputs) */
+		rc->sc = todo[i].sc;
 		for (size_t j = 0; j < owner->rollback.n; j++) {
 			const step *rs = owner->rollback.v[j];
 			const resume_state *res = rc->o->resume;
@@ -930,15 +1115,16 @@ static void run_rollbacks(run_ctx *rc, const char *reason)
 				cJSON_AddItemToArray(failed, cJSON_CreateString(rs->id));
 			}
 		}
+		rc->sc = &rc->top;
 	}
-	rc->rolled_back = (int)todo.n;
+	rc->rolled_back = (int)ntodo;
 	rc->rollback_incomplete = nfailed > 0;
 	cJSON *e = cJSON_CreateObject();
 	cJSON_AddStringToObject(e, "status", nfailed ? "incomplete" : "complete");
-	cJSON_AddNumberToObject(e, "rolled_back", (double)todo.n);
+	cJSON_AddNumberToObject(e, "rolled_back", (double)ntodo);
 	cJSON_AddItemToObject(e, "failed", failed);
 	emit(rc, "rollback.end", NULL, "rollback", e);
-	free(todo.v);
+	free(todo);
 }
 
 /* ---------- the run ---------- */
@@ -1014,6 +1200,8 @@ int run_runbook(runbook *rb, const run_opts *o)
 	memset(&rc, 0, sizeof rc);
 	rc.rb = rb;
 	rc.o = o;
+	rc.sc = &rc.top;
+	rc.top.rb = rb;
 	rc.red = redactor_new();
 	rc.t0 = now_ms();
 	term_init(&rc.term, stdout, o->tty, o->color, o->quiet, rc.red);
@@ -1024,6 +1212,12 @@ int run_runbook(runbook *rb, const run_opts *o)
 	char *tpath = NULL;
 	signer *sg = NULL;
 
+	if (rb->fragment) {
+		fprintf(stderr, "runbook: %s is a fragment: run it from a runbook's 'use:' step\n",
+			rb->path);
+		code = 2;
+		goto out;
+	}
 	rc.inputs = inputs_resolve(rb, o, rc.red, 0, &err);
 	if (!rc.inputs) {
 		fprintf(stderr, "runbook: %s\n", err);
@@ -1042,13 +1236,18 @@ int run_runbook(runbook *rb, const run_opts *o)
 		/* a fresh object: the executor mutates it as steps end */
 		for (size_t i = 0; rs->steps && i < v_len(rs->steps); i++)
 			v_obj_set(rc.steps, v_obj_key(rs->steps, i), v_obj_val(rs->steps, i));
+		/* a fragment's steps ("u/x") are not resumed on their own: their
+		 * scope (the call's inputs) is not in the transcript */
 		for (size_t i = 0; i < rs->ndone; i++) {
-			step *st = runbook_find_step(rb, rs->done_writes[i]);
+			step *st = strchr(rs->done_writes[i], '/') ? NULL
+				: runbook_find_step(rb, rs->done_writes[i]);
 			if (st)
-				push_done(&rc, st);
+				push_done(&rc, st, &rc.top);
 		}
 		if (rs->failed_step) {
-			rc.failed_step = runbook_find_step(rb, rs->failed_step);
+			char *top = xstrndup(rs->failed_step, strcspn(rs->failed_step, "/"));
+			rc.failed_step = runbook_find_step(rb, top);
+			free(top);
 			rc.failed = 1;
 		}
 	}
@@ -1059,6 +1258,9 @@ int run_runbook(runbook *rb, const run_opts *o)
 	v_obj_set_take(rc.run, "mode", v_str(mode_names[o->mode]));
 	v_obj_set_take(rc.run, "operator", v_str(op));
 	rc.conns = xcalloc(rb->nconns + 1, sizeof(conn_slot));
+	rc.top.inputs = rc.inputs;
+	rc.top.steps = rc.steps;
+	rc.top.conns = rc.conns;
 
 	if (o->sign_key && !(sg = signer_new(o->sign_key, 0, &err))) {
 		fprintf(stderr, "runbook: %s\n", err);
@@ -1148,7 +1350,9 @@ int run_runbook(runbook *rb, const run_opts *o)
 	int stop = rs && (rs->rollback_only || rs->rolling_back || rs->failed_step);
 	if (rs && rs->rollback_only && rs->in_doubt) {
 		/* --rollback: the step in doubt may have half-applied: undo it too */
-		step *st = runbook_find_step(rb, rs->in_doubt);
+		char *top = xstrndup(rs->in_doubt, strcspn(rs->in_doubt, "/"));
+		step *st = runbook_find_step(rb, top);
+		free(top);
 		if (st && !rc.failed_step)
 			rc.failed_step = st;
 	}
@@ -1262,10 +1466,10 @@ int run_runbook(runbook *rb, const run_opts *o)
 	signal(SIGTERM, SIG_DFL);
 out:
 	signer_free(sg);
-	if (rc.conns)
-		conns_close(&rc);
+	scopes_release(&rc);
 	free(rc.conns);
-	free(rc.done.v);
+	free(rc.done);
+	free(rc.last_error);
 	free(tpath);
 	free(err);
 	free(op);

@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{ "verify", cmd_verify, "check a transcript: integrity, signatures, runbook, objectives" },
 	{ "resume", cmd_resume, "continue or roll back a run whose interpreter died" },
 	{ "report", cmd_report, "a drill report from a transcript (--format md|html)" },
+	{ "schema", cmd_schema, "print the JSON Schema of runbook and fragment files" },
 };
 
 int opt_flag(char **argv, int i, const char *name)

@@ -12,6 +12,7 @@
 
 static const char *const exec_keys[] = { "env", "cwd", "stdin", NULL };
 static const char *const no_keys[] = { NULL };
+static const char *const use_keys[] = { "with", NULL };
 
 static const char *const exec_results[] = { "exit", "stdout", "stderr", "duration", "stdout_truncated", "stderr_truncated", "timed_out", NULL };
 static const char *const http_results[] = { "status", "headers", "body", "json", "duration", "body_truncated", NULL };
@@ -106,6 +107,11 @@ const prim_def prim_table[] = {
 	{ "log", P_STR, NULL, no_keys, EFFECT_READ, NULL, NULL,
 	  prim_log_run, NULL, log_results, NULL,
 	  "a note in the transcript" },
+	/* the executor runs the fragment's steps itself; the effect is the
+	 * fragment's (validate.c), the result its outputs (any field) */
+	{ "use", P_STR, NULL, use_keys, EFFECT_WRITE, NULL, NULL,
+	  NULL, NULL, NULL, NULL,
+	  "call a runbook fragment: its steps run as sub-steps, its outputs are the result" },
 };
 const size_t prim_count = sizeof(prim_table) / sizeof(prim_table[0]);
 

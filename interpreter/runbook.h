@@ -88,6 +88,8 @@ struct step {
 	int idempotent;
 	steplist rollback;      /* the undo steps (phase PH_ROLLBACK) */
 	step *owner;            /* for a rollback step: the step it undoes */
+	struct runbook *frag;   /* a `use` step: its fragment, loaded for this step alone
+	                         * and freed with the runbook (fragment.h) */
 	steplist needs;         /* resolved dependencies (same phase) */
 	node *needs_node;
 };
@@ -109,6 +111,8 @@ typedef struct runbook {
 	node *drill;
 	/* every step of the file incl. rollback steps, in file order */
 	steplist all;
+	int fragment;           /* a fragment (`fragment:` instead of `runbook:`) */
+	node *outputs;          /* a fragment's `outputs` mapping, may be NULL */
 } runbook;
 
 /*
@@ -136,6 +140,25 @@ enum { GRAPH_DOT, GRAPH_MERMAID };
  * NULL when nothing is close.
  */
 const char *rb_suggest(const char *word, const char *const *cands, size_t n);
+
+/*
+ * The validator's key tables (validate.c), for `runbook schema`: each a
+ * NULL-terminated list of names with a parallel list of one-line docs.
+ */
+typedef struct rb_keytable {
+	const char *const *names;
+	const char *const *docs;
+} rb_keytable;
+typedef struct rb_keytables {
+	rb_keytable top, fragment_top, step, input, retry, until, defaults, objectives, drill;
+	const char *const *input_types;
+	const char *const *effects;
+	const char *const *on_failure;
+	const char *const *policies;
+	const char *const *matchers;
+	const char *const *contexts;
+} rb_keytables;
+extern const rb_keytables rb_keys;
 /* the lint rules (lint.c): warnings only */
 void lint_runbook(const runbook *rb, diags *dg);
 void graph_print(FILE *out, const runbook *rb, int format);

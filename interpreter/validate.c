@@ -21,6 +21,7 @@
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "runbook.h"
+#include "fragment.h"
 #include "prim.h"
 #include "expr.h"
 #include "value.h"
@@ -43,6 +44,7 @@ enum {
 	R_URL = 4,              /* http url: a secret there is a warning */
 	R_CONN = 8,             /* a connection spec: inputs, env, run */
 	R_DEFAULT = 16,         /* an input default: env, run */
+	R_WITH_PUBLIC = 32,     /* a `with:` value for a fragment input that is not a secret */
 };
 
 typedef struct tref {
@@ -50,6 +52,7 @@ typedef struct tref {
 	tmpl *t;
 	step *st;               /* the step whose order applies (NULL outside steps) */
 	int flags;
+	const char *what;       /* R_WITH_PUBLIC: "input 'x' of fragment 'y'" */
 } tref;
 
 typedef struct vctx {
@@ -66,19 +69,88 @@ typedef struct vctx {
 	int64_t dfl_delay, dfl_max_delay;
 	double dfl_backoff;
 	int dfl_onfail;
+	/* the files being loaded, outermost first (real paths): a `use` of
+	 * one of them is a cycle */
+	char **chain;
+	size_t depth;
+	const char *with_what;  /* for add_ref while walking a `with:` value */
 } vctx;
 
 /* a parse that failed: reported once, never rendered (the load fails) */
 static char bad_tmpl_mark;
+
+/*
+ * The key tables.  Each list of names has a parallel list of one-line
+ * docs (same order, checked at compile time) that `runbook schema`
+ * prints as descriptions: the schema is generated from what the
+ * validator accepts.
+ */
+#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
+#define SAME_LEN(a, b) _Static_assert(NKEYS(a) == NKEYS(b), #b " must match " #a)
 
 static const char *const top_keys[] = {
 	"runbook", "title", "version", "owner", "reviewers", "last-reviewed",
 	"audience", "tags", "description", "inputs", "connections", "defaults",
 	"checks", "steps", "verify", "rollback", "objectives", "drill", NULL,
 };
+static const char *const top_docs[] = {
+	"the runbook's id: [a-z0-9][a-z0-9-]*",
+	"a one-line title",
+	"the runbook's own version",
+	"the team that maintains it (lint: required)",
+	"who reviews changes",
+	"date of the last review, YYYY-MM-DD (lint: stale after 90 days)",
+	"who it is written for",
+	"free tags",
+	"free text, Markdown",
+	"typed parameters, given with --input name=value or --inputs FILE",
+	"named services the primitives use: postgres, redis, kafka, prometheus, http",
+	"timeout, retry and on-failure for every step that does not say otherwise",
+	"preconditions: all must pass before any step runs",
+	"the procedure",
+	"postconditions: they define the success of the run",
+	"when rollbacks run: on-failure (default), always or never",
+	"drill objectives, judged by `runbook verify`",
+	"fault injection for game days: inject, symptoms, cleanup",
+	NULL,
+};
+SAME_LEN(top_keys, top_docs);
+/* a fragment (`use:`): `fragment:` instead of `runbook:`, steps and outputs */
+static const char *const fragment_keys[] = {
+	"fragment", "title", "version", "owner", "reviewers", "last-reviewed", "tags",
+	"description", "inputs", "connections", "defaults", "steps", "outputs", NULL,
+};
+static const char *const fragment_docs[] = {
+	"the fragment's id: [a-z0-9][a-z0-9-]*; a fragment is run by a runbook's `use:` step",
+	"a one-line title",
+	"the fragment's own version",
+	"the team that maintains it",
+	"who reviews changes",
+	"date of the last review, YYYY-MM-DD",
+	"free tags",
+	"free text, Markdown",
+	"typed parameters, given by the caller's `with:` (secrets too)",
+	"named services the fragment's steps use (they may use its inputs)",
+	"timeout, retry and on-failure for the fragment's steps",
+	"the fragment's steps, with their rollbacks",
+	"name: ${{ }} template over inputs and steps; the using step's result",
+	NULL,
+};
+SAME_LEN(fragment_keys, fragment_docs);
 static const char *const input_keys[] = {
 	"type", "default", "pattern", "description", "values", "from", "required", NULL,
 };
+static const char *const input_docs[] = {
+	"string (default), int, number, bool, duration, url, secret, list or enum",
+	"the value when none is given (a secret has none)",
+	"a PCRE2 pattern the value must match",
+	"what the input is for",
+	"the allowed values of an enum",
+	"where a secret comes from: env:NAME or file:/path (never argv)",
+	"whether the input must be given (default: when it has no default)",
+	NULL,
+};
+SAME_LEN(input_keys, input_docs);
 static const char *const input_types[] = {
 	"string", "int", "number", "bool", "duration", "url", "secret", "list", "enum", NULL,
 };
@@ -87,6 +159,26 @@ static const char *const step_keys[] = {
 	"until", "expect", "outputs", "on-failure", "sensitive", "rollback",
 	"idempotent", "check", NULL,
 };
+static const char *const step_docs[] = {
+	"unique in the file: [a-z0-9][a-z0-9-]*",
+	"a one-line title",
+	"free text",
+	"a ${{ }} condition: the step is skipped when it is false",
+	"step ids of the same list this step waits for (default: the previous step)",
+	"read or write; the default comes from the primitive",
+	"how long one attempt may take, e.g. 30s",
+	"{attempts, delay, backoff, max-delay}: retry a failed attempt",
+	"{every, within}: poll until `expect` holds",
+	"result fields to literals or matchers, or one ${{ }} boolean",
+	"name: ${{ }} template over `result`: named values for later steps",
+	"rollback (default), continue or abort",
+	"true: the result is redacted in the transcript",
+	"the undo of this step: a step or a list of steps",
+	"true: safe to run again when a resumed run does not know whether it ran",
+	"a read probe that tells a resumed run whether the step took effect",
+	NULL,
+};
+SAME_LEN(step_keys, step_docs);
 /* step_keys[] positions, for parse_step's dispatch */
 enum {
 	SK_ID, SK_TITLE, SK_DESCRIPTION, SK_IF, SK_NEEDS, SK_EFFECT, SK_TIMEOUT,
@@ -98,13 +190,43 @@ static const char *const probe_forbidden[] = {
 	"id", "needs", "rollback", "check", "on-failure", "idempotent", NULL,
 };
 static const char *const retry_keys[] = { "attempts", "delay", "backoff", "max-delay", NULL };
+static const char *const retry_docs[] = {
+	"attempts in all, 1 to 1000", "wait before the second attempt",
+	"factor applied to the delay after each attempt, 1.0 to 100",
+	"upper bound of the delay", NULL,
+};
+SAME_LEN(retry_keys, retry_docs);
 static const char *const until_keys[] = { "every", "within", NULL };
+static const char *const until_docs[] = {
+	"how often to poll", "how long to keep polling", NULL,
+};
+SAME_LEN(until_keys, until_docs);
 static const char *const defaults_keys[] = { "timeout", "retry", "on-failure", NULL };
+static const char *const defaults_docs[] = {
+	"timeout of every step", "retry of every step", "on-failure of every step", NULL,
+};
+SAME_LEN(defaults_keys, defaults_docs);
 static const char *const objective_keys[] = {
 	"max-duration", "time-to-detect", "time-to-recover", "steps-required",
 	"rollbacks-expected", NULL,
 };
+static const char *const objective_docs[] = {
+	"the whole run takes at most this long",
+	"first inject step start to the last symptoms step ending ok",
+	"first steps step start to the last verify step ending ok",
+	"step ids that must end ok",
+	"step ids whose rollback must have run",
+	NULL,
+};
+SAME_LEN(objective_keys, objective_docs);
 static const char *const drill_keys[] = { "inject", "symptoms", "cleanup", NULL };
+static const char *const drill_docs[] = {
+	"steps that cause the incident this runbook remedies",
+	"steps that prove the fault is visible before remediation",
+	"steps that always run at the end of a drill",
+	NULL,
+};
+SAME_LEN(drill_keys, drill_docs);
 static const char *const effect_names[] = { "read", "write", NULL };
 static const char *const onfail_names[] = { "rollback", "continue", "abort", NULL };
 static const char *const policy_names[] = { "on-failure", "always", "never", NULL };
@@ -112,6 +234,14 @@ static const char *const contexts[] = { "inputs", "env", "steps", "result", "run
 static const char *const matchers[] = {
 	"eq", "ne", "lt", "le", "gt", "ge", "in", "matches", "contains", "exists",
 	"len", "not", "any", "all", NULL,
+};
+
+const rb_keytables rb_keys = {
+	{ top_keys, top_docs }, { fragment_keys, fragment_docs }, { step_keys, step_docs },
+	{ input_keys, input_docs }, { retry_keys, retry_docs }, { until_keys, until_docs },
+	{ defaults_keys, defaults_docs }, { objective_keys, objective_docs },
+	{ drill_keys, drill_docs },
+	input_types, effect_names, onfail_names, policy_names, matchers, contexts,
 };
 
 /* ---- did you mean ---- */
@@ -448,7 +578,7 @@ static void add_ref(vctx *v, node *n, tmpl *t, step *st, int flags)
 		v->caprefs = v->caprefs ? v->caprefs * 2 : 64;
 		v->refs = xrealloc(v->refs, v->caprefs * sizeof *v->refs);
 	}
-	v->refs[v->nrefs++] = (tref){ n, t, st, flags };
+	v->refs[v->nrefs++] = (tref){ n, t, st, flags, v->with_what };
 }
 
 /* parse every template under n (values, not keys) and remember its refs */
@@ -688,7 +818,11 @@ static void parse_input(vctx *v, input_def *in, node *key, node *m)
 		err(v, t, "required", "enum input '%s' needs 'values'", in->name);
 
 	node *from = node_get(m, "from");
-	if (from) {
+	if (from && v->rb->fragment) {
+		err(v, node_key(m, "from"), "value",
+		    "'from' is not allowed in a fragment: the caller passes '%s' with 'with:'",
+		    in->name);
+	} else if (from) {
 		if (in->type != IT_SECRET)
 			err(v, node_key(m, "from"), "value",
 			    "'from' only applies to secret inputs; '%s' is given with --input",
@@ -703,7 +837,7 @@ static void parse_input(vctx *v, input_def *in, node *key, node *m)
 				err(v, from, "value",
 				    "'from' must be env:NAME or file:/path, got %s", got(v, from));
 		}
-	} else if (in->type == IT_SECRET)
+	} else if (in->type == IT_SECRET && !v->rb->fragment)
 		err(v, key, "secret",
 		    "secret input '%s' needs 'from: env:NAME' or 'from: file:/path'", in->name);
 
@@ -751,7 +885,7 @@ static void parse_input(vctx *v, input_def *in, node *key, node *m)
 	if (req && want_bool(v, req, "required", &r))
 		in->required = r;
 	else
-		in->required = !in->def && in->type != IT_SECRET;
+		in->required = !in->def && (in->type != IT_SECRET || v->rb->fragment);
 }
 
 static void parse_inputs(vctx *v, node *m)
@@ -1024,6 +1158,201 @@ static void check_expect(vctx *v, step *st, node *ex)
 				check_matcher(v, st, x->vals[j], 0);
 		} else
 			check_matcher(v, st, x, 0);
+	}
+}
+
+/* ---- use: fragments ---- */
+
+static int is_use(const step *st)
+{
+	return st->prim && st->prim->name[0] == 'u' && !strcmp(st->prim->name, "use");
+}
+
+static runbook *load_rb(const char *path, diags *dg, int lint, char **chain, size_t depth);
+
+/* set once a fragment was loaded: from then on diagnostics are merged
+ * without repeats (a file may be reached both directly and by `use`) */
+static int fragments_seen;
+
+/* copy the fragment's diagnostics, leaving out those already reported
+ * (a fragment used twice, or checked on its own in the same run) */
+static void merge_diags(diags *to, const diags *from)
+{
+	for (size_t i = 0; i < from->n; i++) {
+		const diag *d = &from->v[i];
+		int seen = 0;
+		for (size_t j = 0; j < to->n && !seen; j++) {
+			const diag *e = &to->v[j];
+			seen = e->line == d->line && e->col == d->col && e->severity == d->severity &&
+			       !strcmp(e->file, d->file) && !strcmp(e->msg, d->msg);
+		}
+		if (!seen)
+			diag_add(to, d->severity, d->file, d->line, d->col, d->rule, "%s", d->msg);
+	}
+}
+
+/* Is the literal `with:` value x right for input in?  Reports at x. */
+static const char *default_mismatch(const input_def *in, const node *d);
+
+static void check_with_literal(vctx *v, const runbook *fr, const input_def *in, node *x)
+{
+	const char *want = node_is_null(x) ? "given" : default_mismatch(in, x);
+	if (want) {
+		err(v, x, "type", "input '%s' of fragment '%s' must be %s, got %s", in->name,
+		    fr->id, want, got(v, x));
+		return;
+	}
+	if (!in->pattern || !is_scalar(x))
+		return;
+	int ec;
+	PCRE2_SIZE eo;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)in->pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
+				       &ec, &eo, NULL);
+	if (!re)
+		return;         /* reported in the fragment */
+	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+	if (pcre2_match(re, (PCRE2_SPTR)x->str, x->len, 0, 0, md, NULL) < 0)
+		err(v, x, "pattern", "%s does not match the pattern '%s' of input '%s' of fragment '%s'",
+		    got(v, x), in->pattern, in->name, fr->id);
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
+}
+
+/* `with:` against the fragment's inputs: names, required ones, literal
+ * types; its templates are judged in the caller's context */
+static void check_with(vctx *v, step *st, const runbook *fr)
+{
+	node *w = st->with;
+	if (w && !want_map(v, w, "with"))
+		return;
+	for (size_t i = 0; w && i < w->n; i++) {
+		node *k = w->keys[i], *x = w->vals[i];
+		const input_def *in = runbook_find_input(fr, k->str);
+		if (!in) {
+			const char **names = xcalloc(fr->ninputs + 1, sizeof *names);
+			for (size_t j = 0; j < fr->ninputs; j++)
+				names[j] = fr->inputs[j].name;
+			err(v, k, "unknown-input", "fragment '%s' has no input '%s'%s", fr->id, k->str,
+			    hint(v, k->str, names, fr->ninputs));
+			free(names);
+			walk_tmpl(v, x, st, 0);
+			continue;
+		}
+		int secret = in->type == IT_SECRET;
+		v->with_what = arena_printf(v->a, "input '%s' of fragment '%s'", in->name, fr->id);
+		walk_tmpl(v, x, st, secret ? 0 : R_WITH_PUBLIC);
+		v->with_what = NULL;
+		if (!(is_scalar(x) && has_template(x->str, x->len)))
+			check_with_literal(v, fr, in, x);
+	}
+	node *at = w ? node_key(st->n, "with") : st->action;
+	for (size_t j = 0; j < fr->ninputs; j++) {
+		const input_def *in = &fr->inputs[j];
+		if (in->required && !(w && node_get(w, in->name)))
+			err(v, at, "required", "fragment '%s' needs input '%s' in 'with'", fr->id,
+			    in->name);
+	}
+}
+
+/*
+ * A `use` step: find the fragment, load and validate it (its own
+ * diagnostics keep its own positions), refuse cycles, check `with:`, and
+ * take the fragment's effect unless the step states one.  The loaded copy
+ * belongs to the step (st->frag).
+ */
+static void check_use(vctx *v, step *st)
+{
+	node *a = st->action;
+	if (!is_scalar(a) || node_is_null(a))
+		return;
+	if (has_template(a->str, a->len)) {
+		err(v, a, "type", "'use' must be a fragment path, not a template");
+		return;
+	}
+	char *looked = NULL;
+	char *path = fragment_find(a->str, v->rb->path, &looked);
+	if (!path) {
+		err(v, a, "fragment", "fragment '%s' not found; looked in %s", a->str,
+		    looked ? looked : "no place");
+		free(looked);
+		if (st->with && is_map(st->with))
+			walk_tmpl(v, st->with, st, 0);
+		return;
+	}
+	char *real = realpath(path, NULL);
+	if (!real)
+		real = xstrdup(path);
+	for (size_t i = 0; i < v->depth; i++) {
+		if (strcmp(v->chain[i], real))
+			continue;
+		sbuf b = { 0 };
+		for (size_t j = i; j < v->depth; j++)
+			sbuf_addf(&b, "%s -> ", v->chain[j]);
+		sbuf_adds(&b, real);
+		err(v, a, "fragment-cycle", "fragment cycle: %s", b.buf);
+		sbuf_release(&b);
+		free(real);
+		free(path);
+		return;
+	}
+	if (v->depth >= FRAGMENT_MAX_DEPTH) {
+		err(v, a, "fragment", "fragments nested more than %d deep", FRAGMENT_MAX_DEPTH);
+		free(real);
+		free(path);
+		return;
+	}
+	char **chain = xcalloc(v->depth + 2, sizeof *chain);
+	memcpy(chain, v->chain, v->depth * sizeof *chain);
+	chain[v->depth] = real;
+	diags fdg;
+	diags_init(&fdg);
+	fragments_seen = 1;
+	runbook *fr = load_rb(path, &fdg, 0, chain, v->depth + 1);
+	merge_diags(v->dg, &fdg);
+	free(chain);
+	free(real);
+	if (!fr) {
+		err(v, a, "fragment", "fragment '%s' (%s) is not valid: %d error%s", a->str, path,
+		    fdg.nerr, fdg.nerr == 1 ? "" : "s");
+	} else if (!fr->fragment) {
+		err(v, a, "fragment",
+		    "'%s' is a runbook, not a fragment: a fragment has 'fragment: <id>' instead of 'runbook:'",
+		    path);
+		runbook_free(fr);
+		fr = NULL;
+	}
+	diags_release(&fdg);
+	free(path);
+	if (!fr) {
+		if (st->with && is_map(st->with))
+			walk_tmpl(v, st->with, st, 0);
+		return;
+	}
+	st->frag = fr;
+	check_with(v, st, fr);
+	if (!st->effect_explicit) {
+		st->effect = EFFECT_READ;
+		for (size_t i = 0; i < fr->lists[PH_STEPS].n; i++)
+			if (fr->lists[PH_STEPS].v[i]->effect == EFFECT_WRITE)
+				st->effect = EFFECT_WRITE;
+	}
+}
+
+/*
+ * Once the using step has its final id: the fragment's steps (and those
+ * of the fragments it uses) are named "<use-step>/<step>" and run in the
+ * using step's phase, which is what the transcript records and
+ * runbook_find_step() finds.  Rollback steps stay in the rollback phase.
+ */
+static void adopt_fragment(runbook *fr, const char *prefix, int phase)
+{
+	for (size_t i = 0; i < fr->all.n; i++) {
+		step *st = fr->all.v[i];
+		st->id = arena_printf(&fr->a, "%s%s", prefix, st->id ? st->id : "?");
+		if (st->phase != PH_ROLLBACK)
+			st->phase = phase;
+		if (st->frag)
+			adopt_fragment(st->frag, prefix, phase);
 	}
 }
 
@@ -1310,6 +1639,12 @@ static step *parse_step(vctx *v, node *n, const stepctx *sc)
 			continue;
 		}
 		int sk = index_of(key, step_keys);
+		if (is_use(st) && (sk == SK_TIMEOUT || sk == SK_RETRY || sk == SK_UNTIL)) {
+			err(v, k, "unknown-key",
+			    "'%s' is not valid for a 'use' step: the fragment's steps have their own",
+			    key);
+			continue;
+		}
 		if (sk == SK_ID) {
 			/* parsed above */
 		} else if (sk == SK_TITLE) {
@@ -1374,6 +1709,10 @@ static step *parse_step(vctx *v, node *n, const stepctx *sc)
 				st->check_step = probe;
 			}
 		} else if (row_keys && in_list(key, row_keys)) {
+			if (!strcmp(key, "with")) {
+				st->with = x;   /* walked by check_use, against the fragment's inputs */
+				continue;
+			}
 			if (!strcmp(key, "env"))
 				parse_env(v, st, x);
 			else if (!strcmp(key, "cwd")) {
@@ -1420,6 +1759,14 @@ static step *parse_step(vctx *v, node *n, const stepctx *sc)
 				e = shape && st->action->kind == N_MAP ? st->prim->effect_of(st->action) : -1;
 			st->effect = e >= 0 ? e : EFFECT_WRITE;
 		}
+	}
+	if (is_use(st)) {
+		st->retry_attempts = 1;
+		st->timeout_ms = 0;
+		if (sc->probe_of)
+			err(v, ak, "action", "the check of %s cannot be a 'use' step", LABEL());
+		else
+			check_use(v, st);
 	}
 	return st;
 #undef LABEL
@@ -1503,6 +1850,23 @@ static void parse_drill(vctx *v, node *m)
 		parse_list(v, x, PH_CLEANUP);
 }
 
+/* a fragment's outputs: name -> template over its inputs and steps */
+static void parse_fragment_outputs(vctx *v, node *m)
+{
+	if (!want_map(v, m, "outputs"))
+		return;
+	for (size_t i = 0; i < m->n; i++) {
+		if (!name_ok(m->keys[i]->str, 1))
+			err(v, m->keys[i], "value", "output name '%s' must match [A-Za-z_][A-Za-z0-9_-]*",
+			    m->keys[i]->str);
+		if (!is_scalar(m->vals[i]))
+			err(v, m->vals[i], "type", "output '%s' must be a ${{ }} template, got %s",
+			    m->keys[i]->str, got(v, m->vals[i]));
+	}
+	walk_tmpl(v, m, NULL, 0);
+	v->rb->outputs = m;
+}
+
 /* pass 2: the top level, inputs and connections first (steps use them) */
 static void validate_structure(vctx *v)
 {
@@ -1517,14 +1881,18 @@ static void validate_structure(vctx *v)
 		err(v, root, "type", "a runbook must be a mapping, got %s", got(v, root));
 		return;
 	}
-	check_keys(v, root, top_keys, "at the top level");
+	/* `fragment: id` instead of `runbook: id` makes the file a fragment */
+	rb->fragment = node_get(root, "fragment") != NULL;
+	const char *kind = rb->fragment ? "fragment" : "runbook";
+	check_keys(v, root, rb->fragment ? fragment_keys : top_keys,
+		   rb->fragment ? "at the top level of a fragment" : "at the top level");
 
 	node *x;
-	if (!(x = node_get(root, "runbook")))
-		err(v, root, "required", "missing 'runbook': the runbook's id");
-	else if (want_str(v, x, "runbook")) {
+	if (!(x = node_get(root, kind)))
+		err(v, root, "required", "missing '%s': the %s's id", kind, kind);
+	else if (want_str(v, x, kind)) {
 		if (!id_ok(x->str))
-			err(v, x, "id", "runbook id '%s' must match [a-z0-9][a-z0-9-]*", x->str);
+			err(v, x, "id", "%s id '%s' must match [a-z0-9][a-z0-9-]*", kind, x->str);
 		rb->id = x->str;
 	}
 	if (!(x = node_get(root, "title")))
@@ -1547,7 +1915,7 @@ static void validate_structure(vctx *v)
 	for (size_t i = 0; lists[i]; i++)
 		if ((x = node_get(root, lists[i])))
 			want_str_list(v, x, lists[i]);
-	if ((x = node_get(root, "rollback"))) {
+	if ((x = node_get(root, "rollback")) && !rb->fragment) {
 		int p = want_enum(v, x, "rollback", policy_names);
 		if (p >= 0)
 			rb->rollback_policy = p;
@@ -1562,11 +1930,19 @@ static void validate_structure(vctx *v)
 
 	static const int phases[] = { PH_CHECKS, PH_STEPS, PH_VERIFY };
 	for (size_t i = 0; i < 3; i++)
-		if ((x = node_get(root, phase_names[phases[i]])))
+		if ((!rb->fragment || phases[i] == PH_STEPS) &&
+		    (x = node_get(root, phase_names[phases[i]])))
 			parse_list(v, x, phases[i]);
-	if ((x = node_get(root, "drill")))
+	if ((x = node_get(root, "drill")) && !rb->fragment)
 		parse_drill(v, x);
 	name_rollbacks(v);
+	for (size_t i = 0; i < rb->all.n; i++) {
+		step *st = rb->all.v[i];
+		if (st->frag && st->id)
+			adopt_fragment(st->frag, arena_printf(v->a, "%s/", st->id), st->phase);
+	}
+	if ((x = node_get(root, "outputs")) && rb->fragment)
+		parse_fragment_outputs(v, x);
 
 	/* the rows' own checks, once every step (rollbacks too) has its id */
 	for (size_t i = 0; i < rb->all.n; i++) {
@@ -1575,7 +1951,7 @@ static void validate_structure(vctx *v)
 		    shape_ok(v, st->action, st->prim->forms))
 			st->prim->validate(rb, st, v->dg);
 	}
-	if ((x = node_get(root, "objectives")))
+	if ((x = node_get(root, "objectives")) && !rb->fragment)
 		parse_objectives(v, x);
 }
 
@@ -1714,6 +2090,10 @@ static void ref_cb(void *ud, const char *root, const char *second, size_t off)
 			err_in(v, SEV_ERROR, n, off, "secret-in-argv",
 			       "secret '%s' would be visible in the process list; pass it through env:",
 			       second);
+		else if (in->type == IT_SECRET && (r->flags & R_WITH_PUBLIC))
+			err_in(v, SEV_ERROR, n, off, "secret-in-argv",
+			       "secret '%s' is passed to %s, which is not a secret: the fragment may put it in argv; declare that input 'type: secret'",
+			       second, r->what ? r->what : "a fragment input");
 		else if (in->type == IT_SECRET && (r->flags & R_URL))
 			err_in(v, SEV_WARNING, n, off, "secret-in-url",
 			       "secret '%s' in a URL ends up in logs and proxies; send it in a header",
@@ -1740,6 +2120,26 @@ static void validate_refs(vctx *v)
  */
 runbook *runbook_load(const char *path, diags *dg, int lint)
 {
+	char *real = realpath(path, NULL);
+	char *chain[1] = { real ? real : xstrdup(path) };
+	runbook *rb;
+	if (!fragments_seen) {
+		rb = load_rb(path, dg, lint, chain, 1);
+	} else {
+		diags own;
+		diags_init(&own);
+		rb = load_rb(path, &own, lint, chain, 1);
+		merge_diags(dg, &own);
+		diags_release(&own);
+	}
+	free(chain[0]);
+	return rb;
+}
+
+/* runbook_load() for a file reached through `use:` steps: chain holds the
+ * real paths of the depth files being loaded around it */
+static runbook *load_rb(const char *path, diags *dg, int lint, char **chain, size_t depth)
+{
 	runbook *rb = xcalloc(1, sizeof *rb);
 	arena_init(&rb->a);
 	rb->path = arena_strdup(&rb->a, path);
@@ -1758,6 +2158,8 @@ runbook *runbook_load(const char *path, diags *dg, int lint)
 	v.dfl_attempts = 1;
 	v.dfl_backoff = 1.0;
 	v.dfl_onfail = ONFAIL_ROLLBACK;
+	v.chain = chain;
+	v.depth = depth;
 	rb->rollback_policy = RBPOL_ON_FAILURE;
 
 	validate_structure(&v);
@@ -1781,17 +2183,31 @@ void runbook_free(runbook *rb)
 {
 	if (!rb)
 		return;
+	for (size_t i = 0; i < rb->all.n; i++)
+		runbook_free(rb->all.v[i]->frag);
 	arena_free(&rb->a);
 	free(rb);
 }
 
 /* The step with this id in any phase, rollback steps included; NULL when
- * there is none.  Linear: callers look up a handful of ids. */
+ * there is none.  "u/x" is step x of the fragment that step u uses (ids
+ * of fragment steps carry that prefix).  Linear: callers look up a
+ * handful of ids. */
 step *runbook_find_step(const runbook *rb, const char *id)
 {
-	for (size_t i = 0; i < rb->all.n; i++)
-		if (rb->all.v[i]->id && !strcmp(rb->all.v[i]->id, id))
-			return rb->all.v[i];
+	for (size_t i = 0; i < rb->all.n; i++) {
+		step *st = rb->all.v[i];
+		if (!st->id)
+			continue;
+		if (!strcmp(st->id, id))
+			return st;
+		size_t n = strlen(st->id);
+		if (st->frag && !strncmp(id, st->id, n) && id[n] == '/') {
+			step *sub = runbook_find_step(st->frag, id);
+			if (sub)
+				return sub;
+		}
+	}
 	return NULL;
 }
 

@@ -1,0 +1,273 @@
+/*
+ * fragment.c - finding a fragment's file, and the inputs of one call.
+ *
+ * The loading and the static checks of a `use` step are the validator's
+ * (validate.c); running the fragment's steps is the executor's (exec.c).
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "fragment.h"
+#include "exec.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int is_file(const char *p)
+{
+	struct stat sb;
+	return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+static int has_ext(const char *s)
+{
+	size_t n = strlen(s);
+	return (n > 5 && !strcmp(s + n - 5, ".yaml")) || (n > 4 && !strcmp(s + n - 4, ".yml"));
+}
+
+/* try base/use with the optional extensions; the first name tried goes to looked */
+static char *try_base(const char *base, const char *use, sbuf *looked)
+{
+	static const char *const exts[] = { ".yaml", ".yml", "" };
+	int plain = has_ext(use);
+	for (size_t i = plain ? 2 : 0; i < 3; i++) {
+		char *p = base && strcmp(base, ".") ? xasprintf("%s/%s%s", base, use, exts[i])
+			: xasprintf("%s%s", use, exts[i]);
+		if (is_file(p))
+			return p;
+		if (i == (plain ? 2u : 0u))
+			sbuf_addf(looked, "%s%s", looked->len ? ", " : "", p);
+		free(p);
+	}
+	return NULL;
+}
+
+/* the directory of the running binary, malloc'd, or NULL */
+static char *exe_dir(void)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+	if (n <= 0)
+		return NULL;
+	buf[n] = 0;
+	char *slash = strrchr(buf, '/');
+	if (!slash)
+		return NULL;
+	*slash = 0;
+	return xstrdup(buf[0] ? buf : "/");
+}
+
+/*
+ * Look for `use` from the file from_file, in the order of fragment.h.
+ * Returns the malloc'd path of the first regular file found, or NULL with
+ * *looked (malloc'd) naming every place tried.
+ */
+char *fragment_find(const char *use, const char *from_file, char **looked)
+{
+	sbuf tried = { 0 };
+	char *found = NULL;
+	*looked = NULL;
+	if (use[0] == '/') {
+		found = try_base(NULL, use, &tried);
+		goto out;
+	}
+	/* 1. next to the using file */
+	{
+		const char *slash = strrchr(from_file, '/');
+		char *dir = slash ? xstrndup(from_file, (size_t)(slash - from_file)) : xstrdup(".");
+		if (!*dir) {
+			free(dir);
+			dir = xstrdup("/");
+		}
+		found = try_base(dir, use, &tried);
+		free(dir);
+		/* "./x" and "../x" name a file next to the using one, nowhere else */
+		if (found || !strncmp(use, "./", 2) || !strncmp(use, "../", 3))
+			goto out;
+	}
+	/* 2. $RUNBOOK_PATH */
+	const char *rp = getenv("RUNBOOK_PATH");
+	for (const char *p = rp; p && *p;) {
+		size_t n = strcspn(p, ":");
+		if (n) {
+			char *dir = xstrndup(p, n);
+			found = try_base(dir, use, &tried);
+			free(dir);
+			if (found)
+				goto out;
+		}
+		p += n;
+		if (*p == ':')
+			p++;
+	}
+	/* 3. the installed data directory */
+#ifdef RUNBOOK_DATADIR
+	if ((found = try_base(RUNBOOK_DATADIR, use, &tried)))
+		goto out;
+#endif
+	/* 4. beside the binary: build/runbook and build/asan/runbook */
+	char *ed = exe_dir();
+	for (int up = 1; ed && up <= 2 && !found; up++) {
+		char *base = xasprintf(up == 1 ? "%s/.." : "%s/../..", ed);
+		char *real = realpath(base, NULL);
+		found = try_base(real ? real : base, use, &tried);
+		free(real);
+		free(base);
+	}
+	free(ed);
+out:
+	if (found)
+		sbuf_release(&tried);
+	else
+		*looked = sbuf_detach(&tried);
+	return found;
+}
+
+/* ---- the inputs of one call ---- */
+
+static const char *const type_names[] = {
+	"string", "int", "number", "bool", "duration", "url", "secret", "list", "enum",
+};
+
+static int matches(const char *pattern, const char *s)
+{
+	int ec;
+	PCRE2_SIZE eo;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
+				       &ec, &eo, NULL);
+	if (!re)
+		return 0;
+	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+	int rc = pcre2_match(re, (PCRE2_SPTR)s, strlen(s), 0, 0, md, NULL);
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
+	return rc >= 0;
+}
+
+/* v as the input's type: a new value, or NULL when it does not convert */
+static value *convert(const input_def *in, const value *v)
+{
+	vtype t = v_type(v);
+	const char *s = t == V_STR ? v_as_str(v) : NULL;
+	int64_t ms;
+	switch (in->type) {
+	case IT_STRING:
+	case IT_SECRET:
+		if (t == V_STR)
+			return v_retain((value *)v);
+		if (t == V_NUM || t == V_BOOL || t == V_DUR) {
+			char *txt = v_to_text(v);
+			return v_str_take(txt, strlen(txt));
+		}
+		return NULL;
+	case IT_URL:
+		return s && strstr(s, "://") && strcspn(s, " \t\r\n") == strlen(s)
+			? v_retain((value *)v) : NULL;
+	case IT_INT:
+	case IT_NUMBER: {
+		double d;
+		char *end;
+		if (t == V_NUM)
+			d = v_as_num(v);
+		else if (s && *s) {
+			errno = 0;
+			d = strtod(s, &end);
+			if (*end || errno || !isfinite(d))
+				return NULL;
+		} else
+			return NULL;
+		if (in->type == IT_INT && (d != floor(d) || fabs(d) > 9007199254740992.0))
+			return NULL;
+		return v_num(d);
+	}
+	case IT_BOOL:
+		if (t == V_BOOL)
+			return v_retain((value *)v);
+		if (s && (!strcmp(s, "true") || !strcmp(s, "false")))
+			return v_bool(s[0] == 't');
+		return NULL;
+	case IT_DURATION:
+		if (t == V_DUR)
+			return v_retain((value *)v);
+		return s && dur_parse(s, strlen(s), &ms) == 0 ? v_dur(ms) : NULL;
+	case IT_LIST:
+		return t == V_LIST ? v_retain((value *)v) : NULL;
+	case IT_ENUM:
+		for (size_t i = 0; in->values && i < in->values->n; i++) {
+			char *a = v_to_text(v);
+			int same = t != V_LIST && t != V_OBJ && !strcmp(a, in->values->vals[i]->str);
+			free(a);
+			if (same)
+				return scalar_literal(in->values->vals[i]);
+		}
+		return NULL;
+	}
+	return NULL;
+}
+
+/*
+ * The inputs of one call of fr: each declared input from `with` (already
+ * rendered in the caller's context), else its default (which may only use
+ * env), converted and checked.  Secret values join the redactor before
+ * anything can print them.  Returns a new object or NULL with *err.
+ */
+value *fragment_inputs(const runbook *fr, const value *with, redactor *red, char **err)
+{
+	value *out = v_obj();
+	for (size_t i = 0; i < fr->ninputs; i++) {
+		const input_def *in = &fr->inputs[i];
+		value *raw = with ? v_obj_get(with, in->name) : NULL;
+		raw = raw ? v_retain(raw) : NULL;
+		if (!raw && in->def) {
+			value *dctx = v_obj();
+			v_obj_set_take(dctx, "env", env_object());
+			raw = render_node(in->def, dctx, err);
+			v_release(dctx);
+			if (!raw)
+				goto fail;
+		}
+		if (!raw) {
+			if (in->required) {
+				*err = xasprintf("input '%s' of fragment '%s' is required", in->name, fr->id);
+				goto fail;
+			}
+			v_obj_set_take(out, in->name, v_null());
+			continue;
+		}
+		value *v = convert(in, raw);
+		if (!v) {
+			if (in->type == IT_SECRET)
+				*err = xasprintf("secret input '%s' of fragment '%s' must be a string, got %s",
+						 in->name, fr->id, v_type_name(raw));
+			else {
+				char *txt = v_to_text(raw);
+				char *r = redact_str(red, txt, strlen(txt), NULL);
+				*err = xasprintf("input '%s' of fragment '%s' must be %s %s, got '%.60s'",
+						 in->name, fr->id, in->type == IT_INT ? "an" : "a",
+						 in->type == IT_ENUM ? "enum value" : type_names[in->type], r);
+				free(r);
+				free(txt);
+			}
+			v_release(raw);
+			goto fail;
+		}
+		v_release(raw);
+		if (in->type == IT_SECRET)
+			redact_add(red, v_as_str(v), v_str_len(v));
+		if (in->pattern && v_type(v) == V_STR && !matches(in->pattern, v_as_str(v))) {
+			*err = xasprintf("input '%s' of fragment '%s' does not match its pattern '%s'",
+					 in->name, fr->id, in->pattern);
+			v_release(v);
+			goto fail;
+		}
+		v_obj_set_take(out, in->name, v);
+	}
+	return out;
+fail:
+	v_release(out);
+	return NULL;
+}

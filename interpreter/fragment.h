@@ -1,0 +1,45 @@
+/*
+ * fragment.h - reusable fragments: `use: PATH` + `with: {...}` (SPEC 3).
+ *
+ * A fragment is a file in the runbook language with `fragment: <id>`
+ * instead of `runbook:`, typed `inputs`, `steps` (with their rollbacks)
+ * and `outputs`.  The validator loads one copy of the fragment per `use`
+ * step (validate.c), so the copy can carry that step's phase and its step
+ * ids "<use-step>/<fragment-step>"; the copy is owned by the using step
+ * (step.frag) and freed with the runbook that holds it.
+ *
+ * Where `use: P` is looked for, in order (`.yaml` may be left out):
+ *   1. the directory of the file that says `use:`;
+ *   2. each directory of $RUNBOOK_PATH (colon-separated);
+ *   3. RUNBOOK_DATADIR, the installed data ($(PREFIX)/share/runbook,
+ *      which holds stdlib/);
+ *   4. the binary's ../ and ../../ (build/runbook finds the repo's stdlib/).
+ * An absolute P is only looked for as itself, and "./P" or "../P" only
+ * next to the using file.
+ */
+#ifndef RB_FRAGMENT_H
+#define RB_FRAGMENT_H
+
+#include "runbook.h"
+#include "value.h"
+#include "redact.h"
+
+/* the deepest chain of fragments using fragments */
+#define FRAGMENT_MAX_DEPTH 16
+
+/*
+ * The file `use` names, seen from the file from_file: a malloc'd path, or
+ * NULL when there is none; *looked then receives (malloc'd) the places
+ * searched, comma-separated, for the error message.
+ */
+char *fragment_find(const char *use, const char *from_file, char **looked);
+
+/*
+ * The `inputs` context of one call of fragment fr: the rendered `with:`
+ * values (borrowed) converted to each input's type and checked against
+ * its pattern or values, defaults filled in.  Secret inputs are added to
+ * red.  Returns a new object, or NULL with *err (malloc'd).
+ */
+value *fragment_inputs(const runbook *fr, const value *with, redactor *red, char **err);
+
+#endif
