@@ -19,6 +19,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -69,7 +70,6 @@ typedef struct run_ctx {
 	value *answers;                 /* --approve FILE */
 	const char *operator_name;
 	scope top;                      /* the runbook's own scope */
-	scope *sc;                      /* the scope running now */
 	scope *frag_scopes;             /* every fragment call's scope */
 	done_step *done;                /* completed write steps, in completion order */
 	size_t ndone;
@@ -83,6 +83,18 @@ typedef struct run_ctx {
 	int64_t t0;
 	int io_error;
 } run_ctx;
+
+/*
+ * Threads (--parallel N): every thread that touches the run's state holds
+ * g_lock; it is released only around the blocking part of a step (the
+ * primitive's run, a batch, a sleep), so steps overlap where they wait and
+ * never where they read or write the run's values, transcript or
+ * terminal.  The scope running now (the runbook, or a fragment call) is
+ * per thread.
+ */
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_cond = PTHREAD_COND_INITIALIZER;
+static _Thread_local scope *t_sc;
 
 static volatile sig_atomic_t g_cancel;  /* stop the current step */
 static volatile sig_atomic_t g_signal;  /* first signal received */
@@ -141,9 +153,9 @@ static cJSON *vjson(const value *v)
 static value *ctx_make(run_ctx *rc, value *result)
 {
 	value *c = v_obj();
-	v_obj_set(c, "inputs", rc->sc->inputs);
+	v_obj_set(c, "inputs", t_sc->inputs);
 	v_obj_set(c, "env", rc->env);
-	v_obj_set(c, "steps", rc->sc->steps);
+	v_obj_set(c, "steps", t_sc->steps);
 	v_obj_set(c, "run", rc->run);
 	if (result)
 		v_obj_set(c, "result", result);
@@ -163,7 +175,7 @@ static void record_step(run_ctx *rc, const step *st, int status, value *outputs,
 	v_obj_set_take(s, "status", v_str(status_names[status]));
 	v_obj_set_take(s, "outputs", outputs ? v_retain(outputs) : v_obj());
 	v_obj_set_take(s, "result", result ? v_retain(result) : v_null());
-	v_obj_set_take(rc->sc->steps, local_id(st), s);
+	v_obj_set_take(t_sc->steps, local_id(st), s);
 }
 
 /* ---------- connections ---------- */
@@ -175,13 +187,13 @@ static void *conn_for(run_ctx *rc, const step *st, value *args, const conn_def *
 	*cd = NULL;
 	if (!name)
 		return NULL;
-	const runbook *rb = rc->sc->rb;
+	const runbook *rb = t_sc->rb;
 	for (size_t i = 0; i < rb->nconns; i++) {
 		const conn_def *d = &rb->conns[i];
 		if (strcmp(d->name, name))
 			continue;
 		*cd = d;
-		conn_slot *slot = &rc->sc->conns[i];
+		conn_slot *slot = &t_sc->conns[i];
 		if (slot->h)
 			return slot->h;
 		slot->kind = conn_kind_find(d->kind);
@@ -348,7 +360,9 @@ static int sleep_ms(int64_t ms, volatile sig_atomic_t *cancel)
 		if (left > 100)
 			left = 100;
 		struct timespec ts = { left / 1000, (left % 1000) * 1000000L };
+		pthread_mutex_unlock(&g_lock);
 		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&g_lock);
 	}
 }
 
@@ -433,8 +447,13 @@ static int call_prim(run_ctx *rc, const step *st, int attempt, volatile sig_atom
 {
 	prim_call c;
 	int r = prepare_call(rc, st, attempt, cancel, &c);
-	if (r == 0)
-		r = !strcmp(st->prim->name, "approve") ? do_approve(rc, st, &c) : st->prim->run(&c);
+	if (r == 0 && !strcmp(st->prim->name, "approve"))
+		r = do_approve(rc, st, &c);
+	else if (r == 0) {
+		pthread_mutex_unlock(&g_lock);
+		r = st->prim->run(&c);
+		pthread_mutex_lock(&g_lock);
+	}
 	return finish_call(&c, r, result, err);
 }
 
@@ -506,7 +525,7 @@ static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig
 	 */
 	for (size_t i = 0; cancel != &g_never && i < st->needs.n; i++) {
 		const step *need = st->needs.v[i];
-		value *s = v_obj_get(rc->sc->steps, local_id(need));
+		value *s = v_obj_get(t_sc->steps, local_id(need));
 		const char *ss = s ? v_as_str(v_obj_get(s, "status")) : NULL;
 		if (ss && !strcmp(ss, "failed") && need->on_failure == ONFAIL_CONTINUE)
 			continue;
@@ -804,7 +823,7 @@ static int decide_in_doubt(run_ctx *rc, step *st, const char *phase)
 		return -1;
 	record_step(rc, st, ST_OK, NULL, NULL);
 	if (st->effect == EFFECT_WRITE)
-		push_done(rc, st, rc->sc);
+		push_done(rc, st, t_sc);
 	return ST_OK;
 }
 
@@ -880,8 +899,11 @@ static void run_group(run_ctx *rc, step *const *g, size_t n, const char *phase, 
 		if (prepared[i])
 			ready[k++] = &calls[i];
 	}
-	if (k)
+	if (k) {
+		pthread_mutex_unlock(&g_lock);
 		g[0]->prim->run_batch(ready, k);
+		pthread_mutex_lock(&g_lock);
+	}
 	for (size_t i = 0; i < n; i++) {
 		value *result = NULL, *recs = NULL;
 		char *error = NULL;
@@ -904,7 +926,7 @@ static void run_group(run_ctx *rc, step *const *g, size_t n, const char *phase, 
 static int after_step(run_ctx *rc, step *st, int s, int always)
 {
 	if (s == ST_OK && st->effect == EFFECT_WRITE)
-		push_done(rc, st, rc->sc);
+		push_done(rc, st, t_sc);
 	if (s != ST_FAILED || always)
 		return 0;
 	if (g_cancel) {
@@ -922,6 +944,129 @@ static int after_step(run_ctx *rc, step *st, int s, int always)
 	return -1;
 }
 
+/* ---------- --parallel N ---------- */
+
+typedef struct job {
+	run_ctx *rc;
+	step *st;
+	const char *phase;
+	int state;              /* 0 waiting, 1 running, 2 ended */
+	int status;
+	int finished;           /* set by the worker */
+	pthread_t th;
+} job;
+
+static void *job_main(void *arg)
+{
+	job *j = arg;
+	pthread_mutex_lock(&g_lock);
+	t_sc = &j->rc->top;
+	j->status = run_step(j->rc, j->st, j->phase, &g_cancel);
+	j->finished = 1;
+	pthread_cond_broadcast(&g_cond);
+	pthread_mutex_unlock(&g_lock);
+	return NULL;
+}
+
+/*
+ * What a step holds exclusively while it runs: a postgres, redis or kafka
+ * connection (one client each, not to be shared by two steps at once),
+ * named by a literal `connection:`.  "*" for a step that must run alone:
+ * a templated connection, a fragment call, an approval.  NULL: nothing.
+ */
+static const char *holds(const step *st)
+{
+	if (st->frag || !strcmp(st->prim->name, "approve"))
+		return "*";
+	const char *k = st->prim->conn_kind;
+	if (!k || !strcmp(k, "http") || !strcmp(k, "prometheus"))
+		return NULL;
+	const node *c = st->action && st->action->kind == N_MAP ? node_get(st->action, "connection") : NULL;
+	if (!c || c->kind != N_SCALAR || c->cache)
+		return "*";
+	return c->str;
+}
+
+/*
+ * Run a phase with up to N steps at once: a step starts when every step
+ * it needs (in this phase) has ended, and no running step holds what it
+ * holds.  Completion order decides the rollback order, as always.  After
+ * a failure (or a signal) nothing new starts; the running steps finish.
+ */
+static int run_phase_parallel(run_ctx *rc, int ph)
+{
+	const steplist *l = &rc->rb->lists[ph];
+	size_t n = l->n, running = 0, ended = 0;
+	job *jobs = xcalloc(n, sizeof *jobs);
+	int stop = 0;
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	for (size_t i = 0; i < n; i++) {
+		jobs[i].rc = rc;
+		jobs[i].st = l->v[i];
+		jobs[i].phase = phase_names[ph];
+	}
+	while (ended < n) {
+		for (size_t i = 0; i < n; i++)
+			if (jobs[i].state == 1 && jobs[i].finished) {
+				pthread_join(jobs[i].th, NULL);
+				jobs[i].state = 2;
+				running--;
+				ended++;
+				if (after_step(rc, jobs[i].st, jobs[i].status, 0) < 0)
+					stop = 1;
+			}
+		if (g_cancel)
+			stop = 1;
+		if (stop && !running)
+			break;
+		for (size_t i = 0; !stop && i < n && running < (size_t)rc->o->parallel; i++) {
+			job *j = &jobs[i];
+			if (j->state)
+				continue;
+			int ready = 1;
+			for (size_t k = 0; k < j->st->needs.n && ready; k++)
+				for (size_t m = 0; m < n; m++)
+					if (jobs[m].st == j->st->needs.v[k] && jobs[m].state != 2)
+						ready = 0;
+			const char *h = holds(j->st);
+			for (size_t m = 0; m < n && ready; m++) {
+				const char *o = jobs[m].state == 1 ? holds(jobs[m].st) : NULL;
+				if (jobs[m].state == 1 && (!strcmp(h ? h : "", "*") || (o && !strcmp(o, "*")) ||
+							   (h && o && !strcmp(h, o))))
+					ready = 0;
+			}
+			if (!ready)
+				continue;
+			j->state = 1;
+			running++;
+			/* signals stay with the main thread */
+			pthread_sigmask(SIG_BLOCK, &block, &old);
+			int e = pthread_create(&j->th, NULL, job_main, j);
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			if (e) {
+				/* no thread to be had: run it here */
+				j->status = run_step(rc, j->st, j->phase, &g_cancel);
+				j->finished = 1;
+				j->th = pthread_self();
+				j->state = 2;
+				running--;
+				ended++;
+				if (after_step(rc, j->st, j->status, 0) < 0)
+					stop = 1;
+			}
+		}
+		if (running)
+			pthread_cond_wait(&g_cond, &g_lock);
+		else if (ended < n && !stop)
+			break;  /* nothing runs and nothing can start: cannot happen in graph order */
+	}
+	free(jobs);
+	return stop ? -1 : 0;
+}
+
 static int run_phase(run_ctx *rc, int ph, int always)
 {
 	const steplist *l = &rc->rb->lists[ph];
@@ -929,6 +1074,8 @@ static int run_phase(run_ctx *rc, int ph, int always)
 	if (!l->n)
 		return 0;
 	term_phase(&rc->term, phase_names[ph]);
+	if (rc->o->parallel > 1 && !always && !rs)
+		return run_phase_parallel(rc, ph);
 	for (size_t i = 0; i < l->n; i++) {
 		step *st = l->v[i];
 		if (g_cancel && !always)
@@ -996,7 +1143,7 @@ static int run_use(run_ctx *rc, const step *st, const char *phase,
 		   volatile sig_atomic_t *cancel, value **result, char **error)
 {
 	const runbook *fr = st->frag;
-	scope *caller = rc->sc;
+	scope *caller = t_sc;
 	char *err = NULL;
 	rc->inner_failed.st = NULL;
 	value *ctx = ctx_make(rc, NULL);
@@ -1025,7 +1172,7 @@ static int run_use(run_ctx *rc, const step *st, const char *phase,
 	int would = 0;
 	const step *failed = NULL;
 	const steplist *l = &fr->lists[PH_STEPS];
-	rc->sc = sc;
+	t_sc = sc;
 	for (size_t i = 0; i < l->n && !failed; i++) {
 		step *sub = l->v[i];
 		if (*cancel) {
@@ -1049,19 +1196,19 @@ static int run_use(run_ctx *rc, const step *st, const char *phase,
 			rc->inner_failed.st = NULL;
 	}
 	if (failed) {
-		rc->sc = caller;
+		t_sc = caller;
 		if (st->rollback.n)
 			rc->inner_failed = (done_step){ (step *)st, caller };
 		return ST_FAILED;
 	}
 	if (would) {
-		rc->sc = caller;
+		t_sc = caller;
 		return ST_WOULD;
 	}
 	ctx = ctx_make(rc, NULL);
 	*result = fr->outputs ? render_node(fr->outputs, ctx, &err) : v_obj();
 	v_release(ctx);
-	rc->sc = caller;
+	t_sc = caller;
 	if (!*result) {
 		*error = xasprintf("outputs of fragment '%s': %s", fr->id, err ? err : "cannot render");
 		free(err);
@@ -1104,7 +1251,7 @@ static void run_rollbacks(run_ctx *rc, const char *reason)
 	for (size_t i = 0; i < ntodo; i++) {
 		const step *owner = todo[i].st;
 		/* an undo sees the scope its step ran in (a fragment's inputs) */
-		rc->sc = todo[i].sc;
+		t_sc = todo[i].sc;
 		for (size_t j = 0; j < owner->rollback.n; j++) {
 			const step *rs = owner->rollback.v[j];
 			const resume_state *res = rc->o->resume;
@@ -1115,7 +1262,7 @@ static void run_rollbacks(run_ctx *rc, const char *reason)
 				cJSON_AddItemToArray(failed, cJSON_CreateString(rs->id));
 			}
 		}
-		rc->sc = &rc->top;
+		t_sc = &rc->top;
 	}
 	rc->rolled_back = (int)ntodo;
 	rc->rollback_incomplete = nfailed > 0;
@@ -1200,11 +1347,14 @@ int run_runbook(runbook *rb, const run_opts *o)
 	memset(&rc, 0, sizeof rc);
 	rc.rb = rb;
 	rc.o = o;
-	rc.sc = &rc.top;
+	t_sc = &rc.top;
+	pthread_mutex_lock(&g_lock);
 	rc.top.rb = rb;
 	rc.red = redactor_new();
 	rc.t0 = now_ms();
 	term_init(&rc.term, stdout, o->tty, o->color, o->quiet, rc.red);
+	if (o->parallel > 1)
+		rc.term.live = 0;       /* lines of overlapping steps cannot be rewritten */
 	int code = 0;
 	char *err = NULL;
 	char *op = o->operator_name ? xstrdup(o->operator_name) : operator_default();
@@ -1484,5 +1634,6 @@ out:
 	if (rc.answers)
 		v_release(rc.answers);
 	redactor_free(rc.red);
+	pthread_mutex_unlock(&g_lock);
 	return code;
 }

@@ -22,6 +22,7 @@ void term_init(term *t, FILE *out, int tty, int color, int quiet, const redactor
 	t->color = color && tty;
 	t->quiet = quiet;
 	t->pending = 0;
+	t->live = tty;
 	t->red = red;
 }
 
@@ -70,7 +71,7 @@ void term_phase(term *t, const char *phase)
 
 void term_step_start(term *t, const char *id, const char *title, const char *prim, int write)
 {
-	if (t->quiet || !t->tty)
+	if (t->quiet || !t->live)
 		return;
 	char *s = xasprintf("  %s…%s %s%s%s %s(%s%s)%s", c(t, C_CYAN), c(t, C_RESET), c(t, C_BOLD), id,
 			    c(t, C_RESET), c(t, C_DIM), prim, write ? ", write" : "", c(t, C_RESET));

@@ -17,6 +17,7 @@ typedef struct term {
 	FILE *out;
 	int tty, color, quiet;
 	int pending;            /* a live "running" line is on screen */
+	int live;               /* rewrite a step's line in place (a TTY, one step at a time) */
 	const redactor *red;
 } term;
 
