@@ -75,7 +75,7 @@ run_script_case() {
 	local f=$1 name=$2 t
 	t=$(mktemp -d "$WORK/case.XXXXXX")
 	chmod 755 "$t"
-	( cd "$t" && CASE_DIR=$(dirname "$f") T=$t timeout 300 bash -c '. "$ROOT/tests/lib/assert.sh"; . "$1"' _ "$f" ) >"$t/log" 2>&1
+	( cd "$t" && CASE_DIR=$(dirname "$f") T=$t RUNBOOK_LOCK_DIR=$t timeout 300 bash -c '. "$ROOT/tests/lib/assert.sh"; . "$1"' _ "$f" ) >"$t/log" 2>&1
 	local rc=$?
 	if [ $rc -eq 0 ]; then echo ok >"$results/$name"; else { echo "exit $rc"; tail -40 "$t/log"; } >"$results/$name"; fi
 }
