@@ -84,6 +84,15 @@ value *inputs_resolve(const runbook *rb, const run_opts *o, redactor *red,
 		      int for_plan, char **err);
 
 /*
+ * One input's value converted to its declared type (text from the command
+ * line, or a typed value from a file, a default or a fragment's `with:`):
+ * a new value, or NULL with *err.  input_pattern_ok: does s match the
+ * input's pcre2 pattern (0 with *err when the pattern is bad).
+ */
+value *input_coerce(const input_def *in, const value *v, char **err);
+int input_pattern_ok(const char *pattern, const char *s, char **err);
+
+/*
  * Rendering (render.c): the value of a YAML node with its templates
  * evaluated against ctx.  Plain scalars get YAML core typing (null, bool,
  * int, float), quoted ones stay strings.  Returns NULL with *err.

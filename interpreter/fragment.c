@@ -129,86 +129,6 @@ out:
 
 /* ---- the inputs of one call ---- */
 
-static const char *const type_names[] = {
-	"string", "int", "number", "bool", "duration", "url", "secret", "list", "enum",
-};
-
-static int matches(const char *pattern, const char *s)
-{
-	int ec;
-	PCRE2_SIZE eo;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
-				       &ec, &eo, NULL);
-	if (!re)
-		return 0;
-	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-	int rc = pcre2_match(re, (PCRE2_SPTR)s, strlen(s), 0, 0, md, NULL);
-	pcre2_match_data_free(md);
-	pcre2_code_free(re);
-	return rc >= 0;
-}
-
-/* v as the input's type: a new value, or NULL when it does not convert */
-static value *convert(const input_def *in, const value *v)
-{
-	vtype t = v_type(v);
-	const char *s = t == V_STR ? v_as_str(v) : NULL;
-	int64_t ms;
-	switch (in->type) {
-	case IT_STRING:
-	case IT_SECRET:
-		if (t == V_STR)
-			return v_retain((value *)v);
-		if (t == V_NUM || t == V_BOOL || t == V_DUR) {
-			char *txt = v_to_text(v);
-			return v_str_take(txt, strlen(txt));
-		}
-		return NULL;
-	case IT_URL:
-		return s && strstr(s, "://") && strcspn(s, " \t\r\n") == strlen(s)
-			? v_retain((value *)v) : NULL;
-	case IT_INT:
-	case IT_NUMBER: {
-		double d;
-		char *end;
-		if (t == V_NUM)
-			d = v_as_num(v);
-		else if (s && *s) {
-			errno = 0;
-			d = strtod(s, &end);
-			if (*end || errno || !isfinite(d))
-				return NULL;
-		} else
-			return NULL;
-		if (in->type == IT_INT && (d != floor(d) || fabs(d) > 9007199254740992.0))
-			return NULL;
-		return v_num(d);
-	}
-	case IT_BOOL:
-		if (t == V_BOOL)
-			return v_retain((value *)v);
-		if (s && (!strcmp(s, "true") || !strcmp(s, "false")))
-			return v_bool(s[0] == 't');
-		return NULL;
-	case IT_DURATION:
-		if (t == V_DUR)
-			return v_retain((value *)v);
-		return s && dur_parse(s, strlen(s), &ms) == 0 ? v_dur(ms) : NULL;
-	case IT_LIST:
-		return t == V_LIST ? v_retain((value *)v) : NULL;
-	case IT_ENUM:
-		for (size_t i = 0; in->values && i < in->values->n; i++) {
-			char *a = v_to_text(v);
-			int same = t != V_LIST && t != V_OBJ && !strcmp(a, in->values->vals[i]->str);
-			free(a);
-			if (same)
-				return scalar_literal(in->values->vals[i]);
-		}
-		return NULL;
-	}
-	return NULL;
-}
-
 /*
  * The inputs of one call of fr: each declared input from `with` (already
  * rendered in the caller's context), else its default (which may only use
@@ -238,29 +158,23 @@ value *fragment_inputs(const runbook *fr, const value *with, redactor *red, char
 			v_obj_set_take(out, in->name, v_null());
 			continue;
 		}
-		value *v = convert(in, raw);
+		char *cerr = NULL;
+		value *v = input_coerce(in, raw, &cerr);
 		if (!v) {
-			if (in->type == IT_SECRET)
-				*err = xasprintf("secret input '%s' of fragment '%s' must be a string, got %s",
-						 in->name, fr->id, v_type_name(raw));
-			else {
-				char *txt = v_to_text(raw);
-				char *r = redact_str(red, txt, strlen(txt), NULL);
-				*err = xasprintf("input '%s' of fragment '%s' must be %s %s, got '%.60s'",
-						 in->name, fr->id, in->type == IT_INT ? "an" : "a",
-						 in->type == IT_ENUM ? "enum value" : type_names[in->type], r);
-				free(r);
-				free(txt);
-			}
+			/* the message names the input, never its (maybe secret) value */
+			*err = xasprintf("fragment '%s': %s", fr->id, cerr);
+			free(cerr);
 			v_release(raw);
 			goto fail;
 		}
 		v_release(raw);
 		if (in->type == IT_SECRET)
 			redact_add(red, v_as_str(v), v_str_len(v));
-		if (in->pattern && v_type(v) == V_STR && !matches(in->pattern, v_as_str(v))) {
+		char *perr = NULL;
+		if (in->pattern && v_type(v) == V_STR && !input_pattern_ok(in->pattern, v_as_str(v), &perr)) {
 			*err = xasprintf("input '%s' of fragment '%s' does not match its pattern '%s'",
 					 in->name, fr->id, in->pattern);
+			free(perr);
 			v_release(v);
 			goto fail;
 		}

@@ -39,7 +39,7 @@ static char *read_secret_file(const char *path, char **err)
 	return sbuf_detach(&b);
 }
 
-static int pattern_ok(const char *pattern, const char *s, char **err)
+int input_pattern_ok(const char *pattern, const char *s, char **err)
 {
 	int ec;
 	PCRE2_SIZE eo;
@@ -61,7 +61,7 @@ static int pattern_ok(const char *pattern, const char *s, char **err)
  * file or default) to the input's type.  Returns a new value or NULL with
  * *err.
  */
-static value *coerce(const input_def *in, value *v, char **err)
+value *input_coerce(const input_def *in, const value *v, char **err)
 {
 	vtype t = v_type(v);
 	const char *s = t == V_STR ? v_as_str(v) : NULL;
@@ -69,7 +69,7 @@ static value *coerce(const input_def *in, value *v, char **err)
 	case IT_STRING:
 	case IT_SECRET:
 		if (t == V_STR)
-			return v_retain(v);
+			return v_retain((value *)v);
 		if (t == V_NUM || t == V_BOOL) {
 			char *txt = v_to_text(v);
 			return v_str_take(txt, strlen(txt));
@@ -77,7 +77,7 @@ static value *coerce(const input_def *in, value *v, char **err)
 		break;
 	case IT_URL:
 		if (s && strstr(s, "://") && strcspn(s, " \t\r\n") == strlen(s))
-			return v_retain(v);
+			return v_retain((value *)v);
 		*err = xasprintf("input '%s' must be a URL (scheme://host...)", in->name);
 		return NULL;
 	case IT_INT:
@@ -101,7 +101,7 @@ static value *coerce(const input_def *in, value *v, char **err)
 	}
 	case IT_BOOL:
 		if (t == V_BOOL)
-			return v_retain(v);
+			return v_retain((value *)v);
 		if (s && (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "1")))
 			return v_bool(1);
 		if (s && (!strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "0")))
@@ -109,7 +109,7 @@ static value *coerce(const input_def *in, value *v, char **err)
 		break;
 	case IT_DURATION: {
 		if (t == V_DUR)
-			return v_retain(v);
+			return v_retain((value *)v);
 		int64_t ms;
 		if (s && dur_parse(s, strlen(s), &ms) == 0)
 			return v_dur(ms);
@@ -118,7 +118,7 @@ static value *coerce(const input_def *in, value *v, char **err)
 	}
 	case IT_LIST:
 		if (t == V_LIST)
-			return v_retain(v);
+			return v_retain((value *)v);
 		if (s) {
 			/* comma separated on the command line */
 			value *l = v_list();
@@ -286,13 +286,13 @@ value *inputs_resolve(const runbook *rb, const run_opts *o, redactor *red,
 			v_release(out);
 			goto fail;
 		}
-		value *v = coerce(in, raw, err);
+		value *v = input_coerce(in, raw, err);
 		v_release(raw);
 		if (!v) {
 			v_release(out);
 			goto fail;
 		}
-		if (in->pattern && v_type(v) == V_STR && !pattern_ok(in->pattern, v_as_str(v), err)) {
+		if (in->pattern && v_type(v) == V_STR && !input_pattern_ok(in->pattern, v_as_str(v), err)) {
 			if (!*err)
 				*err = xasprintf("input '%s' does not match its pattern '%s'",
 						 in->name, in->pattern);

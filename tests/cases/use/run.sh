@@ -74,6 +74,6 @@ rm -rf work
 rb run badcount.yaml --transcript b.jsonl
 expect_rc 1
 expect_status b.jsonl two failed
-expect_jq b.jsonl '[.[] | select(.event=="step.end" and .step=="two")][0].error | test("input .count. of fragment .write-two. must be an int")'
+expect_jq b.jsonl '[.[] | select(.event=="step.end" and .step=="two")][0].error | test("fragment .write-two.: input .count. must be of type int")'
 [ -e work ] && fail "prep was not rolled back"
 true
