@@ -350,22 +350,13 @@ static int do_approve(run_ctx *rc, const step *st, prim_call *c)
 
 /* ---------- one step ---------- */
 
+/* sleep without holding the run's lock; -1 when cancelled */
 static int sleep_ms(int64_t ms, volatile sig_atomic_t *cancel)
 {
-	int64_t end = now_ms() + ms;
-	for (;;) {
-		if (*cancel)
-			return -1;
-		int64_t left = end - now_ms();
-		if (left <= 0)
-			return 0;
-		if (left > 100)
-			left = 100;
-		struct timespec ts = { left / 1000, (left % 1000) * 1000000L };
-		pthread_mutex_unlock(&g_lock);
-		nanosleep(&ts, NULL);
-		pthread_mutex_lock(&g_lock);
-	}
+	pthread_mutex_unlock(&g_lock);
+	int r = sleep_cancellable(ms, cancel);
+	pthread_mutex_lock(&g_lock);
+	return r;
 }
 
 static value *render_extra(const step *st, const value *ctx, char **err)
@@ -1346,40 +1337,6 @@ static char *operator_default(void)
 	return xasprintf("%s@%s", u, host);
 }
 
-static value *load_answers(const char *path, char **err)
-{
-	arena a;
-	doc d;
-	diags dg;
-	arena_init(&a);
-	diags_init(&dg);
-	value *v = NULL;
-	if (load_file(&a, path, &d, &dg) == 0 && d.root && d.root->kind == N_MAP) {
-		v = v_obj();
-		for (size_t i = 0; i < d.root->n; i++) {
-			const node *n = d.root->vals[i];
-			value *it;
-			if (n->kind == N_MAP) {
-				it = v_obj();
-				for (size_t j = 0; j < n->n; j++)
-					v_obj_set_take(it, n->keys[j]->str,
-						       n->vals[j]->kind == N_SCALAR ? scalar_literal(n->vals[j]) : v_null());
-			} else if (n->kind == N_SCALAR)
-				it = scalar_literal(n);
-			else
-				it = v_null();
-			v_obj_set_take(v, d.root->keys[i]->str, it);
-		}
-	} else if (dg.n) {
-		*err = xasprintf("%s:%d:%d: %s", dg.v[0].file, dg.v[0].line, dg.v[0].col, dg.v[0].msg);
-	} else {
-		*err = xasprintf("%s: an answers file is a mapping of step id: yes|no or "
-				 "{approved, comment, by}", path);
-	}
-	diags_release(&dg);
-	arena_free(&a);
-	return v;
-}
 
 int run_runbook(runbook *rb, const run_opts *o)
 {
@@ -1415,7 +1372,8 @@ int run_runbook(runbook *rb, const run_opts *o)
 		code = 2;
 		goto out;
 	}
-	if (o->approve && strcmp(o->approve, "auto") && !(rc.answers = load_answers(o->approve, &err))) {
+	if (o->approve && strcmp(o->approve, "auto") && !(rc.answers = load_data_mapping(o->approve,
+			"an answers file is a mapping of step id: yes|no or {approved, comment, by}", &err))) {
 		fprintf(stderr, "runbook: %s\n", err);
 		code = 2;
 		goto out;

@@ -99,6 +99,11 @@ int input_pattern_ok(const char *pattern, const char *s, char **err);
  */
 value *render_node(const node *n, const value *ctx, char **err);
 value *scalar_literal(const node *n);
+/* a node as data, templates left as text (render.c) */
+value *literal_node(const node *n);
+/* a YAML/JSON file whose root is a mapping, as data; NULL with *err
+ * (the loader's first diagnostic, or "PATH: what") */
+value *load_data_mapping(const char *path, const char *what, char **err);
 value *env_object(void);
 
 /*

@@ -159,44 +159,13 @@ value *input_coerce(const input_def *in, const value *v, char **err)
 	return NULL;
 }
 
-static value *load_inputs_file(const char *path, char **err)
-{
-	arena a;
-	doc d;
-	diags dg;
-	arena_init(&a);
-	diags_init(&dg);
-	value *v = NULL;
-	if (load_file(&a, path, &d, &dg) == 0 && d.root && d.root->kind == N_MAP) {
-		char *rerr = NULL;
-		/* literal rendering only: an inputs file is data, never a template */
-		v = v_obj();
-		for (size_t i = 0; i < d.root->n; i++) {
-			const node *n = d.root->vals[i];
-			value *it = n->kind == N_SCALAR ? scalar_literal(n) : render_node(n, NULL, &rerr);
-			if (!it) {
-				free(rerr);
-				rerr = NULL;
-				it = v_null();
-			}
-			v_obj_set_take(v, d.root->keys[i]->str, it);
-		}
-	} else if (dg.n) {
-		const diag *x = &dg.v[0];
-		*err = xasprintf("%s:%d:%d: %s", x->file, x->line, x->col, x->msg);
-	} else {
-		*err = xasprintf("%s: inputs file must be a mapping of name: value", path);
-	}
-	diags_release(&dg);
-	arena_free(&a);
-	return v;
-}
 
 value *inputs_resolve(const runbook *rb, const run_opts *o, redactor *red,
 		      int for_plan, char **err)
 {
 	value *given = NULL;
-	if (o->inputs_file && !(given = load_inputs_file(o->inputs_file, err)))
+	if (o->inputs_file && !(given = load_data_mapping(o->inputs_file,
+							  "an inputs file is a mapping of name: value", err)))
 		return NULL;
 	/* names given that the runbook does not declare are mistakes */
 	for (size_t i = 0; i < o->ninputs; i++) {

@@ -11,21 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-/* Sleep until deadline (monotonic ms) or cancellation; 0 slept, -1 cancelled. */
-static int sleep_until(int64_t deadline, volatile sig_atomic_t *cancel)
-{
-	for (;;) {
-		if (cancel && *cancel)
-			return -1;
-		int64_t left = deadline - now_ms();
-		if (left <= 0)
-			return 0;
-		if (left > 100)
-			left = 100;
-		struct timespec ts = { left / 1000, (left % 1000) * 1000000L };
-		nanosleep(&ts, NULL);
-	}
-}
 
 int prim_wait_run(prim_call *c)
 {
@@ -47,7 +32,7 @@ int prim_wait_run(prim_call *c)
 		end = start + c->timeout_ms;
 		timed_out = 1;
 	}
-	int r = sleep_until(end, c->cancel);
+	int r = sleep_cancellable(end - start, c->cancel);
 	c->result = v_obj();
 	v_obj_set_take(c->result, "duration", v_dur(now_ms() - start));
 	if (r < 0) {

@@ -725,3 +725,19 @@ void proc_result_release(proc_result *res)
 	res->out = res->err = NULL;
 	res->out_len = res->err_len = 0;
 }
+
+int sleep_cancellable(int64_t ms, volatile sig_atomic_t *cancel)
+{
+	int64_t end = now_ms() + ms;
+	for (;;) {
+		if (cancel && *cancel)
+			return -1;
+		int64_t left = end - now_ms();
+		if (left <= 0)
+			return 0;
+		if (left > 100)
+			left = 100;
+		struct timespec ts = { left / 1000, (left % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+}

@@ -56,5 +56,8 @@ void proc_result_release(proc_result *res);
 
 /* monotonic milliseconds */
 int64_t now_ms(void);
+/* sleep ms, waking every 100 ms to look at *cancel (may be NULL):
+ * 0 when slept, -1 when cancelled */
+int sleep_cancellable(int64_t ms, volatile sig_atomic_t *cancel);
 
 #endif

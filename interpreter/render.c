@@ -135,3 +135,41 @@ value *env_object(void)
 	return o;
 }
 
+
+/*
+ * A node as data: scalars typed as YAML's core schema, mappings and
+ * sequences recursively, and no template evaluated -- for files that are
+ * data (inputs, answers), never code.
+ */
+value *literal_node(const node *n)
+{
+	if (n->kind == N_SCALAR)
+		return scalar_literal(n);
+	value *v = n->kind == N_MAP ? v_obj() : v_list();
+	for (size_t i = 0; i < n->n; i++) {
+		if (n->kind == N_MAP)
+			v_obj_set_take(v, n->keys[i]->str, literal_node(n->vals[i]));
+		else
+			v_list_push_take(v, literal_node(n->vals[i]));
+	}
+	return v;
+}
+
+value *load_data_mapping(const char *path, const char *what, char **err)
+{
+	arena a;
+	doc d;
+	diags dg;
+	arena_init(&a);
+	diags_init(&dg);
+	value *v = NULL;
+	if (load_file(&a, path, &d, &dg) == 0 && d.root && d.root->kind == N_MAP)
+		v = literal_node(d.root);
+	else if (dg.n)
+		*err = xasprintf("%s:%d:%d: %s", dg.v[0].file, dg.v[0].line, dg.v[0].col, dg.v[0].msg);
+	else
+		*err = xasprintf("%s: %s", path, what);
+	diags_release(&dg);
+	arena_free(&a);
+	return v;
+}
