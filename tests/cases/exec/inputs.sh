@@ -30,3 +30,19 @@ printf 'ns: from-file\nn: 7\n' > in.yaml
 rb run rb.yaml --transcript d.jsonl --inputs in.yaml
 expect_rc 0
 [ "$(cat shown)" = "from-file 8 5s dev false" ] || fail "inputs file: $(cat shown)"
+# an inputs file is data: a ${{ }} inside it is text, never evaluated
+cat > data.yaml <<'Y'
+runbook: inputs-data
+title: Inputs files are data
+inputs:
+  items: { type: list }
+  note: { type: string }
+steps:
+  - id: show
+    exec: [sh, -c, 'printf "%s|%s" "$I" "$N" > shown2']
+    env: { I: "${{ join(inputs.items, ',') }}", N: "${{ inputs.note }}" }
+Y
+printf 'items: [a, "${{ env.HOME }}"]\nnote: "${{ 6 * 7 }}"\n' > data-in.yaml
+rb run data.yaml --transcript e.jsonl --inputs data-in.yaml
+expect_rc 0
+[ "$(cat shown2)" = 'a,${{ env.HOME }}|${{ 6 * 7 }}' ] || fail "an inputs file was evaluated: $(cat shown2)"
