@@ -659,8 +659,11 @@ static int judge(run_ctx *rc, const step *st, const char *phase, int attempt, in
 	cJSON_AddStringToObject(a, "status", ok ? "ok" : "failed");
 	if (*error)
 		cJSON_AddStringToObject(a, "error", *error);
-	if (*recs && v_len(*recs))
-		cJSON_AddItemToObject(a, "matchers", vjson(*recs));
+	/* a passing attempt's matchers are in step.end; a failing one's say
+	 * why it was retried or polled again */
+	if (!ok && *recs && v_len(*recs))
+		cJSON_AddItemToObject(a, "matchers", st->sensitive ? cJSON_CreateString(REDACT_MASK)
+								 : vjson(*recs));
 	emit(rc, "step.attempt", st, phase, a);
 	return ok;
 }
