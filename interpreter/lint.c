@@ -107,20 +107,62 @@ static void lint_write_in_check(const runbook *rb, diags *dg, const char *id)
 	}
 }
 
+/*
+ * The first write that nothing undoes under st: st itself, or, for a `use`
+ * step without a rollback of its own, a write step of its fragment (and of
+ * the fragments that one uses), whose own rollback would run.  *in gets the
+ * fragment that holds it.  NULL when every write is undone, or is allowed
+ * to fail (on-failure: continue).  A `use` step whose fragment failed to
+ * load was reported by validation and is left alone here.
+ */
+static const step *undone_write(const step *st, const runbook **in)
+{
+	if (!st->prim || st->effect != EFFECT_WRITE || st->rollback.n ||
+	    st->on_failure == ONFAIL_CONTINUE)
+		return NULL;
+	if (strcmp(st->prim->name, "use"))
+		return st;
+	if (!st->frag)
+		return NULL;
+	int writes = 0;
+	const steplist *l = &st->frag->lists[PH_STEPS];
+	for (size_t i = 0; i < l->n; i++) {
+		const step *sub = l->v[i];
+		if (sub->effect == EFFECT_WRITE)
+			writes = 1;
+		const step *u = undone_write(sub, in);
+		if (u) {
+			if (u == sub)
+				*in = st->frag;
+			return u;
+		}
+	}
+	/* `effect: write` stated on a call of a fragment that only reads */
+	return writes ? NULL : st;
+}
+
 static void lint_no_rollback(const runbook *rb, diags *dg, const char *id)
 {
 	if (rb->rollback_policy == RBPOL_NEVER)
 		return;
 	for (size_t i = 0; i < rb->all.n; i++) {
 		const step *st = rb->all.v[i];
-		if (st->phase != PH_STEPS || !st->prim || !st->id || st->effect != EFFECT_WRITE ||
-		    st->rollback.n || st->on_failure == ONFAIL_CONTINUE)
+		if (st->phase != PH_STEPS || !st->id)
 			continue;
-		char msg[256];
-		snprintf(msg, sizeof msg,
-			 "write step '%s' has no rollback: say how to undo it, or 'effect: read' if it only reads",
-			 st->id);
-		warn(dg, st->action_key, id, msg);
+		const runbook *in = NULL;
+		const step *u = undone_write(st, &in);
+		if (!u)
+			continue;
+		if (u == st)
+			diag_add(dg, SEV_WARNING, st->action_key->file, st->action_key->line,
+				 st->action_key->col, id,
+				 "write step '%s' has no rollback: say how to undo it, or 'effect: read' if it only reads",
+				 st->id);
+		else
+			diag_add(dg, SEV_WARNING, st->action_key->file, st->action_key->line,
+				 st->action_key->col, id,
+				 "write step '%s' of fragment '%s' has no rollback: give '%s' a 'rollback:' of its own",
+				 u->id ? u->id : "?", in && in->id ? in->id : "?", st->id);
 	}
 }
 
@@ -130,7 +172,7 @@ static const lint_rule lint_rules[] = {
 	{ "lint-shell-template", "no ${{ }} inside shell text", lint_shell_template },
 	{ "lint-tls-insecure", "no http step turns off TLS verification", lint_tls_insecure },
 	{ "lint-write-in-check", "checks and verify steps only read", lint_write_in_check },
-	{ "lint-no-rollback", "every write step says how to undo it", lint_no_rollback },
+	{ "lint-no-rollback", "every write step says how to undo it (a use step: every write step of its fragment)", lint_no_rollback },
 };
 
 /*

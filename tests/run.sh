@@ -20,7 +20,7 @@ export ROOT BUILD RUNBOOK=$BUILD/runbook
 pat=${1:-}
 WORK=$(mktemp -d /tmp/rbtest.XXXXXX)
 chmod 755 "$WORK"
-export RB_TEST_WORK=$WORK
+export RB_TEST_WORK=$WORK WORK
 results=$WORK/results; mkdir -p "$results"
 
 svcs=()
