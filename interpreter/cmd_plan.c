@@ -104,6 +104,7 @@ typedef struct plan_ctx {
 	int json;
 	cJSON *jsteps;
 	int n;
+	int undo_replaced;      /* inside a use step whose own rollback replaces these */
 } plan_ctx;
 
 static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent);
@@ -128,6 +129,7 @@ static void plan_fragment(plan_ctx *p, const step *st, const char *phase, int in
 		v_release(in);
 	plan_ctx sub = *p;
 	sub.rb = fr;
+	sub.undo_replaced = p->undo_replaced || st->rollback.n > 0;
 	sub.ctx = v_obj();
 	v_obj_set_take(sub.ctx, "inputs", shown);
 	v_obj_set(sub.ctx, "env", v_obj_get(p->ctx, "env"));
@@ -211,10 +213,11 @@ static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent
 	v_release(args);
 	if (st->frag)
 		plan_fragment(p, st, phase, indent + 4);
-	for (size_t i = 0; i < st->rollback.n; i++)
+	/* a using step's own rollback replaces its fragment's: show only that */
+	for (size_t i = 0; !p->undo_replaced && i < st->rollback.n; i++)
 		plan_step(p, st->rollback.v[i], "rollback", indent + 4);
 	if (!p->json && st->effect == EFFECT_WRITE && !st->rollback.n && !st->owner &&
-	    !st->frag && p->rb->rollback_policy != RBPOL_NEVER)
+	    !st->frag && !p->undo_replaced && p->rb->rollback_policy != RBPOL_NEVER)
 		printf("%*s    (no rollback)\n", indent + 20, "");
 }
 
@@ -290,7 +293,7 @@ int cmd_plan(int argc, char **argv)
 		runbook_free(rb);
 		goto out;
 	}
-	plan_ctx p = { rb, v_obj(), red, !strcmp(fmt, "json"), NULL, 0 };
+	plan_ctx p = { rb, v_obj(), red, !strcmp(fmt, "json"), NULL, 0, 0 };
 	v_obj_set(p.ctx, "inputs", in);
 	v_obj_set_take(p.ctx, "env", v_obj());
 	{
