@@ -29,6 +29,15 @@ PY
 t_curl=$(best curl -s --parallel --parallel-max 50 -K "$W/urls.txt")
 t_http=$(cd "$W" && best "$RB" run http.yaml --quiet)
 echo "   curl --parallel: ${t_curl}s   runbook: ${t_http}s   ratio: $(ratio "$t_http" "$t_curl")x (target <= 1.5x)"
+if command -v ansible-playbook >/dev/null; then
+	python3 - "$W/uri.yml" "$port" <<'PY'
+import sys
+tasks = "".join(f"    - uri: {{ url: 'http://127.0.0.1:{sys.argv[2]}/health.json?i={i}' }}\n" for i in range(100))
+open(sys.argv[1], "w").write(f"- hosts: localhost\n  connection: local\n  gather_facts: false\n  tasks:\n{tasks}")
+PY
+	t_uri=$(best ansible-playbook -i localhost, "$W/uri.yml")
+	echo "   ansible-playbook, 100 uri tasks: ${t_uri}s -> per check: ansible $(python3 -c "print(f'{$t_uri/100*1000:.1f}')")ms, runbook $(python3 -c "print(f'{$t_http/1000*1000:.3f}')")ms ($(python3 -c "print(f'{($t_uri/100)/($t_http/1000):.0f}')")x faster)"
+fi
 kill "$(cat "$W/nginx.pid")" 2>/dev/null
 
 echo "== 5. 1,000 sql read steps on one connection vs psql running the same 1,000 queries"
