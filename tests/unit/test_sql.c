@@ -4,6 +4,7 @@
  * service runs, else a private instance started with tests/lib/svc_postgres.sh.
  */
 #include "unit.h"
+#include "svc.h"
 #include "prim.h"
 #include "node.h"
 
@@ -19,77 +20,15 @@
 #include <time.h>
 #include <unistd.h>
 
-static char work[64];
 static char dsn[512], password[128];
 static int port;
 static volatile sig_atomic_t cancel_flag;
 static redactor *red;
 
-static int64_t ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static const char *root(void)
-{
-	const char *r = getenv("ROOT");
-
-	return r && *r ? r : ".";
-}
-
-static void stop_service(void)
-{
-	char cmd[1024];
-
-	if (!work[0])
-		return;
-	snprintf(cmd, sizeof(cmd),
-		 "bash -c 'export RB_TEST_WORK=\"$1\"; . \"$2/tests/lib/svc_postgres.sh\"; "
-		 "svc_postgres_stop; rm -rf \"$1\"' _ '%s' '%s'", work, root());
-	if (system(cmd) != 0)
-		fprintf(stderr, "test_sql: could not stop postgres\n");
-}
-
-/* endpoints from the suite's service, or a private instance */
 static int setup_service(void)
 {
-	const char *d = getenv("RB_TEST_PG_DSN"), *p = getenv("RB_TEST_PG_PASSWORD");
-	char cmd[1024], path[128];
-	FILE *f;
-
-	if (d && p && getenv("RB_TEST_PG_PORT")) {
-		snprintf(dsn, sizeof(dsn), "%s", d);
-		snprintf(password, sizeof(password), "%s", p);
-		port = atoi(getenv("RB_TEST_PG_PORT"));
-		return 0;
-	}
-	snprintf(work, sizeof(work), "/tmp/rbunit-sql.XXXXXX");
-	if (!mkdtemp(work))
-		return -1;
-	chmod(work, 0755);
-	atexit(stop_service);
-	snprintf(cmd, sizeof(cmd),
-		 "bash -c 'export RB_TEST_WORK=\"$1\"; . \"$2/tests/lib/svc_postgres.sh\"; "
-		 "svc_postgres_start >\"$1/svc.log\" 2>&1 || { cat \"$1/svc.log\" >&2; exit 1; }; "
-		 "printf \"%%s\\n\" \"$RB_TEST_PG_DSN\" \"$RB_TEST_PG_PASSWORD\" \"$RB_TEST_PG_PORT\" >\"$1/env\"' _ '%s' '%s'",
-		 work, root());
-	if (system(cmd) != 0)
-		return -1;
-	snprintf(path, sizeof(path), "%s/env", work);
-	if (!(f = fopen(path, "r")))
-		return -1;
-	if (!fgets(dsn, sizeof(dsn), f) || !fgets(password, sizeof(password), f) ||
-	    fscanf(f, "%d", &port) != 1) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	dsn[strcspn(dsn, "\n")] = '\0';
-	password[strcspn(password, "\n")] = '\0';
-	return 0;
+	return svc_endpoint("postgres", "RB_TEST_PG_DSN", "RB_TEST_PG_PASSWORD", "RB_TEST_PG_PORT", dsn, sizeof(dsn),
+			    password, sizeof(password), &port);
 }
 
 static void *open_dsn(const char *s, int64_t timeout_ms, char **err)
