@@ -105,6 +105,17 @@ static int run_argv(prim_call *c, char **argv)
 	char *err = NULL;
 	int rc = -1;
 
+	/*
+	 * The validator keeps secret inputs out of argv; this is the last
+	 * line: a secret that arrived some other way (a step's output, a
+	 * query result, a fragment input) never reaches a process list.
+	 */
+	for (size_t i = 0; argv[i]; i++)
+		if (redact_contains(c->red, argv[i], strlen(argv[i]))) {
+			err = xasprintf("argument %zu holds a secret, which would be visible in the "
+					"process list; pass it through env: or stdin:", i + 1);
+			goto out;
+		}
 	if (env && v_type(env) != V_NULL && !(env_set = env_list(env, &err)))
 		goto out;
 	if (cwd && v_type(cwd) == V_NULL)

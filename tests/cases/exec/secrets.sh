@@ -45,3 +45,19 @@ expect_jq t.jsonl '.[0].inputs.token == "***" and .[0].inputs.filetok == "***"' 
 rb run rb.yaml --transcript t2.jsonl --input token=x
 expect_rc 2
 expect_err "secret"
+# a secret that reaches argv by another road (here: the same value read
+# from env) is stopped before the process starts
+cat > road.yaml <<'Y'
+runbook: secret-road
+title: A secret through env into argv
+inputs:
+  token: { type: secret, from: env:RB_CANARY }
+steps:
+  - id: leak
+    exec: [sh, -c, 'touch ran', "${{ env.RB_CANARY }}"]
+Y
+rb run road.yaml --transcript road.jsonl
+expect_rc 1
+[ ! -e ran ] || fail "the process ran with a secret in its argv"
+expect_jq road.jsonl '[.[] | select(.event=="step.end")][0].error | test("holds a secret")'
+expect_no "$CANARY" road.jsonl
