@@ -835,7 +835,7 @@ int load_buffer(arena *a, const char *name, const char *buf, size_t len,
 {
 	doc_init(a, d, name);
 	if (len > LOAD_MAX_BYTES) {
-		diag_add(dg, SEV_ERROR, d->path, 0, 0, "file-too-large",
+		diag_add(dg, SEV_ERROR, d->path, 1, 1, "file-too-large",
 			 "file is %zu bytes, over the limit of %u bytes",
 			 len, LOAD_MAX_BYTES);
 		return -1;
@@ -869,7 +869,7 @@ int load_file(arena *a, const char *path, doc *d, diags *dg)
 		return -1;
 	}
 	if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > LOAD_MAX_BYTES) {
-		diag_add(dg, SEV_ERROR, path, 0, 0, "file-too-large",
+		diag_add(dg, SEV_ERROR, path, 1, 1, "file-too-large",
 			 "file is %jd bytes, over the limit of %u bytes",
 			 (intmax_t)st.st_size, LOAD_MAX_BYTES);
 		close(fd);
@@ -882,7 +882,7 @@ int load_file(arena *a, const char *path, doc *d, diags *dg)
 	for (;;) {
 		if (len == cap) {
 			if (cap > LOAD_MAX_BYTES) {
-				diag_add(dg, SEV_ERROR, path, 0, 0, "file-too-large",
+				diag_add(dg, SEV_ERROR, path, 1, 1, "file-too-large",
 					 "file is over the limit of %u bytes", LOAD_MAX_BYTES);
 				close(fd);
 				return -1;
@@ -908,7 +908,7 @@ int load_file(arena *a, const char *path, doc *d, diags *dg)
 	}
 	close(fd);
 	if (len > LOAD_MAX_BYTES) {
-		diag_add(dg, SEV_ERROR, path, 0, 0, "file-too-large",
+		diag_add(dg, SEV_ERROR, path, 1, 1, "file-too-large",
 			 "file is over the limit of %u bytes", LOAD_MAX_BYTES);
 		return -1;
 	}

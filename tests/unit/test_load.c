@@ -321,6 +321,7 @@ static void test_files(void)
 	CHECK(load_file(&l.a, big, &l.d, &l.dg) == -1);
 	CHECK(l.dg.nerr == 1 && !strcmp(l.dg.v[0].rule, "file-too-large"));
 	CHECK(strstr(l.dg.v[0].msg, "8388609 bytes") != NULL);
+	CHECK(l.dg.v[0].line == 1 && l.dg.v[0].col == 1);
 	CHECK(l.a.total < 64 * 1024);
 	unload(&l);
 

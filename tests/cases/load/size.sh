@@ -4,7 +4,7 @@
 truncate -s $((8 * 1024 * 1024 + 1)) big.yaml
 rb check --no-color big.yaml
 expect_rc 2
-expect_out '^big\.yaml: error: file is 8388609 bytes, over the limit of 8388608 bytes \[file-too-large\]$'
+expect_out '^big\.yaml:1:1: error: file is 8388609 bytes, over the limit of 8388608 bytes \[file-too-large\]$'
 
 # a pipe has no size: the read stops one chunk past the limit
 mkfifo pipe.yaml
@@ -14,7 +14,7 @@ rb check --no-color pipe.yaml
 true <>pipe.yaml        # unblock the writer if check never opened the pipe
 wait "$writer"
 expect_rc 2
-expect_out '^pipe\.yaml: error: file is over the limit of 8388608 bytes \[file-too-large\]$'
+expect_out '^pipe\.yaml:1:1: error: file is over the limit of 8388608 bytes \[file-too-large\]$'
 
 # exactly at the limit: a valid runbook padded with comments
 python3 - <<'PY'
