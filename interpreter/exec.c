@@ -1607,11 +1607,12 @@ int run_runbook(runbook *rb, const run_opts *o)
 		dur_format(now_ms() - rc.t0, d, sizeof d);
 		const char *what = code == 0 ? "succeeded" : interrupted ? "was interrupted"
 			: rc.aborted ? "aborted" : "failed";
+		char would[48] = "";
+		if (rc.counts[ST_WOULD])
+			snprintf(would, sizeof would, ", %d would run (dry run)", rc.counts[ST_WOULD]);
 		term_line(&rc.term, "\n%s %s in %s: %d ok, %d failed, %d skipped%s%s",
 			  rb->id, what, d, rc.counts[ST_OK], rc.counts[ST_FAILED], rc.counts[ST_SKIPPED],
-			  rc.counts[ST_WOULD] ? ", would run " : "", "");
-		if (rc.counts[ST_WOULD])
-			term_line(&rc.term, "%d write steps would run (dry run)", rc.counts[ST_WOULD]);
+			  would, code == 0 && rc.counts[ST_FAILED] ? " (failures allowed by on-failure: continue)" : "");
 		if (rc.failed_step)
 			term_line(&rc.term, "failed step: %s", rc.failed_step->id);
 		if (do_rb)

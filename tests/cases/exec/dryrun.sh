@@ -28,3 +28,4 @@ expect_jq t.jsonl '[.[] | select(.event=="step.end" and .step=="write-it")][0].w
 expect_jq t.jsonl '[.[] | select(.event=="step.end" and .step=="write-it")][0].would_run.with.env.MODE == "dry-run"'
 expect_jq t.jsonl '.[0].mode == "dry-run"'
 expect_out 'would-run|○'
+expect_out 'dry succeeded in .*: 1 ok, 0 failed, 0 skipped, 2 would run \(dry run\)'
