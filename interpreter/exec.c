@@ -940,6 +940,27 @@ static int after_step(run_ctx *rc, step *st, int s, int always)
 	return -1;
 }
 
+/* ---------- the running clock on a terminal ---------- */
+
+static volatile sig_atomic_t g_tick_stop;
+
+/*
+ * Once a second, redraw the running step's line with its elapsed time.
+ * trylock: the run's lock is free exactly while a step waits on its
+ * primitive or a sleep, which is when there is a clock to show.
+ */
+static void *ticker_main(void *arg)
+{
+	term *t = arg;
+	while (sleep_cancellable(1000, &g_tick_stop) == 0) {
+		if (pthread_mutex_trylock(&g_lock) != 0)
+			continue;
+		term_tick(t);
+		pthread_mutex_unlock(&g_lock);
+	}
+	return NULL;
+}
+
 /* ---------- --parallel N ---------- */
 
 typedef struct job {
@@ -1355,6 +1376,18 @@ int run_runbook(runbook *rb, const run_opts *o)
 	term_init(&rc.term, stdout, o->tty, o->color, o->quiet, rc.red);
 	if (o->parallel > 1)
 		rc.term.live = 0;       /* lines of overlapping steps cannot be rewritten */
+	pthread_t ticker;
+	int ticking = 0;
+	g_tick_stop = 0;
+	if (rc.term.live && !o->quiet) {
+		sigset_t block, old;
+		sigemptyset(&block);
+		sigaddset(&block, SIGINT);
+		sigaddset(&block, SIGTERM);
+		pthread_sigmask(SIG_BLOCK, &block, &old);
+		ticking = pthread_create(&ticker, NULL, ticker_main, &rc.term) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
 	int code = 0;
 	char *err = NULL;
 	char *op = o->operator_name ? xstrdup(o->operator_name) : operator_default();
@@ -1624,6 +1657,11 @@ int run_runbook(runbook *rb, const run_opts *o)
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 out:
+	if (ticking) {
+		g_tick_stop = 1;
+		pthread_join(ticker, NULL);
+	}
+	free(rc.term.line);
 	if (lock_fd >= 0)
 		close(lock_fd);
 	signer_free(sg);

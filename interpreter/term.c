@@ -2,6 +2,7 @@
 #include "term.h"
 #include "arena.h"
 #include "value.h"
+#include "proc.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -23,6 +24,8 @@ void term_init(term *t, FILE *out, int tty, int color, int quiet, const redactor
 	t->quiet = quiet;
 	t->pending = 0;
 	t->live = tty;
+	t->line = NULL;
+	t->since = 0;
 	t->red = red;
 }
 
@@ -38,6 +41,8 @@ static void emit(term *t, const char *s)
 	if (t->pending && t->tty) {
 		fputs("\r\033[K", t->out);
 		t->pending = 0;
+		free(t->line);
+		t->line = NULL;
 	}
 	fputs(r, t->out);
 	free(r);
@@ -76,9 +81,24 @@ void term_step_start(term *t, const char *id, const char *title, const char *pri
 	char *s = xasprintf("  %s…%s %s%s%s %s(%s%s)%s", c(t, C_CYAN), c(t, C_RESET), c(t, C_BOLD), id,
 			    c(t, C_RESET), c(t, C_DIM), prim, write ? ", write" : "", c(t, C_RESET));
 	emit(t, s);
-	free(s);
 	(void)title;
 	t->pending = 1;
+	free(t->line);
+	t->line = s;
+	t->since = now_ms();
+}
+
+void term_tick(term *t)
+{
+	if (!t->pending || !t->live || !t->line)
+		return;
+	int64_t el = now_ms() - t->since;
+	if (el < 1000)
+		return;
+	char d[32];
+	dur_format((el + 500) / 1000 * 1000, d, sizeof d);
+	fprintf(t->out, "\r\033[K%s %s%s%s", t->line, c(t, C_DIM), d, c(t, C_RESET));
+	fflush(t->out);
 }
 
 void term_step_retry(term *t, const char *id, int attempt, int max, const char *why)

@@ -18,6 +18,8 @@ typedef struct term {
 	int tty, color, quiet;
 	int pending;            /* a live "running" line is on screen */
 	int live;               /* rewrite a step's line in place (a TTY, one step at a time) */
+	char *line;             /* the pending line as first drawn (malloc'd) */
+	int64_t since;          /* when the pending step started (monotonic ms) */
 	const redactor *red;
 } term;
 
@@ -26,6 +28,9 @@ void term_line(term *t, const char *fmt, ...) __attribute__((format(printf, 2, 3
 void term_phase(term *t, const char *phase);
 void term_step_start(term *t, const char *id, const char *title, const char *prim, int write);
 void term_step_retry(term *t, const char *id, int attempt, int max, const char *why);
+/* redraw the pending step's line with its running time (a ticker calls
+ * this about once a second while a step runs) */
+void term_tick(term *t);
 /* status: ok failed skipped would-run; detail may be NULL */
 void term_step_end(term *t, const char *id, const char *status, int64_t ms,
 		   int attempts, const char *detail);

@@ -28,3 +28,18 @@ expect_out '^  \[ok\] fine \('
 expect_out 'flaky.*2 attempts'
 expect_out 'display succeeded in .*: 2 ok, 0 failed, 0 skipped'
 expect_out '^transcript: plain.jsonl$'
+# a step that takes a while shows its running time while it runs
+cat > slow.yaml <<'Y'
+runbook: slow-display
+title: Running clock
+steps:
+  - id: slowpoke
+    exec: [sleep, "2.4"]
+Y
+script -qec "$RUNBOOK run slow.yaml --transcript slow.jsonl" /dev/null > slow.out 2>&1 </dev/null
+python3 - slow.out <<'PY' || fail "no running clock: $(cat -v slow.out)"
+import re, sys
+segs = [re.sub(r'\x1b\[[0-9;]*[A-Za-z]', '', s) for s in open(sys.argv[1], encoding='utf-8', newline='').read().split('\r')]
+ticks = [s for s in segs if 'slowpoke' in s and '(exec, write)' in s and re.search(r' [12]s$', s.rstrip())]
+sys.exit(0 if ticks else 1)
+PY
