@@ -942,7 +942,7 @@ static int after_step(run_ctx *rc, step *st, int s, int always)
 
 /* ---------- the running clock on a terminal ---------- */
 
-static volatile sig_atomic_t g_tick_stop;
+static int g_tick_stop;         /* atomic: set by the main thread to end the ticker */
 
 /*
  * Once a second, redraw the running step's line with its elapsed time.
@@ -952,8 +952,10 @@ static volatile sig_atomic_t g_tick_stop;
 static void *ticker_main(void *arg)
 {
 	term *t = arg;
-	while (sleep_cancellable(1000, &g_tick_stop) == 0) {
-		if (pthread_mutex_trylock(&g_lock) != 0)
+	for (int n = 1; !__atomic_load_n(&g_tick_stop, __ATOMIC_ACQUIRE); n++) {
+		struct timespec ts = { 0, 100 * 1000000L };
+		nanosleep(&ts, NULL);
+		if (n % 10 || pthread_mutex_trylock(&g_lock) != 0)
 			continue;
 		term_tick(t);
 		pthread_mutex_unlock(&g_lock);
@@ -1378,7 +1380,7 @@ int run_runbook(runbook *rb, const run_opts *o)
 		rc.term.live = 0;       /* lines of overlapping steps cannot be rewritten */
 	pthread_t ticker;
 	int ticking = 0;
-	g_tick_stop = 0;
+	__atomic_store_n(&g_tick_stop, 0, __ATOMIC_RELEASE);
 	if (rc.term.live && !o->quiet) {
 		sigset_t block, old;
 		sigemptyset(&block);
@@ -1658,7 +1660,7 @@ int run_runbook(runbook *rb, const run_opts *o)
 	signal(SIGTERM, SIG_DFL);
 out:
 	if (ticking) {
-		g_tick_stop = 1;
+		__atomic_store_n(&g_tick_stop, 1, __ATOMIC_RELEASE);
 		pthread_join(ticker, NULL);
 	}
 	free(rc.term.line);
