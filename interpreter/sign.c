@@ -158,20 +158,6 @@ char *signer_sign(signer *s, const char *run_id, long long upto_seq,
 	return b64;
 }
 
-static int write_all(int fd, const char *buf, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = write(fd, buf, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		buf += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
 
 /*
  * Append a checkpoint covering t's last event, in transcript.h's line
@@ -210,7 +196,7 @@ static int write_checkpoint(signer *s, transcript *t)
 	cJSON_free(text);
 	llen = strlen(line);
 	before = lseek(t->fd, 0, SEEK_END);
-	if (write_all(t->fd, line, llen) < 0) {
+	if (transcript_write_all(t->fd, line, llen) < 0) {
 		if (before >= 0 && ftruncate(t->fd, before) < 0)
 			s->failed = 1;
 		free(line);

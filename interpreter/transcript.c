@@ -416,7 +416,8 @@ void transcript_close(transcript *t)
 	t->path = NULL;
 }
 
-static int write_all(int fd, const char *buf, size_t n)
+/* write n bytes, through EINTR and short writes; 0 or -1 with errno */
+int transcript_write_all(int fd, const char *buf, size_t n)
 {
 	while (n > 0) {
 		ssize_t k = write(fd, buf, n);
@@ -514,7 +515,7 @@ int transcript_emit(transcript *t, const char *event, const char *step,
 	cJSON_free(s);
 
 	before = lseek(t->fd, 0, SEEK_END);
-	if (write_all(t->fd, line, llen) < 0) {
+	if (transcript_write_all(t->fd, line, llen) < 0) {
 		saved = errno;
 		trunc = before >= 0 ? ftruncate(t->fd, before) : 0;
 		(void)trunc;

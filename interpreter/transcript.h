@@ -55,6 +55,9 @@ long transcript_torn_bytes(const transcript *t);
 int transcript_emit(transcript *t, const char *event, const char *step,
 		    const char *phase, struct cJSON *fields);
 int transcript_sync(transcript *t);
+/* write n bytes to fd through EINTR and short writes (the checkpoint
+ * writer in sign.c appends its own lines with it); 0 or -1 with errno */
+int transcript_write_all(int fd, const char *buf, size_t n);
 
 /* a new random run id: 32 hex characters */
 void run_id_new(char out[33]);
