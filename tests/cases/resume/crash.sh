@@ -99,3 +99,29 @@ expect_err "in-doubt"
 # a transcript that already ended cannot be resumed
 rb resume full.jsonl
 expect_rc 2
+
+# the real thing: kill -9 from outside while a step's child is running
+cat > ext.yaml <<'Y'
+runbook: external-kill
+title: kill -9 from outside
+steps:
+  - id: e1
+    exec: [sh, -c, 'echo e1 >> runs; touch applied-e1']
+  - id: e2
+    exec: [sh, -c, 'echo e2 >> runs; touch e2-started; while [ ! -e go ]; do sleep 0.01; done; touch applied-e2']
+    idempotent: true
+  - id: e3
+    exec: [sh, -c, 'echo e3 >> runs; touch applied-e3']
+Y
+rm -f runs applied-* go e2-started t.jsonl
+"$RUNBOOK" run ext.yaml --transcript ext.jsonl >out 2>err &
+pid=$!
+wait_for test -e e2-started
+kill -9 $pid; wait $pid 2>/dev/null
+touch go
+rb verify ext.jsonl; expect_rc 5
+rb resume ext.jsonl
+expect_rc 0
+[ "$(grep -cx e1 runs)" -eq 1 ] || fail "e1 ran again after kill -9"
+for s in e1 e2 e3; do [ -e applied-$s ] || fail "$s not applied after resume"; done
+rb verify ext.jsonl --runbook ext.yaml; expect_rc 0
