@@ -145,9 +145,20 @@ static void emit(run_ctx *rc, const char *event, const step *st, const char *pha
 		kill(getpid(), SIGKILL);
 }
 
+/*
+ * A value for the transcript: its JSON text as a raw cJSON node (the
+ * writer still redacts raw text).  Results can be large (a response's
+ * headers and body); building a cJSON tree only to print it again was a
+ * third of what recording an http check cost.
+ */
 static cJSON *vjson(const value *v)
 {
-	return v ? v_to_cjson(v) : cJSON_CreateNull();
+	if (!v)
+		return cJSON_CreateNull();
+	char *j = v_to_json(v);
+	cJSON *r = cJSON_CreateRaw(j);
+	free(j);
+	return r;
 }
 
 /* ---------- the expression context ---------- */
@@ -456,7 +467,7 @@ static cJSON *result_json(const step *st, const value *result)
 		return cJSON_CreateNull();
 	if (st->sensitive)
 		return cJSON_CreateString(REDACT_MASK " (sensitive)");
-	return v_to_cjson(result);
+	return vjson(result);
 }
 
 static char *first_failed_matcher(const value *recs)

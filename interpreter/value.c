@@ -514,7 +514,16 @@ static void json_str(sbuf *b, const char *s, size_t n)
 	sbuf_addc(b, '"');
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
+		size_t run = i;
 
+		/* copy a run of characters that need no escape at once */
+		while (run < n && (unsigned char)s[run] >= 0x20 && s[run] != '"' && s[run] != '\\')
+			run++;
+		if (run > i) {
+			sbuf_add(b, s + i, run - i);
+			i = run - 1;
+			continue;
+		}
 		switch (c) {
 		case '"':
 			sbuf_adds(b, "\\\"");
