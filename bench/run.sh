@@ -8,11 +8,11 @@ chmod 755 "$W"   # the PostgreSQL of section 5 runs as an unprivileged user
 trap 'rm -rf "$W"' EXIT
 cc -O2 -o "$W/yaml_parse" bench/yaml_parse.c $(pkg-config --cflags --libs yaml-0.1)
 
-# best wall time of 3 runs, in seconds
+# best wall time of 5 runs, in seconds
 best() { python3 - "$@" <<'PY'
 import subprocess, sys, time
 best = None
-for _ in range(3):
+for _ in range(5):
     t = time.perf_counter()
     subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     d = time.perf_counter() - t
