@@ -14,7 +14,7 @@ expect_jq() { jq -e -s "$2" "$1" >/dev/null 2>&1 || fail "${3:-transcript check 
 # the step.end event of a step: step_status TRANSCRIPT ID
 step_status() { jq -r -s --arg s "$2" '[.[] | select(.event=="step.end" and .step==$s)] | last | .status // "none"' "$1"; }
 expect_status() { local s; s=$(step_status "$1" "$2"); [ "$s" = "$3" ] || fail "step $2: status $s, want $3"; }
-# wait_for CMD...: poll (10 ms steps, 10 s max) until CMD succeeds
-wait_for() { local i; for i in $(seq 1000); do "$@" && return 0; sleep 0.01; done; fail "timed out waiting for: $*"; }
+# wait_for CMD...: poll (10 ms steps, 30 s max: CI machines can be slow) until CMD succeeds
+wait_for() { local i; for i in $(seq 3000); do "$@" && return 0; sleep 0.01; done; fail "timed out waiting for: $*"; }
 # a free TCP port on loopback
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
