@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include "node.h"
 
 static char svc_work[64], svc_name[32];
 
@@ -88,6 +89,26 @@ static int svc_endpoint(const char *name, const char *addr_var, const char *pw_v
 	addr[strcspn(addr, "\n")] = '\0';
 	pw[strcspn(pw, "\n")] = '\0';
 	return 0;
+}
+
+/*
+ * The static effect a primitive's effect function gives the action under
+ * `key` in a one-line YAML document; -2 when the document does not load.
+ */
+static int yaml_effect(int (*effect)(const node *), const char *key, const char *yaml)
+{
+	arena a;
+	doc d;
+	diags dg;
+	int e = -2;
+
+	arena_init(&a);
+	diags_init(&dg);
+	if (load_buffer(&a, "t.yaml", yaml, strlen(yaml), &d, &dg) == 0 && d.root)
+		e = effect(node_get(d.root, key));
+	diags_release(&dg);
+	arena_free(&a);
+	return e;
 }
 
 #endif

@@ -433,18 +433,7 @@ static void test_connect_failures(void)
 
 static int effect_of(const char *yaml)
 {
-	arena a;
-	doc d;
-	diags dg;
-	int e = -2;
-
-	arena_init(&a);
-	diags_init(&dg);
-	if (load_buffer(&a, "t.yaml", yaml, strlen(yaml), &d, &dg) == 0 && d.root)
-		e = prim_sql_effect(node_get(d.root, "sql"));
-	diags_release(&dg);
-	arena_free(&a);
-	return e;
+	return yaml_effect(prim_sql_effect, "sql", yaml);
 }
 
 static void test_effect(void)
