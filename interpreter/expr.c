@@ -48,6 +48,13 @@
 #define EXPR_MAX_NEST 100
 #define EXPR_MAX_HEIGHT 256
 
+/*
+ * The largest string an expression may build (concatenation, format,
+ * join, toJSON, a template's text).  Doubling a string forty times must
+ * fail the step that asked for it, not take the interpreter's memory.
+ */
+#define EXPR_MAX_BYTES ((size_t)16 << 20)
+
 /* ------------------------------------------------------------------ */
 /* tokens */
 
@@ -1077,6 +1084,58 @@ static int re_match(const char *pat, size_t plen, const char *s, size_t n,
 /* ------------------------------------------------------------------ */
 /* function implementations: args are borrowed, result is a new value */
 
+/*
+ * Values computed from secrets (see value.h) are secrets of their own:
+ * the run registers every such string with its redactor through this
+ * sink, so upper(secret) is masked wherever it later appears.
+ */
+static void (*secret_sink)(void *ud, const char *s, size_t n);
+static void *secret_sink_ud;
+
+void expr_set_secret_sink(void (*sink)(void *ud, const char *s, size_t n), void *ud)
+{
+	secret_sink = sink;
+	secret_sink_ud = ud;
+}
+
+/*
+ * r was computed from operands of which at least one was a secret when
+ * `from_secret`: mark it (what r alone holds, see v_secret) and hand its
+ * strings to the sink.  An operand passed through unchanged (default(),
+ * first()) keeps its own mark and is not touched.
+ */
+static value *derived(value *r, int from_secret, int fresh)
+{
+	if (!r || !from_secret || !fresh)
+		return r;
+	v_secret(r);
+	if (secret_sink)
+		v_each_secret_str(r, secret_sink, secret_sink_ud);
+	return r;
+}
+
+static int too_big(size_t n, char **err)
+{
+	if (n <= EXPR_MAX_BYTES)
+		return 0;
+	*err = xasprintf("value too large: %zu bytes (an expression may build at most %zu MiB)",
+			 n, EXPR_MAX_BYTES >> 20);
+	return 1;
+}
+
+/* A value for an error message: the text, cut, or *** for a secret. */
+static char *quote_val(const value *v, size_t max)
+{
+	char *t;
+
+	if (v_is_secret(v))
+		return xstrdup("***");
+	t = v_to_text(v);
+	if (strlen(t) > max)
+		strcpy(t + max - 3, "...");
+	return t;
+}
+
 static value *type_error(char **err, const char *who, const char *want,
 			 const value *got)
 {
@@ -1084,18 +1143,31 @@ static value *type_error(char **err, const char *who, const char *want,
 	return NULL;
 }
 
-/* Append the text form of v; strings keep embedded NULs. */
-static void add_text(sbuf *b, const value *v)
+/*
+ * Append the text form of v; strings keep embedded NULs.  Returns -1 with
+ * *err when the result would pass EXPR_MAX_BYTES (b is then released).
+ */
+static int add_text(sbuf *b, const value *v, char **err)
 {
 	char *t;
 
 	if (v_type(v) == V_STR) {
+		if (too_big(b->len + v_str_len(v), err)) {
+			sbuf_release(b);
+			return -1;
+		}
 		sbuf_add(b, v_as_str(v), v_str_len(v));
-		return;
+		return 0;
 	}
 	t = v_to_text(v);
+	if (too_big(b->len + strlen(t), err)) {
+		free(t);
+		sbuf_release(b);
+		return -1;
+	}
 	sbuf_adds(b, t);
 	free(t);
+	return 0;
 }
 
 /* The buffer's bytes as a string value; b is left empty. */
@@ -1306,7 +1378,8 @@ static value *f_join(value **v, size_t n, char **err)
 			else
 				sbuf_addc(&b, ',');
 		}
-		add_text(&b, v_list_get(v[0], i));
+		if (add_text(&b, v_list_get(v[0], i), err) < 0)
+			return NULL;
 	}
 	return sbuf_value(&b);
 }
@@ -1327,6 +1400,10 @@ static value *f_tojson(value **v, size_t n, char **err)
 {
 	char *s = v_to_json(v[0]);
 
+	if (too_big(strlen(s), err)) {
+		free(s);
+		return NULL;
+	}
 	return v_str_take(s, strlen(s));
 }
 
@@ -1372,7 +1449,8 @@ static value *f_format(value **v, size_t n, char **err)
 					*err = xasprintf("format: no argument for '{%zu}'", idx);
 					return NULL;
 				}
-				add_text(&b, v[idx + 1]);
+				if (add_text(&b, v[idx + 1], err) < 0)
+					return NULL;
 				i = j + 1;
 				continue;
 			}
@@ -1392,7 +1470,9 @@ static value *f_duration(value **v, size_t n, char **err)
 	if (v_type(v[0]) != V_STR)
 		return type_error(err, "duration", "string", v[0]);
 	if (dur_parse(v_as_str(v[0]), v_str_len(v[0]), &ms) < 0) {
-		*err = xasprintf("duration: invalid duration '%.40s'", v_as_str(v[0]));
+		char *q = quote_val(v[0], 40);
+		*err = xasprintf("duration: invalid duration '%s'", q);
+		free(q);
 		return NULL;
 	}
 	return v_dur(ms);
@@ -1473,6 +1553,8 @@ static value *arith(int op, const value *a, const value *b, char **err)
 
 	if (op == '+' && ta == V_STR && tb == V_STR) {
 		size_t la = v_str_len(a), lb = v_str_len(b);
+		if (too_big(la + lb, err))
+			return NULL;
 		char *s = xmalloc(la + lb + 1);
 
 		memcpy(s, v_as_str(a), la);
@@ -1580,6 +1662,14 @@ static value *eval_call(const expr *e, const value *ctx, char **err)
 			goto out;
 	}
 	r = e->fn->impl(args, n, err);
+	if (r) {
+		int sec = 0, fresh = 1;
+		for (i = 0; i < n; i++) {
+			sec |= v_is_secret(args[i]);
+			fresh &= r != args[i];
+		}
+		r = derived(r, sec, fresh && !v_shared(r));
+	}
 out:
 	for (i = 0; i < n; i++)
 		v_release(args[i]);
@@ -1667,6 +1757,7 @@ static value *eval(const expr *e, const value *ctx, char **err)
 			*err = xasprintf("cannot negate a %s", v_type_name(a));
 			r = NULL;
 		}
+		r = derived(r, v_is_secret(a), 1);
 		v_release(a);
 		return r;
 	case N_AND:
@@ -1698,6 +1789,7 @@ static value *eval(const expr *e, const value *ctx, char **err)
 			return NULL;
 		}
 		r = binop(e->op, a, b, err);
+		r = derived(r, v_is_secret(a) || v_is_secret(b), 1);
 		v_release(a);
 		v_release(b);
 		return r;
@@ -1889,6 +1981,8 @@ value *tmpl_render(const tmpl *t, const value *ctx, char **err)
 	sbuf b = { 0 };
 	size_t i;
 
+	int sec = 0;
+
 	if (tmpl_is_single_expr(t))
 		return expr_eval(t->segs[0].e, ctx, err);
 	for (i = 0; i < t->n; i++) {
@@ -1903,10 +1997,13 @@ value *tmpl_render(const tmpl *t, const value *ctx, char **err)
 			sbuf_release(&b);
 			return NULL;
 		}
-		add_text(&b, v);
+		sec |= v_is_secret(v);
+		int r = add_text(&b, v, err);
 		v_release(v);
+		if (r < 0)
+			return NULL;
 	}
-	return sbuf_value(&b);
+	return derived(sbuf_value(&b), sec, 1);
 }
 
 void tmpl_walk_refs(const tmpl *t, expr_ref_cb cb, void *ud)

@@ -61,6 +61,13 @@ typedef void (*expr_ref_cb)(void *ud, const char *root, const char *second,
 			    size_t off);
 void expr_walk_refs(const expr *e, expr_ref_cb cb, void *ud);
 
+/*
+ * Where values computed from secrets go: fn(ud, s, n) is called for each
+ * string an expression derives from a secret (the executor and `plan`
+ * register them with their redactor).  NULL: nowhere.  Process-wide.
+ */
+void expr_set_secret_sink(void (*fn)(void *ud, const char *s, size_t n), void *ud);
+
 /* ---- templates: "text ${{ expr }} text" ---- */
 
 typedef struct tmpl tmpl;

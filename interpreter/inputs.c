@@ -201,7 +201,7 @@ value *inputs_resolve(const runbook *rb, const run_opts *o, redactor *red,
 		value *raw = NULL;
 		if (in->type == IT_SECRET) {
 			if (for_plan) {
-				v_obj_set_take(out, in->name, v_str(REDACT_MASK));
+				v_obj_set_take(out, in->name, v_secret(v_str(REDACT_MASK)));
 				continue;
 			}
 			const char *from = in->from ? in->from : "";
@@ -226,7 +226,7 @@ value *inputs_resolve(const runbook *rb, const run_opts *o, redactor *red,
 				goto fail;
 			}
 			redact_add(red, sec, strlen(sec));
-			v_obj_set_take(out, in->name, v_str_take(sec, strlen(sec)));
+			v_obj_set_take(out, in->name, v_secret(v_str_take(sec, strlen(sec))));
 			continue;
 		}
 		for (size_t j = o->ninputs; j-- > 0;)

@@ -25,6 +25,9 @@
 struct value {
 	int rc;                 /* < 0: immortal */
 	vtype t;
+	/* a scalar: its value came from a secret; a list or object: some
+	 * value inside it did (see v_secret) */
+	unsigned char secret;
 	union {
 		int b;
 		double n;
@@ -47,9 +50,9 @@ struct value {
 	} u;
 };
 
-static value v_null_s = { -1, V_NULL, { 0 } };
-static value v_true_s = { -1, V_BOOL, { .b = 1 } };
-static value v_false_s = { -1, V_BOOL, { .b = 0 } };
+static value v_null_s = { -1, V_NULL, 0, { 0 } };
+static value v_true_s = { -1, V_BOOL, 0, { .b = 1 } };
+static value v_false_s = { -1, V_BOOL, 0, { .b = 0 } };
 
 static value *v_new(vtype t)
 {
@@ -126,6 +129,92 @@ value *v_retain(value *v)
 	if (v && v->rc >= 0)
 		__atomic_add_fetch(&v->rc, 1, __ATOMIC_RELAXED);
 	return v;
+}
+
+/*
+ * Mark v as computed from a secret.  Only what the caller alone holds is
+ * changed (values are immutable once shared): v itself when it is not an
+ * immortal singleton, and, inside a list or object, every item that is
+ * held by nothing else -- so fromJSON(secret).password is secret too,
+ * while an item that slice() shares with its source keeps its own mark.
+ * Booleans and null are singletons and never marked: a comparison with a
+ * secret reveals one bit, by design.
+ */
+value *v_secret(value *v)
+{
+	size_t i;
+
+	if (!v || v->rc < 0)
+		return v;
+	v->secret = 1;
+	if (v->t == V_LIST) {
+		for (i = 0; i < v->u.l.n; i++)
+			if (v->u.l.items[i]->rc == 1)
+				v_secret(v->u.l.items[i]);
+	} else if (v->t == V_OBJ) {
+		for (i = 0; i < v->u.o.n; i++)
+			if (v->u.o.vals[i]->rc == 1)
+				v_secret(v->u.o.vals[i]);
+	}
+	return v;
+}
+
+/* Is v held by more than its one reference (or an immortal singleton)? */
+int v_shared(const value *v)
+{
+	return v->rc != 1;
+}
+
+int v_is_secret(const value *v)
+{
+	return v && v->secret;
+}
+
+/* A copy of v where every secret scalar reads `mask` (for `plan`). */
+value *v_masked(const value *v, const char *mask)
+{
+	value *r;
+	size_t i;
+
+	if (!v->secret)
+		return v_retain((value *)v);
+	switch (v->t) {
+	case V_LIST:
+		r = v_list();
+		for (i = 0; i < v->u.l.n; i++)
+			v_list_push_take(r, v_masked(v->u.l.items[i], mask));
+		r->secret = 0;
+		return r;
+	case V_OBJ:
+		r = v_obj();
+		for (i = 0; i < v->u.o.n; i++)
+			v_obj_set_take(r, v->u.o.keys[i], v_masked(v->u.o.vals[i], mask));
+		r->secret = 0;
+		return r;
+	default:
+		return v_str(mask);
+	}
+}
+
+/*
+ * Call fn for every secret string inside v (v itself included), e.g. to
+ * register values derived from secrets with a redactor.
+ */
+void v_each_secret_str(const value *v, void (*fn)(void *ud, const char *s, size_t n),
+		       void *ud)
+{
+	size_t i;
+
+	if (!v->secret)
+		return;
+	if (v->t == V_STR)
+		fn(ud, v->u.s.s, v->u.s.len);
+	else if (v->t == V_LIST)
+		for (i = 0; i < v->u.l.n; i++)
+			v_each_secret_str(v->u.l.items[i], fn, ud);
+	else if (v->t == V_OBJ)
+		for (i = 0; i < v->u.o.n; i++)
+			v_each_secret_str(v->u.o.vals[i], fn, ud);
 }
 
 static void v_free(value *v)
@@ -276,6 +365,7 @@ void v_list_push_take(value *l, value *item)
 					l->u.l.cap * sizeof(*l->u.l.items));
 	}
 	l->u.l.items[l->u.l.n++] = item;
+	l->secret |= item->secret;
 }
 
 void v_list_push(value *l, value *item)
@@ -352,6 +442,7 @@ void v_obj_set_take(value *o, const char *key, value *v)
 	long i;
 
 	check_mutable(o, V_OBJ, "object set");
+	o->secret |= v->secret;
 	i = obj_find(o, key);
 	if (i >= 0) {
 		v_release(o->u.o.vals[i]);
@@ -556,7 +647,24 @@ static void json_str(sbuf *b, const char *s, size_t n)
 	sbuf_addc(b, '"');
 }
 
-static void json_write(sbuf *b, const value *v)
+static void json_text(sbuf *b, const char *s, size_t n, const v_json_filter *f, int key)
+{
+	size_t rn;
+	char *r = f && f->str ? f->str(f->ud, s, n, &rn, key) : NULL;
+
+	if (r) {
+		json_str(b, r, rn);
+		free(r);
+	} else {
+		json_str(b, s, n);
+	}
+}
+
+/*
+ * keydata: keys of objects met here are data (see v_to_json_filtered);
+ * they are once an object has been entered.
+ */
+static void json_write(sbuf *b, const value *v, const v_json_filter *f, int keydata)
 {
 	char buf[64];
 	size_t i;
@@ -574,21 +682,30 @@ static void json_write(sbuf *b, const value *v)
 			break;
 		}
 		num_text(v->u.n, buf, sizeof(buf));
-		sbuf_adds(b, buf);
+		{
+			size_t rn;
+			char *r = f && f->str ? f->str(f->ud, buf, strlen(buf), &rn, -1) : NULL;
+			if (r) {
+				json_str(b, r, rn);
+				free(r);
+			} else {
+				sbuf_adds(b, buf);
+			}
+		}
 		break;
 	case V_DUR:
 		dur_format(v->u.ms, buf, sizeof(buf));
-		json_str(b, buf, strlen(buf));
+		json_text(b, buf, strlen(buf), f, 0);
 		break;
 	case V_STR:
-		json_str(b, v->u.s.s, v->u.s.len);
+		json_text(b, v->u.s.s, v->u.s.len, f, 0);
 		break;
 	case V_LIST:
 		sbuf_addc(b, '[');
 		for (i = 0; i < v->u.l.n; i++) {
 			if (i)
 				sbuf_addc(b, ',');
-			json_write(b, v->u.l.items[i]);
+			json_write(b, v->u.l.items[i], f, keydata);
 		}
 		sbuf_addc(b, ']');
 		break;
@@ -597,9 +714,9 @@ static void json_write(sbuf *b, const value *v)
 		for (i = 0; i < v->u.o.n; i++) {
 			if (i)
 				sbuf_addc(b, ',');
-			json_str(b, v->u.o.keys[i], strlen(v->u.o.keys[i]));
+			json_text(b, v->u.o.keys[i], strlen(v->u.o.keys[i]), f, keydata ? 1 : 2);
 			sbuf_addc(b, ':');
-			json_write(b, v->u.o.vals[i]);
+			json_write(b, v->u.o.vals[i], f, 1);
 		}
 		sbuf_addc(b, '}');
 		break;
@@ -611,7 +728,20 @@ char *v_to_json(const value *v)
 {
 	sbuf b = { 0 };
 
-	json_write(&b, v);
+	json_write(&b, v, NULL, 0);
+	return sbuf_detach(&b);
+}
+
+/*
+ * v_to_json with every string passed through f->str first (see value.h).
+ * Keys of the first objects reached from v (through lists) are names and
+ * are written as they are; keys deeper down are data and filtered too.
+ */
+char *v_to_json_filtered(const value *v, const v_json_filter *f)
+{
+	sbuf b = { 0 };
+
+	json_write(&b, v, f, 0);
 	return sbuf_detach(&b);
 }
 

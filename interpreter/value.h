@@ -36,6 +36,22 @@ value *v_obj(void);
 value *v_retain(value *v);
 void v_release(value *v);
 
+/*
+ * Secrets are tracked through computation: a value read from a secret is
+ * marked, and every value an expression computes from a marked one is
+ * marked too (see expr.c), so upper(secret) or split(secret, ':') are
+ * secrets of their own.  A list or object is marked when anything inside
+ * it is.  v_secret marks v (and the items only it holds) and returns it;
+ * v_masked gives a copy where every marked scalar reads mask;
+ * v_each_secret_str visits every marked string.
+ */
+value *v_secret(value *v);
+int v_is_secret(const value *v);
+int v_shared(const value *v);
+value *v_masked(const value *v, const char *mask);
+void v_each_secret_str(const value *v, void (*fn)(void *ud, const char *s, size_t n),
+		       void *ud);
+
 vtype v_type(const value *v);
 const char *v_type_name(const value *v);     /* "null", "bool", ... */
 int v_truthy(const value *v);                 /* null/false/0/""/[]/{} false */
@@ -68,6 +84,19 @@ int v_compare(const value *a, const value *b);
 char *v_to_text(const value *v);
 /* JSON text (durations as strings "1m30s"). malloc'd. */
 char *v_to_json(const value *v);
+/*
+ * JSON text with a filter on its strings: f->str(ud, s, n, &outn, kind)
+ * returns a malloc'd replacement of s[0..n) (outn bytes) or NULL to keep
+ * it; kind is 0 for a string value, 1 for an object key that is data
+ * (below the first level of objects), 2 for a key of the first level (a
+ * name), -1 for a number's text (a replacement makes it a string).  The
+ * transcript uses it to redact and to keep every line valid UTF-8.
+ */
+typedef struct v_json_filter {
+	char *(*str)(void *ud, const char *s, size_t n, size_t *outn, int kind);
+	void *ud;
+} v_json_filter;
+char *v_to_json_filtered(const value *v, const v_json_filter *f);
 /* Parse JSON text into a value (via cJSON); NULL on error. */
 value *v_from_json(const char *s, size_t n);
 
