@@ -5,13 +5,16 @@
  * redact_add() derives, from one secret, the forms a secret usually takes
  * on its way out of a program:
  *
- *   - the raw bytes;
+ *   - the raw bytes, and the whole secret in lower and in upper case;
  *   - base64: standard padded and unpadded, URL-safe padded and unpadded;
- *   - JSON-escaped, exactly as cJSON prints it inside a string (\" \\ \b
- *     \f \n \r \t, other control bytes as \u00xx, bytes >= 0x80 kept);
+ *   - JSON-escaped as the common encoders write it: cJSON (\" \\ \b \f
+ *     \n \r \t, other control bytes as \u00xx, non-ASCII kept), ASCII-only
+ *     encoders (non-ASCII as \uXXXX, surrogate pairs above U+FFFF), Go
+ *     (& < > as \u0026 \u003c \u003e), PHP (/ as \/), with lower or upper
+ *     case hex digits, and every combination of these;
  *   - URL-encoded: %XX for every byte outside A-Z a-z 0-9 - . _ ~ (upper
  *     and lower case hex digits), and the form encoding with '+' for space;
- *   - hex, lower and upper case.
+ *   - hex, lower and upper case, bare or with ':' between bytes.
  *
  * Base64 at another alignment.  A secret rarely gets base64-encoded alone:
  * HTTP Basic auth encodes "user:" + secret, a config blob encodes a whole
@@ -39,6 +42,7 @@
  */
 #include "redact.h"
 #include "arena.h"
+#include "utf8.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -62,6 +66,8 @@ struct redactor {
 	size_t nsecrets, capsecrets;
 	pthread_rwlock_t lock;
 };
+
+static size_t find(const struct form *f, const char *s, size_t len, size_t from);
 
 /* lookups take r as const: the lock is the one mutable part */
 static void rdlock(const redactor *r)
@@ -207,43 +213,81 @@ static void add_base64_forms(redactor *r, const char *secret, size_t n)
 	free(buf);
 }
 
-/* As cJSON prints the bytes inside a JSON string. */
-static void add_json_form(redactor *r, const char *s, size_t n)
-{
-	sbuf b = { 0 };
-	size_t i;
+/*
+ * How JSON encoders write a string's bytes, as flags: ASCII_ONLY (every
+ * non-ASCII character as \uXXXX, surrogate pairs above U+FFFF: Python's
+ * default, Java's), HTML (& < > as \u0026 \u003c \u003e: Go),
+ * SLASH (/ as \/: PHP), UPPER (hex digits of \u escapes in upper case).
+ * 0 is cJSON's own output (our transcript).
+ */
+enum { J_ASCII_ONLY = 1, J_HTML = 2, J_SLASH = 4, J_UPPER = 8 };
 
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+static void json_u(sbuf *b, long cp, int flags)
+{
+	sbuf_addf(b, flags & J_UPPER ? "\\u%04lX" : "\\u%04lx", cp);
+}
+
+static void add_json_form(redactor *r, const char *s, size_t n, int flags)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	sbuf b = { 0 };
+	size_t i, len;
+
+	for (i = 0; i < n; i += len) {
+		unsigned char c = u[i];
+		long cp;
+
+		len = 1;
 		switch (c) {
-		case '"': sbuf_adds(&b, "\\\""); break;
-		case '\\': sbuf_adds(&b, "\\\\"); break;
-		case '\b': sbuf_adds(&b, "\\b"); break;
-		case '\f': sbuf_adds(&b, "\\f"); break;
-		case '\n': sbuf_adds(&b, "\\n"); break;
-		case '\r': sbuf_adds(&b, "\\r"); break;
-		case '\t': sbuf_adds(&b, "\\t"); break;
-		default:
-			if (c < 32)
-				sbuf_addf(&b, "\\u%04x", c);
+		case '"': sbuf_adds(&b, "\\\""); continue;
+		case '\\': sbuf_adds(&b, "\\\\"); continue;
+		case '\b': sbuf_adds(&b, "\\b"); continue;
+		case '\f': sbuf_adds(&b, "\\f"); continue;
+		case '\n': sbuf_adds(&b, "\\n"); continue;
+		case '\r': sbuf_adds(&b, "\\r"); continue;
+		case '\t': sbuf_adds(&b, "\\t"); continue;
+		case '/':
+			sbuf_adds(&b, flags & J_SLASH ? "\\/" : "/");
+			continue;
+		case '&': case '<': case '>':
+			if (flags & J_HTML)
+				json_u(&b, c, flags);
 			else
 				sbuf_addc(&b, (char)c);
+			continue;
+		}
+		if (c < 32) {
+			json_u(&b, c, flags);
+			continue;
+		}
+		if (c < 0x80 || !(flags & J_ASCII_ONLY)) {
+			sbuf_addc(&b, (char)c);
+			continue;
+		}
+		cp = utf8_decode(u, i, n, &len);
+		if (cp < 0) {
+			/* not UTF-8: encoders differ; keep the byte */
+			sbuf_addc(&b, (char)c);
+			len = 1;
+		} else if (cp > 0xFFFF) {
+			cp -= 0x10000;
+			json_u(&b, 0xD800 + (cp >> 10), flags);
+			json_u(&b, 0xDC00 + (cp & 0x3FF), flags);
+		} else {
+			json_u(&b, cp, flags);
 		}
 	}
-	add_form(r, b.buf, b.len);
-	/* some encoders write \u00XX with upper case digits */
-	for (i = 0; i + 5 < b.len; i++)
-		if (b.buf[i] == '\\' && b.buf[i + 1] == 'u') {
-			b.buf[i + 4] = (char)toupper((unsigned char)b.buf[i + 4]);
-			b.buf[i + 5] = (char)toupper((unsigned char)b.buf[i + 5]);
-			i += 5;
-		} else if (b.buf[i] == '\\') {
-			i++;
-		}
 	add_form(r, b.buf, b.len);
 	if (b.buf)
 		explicit_bzero(b.buf, b.len);
 	sbuf_release(&b);
+}
+
+static void add_json_forms(redactor *r, const char *s, size_t n)
+{
+	/* add_form drops the variants that come out the same */
+	for (int flags = 0; flags < 16; flags++)
+		add_json_form(r, s, n, flags);
 }
 
 static int unreserved(unsigned char c)
@@ -276,18 +320,34 @@ static void add_url_form(redactor *r, const char *s, size_t n,
 	sbuf_release(&b);
 }
 
-static void add_hex_form(redactor *r, const char *s, size_t n, const char *digits)
+/* hex of every byte, each pair after the first preceded by sep (0: none) */
+static void add_hex_form(redactor *r, const char *s, size_t n, const char *digits, char sep)
 {
-	char *h = xmalloc(2 * n + 1);
-	size_t i;
+	char *h = xmalloc(3 * n + 1);
+	size_t i, o = 0;
 
 	for (i = 0; i < n; i++) {
-		h[2 * i] = digits[(unsigned char)s[i] >> 4];
-		h[2 * i + 1] = digits[(unsigned char)s[i] & 15];
+		if (i && sep)
+			h[o++] = sep;
+		h[o++] = digits[(unsigned char)s[i] >> 4];
+		h[o++] = digits[(unsigned char)s[i] & 15];
 	}
-	add_form(r, h, 2 * n);
-	explicit_bzero(h, 2 * n);
+	add_form(r, h, o);
+	explicit_bzero(h, 3 * n);
 	free(h);
+}
+
+/* s in one case (ASCII letters only) */
+static void add_case_form(redactor *r, const char *s, size_t n, int up)
+{
+	char *c = xstrndup(s, n);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		c[i] = (char)(up ? toupper((unsigned char)c[i]) : tolower((unsigned char)c[i]));
+	add_form(r, c, n);
+	explicit_bzero(c, n);
+	free(c);
 }
 
 /*
@@ -314,13 +374,17 @@ void redact_add(redactor *r, const char *secret, size_t len)
 	r->nsecrets++;
 
 	add_form(r, secret, len);
+	add_case_form(r, secret, len, 0);
+	add_case_form(r, secret, len, 1);
 	add_base64_forms(r, secret, len);
-	add_json_form(r, secret, len);
+	add_json_forms(r, secret, len);
 	add_url_form(r, secret, len, upper, 0);
 	add_url_form(r, secret, len, lower, 0);
 	add_url_form(r, secret, len, upper, 1);
-	add_hex_form(r, secret, len, lower);
-	add_hex_form(r, secret, len, upper);
+	add_hex_form(r, secret, len, lower, 0);
+	add_hex_form(r, secret, len, upper, 0);
+	add_hex_form(r, secret, len, lower, ':');
+	add_hex_form(r, secret, len, upper, ':');
 out:
 	pthread_rwlock_unlock(&r->lock);
 }
@@ -459,6 +523,71 @@ void redact_add_url_credentials(redactor *r, const char *url)
 	}
 }
 
+/*
+ * A value computed from a secret (upper(secret), a piece of split()...):
+ * a secret of its own, unless it already contains a form of a known
+ * secret -- "Bearer <token>" needs no forms of its own, the token's mask
+ * it wherever it goes (every encoding above works byte by byte, or by
+ * the base64 cores).
+ */
+void redact_add_derived(redactor *r, const char *s, size_t len)
+{
+	if (!r || !s || !len || redact_contains(r, s, len))
+		return;
+	redact_add(r, s, len);
+}
+
+/* The length of the longest form: a cut needs that much look-ahead. */
+size_t redact_max_form_len(const redactor *r)
+{
+	size_t n;
+
+	if (!r)
+		return 0;
+	rdlock(r);
+	n = r->nforms ? r->forms[0].len : 0;
+	unlock(r);
+	return n;
+}
+
+/*
+ * Where to cut s[0..len) to keep at most `want` bytes without cutting
+ * through a secret: the largest cut <= want such that no occurrence of a
+ * form starts before it and ends after it.  A cut must come BEFORE
+ * redaction (redacted text is shorter and no longer says where a secret
+ * was), and the caller must have read at least want +
+ * redact_max_form_len() bytes when more were available, so that every
+ * secret starting before `want` is whole in s.
+ */
+size_t redact_safe_cut(const redactor *r, const char *s, size_t len, size_t want)
+{
+	size_t cut = want < len ? want : len, i, moved;
+
+	if (!r || cut == len)
+		return cut;
+	rdlock(r);
+	do {
+		moved = 0;
+		for (i = 0; i < r->nforms; i++) {
+			const struct form *f = &r->forms[i];
+			size_t from = cut > f->len ? cut - f->len + 1 : 0;
+			size_t at = find(f, s, len, from);
+
+			/* occurrences starting in (cut - len, cut) straddle the cut */
+			while (at < cut) {
+				if (at + f->len > cut) {
+					cut = at;
+					moved = 1;
+					break;
+				}
+				at = find(f, s, len, at + 1);
+			}
+		}
+	} while (moved && cut > 0);
+	unlock(r);
+	return cut;
+}
+
 /* The number of distinct secrets added (not of derived forms). */
 int redact_count(const redactor *r)
 {
@@ -589,18 +718,18 @@ static char *redact_owned(const redactor *r, char *s, int owned)
 	return copy;
 }
 
-static void walk(const redactor *r, cJSON *j)
+static void walk(const redactor *r, cJSON *j, int keys)
 {
 	char *s;
 
-	if (j->string) {
+	if (keys && j->string) {
 		s = redact_owned(r, j->string, !(j->type & cJSON_StringIsConst));
 		if (s != j->string) {
 			j->string = s;
 			j->type &= ~cJSON_StringIsConst;
 		}
 	}
-	if (cJSON_IsString(j) || cJSON_IsRaw(j)) {
+	if (cJSON_IsString(j)) {
 		s = redact_owned(r, j->valuestring, !(j->type & cJSON_IsReference));
 		if (s != j->valuestring) {
 			j->valuestring = s;
@@ -621,17 +750,23 @@ static void walk(const redactor *r, cJSON *j)
 		}
 		cJSON_free(num);
 	}
+	/* below the first level of objects, keys are data (a reply's
+	 * header names, a JSON body's keys, column names) */
 	for (cJSON *c = j->child; c; c = c->next)
-		walk(r, c);
+		walk(r, c, keys || cJSON_IsObject(j));
 }
 
 /*
- * Redact, in place, every string value and every key of the tree rooted at
- * j (siblings of j are not visited).  A number whose printed form contains
- * a secret form becomes the string "***".  r may be NULL.
+ * Redact, in place, the values of the tree rooted at j (siblings of j are
+ * not visited): every string, and every number whose printed form
+ * contains a secret form (it becomes the string "***").  The keys of the
+ * first objects reached from j (through lists) are names -- a result's
+ * fields, declared outputs or inputs -- and are kept; keys deeper down
+ * are data and are redacted like values.  Raw nodes are not touched:
+ * they must be made from redacted text.  r may be NULL.
  */
 void redact_cjson(const redactor *r, cJSON *j)
 {
 	if (r && j && redact_count(r))
-		walk(r, j);
+		walk(r, j, 0);
 }
