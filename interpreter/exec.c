@@ -145,20 +145,10 @@ static void emit(run_ctx *rc, const char *event, const step *st, const char *pha
 		kill(getpid(), SIGKILL);
 }
 
-/*
- * A value for the transcript: its JSON text as a raw cJSON node (the
- * writer still redacts raw text).  Results can be large (a response's
- * headers and body); building a cJSON tree only to print it again was a
- * third of what recording an http check cost.
- */
-static cJSON *vjson(const value *v)
+/* a run-time value as an event field, redacted (transcript_value) */
+static cJSON *vjson(run_ctx *rc, const value *v)
 {
-	if (!v)
-		return cJSON_CreateNull();
-	char *j = v_to_json(v);
-	cJSON *r = cJSON_CreateRaw(j);
-	free(j);
-	return r;
+	return transcript_value(&rc->t, v);
 }
 
 /* ---------- the expression context ---------- */
@@ -461,25 +451,34 @@ static int call_prim(run_ctx *rc, const step *st, int attempt, volatile sig_atom
 	return finish_call(&c, r, result, err);
 }
 
-static cJSON *result_json(const step *st, const value *result)
+static cJSON *result_json(run_ctx *rc, const step *st, const value *result)
 {
 	if (!result)
 		return cJSON_CreateNull();
 	if (st->sensitive)
 		return cJSON_CreateString(REDACT_MASK " (sensitive)");
-	return vjson(result);
+	return vjson(rc, result);
 }
 
-static char *first_failed_matcher(const value *recs)
+/* the JSON of v, redacted, then cut to max bytes (never cut a secret) */
+static char *quoted(const redactor *red, const value *v, size_t max)
+{
+	char *j = v_to_json(v);
+	char *r = redact_str(red, j, strlen(j), NULL);
+	free(j);
+	if (strlen(r) > max)
+		strcpy(r + max - 3, "...");
+	return r;
+}
+
+static char *first_failed_matcher(const redactor *red, const value *recs)
 {
 	for (size_t i = 0; recs && i < v_len(recs); i++) {
 		value *r = v_list_get(recs, i);
 		if (v_truthy(v_obj_get(r, "ok")))
 			continue;
-		char *e = v_to_json(v_obj_get(r, "expected"));
-		char *a = v_to_json(v_obj_get(r, "actual"));
-		if (strlen(a) > 200)
-			strcpy(a + 197, "...");
+		char *e = quoted(red, v_obj_get(r, "expected"), 200);
+		char *a = quoted(red, v_obj_get(r, "actual"), 200);
 		char *m = xasprintf("expected %s %s %s, got %s", v_as_str(v_obj_get(r, "path")),
 				    v_as_str(v_obj_get(r, "op")), e, a);
 		free(e);
@@ -573,9 +572,9 @@ static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig
 		value *extra = args ? render_extra(st, ctx, &err) : NULL;
 		v_release(ctx);
 		cJSON *w = cJSON_CreateObject();
-		cJSON_AddItemToObject(w, "action", args ? vjson(args) : cJSON_CreateString(err ? err : ""));
+		cJSON_AddItemToObject(w, "action", args ? vjson(rc, args) : cJSON_CreateString(err ? err : ""));
 		if (extra && v_len(extra))
-			cJSON_AddItemToObject(w, "with", vjson(extra));
+			cJSON_AddItemToObject(w, "with", vjson(rc, extra));
 		if (args)
 			v_release(args);
 		if (extra)
@@ -660,7 +659,7 @@ static int judge(run_ctx *rc, const step *st, const char *phase, int attempt, in
 			ok = 0;
 		} else if (!e) {
 			ok = 0;
-			*error = first_failed_matcher(*recs);
+			*error = first_failed_matcher(rc->red, *recs);
 		}
 	}
 	cJSON *a = cJSON_CreateObject();
@@ -674,7 +673,7 @@ static int judge(run_ctx *rc, const step *st, const char *phase, int attempt, in
 	 * why it was retried or polled again */
 	if (!ok && *recs && v_len(*recs))
 		cJSON_AddItemToObject(a, "matchers", st->sensitive ? cJSON_CreateString(REDACT_MASK)
-								 : vjson(*recs));
+								 : vjson(rc, *recs));
 	emit(rc, "step.attempt", st, phase, a);
 	return ok;
 }
@@ -710,11 +709,11 @@ static int end_step(run_ctx *rc, const step *st, const char *phase, int64_t t0, 
 	if (error)
 		cJSON_AddStringToObject(e, status == ST_SKIPPED ? "reason" : "error", error);
 	if (result)
-		cJSON_AddItemToObject(e, "result", result_json(st, result));
+		cJSON_AddItemToObject(e, "result", result_json(rc, st, result));
 	if (recs && v_len(recs))
-		cJSON_AddItemToObject(e, "matchers", st->sensitive ? cJSON_CreateString(REDACT_MASK) : vjson(recs));
+		cJSON_AddItemToObject(e, "matchers", st->sensitive ? cJSON_CreateString(REDACT_MASK) : vjson(rc, recs));
 	if (outputs && v_len(outputs))
-		cJSON_AddItemToObject(e, "outputs", st->sensitive ? cJSON_CreateString(REDACT_MASK) : vjson(outputs));
+		cJSON_AddItemToObject(e, "outputs", st->sensitive ? cJSON_CreateString(REDACT_MASK) : vjson(rc, outputs));
 	emit(rc, "step.end", st, phase, e);
 	record_step(rc, st, status, outputs, result);
 	rc->counts[status]++;
@@ -770,7 +769,7 @@ static int run_probe(run_ctx *rc, const step *probe, const char *phase)
 		v_release(ctx);
 		if (e <= 0) {
 			ok = 0;
-			error = e < 0 ? err : first_failed_matcher(recs);
+			error = e < 0 ? err : first_failed_matcher(rc->red, recs);
 			if (e == 0)
 				free(err);
 		}
@@ -780,9 +779,9 @@ static int run_probe(run_ctx *rc, const step *probe, const char *phase)
 	if (error)
 		cJSON_AddStringToObject(f, "error", error);
 	if (result)
-		cJSON_AddItemToObject(f, "result", result_json(probe, result));
+		cJSON_AddItemToObject(f, "result", result_json(rc, probe, result));
 	if (recs && v_len(recs))
-		cJSON_AddItemToObject(f, "matchers", vjson(recs));
+		cJSON_AddItemToObject(f, "matchers", vjson(rc, recs));
 	emit(rc, "step.check", probe, phase, f);
 	if (result)
 		v_release(result);
@@ -1304,6 +1303,101 @@ static void run_rollbacks(run_ctx *rc, const char *reason)
 	free(todo);
 }
 
+/* ---------- secrets at run start ---------- */
+
+/* values computed from secrets become secrets (expr_set_secret_sink) */
+static void sink_derived(void *ud, const char *s, size_t n)
+{
+	redact_add_derived(ud, s, n);
+}
+
+static int credential_key(const char *k)
+{
+	static const char *const words[] = { "password", "secret", "token", "authorization",
+					     "api-key", "apikey", "cookie", NULL };
+	for (int i = 0; words[i]; i++)
+		if (strcasestr(k, words[i]))
+			return 1;
+	return 0;
+}
+
+/* every credential inside a rendered connection spec */
+static void conn_secrets(redactor *red, const value *v, int cred)
+{
+	if (v_type(v) == V_STR) {
+		if (cred) {
+			const char *s = v_as_str(v), *sp = strchr(s, ' ');
+			redact_add(red, s, v_str_len(v));
+			if (sp && sp[1])        /* "Bearer <token>": the token alone */
+				redact_add(red, sp + 1, strlen(sp + 1));
+		}
+		redact_add_url_credentials(red, v_as_str(v));
+	} else if (v_type(v) == V_OBJ) {
+		for (size_t i = 0; i < v_len(v); i++)
+			conn_secrets(red, v_obj_val(v, i), cred || credential_key(v_obj_key(v, i)));
+	} else if (v_type(v) == V_LIST) {
+		for (size_t i = 0; i < v_len(v); i++)
+			conn_secrets(red, v_list_get(v, i), cred);
+	}
+}
+
+/*
+ * Register every connection's credentials before anything runs (a DSN
+ * given through a plain input included), not when the connection is
+ * first used: an error, a log line or a step's output may quote it
+ * earlier.  A spec that needs run-time values (steps.*) is registered
+ * when it is opened.
+ */
+static void register_conn_secrets(run_ctx *rc)
+{
+	for (size_t i = 0; i < rc->rb->nconns; i++) {
+		char *err = NULL;
+		value *ctx = ctx_make(rc, NULL);
+		value *spec = render_node(rc->rb->conns[i].spec, ctx, &err);
+		v_release(ctx);
+		free(err);
+		if (spec) {
+			conn_secrets(rc->red, spec, 0);
+			v_release(spec);
+		}
+	}
+}
+
+/*
+ * A child gets a secret only through its step's `env:`.  So the source
+ * variable of every secret input (from: env:NAME), and any variable
+ * whose value holds a secret (a DSN with its password...), leave the
+ * interpreter's environment now; the `env` context keeps them, marked
+ * secret, for templates.
+ */
+static void scrub_environment(run_ctx *rc)
+{
+	extern char **environ;
+	size_t n = 0;
+	for (char **e = environ; e && *e; e++)
+		n++;
+	char **names = xcalloc(n + rc->rb->ninputs + 1, sizeof(char *));
+	size_t k = 0;
+	for (size_t i = 0; i < rc->rb->ninputs; i++) {
+		const input_def *in = &rc->rb->inputs[i];
+		if (in->type == IT_SECRET && in->from && !strncmp(in->from, "env:", 4))
+			names[k++] = xstrdup(in->from + 4);
+	}
+	for (char **e = environ; e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		if (eq && eq != *e && redact_contains(rc->red, eq + 1, strlen(eq + 1)))
+			names[k++] = xstrndup(*e, (size_t)(eq - *e));
+	}
+	for (size_t i = 0; i < k; i++) {
+		value *v = v_obj_get(rc->env, names[i]);
+		if (v)
+			v_obj_set_take(rc->env, names[i], v_secret(v_strn(v_as_str(v), v_str_len(v))));
+		unsetenv(names[i]);
+		free(names[i]);
+	}
+	free(names);
+}
+
 /* ---------- the run ---------- */
 
 /*
@@ -1429,6 +1523,7 @@ int run_runbook(runbook *rb, const run_opts *o)
 	}
 	rc.env = env_object();
 	rc.steps = v_obj();
+
 	const resume_state *rs = o->resume;
 	if (rs) {
 		/* a fresh object: the executor mutates it as steps end */
@@ -1459,6 +1554,9 @@ int run_runbook(runbook *rb, const run_opts *o)
 	rc.top.inputs = rc.inputs;
 	rc.top.steps = rc.steps;
 	rc.top.conns = rc.conns;
+	expr_set_secret_sink(sink_derived, rc.red);
+	register_conn_secrets(&rc);
+	scrub_environment(&rc);
 
 	/* a dry run changes nothing: it needs no lock */
 	if (o->mode != MODE_DRY_RUN && (lock_fd = take_lock(rb, op, &err)) < 0) {
@@ -1695,6 +1793,7 @@ out:
 		v_release(rc.run);
 	if (rc.answers)
 		v_release(rc.answers);
+	expr_set_secret_sink(NULL, NULL);
 	redactor_free(rc.red);
 	pthread_mutex_unlock(&g_lock);
 	return code;

@@ -7,17 +7,27 @@
  * event 1), so deleting, reordering, duplicating or editing a line breaks
  * the chain at that line; transcript_check_chain() finds the first break.
  *
- * Redaction: the caller's parts of an event (event name, step, phase and
- * every field, keys included) go through redact_cjson().  The writer's own
- * keys (seq, ts, run, prev) are numbers, a timestamp and random or hash hex
- * made here; they are not redacted, so that a very short secret (say "a")
- * cannot mask a hash and break the chain.
+ * Redaction masks values, never the record's own structure.  What a run
+ * produced -- results, outputs, inputs, messages, answers -- is data and
+ * every string in it is redacted (and numbers whose digits hold a
+ * secret).  What the record is made of is never touched: its keys, the
+ * event name, step ids, phases, and the fields whose values are
+ * identifiers or enumerations (status, primitive, effect, rollback_of...,
+ * see structural_keys), nor the numbers and booleans at the top of an
+ * event (seq, counts, exit codes, durations).  So a secret that happens to
+ * be "ok", "end", "0", "\"" or a step id cannot rewrite a status, hide
+ * run.end, break the JSON or make `resume` miss a finished step.  A
+ * common word as a secret is still masked wherever it occurs inside a
+ * value.  Every string is also made valid UTF-8 (invalid bytes become
+ * U+FFFD) so that every line is RFC 8259 JSON.
  *
  * Emitting is serialised by one process-wide mutex, so parallel steps can
  * share a transcript.
  */
 #include "transcript.h"
 #include "arena.h"
+#include "utf8.h"
+#include "value.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -446,12 +456,148 @@ static int reserved_key(const char *k, const char *step, const char *phase)
 	return (step && strcmp(k, "step") == 0) || (phase && strcmp(k, "phase") == 0);
 }
 
-static cJSON *redacted_string(const redactor *red, const char *s)
-{
-	char *r = redact_str(red, s, strlen(s), NULL);
-	cJSON *j = cJSON_CreateString(r);
+/*
+ * Top-level fields whose values are the record's structure: identifiers
+ * from the runbook, enumerations, times and hashes.  Never redacted.
+ */
+static const char *const structural_keys[] = {
+	"status", "primitive", "effect", "rollback_of", "fragment", "decision",
+	"mode", "kind", "connection", "runbook", "title", "version", "file",
+	"sha256", "interpreter", "operator", "host", "boot", "signal", "action",
+	"in_doubt", "failed_step", "during", "rollback", "steps", "failed",
+	"objectives", "answered_at", "signed_by", "phase", "step", NULL
+};
 
+static int structural(const char *k)
+{
+	for (int i = 0; structural_keys[i]; i++)
+		if (!strcmp(k, structural_keys[i]))
+			return 1;
+	return 0;
+}
+
+/* what the filter of a value string needs */
+typedef struct filt {
+	const redactor *red;
+	int redact;             /* the run has secrets */
+} filt;
+
+/*
+ * A value string as it may be written: redacted (when f->redact), then
+ * made valid UTF-8.  kind < 0: a number's text -- "***" when it holds a
+ * secret.  Returns a malloc'd replacement, or NULL to keep s as it is.
+ */
+static char *filter_str(void *ud, const char *s, size_t n, size_t *outn, int kind)
+{
+	const filt *f = ud;
+	char *r = NULL, *u;
+	size_t rn = n, un;
+
+	if (f->redact && kind != 2 && redact_contains(f->red, s, n)) {
+		if (kind < 0) {
+			*outn = strlen(REDACT_MASK);
+			return xstrdup(REDACT_MASK);
+		}
+		r = redact_str(f->red, s, n, &rn);
+	}
+	if (kind < 0)
+		return NULL;
+	if (kind == 2) {        /* a name: valid UTF-8, never redacted */
+		free(r);
+		r = NULL;
+		rn = n;
+	}
+	u = utf8_sanitize(r ? r : s, rn, &un);
+	if (u) {
+		free(r);
+		*outn = un;
+		return u;
+	}
+	*outn = rn;
+	return r;
+}
+
+/* Replace a cJSON string in place when the filter changes it. */
+static void fix_str(const filt *f, char **slot, int *type, int constflag)
+{
+	size_t n;
+	char *r = filter_str((void *)f, *slot, strlen(*slot), &n, 0), *c;
+
+	if (!r)
+		return;
+	c = cJSON_malloc(n + 1);
+	if (c) {
+		memcpy(c, r, n + 1);
+		if (!(*type & constflag)) {
+			explicit_bzero(*slot, strlen(*slot));
+			cJSON_free(*slot);
+		}
+		*slot = c;
+		*type &= ~constflag;
+	} else {
+		memset(*slot, '*', strlen(*slot));      /* rather blank than leak */
+	}
 	free(r);
+}
+
+/*
+ * Clean a field's tree: f (redaction on or off) on every string value
+ * and, below the first level of objects (objs counts the objects entered
+ * above j), on keys, which are data there; the field's own key and the
+ * keys of the first level are names and only made valid UTF-8.  Raw
+ * nodes were made by transcript_value(), already clean.
+ */
+static void clean(const filt *f, const filt *names, cJSON *j, int objs)
+{
+	if (j->string)
+		fix_str(objs >= 2 ? f : names, &j->string, &j->type, cJSON_StringIsConst);
+	if (cJSON_IsString(j)) {
+		fix_str(f, &j->valuestring, &j->type, cJSON_IsReference);
+	} else if (cJSON_IsNumber(j) && f->redact) {
+		char *num = cJSON_PrintUnformatted(j);
+		if (num && redact_contains(f->red, num, strlen(num))) {
+			char *mask = cJSON_malloc(sizeof(REDACT_MASK));
+			if (mask) {
+				memcpy(mask, REDACT_MASK, sizeof(REDACT_MASK));
+				j->type = (j->type & ~0xff) | cJSON_String;
+				j->valuestring = mask;
+				j->valueint = 0;
+				j->valuedouble = 0;
+			}
+		}
+		cJSON_free(num);
+	}
+	for (cJSON *c = j->child; c; c = c->next)
+		clean(f, names, c, objs + cJSON_IsObject(j));
+}
+
+/*
+ * A value as a transcript field: its JSON text, redacted and valid UTF-8,
+ * as a raw cJSON node (building a cJSON tree only to print it again was a
+ * third of what recording an http check cost).
+ */
+cJSON *transcript_value(const transcript *t, const value *v)
+{
+	filt f = { t->red, t->red && redact_count(t->red) > 0 };
+	v_json_filter jf = { filter_str, &f };
+	char *j;
+	cJSON *r;
+
+	if (!v)
+		return cJSON_CreateNull();
+	j = v_to_json_filtered(v, &jf);
+	r = cJSON_CreateRaw(j);
+	free(j);
+	return r;
+}
+
+static cJSON *clean_string(const char *s)
+{
+	size_t n;
+	char *u = utf8_sanitize(s, strlen(s), &n);
+	cJSON *j = cJSON_CreateString(u ? u : s);
+
+	free(u);
 	return j;
 }
 
@@ -503,15 +649,16 @@ int transcript_emit(transcript *t, const char *event, const char *step,
 		goto nomem;
 	cJSON_AddItemToObject(o, "seq", cJSON_CreateNumber((double)(t->seq + 1)));
 	cJSON_AddItemToObject(o, "ts", cJSON_CreateString(ts_now(ts, sizeof(ts))));
-	cJSON_AddItemToObject(o, "event", redacted_string(t->red, event));
+	cJSON_AddItemToObject(o, "event", clean_string(event));
 	cJSON_AddItemToObject(o, "run", cJSON_CreateString(t->run_id));
 	cJSON_AddItemToObject(o, "prev", cJSON_CreateString(t->prev));
 	if (step)
-		cJSON_AddItemToObject(o, "step", redacted_string(t->red, step));
+		cJSON_AddItemToObject(o, "step", clean_string(step));
 	if (phase)
-		cJSON_AddItemToObject(o, "phase", redacted_string(t->red, phase));
+		cJSON_AddItemToObject(o, "phase", clean_string(phase));
+	filt data = { t->red, t->red && redact_count(t->red) > 0 }, names = { t->red, 0 };
 	if (fields && !cJSON_IsObject(fields)) {
-		redact_cjson(t->red, fields);
+		clean(&data, &names, fields, 0);
 		cJSON_AddItemToObject(o, "fields", fields);
 		fields = NULL;
 	}
@@ -521,7 +668,9 @@ int transcript_emit(transcript *t, const char *event, const char *step,
 			cJSON_Delete(f);
 			continue;
 		}
-		redact_cjson(t->red, f);
+		/* top-level numbers and booleans are the record's own */
+		int plain = structural(f->string) || cJSON_IsNumber(f) || cJSON_IsBool(f);
+		clean(plain ? &names : &data, &names, f, 0);
 		cJSON_AddItemToObject(o, f->string, f);
 	}
 	cJSON_Delete(fields);

@@ -55,6 +55,14 @@ long transcript_torn_bytes(const transcript *t);
 int transcript_emit(transcript *t, const char *event, const char *step,
 		    const char *phase, struct cJSON *fields);
 int transcript_sync(transcript *t);
+/*
+ * A run-time value as an event field: its JSON text with every string
+ * redacted (keys below the first level too) and made valid UTF-8, as a
+ * raw cJSON node for transcript_emit's fields.  The only way to put raw
+ * JSON into an event: the writer does not look inside raw nodes.
+ */
+struct value;
+struct cJSON *transcript_value(const transcript *t, const struct value *v);
 /* write n bytes to fd through EINTR and short writes (the checkpoint
  * writer in sign.c appends its own lines with it); 0 or -1 with errno */
 int transcript_write_all(int fd, const char *buf, size_t n);
