@@ -2,9 +2,14 @@
  * cmd_plan.c - `runbook plan FILE` and `runbook graph FILE`.
  *
  * plan is a static dry run with no side effects at all: no transcript, no
- * connection, no process, no secret read (secrets show as ***).  Each
- * step's action is rendered where the inputs allow it; a value that
- * depends on run time (steps.*, result) is shown as its template.
+ * connection, no process.  It is what a pull-request job prints in
+ * public, so it knows the same secrets a run would and shows *** for each
+ * of them and for anything computed from one: secrets from the
+ * environment are read (they cost nothing and `${{ env.X }}` could print
+ * them), secret files are not (their inputs read *** as values), and
+ * connection credentials are registered.  Each step's action is rendered
+ * where the inputs allow it; a value that depends on run time (steps.*,
+ * result) is shown as its template.
  */
 #include "cmd.h"
 #include "exec.h"
@@ -28,8 +33,43 @@ static void ref_runtime(void *ud, const char *root, const char *second, size_t o
 		*(int *)ud = 1;
 }
 
+/*
+ * A value as plan may show it: every secret (and whatever was computed
+ * from one) as ***, every string that holds a known secret redacted.
+ * Only values are masked; what the runbook file says is shown as it is.
+ */
+static value *shown(const value *v, const redactor *red)
+{
+	value *m = v_masked(v, REDACT_MASK), *r;
+	switch (v_type(m)) {
+	case V_STR:
+		if (!redact_contains(red, v_as_str(m), v_str_len(m)))
+			return m;
+		{
+			size_t n;
+			char *t = redact_str(red, v_as_str(m), v_str_len(m), &n);
+			r = v_str_take(t, n);
+		}
+		break;
+	case V_LIST:
+		r = v_list();
+		for (size_t i = 0; i < v_len(m); i++)
+			v_list_push_take(r, shown(v_list_get(m, i), red));
+		break;
+	case V_OBJ:
+		r = v_obj();
+		for (size_t i = 0; i < v_len(m); i++)
+			v_obj_set_take(r, v_obj_key(m, i), shown(v_obj_val(m, i), red));
+		break;
+	default:
+		return m;
+	}
+	v_release(m);
+	return r;
+}
+
 /* render what can be rendered statically; keep run-time templates as text */
-static value *plan_render(const node *n, const value *ctx)
+static value *plan_render(const node *n, const value *ctx, const redactor *red)
 {
 	switch (n->kind) {
 	case N_SCALAR: {
@@ -41,18 +81,23 @@ static value *plan_render(const node *n, const value *ctx)
 		char *err = NULL;
 		value *v = runtime ? NULL : tmpl_render(t, ctx, &err);
 		free(err);
-		return v ? v : v_strn(n->str, n->len);
+		if (v) {
+			value *m = shown(v, red);
+			v_release(v);
+			return m;
+		}
+		return v_strn(n->str, n->len);
 	}
 	case N_SEQ: {
 		value *l = v_list();
 		for (size_t i = 0; i < n->n; i++)
-			v_list_push_take(l, plan_render(n->vals[i], ctx));
+			v_list_push_take(l, plan_render(n->vals[i], ctx, red));
 		return l;
 	}
 	case N_MAP: {
 		value *o = v_obj();
 		for (size_t i = 0; i < n->n; i++)
-			v_obj_set_take(o, n->keys[i]->str, plan_render(n->vals[i], ctx));
+			v_obj_set_take(o, n->keys[i]->str, plan_render(n->vals[i], ctx, red));
 		return o;
 	}
 	}
@@ -113,7 +158,7 @@ static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent
 static void plan_fragment(plan_ctx *p, const step *st, const char *phase, int indent)
 {
 	const runbook *fr = st->frag;
-	value *with = st->with ? plan_render(st->with, p->ctx) : v_obj();
+	value *with = st->with ? plan_render(st->with, p->ctx, p->red) : v_obj();
 	char *err = NULL;
 	value *in = fragment_inputs(fr, with, p->red, &err);
 	free(err);
@@ -143,21 +188,18 @@ static void plan_fragment(plan_ctx *p, const step *st, const char *phase, int in
 
 static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent)
 {
-	value *args = plan_render(st->action, p->ctx);
-	char *act = action_text(st, args);
-	char *ract = redact_str(p->red, act, strlen(act), NULL);
+	value *args = plan_render(st->action, p->ctx, p->red);
+	char *ract = action_text(st, args);
 	const char *conn = arg_str(args, "connection");
 	const conn_def *cd = conn ? runbook_find_conn(p->rb, conn) : NULL;
 	char *conn_txt = NULL;
 	if (cd) {
-		value *spec = plan_render(cd->spec, p->ctx);
-		if (v_type(spec) == V_STR)
-			redact_add_url_credentials(p->red, v_as_str(spec));
+		value *raw = plan_render(cd->spec, p->ctx, p->red);
+		value *spec = shown(raw, p->red);       /* a literal DSN's password too */
 		char *s = v_type(spec) == V_STR ? xstrdup(v_as_str(spec)) : v_to_json(spec);
-		char *rs = redact_str(p->red, s, strlen(s), NULL);
-		conn_txt = xasprintf("%s (%s %s)", conn, cd->kind, rs);
+		conn_txt = xasprintf("%s (%s %s)", conn, cd->kind, s);
 		free(s);
-		free(rs);
+		v_release(raw);
 		v_release(spec);
 	}
 	const char *eff = st->effect == EFFECT_WRITE ? "write" : "read";
@@ -188,12 +230,10 @@ static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent
 		for (int k = 0; k < 3; k++) {
 			if (!xs[k])
 				continue;
-			value *xv = plan_render(xs[k], p->ctx);
+			value *xv = plan_render(xs[k], p->ctx, p->red);
 			char *txt = v_type(xv) == V_STR ? xstrdup(v_as_str(xv)) : v_to_json(xv);
-			char *rtxt = redact_str(p->red, txt, strlen(txt), NULL);
-			printf("%*s    %s: %s\n", indent + 20, "", xn[k], rtxt);
+			printf("%*s    %s: %s\n", indent + 20, "", xn[k], txt);
 			free(txt);
-			free(rtxt);
 			v_release(xv);
 		}
 		if (st->if_)
@@ -208,7 +248,6 @@ static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent
 			printf("%*s    retry: %d attempts\n", indent + 20, "", st->retry_attempts);
 	}
 	free(conn_txt);
-	free(act);
 	free(ract);
 	v_release(args);
 	if (st->frag)
@@ -219,6 +258,38 @@ static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent
 	if (!p->json && st->effect == EFFECT_WRITE && !st->rollback.n && !st->owner &&
 	    !st->frag && !p->undo_replaced && p->rb->rollback_policy != RBPOL_NEVER)
 		printf("%*s    (no rollback)\n", indent + 20, "");
+}
+
+static void sink_derived(void *ud, const char *s, size_t n)
+{
+	redact_add_derived(ud, s, n);
+}
+
+/*
+ * The `env` context of a plan: the environment, with the source of every
+ * secret input read into the redactor and marked secret (a run removes
+ * those variables from what children inherit; plan only must not print
+ * them).
+ */
+static value *plan_env(const runbook *rb, redactor *red)
+{
+	value *env = env_object();
+	for (size_t i = 0; i < rb->ninputs; i++) {
+		const input_def *in = &rb->inputs[i];
+		if (in->type != IT_SECRET || !in->from || strncmp(in->from, "env:", 4))
+			continue;
+		const char *name = in->from + 4, *val = getenv(name);
+		if (!val || !*val)
+			continue;
+		redact_add(red, val, strlen(val));
+		v_obj_set_take(env, name, v_secret(v_str(val)));
+	}
+	for (size_t i = 0; i < v_len(env); i++) {
+		value *v = v_obj_val(env, i);
+		if (!v_is_secret(v) && redact_contains(red, v_as_str(v), v_str_len(v)))
+			v_obj_set_take(env, v_obj_key(env, i), v_secret(v_strn(v_as_str(v), v_str_len(v))));
+	}
+	return env;
 }
 
 static int load_or_report(const char *cmd, const char *file, runbook **rb)
@@ -295,28 +366,26 @@ int cmd_plan(int argc, char **argv)
 	}
 	plan_ctx p = { rb, v_obj(), red, !strcmp(fmt, "json"), NULL, 0, 0 };
 	v_obj_set(p.ctx, "inputs", in);
-	v_obj_set_take(p.ctx, "env", v_obj());
-	{
-		extern char **environ;
-		value *env = v_obj_get(p.ctx, "env");
-		for (char **e = environ; *e; e++) {
-			const char *eq = strchr(*e, '=');
-			if (eq && eq != *e) {
-				char *k = xstrndup(*e, (size_t)(eq - *e));
-				v_obj_set_take(env, k, v_str(eq + 1));
-				free(k);
-			}
+	v_obj_set_take(p.ctx, "env", plan_env(rb, red));
+	expr_set_secret_sink(sink_derived, red);
+	for (size_t i = 0; i < rb->nconns; i++) {
+		char *cerr = NULL;
+		value *spec = render_node(rb->conns[i].spec, p.ctx, &cerr);
+		free(cerr);
+		if (spec) {
+			redact_add_conn_spec(red, spec);
+			v_release(spec);
 		}
 	}
 	if (p.json)
 		p.jsteps = cJSON_CreateArray();
 	else {
 		printf("plan: %s — %s\n", rb->id, rb->title ? rb->title : "");
-		char *ij = v_to_json(in);
-		char *rij = redact_str(red, ij, strlen(ij), NULL);
-		printf("inputs: %s\n", rij);
+		value *sin = shown(in, red);
+		char *ij = v_to_json(sin);
+		printf("inputs: %s\n", ij);
 		free(ij);
-		free(rij);
+		v_release(sin);
 	}
 	static const int order[] = { PH_INJECT, PH_SYMPTOMS, PH_CHECKS, PH_STEPS, PH_VERIFY, PH_CLEANUP };
 	int nwrite = 0;
@@ -337,10 +406,11 @@ int cmd_plan(int argc, char **argv)
 	if (p.json) {
 		cJSON *j = cJSON_CreateObject();
 		cJSON_AddStringToObject(j, "runbook", rb->id);
-		cJSON_AddItemToObject(j, "inputs", v_to_cjson(in));
+		value *sin = shown(in, red);
+		cJSON_AddItemToObject(j, "inputs", v_to_cjson(sin));
+		v_release(sin);
 		cJSON_AddStringToObject(j, "rollback", pol[rb->rollback_policy]);
 		cJSON_AddItemToObject(j, "steps", p.jsteps);
-		redact_cjson(red, j);
 		char *s = cJSON_Print(j);
 		printf("%s\n", s);
 		free(s);
@@ -348,6 +418,7 @@ int cmd_plan(int argc, char **argv)
 	} else
 		printf("\n%d write step%s; rollback: %s\n", nwrite, nwrite == 1 ? "" : "s",
 		       pol[rb->rollback_policy]);
+	expr_set_secret_sink(NULL, NULL);
 	v_release(p.ctx);
 	v_release(in);
 	redactor_free(red);

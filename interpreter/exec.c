@@ -1311,36 +1311,6 @@ static void sink_derived(void *ud, const char *s, size_t n)
 	redact_add_derived(ud, s, n);
 }
 
-static int credential_key(const char *k)
-{
-	static const char *const words[] = { "password", "secret", "token", "authorization",
-					     "api-key", "apikey", "cookie", NULL };
-	for (int i = 0; words[i]; i++)
-		if (strcasestr(k, words[i]))
-			return 1;
-	return 0;
-}
-
-/* every credential inside a rendered connection spec */
-static void conn_secrets(redactor *red, const value *v, int cred)
-{
-	if (v_type(v) == V_STR) {
-		if (cred) {
-			const char *s = v_as_str(v), *sp = strchr(s, ' ');
-			redact_add(red, s, v_str_len(v));
-			if (sp && sp[1])        /* "Bearer <token>": the token alone */
-				redact_add(red, sp + 1, strlen(sp + 1));
-		}
-		redact_add_url_credentials(red, v_as_str(v));
-	} else if (v_type(v) == V_OBJ) {
-		for (size_t i = 0; i < v_len(v); i++)
-			conn_secrets(red, v_obj_val(v, i), cred || credential_key(v_obj_key(v, i)));
-	} else if (v_type(v) == V_LIST) {
-		for (size_t i = 0; i < v_len(v); i++)
-			conn_secrets(red, v_list_get(v, i), cred);
-	}
-}
-
 /*
  * Register every connection's credentials before anything runs (a DSN
  * given through a plain input included), not when the connection is
@@ -1357,7 +1327,7 @@ static void register_conn_secrets(run_ctx *rc)
 		v_release(ctx);
 		free(err);
 		if (spec) {
-			conn_secrets(rc->red, spec, 0);
+			redact_add_conn_spec(rc->red, spec);
 			v_release(spec);
 		}
 	}

@@ -43,11 +43,13 @@
 #include "redact.h"
 #include "arena.h"
 #include "utf8.h"
+#include "value.h"
 
 #include <ctype.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjson/cJSON.h>
 #include <openssl/evp.h>
@@ -586,6 +588,47 @@ size_t redact_safe_cut(const redactor *r, const char *s, size_t len, size_t want
 	} while (moved && cut > 0);
 	unlock(r);
 	return cut;
+}
+
+static int credential_key(const char *k)
+{
+	static const char *const words[] = { "password", "secret", "token", "authorization",
+					     "api-key", "apikey", "cookie", NULL };
+	for (int i = 0; words[i]; i++)
+		if (strcasestr(k, words[i]))
+			return 1;
+	return 0;
+}
+
+static void conn_secrets(redactor *red, const value *v, int cred)
+{
+	if (v_type(v) == V_STR) {
+		if (cred) {
+			const char *s = v_as_str(v), *sp = strchr(s, ' ');
+			redact_add(red, s, v_str_len(v));
+			if (sp && sp[1])        /* "Bearer <token>": the token alone */
+				redact_add(red, sp + 1, strlen(sp + 1));
+		}
+		redact_add_url_credentials(red, v_as_str(v));
+	} else if (v_type(v) == V_OBJ) {
+		for (size_t i = 0; i < v_len(v); i++)
+			conn_secrets(red, v_obj_val(v, i), cred || credential_key(v_obj_key(v, i)));
+	} else if (v_type(v) == V_LIST) {
+		for (size_t i = 0; i < v_len(v); i++)
+			conn_secrets(red, v_list_get(v, i), cred);
+	}
+}
+
+/*
+ * Every credential inside a rendered connection spec: URL and DSN
+ * passwords in any string, and the whole value (plus the token of
+ * "Bearer <token>") under a key that names a credential (password,
+ * secret, token, authorization, api-key, cookie).
+ */
+void redact_add_conn_spec(redactor *r, const value *spec)
+{
+	if (r && spec)
+		conn_secrets(r, spec, 0);
 }
 
 /* The number of distinct secrets added (not of derived forms). */

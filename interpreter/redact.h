@@ -27,6 +27,10 @@ void redact_add(redactor *r, const char *secret, size_t len);
 /* credentials inside a URL or libpq DSN: user:password@ and password=... */
 void redact_add_url_credentials(redactor *r, const char *url);
 int redact_count(const redactor *r);
+/* the credentials inside a rendered connection spec (URL/DSN passwords,
+ * values under password/secret/token/authorization... keys) */
+struct value;
+void redact_add_conn_spec(redactor *r, const struct value *spec);
 
 /* Returns a malloc'd copy of s[0..len) with every secret form masked;
  * *outlen receives the length (may be NULL).  r may be NULL (plain copy). */

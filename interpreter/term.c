@@ -34,44 +34,83 @@ static const char *c(const term *t, const char *code)
 	return t->color ? code : "";
 }
 
-/* print redacted text; a pending live line is finished first */
+/*
+ * Print s; a pending live line is finished first.  s is already redacted
+ * where it holds values: the terminal masks values (messages, errors,
+ * outputs), never its own marks, step ids or statuses.
+ */
 static void emit(term *t, const char *s)
 {
-	char *r = redact_str(t->red, s, strlen(s), NULL);
 	if (t->pending && t->tty) {
 		fputs("\r\033[K", t->out);
 		t->pending = 0;
 		free(t->line);
 		t->line = NULL;
 	}
-	fputs(r, t->out);
-	free(r);
+	fputs(s, t->out);
 	fflush(t->out);
 }
 
+/* append s redacted */
+static void add_value(sbuf *b, const redactor *red, const char *s)
+{
+	char *r = redact_str(red, s, strlen(s), NULL);
+	sbuf_adds(b, r);
+	free(r);
+}
+
+/*
+ * A line from fmt, which is the line's structure: its %s arguments are
+ * values and are redacted, its own text and %d numbers are not.  Only
+ * %s, %d and %% are understood (the callers use nothing else).
+ */
 void term_line(term *t, const char *fmt, ...)
 {
 	va_list ap;
-	va_start(ap, fmt);
-	char *s;
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	if (!s)
-		return;
 	sbuf b = { 0 };
-	sbuf_adds(&b, s);
+	va_start(ap, fmt);
+	for (const char *p = fmt; *p; p++) {
+		if (*p != '%') {
+			sbuf_addc(&b, *p);
+			continue;
+		}
+		p++;
+		if (*p == 's')
+			add_value(&b, t->red, va_arg(ap, const char *));
+		else if (*p == 'd')
+			sbuf_addf(&b, "%d", va_arg(ap, int));
+		else if (*p == '%')
+			sbuf_addc(&b, '%');
+		else
+			break;          /* not a format term_line knows: stop there */
+	}
+	va_end(ap);
 	sbuf_addc(&b, '\n');
 	emit(t, b.buf);
 	sbuf_release(&b);
-	free(s);
+}
+
+/* a step line: structure as it is, the detail (a message) redacted */
+static void step_line(term *t, const char *head, const char *detail)
+{
+	sbuf b = { 0 };
+	sbuf_adds(&b, head);
+	if (detail) {
+		sbuf_adds(&b, ": ");
+		add_value(&b, t->red, detail);
+	}
+	sbuf_addc(&b, '\n');
+	emit(t, b.buf);
+	sbuf_release(&b);
 }
 
 void term_phase(term *t, const char *phase)
 {
 	if (t->quiet)
 		return;
-	term_line(t, "%s%s%s", c(t, C_BOLD), phase, c(t, C_RESET));
+	char *s = xasprintf("%s%s%s\n", c(t, C_BOLD), phase, c(t, C_RESET));
+	emit(t, s);
+	free(s);
 }
 
 void term_step_start(term *t, const char *id, const char *title, const char *prim, int write)
@@ -105,8 +144,10 @@ void term_step_retry(term *t, const char *id, int attempt, int max, const char *
 {
 	if (t->quiet)
 		return;
-	term_line(t, "  %s↻%s %s attempt %d/%d failed: %s", c(t, C_YELLOW), c(t, C_RESET),
-		  id, attempt, max, why ? why : "");
+	char *h = xasprintf("  %s↻%s %s attempt %d/%d failed", c(t, C_YELLOW), c(t, C_RESET),
+			    id, attempt, max);
+	step_line(t, h, why ? why : "");
+	free(h);
 }
 
 void term_step_end(term *t, const char *id, const char *status, int64_t ms,
@@ -127,10 +168,9 @@ void term_step_end(term *t, const char *id, const char *status, int64_t ms,
 	dur_format(ms, d, sizeof d);
 	if (attempts > 1)
 		snprintf(att, sizeof att, ", %d attempts", attempts);
-	if (t->tty)
-		term_line(t, "  %s%s%s %s %s(%s%s)%s%s%s", c(t, col), mark, c(t, C_RESET), id,
-			  c(t, C_DIM), d, att, c(t, C_RESET), detail ? ": " : "", detail ? detail : "");
-	else
-		term_line(t, "  [%s] %s (%s%s)%s%s", mark, id, d, att, detail ? ": " : "",
-			  detail ? detail : "");
+	char *h = t->tty ? xasprintf("  %s%s%s %s %s(%s%s)%s", c(t, col), mark, c(t, C_RESET), id,
+				     c(t, C_DIM), d, att, c(t, C_RESET))
+			 : xasprintf("  [%s] %s (%s%s)", mark, id, d, att);
+	step_line(t, h, detail);
+	free(h);
 }

@@ -3,8 +3,10 @@
  *
  * On a terminal: a live line per step (a "running" line rewritten in place
  * with its result, attempts and duration), colour unless NO_COLOR is set.
- * Otherwise: plain lines, one per event, no escape sequences.  Every text
- * passes through the run's redactor before it is printed.
+ * Otherwise: plain lines, one per event, no escape sequences.  Values
+ * (messages, errors, what a step printed) pass through the run's
+ * redactor; the display's own marks, step ids and statuses do not, so a
+ * secret that happens to be a common word cannot rewrite them.
  */
 #ifndef RB_TERM_H
 #define RB_TERM_H
@@ -24,6 +26,8 @@ typedef struct term {
 } term;
 
 void term_init(term *t, FILE *out, int tty, int color, int quiet, const redactor *red);
+/* a line: fmt is structure; its %s arguments are values, redacted.
+ * Only %s, %d and %% may be used. */
 void term_line(term *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void term_phase(term *t, const char *phase);
 void term_step_start(term *t, const char *id, const char *title, const char *prim, int write);
