@@ -198,6 +198,8 @@ static cJSON *step_key_shape(const char *key, int kind)
 						array_of(ref(REF("rollback-step")))) : NULL;
 	if (!strcmp(key, "check"))
 		return ref(REF("probe"));
+	if (!strcmp(key, "rollback-on-failure"))
+		return typed("boolean", NULL);
 	return NULL;
 }
 
@@ -213,7 +215,7 @@ static void missing(const char *what, const char *key)
 static int probe_forbids(const char *key)
 {
 	static const char *const f[] = { "id", "needs", "rollback", "check", "on-failure",
-					 "idempotent", NULL };
+					 "idempotent", "rollback-on-failure", NULL };
 	for (size_t i = 0; f[i]; i++)
 		if (!strcmp(f[i], key))
 			return 1;
@@ -230,7 +232,8 @@ static cJSON *step_schema(int kind)
 	const rb_keytable *sk = &rb_keys.step;
 	for (size_t i = 0; sk->names[i]; i++) {
 		const char *k = sk->names[i];
-		if ((kind == SK_PROBE && probe_forbids(k)) || (kind == SK_ROLLBACK && !strcmp(k, "rollback")))
+		if ((kind == SK_PROBE && probe_forbids(k)) ||
+		    (kind == SK_ROLLBACK && (!strcmp(k, "rollback") || !strcmp(k, "rollback-on-failure"))))
 			continue;
 		cJSON *s = step_key_shape(k, kind);
 		if (!s) {

@@ -79,6 +79,8 @@ typedef struct run_ctx {
 	/* the innermost step that failed inside the last failing `use` step
 	 * (or a `use` step with its own rollback): its undo runs first */
 	done_step inner_failed;
+	/* that failing `use` step had completed write sub-steps: it half-applied */
+	int inner_applied;
 	char *last_error;               /* the error of the last step that ended */
 	int failed, aborted, rollback_incomplete, rolled_back;
 	int counts[4];
@@ -1175,6 +1177,7 @@ static int run_use(run_ctx *rc, const step *st, const char *phase,
 	scope *caller = t_sc;
 	char *err = NULL;
 	rc->inner_failed.st = NULL;
+	rc->inner_applied = 0;
 	value *ctx = ctx_make(rc, NULL);
 	value *with = st->with ? render_node(st->with, ctx, &err) : v_obj();
 	v_release(ctx);
@@ -1198,7 +1201,7 @@ static int run_use(run_ctx *rc, const step *st, const char *phase,
 	emit(rc, "fragment.start", st, phase, f);
 
 	int rolling_back = !strcmp(phase, "rollback");
-	int would = 0;
+	int would = 0, wrote = 0;
 	const step *failed = NULL;
 	const steplist *l = &fr->lists[PH_STEPS];
 	t_sc = sc;
@@ -1210,6 +1213,7 @@ static int run_use(run_ctx *rc, const step *st, const char *phase,
 			break;
 		}
 		int s = run_step(rc, sub, phase, cancel);
+		wrote |= s == ST_OK && sub->effect == EFFECT_WRITE;
 		if (s == ST_WOULD)
 			would = 1;
 		else if (s == ST_OK && sub->effect == EFFECT_WRITE && !st->rollback.n && !rolling_back)
@@ -1226,8 +1230,10 @@ static int run_use(run_ctx *rc, const step *st, const char *phase,
 	}
 	if (failed) {
 		t_sc = caller;
-		if (st->rollback.n)
+		if (st->rollback.n) {
 			rc->inner_failed = (done_step){ (step *)st, caller };
+			rc->inner_applied = wrote;
+		}
 		return ST_FAILED;
 	}
 	if (would) {
@@ -1246,19 +1252,67 @@ static int run_use(run_ctx *rc, const step *st, const char *phase,
 	return ST_OK;
 }
 
+/*
+ * Does the failed (or interrupted) step get its own undo?  A failed step
+ * is in doubt, like one a crash interrupted: `kubectl rollout restart`
+ * failing before it did anything would be "undone" by `rollout undo`,
+ * which rolls back the previous good release.  So its undo runs only
+ * when its `check:` probe says the effect happened, when it declares
+ * `rollback-on-failure: true` (commands known to half-apply), or when the
+ * operator of a resume said `--in-doubt rollback`; never for sql, whose
+ * failed statement the database already rolled back.  *why says which.
+ */
+static int own_undo(run_ctx *rc, const done_step *fs, const char **why)
+{
+	const step *st = fs->st;
+	const resume_state *rs = rc->o->resume;
+	if (rs && rs->decision == INDOUBT_ROLLBACK) {
+		*why = "--in-doubt rollback";
+		return 1;
+	}
+	if (st->prim && !strcmp(st->prim->name, "sql")) {
+		*why = "a failed sql statement was rolled back by the database";
+		return 0;
+	}
+	if (st->rollback_on_failure) {
+		*why = "rollback-on-failure: true";
+		return 1;
+	}
+	if (st->frag && rc->inner_applied) {
+		*why = "its fragment had completed write steps when it failed";
+		return 1;
+	}
+	if (st->check_step && st->check_step->prim) {
+		step probe = *st->check_step;
+		probe.id = st->id;
+		probe.needs.n = 0;
+		scope *was = t_sc;
+		t_sc = fs->sc;
+		int applied = run_probe(rc, &probe, "rollback") == ST_OK;
+		t_sc = was;
+		*why = applied ? "check: the effect happened" : "check: the effect did not happen";
+		return applied;
+	}
+	*why = "in doubt: no check: says its effect happened, and no rollback-on-failure: true";
+	return 0;
+}
+
 static void run_rollbacks(run_ctx *rc, const char *reason)
 {
 	/*
-	 * the failed write step's own undo first: it may have half-applied.
-	 * When a `use` step failed, that is the step inside the fragment that
-	 * failed (or the `use` step itself when it has its own rollback).
+	 * When a `use` step failed, the step in doubt is the one inside the
+	 * fragment that failed (or the `use` step itself when it has its own
+	 * rollback).
 	 */
 	done_step *todo = NULL;
 	size_t ntodo = 0;
 	done_step fs = { (step *)rc->failed_step, &rc->top };
 	if (fs.st && fs.st->frag && rc->inner_failed.st)
 		fs = rc->inner_failed;
-	if (fs.st && fs.st->effect == EFFECT_WRITE && fs.st->rollback.n) {
+	const char *why = NULL;
+	int own = 0;
+	if (fs.st && fs.st->effect == EFFECT_WRITE && fs.st->rollback.n &&
+	    (own = own_undo(rc, &fs, &why))) {
 		todo = xrealloc(todo, (ntodo + 1) * sizeof *todo);
 		todo[ntodo++] = fs;
 	}
@@ -1269,6 +1323,12 @@ static void run_rollbacks(run_ctx *rc, const char *reason)
 		}
 	cJSON *f = cJSON_CreateObject();
 	cJSON_AddStringToObject(f, "reason", reason);
+	if (why) {
+		cJSON_AddStringToObject(f, "failed_step", fs.st->id);
+		cJSON_AddStringToObject(f, "failed_step_undo", own ? "run" : "skipped");
+		cJSON_AddStringToObject(f, "failed_step_why", why);
+		term_line(&rc->term, "  %s: its own undo %s (%s)", fs.st->id, own ? "runs" : "does not run", why);
+	}
 	cJSON *ids = cJSON_AddArrayToObject(f, "steps");
 	for (size_t i = 0; i < ntodo; i++)
 		cJSON_AddItemToArray(ids, cJSON_CreateString(todo[i].st->id));
@@ -1668,7 +1728,11 @@ int run_runbook(runbook *rb, const run_opts *o)
 	int failed = rc.failed || interrupted;
 	int do_rb = 0;
 	const char *reason = NULL;
-	if (rb->rollback_policy == RBPOL_ALWAYS) {
+	if (rc.aborted) {
+		/* on-failure: abort is the step author's explicit word: it wins
+		 * over the runbook's rollback: always */
+		do_rb = 0;
+	} else if (rb->rollback_policy == RBPOL_ALWAYS) {
 		do_rb = 1;
 		reason = failed ? (interrupted ? "signal" : "failure") : "always";
 	} else if (rb->rollback_policy == RBPOL_ON_FAILURE && failed && !rc.aborted) {

@@ -86,6 +86,7 @@ struct step {
 	int on_failure;         /* ONFAIL_* */
 	int sensitive;
 	int idempotent;
+	int rollback_on_failure; /* undo even when this step failed (it may half-apply) */
 	steplist rollback;      /* the undo steps (phase PH_ROLLBACK) */
 	step *owner;            /* for a rollback step: the step it undoes */
 	struct runbook *frag;   /* a `use` step: its fragment, loaded for this step alone

@@ -460,11 +460,30 @@ static int rollback_ran(const tlog *l, const step *rs, long after)
 	return 0;
 }
 
+/*
+ * A failed step is in doubt: the rollback.start after it records whether
+ * its own undo ran (failed_step_undo) and why.  Did it decide not to?
+ */
+static int own_undo_skipped(const tlog *l, const char *id, long after)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const tlog_event *e = &l->v[i];
+		const char *fs, *u;
+		if (e->seq <= after || !is(e, "rollback.start"))
+			continue;
+		fs = tev_str(e, "failed_step");
+		u = tev_str(e, "failed_step_undo");
+		if (fs && u && !strcmp(fs, id) && !strcmp(u, "skipped"))
+			return 1;
+	}
+	return 0;
+}
+
 static void check_rollbacks(const tlog *l, const runbook *rb, verdict *vd)
 {
 	const char *why = l->end ? tev_str(l->end, "rollback") : NULL;
 	int excused = why && (!strncmp(why, "none", 4) || !strncmp(why, "skipped", 7));
-	size_t nfailed = 0, nrolled = 0, nexcused = 0;
+	size_t nfailed = 0, nrolled = 0, nexcused = 0, ndoubt = 0;
 
 	for (size_t i = 0; i < l->n; i++) {
 		const tlog_event *e = &l->v[i];
@@ -480,6 +499,10 @@ static void check_rollbacks(const tlog *l, const runbook *rb, verdict *vd)
 		nfailed++;
 		if (!st->rollback.n || st->on_failure == ONFAIL_CONTINUE)
 			continue;
+		if (own_undo_skipped(l, e->step, e->seq)) {
+			ndoubt++;
+			continue;
+		}
 		for (size_t k = 0; k < st->rollback.n && ran; k++) {
 			if (rollback_ran(l, st->rollback.v[k], e->seq))
 				continue;
@@ -503,9 +526,10 @@ static void check_rollbacks(const tlog *l, const runbook *rb, verdict *vd)
 	else
 		add(vd, "runbook", "rollbacks", VC_PASS, 0,
 		    "%zu failed write step%s: %zu rolled back, %zu not rolled back as run.end "
-		    "says (rollback %s), %zu without a rollback or with on-failure: continue",
-		    nfailed, nfailed == 1 ? "" : "s", nrolled, nexcused, why ? why : "-",
-		    nfailed - nrolled - nexcused);
+		    "says (rollback %s), %zu left in doubt as rollback.start records, "
+		    "%zu without a rollback or with on-failure: continue",
+		    nfailed, nfailed == 1 ? "" : "s", nrolled, nexcused, why ? why : "-", ndoubt,
+		    nfailed - nrolled - nexcused - ndoubt);
 }
 
 static int check_runbook(const tlog *l, const char *path, verdict *vd, cJSON **objectives,

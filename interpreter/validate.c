@@ -157,7 +157,7 @@ static const char *const input_types[] = {
 static const char *const step_keys[] = {
 	"id", "title", "description", "if", "needs", "effect", "timeout", "retry",
 	"until", "expect", "outputs", "on-failure", "sensitive", "rollback",
-	"idempotent", "check", NULL,
+	"idempotent", "check", "rollback-on-failure", NULL,
 };
 static const char *const step_docs[] = {
 	"unique in the file: [a-z0-9][a-z0-9-]*",
@@ -175,7 +175,8 @@ static const char *const step_docs[] = {
 	"true: the result is redacted in the transcript",
 	"the undo of this step: a step or a list of steps",
 	"true: safe to run again when a resumed run does not know whether it ran",
-	"a read probe that tells a resumed run whether the step took effect",
+	"a read probe that tells whether the step took effect (after a crash or a failure)",
+	"true: undo this step even when it failed (for commands known to half-apply)",
 	NULL,
 };
 SAME_LEN(step_keys, step_docs);
@@ -183,11 +184,11 @@ SAME_LEN(step_keys, step_docs);
 enum {
 	SK_ID, SK_TITLE, SK_DESCRIPTION, SK_IF, SK_NEEDS, SK_EFFECT, SK_TIMEOUT,
 	SK_RETRY, SK_UNTIL, SK_EXPECT, SK_OUTPUTS, SK_ON_FAILURE, SK_SENSITIVE,
-	SK_ROLLBACK, SK_IDEMPOTENT, SK_CHECK,
+	SK_ROLLBACK, SK_IDEMPOTENT, SK_CHECK, SK_ROLLBACK_ON_FAILURE,
 };
 /* keys a `check` probe may not have: it is run on its own by resume */
 static const char *const probe_forbidden[] = {
-	"id", "needs", "rollback", "check", "on-failure", "idempotent", NULL,
+	"id", "needs", "rollback", "check", "on-failure", "idempotent", "rollback-on-failure", NULL,
 };
 static const char *const retry_keys[] = { "attempts", "delay", "backoff", "max-delay", NULL };
 static const char *const retry_docs[] = {
@@ -1692,6 +1693,14 @@ static step *parse_step(vctx *v, node *n, const stepctx *sc)
 			want_bool(v, x, "sensitive", &st->sensitive);
 		} else if (sk == SK_IDEMPOTENT) {
 			want_bool(v, x, "idempotent", &st->idempotent);
+		} else if (sk == SK_ROLLBACK_ON_FAILURE) {
+			if (sc->owner)
+				err(v, k, "rollback", "'rollback-on-failure' is for a step with a rollback, not for a rollback step");
+			else if (want_bool(v, x, "rollback-on-failure", &st->rollback_on_failure) &&
+				 st->rollback_on_failure && st->prim && !strcmp(st->prim->name, "sql"))
+				err(v, x, "rollback",
+				    "a failed sql statement was rolled back by the database: "
+				    "'rollback-on-failure' does not apply to sql steps");
 		} else if (sk == SK_ROLLBACK) {
 			if (sc->owner)
 				err(v, k, "rollback", "a rollback step cannot have its own rollback");

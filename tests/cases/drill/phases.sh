@@ -11,6 +11,7 @@ steps:
   - id: remediate
     exec: [sh, -c, 'echo remediate >> log; rm -f broken; [ "\$W" = true ] && touch fixed; [ "\$W" = true ]']
     env: { W: "\${{ inputs.fix_works }}" }
+    rollback-on-failure: true
     rollback: { id: remediate-undo, exec: [sh, -c, 'echo undo >> log'] }
 verify:
   - id: healthy

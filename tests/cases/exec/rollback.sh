@@ -1,5 +1,6 @@
-# Rollbacks run in reverse completion order (the failed step's own first);
-# a failing rollback does not stop the others and the exit is 3.
+# Rollbacks run in reverse completion order (the failed step's own first
+# when it says rollback-on-failure); a failing rollback does not stop the
+# others and the exit is 3.
 cat > rb.yaml <<'Y'
 runbook: rollback-order
 title: Rollback order
@@ -22,6 +23,7 @@ steps:
     rollback: { id: undo-read, exec: [sh, -c, 'echo undo-read >> log'] }
   - id: three
     exec: [sh, -c, 'echo three >> log; exit 4']
+    rollback-on-failure: true
     rollback: { id: undo-three, exec: [sh, -c, 'echo undo-three >> log'] }
   - id: never-runs
     exec: [sh, -c, 'echo never >> log']

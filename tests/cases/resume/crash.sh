@@ -26,6 +26,7 @@ steps:
   - id: s5
     exec: [sh, -c, 'echo s5 >> runs; touch applied-s5; exit $1']
     idempotent: true
+    rollback-on-failure: true
     rollback: { id: u5, exec: [sh, -c, 'echo u5 >> runs; rm -f applied-s5'] }
 Y
 }

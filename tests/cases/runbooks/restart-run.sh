@@ -1,16 +1,21 @@
 # runbooks: restart-conversation-worker, run against a fake kubectl that
 # records its argv.  The prod approval gates the restart; outside prod
 # none is asked; every call names the context; the stdlib fragment
-# records the revision, and when the restart keeps failing (3 tries) its
-# undo goes back to that revision and verify never runs.
+# records the revision; when the restart keeps failing (3 tries) verify
+# never runs, and its undo (back to that revision) runs only when the
+# revision moved -- a restart refused before it did anything must not roll
+# back the release that is running.
 mkdir bin
 cat >bin/kubectl <<'SH'
 #!/bin/sh
 printf '%s\n' "$*" >>"$KUBECTL_LOG"
 case "$*" in
 *"auth can-i"*) echo yes ;;
-*"get deploy"*revision*) echo 7 ;;
-*"rollout restart"*) echo 'error: deployments.apps "conversation-worker" is forbidden' >&2; exit 1 ;;
+*"get deploy"*revision*) cat rev 2>/dev/null || echo 7 ;;
+*"rollout restart"*)
+	# APPLIES=yes: the restart happens, but its output is not what is expected
+	[ "${APPLIES:-}" = yes ] && { echo 8 >rev; echo 'Warning: unexpected'; exit 0; }
+	echo 'error: deployments.apps "conversation-worker" is forbidden' >&2; exit 1 ;;
 *"rollout undo"*) echo 'deployment.apps/conversation-worker rolled back' ;;
 *) echo "unexpected: $*" >&2; exit 2 ;;
 esac
@@ -38,9 +43,22 @@ expect_status st.jsonl restart/restart failed
 expect_status st.jsonl restart failed
 expect_jq st.jsonl '[.[] | select(.event=="step.attempt" and .step=="restart/restart")] | length == 3' "the restart is tried 3 times"
 expect_jq st.jsonl '[.[] | select(.event=="step.start" and .phase=="verify")] | length == 0' "verify ran after a failure"
-expect_status st.jsonl restart/restart-rollback ok
 [ "$(grep -c 'rollout restart deployment/conversation-worker -n soma-staging' kubectl.log)" -eq 3 ] ||
 	fail "restart calls: $(cat kubectl.log)"
+# refused: nothing restarted, so nothing is undone, and the record says why
+expect_status st.jsonl restart/restart-rollback none
+grep -q 'rollout undo' kubectl.log && fail "a refused restart was undone: $(cat kubectl.log)"
+expect_jq st.jsonl '[.[] | select(.event=="step.check" and .step=="restart/restart")][0].status == "failed"' "the check probe ran"
+expect_jq st.jsonl '[.[] | select(.event=="rollback.start")][0] | .failed_step == "restart/restart" and .failed_step_undo == "skipped" and (.failed_step_why | contains("did not happen"))'
+
+# the restart did happen but failed its expectation: the probe sees the
+# new revision, and the undo goes back to the recorded one
+: >kubectl.log
+APPLIES=yes rb run "$RB" "${ins[@]}" --input environment=staging --transcript ap.jsonl
+expect_rc 1
+expect_status ap.jsonl restart/restart failed
+expect_status ap.jsonl restart/restart-rollback ok
+expect_jq ap.jsonl '[.[] | select(.event=="rollback.start")][0] | .failed_step_undo == "run" and (.failed_step_why | contains("happened"))'
 grep -qx -- '--context=soma-staging rollout undo deployment/conversation-worker -n soma-staging --to-revision=7' kubectl.log ||
 	fail "no undo to the recorded revision: $(cat kubectl.log)"
 # every call names the context, none relies on the current one

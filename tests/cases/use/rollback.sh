@@ -1,6 +1,6 @@
 # use: a failure inside a fragment rolls back the fragment's completed
 # writes and the caller's earlier writes, in reverse completion order, the
-# failed sub-step's own undo first; each undo sees the inputs of its own
+# failed sub-step's own undo first (it says rollback-on-failure); each undo sees the inputs of its own
 # fragment call.  A rollback on the using step replaces the fragment's.
 cat >frag.yaml <<'Y'
 fragment: frag-three
@@ -17,6 +17,7 @@ steps:
     rollback: { exec: [sh, -c, 'echo "undo $0/b" >> log', "${{ inputs.tag }}"] }
   - id: c
     exec: [sh, -c, 'echo "do $0/c" >> log; [ "$1" = false ]', "${{ inputs.tag }}", "${{ inputs.fail }}"]
+    rollback-on-failure: true
     rollback: { exec: [sh, -c, 'echo "undo $0/c" >> log', "${{ inputs.tag }}"] }
 outputs: { tag: "${{ inputs.tag }}" }
 Y

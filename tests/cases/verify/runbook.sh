@@ -14,6 +14,7 @@ steps:
     exec: [echo, apply]
   - id: switch
     exec: ["false"]
+    rollback-on-failure: true
     rollback:
       exec: [echo, undo]
 YAML
