@@ -13,18 +13,20 @@
  * exit is a result, not an error (`expect` judges it); a spawn failure, a
  * timeout and an interruption are errors (a timeout still has a result).
  */
+#include "expr.h"
 #include "prim.h"
 #include "proc.h"
+#include "utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_CAPTURE     ((size_t)1 << 20)       /* per stream, kept in the result */
 /*
- * Captured beyond MAX_CAPTURE so that a secret cut by the capture limit
- * is never stored half-redacted: the tail that may hold the cut secret
- * is dropped after redaction.  Secrets (and their encoded forms) longer
- * than this are not protected at the cut.
+ * Captured beyond MAX_CAPTURE (at least; more when a secret's longest
+ * form is longer) so that the cut at MAX_CAPTURE can be moved before any
+ * secret it would split, then the kept part is redacted: no prefix of a
+ * secret survives a cut.
  */
 #define CAPTURE_SLACK   ((size_t)64 << 10)
 
@@ -76,19 +78,64 @@ static char **env_list(const value *env, char **err)
 	return set;
 }
 
-/* redact one captured stream into a string value, then bound it */
-static value *redacted(const prim_call *c, const char *s, size_t len,
-		       int cut_by_proc, int *truncated)
+/* Was argument i rendered from a template (not written literally)? */
+static int templated_arg(const prim_call *c, size_t i)
 {
-	size_t n;
-	char *p = redact_str(c->red, s, len, &n);
-	size_t keep = n;
-	if (cut_by_proc)
-		keep = n > CAPTURE_SLACK ? n - CAPTURE_SLACK : 0;
-	if (keep > MAX_CAPTURE)
-		keep = MAX_CAPTURE;
-	*truncated = cut_by_proc || keep < n;
-	return v_str_take(p, keep);
+	const node *a = c->st ? c->st->action : NULL;
+	const node *n = NULL;
+	if (!a)
+		return 1;
+	if (a->kind == N_SEQ)
+		n = i < a->n ? a->vals[i] : NULL;
+	else if (a->kind == N_SCALAR)
+		n = i == 2 ? a : NULL;  /* shell: /bin/sh -c TEXT */
+	if (!n)
+		return a->kind != N_SCALAR;
+	return n->kind != N_SCALAR || (n->cache && !tmpl_is_literal(n->cache));
+}
+
+/* Was argument i computed from a secret? */
+static int arg_tainted(const prim_call *c, size_t i)
+{
+	if (c->args && v_type(c->args) == V_LIST)
+		return v_is_secret(v_list_get(c->args, i));
+	return c->args && v_is_secret(c->args);
+}
+
+/*
+ * One captured stream as result fields: all of it when it fits in
+ * MAX_CAPTURE once redacted, else cut at MAX_CAPTURE where no secret is
+ * split, then redacted; `<name>_truncated`, and when the bytes
+ * are not UTF-8, `<name>_base64` holding them exactly (the text field is
+ * made valid UTF-8 in the transcript).
+ */
+static void add_stream(const prim_call *c, value *r, const char *name, const char *s,
+		       size_t len, int cut_by_proc)
+{
+	size_t n, keep = len;
+	char *p = NULL;
+	if (!cut_by_proc) {
+		/* all of it, when it fits once redacted */
+		p = redact_str(c->red, s, len, &n);
+		if (n > MAX_CAPTURE) {
+			free(p);
+			p = NULL;
+		}
+	}
+	if (!p) {
+		keep = redact_safe_cut(c->red, s, len, MAX_CAPTURE);
+		p = redact_str(c->red, s, keep, &n);
+	}
+	char key[32];
+	int valid = utf8_valid(p, n);
+	char *b = valid ? NULL : b64_encode((const unsigned char *)p, n);
+	v_obj_set_take(r, name, v_str_take(p, n));
+	snprintf(key, sizeof key, "%s_truncated", name);
+	v_obj_set_take(r, key, v_bool(cut_by_proc || keep < len));
+	if (b) {
+		snprintf(key, sizeof key, "%s_base64", name);
+		v_obj_set_take(r, key, v_str_take(b, strlen(b)));
+	}
 }
 
 /*
@@ -109,9 +156,12 @@ static int run_argv(prim_call *c, char **argv)
 	 * The validator keeps secret inputs out of argv; this is the last
 	 * line: a secret that arrived some other way (a step's output, a
 	 * query result, a fragment input) never reaches a process list.
+	 * What the runbook wrote literally cannot carry one (a secret that
+	 * is a common word is not refused for appearing in a literal).
 	 */
 	for (size_t i = 0; argv[i]; i++)
-		if (redact_contains(c->red, argv[i], strlen(argv[i]))) {
+		if (templated_arg(c, i) && (arg_tainted(c, i) ||
+					    redact_contains(c->red, argv[i], strlen(argv[i])))) {
 			err = xasprintf("argument %zu holds a secret, which would be visible in the "
 					"process list; pass it through env: or stdin:", i + 1);
 			goto out;
@@ -146,7 +196,8 @@ static int run_argv(prim_call *c, char **argv)
 		.stdin_data = stdin_text,
 		.stdin_len = in_len,
 		.timeout_ms = c->timeout_ms,
-		.max_capture = MAX_CAPTURE + CAPTURE_SLACK,
+		.max_capture = MAX_CAPTURE + (redact_max_form_len(c->red) > CAPTURE_SLACK
+					      ? redact_max_form_len(c->red) : CAPTURE_SLACK),
 		.cancel = c->cancel,
 	};
 	proc_result res;
@@ -156,14 +207,11 @@ static int run_argv(prim_call *c, char **argv)
 		goto out;
 	}
 
-	int out_trunc, err_trunc;
 	value *r = v_obj();
 	v_obj_set_take(r, "exit", v_num(res.exit_code));
-	v_obj_set_take(r, "stdout", redacted(c, res.out, res.out_len, res.out_truncated, &out_trunc));
-	v_obj_set_take(r, "stderr", redacted(c, res.err, res.err_len, res.err_truncated, &err_trunc));
+	add_stream(c, r, "stdout", res.out, res.out_len, res.out_truncated);
+	add_stream(c, r, "stderr", res.err, res.err_len, res.err_truncated);
 	v_obj_set_take(r, "duration", v_dur(res.duration_ms));
-	v_obj_set_take(r, "stdout_truncated", v_bool(out_trunc));
-	v_obj_set_take(r, "stderr_truncated", v_bool(err_trunc));
 	v_obj_set_take(r, "timed_out", v_bool(res.timed_out));
 	c->result = r;
 	rc = 0;

@@ -5,7 +5,7 @@
  * redact_add() derives, from one secret, the forms a secret usually takes
  * on its way out of a program:
  *
- *   - the raw bytes, and the whole secret in lower and in upper case;
+ *   - the raw bytes, in any letter case (non-ASCII letters too);
  *   - base64: standard padded and unpadded, URL-safe padded and unpadded;
  *   - JSON-escaped as the common encoders write it: cJSON (\" \\ \b \f
  *     \n \r \t, other control bytes as \u00xx, non-ASCII kept), ASCII-only
@@ -51,14 +51,23 @@
 #include <string.h>
 #include <strings.h>
 
-#include <cjson/cJSON.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
 #include <openssl/evp.h>
+#include <pcre2.h>
 
 #define MIN_CORE 4
 
+/*
+ * A form: bytes to find exactly, or -- for a secret's raw value -- in any
+ * letter case (fold: ASCII letters compared case-insensitively, or, for a
+ * secret with non-ASCII letters, a PCRE2 caseless literal pattern, whose
+ * matches may differ in length).
+ */
 struct form {
 	char *s;
 	size_t len;
+	int fold;
+	pcre2_code *re;
 };
 
 struct redactor {
@@ -69,7 +78,8 @@ struct redactor {
 	pthread_rwlock_t lock;
 };
 
-static size_t find(const struct form *f, const char *s, size_t len, size_t from);
+static size_t find(const struct form *f, const char *s, size_t len, size_t from,
+		   size_t *mlen);
 
 /* lookups take r as const: the lock is the one mutable part */
 static void rdlock(const redactor *r)
@@ -104,6 +114,7 @@ void redactor_free(redactor *r)
 	for (i = 0; i < r->nforms; i++) {
 		explicit_bzero(r->forms[i].s, r->forms[i].len);
 		free(r->forms[i].s);
+		pcre2_code_free(r->forms[i].re);
 	}
 	for (i = 0; i < r->nsecrets; i++) {
 		explicit_bzero(r->secrets[i].s, r->secrets[i].len);
@@ -126,12 +137,12 @@ static int list_has(const struct form *v, size_t n, const char *s, size_t len)
 }
 
 /* Insert a copy of s[0..len), keeping forms sorted longest first. */
-static void add_form(redactor *r, const char *s, size_t len)
+static struct form *add_form(redactor *r, const char *s, size_t len)
 {
 	size_t i;
 
 	if (!len || list_has(r->forms, r->nforms, s, len))
-		return;
+		return NULL;
 	if (r->nforms == r->capforms) {
 		r->capforms = r->capforms ? 2 * r->capforms : 16;
 		r->forms = xrealloc(r->forms, r->capforms * sizeof(*r->forms));
@@ -140,7 +151,10 @@ static void add_form(redactor *r, const char *s, size_t len)
 		r->forms[i] = r->forms[i - 1];
 	r->forms[i].s = xstrndup(s, len);
 	r->forms[i].len = len;
+	r->forms[i].fold = 0;
+	r->forms[i].re = NULL;
 	r->nforms++;
+	return &r->forms[i];
 }
 
 /* Add s[0..len), and its URL-safe spelling when it differs. */
@@ -339,17 +353,37 @@ static void add_hex_form(redactor *r, const char *s, size_t n, const char *digit
 	free(h);
 }
 
-/* s in one case (ASCII letters only) */
-static void add_case_form(redactor *r, const char *s, size_t n, int up)
+/*
+ * The raw secret, found in any letter case: ASCII letters compared
+ * case-insensitively; a secret with non-ASCII letters (valid UTF-8) as a
+ * PCRE2 caseless literal, so "PÄSSWORD" is found for "pässword".  It
+ * takes the place of the exact raw form (which it covers).
+ */
+static void add_raw_form(redactor *r, const char *s, size_t n)
 {
-	char *c = xstrndup(s, n);
-	size_t i;
+	int letters = 0, ascii = 1, ec;
+	PCRE2_SIZE eo;
+	struct form *f;
 
-	for (i = 0; i < n; i++)
-		c[i] = (char)(up ? toupper((unsigned char)c[i]) : tolower((unsigned char)c[i]));
-	add_form(r, c, n);
-	explicit_bzero(c, n);
-	free(c);
+	for (size_t i = 0; i < n; i++) {
+		letters |= isalpha((unsigned char)s[i]) != 0;
+		ascii &= (unsigned char)s[i] < 0x80;
+	}
+	f = add_form(r, s, n);
+	if (!f || (!letters && ascii))
+		return;
+	if (ascii) {
+		f->fold = 1;
+		return;
+	}
+	if (!utf8_valid(s, n))
+		return;
+	f->re = pcre2_compile((PCRE2_SPTR)s, n, PCRE2_LITERAL | PCRE2_CASELESS | PCRE2_UTF |
+			      PCRE2_MATCH_INVALID_UTF, &ec, &eo, NULL);
+	if (f->re) {
+		f->fold = 1;
+		pcre2_jit_compile(f->re, PCRE2_JIT_COMPLETE);
+	}
 }
 
 /*
@@ -375,9 +409,7 @@ void redact_add(redactor *r, const char *secret, size_t len)
 	r->secrets[r->nsecrets].len = len;
 	r->nsecrets++;
 
-	add_form(r, secret, len);
-	add_case_form(r, secret, len, 0);
-	add_case_form(r, secret, len, 1);
+	add_raw_form(r, secret, len);
 	add_base64_forms(r, secret, len);
 	add_json_forms(r, secret, len);
 	add_url_form(r, secret, len, upper, 0);
@@ -539,7 +571,8 @@ void redact_add_derived(redactor *r, const char *s, size_t len)
 	redact_add(r, s, len);
 }
 
-/* The length of the longest form: a cut needs that much look-ahead. */
+/* The look-ahead a cut needs: the longest form (a caseless match of a
+ * non-ASCII secret may take up to four times its bytes). */
 size_t redact_max_form_len(const redactor *r)
 {
 	size_t n;
@@ -549,7 +582,7 @@ size_t redact_max_form_len(const redactor *r)
 	rdlock(r);
 	n = r->nforms ? r->forms[0].len : 0;
 	unlock(r);
-	return n;
+	return 4 * n;   /* a caseless match of a non-ASCII secret may be longer */
 }
 
 /*
@@ -572,17 +605,19 @@ size_t redact_safe_cut(const redactor *r, const char *s, size_t len, size_t want
 		moved = 0;
 		for (i = 0; i < r->nforms; i++) {
 			const struct form *f = &r->forms[i];
-			size_t from = cut > f->len ? cut - f->len + 1 : 0;
-			size_t at = find(f, s, len, from);
+			/* a caseless match may be longer than the form: look further back */
+			size_t back = f->re ? 4 * f->len : f->len, ml;
+			size_t from = cut > back ? cut - back + 1 : 0;
+			size_t at = find(f, s, len, from, &ml);
 
-			/* occurrences starting in (cut - len, cut) straddle the cut */
+			/* an occurrence that starts before the cut and ends after it */
 			while (at < cut) {
-				if (at + f->len > cut) {
+				if (at + ml > cut) {
 					cut = at;
 					moved = 1;
 					break;
 				}
-				at = find(f, s, len, at + 1);
+				at = find(f, s, len, at + 1, &ml);
 			}
 		}
 	} while (moved && cut > 0);
@@ -644,13 +679,56 @@ int redact_count(const redactor *r)
 	return n;
 }
 
-/* Offset of the first occurrence of f in s[from..len), or len if none. */
-static size_t find(const struct form *f, const char *s, size_t len, size_t from)
+/* s[0..n) == f's bytes, ASCII letters in any case */
+static int fold_eq(const char *s, const char *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (tolower((unsigned char)s[i]) != tolower((unsigned char)f[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * Offset of the first occurrence of f in s[from..len), or len if none;
+ * *mlen receives the occurrence's length (f->len, but for a caseless
+ * pattern, whose matches may differ in length).
+ */
+static size_t find(const struct form *f, const char *s, size_t len, size_t from, size_t *mlen)
 {
 	const char *p;
 
-	if (from >= len || len - from < f->len)
+	*mlen = f->len;
+	if (from >= len)
 		return len;
+	if (f->re) {
+		pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+		int rc = md ? pcre2_match(f->re, (PCRE2_SPTR)s, len, from, 0, md, NULL) : -1;
+		size_t at = len;
+		if (rc > 0) {
+			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+			if (ov[1] > ov[0]) {
+				at = ov[0];
+				*mlen = ov[1] - ov[0];
+			}
+		}
+		pcre2_match_data_free(md);
+		/* an error (should not happen): fall back to the exact bytes */
+		if (rc < 0 && rc != PCRE2_ERROR_NOMATCH && len - from >= f->len) {
+			p = memmem(s + from, len - from, f->s, f->len);
+			return p ? (size_t)(p - s) : len;
+		}
+		return at;
+	}
+	if (len - from < f->len)
+		return len;
+	if (f->fold) {
+		int a = tolower((unsigned char)f->s[0]), b = toupper((unsigned char)f->s[0]);
+		for (size_t i = from; i + f->len <= len; i++)
+			if (((unsigned char)s[i] == a || (unsigned char)s[i] == b) &&
+			    fold_eq(s + i, f->s, f->len))
+				return i;
+		return len;
+	}
 	p = memmem(s + from, len - from, f->s, f->len);
 	return p ? (size_t)(p - s) : len;
 }
@@ -663,7 +741,7 @@ static size_t find(const struct form *f, const char *s, size_t len, size_t from)
  */
 char *redact_str(const redactor *r, const char *s, size_t len, size_t *outlen)
 {
-	size_t stackpos[64], *pos, i, cur = 0;
+	size_t stackpos[128], *pos, *mend, i, cur = 0, ml;
 	sbuf out = { 0 };
 
 	if (!s)
@@ -682,9 +760,13 @@ char *redact_str(const redactor *r, const char *s, size_t len, size_t *outlen)
 			*outlen = len;
 		return c;
 	}
-	pos = r->nforms <= 64 ? stackpos : xmalloc(r->nforms * sizeof(*pos));
-	for (i = 0; i < r->nforms; i++)
-		pos[i] = find(&r->forms[i], s, len, 0);
+	/* pos[i]: the next occurrence of form i, mend[i]: where it ends */
+	pos = r->nforms <= 64 ? stackpos : xmalloc(2 * r->nforms * sizeof(*pos));
+	mend = pos + r->nforms;
+	for (i = 0; i < r->nforms; i++) {
+		pos[i] = find(&r->forms[i], s, len, 0, &ml);
+		mend[i] = pos[i] + ml;
+	}
 	for (;;) {
 		size_t start = len, end;
 		int grew;
@@ -700,11 +782,12 @@ char *redact_str(const redactor *r, const char *s, size_t len, size_t *outlen)
 			grew = 0;
 			for (i = 0; i < r->nforms; i++) {
 				while (pos[i] < len && pos[i] <= end) {
-					if (pos[i] + r->forms[i].len > end) {
-						end = pos[i] + r->forms[i].len;
+					if (mend[i] > end) {
+						end = mend[i];
 						grew = 1;
 					}
-					pos[i] = find(&r->forms[i], s, len, pos[i] + 1);
+					pos[i] = find(&r->forms[i], s, len, pos[i] + 1, &ml);
+					mend[i] = pos[i] + ml;
 				}
 			}
 		} while (grew);
@@ -730,86 +813,10 @@ int redact_contains(const redactor *r, const char *s, size_t len)
 	if (!r || !s)
 		return 0;
 	rdlock(r);
-	for (i = 0; i < r->nforms && !hit; i++)
-		hit = find(&r->forms[i], s, len, 0) < len;
+	for (i = 0; i < r->nforms && !hit; i++) {
+		size_t ml;
+		hit = find(&r->forms[i], s, len, 0, &ml) < len;
+	}
 	unlock(r);
 	return hit;
-}
-
-/* Replace a cJSON-owned string by its redacted copy, if it needs one. */
-static char *redact_owned(const redactor *r, char *s, int owned)
-{
-	size_t n;
-	char *red, *copy;
-
-	if (!s || !redact_contains(r, s, strlen(s)))
-		return s;
-	red = redact_str(r, s, strlen(s), &n);
-	copy = cJSON_malloc(n + 1);
-	if (!copy) {
-		/* cannot allocate: blank the original rather than leak it */
-		memset(s, '*', strlen(s));
-		free(red);
-		return s;
-	}
-	memcpy(copy, red, n + 1);
-	free(red);
-	if (owned) {
-		explicit_bzero(s, strlen(s));
-		cJSON_free(s);
-	}
-	return copy;
-}
-
-static void walk(const redactor *r, cJSON *j, int keys)
-{
-	char *s;
-
-	if (keys && j->string) {
-		s = redact_owned(r, j->string, !(j->type & cJSON_StringIsConst));
-		if (s != j->string) {
-			j->string = s;
-			j->type &= ~cJSON_StringIsConst;
-		}
-	}
-	if (cJSON_IsString(j)) {
-		s = redact_owned(r, j->valuestring, !(j->type & cJSON_IsReference));
-		if (s != j->valuestring) {
-			j->valuestring = s;
-			j->type &= ~cJSON_IsReference;
-		}
-	} else if (cJSON_IsNumber(j)) {
-		char *num = cJSON_PrintUnformatted(j);
-
-		if (num && redact_contains(r, num, strlen(num))) {
-			char *mask = cJSON_malloc(sizeof(REDACT_MASK));
-			if (mask) {
-				memcpy(mask, REDACT_MASK, sizeof(REDACT_MASK));
-				j->type = (j->type & ~0xff) | cJSON_String;
-				j->valuestring = mask;
-				j->valueint = 0;
-				j->valuedouble = 0;
-			}
-		}
-		cJSON_free(num);
-	}
-	/* below the first level of objects, keys are data (a reply's
-	 * header names, a JSON body's keys, column names) */
-	for (cJSON *c = j->child; c; c = c->next)
-		walk(r, c, keys || cJSON_IsObject(j));
-}
-
-/*
- * Redact, in place, the values of the tree rooted at j (siblings of j are
- * not visited): every string, and every number whose printed form
- * contains a secret form (it becomes the string "***").  The keys of the
- * first objects reached from j (through lists) are names -- a result's
- * fields, declared outputs or inputs -- and are kept; keys deeper down
- * are data and are redacted like values.  Raw nodes are not touched:
- * they must be made from redacted text.  r may be NULL.
- */
-void redact_cjson(const redactor *r, cJSON *j)
-{
-	if (r && j && redact_count(r))
-		walk(r, j, 0);
 }

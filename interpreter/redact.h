@@ -38,16 +38,10 @@ char *redact_str(const redactor *r, const char *s, size_t len, size_t *outlen);
 /* Does s contain any secret form? */
 int redact_contains(const redactor *r, const char *s, size_t len);
 
-/*
- * Redact a cJSON tree's values in place: strings and numbers; keys only
- * below the first level of objects (see redact.c).  Raw nodes untouched.
- */
-struct cJSON;
-void redact_cjson(const redactor *r, struct cJSON *j);
-
 /* A value computed from a secret: added unless it holds a known form. */
 void redact_add_derived(redactor *r, const char *s, size_t len);
-/* the longest form's length (the look-ahead a safe cut needs) */
+/* the look-ahead a safe cut needs: the longest form's length, and more
+ * for the caseless match of a non-ASCII secret */
 size_t redact_max_form_len(const redactor *r);
 /* The largest cut <= want of s[0..len) that splits no secret form;
  * cut BEFORE redacting, with want + redact_max_form_len() bytes read. */

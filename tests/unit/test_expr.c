@@ -767,9 +767,118 @@ static void test_reuse(void)
 	arena_free(&a);
 }
 
+/* what the secret sink received */
+static char sunk[8][64];
+static int nsunk;
+
+static void sink(void *ud, const char *s, size_t n)
+{
+	(void)ud;
+	if (nsunk < 8 && n < 64) {
+		memcpy(sunk[nsunk], s, n);
+		sunk[nsunk][n] = 0;
+	}
+	nsunk++;
+}
+
+/* evaluate src against a context holding a secret: is the result secret? */
+static int secret_result(const char *src, const char *want_json)
+{
+	arena a;
+	size_t off;
+	const char *msg;
+	char *err = NULL;
+	value *c = v_obj(), *in = v_obj();
+	int r;
+
+	v_obj_set_take(in, "tok", v_secret(v_str("user:Pa55")));
+	v_obj_set_take(in, "plain", v_str("x"));
+	v_obj_set_take(in, "blob", v_secret(v_str("{\"pw\": \"hunter2\", \"n\": [1]}")));
+	v_obj_set_take(c, "inputs", in);
+	arena_init(&a);
+	tmpl *t = tmpl_parse(&a, src, strlen(src), &off, &msg);
+	value *v = t ? tmpl_render(t, c, &err) : NULL;
+	r = v && v_is_secret(v);
+	if (v && want_json) {
+		char *j = v_to_json(v);
+		CHECK_STR(j, want_json);
+		free(j);
+	}
+	if (!v)
+		fprintf(stderr, "  %s: %s\n", src, err ? err : msg);
+	free(err);
+	if (v)
+		v_release(v);
+	arena_free(&a);
+	v_release(c);
+	return r;
+}
+
+static void test_secret_taint(void)
+{
+	expr_set_secret_sink(sink, NULL);
+	/* computed from a secret: a secret, and handed to the sink */
+	nsunk = 0;
+	CHECK(secret_result("${{ upper(inputs.tok) }}", "\"USER:PA55\""));
+	CHECK(nsunk == 1 && !strcmp(sunk[0], "USER:PA55"));
+	nsunk = 0;
+	CHECK(secret_result("${{ split(inputs.tok, ':') }}", "[\"user\",\"Pa55\"]"));
+	CHECK(nsunk == 2 && !strcmp(sunk[0], "user") && !strcmp(sunk[1], "Pa55"));
+	CHECK(secret_result("${{ split(inputs.tok, ':')[1] }}", "\"Pa55\""));
+	CHECK(secret_result("${{ json(inputs.blob).pw }}", "\"hunter2\""));
+	CHECK(secret_result("${{ format('[{0}]', inputs.tok) }}", "\"[user:Pa55]\""));
+	CHECK(secret_result("Bearer ${{ inputs.tok }}", "\"Bearer user:Pa55\""));
+	CHECK(secret_result("${{ inputs.tok + '!' }}", "\"user:Pa55!\""));
+	CHECK(secret_result("${{ [inputs.plain, inputs.tok] }}", NULL));
+	CHECK(secret_result("${{ len(inputs.tok) }}", "9"));
+	CHECK(secret_result("${{ inputs.tok }}", NULL));
+	/* not computed from a secret, or one bit of it: not a secret */
+	CHECK(!secret_result("${{ upper(inputs.plain) }}", "\"X\""));
+	CHECK(!secret_result("${{ inputs.tok == 'x' }}", "false"));
+	CHECK(!secret_result("${{ [inputs.plain, inputs.tok][0] }}", "\"x\""));
+	CHECK(!secret_result("text ${{ inputs.plain }}", "\"text x\""));
+	expr_set_secret_sink(NULL, NULL);
+}
+
+static void test_size_bound(void)
+{
+	/* a string doubled until it passes 16 MiB fails, it does not abort */
+	arena a;
+	size_t off;
+	const char *msg;
+	char *err = NULL;
+	value *c = v_obj(), *in = v_obj();
+	char big[1 << 16];
+
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = 0;
+	v_obj_set_take(in, "s", v_str(big));
+	v_obj_set_take(c, "inputs", in);
+	arena_init(&a);
+	const char *src = "${{ format('{0}{0}', format('{0}{0}', format('{0}{0}', format('{0}{0}',"
+			  " format('{0}{0}', format('{0}{0}', format('{0}{0}', format('{0}{0}',"
+			  " format('{0}{0}', format('{0}{0}', inputs.s)))))))))) }}";
+	tmpl *t = tmpl_parse(&a, src, strlen(src), &off, &msg);
+	CHECK(t != NULL);
+	value *v = t ? tmpl_render(t, c, &err) : NULL;
+	CHECK(v == NULL && err && strstr(err, "value too large"));
+	free(err);
+	err = NULL;
+	const char *src2 = "${{ inputs.s + inputs.s }}";
+	t = tmpl_parse(&a, src2, strlen(src2), &off, &msg);
+	v = t ? tmpl_render(t, c, &err) : NULL;
+	CHECK(v && v_str_len(v) == 2 * (sizeof big - 1));
+	if (v)
+		v_release(v);
+	arena_free(&a);
+	v_release(c);
+}
+
 int main(void)
 {
 	build_ctx();
+	test_secret_taint();
+	test_size_bound();
 	test_literals();
 	test_operators();
 	test_logic_values();

@@ -291,35 +291,75 @@ static void test_short_and_overlap(void)
 	redactor_free(r);
 }
 
-static void test_cjson(void)
+static void test_more_forms(void)
 {
 	redactor *r = redactor_new();
-	cJSON *o, *a, *in;
-	char *j;
+	const char *sec = "Admin-Token7";
+	const char *uni = "p\xc3\xa4ssw\xc3\xb6rd-\xf0\x9d\x84\x9e";   /* pässwörd-𝄞 */
+
+	redact_add(r, sec, strlen(sec));
+	redact_add(r, uni, strlen(uni));
+	redact_add(r, "a&b<c>/d", 8);
+	redact_add(r, "key1", 4);
+	/* any letter case of the raw value */
+	CHECK(masks_to(r, "x ADMIN-TOKEN7 admin-token7 aDmIn-ToKeN7 y", "x *** *** *** y"));
+	CHECK(masks_to(r, "P\xc3\x84SSW\xc3\x96RD-\xf0\x9d\x84\x9e", "***"));
+	/* ... also inside bytes that are not UTF-8 */
+	CHECK(masks_to(r, "\xff P\xc3\x84SSW\xc3\x96RD-\xf0\x9d\x84\x9e \xfe", "\xff *** \xfe"));
+	/* JSON as ASCII-only encoders write it, either hex case, surrogate pairs */
+	CHECK(masks_to(r, "\"p\\u00e4ssw\\u00f6rd-\\ud834\\udd1e\"", "\"***\""));
+	CHECK(masks_to(r, "\"p\\u00E4ssw\\u00F6rd-\\uD834\\uDD1E\"", "\"***\""));
+	/* Go escapes & < >, PHP escapes / */
+	CHECK(masks_to(r, "{\"v\":\"a\\u0026b\\u003cc\\u003e/d\"}", "{\"v\":\"***\"}"));
+	CHECK(masks_to(r, "{\"v\":\"a&b<c>\\/d\"}", "{\"v\":\"***\"}"));
+	/* hex with colons, both cases */
+	CHECK(masks_to(r, "6b:65:79:31 6B:65:79:31 6b657931", "*** *** ***"));
+	/* a common word inside a longer word is masked too (documented) */
+	CHECK(masks_to(r, "keys key1s", "keys ***s"));
+	redactor_free(r);
+}
+
+static void test_safe_cut(void)
+{
+	redactor *r = redactor_new();
+	const char *t = "0123456789" S1 "abcdef";
+	size_t n = strlen(t);
 
 	redact_add(r, S1, strlen(S1));
-	redact_add(r, "12345678", 8);
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "plain", "kept");
-	cJSON_AddStringToObject(o, "pw", S1);
-	cJSON_AddStringToObject(o, "key-" S1, "v");
-	a = cJSON_AddArrayToObject(o, "list");
-	cJSON_AddItemToArray(a, cJSON_CreateString("x " S1 " y"));
-	cJSON_AddItemToArray(a, cJSON_CreateStringReference(S1));
-	cJSON_AddItemToArray(a, cJSON_CreateNumber(12345678));
-	cJSON_AddItemToArray(a, cJSON_CreateNumber(42));
-	in = cJSON_AddObjectToObject(o, "inner");
-	cJSON_AddItemToObjectCS(in, S1, cJSON_CreateTrue());
-	cJSON_AddStringToObject(in, "body", "{\"token\":\"" S1 "\"}");
-	redact_cjson(r, o);
-	j = cJSON_PrintUnformatted(o);
-	CHECK_STR(j, "{\"plain\":\"kept\",\"pw\":\"***\",\"key-***\":\"v\","
-		  "\"list\":[\"x *** y\",\"***\",\"***\",42],"
-		  "\"inner\":{\"***\":true,\"body\":\"{\\\"token\\\":\\\"***\\\"}\"}}");
-	cJSON_free(j);
-	cJSON_Delete(o);
-	redact_cjson(r, NULL);
-	redact_cjson(NULL, NULL);
+	/* a cut through the secret moves before it */
+	CHECK(redact_safe_cut(r, t, n, 12) == 10);
+	CHECK(redact_safe_cut(r, t, n, 10) == 10);
+	CHECK(redact_safe_cut(r, t, n, 9) == 9);
+	/* after it, the cut stays */
+	CHECK(redact_safe_cut(r, t, n, 10 + strlen(S1)) == 10 + strlen(S1));
+	CHECK(redact_safe_cut(r, t, n, 1000) == n);
+	/* an encoded form counts too */
+	{
+		char *b = b64_encode((const unsigned char *)S1, strlen(S1));
+		char buf[128];
+		snprintf(buf, sizeof buf, "xx%syy", b);
+		CHECK(redact_safe_cut(r, buf, strlen(buf), 5) == 2);
+		free(b);
+	}
+	CHECK(redact_max_form_len(r) >= strlen(S1));
+	CHECK(redact_safe_cut(NULL, t, n, 12) == 12);
+	redactor_free(r);
+}
+
+static void test_derived(void)
+{
+	redactor *r = redactor_new();
+
+	redact_add(r, S1, strlen(S1));
+	/* holds a known secret: nothing new to learn */
+	redact_add_derived(r, "Bearer " S1, strlen("Bearer " S1));
+	CHECK(redact_count(r) == 1);
+	/* computed from one: a secret of its own */
+	redact_add_derived(r, "CAN", 3);
+	CHECK(redact_count(r) == 2);
+	CHECK(masks_to(r, "xCANx", "x***x"));
+	redact_add_derived(r, "", 0);
+	CHECK(redact_count(r) == 2);
 	redactor_free(r);
 }
 
@@ -410,7 +450,9 @@ int main(void)
 	test_b64_encode();
 	test_canaries();
 	test_short_and_overlap();
-	test_cjson();
+	test_more_forms();
+	test_safe_cut();
+	test_derived();
 	test_url_credentials();
 	test_threads();
 	curl_global_cleanup();

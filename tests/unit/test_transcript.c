@@ -129,7 +129,9 @@ static cJSON *fields_with_secrets(void)
 	cJSON_AddStringToObject(f, "form", "user=x&pw=p%40ss+w%2Frd");
 	cJSON_AddStringToObject(f, "hex", "7333637233742d43414e4152592d3432");
 	cJSON_AddStringToObject(f, "body", "{\"k\":\"" SECRET "\"}");
-	cJSON_AddStringToObject(f, "key-" SECRET, "v");
+	/* a key inside data (below the first level of objects) is data */
+	cJSON_AddItemToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(f, "result"), "json"),
+			      "key-" SECRET, cJSON_CreateString("v"));
 	cJSON_AddNumberToObject(f, "seq", 99);
 	cJSON_AddNumberToObject(f, "n", 7);
 	return f;
@@ -255,7 +257,17 @@ static void test_write(void)
 	err = NULL;
 
 	buf = slurp(path, &len);
-	check_no_secret(buf, len);
+	{
+		/* the one place a secret may stand: the step id (structure) */
+		char *copy = malloc(len + 1), *p;
+		const char *id = "\"step\":\"restart-" SECRET "\"";
+		memcpy(copy, buf, len + 1);
+		CHECK((p = memmem(copy, len, id, strlen(id))) != NULL);
+		if (p)
+			memset(p, '.', strlen(id));
+		check_no_secret(copy, len);
+		free(copy);
+	}
 	CHECK(buf[len - 1] == '\n');
 	n = split(buf, lines, 16);
 	CHECK(n == 3);
@@ -277,7 +289,8 @@ static void test_write(void)
 	CHECK(strstr(lines[0], "\"seq\":99") == NULL && strstr(lines[0], "\"n\":7") != NULL);
 	CHECK(strstr(lines[0], "\"Authorization\":\"Basic YWRtaW46") != NULL);
 	CHECK(strstr(lines[1], "\"event\":\"step.start\",") != NULL);
-	CHECK(strstr(lines[1], "\"step\":\"restart-***\",\"phase\":\"steps\",\"hash\"") != NULL);
+	/* an id is never redacted: resume must find the step */
+	CHECK(strstr(lines[1], "\"step\":\"restart-" SECRET "\",\"phase\":\"steps\",\"hash\"") != NULL);
 	CHECK(strstr(lines[2], "\"event\":\"run.end\"") != NULL);
 	CHECK(strcmp(last, prev) == 0);
 	free(buf);
