@@ -1384,7 +1384,7 @@ int run_runbook(runbook *rb, const run_opts *o)
 		code = 2;
 		goto out;
 	}
-	if (o->approve && strcmp(o->approve, "auto") && !(rc.answers = load_data_mapping(o->approve,
+	if (o->approve && strcmp(o->approve, "auto") && !(rc.answers = load_owned_mapping(o->approve,
 			"an answers file is a mapping of step id: yes|no or {approved, comment, by}", &err))) {
 		fprintf(stderr, "runbook: %s\n", err);
 		code = 2;
