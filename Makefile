@@ -18,11 +18,11 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  ?= -O2 -g
 # CFLAGS/LDFLAGS may be set on the command line (make asan does): the
 # warnings, the standard and the libraries' flags are always added.
-# fragments (`use:`) are also looked for in the installed data ($(DATADIR)/stdlib)
-DATADIR := $(PREFIX)/share/runbook
+# No path is compiled in: the binary finds its stdlib at run time from its
+# own location (bin/../share/runbook/stdlib), so any PREFIX works after a
+# plain `make`.
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter \
-           -Wformat=2 -Iinterpreter -DRUNBOOK_DATADIR='"$(DATADIR)"' \
-           $(PKG_CFLAGS) $(CFLAGS) $(XCFLAGS)
+           -Wformat=2 -Iinterpreter $(PKG_CFLAGS) $(CFLAGS) $(XCFLAGS)
 LDLIBS  += $(PKG_LIBS) -lm $(XLDFLAGS)
 
 SRCS    := $(sort $(wildcard interpreter/*.c))

@@ -25,6 +25,9 @@ int cmd_schema(int argc, char **argv);
  */
 int opt_value(int argc, char **argv, int *i, const char *name, const char **val);
 int opt_flag(char **argv, int i, const char *name);
+/* "--stdlib DIR" (check, plan, graph, run, drill, resume): the directory
+ * `use: stdlib/...` names; as opt_value, -1 also when DIR is no directory */
+int opt_stdlib(int argc, char **argv, int *i);
 /* "--input name=value": appends to inputs[*n] (key malloc'd); -1 with a
  * usage message when there is no name */
 struct kv;

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 
 static const char *const USAGE =
-	"runbook check [--format text|json|github|sarif|junit] [--no-color] PATH...";
+	"runbook check [--format text|json|github|sarif|junit] [--no-color] [--stdlib DIR] PATH...";
 
 typedef struct pathlist {
 	char **v;
@@ -108,7 +108,8 @@ int cmd_check(int argc, char **argv)
 	const char **paths = xcalloc((size_t)argc + 1, sizeof *paths);
 	for (int i = 1; i < argc; i++) {
 		int r;
-		if ((r = opt_value(argc, argv, &i, "--format", &fmt)) != 0) {
+		if ((r = opt_value(argc, argv, &i, "--format", &fmt)) != 0 ||
+		    (r = opt_stdlib(argc, argv, &i)) != 0) {
 			if (r < 0) {
 				free(paths);
 				return 2;

@@ -22,8 +22,9 @@
 #include <string.h>
 
 static const char *const PLAN_USAGE =
-	"runbook plan FILE [--input k=v]... [--inputs FILE] [--format text|json] [--no-color]";
-static const char *const GRAPH_USAGE = "runbook graph FILE [--format dot|mermaid]";
+	"runbook plan FILE [--input k=v]... [--inputs FILE] [--format text|json] [--no-color]\n"
+	"                  [--stdlib DIR]";
+static const char *const GRAPH_USAGE = "runbook graph FILE [--format dot|mermaid] [--stdlib DIR]";
 
 static void ref_runtime(void *ud, const char *root, const char *second, size_t off)
 {
@@ -324,7 +325,8 @@ int cmd_plan(int argc, char **argv)
 			if (r < 0 || opt_input(v, inputs, &o.ninputs, "plan", PLAN_USAGE) < 0)
 				goto out;
 		} else if ((r = opt_value(argc, argv, &i, "--inputs", &o.inputs_file)) != 0 ||
-			   (r = opt_value(argc, argv, &i, "--format", &fmt)) != 0) {
+			   (r = opt_value(argc, argv, &i, "--format", &fmt)) != 0 ||
+			   (r = opt_stdlib(argc, argv, &i)) != 0) {
 			if (r < 0)
 				goto out;
 		} else if (opt_flag(argv, i, "--no-color"))
@@ -437,7 +439,8 @@ int cmd_graph(int argc, char **argv)
 	const char *file = NULL, *fmt = "dot";
 	for (int i = 1; i < argc; i++) {
 		int r;
-		if ((r = opt_value(argc, argv, &i, "--format", &fmt)) != 0) {
+		if ((r = opt_value(argc, argv, &i, "--format", &fmt)) != 0 ||
+		    (r = opt_stdlib(argc, argv, &i)) != 0) {
 			if (r < 0)
 				return 2;
 		} else if (opt_flag(argv, i, "--help") || opt_flag(argv, i, "-h")) {

@@ -22,7 +22,8 @@
 
 static const char *const USAGE =
 	"runbook resume TRANSCRIPT [--runbook FILE] [--in-doubt rerun|skip|rollback] [--rollback]\n"
-	"                          [--approve auto|FILE] [--operator NAME] [--sign-key KEY] [--quiet] [--no-color]";
+	"                          [--approve auto|FILE] [--operator NAME] [--sign-key KEY] [--quiet] [--no-color]\n"
+	"                          [--stdlib DIR]";
 
 typedef struct strv {
 	char **v;
@@ -66,7 +67,8 @@ int cmd_resume(int argc, char **argv)
 		    (r = opt_value(argc, argv, &i, "--in-doubt", &doubt)) != 0 ||
 		    (r = opt_value(argc, argv, &i, "--approve", &o.approve)) != 0 ||
 		    (r = opt_value(argc, argv, &i, "--operator", &o.operator_name)) != 0 ||
-		    (r = opt_value(argc, argv, &i, "--sign-key", &o.sign_key)) != 0) {
+		    (r = opt_value(argc, argv, &i, "--sign-key", &o.sign_key)) != 0 ||
+		    (r = opt_stdlib(argc, argv, &i)) != 0) {
 			if (r < 0)
 				return 2;
 		} else if (opt_flag(argv, i, "--rollback"))

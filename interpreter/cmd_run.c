@@ -12,10 +12,11 @@
 static const char *const RUN_USAGE =
 	"runbook run FILE [--input k=v]... [--inputs FILE] [--dry-run] [--transcript PATH]\n"
 	"                 [--approve auto|FILE] [--operator NAME] [--sign-key KEY] [--parallel N]\n"
-	"                 [--quiet] [--no-color]";
+	"                 [--quiet] [--no-color] [--stdlib DIR]";
 static const char *const DRILL_USAGE =
 	"runbook drill FILE [--input k=v]... [--inputs FILE] [--transcript PATH]\n"
-	"                   [--approve auto|FILE] [--operator NAME] [--sign-key KEY] [--quiet] [--no-color]";
+	"                   [--approve auto|FILE] [--operator NAME] [--sign-key KEY] [--quiet] [--no-color]\n"
+	"                   [--stdlib DIR]";
 
 /* shared by run and drill; load diagnostics go to stderr */
 static int run_common(int argc, char **argv, int drill)
@@ -38,7 +39,8 @@ static int run_common(int argc, char **argv, int drill)
 			   (r = opt_value(argc, argv, &i, "--transcript", &o.transcript_path)) != 0 ||
 			   (r = opt_value(argc, argv, &i, "--approve", &o.approve)) != 0 ||
 			   (r = opt_value(argc, argv, &i, "--operator", &o.operator_name)) != 0 ||
-			   (r = opt_value(argc, argv, &i, "--sign-key", &o.sign_key)) != 0) {
+			   (r = opt_value(argc, argv, &i, "--sign-key", &o.sign_key)) != 0 ||
+			   (r = opt_stdlib(argc, argv, &i)) != 0) {
 			if (r < 0)
 				goto out;
 		} else if ((r = opt_value(argc, argv, &i, "--parallel", &v)) != 0) {

@@ -11,6 +11,7 @@
 #include "exec.h"
 #include "expr.h"
 #include "fragment.h"
+#include "lock.h"
 #include "prim.h"
 #include "proc.h"
 #include "sign.h"
@@ -1430,44 +1431,6 @@ static void scrub_environment(run_ctx *rc)
 
 /* ---------- the run ---------- */
 
-/*
- * One run of a runbook at a time on a host: an flock on
- * $RUNBOOK_LOCK_DIR (else /run/lock when writable, else /tmp)
- * /runbook-<id>.lock, held until the process ends (a crash releases it).
- * The file names the holder.  Returns the fd, or -1 with *err (exit 4).
- */
-static int take_lock(const runbook *rb, const char *op, char **err)
-{
-	const char *dir = getenv("RUNBOOK_LOCK_DIR");
-	if (!dir || !*dir)
-		dir = access("/run/lock", W_OK) == 0 ? "/run/lock" : "/tmp";
-	char *path = xasprintf("%s/runbook-%s.lock", dir, rb->id);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		*err = xasprintf("cannot open lock %s: %s", path, strerror(errno));
-		free(path);
-		return -1;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		char holder[512] = "";
-		ssize_t n = pread(fd, holder, sizeof holder - 1, 0);
-		holder[n > 0 ? n : 0] = 0;
-		holder[strcspn(holder, "\n")] = 0;
-		*err = xasprintf("lock denied: another run of '%s' is in progress (%s; lock %s)",
-				 rb->id, *holder ? holder : "holder unknown", path);
-		close(fd);
-		free(path);
-		return -1;
-	}
-	char ts[40], line[600];
-	int len = snprintf(line, sizeof line, "pid %d, %s, since %s\n", (int)getpid(), op,
-			   ts_now(ts, sizeof ts));
-	if (ftruncate(fd, 0) == 0 && len > 0)
-		(void)!pwrite(fd, line, (size_t)len, 0);
-	free(path);
-	return fd;
-}
-
 static char *default_transcript_path(const runbook *rb)
 {
 	time_t now = time(NULL);
@@ -1545,7 +1508,7 @@ int run_runbook(runbook *rb, const run_opts *o)
 		code = 2;
 		goto out;
 	}
-	if (o->approve && strcmp(o->approve, "auto") && !(rc.answers = load_data_mapping(o->approve,
+	if (o->approve && strcmp(o->approve, "auto") && !(rc.answers = load_owned_mapping(o->approve,
 			"an answers file is a mapping of step id: yes|no or {approved, comment, by}", &err))) {
 		fprintf(stderr, "runbook: %s\n", err);
 		code = 2;
@@ -1589,9 +1552,8 @@ int run_runbook(runbook *rb, const run_opts *o)
 	scrub_environment(&rc);
 
 	/* a dry run changes nothing: it needs no lock */
-	if (o->mode != MODE_DRY_RUN && (lock_fd = take_lock(rb, op, &err)) < 0) {
+	if (o->mode != MODE_DRY_RUN && (lock_fd = run_lock_take(rb->id, op, &err, &code)) < 0) {
 		fprintf(stderr, "runbook: %s\n", err);
-		code = 4;
 		goto out;
 	}
 	if (o->sign_key && !(sg = signer_new(o->sign_key, 0, &err))) {

@@ -104,6 +104,9 @@ value *literal_node(const node *n);
 /* a YAML/JSON file whose root is a mapping, as data; NULL with *err
  * (the loader's first diagnostic, or "PATH: what") */
 value *load_data_mapping(const char *path, const char *what, char **err);
+/* the same for a file that grants something (answers): refused when group
+ * or others may write it, or another user than us or root owns it */
+value *load_owned_mapping(const char *path, const char *what, char **err);
 value *env_object(void);
 
 /*

@@ -53,6 +53,18 @@ static value *path_get(value *v, const char *path)
 	return v;
 }
 
+/*
+ * The backtracking budget of one match attempt (PCRE2 counts it per start
+ * position): a pattern that needs more is catastrophic, and fails its step
+ * rather than stall the run.  A pattern may ask for less, (*LIMIT_MATCH=n).
+ */
+#define RE_MATCH_LIMIT 1000000
+
+/*
+ * 1 when pattern matches s, 0 when not, -1 with *err when PCRE2 cannot
+ * tell (a bad pattern, invalid UTF-8 in s, the match limit): an error is
+ * never a "no match", or `not: {matches: ...}` would pass on it.
+ */
 static int re_match(const char *pattern, const char *s, size_t len, char **err)
 {
 	int ec;
@@ -65,11 +77,24 @@ static int re_match(const char *pattern, const char *s, size_t len, char **err)
 		*err = xasprintf("bad pattern '%s': %s at offset %zu", pattern, (char *)msg, (size_t)eo);
 		return -1;
 	}
+	pcre2_match_context *mc = pcre2_match_context_create(NULL);
+	if (mc)
+		pcre2_set_match_limit(mc, RE_MATCH_LIMIT);
 	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-	int rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, md, NULL);
+	int rc = md ? pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, md, mc) : PCRE2_ERROR_NOMEMORY;
+	if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {
+		PCRE2_UCHAR msg[256];
+		pcre2_get_error_message(rc, msg, sizeof msg);
+		if (rc <= PCRE2_ERROR_UTF8_ERR1 && rc >= PCRE2_ERROR_UTF8_ERR21)
+			*err = xasprintf("PCRE2 error matching '%s': %s at offset %zu of the subject",
+					 pattern, (char *)msg, (size_t)pcre2_get_startchar(md));
+		else
+			*err = xasprintf("PCRE2 error matching '%s': %s", pattern, (char *)msg);
+	}
 	pcre2_match_data_free(md);
+	pcre2_match_context_free(mc);
 	pcre2_code_free(re);
-	return rc >= 0;
+	return rc >= 0 ? 1 : rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
 }
 
 static int contains(const value *hay, const value *needle)
@@ -177,8 +202,12 @@ static int match_one(const char *path, const char *op, value *exp,
 			char *txt = v_to_text(act);
 			int r = re_match(v_as_str(exp), txt, strlen(txt), err);
 			free(txt);
-			if (r < 0)
+			if (r < 0) {
+				char *e = *err;
+				*err = xasprintf("%s: %s", path, e);
+				free(e);
 				return -1;
+			}
 			ok = r;
 		}
 	} else if (!strcmp(op, "contains"))

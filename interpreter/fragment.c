@@ -61,6 +61,50 @@ static char *exe_dir(void)
 	return xstrdup(buf[0] ? buf : "/");
 }
 
+static const char *stdlib_option;       /* --stdlib DIR */
+
+void fragment_set_stdlib(const char *dir)
+{
+	stdlib_option = dir;
+}
+
+static int is_dir(const char *p)
+{
+	struct stat sb;
+	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/*
+ * The stdlib directory (malloc'd): --stdlib, else $RUNBOOK_STDLIB, else
+ * the first directory of the binary's ../share/runbook/stdlib (installed),
+ * ../stdlib and ../../stdlib (build/runbook, build/asan/runbook in a
+ * checkout); when none exists, the installed one, so the "looked in" of
+ * an error names it.  NULL when not even the binary's path is known.
+ */
+static char *stdlib_dir(void)
+{
+	const char *env = getenv("RUNBOOK_STDLIB");
+	if (stdlib_option)
+		return xstrdup(stdlib_option);
+	if (env && *env)
+		return xstrdup(env);
+	static const char *const rel[] = { "../share/runbook/stdlib", "../stdlib", "../../stdlib" };
+	char *ed = exe_dir(), *dir = NULL;
+	for (size_t i = 0; ed && !dir && i < sizeof rel / sizeof rel[0]; i++) {
+		char *p = xasprintf("%s/%s", ed, rel[i]);
+		char *real = realpath(p, NULL);
+		if (real && is_dir(real))
+			dir = real;
+		else
+			free(real);
+		free(p);
+	}
+	if (ed && !dir)
+		dir = xasprintf("%s/%s", ed, rel[0]);
+	free(ed);
+	return dir;
+}
+
 /*
  * Look for `use` from the file from_file, in the order of fragment.h.
  * Returns the malloc'd path of the first regular file found, or NULL with
@@ -104,12 +148,16 @@ char *fragment_find(const char *use, const char *from_file, char **looked)
 		if (*p == ':')
 			p++;
 	}
-	/* 3. the installed data directory */
-#ifdef RUNBOOK_DATADIR
-	if ((found = try_base(RUNBOOK_DATADIR, use, &tried)))
+	/* 3. stdlib/X: the stdlib directory, and only it */
+	if (!strncmp(use, "stdlib/", 7)) {
+		char *sd = stdlib_dir();
+		if (sd)
+			found = try_base(sd, use + 7, &tried);
+		free(sd);
 		goto out;
-#endif
-	/* 4. beside the binary: build/runbook and build/asan/runbook */
+	}
+	/* 4. anything else beside the binary: build/runbook's and
+	 * build/asan/runbook's checkout */
 	char *ed = exe_dir();
 	for (int up = 1; ed && up <= 2 && !found; up++) {
 		char *base = xasprintf(up == 1 ? "%s/.." : "%s/../..", ed);

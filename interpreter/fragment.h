@@ -11,9 +11,12 @@
  * Where `use: P` is looked for, in order (`.yaml` may be left out):
  *   1. the directory of the file that says `use:`;
  *   2. each directory of $RUNBOOK_PATH (colon-separated);
- *   3. RUNBOOK_DATADIR, the installed data ($(PREFIX)/share/runbook,
- *      which holds stdlib/);
- *   4. the binary's ../ and ../../ (build/runbook finds the repo's stdlib/).
+ *   3. P = stdlib/X: X in the stdlib directory, and nowhere else after 1
+ *      and 2: --stdlib DIR, else $RUNBOOK_STDLIB, else found at run time
+ *      from the binary: ../share/runbook/stdlib (where `make install`
+ *      puts it, whatever the prefix was at build time), else ../stdlib or
+ *      ../../stdlib (build/runbook and build/asan/runbook in a checkout);
+ *   4. any other P: the binary's ../ and ../../.
  * An absolute P is only looked for as itself, and "./P" or "../P" only
  * next to the using file.
  */
@@ -33,6 +36,10 @@
  * searched, comma-separated, for the error message.
  */
 char *fragment_find(const char *use, const char *from_file, char **looked);
+
+/* --stdlib DIR: the stdlib directory, over $RUNBOOK_STDLIB (dir is kept,
+ * not copied) */
+void fragment_set_stdlib(const char *dir);
 
 /*
  * The `inputs` context of one call of fragment fr: the rendered `with:`

@@ -214,9 +214,24 @@ value *inputs_resolve(const runbook *rb, const run_opts *o, redactor *red,
 					v_release(out);
 					goto fail;
 				}
+				if (!*e) {       /* as an empty file, below */
+					*err = xasprintf("secret '%s': environment variable %s is set "
+							 "but empty", in->name, from + 4);
+					v_release(out);
+					goto fail;
+				}
 				sec = xstrdup(e);
 			} else if (!strncmp(from, "file:", 5)) {
 				if (!(sec = read_secret_file(from + 5, err))) {
+					v_release(out);
+					goto fail;
+				}
+				/* an empty secret is a mistake (a file not yet filled in),
+				 * and there would be nothing to redact */
+				if (!*sec) {
+					*err = xasprintf("secret '%s': file '%s' is empty (or only a newline)",
+							 in->name, from + 5);
+					free(sec);
 					v_release(out);
 					goto fail;
 				}

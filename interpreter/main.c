@@ -4,10 +4,13 @@
  */
 #include "cmd.h"
 #include "exec.h"
+#include "fragment.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct command {
@@ -50,6 +53,23 @@ int opt_value(int argc, char **argv, int *i, const char *name, const char **val)
 		return -1;
 	}
 	*val = argv[++*i];
+	return 1;
+}
+
+int opt_stdlib(int argc, char **argv, int *i)
+{
+	const char *dir;
+	int r = opt_value(argc, argv, i, "--stdlib", &dir);
+	if (r <= 0)
+		return r;
+	struct stat sb;
+	int st = stat(dir, &sb);
+	if (st < 0 || !S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, "runbook: --stdlib %s: %s\n", dir,
+			st < 0 ? strerror(errno) : "not a directory");
+		return -1;
+	}
+	fragment_set_stdlib(dir);
 	return 1;
 }
 

@@ -9,10 +9,13 @@
 #include "expr.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static int is_int_text(const char *s)
 {
@@ -155,7 +158,9 @@ value *literal_node(const node *n)
 	return v;
 }
 
-value *load_data_mapping(const char *path, const char *what, char **err)
+/* load_file, or load_buffer of buf when set */
+static value *data_mapping(const char *path, const char *buf, size_t len, const char *what,
+			   char **err)
 {
 	arena a;
 	doc d;
@@ -163,7 +168,8 @@ value *load_data_mapping(const char *path, const char *what, char **err)
 	arena_init(&a);
 	diags_init(&dg);
 	value *v = NULL;
-	if (load_file(&a, path, &d, &dg) == 0 && d.root && d.root->kind == N_MAP)
+	int rc = buf ? load_buffer(&a, path, buf, len, &d, &dg) : load_file(&a, path, &d, &dg);
+	if (rc == 0 && d.root && d.root->kind == N_MAP)
 		v = literal_node(d.root);
 	else if (dg.n)
 		*err = xasprintf("%s:%d:%d: %s", dg.v[0].file, dg.v[0].line, dg.v[0].col, dg.v[0].msg);
@@ -171,5 +177,71 @@ value *load_data_mapping(const char *path, const char *what, char **err)
 		*err = xasprintf("%s: %s", path, what);
 	diags_release(&dg);
 	arena_free(&a);
+	return v;
+}
+
+value *load_data_mapping(const char *path, const char *what, char **err)
+{
+	return data_mapping(path, NULL, 0, what, err);
+}
+
+/*
+ * As load_data_mapping, for a file that grants something (the answers of
+ * --approve): refused when group or others may write it, or when it
+ * belongs to someone other than the current user or root.  The check is
+ * made on the open file, and what is parsed is what was read from it.
+ */
+value *load_owned_mapping(const char *path, const char *what, char **err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		*err = xasprintf("%s: cannot open file: %s", path, strerror(errno));
+		return NULL;
+	}
+	struct stat sb;
+	if (fstat(fd, &sb) < 0 || S_ISDIR(sb.st_mode)) {
+		*err = xasprintf("%s: cannot read file: %s", path,
+				 S_ISDIR(sb.st_mode) ? strerror(EISDIR) : strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (sb.st_mode & 022) {
+		*err = xasprintf("%s is writable by group or others (mode %04o): refusing it, "
+				 "whoever can write it decides (chmod go-w '%s')", path,
+				 (unsigned)(sb.st_mode & 07777), path);
+		close(fd);
+		return NULL;
+	}
+	if (sb.st_uid != geteuid() && sb.st_uid != 0) {
+		*err = xasprintf("%s is owned by uid %d, not by the current user (uid %d) or "
+				 "root: refusing it", path, (int)sb.st_uid, (int)geteuid());
+		close(fd);
+		return NULL;
+	}
+	size_t cap = 4096, len = 0;
+	char *buf = xmalloc(cap);
+	for (;;) {
+		if (len == cap) {
+			if (cap > LOAD_MAX_BYTES)
+				break;              /* load_buffer reports the size */
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		ssize_t r = read(fd, buf + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			*err = xasprintf("%s: cannot read file: %s", path, strerror(errno));
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	value *v = data_mapping(path, buf, len, what, err);
+	free(buf);
 	return v;
 }

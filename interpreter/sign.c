@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -73,6 +74,15 @@ static EVP_PKEY *read_key(const char *path, int want_private, char **err)
 
 	if (!f) {
 		*err = xasprintf("cannot open key '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	struct stat sb;
+	/* as ssh does: a private key others may read (or write) is not used */
+	if (want_private && fstat(fileno(f), &sb) == 0 && (sb.st_mode & 077)) {
+		*err = xasprintf("private key '%s' is accessible by group or others (mode %04o): "
+				 "refusing it (chmod 600 '%s')", path,
+				 (unsigned)(sb.st_mode & 07777), path);
+		fclose(f);
 		return NULL;
 	}
 	if (want_private) {

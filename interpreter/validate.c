@@ -1757,8 +1757,12 @@ static step *parse_step(vctx *v, node *n, const stepctx *sc)
 			    hint(v, key, cands, nc));
 		}
 	}
-	if (until_key && !st->expect)
-		err(v, until_key, "required", "'until' needs an 'expect': the condition to wait for");
+	/* without expect, exec and shell expect exit 0 and http a 2xx status:
+	 * `until` polls on that; the other primitives have no such default */
+	if (until_key && !st->expect && !(st->prim && (!strcmp(st->prim->name, "exec") ||
+			!strcmp(st->prim->name, "shell") || !strcmp(st->prim->name, "http"))))
+		err(v, until_key, "required", "'until' needs an 'expect': the condition to wait for "
+		    "(only exec, shell and http have an implicit one)");
 
 	if (st->prim) {
 		int shape = check_action(v, st, refst, ak);

@@ -13,6 +13,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -45,10 +46,12 @@ static void make_keys(const char *type, const char *name)
 	f = fopen(p, "w");
 	PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL);
 	fclose(f);
+	chmod(p, 0600);         /* a key others may read is refused */
 	snprintf(p, sizeof(p), "%s/%s.pub", dir, name);
 	f = fopen(p, "w");
 	PEM_write_PUBKEY(f, k);
 	fclose(f);
+	chmod(p, 0600);         /* signer_new() must get past the mode to say "public" */
 	EVP_PKEY_free(k);
 }
 
@@ -109,6 +112,13 @@ static void test_load_errors(void)
 	/* a public key cannot sign */
 	CHECK(!signer_new(path_in("a.pub"), 0, &err));
 	CHECK(err && strstr(err, "not an unencrypted PEM private key"));
+	free(err);
+	err = NULL;
+	/* a private key group or others may read is refused */
+	chmod(path_in("a.pem"), 0640);
+	CHECK(!signer_new(path_in("a.pem"), 0, &err));
+	CHECK(err && strstr(err, "is accessible by group or others (mode 0640)"));
+	chmod(path_in("a.pem"), 0600);
 	free(err);
 	err = NULL;
 	CHECK(!signer_new(path_in("ec.pem"), 0, &err));
