@@ -3,7 +3,8 @@
 #   make            build build/runbook
 #   make test       install missing Debian packages, build, run every test
 #   make demo       install missing packages, run runbooks/demo.yaml locally
-#   make asan       the whole suite under AddressSanitizer + UBSan
+#   make asan       the whole suite under AddressSanitizer + UBSan (with
+#                   float-cast-overflow, which GCC's "undefined" leaves out)
 #   make bench      benchmarks (figures go in README.md)
 #   make install PREFIX=/usr/local
 
@@ -77,8 +78,8 @@ demo: deps
 
 asan: test-deps
 	@$(MAKE) --no-print-directory BUILD=build/asan \
-	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
-	  LDFLAGS="-fsanitize=address,undefined" all-tests
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=undefined,float-cast-overflow" \
+	  LDFLAGS="-fsanitize=address,undefined,float-cast-overflow" all-tests
 
 bench: $(BUILD)/runbook
 	@tests/lib/deps.sh bench

@@ -2,6 +2,7 @@
 """Generate benchmark runbooks.
 
 gen.py true N OUT          one runbook with N `exec: [/bin/true]` steps
+gen.py log N OUT           one runbook with N `log:` steps (no child process)
 gen.py sh N OUT            the same N commands as a plain sh script
 gen.py corpus DIR F S      F runbooks of S steps each, for `runbook check`
 """
@@ -25,9 +26,14 @@ def rich_step(i):
             f"    outputs: {{ out{i}: \"${{{{ result.stdout | trim }}}}\" }}\n"
             f"    rollback:\n      id: undo-{i}\n      exec: [echo, undo, '{i}']")
 
+def log_step(i):
+    return f"  - id: s{i}\n    log: step {i}"
+
 kind = sys.argv[1]
 if kind == "true":
     open(sys.argv[3], "w").write(runbook("bench-true", int(sys.argv[2]), true_step))
+elif kind == "log":
+    open(sys.argv[3], "w").write(runbook("bench-log", int(sys.argv[2]), log_step))
 elif kind == "sh":
     with open(sys.argv[3], "w") as f:
         f.write("#!/bin/sh\nset -e\n" + "/bin/true\n" * int(sys.argv[2]))

@@ -160,24 +160,26 @@ static void gather(report *r)
 	const tlog *l = r->l;
 	int64_t last = -1;
 
-	r->t0 = l->start ? l->start->ts_ms : (l->n ? l->v[0].ts_ms : -1);
+	r->t0 = l->start ? l->start->at_ms : -1;
+	for (size_t i = 0; r->t0 < 0 && i < l->n; i++)
+		r->t0 = l->v[i].at_ms;
 	for (size_t i = 0; i < l->n; i++)
-		if (l->v[i].ts_ms > last)
-			last = l->v[i].ts_ms;
+		if (l->v[i].at_ms > last)
+			last = l->v[i].at_ms;
 	r->t1 = last;
 	for (size_t i = 0; i < l->n; i++) {
 		const tlog_event *e = &l->v[i];
 		const char *ev = e->event;
 
 		if ((!strcmp(ev, "phase.start") || !strcmp(ev, "phase.end")) && e->phase) {
-			stretch(phase_get(r, e->phase, e->ts_ms), e->ts_ms);
+			stretch(phase_get(r, e->phase, e->at_ms), e->at_ms);
 		} else if (!strcmp(ev, "rollback.start") || !strcmp(ev, "rollback.end")) {
-			stretch(phase_get(r, "rollback", e->ts_ms), e->ts_ms);
+			stretch(phase_get(r, "rollback", e->at_ms), e->at_ms);
 		} else if (!strcmp(ev, "step.start") && e->step) {
 			r->steps = xrealloc(r->steps, (r->nsteps + 1) * sizeof(*r->steps));
 			r->steps[r->nsteps++] = (rstep){ e, NULL, NULL, e->step,
-				str_or(e->phase, "steps"), e->ts_ms, last };
-			stretch(phase_get(r, str_or(e->phase, "steps"), e->ts_ms), e->ts_ms);
+				str_or(e->phase, "steps"), e->at_ms, last };
+			stretch(phase_get(r, str_or(e->phase, "steps"), e->at_ms), e->at_ms);
 		} else if ((!strcmp(ev, "step.end") || !strcmp(ev, "step.attempt")) && e->step) {
 			for (size_t k = r->nsteps; k-- > 0;) {
 				rstep *s = &r->steps[k];
@@ -185,11 +187,11 @@ static void gather(report *r)
 					continue;
 				if (ev[5] == 'e') {
 					s->end = e;
-					s->t1 = e->ts_ms;
+					s->t1 = e->at_ms;
 				} else {
 					s->attempt = e;
 				}
-				stretch(phase_get(r, s->phase, e->ts_ms), e->ts_ms);
+				stretch(phase_get(r, s->phase, e->at_ms), e->at_ms);
 				break;
 			}
 		}
@@ -325,9 +327,20 @@ static void section_summary(report *r)
 	KV("Started", s ? tev_str(s, "ts") : NULL);
 	KV("Ended", e ? tev_str(e, "ts") : "did not end (interrupted)");
 	KV("Duration", e ? dur(tlog_duration_ms(r->l), d) : NULL);
+	if (r->l->ndown) {
+		char t[32], *w;
+		int64_t down = r->l->n ? tlog_down_ms(r->l, 0, r->l->n - 1) : 0;
+		w = xasprintf("%s between a crash and its resume (%zu resume%s)", dur(down, t),
+			      r->l->ndown, r->l->ndown == 1 ? "" : "s");
+		KV("Downtime", w);
+		free(w);
+	}
 	if (e) {
-		snprintf(buf, sizeof(buf), "%s (exit %.0f)", str_or(e->status, "?"),
-			 tev_num(e, "exit", -1));
+		if (tev_int(e, "exit", -1) >= 0)
+			snprintf(buf, sizeof(buf), "%s (exit %lld)", str_or(e->status, "?"),
+				 (long long)tev_int(e, "exit", -1));
+		else
+			snprintf(buf, sizeof(buf), "%s (exit ?)", str_or(e->status, "?"));
 		exitw = buf;
 	}
 	KV("Outcome", exitw);
@@ -381,7 +394,7 @@ static void section_verdict(report *r)
 	for (size_t i = 0; i < vd->n; i++) {
 		const vcheck *c = &vd->v[i];
 		row_start(r, c->result == VC_FAIL ? "fail" : "pass");
-		cell_status(r, c->result == VC_FAIL ? "fail" : "ok");
+		cell_status(r, c->result == VC_FAIL ? "fail" : c->result == VC_INFO ? "note" : "ok");
 		cell(r, c->group);
 		cell(r, c->name);
 		cell(r, c->detail);
@@ -414,6 +427,29 @@ static void section_objectives(report *r)
 	table_end(r);
 }
 
+/*
+ * The k-th time the run was down: from the last event before a
+ * run.resume to the run.resume, on the run's clock.  0 when there is no
+ * such k.
+ */
+static int downtime(const report *r, size_t k, int64_t *t0, int64_t *t1)
+{
+	const tlog *l = r->l;
+
+	for (size_t i = 1; i < l->n; i++) {
+		if (strcmp(l->v[i].event, "run.resume") || k--)
+			continue;
+		*t0 = *t1 = l->v[i].at_ms;
+		for (size_t p = i; p-- > 0;)
+			if (l->v[p].at_ms >= 0) {
+				*t0 = l->v[p].at_ms;
+				break;
+			}
+		return 1;
+	}
+	return 0;
+}
+
 static void section_timeline(report *r)
 {
 	static const char *const cols[] = { "Phase", "Start", "End", "Duration", "Steps", NULL };
@@ -433,6 +469,18 @@ static void section_timeline(report *r)
 		cell(r, offset(r, p->t1, b));
 		cell(r, dur(p->t0 >= 0 ? p->t1 - p->t0 : -1, d));
 		cell(r, n);
+		row_end(r);
+	}
+	for (size_t k = 0; k < r->l->ndown; k++) {
+		int64_t t0, t1;
+		if (!downtime(r, k, &t0, &t1))
+			break;
+		row_start(r, "down");
+		cell(r, "down (crash to resume)");
+		cell(r, offset(r, t0, a));
+		cell(r, offset(r, t1, b));
+		cell(r, dur(t0 >= 0 && t1 >= t0 ? t1 - t0 : -1, d));
+		cell(r, "-");
 		row_end(r);
 	}
 	table_end(r);
@@ -460,7 +508,7 @@ static void gantt(report *r)
 {
 	const int left = 220, width = 900, rowh = 22, top = 30;
 	int64_t span = r->t1 > r->t0 ? r->t1 - r->t0 : 1;
-	size_t rows = r->nphases + r->nsteps;
+	size_t rows = r->nphases + r->nsteps + (r->l->ndown ? 1 : 0);
 	int height = top + (int)rows * rowh + 30, y = top;
 	char d[32];
 
@@ -513,9 +561,24 @@ static void gantt(report *r)
 			add(r, ": ");
 			esc(r, st);
 			addf(r, ", %s</title></rect></g>\n",
-			     dur(s->end ? (int64_t)tev_num(s->end, "duration_ms", -1) : -1, d));
+			     dur(s->end ? tev_int(s->end, "duration_ms", -1) : -1, d));
 			y += rowh;
 		}
+	}
+	if (r->l->ndown) {
+		int64_t t0, t1;
+		addf(r, "<g class=\"down-row\"><text class=\"label phase-label\" x=\"4\" y=\"%d\">"
+			"down</text>", y + 15);
+		for (size_t k = 0; k < r->l->ndown && downtime(r, k, &t0, &t1); k++) {
+			double x0 = t0 < 0 || r->t0 < 0 ? 0 : (double)(t0 - r->t0) / (double)span * width;
+			double w = t0 < 0 || t1 < t0 ? 0 : (double)(t1 - t0) / (double)span * width;
+			if (w < 2)
+				w = 2;
+			addf(r, "<rect class=\"down\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\">"
+				"<title>down between a crash and its resume: %s</title></rect>",
+			     left + x0, y + 3, w, rowh - 6, dur(t0 >= 0 && t1 >= t0 ? t1 - t0 : -1, d));
+		}
+		add(r, "</g>\n");
 	}
 	add(r, "</svg>\n");
 }
@@ -543,9 +606,9 @@ static void section_steps(report *r)
 		cell(r, tev_str(s->start, "title"));
 		cell(r, tev_str(s->start, "effect"));
 		cell_status(r, step_status(s));
-		snprintf(n, sizeof(n), "%.0f", s->end ? tev_num(s->end, "attempts", 0) : 0);
+		snprintf(n, sizeof(n), "%lld", (long long)(s->end ? tev_int(s->end, "attempts", 0) : 0));
 		cell(r, n);
-		cell(r, dur(s->end ? (int64_t)tev_num(s->end, "duration_ms", -1) : -1, d));
+		cell(r, dur(s->end ? tev_int(s->end, "duration_ms", -1) : -1, d));
 		cell(r, note);
 		row_end(r);
 	}
@@ -650,7 +713,7 @@ static void section_rollbacks(report *r)
 			table_head(r, "rollbacks", cols);
 		row_start(r, NULL);
 		cell(r, is_rb_step ? "rollback step" : e->event);
-		cell(r, offset(r, e->ts_ms, t));
+		cell(r, offset(r, e->at_ms, t));
 		cell_start(r);
 		if (!strcmp(e->event, "rollback.start")) {
 			esc(r, "reason ");
@@ -705,7 +768,8 @@ static const char CSS[] =
 	"svg.gantt{border:1px solid #d8dde2;background:#fff;max-width:100%;height:auto}"
 	"svg .label{font-size:12px;fill:#1d2125}svg .phase-label{font-weight:700}"
 	"svg .axis{font-size:11px;fill:#5f6b76;text-anchor:middle}"
-	"svg .tick{stroke:#e3e7eb}svg rect.phase{fill:#dfe6ee}"
+	"svg .tick{stroke:#e3e7eb}svg rect.phase{fill:#dfe6ee}svg rect.down{fill:#b0b6bd}"
+	"tr.down td{background:#f2f4f6}"
 	".legend span{margin-right:14px}";
 
 static void build(report *r)

@@ -134,8 +134,9 @@ int cmd_resume(int argc, char **argv)
 		goto out;
 	}
 	if (l.end) {
-		fprintf(stderr, "runbook resume: %s ended (%s, exit %g): nothing to resume\n", path,
-			tev_str(l.end, "status") ? tev_str(l.end, "status") : "?", tev_num(l.end, "exit", -1));
+		fprintf(stderr, "runbook resume: %s ended (%s, exit %lld): nothing to resume\n", path,
+			tev_str(l.end, "status") ? tev_str(l.end, "status") : "?",
+			(long long)tev_int(l.end, "exit", -1));
 		goto out;
 	}
 	const char *mode = tev_str(l.start, "mode");

@@ -18,6 +18,9 @@ static const char *const VERIFY_USAGE =
 
 /* ---------- output ---------- */
 
+/* said of a verdict reached without --pubkey: anyone can forge a chain */
+#define NOT_AUTHENTICATED "integrity only: not authenticated (no --pubkey)"
+
 static const char *const result_names[] = { "FAIL", "ok", "note" };
 
 static void print_text(FILE *f, const char *path, const tlog *l, const verdict *vd, int color)
@@ -39,7 +42,8 @@ static void print_text(FILE *f, const char *path, const tlog *l, const verdict *
 		const vcheck *c = &vd->v[i];
 		const char *on = "", *off = "";
 		if (color) {
-			on = c->result == VC_FAIL ? "\033[31m" : "\033[32m";
+			on = c->result == VC_FAIL ? "\033[31m" : c->result == VC_INFO ? "\033[33m"
+										: "\033[32m";
 			off = "\033[0m";
 		}
 		if (c->result == VC_FAIL)
@@ -48,7 +52,8 @@ static void print_text(FILE *f, const char *path, const tlog *l, const verdict *
 			c->group, c->name, c->detail);
 	}
 	if (vd->ok)
-		fprintf(f, "verify: ok: %zu checks passed\n", vd->n);
+		fprintf(f, "verify: ok: %zu checks passed%s\n", vd->n,
+			vd->authenticated ? "" : "; " NOT_AUTHENTICATED);
 	else if (vd->first_bad_seq)
 		fprintf(f, "verify: failed: %zu of %zu checks; first bad seq %ld\n", nfail, vd->n,
 			vd->first_bad_seq);
@@ -57,7 +62,8 @@ static void print_text(FILE *f, const char *path, const tlog *l, const verdict *
 			vd->interrupted ? "; the run was interrupted" : "");
 }
 
-static void print_json(FILE *f, const char *path, const tlog *l, const verdict *vd)
+static void print_json(FILE *f, const char *path, const tlog *l, const verdict *vd,
+		       const char *pubkey)
 {
 	cJSON *o = cJSON_CreateObject(), *arr;
 	char *s;
@@ -69,6 +75,9 @@ static void print_json(FILE *f, const char *path, const tlog *l, const verdict *
 		cJSON_AddStringToObject(o, "runbook", tev_str(l->start, "runbook"));
 	cJSON_AddBoolToObject(o, "ok", vd->ok);
 	cJSON_AddBoolToObject(o, "interrupted", vd->interrupted);
+	cJSON_AddBoolToObject(o, "authenticated", vd->authenticated);
+	if (!vd->authenticated && !pubkey)
+		cJSON_AddStringToObject(o, "note", NOT_AUTHENTICATED);
 	if (vd->first_bad_seq)
 		cJSON_AddNumberToObject(o, "first_bad_seq", (double)vd->first_bad_seq);
 	else
@@ -79,7 +88,8 @@ static void print_json(FILE *f, const char *path, const tlog *l, const verdict *
 		cJSON *x = cJSON_CreateObject();
 		cJSON_AddStringToObject(x, "group", c->group);
 		cJSON_AddStringToObject(x, "name", c->name);
-		cJSON_AddStringToObject(x, "result", c->result == VC_FAIL ? "fail" : "pass");
+		cJSON_AddStringToObject(x, "result", c->result == VC_FAIL ? "fail" :
+					c->result == VC_INFO ? "note" : "pass");
 		cJSON_AddStringToObject(x, "detail", c->detail);
 		if (c->seq)
 			cJSON_AddNumberToObject(x, "seq", (double)c->seq);
@@ -119,6 +129,8 @@ static void print_junit(FILE *f, const char *path, const verdict *vd)
 		   "  <testsuite name=\"runbook verify ");
 	xml_escape(f, path);
 	fprintf(f, "\" tests=\"%zu\" failures=\"%zu\">\n", vd->n, nfail);
+	fprintf(f, "    <properties><property name=\"authenticated\" value=\"%s\"/></properties>\n",
+		vd->authenticated ? "true" : "false");
 	for (size_t i = 0; i < vd->n; i++) {
 		const vcheck *c = &vd->v[i];
 		fprintf(f, "    <testcase classname=\"%s\" name=\"", c->group);
@@ -185,7 +197,7 @@ int cmd_verify(int argc, char **argv)
 		return 2;
 	}
 	if (!strcmp(format, "json"))
-		print_json(stdout, path, &l, &vd);
+		print_json(stdout, path, &l, &vd, o.pubkey_path);
 	else if (!strcmp(format, "junit"))
 		print_junit(stdout, path, &vd);
 	else

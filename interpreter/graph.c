@@ -12,6 +12,7 @@
 #include "runbook.h"
 #include "prim.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -175,6 +176,20 @@ static void strongconnect(tarjan *t, size_t v)
 	}
 }
 
+/* a step of the list by position, for messages: its id, or "(step 3, no id)"
+ * when it has none (that is reported as an error of its own) */
+static void add_step_name(sbuf *sb, const glist *g, size_t pos)
+{
+	char buf[48];
+
+	if (g->l->v[pos]->id) {
+		sbuf_adds(sb, g->l->v[pos]->id);
+		return;
+	}
+	snprintf(buf, sizeof buf, "(step %zu, no id)", pos + 1);
+	sbuf_adds(sb, buf);
+}
+
 /* "needs cycle: a -> b -> a": the shortest way from the component's first
  * step back to itself, following needs edges inside the component */
 static void report_cycle(glist *g, const tarjan *t, size_t start)
@@ -207,13 +222,13 @@ static void report_cycle(glist *g, const tarjan *t, size_t start)
 	for (size_t u = last; u != start && u != (size_t)-1; u = prev[u])
 		queue[len++] = u;
 	sbuf sb = { 0 };
-	sbuf_adds(&sb, g->l->v[start]->id);
+	add_step_name(&sb, g, start);
 	for (size_t i = len; i-- > 0;) {
 		sbuf_adds(&sb, " -> ");
-		sbuf_adds(&sb, g->l->v[queue[i]]->id);
+		add_step_name(&sb, g, queue[i]);
 	}
 	sbuf_adds(&sb, " -> ");
-	sbuf_adds(&sb, g->l->v[start]->id);
+	add_step_name(&sb, g, start);
 
 	const step *st = g->l->v[start];
 	const node *at = st->needs_node ? st->needs_node : node_get(st->n, "id");

@@ -188,6 +188,7 @@ static int write_checkpoint(signer *s, transcript *t)
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "seq", (double)(t->seq + 1));
 	cJSON_AddStringToObject(o, "ts", ts_now(ts, sizeof(ts)));
+	cJSON_AddNumberToObject(o, "mono", (double)mono_now_ms());
 	cJSON_AddStringToObject(o, "event", "checkpoint");
 	cJSON_AddStringToObject(o, "run", t->run_id);
 	cJSON_AddStringToObject(o, "prev", t->prev);
@@ -235,6 +236,7 @@ void signer_attach(signer *s, transcript *t)
 {
 	t->on_event = on_event;
 	t->ud = s;
+	t->signed_by = s->key_id;
 	s->since = 0;
 	s->last = s->covered = (long long)t->seq;
 }

@@ -76,6 +76,73 @@ double tev_num(const tlog_event *e, const char *key, double dflt)
 	return cJSON_IsNumber(x) ? x->valuedouble : dflt;
 }
 
+int64_t tev_int(const tlog_event *e, const char *key, int64_t dflt)
+{
+	int64_t v;
+
+	return json_int(tev_get(e, key), &v) && v >= 0 ? v : dflt;
+}
+
+/*
+ * The numbers a reader takes from an event, each an integer >= its
+ * minimum; "counts" is an object of them.  Anything else is ignored and
+ * noted (a transcript the writer could not have made).
+ */
+static const struct {
+	const char *key;
+	int64_t min;
+} int_fields[] = {
+	{ "mono", 0 }, { "duration_ms", 0 }, { "exit", 0 }, { "attempts", 0 },
+	{ "upto_seq", 1 }, { "from_seq", 0 }, { "torn_bytes", 0 },
+};
+
+static void bad_field(tlog *l, long seq, const char *ev, const char *key, const cJSON *x,
+		      int64_t min)
+{
+	char *v;
+
+	if (l->bad_fields++)
+		return;
+	v = cJSON_PrintUnformatted(x);
+	l->first_bad_field_seq = seq;
+	l->first_bad_field = xasprintf("seq %ld (%s): '%s' is %s, not an integer >= %lld: ignored",
+				       seq, ev, key, v ? v : "?", (long long)min);
+	cJSON_free(v);
+}
+
+static void check_int(tlog *l, long seq, const char *ev, const char *key, const cJSON *x,
+		      int64_t min)
+{
+	int64_t v;
+
+	if (x && (!json_int(x, &v) || v < min))
+		bad_field(l, seq, ev, key, x, min);
+}
+
+/* "seq" must be an integer >= 1, else the line is not an event: 0 and *why */
+static int event_ok(tlog *l, cJSON *j, char **why)
+{
+	const cJSON *seq = cJSON_GetObjectItemCaseSensitive(j, "seq");
+	const cJSON *ev = cJSON_GetObjectItemCaseSensitive(j, "event"), *cnt, *c;
+	const char *evs = cJSON_IsString(ev) ? ev->valuestring : "?";
+	int64_t n = 0;
+
+	if (seq && (!json_int(seq, &n) || n < 1)) {
+		char *v = cJSON_PrintUnformatted(seq);
+		*why = xasprintf("its seq %s is not an integer >= 1", v ? v : "?");
+		cJSON_free(v);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(int_fields) / sizeof(int_fields[0]); i++)
+		check_int(l, (long)n, evs, int_fields[i].key,
+			  cJSON_GetObjectItemCaseSensitive(j, int_fields[i].key), int_fields[i].min);
+	cnt = cJSON_GetObjectItemCaseSensitive(j, "counts");
+	if (cJSON_IsObject(cnt))
+		cJSON_ArrayForEach(c, cnt)
+			check_int(l, (long)n, evs, "counts", c, 0);
+	return 1;
+}
+
 static void add_event(tlog *l, cJSON *j, long line)
 {
 	tlog_event *e;
@@ -86,13 +153,85 @@ static void add_event(tlog *l, cJSON *j, long line)
 	memset(e, 0, sizeof(*e));
 	e->j = j;
 	e->line = line;
-	e->seq = (long)tev_num(e, "seq", 0);
+	e->seq = (long)tev_int(e, "seq", 0);
 	ev = tev_str(e, "event");
 	e->event = ev ? ev : "";
 	e->step = tev_str(e, "step");
 	e->phase = tev_str(e, "phase");
 	e->status = tev_str(e, "status");
 	e->ts_ms = ts_parse_ms(tev_str(e, "ts"));
+	e->mono = tev_int(e, "mono", -1);
+	e->at_ms = -1;
+}
+
+static void mark(tlog_mark **v, size_t *n, long seq, int64_t ms, int measured)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = (tlog_mark){ seq, ms, measured };
+}
+
+/* may the mono readings of a and b be subtracted: one process, or one boot */
+static int same_clock(const tlog_event *a, const tlog_event *b)
+{
+	return a->mono >= 0 && b->mono >= 0 && b->mono >= a->mono &&
+	       (a->part == b->part || (a->boot && b->boot && !strcmp(a->boot, b->boot)));
+}
+
+/*
+ * Put the events on the run's clock.  at_ms of an event is that of the
+ * last event with a mono reading of the same boot plus the difference of
+ * the readings; without one, that of the last event with a ts plus the
+ * difference of the timestamps when it is not negative.  It never goes
+ * back.  A ts earlier than the one before is a step back of the wall
+ * clock: noted with its size (measured when both have a usable mono).
+ */
+static void timeline(tlog *l)
+{
+	const tlog_event *pt = NULL, *pm = NULL, *pw = NULL;
+	int part = 0, uncertain = 0;
+	const char *boot = NULL;
+
+	for (size_t i = 0; i < l->n; i++) {
+		tlog_event *e = &l->v[i];
+		int starts = !strcmp(e->event, "run.start") || !strcmp(e->event, "run.resume");
+		int64_t at = -1;
+
+		if (starts && i > 0)
+			part++;
+		if (starts)
+			boot = tev_str(e, "boot");
+		e->part = part;
+		e->boot = boot;
+		if (e->ts_ms >= 0 && pw && e->ts_ms < pw->ts_ms) {
+			int measured = same_clock(pw, e);
+			int64_t back = pw->ts_ms - e->ts_ms + (measured ? e->mono - pw->mono : 0);
+			mark(&l->back, &l->nback, e->seq, back, measured);
+			uncertain += !measured;
+		}
+		e->uncertain = uncertain;
+		if (e->ts_ms >= 0 || e->mono >= 0) {
+			if (!pt)
+				at = 0;
+			else if (pm && same_clock(pm, e))
+				at = pm->at_ms + (e->mono - pm->mono);
+			else if (pw && e->ts_ms >= 0)
+				at = pw->at_ms + (e->ts_ms > pw->ts_ms ? e->ts_ms - pw->ts_ms : 0);
+			else
+				at = pt->at_ms;
+			if (pt && at < pt->at_ms)
+				at = pt->at_ms;
+		}
+		if (!strcmp(e->event, "run.resume") && i > 0)
+			mark(&l->down, &l->ndown, e->seq, at >= 0 && pt ? at - pt->at_ms : -1, 0);
+		e->at_ms = at;
+		if (at < 0)
+			continue;
+		pt = e;
+		if (e->mono >= 0)
+			pm = e;
+		if (e->ts_ms >= 0)
+			pw = e;
+	}
 }
 
 /*
@@ -114,6 +253,7 @@ int tlog_read(tlog *l, const char *path, char **err)
 	}
 	while ((n = getline(&line, &cap, f)) > 0) {
 		size_t len = (size_t)n;
+		char *why = NULL;
 		cJSON *j;
 
 		if (line[len - 1] != '\n') {
@@ -123,13 +263,21 @@ int tlog_read(tlog *l, const char *path, char **err)
 		}
 		l->lines++;
 		j = cJSON_ParseWithLength(line, len - 1);
-		if (!cJSON_IsObject(j)) {
-			cJSON_Delete(j);
-			if (!l->bad_lines++)
-				l->first_bad_line = l->lines;
+		if (!cJSON_IsObject(j))
+			why = xstrdup("it is not a JSON object");
+		else if (!event_ok(l, j, &why))
+			;
+		else {
+			add_event(l, j, l->lines);
 			continue;
 		}
-		add_event(l, j, l->lines);
+		cJSON_Delete(j);
+		if (!l->bad_lines++) {
+			l->first_bad_line = l->lines;
+			l->first_bad_why = why;
+		} else {
+			free(why);
+		}
 	}
 	free(line);
 	if (ferror(f)) {
@@ -146,6 +294,7 @@ int tlog_read(tlog *l, const char *path, char **err)
 		if (!strcmp(l->v[i].event, "run.end"))
 			l->end = &l->v[i];
 	}
+	timeline(l);
 	return 0;
 }
 
@@ -155,24 +304,45 @@ void tlog_release(tlog *l)
 		cJSON_Delete(l->v[i].j);
 	free(l->v);
 	free(l->path);
+	free(l->first_bad_why);
+	free(l->first_bad_field);
+	free(l->back);
+	free(l->down);
 	memset(l, 0, sizeof(*l));
 }
 
-/* run.end's own figure first: it is measured on a monotonic clock */
+int64_t tlog_down_ms(const tlog *l, size_t a, size_t b)
+{
+	int64_t sum = 0;
+
+	for (size_t k = 0; k < l->ndown; k++)
+		if (l->down[k].ms > 0 && l->down[k].seq > l->v[a].seq && l->down[k].seq <= l->v[b].seq)
+			sum += l->down[k].ms;
+	return sum;
+}
+
+/*
+ * A run never resumed: run.end's own figure, measured on a monotonic
+ * clock in one process.  Otherwise (or without it) the run's clock from
+ * run.start (else the first event) to the last run.end (else the last
+ * event).
+ */
 int64_t tlog_duration_ms(const tlog *l)
 {
-	int64_t a = -1, b = -1;
+	const tlog_event *a = l->start, *b = l->end;
+	int64_t d = l->end ? tev_int(l->end, "duration_ms", -1) : -1;
 
-	if (l->end && tev_num(l->end, "duration_ms", -1) >= 0)
-		return (int64_t)tev_num(l->end, "duration_ms", 0);
-	for (size_t i = 0; i < l->n; i++) {
-		if (l->v[i].ts_ms < 0)
-			continue;
-		if (a < 0)
-			a = l->v[i].ts_ms;
-		b = l->v[i].ts_ms;
-	}
-	return a < 0 ? -1 : b - a;
+	if (d >= 0 && !l->ndown)
+		return d;
+	for (size_t i = 0; !a && i < l->n; i++)
+		if (l->v[i].at_ms >= 0)
+			a = &l->v[i];
+	for (size_t i = l->n; !b && i-- > 0;)
+		if (l->v[i].at_ms >= 0)
+			b = &l->v[i];
+	if (!a || !b || a->at_ms < 0 || b->at_ms < a->at_ms)
+		return -1;
+	return b->at_ms - a->at_ms;
 }
 
 /* ---------- the judgement ---------- */
@@ -231,17 +401,155 @@ static int in_phase(const tlog_event *e, const char *phase)
 	return e->phase && !strcmp(e->phase, phase);
 }
 
-/* the last step.end of step id outside the rollback phase */
-static const tlog_event *last_end(const tlog *l, const char *id)
-{
-	const tlog_event *r = NULL;
+/*
+ * Indexes built once per judgement, so that every check is one pass over
+ * the events: the runbook's steps by id (a sorted array), and what the
+ * transcript says about each step id (a hash table).
+ */
+typedef struct rbent {
+	const char *id;
+	const step *st;
+	size_t ord;             /* file order: the first of equal ids wins */
+} rbent;
 
+typedef struct tstep {
+	const char *id;                 /* NULL: a free slot */
+	size_t first_done;              /* index of its first step.end or applied in-doubt,
+	                                 * (size_t)-1 none */
+	const tlog_event *last_end;     /* its last step.end outside the rollback phase */
+	const tlog_event *last_rb_end;  /* its last step.end in the rollback phase */
+	long last_rb_start;             /* seq of its last rollback-phase step.start, 0 none */
+} tstep;
+
+typedef struct judge {
+	const tlog *l;
+	verdict *vd;
+	tstep *ts;              /* open addressing, cap a power of two */
+	size_t cap;
+	const runbook *rb;      /* --runbook, loaded and valid; else NULL */
+	rbent *rv;
+	size_t rn;
+} judge;
+
+static size_t hash_str(const char *s)
+{
+	size_t h = 1469598103934665603ULL & (size_t)-1;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * (sizeof(size_t) > 4 ? 1099511628211ULL : 16777619U);
+	return h;
+}
+
+/* the slot of id: its entry, or the free slot where it goes */
+static tstep *tslot(const judge *j, const char *id)
+{
+	size_t i = hash_str(id) & (j->cap - 1);
+
+	while (j->ts[i].id && strcmp(j->ts[i].id, id))
+		i = (i + 1) & (j->cap - 1);
+	return &j->ts[i];
+}
+
+static const tstep *tfind(const judge *j, const char *id)
+{
+	const tstep *t = j->cap ? tslot(j, id) : NULL;
+
+	return t && t->id ? t : NULL;
+}
+
+static void index_transcript(judge *j)
+{
+	const tlog *l = j->l;
+	size_t nstep = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		nstep += l->v[i].step != NULL;
+	for (j->cap = 16; j->cap < 2 * nstep; j->cap *= 2)
+		;
+	j->ts = xcalloc(j->cap, sizeof(*j->ts));
 	for (size_t i = 0; i < l->n; i++) {
 		const tlog_event *e = &l->v[i];
-		if (is(e, "step.end") && e->step && !strcmp(e->step, id) && !in_phase(e, "rollback"))
-			r = e;
+		const char *dec;
+		tstep *t;
+
+		if (!e->step)
+			continue;
+		t = tslot(j, e->step);
+		if (!t->id) {
+			t->id = e->step;
+			t->first_done = (size_t)-1;
+		}
+		dec = tev_str(e, "decision");
+		if (t->first_done == (size_t)-1 &&
+		    (is(e, "step.end") ||
+		     /* resume found it had taken effect */
+		     (is(e, "step.in-doubt") && dec && !strcmp(dec, "applied"))))
+			t->first_done = i;
+		if (is(e, "step.end") && !in_phase(e, "rollback"))
+			t->last_end = e;
+		if (is(e, "step.end") && in_phase(e, "rollback"))
+			t->last_rb_end = e;
+		if (is(e, "step.start") && in_phase(e, "rollback") && e->seq > t->last_rb_start)
+			t->last_rb_start = e->seq;
 	}
-	return r;
+}
+
+static int cmp_rbent(const void *a, const void *b)
+{
+	const rbent *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	return c ? c : x->ord < y->ord ? -1 : x->ord > y->ord;
+}
+
+static void collect_steps(judge *j, const runbook *rb, size_t *cap)
+{
+	for (size_t i = 0; i < rb->all.n; i++) {
+		const step *st = rb->all.v[i];
+		if (st->id) {
+			if (j->rn == *cap) {
+				*cap = *cap ? 2 * *cap : 64;
+				j->rv = xrealloc(j->rv, *cap * sizeof(*j->rv));
+			}
+			j->rv[j->rn] = (rbent){ st->id, st, j->rn };
+			j->rn++;
+		}
+		if (st->frag)
+			collect_steps(j, st->frag, cap);
+	}
+}
+
+static void index_runbook(judge *j, const runbook *rb)
+{
+	size_t cap = 0;
+
+	j->rb = rb;
+	collect_steps(j, rb, &cap);
+	if (j->rn)
+		qsort(j->rv, j->rn, sizeof(*j->rv), cmp_rbent);
+}
+
+/* the runbook's step id (fragments' "u/x" too), or NULL */
+static const step *rb_step(const judge *j, const char *id)
+{
+	size_t lo = 0, hi = j->rn;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(j->rv[mid].id, id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < j->rn && !strcmp(j->rv[lo].id, id) ? j->rv[lo].st : NULL;
+}
+
+/* the last step.end of step id outside the rollback phase */
+static const tlog_event *last_end(const judge *j, const char *id)
+{
+	const tstep *t = tfind(j, id);
+
+	return t ? t->last_end : NULL;
 }
 
 /* ---------- integrity and completeness ---------- */
@@ -257,12 +565,15 @@ static void check_integrity(const char *path, const tlog *l, verdict *vd)
 		    why ? why : "unreadable");
 	else if (l->bad_lines)
 		add(vd, "integrity", "chain", VC_FAIL, l->first_bad_line,
-		    "first bad seq %ld: line %ld is not a JSON object", l->first_bad_line,
-		    l->first_bad_line);
+		    "first bad seq %ld: line %ld is not a transcript event: %s", l->first_bad_line,
+		    l->first_bad_line, l->first_bad_why ? l->first_bad_why : "?");
 	else
 		add(vd, "integrity", "chain", VC_PASS, 0,
 		    "%ld events, every line parses, seq contiguous, SHA-256 chain intact", l->lines);
 	free(why);
+	if (l->bad_fields)
+		add(vd, "integrity", "fields", VC_FAIL, l->first_bad_field_seq, "%s%s",
+		    l->first_bad_field, l->bad_fields > 1 ? " (and more)" : "");
 }
 
 static void check_completeness(const tlog *l, verdict *vd)
@@ -294,8 +605,54 @@ static void check_completeness(const tlog *l, verdict *vd)
 			return;
 		}
 	}
-	add(vd, "completeness", "run.end", VC_PASS, 0, "run.end at seq %ld: status %s, exit %.0f",
-	    l->end->seq, l->end->status ? l->end->status : "?", tev_num(l->end, "exit", -1));
+	if (tev_int(l->end, "exit", -1) >= 0)
+		add(vd, "completeness", "run.end", VC_PASS, 0, "run.end at seq %ld: status %s, exit %lld",
+		    l->end->seq, l->end->status ? l->end->status : "?",
+		    (long long)tev_int(l->end, "exit", -1));
+	else
+		add(vd, "completeness", "run.end", VC_PASS, 0, "run.end at seq %ld: status %s, exit ?",
+		    l->end->seq, l->end->status ? l->end->status : "?");
+}
+
+/*
+ * Notes on time, which pass: each resume with the time the run was down
+ * before it, and each step back of the wall clock (a fact about the
+ * machine, not about the transcript).
+ */
+static void note_clock(const tlog *l, verdict *vd)
+{
+	char d[32];
+
+	if (l->ndown) {
+		sbuf b = { 0 };
+		int64_t total = 0;
+		for (size_t k = 0; k < l->ndown; k++) {
+			char *s;
+			if (l->down[k].ms < 0)
+				s = xasprintf("; down for an unknown time before the run.resume at seq %ld",
+					      l->down[k].seq);
+			else
+				s = xasprintf("; down %s before the run.resume at seq %ld",
+					      fmt_dur(l->down[k].ms, d), l->down[k].seq);
+			if (l->down[k].ms > 0)
+				total += l->down[k].ms;
+			sbuf_adds(&b, s);
+			free(s);
+		}
+		add(vd, "completeness", "resume", VC_INFO, 0, "resumed %zu time%s, down %s in all%s",
+		    l->ndown, l->ndown == 1 ? "" : "s", fmt_dur(total, d), b.buf);
+		sbuf_release(&b);
+	}
+	for (size_t k = 0; k < l->nback && k < 5; k++)
+		add(vd, "clock", "wall-clock", VC_INFO, 0,
+		    "wall clock stepped back %lld ms at seq %ld%s", (long long)l->back[k].ms,
+		    l->back[k].seq,
+		    l->back[k].measured ? "; durations come from the monotonic clock"
+					: "; no monotonic reading across it: durations over it are "
+					  "lower bounds");
+	if (l->nback > 5)
+		add(vd, "clock", "wall-clock", VC_INFO, 0, "and %zu more steps back of the wall clock",
+		    l->nback - 5);
 }
 
 /* ---------- signatures ---------- */
@@ -311,40 +668,69 @@ static const tlog_event *by_seq(const tlog *l, long seq)
 	return NULL;
 }
 
-static void check_signatures(const tlog *l, const sign_pub *pub, verdict *vd)
+/*
+ * The checkpoints.  With a public key (pub), each must verify.  Without
+ * one, when run.start says the run was signed ("signed_by"), they must
+ * still be there, be well formed, name that key, sign the hash of the
+ * line they cover, and the last must cover run.end: stripping them, or
+ * cutting the tail, fails even without the key.  Only the key proves who
+ * signed, so that case is noted as not authenticated.
+ */
+static const char *signed_by(const tlog_event *e)
+{
+	return is(e, "run.start") || is(e, "run.resume") ? tev_str(e, "signed_by") : NULL;
+}
+
+/* the key run.start (or the first signed run.resume) says signed the run */
+static const char *tlog_signed_by(const tlog *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (signed_by(&l->v[i]))
+			return signed_by(&l->v[i]);
+	return NULL;
+}
+
+/* 1 when the checkpoints hold, else 0 (a FAIL was added) */
+static int check_signatures(const tlog *l, const sign_pub *pub, verdict *vd)
 {
 	const char *run = l->n ? tev_str(&l->v[0], "run") : NULL;
+	const char *first = tlog_signed_by(l);
+	const char *want = pub ? sign_pub_id(pub) : first;
 	long covered = 0, ncp = 0;
-	const tlog_event *lastcp = NULL;
+	const tlog_event *lastcp = NULL, *badby = NULL;
 
 	for (size_t i = 0; i < l->n; i++) {
 		const tlog_event *e = &l->v[i], *t;
-		const char *kid, *hash, *sig, *th;
+		const char *kid, *hash, *sig, *th, *by = signed_by(e);
 		long upto;
 
+		if (by && pub && strcmp(by, want) && !badby)
+			badby = e;
+		if (by && !pub)
+			want = by;      /* a resume may sign with another key */
 		if (!is(e, "checkpoint"))
 			continue;
 		ncp++;
 		kid = tev_str(e, "key_id");
 		hash = tev_str(e, "upto_hash");
 		sig = tev_str(e, "sig");
-		upto = (long)tev_num(e, "upto_seq", 0);
+		upto = (long)tev_int(e, "upto_seq", 0);
 		if (!kid || !hash || !sig || upto < 1 || upto >= e->seq) {
 			add(vd, "signatures", "checkpoints", VC_FAIL, covered + 1,
 			    "first bad seq %ld: checkpoint at seq %ld is malformed", covered + 1, e->seq);
-			return;
+			return 0;
 		}
-		if (strcmp(kid, sign_pub_id(pub))) {
+		if (strcmp(kid, want)) {
 			add(vd, "signatures", "checkpoints", VC_FAIL, covered + 1,
 			    "first bad seq %ld: checkpoint at seq %ld is signed by key '%s', not by '%s'",
-			    covered + 1, e->seq, kid, sign_pub_id(pub));
-			return;
+			    covered + 1, e->seq, kid, want);
+			return 0;
 		}
-		if (!run || !sign_pub_verify(pub, run, upto, hash, sig)) {
+		if (pub && (!run || !sign_pub_verify(pub, run, upto, hash, sig))) {
 			add(vd, "signatures", "checkpoints", VC_FAIL, covered + 1,
 			    "first bad seq %ld: the signature of the checkpoint at seq %ld does not verify",
 			    covered + 1, e->seq);
-			return;
+			return 0;
 		}
 		t = by_seq(l, upto);
 		th = t ? tev_str(t, "hash") : NULL;
@@ -353,17 +739,23 @@ static void check_signatures(const tlog *l, const sign_pub *pub, verdict *vd)
 			    "first bad seq %ld: the checkpoint at seq %ld signs a hash that is not "
 			    "the one of seq %ld: seq %ld..%ld were altered and re-hashed",
 			    covered + 1, e->seq, upto, covered + 1, upto);
-			return;
+			return 0;
 		}
 		if (upto > covered)
 			covered = upto;
 		lastcp = e;
 	}
 	if (!ncp) {
-		add(vd, "signatures", "checkpoints", VC_FAIL, 1,
-		    "first bad seq 1: no signed checkpoint: the run was not signed, or the tail "
-		    "holding its only checkpoint was cut off");
-		return;
+		if (pub)
+			add(vd, "signatures", "checkpoints", VC_FAIL, 1,
+			    "first bad seq 1: no signed checkpoint: the run was not signed, or the tail "
+			    "holding its only checkpoint was cut off");
+		else
+			add(vd, "signatures", "checkpoints", VC_FAIL, 1,
+			    "first bad seq 1: run.start says the run was signed by key '%s', but the "
+			    "transcript has no checkpoint: they were removed, or the tail was cut off",
+			    first);
+		return 0;
 	}
 	if (!l->end || covered < l->end->seq) {
 		add(vd, "signatures", "checkpoints", VC_FAIL, covered + 1,
@@ -371,18 +763,32 @@ static void check_signatures(const tlog *l, const sign_pub *pub, verdict *vd)
 		    "the tail was truncated or the run was interrupted",
 		    covered + 1, covered,
 		    l->end ? "not run.end" : "and there is no run.end");
-		return;
+		return 0;
 	}
-	add(vd, "signatures", "checkpoints", VC_PASS, 0,
-	    "%ld checkpoint%s signed by key '%s' verif%s; the last (seq %ld) covers run.end (seq %ld)",
-	    ncp, ncp == 1 ? "" : "s", sign_pub_id(pub), ncp == 1 ? "ies" : "y", lastcp->seq,
-	    l->end->seq);
+	if (badby) {
+		add(vd, "signatures", "checkpoints", VC_FAIL, badby->seq,
+		    "first bad seq %ld: %s says the run was signed by key '%s', --pubkey is '%s'",
+		    badby->seq, badby->event, signed_by(badby), want);
+		return 0;
+	}
+	if (pub)
+		add(vd, "signatures", "checkpoints", VC_PASS, 0,
+		    "%ld checkpoint%s signed by key '%s' verif%s; the last (seq %ld) covers run.end "
+		    "(seq %ld)", ncp, ncp == 1 ? "" : "s", want, ncp == 1 ? "ies" : "y", lastcp->seq,
+		    l->end->seq);
+	else
+		add(vd, "signatures", "checkpoints", VC_PASS, 0,
+		    "%ld checkpoint%s of key '%s' (as run.start says) in place; the last (seq %ld) "
+		    "covers run.end (seq %ld); signatures not checked without --pubkey",
+		    ncp, ncp == 1 ? "" : "s", want, lastcp->seq, l->end->seq);
+	return 1;
 }
 
 /* ---------- the runbook ---------- */
 
-static void check_ids(const tlog *l, const runbook *rb, verdict *vd)
+static void check_ids(const judge *j)
 {
+	const tlog *l = j->l;
 	size_t nsteps = 0;
 
 	for (size_t i = 0; i < l->n; i++) {
@@ -392,20 +798,20 @@ static void check_ids(const tlog *l, const runbook *rb, verdict *vd)
 		if (!e->step || strncmp(e->event, "step.", 5))
 			continue;
 		nsteps++;
-		st = runbook_find_step(rb, e->step);
+		st = rb_step(j, e->step);
 		if (!st) {
-			add(vd, "runbook", "steps", VC_FAIL, 0,
+			add(j->vd, "runbook", "steps", VC_FAIL, 0,
 			    "seq %ld: step '%s' is not in the runbook", e->seq, e->step);
 			return;
 		}
 		if (e->phase && strcmp(e->phase, phase_names[st->phase])) {
-			add(vd, "runbook", "steps", VC_FAIL, 0,
+			add(j->vd, "runbook", "steps", VC_FAIL, 0,
 			    "seq %ld: step '%s' ran in phase %s, the runbook has it in %s",
 			    e->seq, e->step, e->phase, phase_names[st->phase]);
 			return;
 		}
 	}
-	add(vd, "runbook", "steps", VC_PASS, 0,
+	add(j->vd, "runbook", "steps", VC_PASS, 0,
 	    "every step of %zu step events is in the runbook, in its phase", nsteps);
 }
 
@@ -413,8 +819,9 @@ static void check_ids(const tlog *l, const runbook *rb, verdict *vd)
  * A step that did something must have started after each of its needs
  * ended.  A skipped step did nothing, so it is not held to the order.
  */
-static void check_order(const tlog *l, const runbook *rb, verdict *vd)
+static void check_order(const judge *j)
 {
+	const tlog *l = j->l;
 	size_t checked = 0;
 
 	for (size_t i = 0; i < l->n; i++) {
@@ -423,41 +830,31 @@ static void check_order(const tlog *l, const runbook *rb, verdict *vd)
 
 		if (!is(e, "step.start") || !e->step || in_phase(e, "rollback"))
 			continue;
-		st = runbook_find_step(rb, e->step);
-		end = last_end(l, e->step);
+		st = rb_step(j, e->step);
+		end = last_end(j, e->step);
 		if (!st || (end && end->status && !strcmp(end->status, "skipped")))
 			continue;
 		checked++;
 		for (size_t k = 0; k < st->needs.n; k++) {
 			const char *need = st->needs.v[k]->id;
-			int found = 0;
-			for (size_t j = 0; j < i && !found; j++)
-				found = l->v[j].step && !strcmp(l->v[j].step, need) &&
-					(is(&l->v[j], "step.end") ||
-					 /* resume found it had taken effect */
-					 (is(&l->v[j], "step.in-doubt") && tev_str(&l->v[j], "decision") &&
-					  !strcmp(tev_str(&l->v[j], "decision"), "applied")));
-			if (!found) {
-				add(vd, "runbook", "order", VC_FAIL, 0,
+			const tstep *t = need ? tfind(j, need) : NULL;
+			if (!t || t->first_done == (size_t)-1 || t->first_done >= i) {
+				add(j->vd, "runbook", "order", VC_FAIL, 0,
 				    "seq %ld: step '%s' started before its need '%s' finished",
-				    e->seq, e->step, need);
+				    e->seq, e->step, need ? need : "?");
 				return;
 			}
 		}
 	}
-	add(vd, "runbook", "order", VC_PASS, 0,
+	add(j->vd, "runbook", "order", VC_PASS, 0,
 	    "%zu steps started after their needs finished", checked);
 }
 
-static int rollback_ran(const tlog *l, const step *rs, long after)
+static int rollback_ran(const judge *j, const step *rs, long after)
 {
-	for (size_t i = 0; i < l->n; i++) {
-		const tlog_event *e = &l->v[i];
-		if (e->seq > after && is(e, "step.start") && e->step && !strcmp(e->step, rs->id) &&
-		    in_phase(e, "rollback"))
-			return 1;
-	}
-	return 0;
+	const tstep *t = rs->id ? tfind(j, rs->id) : NULL;
+
+	return t && t->last_rb_start > after;
 }
 
 /*
@@ -479,8 +876,10 @@ static int own_undo_skipped(const tlog *l, const char *id, long after)
 	return 0;
 }
 
-static void check_rollbacks(const tlog *l, const runbook *rb, verdict *vd)
+/* (a step that stops the run fails at most once per resume: a scan each is cheap) */
+static void check_rollbacks(const judge *j)
 {
+	const tlog *l = j->l;
 	const char *why = l->end ? tev_str(l->end, "rollback") : NULL;
 	int excused = why && (!strncmp(why, "none", 4) || !strncmp(why, "skipped", 7));
 	size_t nfailed = 0, nrolled = 0, nexcused = 0, ndoubt = 0;
@@ -493,7 +892,7 @@ static void check_rollbacks(const tlog *l, const runbook *rb, verdict *vd)
 		if (!is(e, "step.end") || !e->step || !e->status || strcmp(e->status, "failed") ||
 		    in_phase(e, "rollback") || in_phase(e, "cleanup"))
 			continue;
-		st = runbook_find_step(rb, e->step);
+		st = rb_step(j, e->step);
 		if (!st || st->effect != EFFECT_WRITE)
 			continue;
 		nfailed++;
@@ -504,12 +903,12 @@ static void check_rollbacks(const tlog *l, const runbook *rb, verdict *vd)
 			continue;
 		}
 		for (size_t k = 0; k < st->rollback.n && ran; k++) {
-			if (rollback_ran(l, st->rollback.v[k], e->seq))
+			if (rollback_ran(j, st->rollback.v[k], e->seq))
 				continue;
 			ran = 0;
 			if (excused)
 				continue;
-			add(vd, "runbook", "rollbacks", VC_FAIL, 0,
+			add(j->vd, "runbook", "rollbacks", VC_FAIL, 0,
 			    "seq %ld: write step '%s' failed and its rollback '%s' did not run%s%s%s",
 			    e->seq, e->step, st->rollback.v[k]->id,
 			    why ? " (run.end says rollback " : ", and no run.end says why",
@@ -522,9 +921,9 @@ static void check_rollbacks(const tlog *l, const runbook *rb, verdict *vd)
 			nexcused++;
 	}
 	if (!nfailed)
-		add(vd, "runbook", "rollbacks", VC_PASS, 0, "no write step failed");
+		add(j->vd, "runbook", "rollbacks", VC_PASS, 0, "no write step failed");
 	else
-		add(vd, "runbook", "rollbacks", VC_PASS, 0,
+		add(j->vd, "runbook", "rollbacks", VC_PASS, 0,
 		    "%zu failed write step%s: %zu rolled back, %zu not rolled back as run.end "
 		    "says (rollback %s), %zu left in doubt as rollback.start records, "
 		    "%zu without a rollback or with on-failure: continue",
@@ -532,18 +931,28 @@ static void check_rollbacks(const tlog *l, const runbook *rb, verdict *vd)
 		    nfailed - nrolled - nexcused - ndoubt);
 }
 
-static int check_runbook(const tlog *l, const char *path, verdict *vd, cJSON **objectives,
-			 char **err)
+/*
+ * The runbook file: its sha256 against run.start's, then, when it loads,
+ * its steps, order and rollbacks against the events.  Returns the loaded
+ * runbook (the caller frees it) or NULL when it is not valid, with
+ * *objectives set from it; -1 in *bad when the file cannot be read.
+ */
+static runbook *check_runbook(judge *j, const char *path, cJSON **objectives, int *bad,
+			      char **err)
 {
+	const tlog *l = j->l;
+	verdict *vd = j->vd;
 	char sha[65];
 	const char *want = l->start ? tev_str(l->start, "sha256") : NULL;
 	const char *rid = l->start ? tev_str(l->start, "runbook") : NULL;
 	diags dg;
 	runbook *rb;
 
+	*bad = 0;
 	if (sha256_file_hex(path, sha) < 0) {
 		*err = xasprintf("cannot read runbook '%s'", path);
-		return -1;
+		*bad = -1;
+		return NULL;
 	}
 	if (want && !strcmp(want, sha))
 		add(vd, "runbook", "sha256", VC_PASS, 0, "'%s' has the sha256 run.start recorded (%.16s...)",
@@ -560,16 +969,16 @@ static int check_runbook(const tlog *l, const char *path, verdict *vd, cJSON **o
 		if (rb)
 			runbook_free(rb);
 		diags_release(&dg);
-		diag_forget_sources();
-		return 0;
+		return NULL;
 	}
 	diags_release(&dg);
+	index_runbook(j, rb);
 	if (!rid || strcmp(rid, rb->id))
 		add(vd, "runbook", "id", VC_FAIL, 0, "the transcript is of runbook '%s', the file is '%s'",
 		    rid ? rid : "?", rb->id);
-	check_ids(l, rb, vd);
-	check_order(l, rb, vd);
-	check_rollbacks(l, rb, vd);
+	check_ids(j);
+	check_order(j);
+	check_rollbacks(j);
 	if (rb->objectives && rb->objectives->kind == N_MAP) {
 		node *m = rb->objectives;
 		*objectives = cJSON_CreateObject();
@@ -589,9 +998,7 @@ static int check_runbook(const tlog *l, const char *path, verdict *vd, cJSON **o
 			cJSON_AddItemToObject(*objectives, m->keys[i]->str, v);
 		}
 	}
-	runbook_free(rb);
-	diag_forget_sources();
-	return 0;
+	return rb;
 }
 
 /* ---------- outcome and objectives ---------- */
@@ -601,15 +1008,13 @@ static int objective_ms(const cJSON *x, int64_t *ms)
 {
 	if (cJSON_IsString(x))
 		return dur_parse(x->valuestring, strlen(x->valuestring), ms);
-	if (cJSON_IsNumber(x) && x->valuedouble >= 0) {
-		*ms = (int64_t)x->valuedouble;
+	if (json_int(x, ms) && *ms >= 0)
 		return 0;
-	}
 	return -1;
 }
 
 static void judge_duration(verdict *vd, const char *name, const cJSON *limit, int64_t actual,
-			   const char *what, const char *missing)
+			   const char *what, const char *missing, const char *also)
 {
 	int64_t ms;
 	char a[32], b[32];
@@ -622,23 +1027,45 @@ static void judge_duration(verdict *vd, const char *name, const cJSON *limit, in
 		add(vd, "objectives", name, VC_FAIL, 0, "%s (limit %s)", missing, fmt_dur(ms, b));
 		return;
 	}
-	add(vd, "objectives", name, actual <= ms ? VC_PASS : VC_FAIL, 0, "%s %s, limit %s", what,
-	    fmt_dur(actual, a), fmt_dur(ms, b));
+	add(vd, "objectives", name, actual <= ms ? VC_PASS : VC_FAIL, 0, "%s %s%s, limit %s", what,
+	    fmt_dur(actual, a), also ? also : "", fmt_dur(ms, b));
+}
+
+/*
+ * What a span [a, b] of the run includes beyond its steps: time down
+ * before a resume, wall-clock steps back no monotonic reading measured.
+ * "" when nothing (malloc'd).
+ */
+static char *span_notes(const tlog *l, size_t a, size_t b)
+{
+	int64_t down = tlog_down_ms(l, a, b);
+	int unsure = l->v[b].uncertain > l->v[a].uncertain;
+	char d[32];
+
+	return xasprintf("%s%s%s%s", down > 0 ? " (" : "", down > 0 ? fmt_dur(down, d) : "",
+			 down > 0 ? " of it down between a crash and its resume)" : "",
+			 unsure ? " (the wall clock stepped back in between, with no monotonic "
+				  "reading: a lower bound)" : "");
 }
 
 /*
  * From the first step.start of phase `from` to the last step.end of phase
  * `to`, when every step of `to` that ran ended ok (skipped ones do not
- * count); -1 otherwise (*why says).
+ * count), on the run's clock; -1 otherwise (*why says).  *ia, *ib: the
+ * two events' indexes.
  */
-static int64_t span(const tlog *l, const char *from, const char *to, const char **why)
+static int64_t span(const tlog *l, const char *from, const char *to, const char **why,
+		    size_t *ia, size_t *ib)
 {
 	const tlog_event *a = NULL, *b = NULL;
 
+	*why = "nots";
 	for (size_t i = 0; i < l->n; i++) {
 		const tlog_event *e = &l->v[i];
-		if (!a && is(e, "step.start") && in_phase(e, from))
+		if (!a && is(e, "step.start") && in_phase(e, from)) {
 			a = e;
+			*ia = i;
+		}
 		if (is(e, "step.end") && in_phase(e, to)) {
 			if (e->status && !strcmp(e->status, "skipped"))
 				continue;
@@ -647,6 +1074,7 @@ static int64_t span(const tlog *l, const char *from, const char *to, const char 
 				return -1;
 			}
 			b = e;
+			*ib = i;
 		}
 	}
 	if (!a) {
@@ -657,19 +1085,22 @@ static int64_t span(const tlog *l, const char *from, const char *to, const char 
 		*why = "noend";
 		return -1;
 	}
-	if (a->ts_ms < 0 || b->ts_ms < 0) {
-		*why = "nots";
+	if (a->at_ms < 0 || b->at_ms < 0)
+		return -1;
+	if (*ib < *ia) {
+		*why = "order";
 		return -1;
 	}
-	return b->ts_ms - a->ts_ms;
+	return b->at_ms - a->at_ms;
 }
 
 static void judge_span(const tlog *l, verdict *vd, const char *name, const cJSON *limit,
 		       const char *from, const char *to)
 {
 	const char *why = NULL;
-	int64_t d = span(l, from, to, &why);
-	char *missing;
+	size_t ia = 0, ib = 0;
+	int64_t d = span(l, from, to, &why, &ia, &ib);
+	char *missing, *notes = d >= 0 ? span_notes(l, ia, ib) : NULL;
 
 	if (d < 0 && !strcmp(why, "nostart"))
 		missing = xasprintf("no %s step started", from);
@@ -677,14 +1108,35 @@ static void judge_span(const tlog *l, verdict *vd, const char *name, const cJSON
 		missing = xasprintf("a %s step did not pass: never reached", to);
 	else if (d < 0 && !strcmp(why, "noend"))
 		missing = xasprintf("no %s step ended ok: never reached", to);
+	else if (d < 0 && !strcmp(why, "order"))
+		missing = xasprintf("the last %s step.end comes before the first %s step.start",
+				    to, from);
 	else
 		missing = xasprintf("timestamps missing");
 	char *what = xasprintf("%s (first %s step.start to last %s step.end ok)",
 			       !strcmp(name, "time-to-detect") ? "detected in" : "recovered in",
 			       from, to);
-	judge_duration(vd, name, limit, d, what, missing);
+	judge_duration(vd, name, limit, d, what, missing, notes);
 	free(missing);
 	free(what);
+	free(notes);
+}
+
+static void judge_max_duration(const tlog *l, verdict *vd, const cJSON *limit)
+{
+	int64_t d = l->end ? tlog_duration_ms(l) : -1;
+	size_t a = l->start ? (size_t)(l->start - l->v) : 0;
+	char *notes = NULL;
+
+	/* never resumed, run.end's duration_ms is the figure: a monotonic one */
+	if (d >= 0 && (l->ndown || tev_int(l->end, "duration_ms", -1) < 0)) {
+		char *n = span_notes(l, a, (size_t)(l->end - l->v));
+		notes = xasprintf(" (run.start to the last run.end%s%s", *n ? ", " : ")",
+				  *n ? n + 2 : "");
+		free(n);
+	}
+	judge_duration(vd, "max-duration", limit, d, "the run took", "the run did not end", notes);
+	free(notes);
 }
 
 static int list_has(const cJSON *arr, const char *s)
@@ -697,7 +1149,7 @@ static int list_has(const cJSON *arr, const char *s)
 	return 0;
 }
 
-static void judge_required(const tlog *l, verdict *vd, const cJSON *ids)
+static void judge_required(const judge *j, const cJSON *ids)
 {
 	const cJSON *x;
 	size_t n = 0;
@@ -707,15 +1159,15 @@ static void judge_required(const tlog *l, verdict *vd, const cJSON *ids)
 		if (!cJSON_IsString(x))
 			continue;
 		n++;
-		e = last_end(l, x->valuestring);
+		e = last_end(j, x->valuestring);
 		if (!e || !e->status || strcmp(e->status, "ok")) {
-			add(vd, "objectives", "steps-required", VC_FAIL, 0, "step '%s' %s%s",
+			add(j->vd, "objectives", "steps-required", VC_FAIL, 0, "step '%s' %s%s",
 			    x->valuestring, e ? "ended " : "did not run",
 			    e ? (e->status ? e->status : "?") : "");
 			return;
 		}
 	}
-	add(vd, "objectives", "steps-required", VC_PASS, 0, "all %zu required steps ended ok", n);
+	add(j->vd, "objectives", "steps-required", VC_PASS, 0, "all %zu required steps ended ok", n);
 }
 
 /*
@@ -724,9 +1176,10 @@ static void judge_required(const tlog *l, verdict *vd, const cJSON *ids)
  * step.start names it in rollback_of, or rollback.start listed it and
  * rollback.end is complete.
  */
-static int rolled_back(const tlog *l, const runbook *rb, const char *id, const char **why)
+static int rolled_back(const judge *j, const char *id, const char **why)
 {
-	const step *st = rb ? runbook_find_step(rb, id) : NULL;
+	const tlog *l = j->l;
+	const step *st = j->rb ? rb_step(j, id) : NULL;
 	const tlog_event *rs = NULL, *re = NULL;
 
 	if (st) {
@@ -735,11 +1188,9 @@ static int rolled_back(const tlog *l, const runbook *rb, const char *id, const c
 			return 0;
 		}
 		for (size_t k = 0; k < st->rollback.n; k++) {
-			const tlog_event *e = NULL;
-			for (size_t i = 0; i < l->n; i++)
-				if (is(&l->v[i], "step.end") && in_phase(&l->v[i], "rollback") &&
-				    l->v[i].step && !strcmp(l->v[i].step, st->rollback.v[k]->id))
-					e = &l->v[i];
+			const char *rid = st->rollback.v[k]->id;
+			const tstep *t = rid ? tfind(j, rid) : NULL;
+			const tlog_event *e = t ? t->last_rb_end : NULL;
 			if (!e) {
 				*why = "was not rolled back";
 				return 0;
@@ -769,7 +1220,7 @@ static int rolled_back(const tlog *l, const runbook *rb, const char *id, const c
 	return 0;
 }
 
-static void judge_rollbacks(const tlog *l, const runbook *rb, verdict *vd, const cJSON *ids)
+static void judge_rollbacks(const judge *j, const cJSON *ids)
 {
 	const cJSON *x;
 	size_t n = 0;
@@ -779,20 +1230,20 @@ static void judge_rollbacks(const tlog *l, const runbook *rb, verdict *vd, const
 		if (!cJSON_IsString(x))
 			continue;
 		n++;
-		if (!rolled_back(l, rb, x->valuestring, &why)) {
-			add(vd, "objectives", "rollbacks-expected", VC_FAIL, 0, "step '%s' %s",
+		if (!rolled_back(j, x->valuestring, &why)) {
+			add(j->vd, "objectives", "rollbacks-expected", VC_FAIL, 0, "step '%s' %s",
 			    x->valuestring, why);
 			return;
 		}
 	}
-	add(vd, "objectives", "rollbacks-expected", VC_PASS, 0,
+	add(j->vd, "objectives", "rollbacks-expected", VC_PASS, 0,
 	    "the rollbacks of all %zu expected steps ran ok", n);
 }
 
 static void check_outcome(const tlog *l, verdict *vd, const cJSON *obj)
 {
 	const char *status, *rbk, *fs;
-	double code;
+	char code[24] = "?";
 	int expect_rb = obj && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(obj, "rollbacks-expected")) > 0;
 
 	if (!l->end) {
@@ -802,29 +1253,31 @@ static void check_outcome(const tlog *l, verdict *vd, const cJSON *obj)
 	status = l->end->status ? l->end->status : "?";
 	rbk = tev_str(l->end, "rollback");
 	fs = tev_str(l->end, "failed_step");
-	code = tev_num(l->end, "exit", -1);
+	if (tev_int(l->end, "exit", -1) >= 0)
+		snprintf(code, sizeof code, "%lld", (long long)tev_int(l->end, "exit", -1));
 	if (!strcmp(status, "ok"))
-		add(vd, "outcome", "status", VC_PASS, 0, "the run succeeded (exit %.0f)", code);
+		add(vd, "outcome", "status", VC_PASS, 0, "the run succeeded (exit %s)", code);
 	else if (expect_rb && !strcmp(status, "failed") && rbk && !strcmp(rbk, "complete"))
 		add(vd, "outcome", "status", VC_PASS, 0,
-		    "the run failed at '%s' and rolled back completely, as the drill expects (exit %.0f)",
+		    "the run failed at '%s' and rolled back completely, as the drill expects (exit %s)",
 		    fs ? fs : "?", code);
 	else
-		add(vd, "outcome", "status", VC_FAIL, 0, "the run %s%s%s%s (exit %.0f, rollback %s)",
+		add(vd, "outcome", "status", VC_FAIL, 0, "the run %s%s%s%s (exit %s, rollback %s)",
 		    status, fs ? " at step '" : "", fs ? fs : "", fs ? "'" : "", code,
 		    rbk ? rbk : "none");
 }
 
-static void check_objectives(const tlog *l, const runbook *rb, verdict *vd, const cJSON *obj)
+static void check_objectives(const judge *j, const cJSON *obj)
 {
+	const tlog *l = j->l;
+	verdict *vd = j->vd;
 	const cJSON *x;
 
 	if (!obj)
 		return;
 	vd->has_objectives = 1;
 	if ((x = cJSON_GetObjectItemCaseSensitive(obj, "max-duration")))
-		judge_duration(vd, "max-duration", x, l->end ? tlog_duration_ms(l) : -1,
-			       "the run took", "the run did not end");
+		judge_max_duration(l, vd, x);
 	if ((x = cJSON_GetObjectItemCaseSensitive(obj, "time-to-detect")))
 		judge_span(l, vd, "time-to-detect", x, "inject", "symptoms");
 	if ((x = cJSON_GetObjectItemCaseSensitive(obj, "time-to-recover"))) {
@@ -834,15 +1287,14 @@ static void check_objectives(const tlog *l, const runbook *rb, verdict *vd, cons
 		judge_span(l, vd, "time-to-recover", x, "steps", has_verify ? "verify" : "steps");
 	}
 	if ((x = cJSON_GetObjectItemCaseSensitive(obj, "steps-required")))
-		judge_required(l, vd, x);
+		judge_required(j, x);
 	if ((x = cJSON_GetObjectItemCaseSensitive(obj, "rollbacks-expected")))
-		judge_rollbacks(l, rb, vd, x);
+		judge_rollbacks(j, x);
 }
 
 /*
- * The whole judgement (see tlog.h).  The runbook is loaded twice at most
- * (here for its checks, and for rollbacks-expected); both loads are
- * freed before returning.
+ * The whole judgement (see tlog.h).  The runbook is loaded once, for its
+ * checks and for rollbacks-expected, and freed before returning.
  */
 int verify_transcript(const char *path, const tlog *l, const verify_opts *o,
 		      verdict *vd, char **err)
@@ -851,34 +1303,42 @@ int verify_transcript(const char *path, const tlog *l, const verify_opts *o,
 	cJSON *obj = NULL;
 	runbook *rb = NULL;
 	const cJSON *recorded;
+	judge j = { 0 };
 
 	memset(vd, 0, sizeof(*vd));
 	vd->ok = 1;
 	if (o->pubkey_path && !(pub = sign_pub_load(o->pubkey_path, err)))
 		return -1;
+	j.l = l;
+	j.vd = vd;
+	index_transcript(&j);
 	check_integrity(path, l, vd);
 	check_completeness(l, vd);
-	if (pub)
-		check_signatures(l, pub, vd);
+	note_clock(l, vd);
+	if (pub || tlog_signed_by(l))
+		vd->authenticated = check_signatures(l, pub, vd) && pub;
+	if (!pub)
+		add(vd, "signatures", "authenticity", VC_INFO, 0,
+		    "integrity only: not authenticated (no --pubkey)");
 	sign_pub_free(pub);
 	if (o->runbook_path) {
-		if (check_runbook(l, o->runbook_path, vd, &obj, err) < 0) {
+		int bad = 0;
+		rb = check_runbook(&j, o->runbook_path, &obj, &bad, err);
+		if (bad < 0) {
+			free(j.ts);
 			verdict_release(vd);
+			diag_forget_sources();
 			return -1;
-		}
-		if (obj) {
-			diags dg;
-			diags_init(&dg);
-			rb = runbook_load(o->runbook_path, &dg, 0);
-			diags_release(&dg);
 		}
 	}
 	recorded = l->start ? tev_get(l->start, "objectives") : NULL;
 	if (!obj && cJSON_IsObject(recorded))
 		obj = cJSON_Duplicate(recorded, 1);
 	check_outcome(l, vd, obj);
-	check_objectives(l, rb, vd, obj);
+	check_objectives(&j, obj);
 	cJSON_Delete(obj);
+	free(j.ts);
+	free(j.rv);
 	if (rb)
 		runbook_free(rb);
 	diag_forget_sources();

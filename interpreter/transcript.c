@@ -31,6 +31,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +97,45 @@ char *ts_now(char *buf, size_t cap)
 	n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf + n, cap - n, ".%03ldZ", ts.tv_nsec / 1000000);
 	return buf;
+}
+
+/*
+ * The monotonic reading recorded beside ts: ms of CLOCK_BOOTTIME, which
+ * does not step with the wall clock and keeps counting through a suspend,
+ * so the difference of two readings of one boot is the real time between
+ * them.
+ */
+int64_t mono_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * This boot's id (/proc/sys/kernel/random/boot_id, read once), or NULL
+ * when it cannot be read: it tells a reader whether two monotonic
+ * readings are of the same boot.
+ */
+static char boot[40];
+static pthread_once_t boot_once = PTHREAD_ONCE_INIT;
+
+static void boot_read(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	size_t n = f ? fread(boot, 1, sizeof(boot) - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	boot[n] = '\0';
+	boot[strspn(boot, "0123456789abcdef-")] = '\0';
+}
+
+const char *boot_id(void)
+{
+	pthread_once(&boot_once, boot_read);
+	return boot[0] ? boot : NULL;
 }
 
 static void to_hex(const unsigned char *md, unsigned len, char *out)
@@ -342,6 +382,7 @@ int transcript_reopen(transcript *t, const char *path, const redactor *red,
 	size_t len;
 	cJSON *j = NULL;
 	const cJSON *seq, *run;
+	int64_t nseq = 0;
 
 	reset(t);
 	t->fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
@@ -374,7 +415,7 @@ int transcript_reopen(transcript *t, const char *path, const redactor *red,
 	j = cJSON_ParseWithLength(line, len);
 	seq = cJSON_GetObjectItemCaseSensitive(j, "seq");
 	run = cJSON_GetObjectItemCaseSensitive(j, "run");
-	if (!cJSON_IsNumber(seq) || seq->valuedouble < 1 || !cJSON_IsString(run) ||
+	if (!json_int(seq, &nseq) || nseq < 1 || !cJSON_IsString(run) ||
 	    strlen(run->valuestring) >= sizeof(t->run_id)) {
 		*err = xasprintf("last event of '%s' has no valid seq and run", path);
 		goto fail;
@@ -385,7 +426,7 @@ int transcript_reopen(transcript *t, const char *path, const redactor *red,
 	}
 	torn_bytes = (long)(st.st_size - last - 1);
 	torn_fd = t->fd;
-	t->seq = (int64_t)seq->valuedouble;
+	t->seq = nseq;
 	strcpy(t->run_id, run->valuestring);
 	memcpy(t->prev, hash, 65);
 	t->path = xstrdup(path);
@@ -447,7 +488,8 @@ int transcript_write_all(int fd, const char *buf, size_t n)
 
 static int reserved_key(const char *k, const char *step, const char *phase)
 {
-	static const char *const keys[] = { "seq", "ts", "event", "run", "prev", "hash", NULL };
+	static const char *const keys[] = { "seq", "ts", "mono", "boot", "signed_by", "event",
+					    "run", "prev", "hash", NULL };
 	int i;
 
 	for (i = 0; keys[i]; i++)
@@ -465,7 +507,7 @@ static const char *const structural_keys[] = {
 	"mode", "kind", "connection", "runbook", "title", "version", "file",
 	"sha256", "interpreter", "operator", "host", "boot", "signal", "action",
 	"in_doubt", "failed_step", "during", "rollback", "steps", "failed",
-	"objectives", "answered_at", "signed_by", "phase", "step", "failed_step_undo", NULL
+	"objectives", "answered_at", "signed_by", "phase", "step", "failed_step_undo", "counts", NULL
 };
 
 static int structural(const char *k)
@@ -617,8 +659,9 @@ static cJSON *clean_string(const char *s)
 static void ints_raw(cJSON *j)
 {
 	for (cJSON *c = j->child; c; c = c->next) {
-		if (cJSON_IsNumber(c) && c->valuedouble == (double)(long long)c->valuedouble &&
-		    c->valuedouble > -9007199254740992.0 && c->valuedouble < 9007199254740992.0) {
+		if (cJSON_IsNumber(c) && c->valuedouble > -9007199254740992.0 &&
+		    c->valuedouble < 9007199254740992.0 &&
+		    c->valuedouble == (double)(long long)c->valuedouble) {
 			char buf[32];
 			snprintf(buf, sizeof buf, "%lld", (long long)c->valuedouble);
 			char *txt = cJSON_malloc(strlen(buf) + 1);
@@ -649,6 +692,13 @@ int transcript_emit(transcript *t, const char *event, const char *step,
 		goto nomem;
 	cJSON_AddItemToObject(o, "seq", cJSON_CreateNumber((double)(t->seq + 1)));
 	cJSON_AddItemToObject(o, "ts", cJSON_CreateString(ts_now(ts, sizeof(ts))));
+	/* writer keys too, not redacted: the monotonic clock on every event, and
+	 * in run.start / run.resume the boot id and the signing key id */
+	cJSON_AddItemToObject(o, "mono", cJSON_CreateNumber((double)mono_now_ms()));
+	if ((!strcmp(event, "run.start") || !strcmp(event, "run.resume")) && boot_id())
+		cJSON_AddItemToObject(o, "boot", cJSON_CreateString(boot_id()));
+	if ((!strcmp(event, "run.start") || !strcmp(event, "run.resume")) && t->signed_by)
+		cJSON_AddItemToObject(o, "signed_by", cJSON_CreateString(t->signed_by));
 	cJSON_AddItemToObject(o, "event", clean_string(event));
 	cJSON_AddItemToObject(o, "run", cJSON_CreateString(t->run_id));
 	cJSON_AddItemToObject(o, "prev", cJSON_CreateString(t->prev));
@@ -725,6 +775,25 @@ int transcript_sync(transcript *t)
 	return rc;
 }
 
+/*
+ * A JSON number as an integer, for every number a reader takes from a
+ * transcript: 1 with *out set when x is a number with an integral value
+ * within +-2^53 (exact in a double, so the conversion is defined), else
+ * 0 (not a number, a fraction, 1e119, inf).
+ */
+int json_int(const cJSON *x, int64_t *out)
+{
+	double v;
+
+	if (!cJSON_IsNumber(x))
+		return 0;
+	v = x->valuedouble;
+	if (!(v >= -9007199254740992.0 && v <= 9007199254740992.0) || v != floor(v))
+		return 0;
+	*out = (int64_t)v;
+	return 1;
+}
+
 /* First-failure report for transcript_check_chain */
 static int bad(long seq, long *first_bad_seq, char **why, int rc, char *msg)
 {
@@ -772,6 +841,7 @@ int transcript_check_chain(const char *path, long *first_bad_seq, char **why)
 		cJSON *j;
 		const cJSON *seq, *jprev, *jrun, *ev, *jh;
 		size_t len = (size_t)n;
+		int64_t nseq;
 
 		pos++;
 		if (line[len - 1] != '\n') {
@@ -799,9 +869,16 @@ int transcript_check_chain(const char *path, long *first_bad_seq, char **why)
 				 xasprintf("line %ld: not a transcript event", pos));
 			goto out;
 		}
-		if (seq->valuedouble != (double)pos) {
-			char *m = xasprintf("line %ld: seq %.0f, expected %ld",
-					    pos, seq->valuedouble, pos);
+		if (!json_int(seq, &nseq)) {
+			cJSON_Delete(j);
+			rc = bad(pos, first_bad_seq, why, 1,
+				 xasprintf("line %ld: not a transcript event: seq is not an integer",
+					   pos));
+			goto out;
+		}
+		if (nseq != pos) {
+			char *m = xasprintf("line %ld: seq %lld, expected %ld",
+					    pos, (long long)nseq, pos);
 			cJSON_Delete(j);
 			rc = bad(pos, first_bad_seq, why, 1, m);
 			goto out;

@@ -2,7 +2,9 @@
  * transcript.h - the tamper-evident JSON-lines record of a run (SPEC 7).
  *
  * Each event is one line.  The writer builds the event as a cJSON object
- * with seq, ts, event, run, prev first, then the caller's fields, redacts
+ * with seq, ts, mono (ms of CLOCK_BOOTTIME), boot (the boot id, in
+ * run.start and run.resume only), event, run, prev first, then the
+ * caller's fields, redacts
  * every string in it, prints it unformatted as S (which ends in '}'), and
  * computes hash = hex(SHA-256(S)).  The line written is
  *
@@ -32,6 +34,9 @@ typedef struct transcript {
 	/* optional signing (issue 4): called after each event */
 	void (*on_event)(void *ud, struct transcript *t, const char *line, size_t len);
 	void *ud;
+	/* the signer's key id (set by signer_attach): the writer records it as
+	 * "signed_by" in run.start and run.resume, unredacted */
+	const char *signed_by;
 } transcript;
 
 /* Open a new transcript at path (creates parent dirs, 0600, fails if it
@@ -79,6 +84,18 @@ void run_id_new(char out[33]);
  * seq), -1 when the file cannot be read.  *why is malloc'd.
  */
 int transcript_check_chain(const char *path, long *first_bad_seq, char **why);
+
+/*
+ * A JSON number as an integer: 1 with *out set when it is integral and
+ * within +-2^53, else 0.  Every number read from a transcript goes
+ * through it (a cast of 1e119 is undefined behaviour).
+ */
+int json_int(const struct cJSON *x, int64_t *out);
+
+/* ms of CLOCK_BOOTTIME: the "mono" of every event */
+int64_t mono_now_ms(void);
+/* this boot's id (the "boot" of run.start and run.resume), NULL if unknown */
+const char *boot_id(void);
 
 /* RFC 3339 UTC with milliseconds into buf (>= 32 bytes) */
 char *ts_now(char *buf, size_t cap);

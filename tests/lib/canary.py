@@ -56,7 +56,7 @@ STRUCTURAL = {
     "kind", "connection", "runbook", "title", "version", "file", "sha256",
     "interpreter", "operator", "host", "signal", "action", "in_doubt", "failed_step",
     "during", "rollback", "steps", "failed", "objectives", "answered_at", "signed_by",
-    "failed_step_undo",
+    "failed_step_undo", "counts",
 }
 
 
@@ -88,9 +88,13 @@ def forms(s):
     return {f for f in out if f}
 
 
+def name_secret(name):
+    return MATRIX[name][0]
+
+
 def runbook_text(name):
     http = ""
-    if HTTP:
+    if HTTP and "\n" not in name_secret(name):   # a header cannot hold a newline
         http = f"""
   - id: echo-it
     http:
@@ -195,7 +199,7 @@ def check(name, secret, distinctive):
             errs.append(f"transcript line {i} is not UTF-8 JSON: {e}")
     ends = {e.get("step"): e.get("status") for e in events if e.get("event") == "step.end"}
     want = {"grant-admin": "ok", "ok": "ok", "end": "failed", "note": "ok"}
-    if HTTP:
+    if HTTP and "\n" not in secret:
         want["echo-it"] = "ok"
     for sid, st in want.items():
         if ends.get(sid) != st:

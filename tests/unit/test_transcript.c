@@ -384,6 +384,107 @@ static void test_reopen(void)
 	CHECK(len == strlen(torn));
 }
 
+/* body ("{...}") as a transcript line: its hash added by the rule */
+static char *hashed(const char *body)
+{
+	size_t n = strlen(body);
+	char h[65], *line = malloc(n + 80);
+
+	sha(body, n, h);
+	snprintf(line, n + 80, "%.*s,\"hash\":\"%s\"}\n", (int)(n - 1), body, h);
+	return line;
+}
+
+/*
+ * The writer's clock fields: mono (an integer) on every event, boot and
+ * signed_by in run.start and run.resume only, none of them taken from
+ * the caller.  Numbers read back go through json_int: a seq of 1e119 is
+ * refused, never cast.
+ */
+static void test_clock_and_numbers(void)
+{
+	char path[128], *buf, *lines[8], *err = NULL, *why = NULL, bootid[64] = "";
+	const char *vals[] = { "0", "7", "-3", "9007199254740992", "9007199254740994",
+			       "1.5", "1e119", "-1e300", "\"7\"", "true", NULL };
+	const int ok[] = { 1, 1, 1, 1, 0, 0, 0, 0, 0, 0 };
+	transcript t;
+	size_t len;
+	long bad = 0;
+	FILE *f;
+
+	for (int i = 0; vals[i]; i++) {
+		cJSON *j = cJSON_Parse(vals[i]);
+		int64_t v = -42;
+		CHECK(json_int(j, &v) == ok[i]);
+		if (!ok[i])
+			CHECK(v == -42);
+		cJSON_Delete(j);
+	}
+	{
+		cJSON *j = cJSON_Parse("9007199254740992");
+		int64_t v = 0;
+		CHECK(json_int(j, &v) && v == 9007199254740992LL);
+		cJSON_Delete(j);
+	}
+
+	f = fopen("/proc/sys/kernel/random/boot_id", "r");
+	if (f) {
+		CHECK(fgets(bootid, sizeof(bootid), f) != NULL);
+		bootid[strcspn(bootid, "\n")] = '\0';
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/clock.jsonl", dir);
+	CHECK(transcript_open(&t, path, "r-clock", NULL, &err) == 0);
+	t.signed_by = "0123456789abcdef";
+	{
+		cJSON *fl = cJSON_CreateObject();
+		cJSON_AddNumberToObject(fl, "mono", 5);
+		cJSON_AddStringToObject(fl, "boot", "forged");
+		cJSON_AddStringToObject(fl, "signed_by", "forged");
+		CHECK(transcript_emit(&t, "run.start", NULL, NULL, fl) == 0);
+	}
+	CHECK(transcript_emit(&t, "step.start", "a", "steps", NULL) == 0);
+	CHECK(transcript_emit(&t, "run.resume", NULL, NULL, NULL) == 0);
+	transcript_close(&t);
+	buf = slurp(path, &len);
+	CHECK(split(buf, lines, 8) == 3);
+	{
+		cJSON *a = cJSON_Parse(lines[0]), *b = cJSON_Parse(lines[1]), *c = cJSON_Parse(lines[2]);
+		int64_t ma = -1, mb = -1, mc = -1;
+		CHECK(json_int(cJSON_GetObjectItem(a, "mono"), &ma) && ma >= 0);
+		CHECK(json_int(cJSON_GetObjectItem(b, "mono"), &mb) && mb >= ma);
+		CHECK(json_int(cJSON_GetObjectItem(c, "mono"), &mc) && mc >= mb);
+		CHECK(strstr(lines[0], "\"forged\"") == NULL && strstr(lines[0], "\"mono\":5,") == NULL);
+		CHECK(strncmp(lines[0], "{\"seq\":1,\"ts\":\"", 15) == 0);
+		if (bootid[0]) {
+			CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(a, "boot")), bootid);
+			CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(c, "boot")), bootid);
+			CHECK_STR(boot_id(), bootid);
+		}
+		CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(a, "signed_by")), "0123456789abcdef");
+		CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(c, "signed_by")), "0123456789abcdef");
+		CHECK(!cJSON_GetObjectItem(b, "boot") && !cJSON_GetObjectItem(b, "signed_by"));
+		cJSON_Delete(a);
+		cJSON_Delete(b);
+		cJSON_Delete(c);
+	}
+	free(buf);
+
+	/* a last line with a hash that matches but a seq of 1e119 */
+	snprintf(path, sizeof(path), "%s/huge.jsonl", dir);
+	buf = hashed("{\"seq\":1e119,\"ts\":\"2024-05-01T12:00:00.000Z\",\"event\":\"x\","
+		     "\"run\":\"r\",\"prev\":\"" ZEROS "\"}");
+	spit(path, buf, strlen(buf));
+	free(buf);
+	CHECK(transcript_reopen(&t, path, NULL, &err) == -1);
+	CHECK(err && strstr(err, "no valid seq"));
+	free(err);
+	err = NULL;
+	CHECK(transcript_check_chain(path, &bad, &why) == 1);
+	CHECK(bad == 1 && why && strstr(why, "seq is not an integer"));
+	free(why);
+}
+
 static char reason[256];
 
 /* write lines v[0..n) joined by '\n' and check the chain; why in reason */
@@ -513,6 +614,7 @@ int main(void)
 	test_short_secret();
 	test_reopen();
 	test_tamper();
+	test_clock_and_numbers();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		CHECK(!"cleanup");

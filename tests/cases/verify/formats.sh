@@ -15,8 +15,15 @@ sed '3d' t.jsonl >bad.jsonl
 rb verify t.jsonl --format json
 expect_rc 0
 jq -e --arg run "$(head -1 t.jsonl | jq -r .run)" '.ok == true and .run == $run and .runbook == "formats" and
-	.first_bad_seq == null and (.checks | length) >= 3 and all(.checks[]; .result == "pass")' out >/dev/null ||
+	.first_bad_seq == null and (.checks | length) >= 3 and all(.checks[]; .result != "fail") and
+	.authenticated == false and .note == "integrity only: not authenticated (no --pubkey)" and
+	([.checks[] | select(.result == "note") | .name] == ["authenticity"])' out >/dev/null ||
 	fail "json verdict of an intact transcript"
+rb verify t.jsonl
+expect_rc 0
+expect_out '^  note +signatures +authenticity +integrity only: not authenticated \(no --pubkey\)$'
+expect_out '^verify: ok: [0-9]+ checks passed; integrity only: not authenticated \(no --pubkey\)$'
+
 
 rb verify bad.jsonl --format junit --runbook rb.yaml
 expect_rc 5
@@ -29,6 +36,9 @@ assert int(suite.get('tests')) == len(cases) and int(suite.get('failures')) == l
 chain = [c for c in cases if c.get('classname') == 'integrity' and c.get('name') == 'chain'][0]
 assert chain.find('failure').get('message').startswith('first bad seq 3: '), chain.find('failure').attrib
 assert any(c.get('classname') == 'runbook' and c.get('name') == 'sha256' and c.find('failure') is None for c in cases)
+auth = [c for c in cases if c.get('classname') == 'signatures' and c.get('name') == 'authenticity'][0]
+assert auth.find('system-out').text == 'integrity only: not authenticated (no --pubkey)', auth
+assert suite.find('properties/property[@name="authenticated"]').get('value') == 'false'
 PY
 
 rb verify

@@ -25,6 +25,12 @@ end_seq=$(jq -s '[.[] | select(.event == "run.end")][0].seq' t.jsonl)
 expect_jq t.jsonl '(last | .event == "checkpoint") and (last.upto_seq == ([.[] | select(.event == "run.end")][0].seq))' \
 	"the last checkpoint covers run.end"
 
+# run.start names the signing key: the first 16 hex digits of the SHA-256
+# of the raw public key, as every checkpoint does
+kid=$(openssl pkey -pubin -in pub.pem -outform DER | tail -c 32 | sha256sum | cut -c1-16)
+expect_jq t.jsonl '.[0].event == "run.start" and .[0].signed_by == "'"$kid"'" and
+	all(.[] | select(.event == "checkpoint"); .key_id == "'"$kid"'")' "run.start records signed_by"
+
 rb verify t.jsonl --pubkey pub.pem
 expect_out "ok +signatures +checkpoints +$n_cp checkpoints signed by key '[0-9a-f]{16}' verify; the last \(seq [0-9]+\) covers run.end \(seq $end_seq\)"
 expect_out 'FAIL +outcome'          # the run failed: that is a verdict too
@@ -52,9 +58,12 @@ jq -c 'if .event == "step.end" and .step == "last" then .status = "ok" | del(.er
 	elif .event == "run.end" then .status = "ok" | .exit = 0 | .rollback = "none" else . end' t.jsonl |
 	sed -E 's/,"hash":"[0-9a-f]{64}"\}$/,"hash":"'"$(printf '0%.0s' $(seq 64))"'"}/' >edited.jsonl
 rehash edited.jsonl forged.jsonl
+# run.start says the run was signed, so even without the key the
+# checkpoints must be there and sign the hashes of the lines they cover
 rb verify forged.jsonl
-expect_rc 0                          # unsigned, the forgery is perfect
-expect_out 'ok +outcome +status +the run succeeded'
+expect_rc 5
+expect_out 'ok +integrity +chain'
+expect_out "FAIL +signatures +checkpoints +first bad seq $((cp1 + 1)): the checkpoint at seq [0-9]+ signs a hash that is not the one of seq $end_seq"
 rb verify forged.jsonl --pubkey pub.pem
 expect_rc 5
 expect_out "first bad seq $((cp1 + 1)): the checkpoint at seq [0-9]+ signs a hash that is not the one of seq $end_seq"
@@ -72,6 +81,13 @@ for l in lines:
 	print(l)
 PY
 rehash forged2-edited.jsonl forged2.jsonl
+# self-consistent: without the key only the chain and the checkpoints'
+# places can be checked, and verify says so
+rb verify forged2.jsonl
+expect_rc 0
+expect_out "ok +signatures +checkpoints +[0-9]+ checkpoints of key '$kid' \(as run.start says\) in place; .*signatures not checked without --pubkey"
+expect_out 'note +signatures +authenticity +integrity only: not authenticated \(no --pubkey\)'
+expect_out '^verify: ok: .*; integrity only: not authenticated \(no --pubkey\)$'
 rb verify forged2.jsonl --pubkey pub.pem
 expect_rc 5
 expect_out "first bad seq $((cp1 + 1)): the signature of the checkpoint at seq [0-9]+ does not verify"
@@ -82,6 +98,18 @@ rb verify trunc.jsonl --pubkey pub.pem
 expect_rc 5
 expect_out "first bad seq $((cp1 + 1)): the last signed checkpoint covers seq $cp1, and there is no run.end"
 expect_out 'FAIL +completeness +run.end +interrupted'
+
+# stripped of its checkpoints and re-hashed: run.start still says signed
+grep -v '"event":"checkpoint"' t.jsonl >stripped-edited.jsonl
+rehash stripped-edited.jsonl stripped.jsonl
+rb verify stripped.jsonl
+expect_rc 5
+expect_out 'ok +integrity +chain'
+expect_out "FAIL +signatures +checkpoints +first bad seq 1: run.start says the run was signed by key '$kid', but the transcript has no checkpoint"
+# the tail cut after a checkpoint, without the key
+rb verify trunc.jsonl
+expect_rc 5
+expect_out "FAIL +signatures +checkpoints +first bad seq $((cp1 + 1)): the last signed checkpoint covers seq $cp1, and there is no run.end"
 
 # the wrong public key
 rb verify t.jsonl --pubkey other.pub
