@@ -35,8 +35,9 @@ static const prim_param http_params[] = {
 	{ "json", P_ANY, 0, "request body serialised as JSON (sets Content-Type)" },
 	{ "auth", P_MAP, 0, "{basic: {user, password}} or {bearer: token}; use secrets" },
 	{ "tls", P_MAP, 0, "{ca-file, cert, key, insecure}" },
-	{ "follow-redirects", P_BOOL, 0, "follow 3xx (default false)" },
-	{ "max-body", P_NUM, 0, "bytes of body kept (default 1 MiB)" },
+	{ "follow-redirects", P_BOOL, 0, "follow 3xx (default false); never from https to http" },
+	{ "redirect-headers", P_STR, 0, "drop (default): headers, auth and body stay behind when a redirect leaves the origin; keep" },
+	{ "max-body", P_NUM, 0, "bytes of body kept (default 1 MiB); reading stops past it" },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -79,7 +80,7 @@ const prim_def prim_table[] = {
 	{ "shell", P_STR, NULL, exec_keys, EFFECT_WRITE, NULL, NULL,
 	  prim_shell_run, NULL, exec_results, NULL,
 	  "run text with /bin/sh -c (explicit opt-in)" },
-	{ "http", P_MAP, http_params, no_keys, EFFECT_WRITE, prim_http_effect, NULL,
+	{ "http", P_MAP, http_params, no_keys, EFFECT_WRITE, prim_http_effect, prim_http_validate,
 	  prim_http_run, prim_http_batch, http_results, "http",
 	  "an HTTP request through libcurl" },
 	{ "sql", P_MAP, sql_params, no_keys, EFFECT_WRITE, prim_sql_effect, NULL,
@@ -183,4 +184,42 @@ void argv_free(char **argv)
 	for (char **p = argv; *p; p++)
 		free(*p);
 	free(argv);
+}
+
+value *bounded_text(const redactor *red, const char *s, size_t len, size_t max,
+		    int cut, int *truncated)
+{
+	size_t n;
+	char *p = redact_str(red, s ? s : "", len, &n);
+	size_t keep = n;
+
+	if (cut)
+		keep = n > RESULT_SLACK ? n - RESULT_SLACK : 0;
+	if (keep > max)
+		keep = max;
+	*truncated = cut || keep < n;
+	p[keep] = '\0';
+	return v_str_take(p, keep);
+}
+
+int arg_count(const value *args, const char *key, size_t dflt, size_t *out, char **err)
+{
+	value *v = arg_get(args, key);
+
+	*out = dflt;
+	if (!v || v_type(v) == V_NULL)
+		return 0;
+	if (v_type(v) != V_NUM || v_as_num(v) < 0 || v_as_num(v) != (double)(int64_t)v_as_num(v) ||
+	    v_as_num(v) > 1e15) {
+		*err = xasprintf("'%s' must be a whole number, not %s", key,
+				 v_type(v) == V_NUM ? "a negative or fractional number" : v_type_name(v));
+		return -1;
+	}
+	*out = (size_t)v_as_num(v);
+	return 0;
+}
+
+char *redacted_text(const redactor *red, const char *s)
+{
+	return redact_str(red, s ? s : "", s ? strlen(s) : 0, NULL);
 }

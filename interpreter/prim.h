@@ -106,6 +106,28 @@ char **argv_from_list(const value *list, char **err);
 void argv_free(char **argv);
 
 /*
+ * Bounded results.  A primitive records at most max-result bytes of data
+ * (DEFAULT_MAX_RESULT unless the step says), and reads RESULT_SLACK bytes
+ * more than it keeps so that a secret straddling the bound is still whole
+ * when it is redacted: the text is redacted first and cut after, so no
+ * prefix of a secret survives the cut (the slack after the bound may hold
+ * a cut secret and is dropped).  Secrets longer than the slack are not
+ * protected at the cut.
+ */
+#define DEFAULT_MAX_RESULT      ((size_t)1 << 20)
+#define RESULT_SLACK            ((size_t)4 << 10)
+/* The redacted text of s[0..len) cut to max bytes.  cut: s is itself a
+ * prefix of a longer text (read up to max + RESULT_SLACK).  Sets
+ * *truncated when anything was left out. */
+value *bounded_text(const redactor *red, const char *s, size_t len, size_t max,
+		    int cut, int *truncated);
+/* A byte count parameter (max-result, max-rows...): *out = the default
+ * when absent; -1 with *err when it is not a non-negative integer. */
+int arg_count(const value *args, const char *key, size_t dflt, size_t *out, char **err);
+/* redact_str of a C string, for quoting a value in an error message */
+char *redacted_text(const redactor *red, const char *s);
+
+/*
  * The rows' functions, one file per primitive (prim_<name>.c).
  * effect functions return EFFECT_READ/EFFECT_WRITE, or -1 when the effect
  * is only known once rendered (a ${{ }} method or command): write is
@@ -116,6 +138,7 @@ int prim_shell_run(prim_call *c);       /* prim_exec.c */
 int prim_http_run(prim_call *c);        /* prim_http.c */
 void prim_http_batch(prim_call **calls, size_t n);
 int prim_http_effect(const node *action);
+void prim_http_validate(const runbook *rb, const step *st, diags *dg);
 int prim_prom_run(prim_call *c);        /* prim_prom.c */
 void prim_prom_validate(const runbook *rb, const step *st, diags *dg);
 int prim_sql_run(prim_call *c);         /* prim_sql.c */
