@@ -591,6 +591,8 @@ static void walk_tmpl(vctx *v, node *n, step *st, int flags)
 	switch (n->kind) {
 	case N_SCALAR: {
 		tmpl *t = parse_tmpl(v, n);
+		if (t && (flags & R_URL))
+			tmpl_mark_url(t);
 		if (t)
 			add_ref(v, n, t, st, flags);
 		break;
