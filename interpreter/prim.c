@@ -17,7 +17,7 @@ static const char *const use_keys[] = { "with", NULL };
 static const char *const exec_results[] = { "exit", "stdout", "stderr", "duration", "stdout_truncated", "stderr_truncated", "timed_out", NULL };
 static const char *const http_results[] = { "status", "headers", "body", "json", "duration", "body_truncated", NULL };
 static const char *const sql_results[] = { "rows", "row_count", "columns", "duration", NULL };
-static const char *const redis_results[] = { "reply", "type", "duration", NULL };
+static const char *const redis_results[] = { "reply", "type", "reply_truncated", "duration", NULL };
 static const char *const kafka_results[] = { "partition", "offset", "messages", "count", "total", "partitions", "topics", "brokers", "duration", NULL };
 static const char *const prom_results[] = { "value", "vector", "resultType", "firing", "alerts", "duration", NULL };
 static const char *const wait_results[] = { "duration", NULL };
@@ -52,6 +52,7 @@ static const prim_param sql_params[] = {
 static const prim_param redis_params[] = {
 	{ "connection", P_STR, 1, "a redis connection" },
 	{ "command", P_LIST, 1, "the command as an argv: [GET, key]" },
+	{ "max-result", P_NUM, 0, "bytes of reply kept (default 1 MiB); the rest is not read" },
 	{ NULL, 0, 0, NULL },
 };
 
