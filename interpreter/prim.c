@@ -16,7 +16,7 @@ static const char *const use_keys[] = { "with", NULL };
 
 static const char *const exec_results[] = { "exit", "stdout", "stderr", "duration", "stdout_truncated", "stderr_truncated", "timed_out", NULL };
 static const char *const http_results[] = { "status", "headers", "body", "json", "duration", "body_truncated", NULL };
-static const char *const sql_results[] = { "rows", "row_count", "columns", "duration", NULL };
+static const char *const sql_results[] = { "rows", "row_count", "columns", "rows_truncated", "duration", NULL };
 static const char *const redis_results[] = { "reply", "type", "reply_truncated", "duration", NULL };
 static const char *const kafka_results[] = { "partition", "offset", "messages", "count", "total", "partitions", "topics", "brokers", "duration", NULL };
 static const char *const prom_results[] = { "value", "vector", "resultType", "firing", "alerts", "duration", NULL };
@@ -46,6 +46,8 @@ static const prim_param sql_params[] = {
 	{ "query", P_STR, 1, "one SQL statement with $1, $2... placeholders" },
 	{ "params", P_LIST, 0, "values bound to the placeholders (PQexecParams)" },
 	{ "read-only", P_BOOL, 0, "run inside BEGIN READ ONLY ... ROLLBACK" },
+	{ "max-rows", P_NUM, 0, "rows kept (default 1000); a read is then stopped on the server" },
+	{ "max-result", P_NUM, 0, "bytes of cell text kept (default 1 MiB)" },
 	{ NULL, 0, 0, NULL },
 };
 
