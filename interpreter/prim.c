@@ -18,7 +18,7 @@ static const char *const exec_results[] = { "exit", "stdout", "stderr", "duratio
 static const char *const http_results[] = { "status", "headers", "body", "json", "duration", "body_truncated", NULL };
 static const char *const sql_results[] = { "rows", "row_count", "columns", "rows_truncated", "duration", NULL };
 static const char *const redis_results[] = { "reply", "type", "reply_truncated", "duration", NULL };
-static const char *const kafka_results[] = { "partition", "offset", "messages", "count", "total", "partitions", "topics", "brokers", "duration", NULL };
+static const char *const kafka_results[] = { "partition", "offset", "messages", "count", "messages_truncated", "total", "partitions", "topics", "brokers", "duration", NULL };
 static const char *const prom_results[] = { "value", "vector", "resultType", "firing", "alerts", "duration", NULL };
 static const char *const wait_results[] = { "duration", NULL };
 static const char *const approve_results[] = { "approved", "by", "comment", "mode", NULL };
@@ -64,6 +64,7 @@ static const prim_param kafka_params[] = {
 	{ "consume", P_MAP, 0, "{topic, group | from-beginning, max-messages, timeout}" },
 	{ "lag", P_MAP, 0, "{group, topic}" },
 	{ "topics", P_ANY, 0, "metadata of all topics, or of the listed ones" },
+	{ "max-result", P_NUM, 0, "bytes of consumed messages kept (default 1 MiB)" },
 	{ NULL, 0, 0, NULL },
 };
 
