@@ -19,7 +19,7 @@ static const char *const http_results[] = { "status", "headers", "body", "json",
 static const char *const sql_results[] = { "rows", "row_count", "columns", "rows_truncated", "duration", NULL };
 static const char *const redis_results[] = { "reply", "type", "reply_truncated", "duration", NULL };
 static const char *const kafka_results[] = { "partition", "offset", "messages", "count", "messages_truncated", "total", "partitions", "topics", "brokers", "duration", NULL };
-static const char *const prom_results[] = { "value", "vector", "resultType", "firing", "alerts", "duration", NULL };
+static const char *const prom_results[] = { "value", "vector", "resultType", "vector_truncated", "firing", "alerts", "alerts_truncated", "duration", NULL };
 static const char *const wait_results[] = { "duration", NULL };
 static const char *const approve_results[] = { "approved", "by", "comment", "mode", NULL };
 static const char *const assert_results[] = { "value", NULL };
@@ -74,6 +74,7 @@ static const prim_param prom_params[] = {
 	{ "range", P_MAP, 0, "{start, end, step}: makes `query` a range query" },
 	{ "time", P_STR, 0, "evaluation time for an instant query" },
 	{ "alerts", P_MAP, 0, "{name, state}: read /api/v1/alerts" },
+	{ "max-result", P_NUM, 0, "bytes of vector or alerts kept (default 1 MiB)" },
 	{ NULL, 0, 0, NULL },
 };
 

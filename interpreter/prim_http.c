@@ -910,7 +910,9 @@ static void req_finish(http_req *r, CURLcode rc)
 	int truncated;
 	value *body = bounded_text(c->red, r->body.buf, r->body.len, r->max_body, r->cut,
 				   &truncated);
-	value *json = v_str_len(body) ? v_from_json(v_as_str(body), v_str_len(body)) : NULL;
+	/* a cut body is no JSON document: not parsed */
+	value *json = v_str_len(body) && !truncated ? v_from_json(v_as_str(body), v_str_len(body))
+						     : NULL;
 	value *res = v_obj();
 	v_obj_set_take(res, "status", v_num((double)status));
 	v_obj_set(res, "headers", r->rheaders);

@@ -52,6 +52,7 @@ typedef struct rconn {
 	char *user, *pass;      /* NULL when none */
 	long db;
 	int64_t connect_ms;
+	const redactor *red;    /* the run's, for the replies to AUTH... */
 } rconn;
 
 static int64_t mono_ms(void)
@@ -232,7 +233,7 @@ static int rr_number(rreader *r, long long *out)
 {
 	sbuf l = { 0 };
 	char *end;
-	int rc = rr_line(r, &l, 32);
+	int rc = rr_line(r, &l, 32), whole = rc == 0;
 
 	if (rc == 0) {
 		errno = 0;
@@ -240,9 +241,16 @@ static int rr_number(rreader *r, long long *out)
 		if (!l.len || *end || errno)
 			rc = 1;
 	}
-	if (rc > 0)
-		rr_fail(r, RX_FAIL, xasprintf("redis at %s:%d: protocol error: bad number '%.32s'",
-					      r->h->host, r->h->port, l.buf ? l.buf : ""));
+	if (rc > 0) {
+		/* quoted only when read whole, so its redaction is complete */
+		char *q = whole ? redacted_text(r->red, l.buf) : NULL;
+
+		rr_fail(r, RX_FAIL, q ? xasprintf("redis at %s:%d: protocol error: bad number '%s'",
+						  r->h->host, r->h->port, q)
+				      : xasprintf("redis at %s:%d: protocol error: a number line "
+						  "longer than 32 bytes", r->h->host, r->h->port));
+		free(q);
+	}
 	sbuf_release(&l);
 	return rc ? -1 : 0;
 }
@@ -427,7 +435,7 @@ static int setup_cmd(rconn *h, int argc, const char **argv, int64_t deadline,
 	for (int i = 0; i < argc; i++)
 		lens[i] = strlen(argv[i]);
 	/* a reply to AUTH, SELECT or PING is short: 4 KiB is plenty */
-	if (rexec(h, argc, argv, lens, deadline, budget, NULL, NULL, MAX_ERROR_TEXT, &r, &type,
+	if (rexec(h, argc, argv, lens, deadline, budget, NULL, h->red, MAX_ERROR_TEXT, &r, &type,
 		  &trunc, &sent, err) != RX_OK)
 		return -1;
 	if (type == '-' || type == '!' || trunc) {
@@ -705,6 +713,7 @@ void *conn_redis_open(const value *spec, int64_t timeout_ms, volatile sig_atomic
 	char *e = NULL;
 
 	h->connect_ms = timeout_ms > 0 ? timeout_ms : REDIS_CONNECT_DEFAULT_MS;
+	h->red = red;
 	if (spec && v_type(spec) == V_STR) {
 		redact_add_url_credentials(red, v_as_str(spec));
 		if (parse_url(h, v_as_str(spec), red, &e) < 0)
