@@ -249,8 +249,8 @@ typedef struct http_req {
 	int cut;                        /* stopped reading: the body went past the bound */
 	size_t hdr_bytes;
 	int hdr_overflow, too_slow;
-	int64_t win_start;              /* stall check: start of the window (0: no response yet) */
-	size_t rx, win_rx;              /* bytes received, and at the window's start */
+	int64_t win_start;              /* stall check: start of the window (0: no body yet) */
+	size_t rx, win_rx;              /* body bytes received, and at the window's start */
 	value *rheaders;                /* response headers of the last response */
 	char errbuf[CURL_ERROR_SIZE];
 	int done;                       /* finished (result or error set) */
@@ -267,6 +267,8 @@ static size_t on_body(char *p, size_t sz, size_t nm, void *ud)
 	size_t n = sz * nm, cap = r->max_body + RESULT_SLACK;
 
 	r->rx += n;
+	if (!r->win_start)
+		r->win_start = now_ms();
 	if (r->body.len + n > cap) {
 		sbuf_add(&r->body, p, cap - r->body.len);
 		r->cut = 1;
@@ -281,9 +283,6 @@ static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
 	http_req *r = ud;
 	size_t n = sz * nm, len = n;
 
-	r->rx += n;
-	if (!r->win_start)
-		r->win_start = now_ms();
 	r->hdr_bytes += n;
 	if (r->hdr_bytes > MAX_HEADER_BYTES) {
 		r->hdr_overflow = 1;
@@ -323,10 +322,11 @@ static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
 }
 
 /*
- * Cancellation, and the stall check: once a response has begun, fewer
- * than STALL_BYTES in STALL_MS stops the transfer.  (curl's own
- * CURLOPT_LOW_SPEED_LIMIT also counts the wait for the first byte, which
- * would fail a slow but healthy endpoint that a step gave a long timeout.)
+ * Cancellation, and the stall check: once the body has begun, fewer than
+ * STALL_BYTES in STALL_MS stops the transfer.  (curl's own
+ * CURLOPT_LOW_SPEED_LIMIT also counts the wait for the response, which
+ * would fail a slow but healthy endpoint that a step gave a long timeout;
+ * that wait is bounded by the timeout alone.)
  */
 static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
@@ -850,6 +850,7 @@ static int req_redirect(http_req *r)
 	r->cut = r->hdr_overflow = 0;
 	r->hdr_bytes = 0;
 	r->win_start = 0;
+	r->rx = r->win_rx = 0;
 	r->errbuf[0] = '\0';
 	v_release(r->rheaders);
 	r->rheaders = v_obj();
