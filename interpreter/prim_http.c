@@ -742,7 +742,7 @@ static int req_prepare(http_req *r, prim_call *c)
 		return -1;
 	}
 	r->keep_headers = rh && !strcmp(v_as_str(rh), "keep");
-	r->origin = origin_of(r->url);
+	r->origin = r->follow ? origin_of(r->url) : NULL;
 	value *mb = arg_get(a, "max-body");
 	if (mb && (v_type(mb) != V_NUM || v_as_num(mb) < 0)) {
 		req_fail(r, xstrdup("http: 'max-body' must be a number of bytes"));
