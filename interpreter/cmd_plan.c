@@ -211,6 +211,10 @@ static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent
 		cJSON_AddStringToObject(j, "primitive", st->prim->name);
 		cJSON_AddStringToObject(j, "effect", eff);
 		cJSON_AddStringToObject(j, "action", ract);
+		if (st->timeout_ms > 0) {
+			char tb[32];
+			cJSON_AddStringToObject(j, "timeout", dur_format(st->timeout_ms, tb, sizeof tb));
+		}
 		if (conn_txt)
 			cJSON_AddStringToObject(j, "connection", conn_txt);
 		if (st->owner)

@@ -1864,6 +1864,7 @@ struct tmpl {
 	seg *segs;
 	size_t n;
 	int nexpr;
+	int url;                /* a URL: values are encoded by position */
 };
 
 /* The first "${{" in s[0..len), or NULL.  memchr for the '$' beats a
@@ -1960,6 +1961,11 @@ tmpl *tmpl_parse(arena *a, const char *s, size_t len,
 	return t;
 }
 
+void tmpl_mark_url(tmpl *t)
+{
+	t->url = 1;
+}
+
 int tmpl_is_literal(const tmpl *t)
 {
 	return t->nexpr == 0;
@@ -1971,16 +1977,87 @@ int tmpl_is_single_expr(const tmpl *t)
 }
 
 /*
+ * Where a URL's text has got to, for the URL form of a template: before
+ * anything, in the scheme (or a relative first segment), after "scheme:"
+ * and "scheme:/", in the authority, the path, the query or the fragment.
+ */
+enum { U_START, U_HEAD, U_COLON, U_SLASH, U_AUTH, U_PATH, U_QUERY, U_FRAG };
+
+static int url_next(int st, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (st == U_QUERY) {
+			if (c == '#')
+				st = U_FRAG;
+			continue;
+		}
+		if (st == U_FRAG)
+			continue;
+		if (c == '?') {
+			st = U_QUERY;
+		} else if (c == '#') {
+			st = U_FRAG;
+		} else if (st == U_COLON) {
+			st = c == '/' ? U_SLASH : U_HEAD;
+		} else if (st == U_SLASH) {
+			st = c == '/' ? U_AUTH : U_PATH;
+		} else if (c == '/') {
+			st = U_PATH;
+		} else if (st == U_START || st == U_HEAD) {
+			st = c == ':' ? U_COLON : U_HEAD;
+		}
+	}
+	return st;
+}
+
+/* v's text percent-encoded: everything but ALPHA DIGIT - . _ ~ (RFC 3986
+ * unreserved), so '/', '?', '&', '=', '#', '+', '%' and spaces are data */
+static int add_url_encoded(sbuf *b, const value *v, char **err)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	sbuf t = { 0 };
+
+	if (add_text(&t, v, err) < 0 || too_big(b->len + 3 * t.len, err)) {
+		sbuf_release(&t);
+		sbuf_release(b);
+		return -1;
+	}
+	for (size_t i = 0; i < t.len; i++) {
+		unsigned char c = (unsigned char)t.buf[i];
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_' || c == '~') {
+			sbuf_addc(b, (char)c);
+		} else {
+			sbuf_addc(b, '%');
+			sbuf_addc(b, hex[c >> 4]);
+			sbuf_addc(b, hex[c & 15]);
+		}
+	}
+	sbuf_release(&t);
+	return 0;
+}
+
+/*
  * Render t against ctx.  A template that is exactly one ${{ }} yields the
  * expression's value with its type; otherwise the text of every segment
  * is concatenated into a string.  Values are inserted as data: their text
  * is never scanned for ${{ again.  NULL with *err (malloc'd) on failure.
+ *
+ * A URL template (tmpl_mark_url) encodes each value by where the text
+ * written so far puts it: in the path, the query or the fragment it is
+ * percent-encoded as one component (a '/' in it does not start a new
+ * segment, an '&' no new parameter); before the path (scheme, host, port,
+ * or a whole base URL) it is inserted as it is, being URL text itself.
+ * The literal text stays as the author wrote it.
  */
 value *tmpl_render(const tmpl *t, const value *ctx, char **err)
 {
 	sbuf b = { 0 };
 	size_t i;
-
+	int ust = U_START;
 	int sec = 0;
 
 	if (tmpl_is_single_expr(t))
@@ -1990,6 +2067,8 @@ value *tmpl_render(const tmpl *t, const value *ctx, char **err)
 
 		if (!t->segs[i].e) {
 			sbuf_add(&b, t->segs[i].text, t->segs[i].len);
+			if (t->url)
+				ust = url_next(ust, t->segs[i].text, t->segs[i].len);
 			continue;
 		}
 		v = expr_eval(t->segs[i].e, ctx, err);
@@ -1998,7 +2077,16 @@ value *tmpl_render(const tmpl *t, const value *ctx, char **err)
 			return NULL;
 		}
 		sec |= v_is_secret(v);
-		int r = add_text(&b, v, err);
+		int r;
+		if (t->url && ust >= U_PATH) {
+			r = add_url_encoded(&b, v, err);
+		} else {
+			size_t from = b.len;
+
+			r = add_text(&b, v, err);
+			if (t->url && r == 0)
+				ust = url_next(ust, b.buf + from, b.len - from);
+		}
 		v_release(v);
 		if (r < 0)
 			return NULL;

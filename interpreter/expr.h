@@ -83,6 +83,10 @@ int tmpl_is_literal(const tmpl *t);          /* no ${{ }} inside */
 int tmpl_is_single_expr(const tmpl *t);      /* exactly one ${{ }}, nothing else */
 /* Render: exactly one ${{ }} keeps its type; otherwise text. */
 value *tmpl_render(const tmpl *t, const value *ctx, char **err);
+/* Make t render as a URL: a value inside the path, query or fragment is
+ * percent-encoded as one component; the literal text, and a value in the
+ * scheme/host part or standing for the whole URL, stay as they are. */
+void tmpl_mark_url(tmpl *t);
 void tmpl_walk_refs(const tmpl *t, expr_ref_cb cb, void *ud);
 
 /* Does s contain "${{" at all (fast pre-check) */

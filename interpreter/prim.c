@@ -16,10 +16,10 @@ static const char *const use_keys[] = { "with", NULL };
 
 static const char *const exec_results[] = { "exit", "stdout", "stderr", "duration", "stdout_truncated", "stderr_truncated", "stdout_base64", "stderr_base64", "timed_out", NULL };
 static const char *const http_results[] = { "status", "headers", "body", "json", "duration", "body_truncated", NULL };
-static const char *const sql_results[] = { "rows", "row_count", "columns", "duration", NULL };
-static const char *const redis_results[] = { "reply", "type", "duration", NULL };
-static const char *const kafka_results[] = { "partition", "offset", "messages", "count", "total", "partitions", "topics", "brokers", "duration", NULL };
-static const char *const prom_results[] = { "value", "vector", "resultType", "firing", "alerts", "duration", NULL };
+static const char *const sql_results[] = { "rows", "row_count", "columns", "rows_truncated", "duration", NULL };
+static const char *const redis_results[] = { "reply", "type", "reply_truncated", "duration", NULL };
+static const char *const kafka_results[] = { "partition", "offset", "messages", "count", "messages_truncated", "total", "partitions", "topics", "brokers", "duration", NULL };
+static const char *const prom_results[] = { "value", "vector", "resultType", "vector_truncated", "firing", "alerts", "alerts_truncated", "duration", NULL };
 static const char *const wait_results[] = { "duration", NULL };
 static const char *const approve_results[] = { "approved", "by", "comment", "mode", NULL };
 static const char *const assert_results[] = { "value", NULL };
@@ -35,8 +35,9 @@ static const prim_param http_params[] = {
 	{ "json", P_ANY, 0, "request body serialised as JSON (sets Content-Type)" },
 	{ "auth", P_MAP, 0, "{basic: {user, password}} or {bearer: token}; use secrets" },
 	{ "tls", P_MAP, 0, "{ca-file, cert, key, insecure}" },
-	{ "follow-redirects", P_BOOL, 0, "follow 3xx (default false)" },
-	{ "max-body", P_NUM, 0, "bytes of body kept (default 1 MiB)" },
+	{ "follow-redirects", P_BOOL, 0, "follow 3xx (default false); never from https to http" },
+	{ "redirect-headers", P_STR, 0, "drop (default): headers, auth and body stay behind when a redirect leaves the origin; keep" },
+	{ "max-body", P_NUM, 0, "bytes of body kept (default 1 MiB); reading stops past it" },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -45,12 +46,15 @@ static const prim_param sql_params[] = {
 	{ "query", P_STR, 1, "one SQL statement with $1, $2... placeholders" },
 	{ "params", P_LIST, 0, "values bound to the placeholders (PQexecParams)" },
 	{ "read-only", P_BOOL, 0, "run inside BEGIN READ ONLY ... ROLLBACK" },
+	{ "max-rows", P_NUM, 0, "rows kept (default 1000); a read is then stopped on the server" },
+	{ "max-result", P_NUM, 0, "bytes of cell text kept (default 1 MiB)" },
 	{ NULL, 0, 0, NULL },
 };
 
 static const prim_param redis_params[] = {
 	{ "connection", P_STR, 1, "a redis connection" },
 	{ "command", P_LIST, 1, "the command as an argv: [GET, key]" },
+	{ "max-result", P_NUM, 0, "bytes of reply kept (default 1 MiB); the rest is not read" },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -60,6 +64,7 @@ static const prim_param kafka_params[] = {
 	{ "consume", P_MAP, 0, "{topic, group | from-beginning, max-messages, timeout}" },
 	{ "lag", P_MAP, 0, "{group, topic}" },
 	{ "topics", P_ANY, 0, "metadata of all topics, or of the listed ones" },
+	{ "max-result", P_NUM, 0, "bytes of consumed messages kept (default 1 MiB)" },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -69,6 +74,7 @@ static const prim_param prom_params[] = {
 	{ "range", P_MAP, 0, "{start, end, step}: makes `query` a range query" },
 	{ "time", P_STR, 0, "evaluation time for an instant query" },
 	{ "alerts", P_MAP, 0, "{name, state}: read /api/v1/alerts" },
+	{ "max-result", P_NUM, 0, "bytes of vector or alerts kept (default 1 MiB)" },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -79,7 +85,7 @@ const prim_def prim_table[] = {
 	{ "shell", P_STR, NULL, exec_keys, EFFECT_WRITE, NULL, NULL,
 	  prim_shell_run, NULL, exec_results, NULL,
 	  "run text with /bin/sh -c (explicit opt-in)" },
-	{ "http", P_MAP, http_params, no_keys, EFFECT_WRITE, prim_http_effect, NULL,
+	{ "http", P_MAP, http_params, no_keys, EFFECT_WRITE, prim_http_effect, prim_http_validate,
 	  prim_http_run, prim_http_batch, http_results, "http",
 	  "an HTTP request through libcurl" },
 	{ "sql", P_MAP, sql_params, no_keys, EFFECT_WRITE, prim_sql_effect, NULL,
@@ -183,4 +189,51 @@ void argv_free(char **argv)
 	for (char **p = argv; *p; p++)
 		free(*p);
 	free(argv);
+}
+
+size_t result_slack(const redactor *red)
+{
+	size_t l = redact_max_form_len(red);
+	return l > RESULT_SLACK ? l : RESULT_SLACK;
+}
+
+value *bounded_text(const redactor *red, const char *s, size_t len, size_t max,
+		    int cut, int *truncated)
+{
+	size_t n;
+	char *p = redact_str(red, s ? s : "", s ? len : 0, &n);
+	size_t keep = n, slack = result_slack(red);
+
+	/* what was read past the bound may end in part of a secret, which
+	 * redaction could not see whole: that tail (no longer than any form)
+	 * is dropped */
+	if (cut)
+		keep = n > slack ? n - slack : 0;
+	if (keep > max)
+		keep = max;
+	*truncated = cut || keep < n;
+	p[keep] = '\0';
+	return v_str_take(p, keep);
+}
+
+int arg_count(const value *args, const char *key, size_t dflt, size_t *out, char **err)
+{
+	value *v = arg_get(args, key);
+
+	*out = dflt;
+	if (!v || v_type(v) == V_NULL)
+		return 0;
+	if (v_type(v) != V_NUM || v_as_num(v) < 0 || v_as_num(v) != (double)(int64_t)v_as_num(v) ||
+	    v_as_num(v) > 1e15) {
+		*err = xasprintf("'%s' must be a whole number, not %s", key,
+				 v_type(v) == V_NUM ? "a negative or fractional number" : v_type_name(v));
+		return -1;
+	}
+	*out = (size_t)v_as_num(v);
+	return 0;
+}
+
+char *redacted_text(const redactor *red, const char *s)
+{
+	return redact_str(red, s ? s : "", s ? strlen(s) : 0, NULL);
 }

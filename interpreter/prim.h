@@ -106,6 +106,29 @@ char **argv_from_list(const value *list, char **err);
 void argv_free(char **argv);
 
 /*
+ * Bounded results.  A primitive records at most max-result bytes of data
+ * (DEFAULT_MAX_RESULT unless the step says), and reads result_slack()
+ * bytes more than it keeps -- at least RESULT_SLACK, and at least the
+ * look-ahead the run's secrets need -- so that a secret straddling the
+ * bound is whole in what was read: the text is redacted first and cut
+ * after, and the slack (which may end in part of a secret) is dropped, so
+ * no prefix of a secret survives the cut.
+ */
+#define DEFAULT_MAX_RESULT      ((size_t)1 << 20)
+#define RESULT_SLACK            ((size_t)4 << 10)
+size_t result_slack(const redactor *red);
+/* The redacted text of s[0..len) cut to max bytes.  cut: s is itself a
+ * prefix of a longer text (read up to max + result_slack()).  Sets
+ * *truncated when anything was left out. */
+value *bounded_text(const redactor *red, const char *s, size_t len, size_t max,
+		    int cut, int *truncated);
+/* A byte count parameter (max-result, max-rows...): *out = the default
+ * when absent; -1 with *err when it is not a non-negative integer. */
+int arg_count(const value *args, const char *key, size_t dflt, size_t *out, char **err);
+/* redact_str of a C string, for quoting a value in an error message */
+char *redacted_text(const redactor *red, const char *s);
+
+/*
  * The rows' functions, one file per primitive (prim_<name>.c).
  * effect functions return EFFECT_READ/EFFECT_WRITE, or -1 when the effect
  * is only known once rendered (a ${{ }} method or command): write is
@@ -116,6 +139,7 @@ int prim_shell_run(prim_call *c);       /* prim_exec.c */
 int prim_http_run(prim_call *c);        /* prim_http.c */
 void prim_http_batch(prim_call **calls, size_t n);
 int prim_http_effect(const node *action);
+void prim_http_validate(const runbook *rb, const step *st, diags *dg);
 int prim_prom_run(prim_call *c);        /* prim_prom.c */
 void prim_prom_validate(const runbook *rb, const step *st, diags *dg);
 int prim_sql_run(prim_call *c);         /* prim_sql.c */

@@ -18,6 +18,7 @@
  * never reaches a value.
  */
 #include "prim.h"
+#include "proc.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -31,6 +32,9 @@
 #define MAX_REDIRECTS           10
 #define MAX_HOST_CONNECTIONS    8
 #define DEFAULT_CONNECT_MS      30000
+#define MAX_HEADER_BYTES        (256 * 1024)    /* of all responses of one hop */
+#define STALL_BYTES             1024            /* a response moving fewer bytes... */
+#define STALL_MS                10000           /* ...in this long has stalled */
 
 /* ---- shares: connection cache + DNS, locked ---- */
 
@@ -227,30 +231,50 @@ void conn_http_close(void *h)
 typedef struct http_req {
 	prim_call *c;
 	CURL *h;
-	struct curl_slist *hdrs;
+	struct curl_slist *hdrs;        /* every header the runbook set (and auth) */
+	struct curl_slist *bare;        /* what is sent to another origin instead */
 	char *method;
-	char *url;
+	char *url;                      /* of the current hop */
+	char *origin;                   /* scheme://host:port of the first hop */
 	char *reqbody;
+	long blen;
+	const char *user, *pass;        /* basic auth (borrowed from the args) */
+	int follow, keep_headers;
+	int stripped;                   /* headers, auth and body left behind */
+	int hops;
+	int64_t deadline;               /* monotonic ms, 0 = none */
+	curl_off_t total_us;            /* time of the earlier hops */
 	sbuf body;
 	size_t max_body;
-	int truncated;
-	value *rheaders;        /* response headers of the last response */
+	int cut;                        /* stopped reading: the body went past the bound */
+	size_t hdr_bytes;
+	int hdr_overflow, too_slow;
+	int64_t win_start;              /* stall check: start of the window (0: no body yet) */
+	size_t rx, win_rx;              /* body bytes received, and at the window's start */
+	value *rheaders;                /* response headers of the last response */
 	char errbuf[CURL_ERROR_SIZE];
-	int done;               /* finished (result or error set) */
+	int done;                       /* finished (result or error set) */
 } http_req;
 
+/*
+ * The body is read up to max-body plus result_slack() (see prim.h: cut
+ * before any secret, then redacted), then the transfer is stopped: an endless or huge body
+ * costs neither memory nor time.
+ */
 static size_t on_body(char *p, size_t sz, size_t nm, void *ud)
 {
 	http_req *r = ud;
-	size_t n = sz * nm;
-	if (r->body.len < r->max_body) {
-		size_t keep = r->max_body - r->body.len;
-		sbuf_add(&r->body, p, n < keep ? n : keep);
-		if (n > keep)
-			r->truncated = 1;
-	} else if (n) {
-		r->truncated = 1;
+	size_t n = sz * nm, cap = r->max_body + result_slack(r->c->red);
+
+	r->rx += n;
+	if (!r->win_start)
+		r->win_start = now_ms();
+	if (r->body.len + n > cap) {
+		sbuf_add(&r->body, p, cap - r->body.len);
+		r->cut = 1;
+		return 0;       /* CURLE_WRITE_ERROR, taken as the end of the body */
 	}
+	sbuf_add(&r->body, p, n);
 	return n;
 }
 
@@ -259,6 +283,11 @@ static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
 	http_req *r = ud;
 	size_t n = sz * nm, len = n;
 
+	r->hdr_bytes += n;
+	if (r->hdr_bytes > MAX_HEADER_BYTES) {
+		r->hdr_overflow = 1;
+		return 0;
+	}
 	while (len && (p[len - 1] == '\n' || p[len - 1] == '\r'))
 		len--;
 	/* a new response (redirect, 100 Continue): forget the previous headers */
@@ -292,10 +321,29 @@ static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
 	return n;
 }
 
+/*
+ * Cancellation, and the stall check: once the body has begun, fewer than
+ * STALL_BYTES in STALL_MS stops the transfer.  (curl's own
+ * CURLOPT_LOW_SPEED_LIMIT also counts the wait for the response, which
+ * would fail a slow but healthy endpoint that a step gave a long timeout;
+ * that wait is bounded by the timeout alone.)
+ */
 static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
 	http_req *r = ud;
-	return *r->c->cancel ? 1 : 0;
+	if (*r->c->cancel)
+		return 1;
+	if (r->win_start) {
+		int64_t now = now_ms();
+		if (r->rx - r->win_rx >= STALL_BYTES) {
+			r->win_rx = r->rx;
+			r->win_start = now;
+		} else if (now - r->win_start >= STALL_MS) {
+			r->too_slow = 1;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 static void req_fail(http_req *r, char *msg)
@@ -310,8 +358,10 @@ static void req_release(http_req *r)
 	if (r->h)
 		curl_easy_cleanup(r->h);
 	curl_slist_free_all(r->hdrs);
+	curl_slist_free_all(r->bare);
 	free(r->method);
 	free(r->url);
+	free(r->origin);
 	free(r->reqbody);
 	sbuf_release(&r->body);
 	if (r->rheaders)
@@ -484,9 +534,8 @@ static int set_auth(http_req *r, const value *auth)
 	char *both = xasprintf("%s:%s", user, pass);
 	redact_add(c->red, both, strlen(both));
 	free(both);
-	curl_easy_setopt(r->h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-	curl_easy_setopt(r->h, CURLOPT_USERNAME, user);
-	curl_easy_setopt(r->h, CURLOPT_PASSWORD, pass);
+	r->user = user;
+	r->pass = pass;
 	return 0;
 }
 
@@ -520,8 +569,75 @@ static long req_body(http_req *r, const value *a)
 
 static const char *const http_keys[] = {
 	"method", "url", "connection", "headers", "query", "body", "json",
-	"auth", "tls", "follow-redirects", "max-body", NULL
+	"auth", "tls", "follow-redirects", "redirect-headers", "max-body", NULL
 };
+
+/* "scheme://host:port" of an absolute URL (lower case, the port explicit),
+ * malloc'd; NULL when curl cannot parse it */
+static char *origin_of(const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *o = NULL;
+
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+		o = xasprintf("%s://%s:%s", scheme, host, port);
+		for (char *q = o; *q; q++)
+			*q = (char)tolower((unsigned char)*q);
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return o;
+}
+
+/*
+ * Set what may change from one hop to the next: URL, method, body,
+ * headers, credentials and the time left.  Returns -1 (the call failed)
+ * when the deadline has passed.
+ */
+static int req_apply(http_req *r)
+{
+	CURL *h = r->h;
+
+	curl_easy_setopt(h, CURLOPT_URL, r->url);
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
+	if (r->reqbody) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->blen);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->reqbody);
+	} else {
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	}
+	if (strcmp(r->method, "HEAD") == 0)
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	else if (strcmp(r->method, "GET") != 0 || r->reqbody)
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r->method);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, r->stripped ? r->bare : r->hdrs);
+	if (r->user && !r->stripped) {
+		curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(h, CURLOPT_USERNAME, r->user);
+		curl_easy_setopt(h, CURLOPT_PASSWORD, r->pass);
+	} else {
+		curl_easy_setopt(h, CURLOPT_USERNAME, NULL);
+		curl_easy_setopt(h, CURLOPT_PASSWORD, NULL);
+	}
+	if (r->deadline) {
+		int64_t left = r->deadline - now_ms();
+		if (left <= 0) {
+			req_fail(r, xasprintf("%s %s: timed out after %lld ms (redirects)", r->method,
+					      r->url, (long long)r->c->timeout_ms));
+			return -1;
+		}
+		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)left);
+		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)left);
+	} else {
+		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)DEFAULT_CONNECT_MS);
+	}
+	return 0;
+}
 
 /*
  * Build the easy handle of one call from its rendered args.  On a bad
@@ -600,9 +716,7 @@ static int req_prepare(http_req *r, prim_call *c)
 	r->url = sbuf_detach(&u);
 
 	CURL *h = r->h;
-	curl_easy_setopt(h, CURLOPT_URL, r->url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_SHARE, hc ? hc->share.sh : global_share.sh);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r->errbuf);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -615,30 +729,29 @@ static int req_prepare(http_req *r, prim_call *c)
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "runbook");
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-	if (c->timeout_ms > 0) {
-		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)c->timeout_ms);
-		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)c->timeout_ms);
-	} else {
-		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)DEFAULT_CONNECT_MS);
-	}
+	if (c->timeout_ms > 0)
+		r->deadline = now_ms() + c->timeout_ms;
 
+	/* redirects are followed here, not by curl (see req_redirect) */
 	value *fr = arg_get(a, "follow-redirects");
-	if (fr && v_truthy(fr)) {
-		curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-		curl_easy_setopt(h, CURLOPT_MAXREDIRS, (long)MAX_REDIRECTS);
+	r->follow = fr && v_truthy(fr);
+	value *rh = arg_get(a, "redirect-headers");
+	if (rh && (v_type(rh) != V_STR || (strcmp(v_as_str(rh), "keep") &&
+					   strcmp(v_as_str(rh), "drop")))) {
+		req_fail(r, xstrdup("http: 'redirect-headers' must be keep or drop"));
+		return -1;
 	}
-	r->max_body = DEFAULT_MAX_BODY;
+	r->keep_headers = rh && !strcmp(v_as_str(rh), "keep");
+	r->origin = r->follow ? origin_of(r->url) : NULL;
 	value *mb = arg_get(a, "max-body");
-	if (mb) {
-		if (v_type(mb) != V_NUM || v_as_num(mb) < 0) {
-			req_fail(r, xstrdup("http: 'max-body' must be a number of bytes"));
-			return -1;
-		}
-		r->max_body = (size_t)v_as_num(mb);
+	if (mb && (v_type(mb) != V_NUM || v_as_num(mb) < 0)) {
+		req_fail(r, xstrdup("http: 'max-body' must be a number of bytes"));
+		return -1;
 	}
+	r->max_body = mb ? (size_t)v_as_num(mb) : DEFAULT_MAX_BODY;
 
-	long blen = req_body(r, a);
-	if (blen < 0)
+	r->blen = req_body(r, a);
+	if (r->blen < 0)
 		return -1;
 
 	/* headers: the step's first, so they win over the connection's */
@@ -655,19 +768,93 @@ static int req_prepare(http_req *r, prim_call *c)
 	}
 	if (set_tls(r, arg_get(a, "tls"), hc ? hc->tls : NULL) < 0)
 		return -1;
-
-	if (strcmp(r->method, "HEAD") == 0)
-		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-	else if (strcmp(r->method, "GET") != 0 || r->reqbody)
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r->method);
 	if (r->reqbody) {
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->reqbody);
 		/* no 100-continue round trip */
 		r->hdrs = curl_slist_append(r->hdrs, "Expect:");
 	}
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, r->hdrs);
-	return 0;
+	return req_apply(r);
+}
+
+static int is_https(const char *url)
+{
+	return strncasecmp(url, "https://", 8) == 0;
+}
+
+/*
+ * After a response: with follow-redirects, a 301, 302, 303, 307 or 308
+ * with a Location goes on to that URL on the same handle.  Every header
+ * the runbook set, the credentials and the request body stay behind once
+ * the scheme, host or port differs from the first request's (unless
+ * `redirect-headers: keep`): libcurl would send CURLOPT_HTTPHEADER to any
+ * host, so curl's own following is not used.  https -> http is never
+ * followed.  303 (and 301/302 after a POST) continue as a GET without a
+ * body, as browsers and curl do.  Returns 1 when the next hop is set up,
+ * 0 when this response is the answer, -1 when the call failed.
+ */
+static int req_redirect(http_req *r)
+{
+	long status = 0;
+	char *loc = NULL;
+	curl_off_t us = 0;
+
+	if (!r->follow)
+		return 0;
+	curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &status);
+	if (status != 301 && status != 302 && status != 303 && status != 307 && status != 308)
+		return 0;
+	if (curl_easy_getinfo(r->h, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK || !loc || !*loc)
+		return 0;
+	redact_add_url_credentials(r->c->red, loc);
+	if (++r->hops > MAX_REDIRECTS) {
+		req_fail(r, xasprintf("%s %s: more than %d redirects", r->method, r->url,
+				      MAX_REDIRECTS));
+		return -1;
+	}
+	if (!is_http_url(loc)) {
+		req_fail(r, xasprintf("%s %s: redirect to '%s' refused: not http:// or https://",
+				      r->method, r->url, loc));
+		return -1;
+	}
+	if (is_https(r->url) && !is_https(loc)) {
+		req_fail(r, xasprintf("%s %s: redirect to '%s' refused: it leaves https for "
+				      "plain http", r->method, r->url, loc));
+		return -1;
+	}
+	char *next = origin_of(loc);
+	if (!r->keep_headers && (!next || !r->origin || strcmp(next, r->origin)))
+		r->stripped = 1;
+	free(next);
+	if (status == 303 || ((status == 301 || status == 302) && !strcmp(r->method, "POST"))) {
+		if (strcmp(r->method, "HEAD")) {
+			free(r->method);
+			r->method = xstrdup("GET");
+		}
+		free(r->reqbody);
+		r->reqbody = NULL;
+		r->blen = 0;
+	}
+	if (r->stripped && r->reqbody && r->blen) {
+		/* the method stays (307/308); its body does not travel */
+		r->reqbody[0] = '\0';
+		r->blen = 0;
+	}
+	if (r->stripped && !r->bare && r->reqbody) {
+		r->bare = curl_slist_append(r->bare, "Content-Type:");
+		r->bare = curl_slist_append(r->bare, "Expect:");
+	}
+	free(r->url);
+	r->url = xstrdup(loc);
+	curl_easy_getinfo(r->h, CURLINFO_TOTAL_TIME_T, &us);
+	r->total_us += us;
+	sbuf_release(&r->body);
+	r->cut = r->hdr_overflow = 0;
+	r->hdr_bytes = 0;
+	r->win_start = 0;
+	r->rx = r->win_rx = 0;
+	r->errbuf[0] = '\0';
+	v_release(r->rheaders);
+	r->rheaders = v_obj();
+	return req_apply(r) < 0 ? -1 : 1;
 }
 
 /*
@@ -683,6 +870,12 @@ static char *req_error(http_req *r, CURLcode rc)
 
 	if (rc == CURLE_ABORTED_BY_CALLBACK && *r->c->cancel)
 		return xasprintf("%s %s: interrupted", r->method, r->url);
+	if (rc == CURLE_ABORTED_BY_CALLBACK && r->too_slow)
+		return xasprintf("%s %s: the response stalled: fewer than %d bytes in %d s",
+				 r->method, r->url, STALL_BYTES, STALL_MS / 1000);
+	if (rc == CURLE_WRITE_ERROR && r->hdr_overflow)
+		return xasprintf("%s %s: the response headers exceed %d KiB", r->method, r->url,
+				 MAX_HEADER_BYTES / 1024);
 	sbuf_addf(&b, "%s %s: ", r->method, r->url);
 	if (!r->errbuf[0])
 		sbuf_adds(&b, what);
@@ -715,16 +908,19 @@ static void req_finish(http_req *r, CURLcode rc)
 	curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(r->h, CURLINFO_TOTAL_TIME_T, &total_us);
 
-	size_t blen;
-	char *body = redact_str(c->red, r->body.buf ? r->body.buf : "", r->body.len, &blen);
-	value *json = blen ? v_from_json(body, blen) : NULL;
+	int truncated;
+	value *body = bounded_text(c->red, r->body.buf, r->body.len, r->max_body, r->cut,
+				   &truncated);
+	/* a cut body is no JSON document: not parsed */
+	value *json = v_str_len(body) && !truncated ? v_from_json(v_as_str(body), v_str_len(body))
+						     : NULL;
 	value *res = v_obj();
 	v_obj_set_take(res, "status", v_num((double)status));
 	v_obj_set(res, "headers", r->rheaders);
-	v_obj_set_take(res, "body", v_str_take(body, blen));
+	v_obj_set_take(res, "body", body);
 	v_obj_set_take(res, "json", json ? json : v_null());
-	v_obj_set_take(res, "body_truncated", v_bool(r->truncated));
-	v_obj_set_take(res, "duration", v_dur((int64_t)(total_us / 1000)));
+	v_obj_set_take(res, "body_truncated", v_bool(truncated));
+	v_obj_set_take(res, "duration", v_dur((int64_t)((r->total_us + total_us) / 1000)));
 	c->result = res;
 }
 
@@ -762,7 +958,16 @@ static void run_requests(http_req *rs, size_t n)
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
 			CURLcode rc = msg->data.result;
 			curl_multi_remove_handle(m, r->h);
-			req_finish(r, rc);
+			/* the body went past max-body: the read was stopped on purpose */
+			if (rc == CURLE_WRITE_ERROR && r->cut)
+				rc = CURLE_OK;
+			int next = rc == CURLE_OK ? req_redirect(r) : 0;
+			if (next > 0) {
+				curl_multi_add_handle(m, r->h);
+				continue;
+			}
+			if (!r->done)
+				req_finish(r, rc);
 			active--;
 		}
 		if (!active)
@@ -834,4 +1039,16 @@ int prim_http_effect(const node *action)
 	    strcasecmp(m->str, "OPTIONS") == 0)
 		return EFFECT_READ;
 	return EFFECT_WRITE;
+}
+
+/* Static checks beyond the parameter table: redirect-headers is keep or drop. */
+void prim_http_validate(const runbook *rb, const step *st, diags *dg)
+{
+	const node *a = st->action;
+	node *rh = a && a->kind == N_MAP ? node_get(a, "redirect-headers") : NULL;
+
+	if (rh && rh->kind == N_SCALAR && !strstr(rh->str, "${{") &&
+	    strcmp(rh->str, "keep") && strcmp(rh->str, "drop"))
+		diag_add(dg, SEV_ERROR, rh->file, rh->line, rh->col, "value",
+			 "'redirect-headers' must be keep or drop, got '%s'", rh->str);
 }

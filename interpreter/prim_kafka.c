@@ -15,7 +15,12 @@
  * consume semantics: a group consume waits for max-messages or its
  * timeout (the step's, less a moment kept to commit) and commits the next
  * offsets of what it returned; from the beginning, the read also ends
- * where the log ends.  Reads never name a topic in a metadata request
+ * where the log ends.  The messages kept are bounded by max-result
+ * (keys, values and headers, plus ELEM_COST per message): the first
+ * message that does not fit ends the read and is neither returned nor
+ * committed (the next consume gets it), unless it is the first, which is
+ * returned cut (redacted before the cut, prim.h) so that a huge message
+ * cannot block a group forever.  The result says messages_truncated.  Reads never name a topic in a metadata request
  * (that may auto-create it on the broker): they fetch all topics.
  *
  * Every librdkafka call that can block is made in slices of about 100 ms
@@ -44,6 +49,7 @@
 
 #define KAFKA_DEFAULT_TIMEOUT_MS 10000
 #define KAFKA_SLICE_MS 100
+#define ELEM_COST 8                     /* bytes of max-result one message costs */
 
 typedef struct kclient {
 	rd_kafka_t *rk;
@@ -145,7 +151,9 @@ static kclient *kclient_new(kconn *kc, rd_kafka_type_t type, const char *group, 
 	if (!bad && type == RD_KAFKA_CONSUMER)
 		bad = conf_set(conf, "enable.auto.commit", "false", err) ||
 		      conf_set(conf, "auto.offset.reset", "earliest", err) ||
-		      conf_set(conf, "enable.partition.eof", group ? "false" : "true", err);
+		      conf_set(conf, "enable.partition.eof", group ? "false" : "true", err) ||
+		      /* prefetch less than librdkafka's 64 MiB per partition */
+		      conf_set(conf, "queued.max.messages.kbytes", "8192", err);
 	for (size_t i = 0; !bad && i < kc->nconf; i++)
 		bad = conf_set(conf, kc->conf[2 * i], kc->conf[2 * i + 1], err);
 	if (!bad)
@@ -621,24 +629,63 @@ static int kafka_produce(kop *op, const value *p, value *res)
 
 /* ---- consume ---- */
 
-static value *message_value(const rd_kafka_message_t *m)
+/* bytes a message costs of max-result */
+static size_t message_cost(const rd_kafka_message_t *m)
+{
+	rd_kafka_headers_t *hdrs = NULL;
+	size_t n = ELEM_COST + (m->key ? m->key_len : 0) + (m->payload ? m->len : 0);
+
+	if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		const char *name;
+		const void *hval;
+		size_t hlen;
+		for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &hval, &hlen) == 0; i++)
+			n += strlen(name) + hlen;
+	}
+	return n;
+}
+
+/* a key, value or header within *left bytes; cut ones are redacted first */
+static value *bounded_bytes(const void *p, size_t n, size_t *left, const redactor *red,
+			    int *truncated)
+{
+	int cut;
+	value *v;
+
+	if (!p)
+		return v_null();
+	if (n <= *left) {
+		*left -= n;
+		return v_strn(p, n);
+	}
+	v = bounded_text(red, p, n, *left, 0, &cut);
+	*left -= v_str_len(v);
+	*truncated = 1;
+	return v;
+}
+
+static value *message_value(const rd_kafka_message_t *m, size_t *left, const redactor *red,
+			    int *truncated)
 {
 	value *o = v_obj();
 	rd_kafka_headers_t *hdrs = NULL;
 	rd_kafka_timestamp_type_t tstype;
 	int64_t ts = rd_kafka_message_timestamp(m, &tstype);
 
+	*left = *left > ELEM_COST ? *left - ELEM_COST : 0;
 	v_obj_set_take(o, "partition", md_num(m->partition));
 	v_obj_set_take(o, "offset", md_num(m->offset));
-	v_obj_set_take(o, "key", m->key ? v_strn(m->key, m->key_len) : v_null());
-	v_obj_set_take(o, "value", m->payload ? v_strn(m->payload, m->len) : v_null());
+	v_obj_set_take(o, "key", bounded_bytes(m->key, m->key_len, left, red, truncated));
+	v_obj_set_take(o, "value", bounded_bytes(m->payload, m->len, left, red, truncated));
 	value *h = v_obj();
 	if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
 		const char *name;
 		const void *hval;
 		size_t hlen;
-		for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &hval, &hlen) == 0; i++)
-			v_obj_set_take(h, name, hval ? v_strn(hval, hlen) : v_null());
+		for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &hval, &hlen) == 0; i++) {
+			*left = *left > strlen(name) ? *left - strlen(name) : 0;
+			v_obj_set_take(h, name, bounded_bytes(hval, hlen, left, red, truncated));
+		}
 	}
 	v_obj_set_take(o, "headers", h);
 	v_obj_set_take(o, "timestamp", ts >= 0 ? md_num(ts) : v_null());
@@ -723,8 +770,17 @@ static int kafka_consume(kop *op, const value *a, value *res)
 	int64_t max, wait_ms = -1;
 	value *tv = arg_get(a, "timeout");
 
+	size_t room;
+	char *cerr = NULL;
+	int truncated = 0;
+
 	if (!topic || arg_int(op, a, "max-messages", 1, 1, &max) < 0)
 		return -1;
+	if (arg_count(op->c->args, "max-result", DEFAULT_MAX_RESULT, &room, &cerr) < 0) {
+		kop_fail(op, "kafka: %s", cerr);
+		free(cerr);
+		return -1;
+	}
 	if (group && !*group)
 		group = NULL;
 	if (!group == !fb)
@@ -838,11 +894,17 @@ static int kafka_consume(kop *op, const value *a, value *res)
 				break;
 			continue;
 		}
+		if (count > 0 && message_cost(m) > room) {
+			/* neither returned nor committed: the next read gets it */
+			truncated = 1;
+			rd_kafka_message_destroy(m);
+			break;
+		}
 		if (known && eof[p]) {
 			eof[p] = 0;
 			at_end--;
 		}
-		v_list_push_take(msgs, message_value(m));
+		v_list_push_take(msgs, message_value(m, &room, op->c->red, &truncated));
 		count++;
 		rd_kafka_topic_partition_t *o = rd_kafka_topic_partition_list_find(
 			offs, rd_kafka_topic_name(m->rkt), m->partition);
@@ -866,6 +928,7 @@ static int kafka_consume(kop *op, const value *a, value *res)
 	}
 	v_obj_set_take(res, "messages", msgs);
 	v_obj_set_take(res, "count", md_num(count));
+	v_obj_set_take(res, "messages_truncated", v_bool(truncated));
 	return 0;
 }
 

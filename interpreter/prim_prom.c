@@ -23,7 +23,10 @@
 #include <string.h>
 #include <time.h>
 
-#define PROM_MAX_BODY   (64.0 * 1024 * 1024)
+/* the API response is read up to this (or 4 x max-result), then the
+ * result fields are bounded by max-result */
+#define PROM_MAX_BODY   (16.0 * 1024 * 1024)
+#define ELEM_COST       8
 #define RANGE_STEPS     100
 
 /*
@@ -110,7 +113,7 @@ static int prom_step(const value *v, double *secs, char **err)
 }
 
 /* Build the http args for the action; NULL with *err. */
-static value *prom_request(const value *a, char **err)
+static value *prom_request(const value *a, double max_body, char **err)
 {
 	value *q = arg_get(a, "query"), *alerts = arg_get(a, "alerts");
 	value *range = arg_get(a, "range"), *tm = arg_get(a, "time");
@@ -192,7 +195,7 @@ static value *prom_request(const value *a, char **err)
 	}
 	v_obj_set_take(req, "query", qs);
 done:
-	v_obj_set_take(req, "max-body", v_num(PROM_MAX_BODY));
+	v_obj_set_take(req, "max-body", v_num(max_body));
 	return req;
 fail:
 	v_release(qs);
@@ -311,6 +314,49 @@ static int alerts_result(value *res, const value *data, const value *filter, cha
 	return 0;
 }
 
+/* bytes a result value costs of max-result: its strings, ELEM_COST per item */
+static size_t value_cost(const value *v)
+{
+	size_t n = ELEM_COST;
+
+	switch (v_type(v)) {
+	case V_STR:
+		return n + v_str_len(v);
+	case V_LIST:
+		for (size_t i = 0; i < v_len(v); i++)
+			n += value_cost(v_list_get(v, i));
+		return n;
+	case V_OBJ:
+		for (size_t i = 0; i < v_len(v); i++)
+			n += strlen(v_obj_key(v, i)) + value_cost(v_obj_val(v, i));
+		return n;
+	default:
+		return n;
+	}
+}
+
+/* Keep the items of res.key that fit in max bytes; res.<key>_truncated. */
+static void bound_list(value *res, const char *key, size_t max)
+{
+	value *l = v_obj_get(res, key);
+	char *flag = xasprintf("%s_truncated", key);
+	size_t used = 0, i, n = l ? v_len(l) : 0;
+
+	for (i = 0; i < n; i++) {
+		used += value_cost(v_list_get(l, i));
+		if (used > max)
+			break;
+	}
+	if (i < n) {
+		value *kept = v_list();
+		for (size_t j = 0; j < i; j++)
+			v_list_push(kept, v_list_get(l, j));
+		v_obj_set_take(res, key, kept);
+	}
+	v_obj_set_take(res, flag, v_bool(i < n));
+	free(flag);
+}
+
 /*
  * Run a query or an alerts look-up.  Returns 0 with c->result, or -1 with
  * c->error when Prometheus cannot be reached, answers with an API error
@@ -329,7 +375,14 @@ int prim_prom_run(prim_call *c)
 		c->error = xstrdup("prometheus: 'alerts' must be {name, state}");
 		return -1;
 	}
-	value *req = prom_request(c->args, &err);
+	size_t max;
+	if (arg_count(c->args, "max-result", DEFAULT_MAX_RESULT, &max, &err) < 0) {
+		c->error = xasprintf("prometheus: %s", err);
+		free(err);
+		return -1;
+	}
+	double max_body = 4.0 * (double)max > PROM_MAX_BODY ? 4.0 * (double)max : PROM_MAX_BODY;
+	value *req = prom_request(c->args, max_body, &err);
 	if (!req) {
 		c->error = err;
 		return -1;
@@ -350,8 +403,16 @@ int prim_prom_run(prim_call *c)
 	const char *api = json && v_type(json) == V_OBJ ? arg_str(json, "status") : NULL;
 	if (!api) {
 		const char *body = arg_str(hc.result, "body");
-		c->error = xasprintf("prometheus: HTTP %.0f without an API response: %.200s",
-				     v_as_num(status), body ? body : "");
+		value *cut = arg_get(hc.result, "body_truncated");
+		/* the body is redacted whole before it is quoted in part */
+		char *rb = redacted_text(c->red, body);
+		if (cut && v_truthy(cut))
+			c->error = xasprintf("prometheus: the response is larger than %.0f MiB: "
+					     "narrow the query", max_body / (1024 * 1024));
+		else
+			c->error = xasprintf("prometheus: HTTP %.0f without an API response: %.200s",
+					     v_as_num(status), rb);
+		free(rb);
 		v_release(hc.result);
 		return -1;
 	}
@@ -370,6 +431,7 @@ int prim_prom_run(prim_call *c)
 		v_release(hc.result);
 		return -1;
 	}
+	bound_list(res, alerts ? "alerts" : "vector", max);
 	v_obj_set(res, "duration", v_obj_get(hc.result, "duration"));
 	v_release(hc.result);
 	c->result = res;

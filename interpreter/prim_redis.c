@@ -13,20 +13,35 @@
  * hiredis 0.14 writes with write(2), which raises SIGPIPE on a connection
  * the server closed; writes are done with SIGPIPE blocked in this thread
  * and a pending SIGPIPE of our own making is consumed (libpq's way).
+ *
+ * Replies are NOT read with hiredis: its reader buffers a whole bulk
+ * string (up to 512 MiB) or array before handing it over, so a hostile or
+ * runaway server could make the interpreter allocate gigabytes.  hiredis
+ * still connects and formats commands; the reply is read from the socket
+ * by the bounded RESP reader below, which keeps at most max-result bytes
+ * (strings, plus ELEM_COST per element), reads result_slack() more of a
+ * string it cuts so the cut falls after redaction (prim.h), and then
+ * stops: the rest of the reply is never read, and the connection, now out
+ * of step, is dropped (the next step connects afresh).
  */
 #include "prim.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 #include <hiredis/hiredis.h>
 
 #define POLL_SLICE_MS           100
+#define ELEM_COST               8       /* bytes of max-result one element costs */
+#define MAX_DEPTH               32      /* nested arrays */
+#define MAX_ERROR_TEXT          4096    /* of an error reply quoted in the error */
 #define REDIS_CONNECT_DEFAULT_MS 30000  /* when the caller gives no timeout */
 
 /* The connection handle: the context plus what a reconnect needs. */
@@ -37,6 +52,7 @@ typedef struct rconn {
 	char *user, *pass;      /* NULL when none */
 	long db;
 	int64_t connect_ms;
+	const redactor *red;    /* the run's, for the replies to AUTH... */
 } rconn;
 
 static int64_t mono_ms(void)
@@ -100,19 +116,270 @@ static int write_some(redisContext *ctx, int *done)
 
 enum { RX_OK = 0, RX_IO = -1, RX_FAIL = -2 };
 
+/* ---- the bounded RESP reader ---- */
+
+typedef struct rreader {
+	rconn *h;
+	int fd;
+	char buf[64 * 1024];
+	size_t pos, len;
+	int64_t deadline, budget;       /* ms; deadline 0 = none */
+	volatile sig_atomic_t *cancel;
+	const redactor *red;
+	size_t left;                    /* bytes of the result still allowed */
+	int truncated;                  /* a bound was reached: stop reading */
+	int rx;                         /* RX_IO or RX_FAIL once failed */
+	char *err;
+} rreader;
+
+static int rr_fail(rreader *r, int rx, char *msg)
+{
+	if (!r->rx) {
+		r->rx = rx;
+		r->err = msg;
+	} else {
+		free(msg);
+	}
+	return -1;
+}
+
+/* Make at least one unread byte available.  -1 on timeout, cancel, EOF. */
+static int rr_fill(rreader *r)
+{
+	if (r->rx)
+		return -1;
+	if (r->pos < r->len)
+		return 0;
+	r->pos = r->len = 0;
+	for (;;) {
+		struct pollfd p = { .fd = r->fd, .events = POLLIN };
+		int64_t left = POLL_SLICE_MS;
+
+		if (r->cancel && *r->cancel)
+			return rr_fail(r, RX_FAIL, xstrdup("redis command cancelled"));
+		if (r->deadline) {
+			left = r->deadline - mono_ms();
+			if (left <= 0)
+				return rr_fail(r, RX_FAIL, xasprintf("redis command timed out after %lldms",
+								     (long long)r->budget));
+			if (left > POLL_SLICE_MS)
+				left = POLL_SLICE_MS;
+		}
+		int pr = poll(&p, 1, (int)left);
+		if (pr < 0 && errno != EINTR)
+			return rr_fail(r, RX_IO, xasprintf("redis at %s:%d: %s", r->h->host, r->h->port,
+							   strerror(errno)));
+		if (pr <= 0)
+			continue;
+		ssize_t n = read(r->fd, r->buf, sizeof(r->buf));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return rr_fail(r, RX_IO, xasprintf("redis at %s:%d: %s", r->h->host, r->h->port,
+							   n ? strerror(errno) : "connection closed by the server"));
+		r->len = (size_t)n;
+		return 0;
+	}
+}
+
 /*
- * Send one argv and wait for its reply until the deadline (0 = none) or
- * cancellation.  Returns RX_OK with *reply, RX_IO with *err when the
- * connection broke (the caller may reconnect), RX_FAIL with *err otherwise
- * (timeout, cancel, protocol).  On any failure the context is dropped.
- * *sent tells whether the request may have reached the server.
+ * Read a line up to CRLF into out, keeping at most max bytes of it.
+ * Returns 0, 1 when the line is longer than max (out holds max bytes and
+ * the rest is left unread), -1 on failure.
+ */
+static int rr_line(rreader *r, sbuf *out, size_t max)
+{
+	for (;;) {
+		if (rr_fill(r) < 0)
+			return -1;
+		char *s = r->buf + r->pos, *nl = memchr(s, '\n', r->len - r->pos);
+		size_t n = nl ? (size_t)(nl - s) : r->len - r->pos;
+
+		if (out->len + n > max + 1) {
+			size_t room = max + 1 > out->len ? max + 1 - out->len : 0;
+
+			sbuf_add(out, s, room);
+			if (out->len > max)
+				out->buf[out->len = max] = '\0';
+			return 1;
+		}
+		sbuf_add(out, s, n);
+		r->pos += n + (nl ? 1 : 0);
+		if (nl) {
+			if (out->len && out->buf[out->len - 1] == '\r')
+				out->buf[--out->len] = '\0';
+			return 0;
+		}
+	}
+}
+
+/* Read n bytes, keeping the first `keep` of them in out.  0 or -1. */
+static int rr_bytes(rreader *r, sbuf *out, size_t n, size_t keep)
+{
+	while (n) {
+		if (rr_fill(r) < 0)
+			return -1;
+		size_t avail = r->len - r->pos, take = avail < n ? avail : n;
+		if (out->len < keep)
+			sbuf_add(out, r->buf + r->pos, take < keep - out->len ? take : keep - out->len);
+		r->pos += take;
+		n -= take;
+	}
+	return 0;
+}
+
+/* The number in a type line ($, *, :); -1 with a protocol error. */
+static int rr_number(rreader *r, long long *out)
+{
+	sbuf l = { 0 };
+	char *end;
+	int rc = rr_line(r, &l, 32), whole = rc == 0;
+
+	if (rc == 0) {
+		errno = 0;
+		*out = strtoll(l.buf ? l.buf : "", &end, 10);
+		if (!l.len || *end || errno)
+			rc = 1;
+	}
+	if (rc > 0) {
+		/* quoted only when read whole, so its redaction is complete */
+		char *q = whole ? redacted_text(r->red, l.buf) : NULL;
+
+		rr_fail(r, RX_FAIL, q ? xasprintf("redis at %s:%d: protocol error: bad number '%s'",
+						  r->h->host, r->h->port, q)
+				      : xasprintf("redis at %s:%d: protocol error: a number line "
+						  "longer than 32 bytes", r->h->host, r->h->port));
+		free(q);
+	}
+	sbuf_release(&l);
+	return rc ? -1 : 0;
+}
+
+/* A string of the reply, redacted and bounded by what is left */
+static value *rr_text(rreader *r, const char *s, size_t n, int cut)
+{
+	int trunc;
+	value *v = bounded_text(r->red, s, n, r->left, cut, &trunc);
+
+	r->left -= v_str_len(v);
+	if (trunc)
+		r->truncated = 1;
+	return v;
+}
+
+/*
+ * One reply element (RESP2; RESP3's null, boolean, double, big number,
+ * verbatim string, map, set and push too).  *type receives its type byte.
+ * NULL on failure (r->err).  Once r->truncated is set the caller stops.
+ */
+static value *rr_elem(rreader *r, int depth, char *type)
+{
+	if (rr_fill(r) < 0)
+		return NULL;
+	char t = r->buf[r->pos++];
+	long long n;
+	*type = t;
+	switch (t) {
+	case '+': case '-': case '(': case ',': case '#': {
+		sbuf l = { 0 };
+		size_t max = t == '-' && depth == 0 ? MAX_ERROR_TEXT : r->left;
+		int rc = rr_line(r, &l, max + result_slack(r->red));
+		value *v = NULL;
+
+		if (rc >= 0 && t == '#') {
+			v = v_bool(l.len && l.buf[0] == 't');
+		} else if (rc >= 0 && t == ',') {
+			v = v_num(strtod(l.buf ? l.buf : "0", NULL));
+		} else if (rc >= 0 && t == '-' && depth == 0) {
+			int cut;
+			v = bounded_text(r->red, l.buf, l.len, max, rc > 0, &cut);
+		} else if (rc >= 0) {
+			v = rr_text(r, l.buf, l.len, rc > 0);
+		}
+		sbuf_release(&l);
+		return v;
+	}
+	case ':':
+		return rr_number(r, &n) < 0 ? NULL : v_num((double)n);
+	case '_': {
+		sbuf l = { 0 };
+		int rc = rr_line(r, &l, 0);
+		sbuf_release(&l);
+		return rc == 0 ? v_null() : NULL;
+	}
+	case '$': case '=': case '!': {
+		if (rr_number(r, &n) < 0)
+			return NULL;
+		if (n < 0) {
+			*type = '_';
+			return v_null();
+		}
+		size_t want = (size_t)n, keep = r->left + result_slack(r->red);
+		sbuf b = { 0 };
+		int cut = want > keep;
+		value *v = NULL;
+
+		if (rr_bytes(r, &b, cut ? keep : want, keep) == 0 &&
+		    (cut || rr_bytes(r, &b, 2, 0) == 0)) {
+			size_t skip = t == '=' && b.len >= 4 && b.buf[3] == ':' ? 4 : 0;
+			v = rr_text(r, b.buf ? b.buf + skip : NULL, b.len - skip, cut);
+		}
+		sbuf_release(&b);
+		return v;
+	}
+	case '*': case '%': case '~': case '>': {
+		if (rr_number(r, &n) < 0)
+			return NULL;
+		if (n < 0) {
+			*type = '_';
+			return v_null();
+		}
+		if (depth >= MAX_DEPTH) {
+			rr_fail(r, RX_FAIL, xasprintf("redis at %s:%d: reply nested deeper than %d",
+						      r->h->host, r->h->port, MAX_DEPTH));
+			return NULL;
+		}
+		if (t == '%')
+			n = n > LLONG_MAX / 2 ? LLONG_MAX : 2 * n;     /* a map: keys and values */
+		value *l = v_list();
+		for (long long i = 0; i < n && !r->truncated; i++) {
+			char et;
+			if (r->left < ELEM_COST) {
+				r->truncated = 1;
+				break;
+			}
+			r->left -= ELEM_COST;
+			value *e = rr_elem(r, depth + 1, &et);
+			if (!e) {
+				v_release(l);
+				return NULL;
+			}
+			v_list_push_take(l, e);
+		}
+		return l;
+	}
+	default:
+		rr_fail(r, RX_FAIL, xasprintf("redis at %s:%d: protocol error: unexpected byte 0x%02x",
+					      r->h->host, r->h->port, (unsigned char)t));
+		return NULL;
+	}
+}
+
+/*
+ * Send one argv and read its reply, bounded to max bytes, until the
+ * deadline (0 = none) or cancellation.  Returns RX_OK with *reply (a
+ * value), *type (the reply's RESP type byte) and *truncated; RX_IO with
+ * *err when the connection broke (the caller may reconnect), RX_FAIL with
+ * *err otherwise (timeout, cancel, protocol).  On any failure, and after a
+ * truncated reply, the context is dropped.  *sent tells whether the
+ * request may have reached the server.
  */
 static int rexec(rconn *h, int argc, const char **argv, const size_t *lens,
 		 int64_t deadline, int64_t budget, volatile sig_atomic_t *cancel,
-		 redisReply **reply, int *sent, char **err)
+		 const redactor *red, size_t max, value **reply, char *type, int *truncated,
+		 int *sent, char **err)
 {
 	redisContext *ctx = h->ctx;
-	void *rep = NULL;
 	int done = 0;
 
 	*sent = 0;
@@ -129,40 +396,30 @@ static int rexec(rconn *h, int argc, const char **argv, const size_t *lens,
 		}
 		*sent = 1;
 	} while (!done);
-	for (;;) {
-		struct pollfd p = { .fd = ctx->fd, .events = POLLIN };
-		int64_t left = POLL_SLICE_MS;
 
-		if (redisGetReplyFromReader(ctx, &rep) != REDIS_OK) {
-			*err = xasprintf("redis at %s:%d: %s", h->host, h->port, ctx->errstr);
-			rconn_drop(h);
-			return RX_FAIL;
-		}
-		if (rep)
-			break;
-		if (cancel && *cancel) {
-			*err = xstrdup("redis command cancelled");
-			rconn_drop(h);
-			return RX_FAIL;
-		}
-		if (deadline) {
-			left = deadline - mono_ms();
-			if (left <= 0) {
-				*err = xasprintf("redis command timed out after %lldms",
-						 (long long)budget);
-				rconn_drop(h);
-				return RX_FAIL;
-			}
-			if (left > POLL_SLICE_MS)
-				left = POLL_SLICE_MS;
-		}
-		if (poll(&p, 1, (int)left) > 0 && redisBufferRead(ctx) != REDIS_OK) {
-			*err = xasprintf("redis at %s:%d: %s", h->host, h->port, ctx->errstr);
-			rconn_drop(h);
-			return RX_IO;
-		}
+	rreader *r = xcalloc(1, sizeof(*r));
+	r->h = h;
+	r->fd = ctx->fd;
+	r->deadline = deadline;
+	r->budget = budget;
+	r->cancel = cancel;
+	r->red = red;
+	r->left = max;
+	value *v = rr_elem(r, 0, type);
+	int rx = r->rx;
+	*truncated = r->truncated;
+	if (!v) {
+		*err = r->err;
+		free(r);
+		rconn_drop(h);
+		return rx ? rx : RX_FAIL;
 	}
-	*reply = rep;
+	/* a reply cut short, or more bytes than one reply: out of step */
+	if (r->truncated || r->pos < r->len)
+		rconn_drop(h);
+	free(r->err);
+	free(r);
+	*reply = v;
 	return RX_OK;
 }
 
@@ -171,21 +428,24 @@ static int setup_cmd(rconn *h, int argc, const char **argv, int64_t deadline,
 		     int64_t budget, const char *what, char **err)
 {
 	size_t lens[3];
-	redisReply *r = NULL;
-	int sent;
+	value *r = NULL;
+	char type;
+	int sent, trunc;
 
 	for (int i = 0; i < argc; i++)
 		lens[i] = strlen(argv[i]);
-	if (rexec(h, argc, argv, lens, deadline, budget, NULL, &r, &sent, err) != RX_OK)
+	/* a reply to AUTH, SELECT or PING is short: 4 KiB is plenty */
+	if (rexec(h, argc, argv, lens, deadline, budget, NULL, h->red, MAX_ERROR_TEXT, &r, &type,
+		  &trunc, &sent, err) != RX_OK)
 		return -1;
-	if (r->type == REDIS_REPLY_ERROR) {
-		*err = xasprintf("redis at %s:%d %s: %.*s", h->host, h->port, what,
-				 (int)r->len, r->str);
-		freeReplyObject(r);
+	if (type == '-' || type == '!' || trunc) {
+		*err = xasprintf("redis at %s:%d %s: %s", h->host, h->port, what,
+				 v_type(r) == V_STR ? v_as_str(r) : "a reply too long");
+		v_release(r);
 		rconn_drop(h);
 		return -1;
 	}
-	freeReplyObject(r);
+	v_release(r);
 	return 0;
 }
 
@@ -453,6 +713,7 @@ void *conn_redis_open(const value *spec, int64_t timeout_ms, volatile sig_atomic
 	char *e = NULL;
 
 	h->connect_ms = timeout_ms > 0 ? timeout_ms : REDIS_CONNECT_DEFAULT_MS;
+	h->red = red;
 	if (spec && v_type(spec) == V_STR) {
 		redact_add_url_credentials(red, v_as_str(spec));
 		if (parse_url(h, v_as_str(spec), red, &e) < 0)
@@ -589,35 +850,18 @@ int prim_redis_effect(const node *action)
 
 /* ---- replies ---- */
 
-static const char *reply_type(int t)
+/* the result's `type` from the RESP type byte */
+static const char *reply_type(char t)
 {
 	switch (t) {
-	case REDIS_REPLY_STATUS: return "status";
-	case REDIS_REPLY_ERROR: return "error";
-	case REDIS_REPLY_INTEGER: return "integer";
-	case REDIS_REPLY_STRING: return "string";
-	case REDIS_REPLY_ARRAY: return "array";
+	case '+': return "status";
+	case '-': case '!': return "error";
+	case ':': return "integer";
+	case '$': case '=': case '(': return "string";
+	case '*': case '%': case '~': case '>': return "array";
+	case '#': return "boolean";
+	case ',': return "double";
 	default: return "nil";
-	}
-}
-
-/* status/string/error -> string, integer -> number, array -> list, nil -> null */
-static value *reply_value(const redisReply *r)
-{
-	switch (r->type) {
-	case REDIS_REPLY_STATUS: case REDIS_REPLY_STRING: case REDIS_REPLY_ERROR:
-		return v_strn(r->str, r->len);
-	case REDIS_REPLY_INTEGER:
-		return v_num((double)r->integer);
-	case REDIS_REPLY_ARRAY: {
-		value *l = v_list();
-
-		for (size_t i = 0; i < r->elements; i++)
-			v_list_push_take(l, reply_value(r->element[i]));
-		return l;
-	}
-	default:
-		return v_null();
 	}
 }
 
@@ -648,11 +892,18 @@ int prim_redis_run(prim_call *c)
 	const char **argv = NULL;
 	size_t *lens = NULL;
 	char **owned = NULL, *err = NULL;
-	redisReply *reply = NULL;
-	int rc = -1, reconnected = 0;
+	value *reply = NULL;
+	char type = 0;
+	int rc = -1, reconnected = 0, truncated = 0;
+	size_t max;
 
 	if (!h) {
 		c->error = xstrdup("redis needs a redis connection");
+		return -1;
+	}
+	if (arg_count(c->args, "max-result", DEFAULT_MAX_RESULT, &max, &err) < 0) {
+		c->error = xasprintf("redis: %s", err);
+		free(err);
 		return -1;
 	}
 	if (!cmd || v_type(cmd) != V_LIST || v_len(cmd) == 0) {
@@ -714,7 +965,7 @@ int prim_redis_run(prim_call *c)
 		}
 		redisSetTimeout(h->ctx, ms_tv(c->timeout_ms > 0 ? c->timeout_ms : 0));
 		x = rexec(h, (int)argc, argv, lens, deadline, c->timeout_ms, c->cancel,
-			  &reply, &sent, &err);
+			  c->red, max, &reply, &type, &truncated, &sent, &err);
 		if (x == RX_OK)
 			break;
 		/* a broken connection: retry on a new one only if the command
@@ -727,18 +978,19 @@ int prim_redis_run(prim_call *c)
 		}
 		goto out;
 	}
-	if (reply->type == REDIS_REPLY_ERROR) {
-		err = xstrndup(reply->str, reply->len);
+	if (type == '-' || type == '!') {
+		err = xstrdup(v_type(reply) == V_STR ? v_as_str(reply) : "error");
 		goto out;
 	}
 	c->result = v_obj();
-	v_obj_set_take(c->result, "reply", reply_value(reply));
-	v_obj_set_take(c->result, "type", v_str(reply_type(reply->type)));
+	v_obj_set(c->result, "reply", reply);
+	v_obj_set_take(c->result, "type", v_str(reply_type(type)));
+	v_obj_set_take(c->result, "reply_truncated", v_bool(truncated));
 	v_obj_set_take(c->result, "duration", v_dur(mono_ms() - started));
 	rc = 0;
 out:
 	if (reply)
-		freeReplyObject(reply);
+		v_release(reply);
 	for (size_t i = 0; owned && i < argc; i++)
 		free(owned[i]);
 	free(owned);

@@ -10,6 +10,14 @@
  * cancelled on the server with PQcancel.
  *
  * The connection handle is the PGconn itself, opened in non-blocking mode.
+ *
+ * The step's statement is read in single-row mode, so libpq hands over
+ * one row at a time and nothing buffers the whole result: at most
+ * max-rows rows and max-result bytes (cell text, plus ELEM_COST per cell)
+ * are kept.  Past the bound a read statement is cancelled on the server
+ * (the cancel's error is expected and ignored); any other statement is
+ * drained row by row without keeping them, since cancelling it would roll
+ * back what it wrote.  The result then says rows_truncated.
  */
 #include "prim.h"
 
@@ -26,6 +34,8 @@
 #define POLL_SLICE_MS           100
 #define PG_CONNECT_DEFAULT_MS   30000   /* when the caller gives no timeout */
 #define PG_CANCEL_DRAIN_MS      2000    /* wait for a cancelled query to end */
+#define DEFAULT_MAX_ROWS        1000
+#define ELEM_COST               8       /* bytes of max-result one cell costs */
 
 /* type OIDs from pg_type.dat (stable across PostgreSQL versions) */
 enum {
@@ -471,27 +481,203 @@ static value *cell(const PGresult *r, int row, int col)
 	}
 }
 
-/* {rows, row_count, columns, duration} from a successful result */
-static value *result_value(PGresult *r, int64_t started)
+/* ---- the step's statement, row by row ---- */
+
+typedef struct fetch {
+	const redactor *red;
+	size_t max_rows, left;          /* rows, bytes still allowed */
+	int can_cancel;                 /* a read: stop it on the server */
+	value *rows, *cols;             /* cols NULL until the first result */
+	double count;                   /* rows seen (or the command's count) */
+	int truncated, cancelled, copy_out, got_final;
+	char *err;                      /* a statement error, worded */
+} fetch;
+
+static int query_effect(const char *s);
+
+/* A cell within what is left of max-result; a cut one is redacted first. */
+static value *bounded_cell(fetch *f, const PGresult *r, int col)
 {
-	value *res = v_obj(), *rows = v_list(), *cols = v_list();
-	int nf = PQnfields(r), nt = PQntuples(r);
-	double count = nt;
+	size_t len = PQgetisnull(r, 0, col) ? 0 : (size_t)PQgetlength(r, 0, col);
+	int cut;
 
-	for (int j = 0; j < nf; j++)
-		v_list_push_take(cols, v_str(PQfname(r, j)));
-	for (int i = 0; i < nt; i++) {
-		value *row = v_obj();
-
-		for (int j = 0; j < nf; j++)
-			v_obj_set_take(row, PQfname(r, j), cell(r, i, j));
-		v_list_push_take(rows, row);
+	if (f->left < ELEM_COST) {
+		f->truncated = 1;
+		return NULL;
 	}
-	if (PQresultStatus(r) == PGRES_COMMAND_OK)
-		count = atof(PQcmdTuples(r));
-	v_obj_set_take(res, "rows", rows);
-	v_obj_set_take(res, "row_count", v_num(count));
-	v_obj_set_take(res, "columns", cols);
+	f->left -= ELEM_COST;
+	if (len <= f->left) {
+		f->left -= len;
+		return cell(r, 0, col);
+	}
+	value *v = bounded_text(f->red, PQgetvalue(r, 0, col), len, f->left, 0, &cut);
+	f->left -= v_str_len(v);
+	f->truncated = 1;
+	return v;
+}
+
+static void add_columns(fetch *f, const PGresult *r)
+{
+	if (f->cols)
+		return;
+	f->cols = v_list();
+	for (int j = 0; j < PQnfields(r); j++)
+		v_list_push_take(f->cols, v_str(PQfname(r, j)));
+}
+
+/* One result of the statement (a row in single-row mode, the end, an error). */
+static void fetch_result(fetch *f, PGconn *pg, PGresult *r)
+{
+	ExecStatusType st = PQresultStatus(r);
+
+	switch (st) {
+	case PGRES_SINGLE_TUPLE:
+		add_columns(f, r);
+		if (f->cancelled)
+			break;
+		f->count++;
+		if (f->truncated || v_len(f->rows) >= f->max_rows) {
+			f->truncated = 1;
+		} else {
+			value *row = v_obj();
+			for (int j = 0; j < PQnfields(r) && !f->truncated; j++) {
+				value *v = bounded_cell(f, r, j);
+				if (v)
+					v_obj_set_take(row, PQfname(r, j), v);
+			}
+			v_list_push_take(f->rows, row);
+		}
+		if (f->truncated && f->can_cancel) {
+			PGcancel *cn = PQgetCancel(pg);
+			char eb[256];
+
+			if (cn) {
+				f->cancelled = PQcancel(cn, eb, sizeof(eb));
+				PQfreeCancel(cn);
+			}
+		}
+		break;
+	case PGRES_TUPLES_OK:
+		add_columns(f, r);
+		f->got_final = 1;
+		break;
+	case PGRES_COMMAND_OK:
+		f->count = atof(PQcmdTuples(r));
+		f->got_final = 1;
+		break;
+	case PGRES_EMPTY_QUERY:
+		f->got_final = 1;
+		break;
+	case PGRES_COPY_IN:
+		PQputCopyEnd(pg, "COPY FROM STDIN is not supported by the sql primitive");
+		break;
+	case PGRES_COPY_OUT:
+		if (!f->err)
+			f->err = xstrdup("COPY TO STDOUT is not supported by the sql primitive");
+		f->copy_out = 1;
+		break;
+	default: {
+		const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+		/* the cancel we sent once the bound was reached */
+		if (f->cancelled && state && !strcmp(state, "57014"))
+			f->got_final = 1;
+		else if (!f->err)
+			f->err = result_error(r);
+		break;
+	}
+	}
+	PQclear(r);
+}
+
+/*
+ * Send the statement and read its rows within the bounds until the
+ * deadline (0 = none) or cancellation.  0 with f filled, or -1 with *err
+ * (f->err: the statement failed; otherwise it could not be carried out).
+ */
+static int fetch_rows(PGconn *pg, fetch *f, const char *sql, int nparams,
+		      const char *const *params, int64_t deadline, int64_t budget,
+		      volatile sig_atomic_t *cancel, char **err)
+{
+	if (!PQsendQueryParams(pg, sql, nparams, NULL, params, NULL, NULL, 0)) {
+		*err = conn_error(pg);
+		return -1;
+	}
+	PQsetSingleRowMode(pg);
+	for (;;) {
+		int fl = PQflush(pg);
+
+		if (fl == 0)
+			break;
+		if (fl < 0) {
+			*err = conn_error(pg);
+			return -1;
+		}
+		if (cancelled(cancel) || (deadline && mono_ms() >= deadline))
+			goto stop;
+		if (wait_fd(PQsocket(pg), POLLIN | POLLOUT, deadline) > 0 &&
+		    !PQconsumeInput(pg)) {
+			*err = conn_error(pg);
+			return -1;
+		}
+	}
+	for (;;) {
+		if (f->copy_out) {
+			char *buf = NULL;
+			int n = PQgetCopyData(pg, &buf, 1);
+
+			if (buf)
+				PQfreemem(buf);
+			if (n > 0)
+				continue;
+			if (n == -1)
+				f->copy_out = 0;
+			else if (n == -2)
+				goto lost;
+		}
+		while (!f->copy_out && !PQisBusy(pg)) {
+			PGresult *r = PQgetResult(pg);
+
+			if (!r) {
+				if (f->err) {
+					*err = f->err;
+					f->err = NULL;
+					return -1;
+				}
+				if (!f->got_final) {
+					*err = xstrdup("postgres returned no result");
+					return -1;
+				}
+				return 0;
+			}
+			fetch_result(f, pg, r);
+		}
+		if (cancelled(cancel) || (deadline && mono_ms() >= deadline))
+			goto stop;
+		if (wait_fd(PQsocket(pg), POLLIN, deadline) > 0 && !PQconsumeInput(pg))
+			goto lost;
+	}
+stop:
+	if (cancelled(cancel))
+		*err = xstrdup("query cancelled");
+	else
+		*err = xasprintf("query timed out after %lldms (cancelled on the server)",
+				 (long long)budget);
+	cancel_running(pg);
+	return -1;
+lost:
+	*err = conn_error(pg);
+	return -1;
+}
+
+/* {rows, row_count, columns, rows_truncated, duration} */
+static value *fetch_value(fetch *f, int64_t started)
+{
+	value *res = v_obj();
+
+	v_obj_set(res, "rows", f->rows);
+	v_obj_set_take(res, "row_count", v_num(f->cancelled ? (double)v_len(f->rows) : f->count));
+	v_obj_set_take(res, "columns", f->cols ? v_retain(f->cols) : v_list());
+	v_obj_set_take(res, "rows_truncated", v_bool(f->truncated));
 	v_obj_set_take(res, "duration", v_dur(mono_ms() - started));
 	return res;
 }
@@ -526,8 +712,9 @@ static char *param_text(const value *v, size_t i, char **err)
  * Under `read-only: true` or --dry-run the statement runs inside BEGIN
  * READ ONLY ... ROLLBACK, so a write fails with PostgreSQL's own error.
  * The step timeout is set as statement_timeout on the server and also
- * kept as a client deadline (then PQcancel).  Fills c->result with rows,
- * row_count, columns and duration; returns -1 with c->error for SQL errors
+ * kept as a client deadline (then PQcancel).  Fills c->result with rows
+ * (at most max-rows, max-result bytes), row_count, columns, rows_truncated
+ * and duration; returns -1 with c->error for SQL errors
  * ("ERROR: ... (SQLSTATE xxxxx)"), timeouts, cancellation or a lost
  * connection.
  */
@@ -543,7 +730,7 @@ int prim_sql_run(prim_call *c)
 	size_t n = 0;
 	char **params = NULL, *err = NULL, stmo[32];
 	const char *stmo_arg[1] = { stmo };
-	PGresult *r = NULL;
+	fetch f = { .red = c->red };
 
 	if (!pg) {
 		c->error = xstrdup("sql needs a postgres connection");
@@ -551,6 +738,12 @@ int prim_sql_run(prim_call *c)
 	}
 	if (!query || v_type(query) != V_STR || !*v_as_str(query)) {
 		c->error = xstrdup("sql needs a 'query' string");
+		return -1;
+	}
+	if (arg_count(c->args, "max-rows", DEFAULT_MAX_ROWS, &f.max_rows, &err) < 0 ||
+	    arg_count(c->args, "max-result", DEFAULT_MAX_RESULT, &f.left, &err) < 0) {
+		c->error = xasprintf("sql: %s", err);
+		free(err);
 		return -1;
 	}
 	if (strlen(v_as_str(query)) != v_str_len(query)) {
@@ -608,19 +801,22 @@ int prim_sql_run(prim_call *c)
 			goto out;
 		in_tx = 1;
 	}
-	r = roundtrip(pg, v_as_str(query), (int)n, (const char *const *)params,
-		      deadline, c->timeout_ms, c->cancel, &err);
-	if (!r)
+	/* a read may be stopped on the server once the bounds are reached,
+	 * unless that would abort a transaction an earlier step opened */
+	f.can_cancel = in_tx || (PQtransactionStatus(pg) == PQTRANS_IDLE &&
+				 query_effect(v_as_str(query)) == EFFECT_READ);
+	f.rows = v_list();
+	if (fetch_rows(pg, &f, v_as_str(query), (int)n, (const char *const *)params,
+		       deadline, c->timeout_ms, c->cancel, &err) < 0)
 		goto out;
-	if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK &&
-	    PQresultStatus(r) != PGRES_EMPTY_QUERY) {
-		err = result_error(r);
-		goto out;
-	}
-	c->result = result_value(r, started);
+	c->result = fetch_value(&f, started);
 	rc = 0;
 out:
-	PQclear(r);
+	if (f.rows)
+		v_release(f.rows);
+	if (f.cols)
+		v_release(f.cols);
+	free(f.err);
 	if (in_tx && PQstatus(pg) == CONNECTION_OK) {
 		char *e2 = NULL;
 

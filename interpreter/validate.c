@@ -86,6 +86,8 @@ static char bad_tmpl_mark;
  * validator accepts.
  */
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
+/* the timeout of a step that does I/O when neither it nor defaults says */
+#define DEFAULT_IO_TIMEOUT_MS 30000
 #define SAME_LEN(a, b) _Static_assert(NKEYS(a) == NKEYS(b), #b " must match " #a)
 
 static const char *const top_keys[] = {
@@ -590,6 +592,8 @@ static void walk_tmpl(vctx *v, node *n, step *st, int flags)
 	switch (n->kind) {
 	case N_SCALAR: {
 		tmpl *t = parse_tmpl(v, n);
+		if (t && (flags & R_URL))
+			tmpl_mark_url(t);
 		if (t)
 			add_ref(v, n, t, st, flags);
 		break;
@@ -1561,6 +1565,17 @@ static void parse_rollback(vctx *v, step *st, node *rb)
 	}
 }
 
+/*
+ * Does a primitive wait on a process or a service?  Those get the default
+ * timeout (defaults.timeout, else DEFAULT_IO_TIMEOUT_MS); a `wait` would be
+ * cut short and an `approve` would stop waiting for its human.
+ */
+static int prim_does_io(const prim_def *p)
+{
+	static const char *const no_io[] = { "wait", "approve", "assert", "log", "use", NULL };
+	return !in_list(p->name, no_io);
+}
+
 static step *parse_step(vctx *v, node *n, const stepctx *sc)
 {
 	if (!is_map(n)) {
@@ -1628,6 +1643,10 @@ static step *parse_step(vctx *v, node *n, const stepctx *sc)
 		err(v, n, "action", "%s has no action: it needs one of %s", LABEL(), names);
 	}
 	const char *const *row_keys = st->prim ? st->prim->step_keys : NULL;
+	/* the default timeout bounds the primitives that wait on the outside
+	 * world; wait, approve, assert, log and use only take their own */
+	if (st->prim && !prim_does_io(st->prim))
+		st->timeout_ms = 0;
 
 	node *until_key = NULL;
 	for (size_t i = 0; i < n->n; i++) {
@@ -2174,6 +2193,7 @@ static runbook *load_rb(const char *path, diags *dg, int lint, char **chain, siz
 	v.chain = chain;
 	v.depth = depth;
 	rb->rollback_policy = RBPOL_ON_FAILURE;
+	rb->default_timeout_ms = DEFAULT_IO_TIMEOUT_MS;    /* until defaults.timeout says */
 
 	validate_structure(&v);
 	graph_build(rb, dg);

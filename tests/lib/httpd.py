@@ -11,8 +11,13 @@ HTTPS with that certificate.  Endpoints:
   /invalid-json           200, Content-Type application/json, broken body
   /large?bytes=N          N bytes of 'x'
   /echo                   method, path, peer_port (the client's TCP port, to
-                          see connection reuse), headers, query and body as JSON
-  /redirect[?to=/path]    302 to /json (or to)
+                          see connection reuse), headers, query, raw_query,
+                          target (the request target as sent) and body as JSON
+  /redirect[?to=URL][&code=N]  N (302) to /json (or to)
+  /loop                   302 to itself
+  /trickle?bytes=N        announces N bytes, then sends one byte a second
+  /endless                a chunked body that never ends (until the client hangs up)
+  /endless-headers        header lines that never end
   /health                 {"status": "ok"}
   /headers                repeated Set-Cookie and X-Multi headers
   /metrics                Prometheus text format: rb_test_gauge{name="..."}
@@ -105,10 +110,48 @@ class Handler(BaseHTTPRequestHandler):
                 "headers": {k.lower(): v for k, v in self.headers.items()},
                 "query": {k: v for k, v in parse_qs(u.query, keep_blank_values=True).items()},
                 "raw_query": u.query,
+                "target": self.path,
                 "body": body.decode("utf-8", "replace"),
             })
         elif p == "/redirect":
-            self.reply(302, "", "text/plain", [("Location", q.get("to", "/json"))])
+            self.reply(int(q.get("code", "302")), "", "text/plain",
+                       [("Location", q.get("to", "/json"))])
+        elif p == "/loop":
+            self.reply(302, "", "text/plain", [("Location", "/loop")])
+        elif p == "/trickle":
+            # bounded: at most `bytes` seconds, and it stops when the client goes
+            n = int(q.get("bytes", "60"))
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(n))
+            self.end_headers()
+            for _ in range(n):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(1)
+        elif p == "/endless":
+            # bounded: 4 GiB or 120 s, whichever first; ends when the client goes
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            chunk = b"x" * 65536
+            frame = b"%x\r\n%s\r\n" % (len(chunk), chunk)
+            end = time.monotonic() + 120
+            for _ in range(65536):
+                if time.monotonic() > end:
+                    break
+                self.wfile.write(frame)
+        elif p == "/endless-headers":
+            self.send_response(200)
+            self.flush_headers()
+            end = time.monotonic() + 120
+            line = ("X-Filler: " + "y" * 1000 + "\r\n").encode()
+            self.wfile.write(b"Content-Type: text/plain\r\n")
+            for _ in range(1 << 20):
+                if time.monotonic() > end:
+                    break
+                self.wfile.write(line)
         elif p == "/health":
             self.reply(200, {"status": "ok"})
         elif p == "/headers":
@@ -138,7 +181,7 @@ class Server(ThreadingHTTPServer):
 
     def handle_error(self, request, client_address):
         # clients that time out or are cancelled hang up mid-reply
-        if not isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError)):
+        if not isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError, OSError)):
             super().handle_error(request, client_address)
 
 

@@ -703,6 +703,60 @@ static void test_templates(void)
 	CHECK(!has_template("", 0));
 }
 
+/* A URL template: render src with each value encoded by its position. */
+static void check_url(const char *src, const char *want, int line)
+{
+	arena a;
+	size_t off;
+	const char *msg;
+	char *err = NULL;
+	value *v = NULL;
+	tmpl *t;
+
+	arena_init(&a);
+	t = tmpl_parse(&a, src, strlen(src), &off, &msg);
+	if (t) {
+		tmpl_mark_url(t);
+		v = tmpl_render(t, ctx, &err);
+	}
+	if (v && v_type(v) == V_STR && !strcmp(v_as_str(v), want)) {
+		unit_pass++;
+	} else {
+		fprintf(stderr, "%s:%d: url %s: expected %s, got %s\n", __FILE__, line, src, want,
+			v && v_type(v) == V_STR ? v_as_str(v) : err ? err : "(not a string)");
+		unit_fail++;
+	}
+	free(err);
+	v_release(v);
+	arena_free(&a);
+}
+#define URL(src, want) check_url((src), (want), __LINE__)
+
+static void test_url_templates(void)
+{
+	/* the context has name "web"; here values with URL delimiters */
+	URL("http://h/p?q=${{ 'a&b=c #x' }}", "http://h/p?q=a%26b%3Dc%20%23x");
+	URL("http://h/${{ 'a/b' }}/c", "http://h/a%2Fb/c");
+	URL("http://h/p#${{ 'a b' }}", "http://h/p#a%20b");
+	URL("http://h/p?x=${{ '100%+' }}", "http://h/p?x=100%25%2B");
+	URL("http://h/p?x=${{ inputs.count }}&y=${{ inputs.name }}", "http://h/p?x=3&y=web");
+	/* the literal text is the author's: left as written */
+	URL("http://h/a%2Fb?x=1&y=${{ 'v' }}", "http://h/a%2Fb?x=1&y=v");
+	/* scheme, host and port, and a whole base URL, are URL text */
+	URL("http://${{ 'h.example:8080' }}/p?q=${{ '&' }}", "http://h.example:8080/p?q=%26");
+	URL("${{ 'https' }}://h/${{ '?' }}", "https://h/%3F");
+	URL("${{ 'http://h/base' }}/x/${{ 'a/b' }}", "http://h/base/x/a%2Fb");
+	URL("${{ 'http://h/p?a=1' }}&b=${{ '&' }}", "http://h/p?a=1&b=%26");
+	/* relative to a connection: path, query */
+	URL("/users/${{ 'a b' }}", "/users/a%20b");
+	URL("users/${{ 'a/b' }}", "users/a%2Fb");
+	URL("?q=${{ '=' }}", "?q=%3D");
+	/* a lone ${{ }} is the whole URL: as it is, with its type */
+	URL("${{ 'http://h/p?a=b&c' }}", "http://h/p?a=b&c");
+	/* values are bytes: UTF-8 is percent-encoded byte by byte */
+	URL("http://h/${{ '\xc3\xa9' }}", "http://h/%C3%A9");
+}
+
 /* the new operators inside templates, and their references */
 static void test_conditional_templates(void)
 {
@@ -891,6 +945,7 @@ int main(void)
 	test_refs();
 	test_templates();
 	test_conditional_templates();
+	test_url_templates();
 	test_tmpl_errors_and_refs();
 	test_reuse();
 	v_release(ctx);
