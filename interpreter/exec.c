@@ -493,6 +493,7 @@ static char *first_failed_matcher(const redactor *red, const value *recs)
 
 static int judge(run_ctx *rc, const step *st, const char *phase, int attempt, int poll,
 		 int r, value *result, value **recs, char **error);
+static void register_conn_secrets(run_ctx *rc);
 static int run_use(run_ctx *rc, const step *st, const char *phase,
 		   volatile sig_atomic_t *cancel, value **result, char **error);
 static int end_step(run_ctx *rc, const step *st, const char *phase, int64_t t0, int status,
@@ -1191,6 +1192,10 @@ static int run_use(run_ctx *rc, const step *st, const char *phase,
 		return ST_FAILED;
 	}
 	scope *sc = scope_new(rc, fr, inputs);
+	/* the call's connection credentials are secrets before first use */
+	t_sc = sc;
+	register_conn_secrets(rc);
+	t_sc = caller;
 	cJSON *f = cJSON_CreateObject();
 	cJSON_AddStringToObject(f, "fragment", fr->id);
 	cJSON_AddStringToObject(f, "file", fr->path);
@@ -1381,10 +1386,11 @@ static void sink_derived(void *ud, const char *s, size_t n)
  */
 static void register_conn_secrets(run_ctx *rc)
 {
-	for (size_t i = 0; i < rc->rb->nconns; i++) {
+	const runbook *rb = t_sc->rb;   /* the runbook, or a fragment being called */
+	for (size_t i = 0; i < rb->nconns; i++) {
 		char *err = NULL;
 		value *ctx = ctx_make(rc, NULL);
-		value *spec = render_node(rc->rb->conns[i].spec, ctx, &err);
+		value *spec = render_node(rb->conns[i].spec, ctx, &err);
 		v_release(ctx);
 		free(err);
 		if (spec) {

@@ -15,7 +15,7 @@ static const char *const no_keys[] = { NULL };
 static const char *const use_keys[] = { "with", NULL };
 
 static const char *const exec_results[] = { "exit", "stdout", "stderr", "duration", "stdout_truncated", "stderr_truncated", "stdout_base64", "stderr_base64", "timed_out", NULL };
-static const char *const http_results[] = { "status", "headers", "body", "json", "duration", "body_truncated", NULL };
+static const char *const http_results[] = { "status", "headers", "body", "json", "duration", "body_truncated", "body_base64", NULL };
 static const char *const sql_results[] = { "rows", "row_count", "columns", "rows_truncated", "duration", NULL };
 static const char *const redis_results[] = { "reply", "type", "reply_truncated", "duration", NULL };
 static const char *const kafka_results[] = { "partition", "offset", "messages", "count", "messages_truncated", "total", "partitions", "topics", "brokers", "duration", NULL };

@@ -18,6 +18,7 @@
  * never reaches a value.
  */
 #include "prim.h"
+#include "utf8.h"
 #include "proc.h"
 
 #include <ctype.h>
@@ -917,9 +918,15 @@ static void req_finish(http_req *r, CURLcode rc)
 	value *res = v_obj();
 	v_obj_set_take(res, "status", v_num((double)status));
 	v_obj_set(res, "headers", r->rheaders);
+	/* a body that is not UTF-8 is kept exactly in body_base64 (the
+	 * transcript writes the text field as valid UTF-8) */
+	char *b64 = utf8_valid(v_as_str(body), v_str_len(body)) ? NULL
+		: b64_encode((const unsigned char *)v_as_str(body), v_str_len(body));
 	v_obj_set_take(res, "body", body);
 	v_obj_set_take(res, "json", json ? json : v_null());
 	v_obj_set_take(res, "body_truncated", v_bool(truncated));
+	if (b64)
+		v_obj_set_take(res, "body_base64", v_str_take(b64, strlen(b64)));
 	v_obj_set_take(res, "duration", v_dur((int64_t)((r->total_us + total_us) / 1000)));
 	c->result = res;
 }
