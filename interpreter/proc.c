@@ -13,7 +13,7 @@
  * background job of a step that exited normally (`sleep 100 &`) is
  * killed the same way.
  *
- * The normal path costs a posix_spawn, a pidfd and a poll loop; the
+ * The normal path costs a clone (vfork-like), a pidfd and a poll loop; the
  * /proc scan for stragglers only runs when the group is not empty or some
  * child of ours is still around after the leader was reaped.
  *
@@ -32,7 +32,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +59,90 @@ int64_t now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- processes as /proc shows them ---- */
+
+int proc_stat_read(int pid, proc_stat *ps)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	/* "pid (comm) S ppid pgrp session ...": comm may hold spaces and
+	 * parens; the start time is field 22 */
+	char *p = strrchr(buf, ')');
+	memset(ps, 0, sizeof(*ps));
+	ps->pid = pid;
+	if (!p || sscanf(p + 1, " %c %d %d %d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d"
+			 " %*d %*d %llu", &ps->state, &ps->ppid, &ps->pgrp, &ps->sid,
+			 &ps->start_time) != 5)
+		return -1;
+	return 0;
+}
+
+proc_stat *proc_scan(size_t *n)
+{
+	size_t cap = 64;
+	proc_stat *v = xmalloc(cap * sizeof(*v));
+	*n = 0;
+	DIR *d = opendir("/proc");
+	if (!d)
+		return v;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		if (*n == cap)
+			v = xrealloc(v, (cap *= 2) * sizeof(*v));
+		if (proc_stat_read(atoi(e->d_name), &v[*n]) == 0)
+			(*n)++;
+	}
+	closedir(d);
+	return v;
+}
+
+int proc_kill_exact(int pid, unsigned long long start_time, int sig)
+{
+	proc_stat ps;
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int no_pidfd = fd < 0 && errno == ENOSYS;     /* a kernel before 5.3 */
+	int rc = -1;
+	if (proc_stat_read(pid, &ps) == 0 && ps.start_time == start_time) {
+		if (fd >= 0)
+			rc = (int)syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
+		else if (no_pidfd)
+			rc = kill(pid, sig);
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+static char boot_id[40];
+static pthread_once_t boot_once = PTHREAD_ONCE_INIT;
+
+static void read_boot_id(void)
+{
+	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, boot_id, sizeof(boot_id) - 1);
+	close(fd);
+	boot_id[n > 0 ? n : 0] = 0;
+	boot_id[strcspn(boot_id, "\n")] = 0;
+}
+
+const char *proc_boot_id(void)
+{
+	pthread_once(&boot_once, read_boot_id);
+	return boot_id;
 }
 
 /* ---- the registry of leaders in flight (shared by concurrent calls) ---- */
@@ -155,7 +239,7 @@ static char *capture_detach(capture *c, size_t *len)
  * execvp's PATH search, done before spawning so that the PATH of the
  * child's environment is the one searched (a relative directory is
  * looked up from the child's cwd).  Returns 0 with *prog (malloc'd, to
- * pass to posix_spawn), or ENOENT/EACCES as execvp would.
+ * pass to execve), or ENOENT/EACCES as execvp would.
  */
 static int find_program(const char *file, const char *path, const char *cwd,
 			char **prog)
@@ -192,41 +276,121 @@ static int find_program(const char *file, const char *path, const char *cwd,
 }
 
 /*
- * posix_spawn (a vfork-like clone in glibc: no page tables copied, so it
- * stays cheap however big the interpreter is) with: its own process
- * group, every signal back to its default, an empty mask, stdin/stdout/
- * stderr from our pipes (or /dev/null), every other fd closed, cwd.
+ * The child, between clone() and execve().  It shares our memory and
+ * runs on a borrowed stack while the spawning thread is suspended
+ * (CLONE_VFORK), so it may only make system calls: no malloc, no locks,
+ * no stdio.  Signals are blocked on entry (the parent blocked them all
+ * before clone()), so none of our handlers can run here.
  */
-static int spawn(pid_t *pid, const char *prog, const proc_spec *sp,
+typedef struct child_args {
+	const char *prog;
+	char *const *argv, *const *envp;
+	const char *cwd;
+	int in_fd, out_fd, err_fd;      /* in_fd -1: /dev/null */
+	pid_t parent;
+	volatile int stage, err;        /* set by the child when it gives up */
+} child_args;
+
+/* the kernel's sigset_t, not glibc's (which is 128 bytes) */
+#define KSIGSET_BYTES   (_NSIG / 8)
+#define CHILD_STACK     32768
+
+static _Noreturn void child_fail(child_args *a, int stage)
+{
+	a->err = errno;
+	a->stage = stage;
+	_exit(127);
+}
+
+/*
+ * No sanitizer instrumentation: it would poison shadow memory for frames
+ * on the borrowed stack that never return.
+ */
+__attribute__((no_sanitize_address))
+static int child_main(void *arg)
+{
+	child_args *a = arg;
+	/* its own process group: the unit a timeout or a cancellation ends */
+	setpgid(0, 0);
+	/*
+	 * Every signal back to its default (an ignored SIGPIPE or SIGINT
+	 * would otherwise be inherited through execve), with the raw system
+	 * call: glibc's sigaction() refuses its two internal signals.  An
+	 * all-zero kernel sigaction is SIG_DFL with no flags on every
+	 * architecture.  SIGKILL and SIGSTOP just fail.
+	 */
+	unsigned long ksa[8] = { 0 };
+	for (int sig = 1; sig < _NSIG; sig++)
+		syscall(SYS_rt_sigaction, sig, ksa, NULL, KSIGSET_BYTES);
+	if (a->cwd && chdir(a->cwd) < 0)
+		child_fail(a, STAGE_CHDIR);
+	if (a->in_fd >= 0) {
+		if (dup2(a->in_fd, 0) < 0)
+			child_fail(a, STAGE_EXEC);
+	} else {
+		int nul = open("/dev/null", O_RDONLY);
+		if (nul < 0 || (nul != 0 && dup2(nul, 0) < 0))
+			child_fail(a, STAGE_EXEC);
+	}
+	/* our pipes are all >= 3 (pipe_high), so these cannot clobber each other */
+	if (dup2(a->out_fd, 1) < 0 || dup2(a->err_fd, 2) < 0)
+		child_fail(a, STAGE_EXEC);
+	if (close_range(3, ~0U, 0) < 0) {
+		/* a kernel without close_range (before 5.9) */
+		long max = sysconf(_SC_OPEN_MAX);
+		for (long fd = 3; fd < (max > 0 ? max : 1024); fd++)
+			close((int)fd);
+	}
+	/*
+	 * Die with the thread that spawned us: a kill -9 of the interpreter
+	 * must not leave the step's process running on, to apply its effect
+	 * while (or after) `resume` runs the step again.  If the parent died
+	 * before the prctl, nobody would send the signal: we have been
+	 * re-parented already, which getppid() shows.
+	 */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != a->parent)
+		_exit(127);
+	unsigned long none[8] = { 0 };
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, none, NULL, KSIGSET_BYTES);
+	execve(a->prog, a->argv, a->envp);
+	child_fail(a, STAGE_EXEC);
+}
+
+/*
+ * Start the child: clone(CLONE_VM | CLONE_VFORK), the way posix_spawn
+ * does it (no page tables copied, so it stays cheap however big the
+ * interpreter is), but with the parent-death signal, which posix_spawn
+ * cannot set.  The child's stack is a buffer in this frame: this thread
+ * does not run until the child has exec'd or exited.  Returns 0 with
+ * *pid, or an errno with *stage saying what failed.
+ */
+static int spawn(pid_t *pid, int *stage, const char *prog, const proc_spec *sp,
 		 char *const *envp, int in_fd, int out_fd, int err_fd)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t all, none;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&at);
-	/* not sigfillset(): glibc leaves its two internal signals out of it,
-	 * and posix_spawn then hands them to the program as ignored */
-	memset(&all, 0xff, sizeof(all));
-	sigemptyset(&none);
-	posix_spawnattr_setsigdefault(&at, &all);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
-				 POSIX_SPAWN_SETSIGMASK);
-	if (in_fd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
-	else
-		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-	posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	if (sp->cwd)
-		posix_spawn_file_actions_addchdir_np(&fa, sp->cwd);
-	int err = posix_spawn(pid, prog, &fa, &at, sp->argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	return err;
+	child_args a = {
+		.prog = prog, .argv = sp->argv, .envp = envp, .cwd = sp->cwd,
+		.in_fd = in_fd, .out_fd = out_fd, .err_fd = err_fd, .parent = getpid(),
+	};
+	_Alignas(16) char stack[CHILD_STACK];
+	unsigned long all[8], old[8] = { 0 };
+	memset(all, 0xff, sizeof all);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, all, old, KSIGSET_BYTES);
+	pid_t p = clone(child_main, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+	int e = errno;
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, old, NULL, KSIGSET_BYTES);
+	if (p < 0) {
+		*stage = STAGE_EXEC;
+		return e;
+	}
+	if (a.stage) {
+		while (waitpid(p, NULL, 0) < 0 && errno == EINTR)
+			;
+		*stage = a.stage;
+		return a.err ? a.err : ECHILD;
+	}
+	*pid = p;
+	return 0;
 }
 
 /* ---- the parent side ---- */
@@ -627,24 +791,12 @@ int proc_run(const proc_spec *sp, proc_result *res)
 		prctl(PR_SET_CHILD_SUBREAPER, 1);
 		subreaper_set = 1;
 	}
-	e = spawn(&pid, prog, sp, envp, in[0], out[1], err[1]);
+	int stage = 0;
+	e = spawn(&pid, &stage, prog, sp, envp, in[0], out[1], err[1]);
 	if (!e)
 		reg_add(pid);
 	pthread_mutex_unlock(&reg_lock);
 	if (e) {
-		/* posix_spawn does not say which step failed: a bad cwd is likelier
-		 * than a program that vanished since find_program() */
-		struct stat st;
-		int stage = STAGE_EXEC;
-		if (sp->cwd) {
-			stage = STAGE_CHDIR;
-			if (stat(sp->cwd, &st) < 0 || access(sp->cwd, X_OK) < 0)
-				e = errno;
-			else if (!S_ISDIR(st.st_mode))
-				e = ENOTDIR;
-			else
-				stage = STAGE_EXEC;
-		}
 		spawn_error(res, sp, stage, e);
 		goto out_fds;
 	}

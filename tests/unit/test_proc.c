@@ -394,6 +394,48 @@ static void test_cancel(void)
 	signal(SIGALRM, SIG_DFL);
 }
 
+/* not there, or a zombie nobody reaped yet (init here may be slow to) */
+static int dead(pid_t pid)
+{
+	proc_stat ps;
+	return proc_stat_read(pid, &ps) < 0 || ps.state == 'Z' || ps.state == 'X';
+}
+
+static int wait_dead(pid_t pid, int ms)
+{
+	for (int i = 0; i < ms / 10 && !dead(pid); i++)
+		usleep(10000);
+	return dead(pid);
+}
+
+/*
+ * The child dies with the interpreter: kill -9 the process that called
+ * proc_run, and the step's process (still running `sleep 100`) is gone
+ * too, instead of applying its effect later.
+ */
+static void test_parent_death(void)
+{
+	pid_t mid = fork();
+	if (mid == 0) {
+		proc_spec sp = { .cwd = dir };
+		proc_result res;
+		const char *a[] = { "sh", "-c", "echo $$ > pd.tmp; mv pd.tmp pd; exec sleep 100", NULL };
+		run(a, &sp, &res);
+		_exit(0);
+	}
+	CHECK(mid > 0);
+	pid_t child = 0;
+	for (int i = 0; i < 1000 && !(child = read_pid("pd")); i++)
+		usleep(10000);
+	CHECK(child > 0);
+	CHECK(!dead(child));
+	kill(mid, SIGKILL);
+	waitpid(mid, NULL, 0);
+	CHECK(wait_dead(child, 5000));
+	if (!dead(child))
+		kill(child, SIGKILL);
+}
+
 static void *run_sleeper(void *arg)
 {
 	const char *a[] = { "sleep", "0.6", NULL };
@@ -465,6 +507,7 @@ int main(void)
 	test_background_killed();
 	test_timeout();
 	test_cancel();
+	test_parent_death();
 	test_concurrent();
 	test_many();
 	char cmd[128];
