@@ -468,6 +468,8 @@ typedef struct run {
 	int64_t kill_at;        /* when SIGTERM turns into SIGKILL */
 	pid_t *termed;          /* stragglers already sent SIGTERM */
 	size_t ntermed, captermed;
+	pid_t *seen;            /* the live stragglers of the last sweep */
+	size_t nseen;
 	char chunk[READ_CHUNK];
 } run;
 
@@ -485,68 +487,114 @@ static int reap_leader(run *r, int flags)
 	return r->reaped;
 }
 
-static int termed_has(run *r, pid_t pid)
+static int pid_in(const pid_t *v, size_t n, pid_t pid)
 {
-	for (size_t i = 0; i < r->ntermed; i++)
-		if (r->termed[i] == pid)
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == pid)
 			return 1;
 	return 0;
 }
 
-/*
- * Scan /proc for our children other than leaders in flight: reap the
- * zombies, send `sig` to the live ones (SIGTERM once per process) and
- * count them.  Only called once the leader was reaped, and only when no
- * other proc_run is in flight.
- */
-static int sweep_children(run *r, int sig)
+static void pid_push(pid_t **v, size_t *n, size_t *cap, pid_t pid)
 {
-	DIR *d = opendir("/proc");
-	if (!d)
-		return 0;
-	pid_t self = getpid();
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 8;
+		*v = xrealloc(*v, *cap * sizeof(pid_t));
+	}
+	(*v)[(*n)++] = pid;
+}
+
+static int by_pid(const void *a, const void *b)
+{
+	pid_t x = ((const proc_stat *)a)->pid, y = ((const proc_stat *)b)->pid;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * One pass over /proc: our children other than leaders in flight, and
+ * everything below them.  Reap the zombies among our children, send
+ * `sig` to the live ones (SIGTERM once per process) and count them.
+ * *fresh: some live one was not there in the previous pass (processes
+ * are still being born: a chase, not a process stuck in the kernel).
+ *
+ * A straggler that leads its own group, or sits in a session of its own
+ * (which only its own descendants can share), gets the signal as a
+ * group too: kill() of a group reaches every member at once, including
+ * a child forked at that instant, which a process-by-process chase of a
+ * fork chain can miss forever.
+ *
+ * Only called once the leader was reaped, and only when no other
+ * proc_run is in flight (with reg_lock held).
+ */
+static int sweep_children(run *r, int sig, int *fresh)
+{
+	size_t n;
+	proc_stat *v = proc_scan(&n);
+	pid_t self = getpid(), mypgrp = getpgrp(), mysid = getsid(0);
+	char *ours = xcalloc(n + 1, 1);
+	qsort(v, n, sizeof *v, by_pid);
+	for (size_t i = 0; i < n; i++)
+		ours[i] = v[i].ppid == self && !reg_has(v[i].pid);
+	/* descendants of ours: until nothing changes (as deep as the tree) */
+	for (int changed = 1; changed;) {
+		changed = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (ours[i])
+				continue;
+			proc_stat key = { .pid = v[i].ppid };
+			proc_stat *par = bsearch(&key, v, n, sizeof *v, by_pid);
+			if (par && ours[par - v])
+				ours[i] = changed = 1;
+		}
+	}
 	int live = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+	size_t nnow = 0;
+	pid_t *now = NULL;
+	size_t capnow = 0;
+	*fresh = 0;
+	for (size_t i = 0; i < n; i++) {
+		const proc_stat *ps = &v[i];
+		if (!ours[i])
 			continue;
-		pid_t pid = (pid_t)atoi(e->d_name);
-		char path[64], buf[512];
-		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		ssize_t n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = 0;
-		/* "pid (comm) S ppid ...": comm may hold spaces and parens */
-		char *p = strrchr(buf, ')');
-		char state;
-		int ppid;
-		if (!p || sscanf(p + 1, " %c %d", &state, &ppid) != 2 || ppid != self)
-			continue;
-		if (reg_has(pid))
-			continue;
-		if (state == 'Z') {
-			waitpid(pid, NULL, WNOHANG);
+		if (ps->state == 'Z' || ps->state == 'X') {
+			if (ps->ppid == self)
+				waitpid(ps->pid, NULL, WNOHANG);
 			continue;
 		}
 		live++;
-		if (sig == SIGKILL) {
-			kill(pid, SIGKILL);
-		} else if (sig == SIGTERM && !termed_has(r, pid)) {
-			kill(pid, SIGTERM);
-			if (r->ntermed == r->captermed) {
-				r->captermed = r->captermed ? 2 * r->captermed : 8;
-				r->termed = xrealloc(r->termed, r->captermed * sizeof(pid_t));
-			}
-			r->termed[r->ntermed++] = pid;
+		pid_push(&now, &nnow, &capnow, ps->pid);
+		if (!pid_in(r->seen, r->nseen, ps->pid))
+			*fresh = 1;
+		int group = ps->pgrp > 1 && ps->pgrp != mypgrp &&
+			    (ps->pgrp == ps->pid || ps->sid != mysid);
+		if (sig == SIGKILL || (sig == SIGTERM && !pid_in(r->termed, r->ntermed, ps->pid))) {
+			/* a child of ours keeps its pid until we reap it; a deeper
+			 * one may be reaped (and its pid reused) at any moment */
+			if (ps->ppid == self)
+				kill(ps->pid, sig);
+			else
+				proc_kill_exact(ps->pid, ps->start_time, sig);
+			if (group)
+				kill(-ps->pgrp, sig);
+			if (sig == SIGTERM)
+				pid_push(&r->termed, &r->ntermed, &r->captermed, ps->pid);
 		}
 	}
-	closedir(d);
+	free(r->seen);
+	r->seen = now;
+	r->nseen = nnow;
+	free(ours);
+	free(v);
 	return live;
+}
+
+/* do we have any child at all (a zombie counts)?  Not one left means no
+ * descendant left: an orphan is re-parented to us, its nearest subreaper */
+static int have_children(void)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	return !(waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD);
 }
 
 static void signal_group(run *r, int sig)
@@ -663,7 +711,6 @@ static void clean_up(run *r)
 {
 	pthread_mutex_lock(&reg_lock);
 	reg_del(r->pid);
-	int solo = reg_n == 0;
 	pthread_mutex_unlock(&reg_lock);
 
 	/*
@@ -689,12 +736,20 @@ static void clean_up(run *r)
 	for (;;) {
 		while (waitpid(-r->pid, NULL, WNOHANG) > 0)
 			;
-		int live = kill(-r->pid, 0) == 0;
+		int live = kill(-r->pid, 0) == 0, fresh = 0;
+		pthread_mutex_lock(&reg_lock);
+		int solo = reg_n == 0;
 		if (solo) {
-			pthread_mutex_lock(&reg_lock);
-			live += sweep_children(r, r->sig_phase);
-			pthread_mutex_unlock(&reg_lock);
+			live += sweep_children(r, r->sig_phase, &fresh);
+			/*
+			 * A pass can miss a process born while it ran whose parent
+			 * died before the pass read it (a fork chain): done only
+			 * when the group is empty and no child of ours is left.
+			 */
+			if (!live && have_children())
+				live = 1;
 		}
+		pthread_mutex_unlock(&reg_lock);
 		if (!live && r->out.fd < 0 && r->err.fd < 0)
 			break;
 		if (!live && !solo) {
@@ -709,14 +764,18 @@ static void clean_up(run *r)
 			signal_group(r, SIGKILL);
 		else if (r->sig_phase == SIGKILL)
 			kill(-r->pid, SIGKILL);
+		int wait = r->sig_phase == SIGTERM ? ms_until(r->kill_at, REAP_SLICE_MS) : REAP_SLICE_MS;
 		if (r->sig_phase == SIGKILL) {
-			if (!stuck_at)
+			/* give up on a process SIGKILL cannot end (D state); new
+			 * processes still appearing is a chase: go on, and fast */
+			if (!stuck_at || fresh)
 				stuck_at = now + STUCK_AFTER_KILL_MS;
 			else if (now >= stuck_at)
 				break;
+			if (fresh)
+				wait = 1;
 		}
-		pump(r, r->sig_phase == SIGTERM ? ms_until(r->kill_at, REAP_SLICE_MS)
-						 : REAP_SLICE_MS);
+		pump(r, wait);
 	}
 	/* a process SIGKILL could not end still holds a pipe: stop reading */
 	close_fd(&r->out.fd);
@@ -862,6 +921,7 @@ out_fds:
 	free(r->out.buf);
 	free(r->err.buf);
 	free(r->termed);
+	free(r->seen);
 	free(r);
 	free(prog);
 	free(envp);
