@@ -148,6 +148,8 @@ static int run_argv(prim_call *c, char **argv)
 		.timeout_ms = c->timeout_ms,
 		.max_capture = MAX_CAPTURE + CAPTURE_SLACK,
 		.cancel = c->cancel,
+		.on_spawn = c->on_spawn,
+		.ud = c->spawn_ud,
 	};
 	proc_result res;
 	if (proc_run(&sp, &res) < 0) {
