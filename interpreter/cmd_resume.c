@@ -12,6 +12,7 @@
  */
 #include "cmd.h"
 #include "exec.h"
+#include "reap.h"
 #include "tlog.h"
 #include "transcript.h"
 
@@ -122,7 +123,7 @@ int cmd_resume(int argc, char **argv)
 	}
 	int rc = 2;
 	strv finished = { 0 }, done = { 0 }, rolled = { 0 }, open = { 0 };
-	value *steps = v_obj(), *inputs = NULL;
+	value *steps = v_obj(), *inputs = NULL, *reaped = NULL;
 	runbook *rb = NULL;
 	char *in_doubt = NULL, *failed = NULL;
 	int rolling_back = 0;
@@ -159,6 +160,11 @@ int cmd_resume(int argc, char **argv)
 	if (!sha || strcmp(sha, rb->sha256)) {
 		fprintf(stderr, "runbook resume: %s changed since the run started (sha256 %.12s..., now %.12s...): "
 			"resuming would mix two versions of the procedure\n", rbpath, sha ? sha : "?", rb->sha256);
+		goto out;
+	}
+	/* first of all: nothing the dead run started may still be running */
+	if (reap_dead_run(rb, &l, o.mode == MODE_DRY_RUN, &reaped) < 0) {
+		rc = 4;
 		goto out;
 	}
 	cJSON *jin = tev_get(l.start, "inputs");
@@ -254,6 +260,7 @@ int cmd_resume(int argc, char **argv)
 	r.rolling_back = rolling_back;
 	r.failed_step = failed;
 	r.from_seq = last_seq;
+	r.reaped = reaped;
 	o.resume = &r;
 	rc = run_runbook(rb, &o);
 out:
@@ -264,6 +271,8 @@ out:
 	free(in_doubt);
 	free(failed);
 	v_release(steps);
+	if (reaped)
+		v_release(reaped);
 	if (inputs)
 		v_release(inputs);
 	if (rb)

@@ -1381,6 +1381,11 @@ static int take_lock(const runbook *rb, const char *op, char **err)
 	return fd;
 }
 
+int run_lock(const runbook *rb, const char *holder, char **err)
+{
+	return take_lock(rb, holder, err);
+}
+
 static char *default_transcript_path(const runbook *rb)
 {
 	time_t now = time(NULL);
@@ -1548,6 +1553,8 @@ int run_runbook(runbook *rb, const run_opts *o)
 		cJSON_AddNumberToObject(f, "pid", getpid());
 		if (rs->in_doubt)
 			cJSON_AddStringToObject(f, "in_doubt", rs->in_doubt);
+		if (rs->reaped && v_len(rs->reaped))
+			cJSON_AddItemToObject(f, "reaped", v_to_cjson(rs->reaped));
 		cJSON_AddStringToObject(f, "action", rs->rollback_only ? "rollback"
 					: rs->rolling_back || rs->failed_step ? "finish-rollback" : "continue");
 		emit(&rc, "run.resume", NULL, NULL, f);

@@ -54,6 +54,7 @@ typedef struct resume_state {
 	int rolling_back;               /* rollback.start seen without rollback.end */
 	const char *failed_step;        /* a failure had stopped the run */
 	long from_seq;                  /* last seq before resuming */
+	value *reaped;                  /* leftover processes resume killed (list), or NULL */
 } resume_state;
 
 typedef struct run_opts {
@@ -73,6 +74,13 @@ typedef struct run_opts {
 } run_opts;
 
 int run_runbook(runbook *rb, const run_opts *o);
+
+/*
+ * The run lock `run`, `drill` and `resume` hold (one run of a runbook at
+ * a time on the host), taken for `holder`: an fd to close, or -1 with
+ * *err (malloc'd) saying who holds it.
+ */
+int run_lock(const runbook *rb, const char *holder, char **err);
 
 /*
  * Inputs (inputs.c): resolve --input/--inputs/defaults/secrets into an

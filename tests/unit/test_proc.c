@@ -5,6 +5,7 @@
  */
 #include "arena.h"
 #include "proc.h"
+#include "reap.h"
 #include "unit.h"
 
 #include <errno.h>
@@ -436,6 +437,91 @@ static void test_parent_death(void)
 		kill(child, SIGKILL);
 }
 
+/* a `sleep 100` of ours, leading its own process group */
+static pid_t start_sleeper(void)
+{
+	pid_t p = fork();
+	if (p == 0) {
+		setpgid(0, 0);
+		execlp("sleep", "sleep", "100", (char *)NULL);
+		_exit(127);
+	}
+	setpgid(p, p);
+	return p;
+}
+
+static unsigned long long start_of(pid_t pid)
+{
+	proc_stat ps;
+	return proc_stat_read(pid, &ps) == 0 ? ps.start_time : 0;
+}
+
+/*
+ * resume's clean-up: a recorded group whose leader's start time does not
+ * match the live process with that pid (the pid was reused) is not
+ * touched; nor one recorded in another boot; the same with the right
+ * start time is killed, and so are the members of a group whose leader
+ * is gone.
+ */
+static void test_reap(void)
+{
+	pid_t p = start_sleeper();
+	CHECK(p > 0);
+	unsigned long long st = start_of(p);
+	CHECK(st > 0);
+	reap_kill *k = NULL;
+	size_t left = 9;
+	reap_target wrong = { .pgid = p, .start_time = st + 1, .boot_id = proc_boot_id(), .step = "s" };
+	CHECK(reap_targets(&wrong, 1, &k, &left) == 0);
+	CHECK(k == NULL && left == 0);
+	CHECK(kill(p, 0) == 0 && waitpid(p, NULL, WNOHANG) == 0);
+	reap_target other_boot = { .pgid = p, .start_time = st, .boot_id = "not-this-boot", .step = "s" };
+	CHECK(reap_targets(&other_boot, 1, &k, &left) == 0);
+	CHECK(waitpid(p, NULL, WNOHANG) == 0);
+	reap_target unknown = { .pgid = p, .start_time = 0, .step = "s" };
+	CHECK(reap_targets(&unknown, 1, &k, &left) == 0);
+	CHECK(waitpid(p, NULL, WNOHANG) == 0);
+
+	reap_target right = { .pgid = p, .start_time = st, .boot_id = proc_boot_id(), .step = "s" };
+	CHECK(reap_targets(&right, 1, &k, &left) == 1);
+	CHECK(k && k[0].pid == p && k[0].pgid == p && !strcmp(k[0].step, "s"));
+	free(k);
+	int status = 0;
+	CHECK(waitpid(p, &status, 0) == p && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+	/* a group whose leader exited: its member is found by its group */
+	int ready[2];
+	CHECK(pipe(ready) == 0);
+	pid_t lead = fork();
+	if (lead == 0) {
+		setpgid(0, 0);
+		pid_t m = fork();
+		if (m == 0) {
+			close(ready[0]);
+			close(ready[1]);
+			execlp("sleep", "sleep", "100", (char *)NULL);
+			_exit(127);
+		}
+		(void)!write(ready[1], &m, sizeof m);
+		_exit(0);
+	}
+	pid_t member = 0;
+	close(ready[1]);
+	CHECK(read(ready[0], &member, sizeof member) == sizeof member);
+	close(ready[0]);
+	CHECK(member > 0);
+	waitpid(lead, NULL, 0);         /* the leader is gone for good */
+	proc_stat ms;
+	CHECK(proc_stat_read(member, &ms) == 0 && ms.pgrp == lead);
+	/* whatever its start time was: the leader is not there to compare */
+	reap_target gone = { .pgid = lead, .start_time = 12345, .boot_id = proc_boot_id(), .step = "g" };
+	CHECK(reap_targets(&gone, 1, &k, &left) == 1);
+	CHECK(k && k[0].pid == member && k[0].pgid == lead);
+	free(k);
+	CHECK(wait_dead(member, 5000));
+	waitpid(member, NULL, WNOHANG);   /* re-parented to us, a subreaper since proc_run */
+}
+
 static void *run_sleeper(void *arg)
 {
 	const char *a[] = { "sleep", "0.6", NULL };
@@ -508,6 +594,7 @@ int main(void)
 	test_timeout();
 	test_cancel();
 	test_parent_death();
+	test_reap();
 	test_concurrent();
 	test_many();
 	char cmd[128];
