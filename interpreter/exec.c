@@ -462,17 +462,15 @@ typedef struct spawn_note {
  * start time (clock ticks after boot) and the boot id tell a later
  * `resume` whether a live process with this pid is still the same one.
  */
-static void on_spawn(void *ud, int pid)
+static void on_spawn(void *ud, int pid, unsigned long long start_time)
 {
 	spawn_note *n = ud;
-	proc_stat ps;
-	int ok = proc_stat_read(pid, &ps) == 0;
 	cJSON *f = cJSON_CreateObject();
 	cJSON_AddNumberToObject(f, "attempt", n->attempt);
 	cJSON_AddNumberToObject(f, "pid", pid);
-	cJSON_AddNumberToObject(f, "pgid", ok ? ps.pgrp : pid);
-	if (ok)
-		cJSON_AddNumberToObject(f, "start_time", (double)ps.start_time);
+	cJSON_AddNumberToObject(f, "pgid", pid);        /* it leads its own group */
+	if (start_time)
+		cJSON_AddNumberToObject(f, "start_time", (double)start_time);
 	cJSON_AddStringToObject(f, "boot_id", proc_boot_id());
 	pthread_mutex_lock(&g_lock);
 	emit(n->rc, "step.spawn", n->st, n->phase, f);

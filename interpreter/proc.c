@@ -357,16 +357,41 @@ static int child_main(void *arg)
 	child_fail(a, STAGE_EXEC);
 }
 
+static int64_t boottime_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * The start time /proc/<pid>/stat shows (field 22) for a process that
+ * clone() created between t0 and t1 (CLOCK_BOOTTIME, ns): the kernel
+ * stamps it with the same clock during the clone and shows it in clock
+ * ticks, rounded down.  Known without reading /proc (which costs more
+ * than the rest of recording a step's process) when t0 and t1 fall in
+ * the same tick -- nearly always; 0 when they do not.
+ */
+static unsigned long long start_ticks(int64_t t0, int64_t t1)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	if (hz <= 0 || 1000000000 % hz)
+		return 0;
+	int64_t per = 1000000000 / hz;
+	return t0 / per == t1 / per ? (unsigned long long)(t0 / per) : 0;
+}
+
 /*
  * Start the child: clone(CLONE_VM | CLONE_VFORK), the way posix_spawn
  * does it (no page tables copied, so it stays cheap however big the
  * interpreter is), but with the parent-death signal, which posix_spawn
  * cannot set.  The child's stack is a buffer in this frame: this thread
  * does not run until the child has exec'd or exited.  Returns 0 with
- * *pid, or an errno with *stage saying what failed.
+ * *pid and *start (its start time, 0 when unknown), or an errno with
+ * *stage saying what failed.
  */
-static int spawn(pid_t *pid, int *stage, const char *prog, const proc_spec *sp,
-		 char *const *envp, int in_fd, int out_fd, int err_fd)
+static int spawn(pid_t *pid, unsigned long long *start, int *stage, const char *prog,
+		 const proc_spec *sp, char *const *envp, int in_fd, int out_fd, int err_fd)
 {
 	child_args a = {
 		.prog = prog, .argv = sp->argv, .envp = envp, .cwd = sp->cwd,
@@ -376,8 +401,10 @@ static int spawn(pid_t *pid, int *stage, const char *prog, const proc_spec *sp,
 	unsigned long all[8], old[8] = { 0 };
 	memset(all, 0xff, sizeof all);
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, all, old, KSIGSET_BYTES);
+	int64_t t0 = boottime_ns();
 	pid_t p = clone(child_main, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
 	int e = errno;
+	int64_t t1 = boottime_ns();
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, old, NULL, KSIGSET_BYTES);
 	if (p < 0) {
 		*stage = STAGE_EXEC;
@@ -390,6 +417,7 @@ static int spawn(pid_t *pid, int *stage, const char *prog, const proc_spec *sp,
 		return a.err ? a.err : ECHILD;
 	}
 	*pid = p;
+	*start = start_ticks(t0, t1);
 	return 0;
 }
 
@@ -851,7 +879,8 @@ int proc_run(const proc_spec *sp, proc_result *res)
 		subreaper_set = 1;
 	}
 	int stage = 0;
-	e = spawn(&pid, &stage, prog, sp, envp, in[0], out[1], err[1]);
+	unsigned long long start = 0;
+	e = spawn(&pid, &start, &stage, prog, sp, envp, in[0], out[1], err[1]);
 	if (!e)
 		reg_add(pid);
 	pthread_mutex_unlock(&reg_lock);
@@ -860,8 +889,12 @@ int proc_run(const proc_spec *sp, proc_result *res)
 		goto out_fds;
 	}
 	r->pid = pid;
-	if (sp->on_spawn)
-		sp->on_spawn(sp->ud, (int)pid);
+	if (sp->on_spawn) {
+		proc_stat ps;
+		if (!start && proc_stat_read(pid, &ps) == 0)
+			start = ps.start_time;  /* not reaped yet: readable even if it exited */
+		sp->on_spawn(sp->ud, (int)pid, start);
+	}
 	close_fd(&in[0]);
 	close_fd(&out[1]);
 	close_fd(&err[1]);

@@ -34,9 +34,11 @@ typedef struct proc_spec {
 	size_t max_capture;         /* per stream; default 1 MiB when 0 */
 	volatile sig_atomic_t *cancel;  /* may be NULL */
 	/* optional hook called in the parent right after the child exec'd
-	 * (pid known; it is its own process group), before waiting: used to
-	 * journal the process */
-	void (*on_spawn)(void *ud, int pid);
+	 * (pid known; it leads its own process group, of the same number),
+	 * before waiting: used to journal the process.  start_time: what
+	 * field 22 of /proc/<pid>/stat says (clock ticks after boot), 0 if
+	 * unknown */
+	void (*on_spawn)(void *ud, int pid, unsigned long long start_time);
 	void *ud;
 } proc_spec;
 

@@ -242,10 +242,34 @@ static void test_truncation(void)
 }
 
 static int spawned_pid;
-static void on_spawn(void *ud, int pid)
+static void on_spawn(void *ud, int pid, unsigned long long start_time)
 {
 	*(int *)ud += 1;
 	spawned_pid = pid;
+}
+
+/* the start time the hook is given is the one /proc shows (resume
+ * compares the two), whether computed or read */
+static int start_ok, start_bad;
+static void check_start(void *ud, int pid, unsigned long long start_time)
+{
+	proc_stat ps;
+	if (proc_stat_read(pid, &ps) == 0 && ps.start_time == start_time && start_time > 0)
+		start_ok++;
+	else
+		start_bad++;
+}
+
+static void test_start_time(void)
+{
+	proc_spec sp = { .on_spawn = check_start };
+	proc_result res;
+	const char *a[] = { "/bin/true", NULL };
+	for (int i = 0; i < 300; i++) {
+		run(a, &sp, &res);
+		proc_result_release(&res);
+	}
+	CHECK(start_ok == 300 && start_bad == 0);
 }
 
 static void test_child_setup(void)
@@ -590,6 +614,7 @@ int main(void)
 	test_spawn_errors();
 	test_truncation();
 	test_child_setup();
+	test_start_time();
 	test_background_killed();
 	test_timeout();
 	test_cancel();
