@@ -12,6 +12,7 @@
  */
 #include "cmd.h"
 #include "exec.h"
+#include "reap.h"
 #include "tlog.h"
 #include "transcript.h"
 
@@ -124,7 +125,7 @@ int cmd_resume(int argc, char **argv)
 	}
 	int rc = 2;
 	strv finished = { 0 }, done = { 0 }, rolled = { 0 }, open = { 0 };
-	value *steps = v_obj(), *inputs = NULL;
+	value *steps = v_obj(), *inputs = NULL, *reaped = NULL;
 	runbook *rb = NULL;
 	char *in_doubt = NULL, *failed = NULL;
 	int rolling_back = 0;
@@ -162,6 +163,12 @@ int cmd_resume(int argc, char **argv)
 	if (!sha || strcmp(sha, rb->sha256)) {
 		fprintf(stderr, "runbook resume: %s changed since the run started (sha256 %.12s..., now %.12s...): "
 			"resuming would mix two versions of the procedure\n", rbpath, sha ? sha : "?", rb->sha256);
+		goto out;
+	}
+	/* first of all: nothing the dead run started may still be running */
+	int reap_rc = reap_dead_run(rb, &l, o.mode == MODE_DRY_RUN, &reaped);
+	if (reap_rc < 0) {
+		rc = -reap_rc;
 		goto out;
 	}
 	cJSON *jin = tev_get(l.start, "inputs");
@@ -257,6 +264,7 @@ int cmd_resume(int argc, char **argv)
 	r.rolling_back = rolling_back;
 	r.failed_step = failed;
 	r.from_seq = last_seq;
+	r.reaped = reaped;
 	o.resume = &r;
 	rc = run_runbook(rb, &o);
 out:
@@ -267,6 +275,8 @@ out:
 	free(in_doubt);
 	free(failed);
 	v_release(steps);
+	if (reaped)
+		v_release(reaped);
 	if (inputs)
 		v_release(inputs);
 	if (rb)

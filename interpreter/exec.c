@@ -438,12 +438,47 @@ static int finish_call(prim_call *c, int r, value **result, char **err)
 	return r;
 }
 
+typedef struct spawn_note {
+	run_ctx *rc;
+	const step *st;
+	const char *phase;
+	int attempt;
+} spawn_note;
+
+/*
+ * A step's process has started: record it (step.spawn), so that `resume`
+ * can end it if the interpreter dies.  step.start cannot hold it: it is
+ * written (and fdatasync'ed for a write step) before the child exists.
+ * A plain write, no fdatasync: the line is in the page cache the moment
+ * write() returns, so it survives a kill -9 of the interpreter; a power
+ * loss can lose it, but then no process survives either.  The child's
+ * start time (clock ticks after boot) and the boot id tell a later
+ * `resume` whether a live process with this pid is still the same one.
+ */
+static void on_spawn(void *ud, int pid, unsigned long long start_time)
+{
+	spawn_note *n = ud;
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddNumberToObject(f, "attempt", n->attempt);
+	cJSON_AddNumberToObject(f, "pid", pid);
+	cJSON_AddNumberToObject(f, "pgid", pid);        /* it leads its own group */
+	if (start_time)
+		cJSON_AddNumberToObject(f, "start_time", (double)start_time);
+	cJSON_AddStringToObject(f, "boot_id", proc_boot_id());
+	pthread_mutex_lock(&g_lock);
+	emit(n->rc, "step.spawn", n->st, n->phase, f);
+	pthread_mutex_unlock(&g_lock);
+}
+
 /* Call the primitive once: render, connect, run.  Fills *result / *err. */
-static int call_prim(run_ctx *rc, const step *st, int attempt, volatile sig_atomic_t *cancel,
-		     value **result, char **err)
+static int call_prim(run_ctx *rc, const step *st, const char *phase, int attempt,
+		     volatile sig_atomic_t *cancel, value **result, char **err)
 {
 	prim_call c;
+	spawn_note note = { rc, st, phase, attempt };
 	int r = prepare_call(rc, st, attempt, cancel, &c);
+	c.on_spawn = on_spawn;
+	c.spawn_ud = &note;
 	if (r == 0 && !strcmp(st->prim->name, "approve"))
 		r = do_approve(rc, st, &c);
 	else if (r == 0) {
@@ -610,7 +645,7 @@ static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig
 			result = recs = NULL;
 			free(error);
 			error = NULL;
-			int r = call_prim(rc, st, attempt, cancel, &result, &error);
+			int r = call_prim(rc, st, phase, attempt, cancel, &result, &error);
 			int ok = judge(rc, st, phase, attempt, st->has_until ? poll : 0, r, result,
 				       &recs, &error);
 			status = ok ? ST_OK : ST_FAILED;
@@ -765,7 +800,7 @@ static int run_probe(run_ctx *rc, const step *probe, const char *phase)
 {
 	value *result = NULL, *recs = NULL;
 	char *error = NULL;
-	int ok = call_prim(rc, probe, 1, &g_cancel, &result, &error) == 0;
+	int ok = call_prim(rc, probe, phase, 1, &g_cancel, &result, &error) == 0;
 	if (ok) {
 		value *ctx = ctx_make(rc, result);
 		char *err = NULL;
@@ -1607,6 +1642,8 @@ int run_runbook(runbook *rb, const run_opts *o)
 		cJSON_AddNumberToObject(f, "pid", getpid());
 		if (rs->in_doubt)
 			cJSON_AddStringToObject(f, "in_doubt", rs->in_doubt);
+		if (rs->reaped && v_len(rs->reaped))
+			cJSON_AddItemToObject(f, "reaped", v_to_cjson(rs->reaped));
 		cJSON_AddStringToObject(f, "action", rs->rollback_only ? "rollback"
 					: rs->rolling_back || rs->failed_step ? "finish-rollback" : "continue");
 		emit(&rc, "run.resume", NULL, NULL, f);

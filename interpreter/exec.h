@@ -54,6 +54,7 @@ typedef struct resume_state {
 	int rolling_back;               /* rollback.start seen without rollback.end */
 	const char *failed_step;        /* a failure had stopped the run */
 	long from_seq;                  /* last seq before resuming */
+	value *reaped;                  /* leftover processes resume killed (list), or NULL */
 } resume_state;
 
 typedef struct run_opts {
@@ -73,6 +74,7 @@ typedef struct run_opts {
 } run_opts;
 
 int run_runbook(runbook *rb, const run_opts *o);
+
 
 /*
  * Inputs (inputs.c): resolve --input/--inputs/defaults/secrets into an

@@ -53,6 +53,10 @@ typedef struct prim_call {
 	volatile sig_atomic_t *cancel;  /* non-zero: stop now (SIGINT/SIGTERM); never NULL */
 	redactor *red;          /* the run's secrets; add any credential you discover */
 	int dry_run;            /* the step runs under --dry-run (it is a read) */
+	/* exec/shell: called with the pid once the child runs (the executor
+	 * journals it as step.spawn); may be NULL */
+	void (*on_spawn)(void *ud, int pid, unsigned long long start_time);
+	void *spawn_ud;
 	value *result;          /* out: new reference, an object of result fields */
 	char *error;            /* out: malloc'd, when the action could not be performed */
 } prim_call;

@@ -199,6 +199,8 @@ static int run_argv(prim_call *c, char **argv)
 		.max_capture = MAX_CAPTURE + (redact_max_form_len(c->red) > CAPTURE_SLACK
 					      ? redact_max_form_len(c->red) : CAPTURE_SLACK),
 		.cancel = c->cancel,
+		.on_spawn = c->on_spawn,
+		.ud = c->spawn_ud,
 	};
 	proc_result res;
 	if (proc_run(&sp, &res) < 0) {

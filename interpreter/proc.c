@@ -13,7 +13,7 @@
  * background job of a step that exited normally (`sleep 100 &`) is
  * killed the same way.
  *
- * The normal path costs a posix_spawn, a pidfd and a poll loop; the
+ * The normal path costs a clone (vfork-like), a pidfd and a poll loop; the
  * /proc scan for stragglers only runs when the group is not empty or some
  * child of ours is still around after the leader was reaped.
  *
@@ -32,7 +32,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +59,90 @@ int64_t now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- processes as /proc shows them ---- */
+
+int proc_stat_read(int pid, proc_stat *ps)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	/* "pid (comm) S ppid pgrp session ...": comm may hold spaces and
+	 * parens; the start time is field 22 */
+	char *p = strrchr(buf, ')');
+	memset(ps, 0, sizeof(*ps));
+	ps->pid = pid;
+	if (!p || sscanf(p + 1, " %c %d %d %d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d"
+			 " %*d %*d %llu", &ps->state, &ps->ppid, &ps->pgrp, &ps->sid,
+			 &ps->start_time) != 5)
+		return -1;
+	return 0;
+}
+
+proc_stat *proc_scan(size_t *n)
+{
+	size_t cap = 64;
+	proc_stat *v = xmalloc(cap * sizeof(*v));
+	*n = 0;
+	DIR *d = opendir("/proc");
+	if (!d)
+		return v;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		if (*n == cap)
+			v = xrealloc(v, (cap *= 2) * sizeof(*v));
+		if (proc_stat_read(atoi(e->d_name), &v[*n]) == 0)
+			(*n)++;
+	}
+	closedir(d);
+	return v;
+}
+
+int proc_kill_exact(int pid, unsigned long long start_time, int sig)
+{
+	proc_stat ps;
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int no_pidfd = fd < 0 && errno == ENOSYS;     /* a kernel before 5.3 */
+	int rc = -1;
+	if (proc_stat_read(pid, &ps) == 0 && ps.start_time == start_time) {
+		if (fd >= 0)
+			rc = (int)syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
+		else if (no_pidfd)
+			rc = kill(pid, sig);
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+static char boot_id[40];
+static pthread_once_t boot_once = PTHREAD_ONCE_INIT;
+
+static void read_boot_id(void)
+{
+	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, boot_id, sizeof(boot_id) - 1);
+	close(fd);
+	boot_id[n > 0 ? n : 0] = 0;
+	boot_id[strcspn(boot_id, "\n")] = 0;
+}
+
+const char *proc_boot_id(void)
+{
+	pthread_once(&boot_once, read_boot_id);
+	return boot_id;
 }
 
 /* ---- the registry of leaders in flight (shared by concurrent calls) ---- */
@@ -155,7 +239,7 @@ static char *capture_detach(capture *c, size_t *len)
  * execvp's PATH search, done before spawning so that the PATH of the
  * child's environment is the one searched (a relative directory is
  * looked up from the child's cwd).  Returns 0 with *prog (malloc'd, to
- * pass to posix_spawn), or ENOENT/EACCES as execvp would.
+ * pass to execve), or ENOENT/EACCES as execvp would.
  */
 static int find_program(const char *file, const char *path, const char *cwd,
 			char **prog)
@@ -192,41 +276,149 @@ static int find_program(const char *file, const char *path, const char *cwd,
 }
 
 /*
- * posix_spawn (a vfork-like clone in glibc: no page tables copied, so it
- * stays cheap however big the interpreter is) with: its own process
- * group, every signal back to its default, an empty mask, stdin/stdout/
- * stderr from our pipes (or /dev/null), every other fd closed, cwd.
+ * The child, between clone() and execve().  It shares our memory and
+ * runs on a borrowed stack while the spawning thread is suspended
+ * (CLONE_VFORK), so it may only make system calls: no malloc, no locks,
+ * no stdio.  Signals are blocked on entry (the parent blocked them all
+ * before clone()), so none of our handlers can run here.
  */
-static int spawn(pid_t *pid, const char *prog, const proc_spec *sp,
-		 char *const *envp, int in_fd, int out_fd, int err_fd)
+typedef struct child_args {
+	const char *prog;
+	char *const *argv, *const *envp;
+	const char *cwd;
+	int in_fd, out_fd, err_fd;      /* in_fd -1: /dev/null */
+	pid_t parent;
+	volatile int stage, err;        /* set by the child when it gives up */
+} child_args;
+
+/* the kernel's sigset_t, not glibc's (which is 128 bytes) */
+#define KSIGSET_BYTES   (_NSIG / 8)
+#define CHILD_STACK     32768
+
+static _Noreturn void child_fail(child_args *a, int stage)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t all, none;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&at);
-	/* not sigfillset(): glibc leaves its two internal signals out of it,
-	 * and posix_spawn then hands them to the program as ignored */
-	memset(&all, 0xff, sizeof(all));
-	sigemptyset(&none);
-	posix_spawnattr_setsigdefault(&at, &all);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
-				 POSIX_SPAWN_SETSIGMASK);
-	if (in_fd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
-	else
-		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-	posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	if (sp->cwd)
-		posix_spawn_file_actions_addchdir_np(&fa, sp->cwd);
-	int err = posix_spawn(pid, prog, &fa, &at, sp->argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	return err;
+	a->err = errno;
+	a->stage = stage;
+	_exit(127);
+}
+
+/*
+ * No sanitizer instrumentation: it would poison shadow memory for frames
+ * on the borrowed stack that never return.
+ */
+__attribute__((no_sanitize_address))
+static int child_main(void *arg)
+{
+	child_args *a = arg;
+	/* its own process group: the unit a timeout or a cancellation ends */
+	setpgid(0, 0);
+	/*
+	 * Every signal back to its default (an ignored SIGPIPE or SIGINT
+	 * would otherwise be inherited through execve), with the raw system
+	 * call: glibc's sigaction() refuses its two internal signals.  An
+	 * all-zero kernel sigaction is SIG_DFL with no flags on every
+	 * architecture.  SIGKILL and SIGSTOP just fail.
+	 */
+	unsigned long ksa[8] = { 0 };
+	for (int sig = 1; sig < _NSIG; sig++)
+		syscall(SYS_rt_sigaction, sig, ksa, NULL, KSIGSET_BYTES);
+	if (a->cwd && chdir(a->cwd) < 0)
+		child_fail(a, STAGE_CHDIR);
+	if (a->in_fd >= 0) {
+		if (dup2(a->in_fd, 0) < 0)
+			child_fail(a, STAGE_EXEC);
+	} else {
+		int nul = open("/dev/null", O_RDONLY);
+		if (nul < 0 || (nul != 0 && dup2(nul, 0) < 0))
+			child_fail(a, STAGE_EXEC);
+	}
+	/* our pipes are all >= 3 (pipe_high), so these cannot clobber each other */
+	if (dup2(a->out_fd, 1) < 0 || dup2(a->err_fd, 2) < 0)
+		child_fail(a, STAGE_EXEC);
+	if (close_range(3, ~0U, 0) < 0) {
+		/* a kernel without close_range (before 5.9) */
+		long max = sysconf(_SC_OPEN_MAX);
+		for (long fd = 3; fd < (max > 0 ? max : 1024); fd++)
+			close((int)fd);
+	}
+	/*
+	 * Die with the thread that spawned us: a kill -9 of the interpreter
+	 * must not leave the step's process running on, to apply its effect
+	 * while (or after) `resume` runs the step again.  If the parent died
+	 * before the prctl, nobody would send the signal: we have been
+	 * re-parented already, which getppid() shows.
+	 */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != a->parent)
+		_exit(127);
+	unsigned long none[8] = { 0 };
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, none, NULL, KSIGSET_BYTES);
+	execve(a->prog, a->argv, a->envp);
+	child_fail(a, STAGE_EXEC);
+}
+
+static int64_t boottime_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * The start time /proc/<pid>/stat shows (field 22) for a process that
+ * clone() created between t0 and t1 (CLOCK_BOOTTIME, ns): the kernel
+ * stamps it with the same clock during the clone and shows it in clock
+ * ticks, rounded down.  Known without reading /proc (which costs more
+ * than the rest of recording a step's process) when t0 and t1 fall in
+ * the same tick -- nearly always; 0 when they do not.
+ */
+static unsigned long long start_ticks(int64_t t0, int64_t t1)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	if (hz <= 0 || 1000000000 % hz)
+		return 0;
+	int64_t per = 1000000000 / hz;
+	return t0 / per == t1 / per ? (unsigned long long)(t0 / per) : 0;
+}
+
+/*
+ * Start the child: clone(CLONE_VM | CLONE_VFORK), the way posix_spawn
+ * does it (no page tables copied, so it stays cheap however big the
+ * interpreter is), but with the parent-death signal, which posix_spawn
+ * cannot set.  The child's stack is a buffer in this frame: this thread
+ * does not run until the child has exec'd or exited.  Returns 0 with
+ * *pid and *start (its start time, 0 when unknown), or an errno with
+ * *stage saying what failed.
+ */
+static int spawn(pid_t *pid, unsigned long long *start, int *stage, const char *prog,
+		 const proc_spec *sp, char *const *envp, int in_fd, int out_fd, int err_fd)
+{
+	child_args a = {
+		.prog = prog, .argv = sp->argv, .envp = envp, .cwd = sp->cwd,
+		.in_fd = in_fd, .out_fd = out_fd, .err_fd = err_fd, .parent = getpid(),
+	};
+	_Alignas(16) char stack[CHILD_STACK];
+	unsigned long all[8], old[8] = { 0 };
+	memset(all, 0xff, sizeof all);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, all, old, KSIGSET_BYTES);
+	int64_t t0 = boottime_ns();
+	pid_t p = clone(child_main, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+	int e = errno;
+	int64_t t1 = boottime_ns();
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, old, NULL, KSIGSET_BYTES);
+	if (p < 0) {
+		*stage = STAGE_EXEC;
+		return e;
+	}
+	if (a.stage) {
+		while (waitpid(p, NULL, 0) < 0 && errno == EINTR)
+			;
+		*stage = a.stage;
+		return a.err ? a.err : ECHILD;
+	}
+	*pid = p;
+	*start = start_ticks(t0, t1);
+	return 0;
 }
 
 /* ---- the parent side ---- */
@@ -304,6 +496,8 @@ typedef struct run {
 	int64_t kill_at;        /* when SIGTERM turns into SIGKILL */
 	pid_t *termed;          /* stragglers already sent SIGTERM */
 	size_t ntermed, captermed;
+	pid_t *seen;            /* the live stragglers of the last sweep */
+	size_t nseen;
 	char chunk[READ_CHUNK];
 } run;
 
@@ -321,68 +515,114 @@ static int reap_leader(run *r, int flags)
 	return r->reaped;
 }
 
-static int termed_has(run *r, pid_t pid)
+static int pid_in(const pid_t *v, size_t n, pid_t pid)
 {
-	for (size_t i = 0; i < r->ntermed; i++)
-		if (r->termed[i] == pid)
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == pid)
 			return 1;
 	return 0;
 }
 
-/*
- * Scan /proc for our children other than leaders in flight: reap the
- * zombies, send `sig` to the live ones (SIGTERM once per process) and
- * count them.  Only called once the leader was reaped, and only when no
- * other proc_run is in flight.
- */
-static int sweep_children(run *r, int sig)
+static void pid_push(pid_t **v, size_t *n, size_t *cap, pid_t pid)
 {
-	DIR *d = opendir("/proc");
-	if (!d)
-		return 0;
-	pid_t self = getpid();
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 8;
+		*v = xrealloc(*v, *cap * sizeof(pid_t));
+	}
+	(*v)[(*n)++] = pid;
+}
+
+static int by_pid(const void *a, const void *b)
+{
+	pid_t x = ((const proc_stat *)a)->pid, y = ((const proc_stat *)b)->pid;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * One pass over /proc: our children other than leaders in flight, and
+ * everything below them.  Reap the zombies among our children, send
+ * `sig` to the live ones (SIGTERM once per process) and count them.
+ * *fresh: some live one was not there in the previous pass (processes
+ * are still being born: a chase, not a process stuck in the kernel).
+ *
+ * A straggler that leads its own group, or sits in a session of its own
+ * (which only its own descendants can share), gets the signal as a
+ * group too: kill() of a group reaches every member at once, including
+ * a child forked at that instant, which a process-by-process chase of a
+ * fork chain can miss forever.
+ *
+ * Only called once the leader was reaped, and only when no other
+ * proc_run is in flight (with reg_lock held).
+ */
+static int sweep_children(run *r, int sig, int *fresh)
+{
+	size_t n;
+	proc_stat *v = proc_scan(&n);
+	pid_t self = getpid(), mypgrp = getpgrp(), mysid = getsid(0);
+	char *ours = xcalloc(n + 1, 1);
+	qsort(v, n, sizeof *v, by_pid);
+	for (size_t i = 0; i < n; i++)
+		ours[i] = v[i].ppid == self && !reg_has(v[i].pid);
+	/* descendants of ours: until nothing changes (as deep as the tree) */
+	for (int changed = 1; changed;) {
+		changed = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (ours[i])
+				continue;
+			proc_stat key = { .pid = v[i].ppid };
+			proc_stat *par = bsearch(&key, v, n, sizeof *v, by_pid);
+			if (par && ours[par - v])
+				ours[i] = changed = 1;
+		}
+	}
 	int live = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+	size_t nnow = 0;
+	pid_t *now = NULL;
+	size_t capnow = 0;
+	*fresh = 0;
+	for (size_t i = 0; i < n; i++) {
+		const proc_stat *ps = &v[i];
+		if (!ours[i])
 			continue;
-		pid_t pid = (pid_t)atoi(e->d_name);
-		char path[64], buf[512];
-		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		ssize_t n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = 0;
-		/* "pid (comm) S ppid ...": comm may hold spaces and parens */
-		char *p = strrchr(buf, ')');
-		char state;
-		int ppid;
-		if (!p || sscanf(p + 1, " %c %d", &state, &ppid) != 2 || ppid != self)
-			continue;
-		if (reg_has(pid))
-			continue;
-		if (state == 'Z') {
-			waitpid(pid, NULL, WNOHANG);
+		if (ps->state == 'Z' || ps->state == 'X') {
+			if (ps->ppid == self)
+				waitpid(ps->pid, NULL, WNOHANG);
 			continue;
 		}
 		live++;
-		if (sig == SIGKILL) {
-			kill(pid, SIGKILL);
-		} else if (sig == SIGTERM && !termed_has(r, pid)) {
-			kill(pid, SIGTERM);
-			if (r->ntermed == r->captermed) {
-				r->captermed = r->captermed ? 2 * r->captermed : 8;
-				r->termed = xrealloc(r->termed, r->captermed * sizeof(pid_t));
-			}
-			r->termed[r->ntermed++] = pid;
+		pid_push(&now, &nnow, &capnow, ps->pid);
+		if (!pid_in(r->seen, r->nseen, ps->pid))
+			*fresh = 1;
+		int group = ps->pgrp > 1 && ps->pgrp != mypgrp &&
+			    (ps->pgrp == ps->pid || ps->sid != mysid);
+		if (sig == SIGKILL || (sig == SIGTERM && !pid_in(r->termed, r->ntermed, ps->pid))) {
+			/* a child of ours keeps its pid until we reap it; a deeper
+			 * one may be reaped (and its pid reused) at any moment */
+			if (ps->ppid == self)
+				kill(ps->pid, sig);
+			else
+				proc_kill_exact(ps->pid, ps->start_time, sig);
+			if (group)
+				kill(-ps->pgrp, sig);
+			if (sig == SIGTERM)
+				pid_push(&r->termed, &r->ntermed, &r->captermed, ps->pid);
 		}
 	}
-	closedir(d);
+	free(r->seen);
+	r->seen = now;
+	r->nseen = nnow;
+	free(ours);
+	free(v);
 	return live;
+}
+
+/* do we have any child at all (a zombie counts)?  Not one left means no
+ * descendant left: an orphan is re-parented to us, its nearest subreaper */
+static int have_children(void)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	return !(waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD);
 }
 
 static void signal_group(run *r, int sig)
@@ -499,7 +739,6 @@ static void clean_up(run *r)
 {
 	pthread_mutex_lock(&reg_lock);
 	reg_del(r->pid);
-	int solo = reg_n == 0;
 	pthread_mutex_unlock(&reg_lock);
 
 	/*
@@ -525,12 +764,20 @@ static void clean_up(run *r)
 	for (;;) {
 		while (waitpid(-r->pid, NULL, WNOHANG) > 0)
 			;
-		int live = kill(-r->pid, 0) == 0;
+		int live = kill(-r->pid, 0) == 0, fresh = 0;
+		pthread_mutex_lock(&reg_lock);
+		int solo = reg_n == 0;
 		if (solo) {
-			pthread_mutex_lock(&reg_lock);
-			live += sweep_children(r, r->sig_phase);
-			pthread_mutex_unlock(&reg_lock);
+			live += sweep_children(r, r->sig_phase, &fresh);
+			/*
+			 * A pass can miss a process born while it ran whose parent
+			 * died before the pass read it (a fork chain): done only
+			 * when the group is empty and no child of ours is left.
+			 */
+			if (!live && have_children())
+				live = 1;
 		}
+		pthread_mutex_unlock(&reg_lock);
 		if (!live && r->out.fd < 0 && r->err.fd < 0)
 			break;
 		if (!live && !solo) {
@@ -545,14 +792,18 @@ static void clean_up(run *r)
 			signal_group(r, SIGKILL);
 		else if (r->sig_phase == SIGKILL)
 			kill(-r->pid, SIGKILL);
+		int wait = r->sig_phase == SIGTERM ? ms_until(r->kill_at, REAP_SLICE_MS) : REAP_SLICE_MS;
 		if (r->sig_phase == SIGKILL) {
-			if (!stuck_at)
+			/* give up on a process SIGKILL cannot end (D state); new
+			 * processes still appearing is a chase: go on, and fast */
+			if (!stuck_at || fresh)
 				stuck_at = now + STUCK_AFTER_KILL_MS;
 			else if (now >= stuck_at)
 				break;
+			if (fresh)
+				wait = 1;
 		}
-		pump(r, r->sig_phase == SIGTERM ? ms_until(r->kill_at, REAP_SLICE_MS)
-						 : REAP_SLICE_MS);
+		pump(r, wait);
 	}
 	/* a process SIGKILL could not end still holds a pipe: stop reading */
 	close_fd(&r->out.fd);
@@ -627,30 +878,23 @@ int proc_run(const proc_spec *sp, proc_result *res)
 		prctl(PR_SET_CHILD_SUBREAPER, 1);
 		subreaper_set = 1;
 	}
-	e = spawn(&pid, prog, sp, envp, in[0], out[1], err[1]);
+	int stage = 0;
+	unsigned long long start = 0;
+	e = spawn(&pid, &start, &stage, prog, sp, envp, in[0], out[1], err[1]);
 	if (!e)
 		reg_add(pid);
 	pthread_mutex_unlock(&reg_lock);
 	if (e) {
-		/* posix_spawn does not say which step failed: a bad cwd is likelier
-		 * than a program that vanished since find_program() */
-		struct stat st;
-		int stage = STAGE_EXEC;
-		if (sp->cwd) {
-			stage = STAGE_CHDIR;
-			if (stat(sp->cwd, &st) < 0 || access(sp->cwd, X_OK) < 0)
-				e = errno;
-			else if (!S_ISDIR(st.st_mode))
-				e = ENOTDIR;
-			else
-				stage = STAGE_EXEC;
-		}
 		spawn_error(res, sp, stage, e);
 		goto out_fds;
 	}
 	r->pid = pid;
-	if (sp->on_spawn)
-		sp->on_spawn(sp->ud, (int)pid);
+	if (sp->on_spawn) {
+		proc_stat ps;
+		if (!start && proc_stat_read(pid, &ps) == 0)
+			start = ps.start_time;  /* not reaped yet: readable even if it exited */
+		sp->on_spawn(sp->ud, (int)pid, start);
+	}
 	close_fd(&in[0]);
 	close_fd(&out[1]);
 	close_fd(&err[1]);
@@ -710,6 +954,7 @@ out_fds:
 	free(r->out.buf);
 	free(r->err.buf);
 	free(r->termed);
+	free(r->seen);
 	free(r);
 	free(prog);
 	free(envp);

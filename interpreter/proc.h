@@ -3,6 +3,8 @@
  *
  * - execve with an argv array (no shell unless the caller passes
  *   /bin/sh -c itself for a `shell:` step); PATH lookup like execvp.
+ * - the child dies with the thread that started it (PR_SET_PDEATHSIG:
+ *   SIGKILL), so a kill -9 of the interpreter does not leave it running.
  * - the child gets its own process group; on timeout or cancellation the
  *   whole group gets SIGTERM, then SIGKILL after `grace_ms`, and proc_run
  *   does not return while any process of the group is still alive (it
@@ -31,9 +33,12 @@ typedef struct proc_spec {
 	int64_t grace_ms;           /* TERM -> KILL grace; default 2000 when 0 */
 	size_t max_capture;         /* per stream; default 1 MiB when 0 */
 	volatile sig_atomic_t *cancel;  /* may be NULL */
-	/* optional hook called in the parent right after fork (pid known),
-	 * before waiting: used to journal the pid */
-	void (*on_spawn)(void *ud, int pid);
+	/* optional hook called in the parent right after the child exec'd
+	 * (pid known; it leads its own process group, of the same number),
+	 * before waiting: used to journal the process.  start_time: what
+	 * field 22 of /proc/<pid>/stat says (clock ticks after boot), 0 if
+	 * unknown */
+	void (*on_spawn)(void *ud, int pid, unsigned long long start_time);
 	void *ud;
 } proc_spec;
 
@@ -53,6 +58,26 @@ typedef struct proc_result {
  * started (res->spawn_errno set, res->err holds a message). */
 int proc_run(const proc_spec *spec, proc_result *res);
 void proc_result_release(proc_result *res);
+
+/* One process as /proc/<pid>/stat shows it. */
+typedef struct proc_stat {
+	int pid, ppid, pgrp, sid;
+	char state;                 /* R S D Z T ... */
+	unsigned long long start_time;  /* field 22: clock ticks after boot */
+} proc_stat;
+
+/* 0, or -1 when there is no such process (or /proc cannot say) */
+int proc_stat_read(int pid, proc_stat *ps);
+/* every process there is now: malloc'd array (never NULL), *n entries */
+proc_stat *proc_scan(size_t *n);
+/*
+ * Send sig to pid only if it is still the process that started at
+ * start_time (through a pidfd, so a pid reused in between is not hit):
+ * 0, or -1 when it is gone, or another process has its pid.
+ */
+int proc_kill_exact(int pid, unsigned long long start_time, int sig);
+/* this boot's id (/proc/sys/kernel/random/boot_id), "" when unknown */
+const char *proc_boot_id(void);
 
 /* monotonic milliseconds */
 int64_t now_ms(void);

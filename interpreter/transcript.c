@@ -507,7 +507,7 @@ static const char *const structural_keys[] = {
 	"mode", "kind", "connection", "runbook", "title", "version", "file",
 	"sha256", "interpreter", "operator", "host", "boot", "signal", "action",
 	"in_doubt", "failed_step", "during", "rollback", "steps", "failed",
-	"objectives", "answered_at", "signed_by", "phase", "step", "failed_step_undo", "counts", NULL
+	"objectives", "answered_at", "signed_by", "phase", "step", "failed_step_undo", "counts", "boot_id", "reaped", NULL
 };
 
 static int structural(const char *k)

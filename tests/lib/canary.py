@@ -56,7 +56,7 @@ STRUCTURAL = {
     "kind", "connection", "runbook", "title", "version", "file", "sha256",
     "interpreter", "operator", "host", "signal", "action", "in_doubt", "failed_step",
     "during", "rollback", "steps", "failed", "objectives", "answered_at", "signed_by",
-    "failed_step_undo", "counts",
+    "failed_step_undo", "counts", "boot_id", "reaped",
 }
 
 

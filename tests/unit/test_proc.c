@@ -5,6 +5,7 @@
  */
 #include "arena.h"
 #include "proc.h"
+#include "reap.h"
 #include "unit.h"
 
 #include <errno.h>
@@ -241,10 +242,34 @@ static void test_truncation(void)
 }
 
 static int spawned_pid;
-static void on_spawn(void *ud, int pid)
+static void on_spawn(void *ud, int pid, unsigned long long start_time)
 {
 	*(int *)ud += 1;
 	spawned_pid = pid;
+}
+
+/* the start time the hook is given is the one /proc shows (resume
+ * compares the two), whether computed or read */
+static int start_ok, start_bad;
+static void check_start(void *ud, int pid, unsigned long long start_time)
+{
+	proc_stat ps;
+	if (proc_stat_read(pid, &ps) == 0 && ps.start_time == start_time && start_time > 0)
+		start_ok++;
+	else
+		start_bad++;
+}
+
+static void test_start_time(void)
+{
+	proc_spec sp = { .on_spawn = check_start };
+	proc_result res;
+	const char *a[] = { "/bin/true", NULL };
+	for (int i = 0; i < 300; i++) {
+		run(a, &sp, &res);
+		proc_result_release(&res);
+	}
+	CHECK(start_ok == 300 && start_bad == 0);
 }
 
 static void test_child_setup(void)
@@ -394,6 +419,133 @@ static void test_cancel(void)
 	signal(SIGALRM, SIG_DFL);
 }
 
+/* not there, or a zombie nobody reaped yet (init here may be slow to) */
+static int dead(pid_t pid)
+{
+	proc_stat ps;
+	return proc_stat_read(pid, &ps) < 0 || ps.state == 'Z' || ps.state == 'X';
+}
+
+static int wait_dead(pid_t pid, int ms)
+{
+	for (int i = 0; i < ms / 10 && !dead(pid); i++)
+		usleep(10000);
+	return dead(pid);
+}
+
+/*
+ * The child dies with the interpreter: kill -9 the process that called
+ * proc_run, and the step's process (still running `sleep 100`) is gone
+ * too, instead of applying its effect later.
+ */
+static void test_parent_death(void)
+{
+	pid_t mid = fork();
+	if (mid == 0) {
+		proc_spec sp = { .cwd = dir };
+		proc_result res;
+		const char *a[] = { "sh", "-c", "echo $$ > pd.tmp; mv pd.tmp pd; exec sleep 100", NULL };
+		run(a, &sp, &res);
+		_exit(0);
+	}
+	CHECK(mid > 0);
+	pid_t child = 0;
+	for (int i = 0; i < 1000 && !(child = read_pid("pd")); i++)
+		usleep(10000);
+	CHECK(child > 0);
+	CHECK(!dead(child));
+	kill(mid, SIGKILL);
+	waitpid(mid, NULL, 0);
+	CHECK(wait_dead(child, 5000));
+	if (!dead(child))
+		kill(child, SIGKILL);
+}
+
+/* a `sleep 100` of ours, leading its own process group */
+static pid_t start_sleeper(void)
+{
+	pid_t p = fork();
+	if (p == 0) {
+		setpgid(0, 0);
+		execlp("sleep", "sleep", "100", (char *)NULL);
+		_exit(127);
+	}
+	setpgid(p, p);
+	return p;
+}
+
+static unsigned long long start_of(pid_t pid)
+{
+	proc_stat ps;
+	return proc_stat_read(pid, &ps) == 0 ? ps.start_time : 0;
+}
+
+/*
+ * resume's clean-up: a recorded group whose leader's start time does not
+ * match the live process with that pid (the pid was reused) is not
+ * touched; nor one recorded in another boot; the same with the right
+ * start time is killed, and so are the members of a group whose leader
+ * is gone.
+ */
+static void test_reap(void)
+{
+	pid_t p = start_sleeper();
+	CHECK(p > 0);
+	unsigned long long st = start_of(p);
+	CHECK(st > 0);
+	reap_kill *k = NULL;
+	size_t left = 9;
+	reap_target wrong = { .pgid = p, .start_time = st + 1, .boot_id = proc_boot_id(), .step = "s" };
+	CHECK(reap_targets(&wrong, 1, &k, &left) == 0);
+	CHECK(k == NULL && left == 0);
+	CHECK(kill(p, 0) == 0 && waitpid(p, NULL, WNOHANG) == 0);
+	reap_target other_boot = { .pgid = p, .start_time = st, .boot_id = "not-this-boot", .step = "s" };
+	CHECK(reap_targets(&other_boot, 1, &k, &left) == 0);
+	CHECK(waitpid(p, NULL, WNOHANG) == 0);
+	reap_target unknown = { .pgid = p, .start_time = 0, .step = "s" };
+	CHECK(reap_targets(&unknown, 1, &k, &left) == 0);
+	CHECK(waitpid(p, NULL, WNOHANG) == 0);
+
+	reap_target right = { .pgid = p, .start_time = st, .boot_id = proc_boot_id(), .step = "s" };
+	CHECK(reap_targets(&right, 1, &k, &left) == 1);
+	CHECK(k && k[0].pid == p && k[0].pgid == p && !strcmp(k[0].step, "s"));
+	free(k);
+	int status = 0;
+	CHECK(waitpid(p, &status, 0) == p && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+	/* a group whose leader exited: its member is found by its group */
+	int ready[2];
+	CHECK(pipe(ready) == 0);
+	pid_t lead = fork();
+	if (lead == 0) {
+		setpgid(0, 0);
+		pid_t m = fork();
+		if (m == 0) {
+			close(ready[0]);
+			close(ready[1]);
+			execlp("sleep", "sleep", "100", (char *)NULL);
+			_exit(127);
+		}
+		(void)!write(ready[1], &m, sizeof m);
+		_exit(0);
+	}
+	pid_t member = 0;
+	close(ready[1]);
+	CHECK(read(ready[0], &member, sizeof member) == sizeof member);
+	close(ready[0]);
+	CHECK(member > 0);
+	waitpid(lead, NULL, 0);         /* the leader is gone for good */
+	proc_stat ms;
+	CHECK(proc_stat_read(member, &ms) == 0 && ms.pgrp == lead);
+	/* whatever its start time was: the leader is not there to compare */
+	reap_target gone = { .pgid = lead, .start_time = 12345, .boot_id = proc_boot_id(), .step = "g" };
+	CHECK(reap_targets(&gone, 1, &k, &left) == 1);
+	CHECK(k && k[0].pid == member && k[0].pgid == lead);
+	free(k);
+	CHECK(wait_dead(member, 5000));
+	waitpid(member, NULL, WNOHANG);   /* re-parented to us, a subreaper since proc_run */
+}
+
 static void *run_sleeper(void *arg)
 {
 	const char *a[] = { "sleep", "0.6", NULL };
@@ -462,9 +614,12 @@ int main(void)
 	test_spawn_errors();
 	test_truncation();
 	test_child_setup();
+	test_start_time();
 	test_background_killed();
 	test_timeout();
 	test_cancel();
+	test_parent_death();
+	test_reap();
 	test_concurrent();
 	test_many();
 	char cmd[128];
