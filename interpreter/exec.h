@@ -9,7 +9,7 @@
  * the others.  SIGINT/SIGTERM stop the current step, then roll back; a
  * second signal during rollback is recorded and ignored.
  *
- * Exit codes (SPEC 6): 0 ok, 1 failed and rolled back, 2 usage/invalid,
+ * Exit codes: 0 ok, 1 failed and rolled back, 2 usage/invalid,
  * 3 rollback incomplete, 130/143 interrupted (after rollback).
  */
 #ifndef RB_EXEC_H

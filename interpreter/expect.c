@@ -1,5 +1,5 @@
 /*
- * expect.c - the `expect` matchers of SPEC 5.
+ * expect.c - the `expect` matchers.
  *
  *   expect:
  *     exit: 0                          equality with a literal

@@ -1,5 +1,5 @@
 /*
- * expr.h - the expression language of SPEC section 4 and ${{ }} templates.
+ * expr.h - the expression language and ${{ }} templates.
  *
  * Expressions are parsed once (at validation time, into the runbook arena)
  * and evaluated many times.  Evaluation never re-parses run-time values: a

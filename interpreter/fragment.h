@@ -1,5 +1,5 @@
 /*
- * fragment.h - reusable fragments: `use: PATH` + `with: {...}` (SPEC 3).
+ * fragment.h - reusable fragments: `use: PATH` + `with: {...}`.
  *
  * A fragment is a file in the runbook language with `fragment: <id>`
  * instead of `runbook:`, typed `inputs`, `steps` (with their rollbacks)

@@ -87,7 +87,7 @@ extern const prim_def prim_table[];
 extern const size_t prim_count;
 const prim_def *prim_find(const char *name);
 
-/* ---- connections (SPEC 1), opened lazily by the executor ---- */
+/* ---- connections (the runbook's `connections:`), opened lazily by the executor ---- */
 typedef struct conn_kind {
 	const char *name;       /* postgres, redis, kafka, prometheus, http */
 	int spec_types;         /* P_STR and/or P_MAP */

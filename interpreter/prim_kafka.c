@@ -997,7 +997,7 @@ static int kafka_lag(kop *op, const value *a, value *res)
 			rd_kafka_topic_partition_list_destroy(tp);
 			return -1;
 		}
-		/* SPEC 3: no committed offset counts the whole retained log */
+		/* no committed offset: the whole retained log is lag */
 		int has = p->offset >= 0;
 		int64_t lag = has ? w.high - p->offset : w.high - w.low;
 		if (lag < 0)
@@ -1137,7 +1137,7 @@ static int kop_lock(kop *op)
 
 /*
  * Run one kafka action: exactly one of produce, consume, lag, topics (see
- * the top of this file and SPEC 3 for the result fields; every result also
+ * the top of this file for the result fields; every result also
  * has `duration`).  Bounded by c->timeout_ms (10 s when 0) and *c->cancel.
  * Returns 0 with c->result, or -1 with c->error when the cluster could not
  * be reached, the topic does not exist, the request failed or timed out.

@@ -9,7 +9,7 @@
  *   - base64: standard padded and unpadded, URL-safe padded and unpadded;
  *   - JSON-escaped as the common encoders write it: cJSON (\" \\ \b \f
  *     \n \r \t, other control bytes as \u00xx, non-ASCII kept), ASCII-only
- *     encoders (non-ASCII as \uXXXX, surrogate pairs above U+FFFF), Go
+ *     encoders (non-ASCII as \u00e4, surrogate pairs above U+FFFF), Go
  *     (& < > as \u0026 \u003c \u003e), PHP (/ as \/), with lower or upper
  *     case hex digits, and every combination of these;
  *   - URL-encoded: %XX for every byte outside A-Z a-z 0-9 - . _ ~ (upper
@@ -231,7 +231,7 @@ static void add_base64_forms(redactor *r, const char *secret, size_t n)
 
 /*
  * How JSON encoders write a string's bytes, as flags: ASCII_ONLY (every
- * non-ASCII character as \uXXXX, surrogate pairs above U+FFFF: Python's
+ * non-ASCII character as a \u escape, surrogate pairs above U+FFFF: Python's
  * default, Java's), HTML (& < > as \u0026 \u003c \u003e: Go),
  * SLASH (/ as \/: PHP), UPPER (hex digits of \u escapes in upper case).
  * 0 is cJSON's own output (our transcript).

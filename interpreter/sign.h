@@ -1,5 +1,5 @@
 /*
- * sign.h - signed checkpoints in a transcript (issue 4), Ed25519 through
+ * sign.h - signed checkpoints in a transcript, Ed25519 through
  * OpenSSL EVP.
  *
  * The hash chain (transcript.h) makes an edit visible only to someone who

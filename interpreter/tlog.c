@@ -1,7 +1,7 @@
 /*
  * tlog.c - reading a transcript file, and judging it (see tlog.h).
  *
- * The judgement is the heart of `runbook verify` (issue 4 item 3) and
+ * The judgement is the heart of `runbook verify` and
  * the verdict section of `runbook report`: integrity and completeness,
  * signed checkpoints (sign.h), fidelity to the runbook, the outcome and
  * the drill objectives.  Every check is a row of the verdict with the

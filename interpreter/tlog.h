@@ -11,7 +11,7 @@
  * boot, else of the wall-clock "ts", never negative; a "ts" that goes
  * back is noted (l->back), and so is the time down before each resume.
  *
- * verify_transcript() (tlog.c too) runs every check of issue 4 item 3
+ * verify_transcript() (tlog.c too) runs every check of `runbook verify`
  * and fills a verdict: a list of named checks, each passed or failed with
  * its actual figures.  `verify` prints the verdict; `report` embeds it.
  *
@@ -130,7 +130,7 @@ typedef struct verify_opts {
 } verify_opts;
 
 /*
- * Judge the transcript at path (already read into l) as issue 4 item 3
+ * Judge the transcript at path (already read into l) as `runbook verify`
  * says: integrity, completeness, signatures, the runbook (with
  * runbook_path), outcome and objectives.  Returns 0 with *out filled, or
  * -1 with *err (malloc'd) when the runbook or the key file cannot be read

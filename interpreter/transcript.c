@@ -1,5 +1,5 @@
 /*
- * transcript.c - the tamper-evident JSON-lines record of a run (SPEC 7).
+ * transcript.c - the tamper-evident JSON-lines record of a run.
  *
  * Line format (see transcript.h): the event printed unformatted as S, then
  * the line is S minus its final '}' + ,"hash":"<hex SHA-256 of S>"} + '\n'.

@@ -1,5 +1,5 @@
 /*
- * transcript.h - the tamper-evident JSON-lines record of a run (SPEC 7).
+ * transcript.h - the tamper-evident JSON-lines record of a run.
  *
  * Each event is one line.  The writer builds the event as a cJSON object
  * with seq, ts, mono (ms of CLOCK_BOOTTIME), boot (the boot id, in
@@ -31,7 +31,7 @@ typedef struct transcript {
 	int64_t seq;
 	char prev[65];
 	const redactor *red;
-	/* optional signing (issue 4): called after each event */
+	/* optional signing (sign.h): called after each event */
 	void (*on_event)(void *ud, struct transcript *t, const char *line, size_t len);
 	void *ud;
 	/* the signer's key id (set by signer_attach): the writer records it as
@@ -55,7 +55,7 @@ long transcript_torn_bytes(const transcript *t);
  * Emit one event.  `fields` (may be NULL) is CONSUMED: its items are moved
  * into the event after the standard keys.  step/phase may be NULL.
  * Returns 0, or -1 when the write failed (disk full...): the caller must
- * stop the run, since SPEC 7 promises the record precedes the effect.
+ * stop the run: the record must precede the effect it announces.
  */
 int transcript_emit(transcript *t, const char *event, const char *step,
 		    const char *phase, struct cJSON *fields);

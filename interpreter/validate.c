@@ -1,5 +1,5 @@
 /*
- * validate.c - from the YAML tree to the validated step model (SPEC 1-2).
+ * validate.c - from the YAML tree to the validated step model.
  *
  * runbook_load() runs four passes over one file, collecting every problem
  * instead of stopping at the first (SQLite's pParse->nErr habit):
