@@ -6,34 +6,43 @@
 #   make asan       the whole suite under AddressSanitizer + UBSan (with
 #                   float-cast-overflow, which GCC's "undefined" leaves out)
 #   make bench      benchmarks (figures go in README.md)
-#   make install PREFIX=/usr/local
+#   make schema     regenerate schema/runbook.schema.json
+#   make install PREFIX=/usr/local [DESTDIR=...]   /  make uninstall
+#   make clean      remove $(BUILD)
+#
+# Distribution builds pass their flags the usual way: CPPFLAGS (e.g.
+# -D_FORTIFY_SOURCE=2), CFLAGS, LDFLAGS, PKG_CONFIG.
 
-CC      ?= cc
-PREFIX  ?= /usr/local
-BUILD   ?= build
-PKGS    := yaml-0.1 libcurl libpq hiredis rdkafka libpcre2-8 libcjson libcrypto
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+PREFIX     ?= /usr/local
+BUILD      ?= build
+PKGS       := yaml-0.1 libcurl libpq hiredis rdkafka libpcre2-8 libcjson libcrypto
 
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Asked of pkg-config once, when first needed (so that `make test` on a bare
+# machine installs the libraries before it asks), and its errors are shown.
+PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS)))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS)))$(PKG_LIBS)
 
 CFLAGS  ?= -O2 -g
 # CFLAGS/LDFLAGS may be set on the command line (make asan does): the
-# warnings, the standard and the libraries' flags are always added.
-# No path is compiled in: the binary finds its stdlib at run time from its
-# own location (bin/../share/runbook/stdlib), so any PREFIX works after a
-# plain `make`.
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter \
-           -Wformat=2 -Iinterpreter $(PKG_CFLAGS) $(CFLAGS) $(XCFLAGS)
-LDLIBS  += $(PKG_LIBS) -lm $(XLDFLAGS)
+# warnings, the standard and the libraries' flags are always added.  No
+# path is compiled in: the binary finds its stdlib at run time from its own
+# location (bin/../share/runbook/stdlib), so any PREFIX works after `make`.
+ALL_CPPFLAGS = -D_GNU_SOURCE -Iinterpreter $(PKG_CFLAGS) $(CPPFLAGS)
+ALL_CFLAGS   = -std=c11 -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2 \
+               $(CFLAGS) $(XCFLAGS)
+LDLIBS       = $(PKG_LIBS) -lm $(XLDFLAGS)
 
-SRCS    := $(sort $(wildcard interpreter/*.c))
+# one folder per stage of the interpreter (see HACKING.md)
+SRCS    := $(sort $(wildcard interpreter/*.c interpreter/*/*.c))
 LIBSRCS := $(filter-out interpreter/main.c,$(SRCS))
 OBJS    := $(SRCS:interpreter/%.c=$(BUILD)/obj/%.o)
 LIBOBJS := $(LIBSRCS:interpreter/%.c=$(BUILD)/obj/%.o)
 UNITS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all deps test-deps test unit cases demo asan bench install clean schema
+.PHONY: all deps test-deps test all-tests unit demo asan bench schema install uninstall clean
 
 all: $(BUILD)/runbook
 
@@ -43,11 +52,10 @@ deps:
 test-deps:
 	@tests/lib/deps.sh test
 
-$(BUILD)/obj/%.o: interpreter/%.c $(wildcard interpreter/*.h) | $(BUILD)/obj
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
-
-$(BUILD)/obj $(BUILD)/unit $(BUILD)/helpers:
-	@mkdir -p $@
+# -MMD -MP: each object depends on exactly the headers it includes
+$(BUILD)/obj/%.o: interpreter/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/librunbook.a: $(LIBOBJS)
 	@rm -f $@
@@ -56,11 +64,15 @@ $(BUILD)/librunbook.a: $(LIBOBJS)
 $(BUILD)/runbook: $(BUILD)/obj/main.o $(BUILD)/librunbook.a
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/librunbook.a | $(BUILD)/unit
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/librunbook.a $(LDFLAGS) $(LDLIBS)
+$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/librunbook.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/librunbook.a $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/helpers/%: tests/helpers/%.c $(BUILD)/librunbook.a | $(BUILD)/helpers
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/librunbook.a $(LDFLAGS) $(LDLIBS)
+$(BUILD)/helpers/%: tests/helpers/%.c $(BUILD)/librunbook.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/librunbook.a $(LDFLAGS) $(LDLIBS)
+
+-include $(OBJS:.o=.d) $(UNITS:=.d) $(HELPERS:=.d)
 
 # `make test` must work on a bare Debian machine: install, then build.
 test: test-deps
@@ -93,5 +105,9 @@ install: $(BUILD)/runbook
 	install -m 0755 $(BUILD)/runbook $(DESTDIR)$(PREFIX)/bin/runbook
 	if [ -d stdlib ]; then cp -R stdlib/. $(DESTDIR)$(PREFIX)/share/runbook/stdlib/; fi
 
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/runbook
+	rm -rf $(DESTDIR)$(PREFIX)/share/runbook
+
 clean:
-	rm -rf build
+	rm -rf $(BUILD)

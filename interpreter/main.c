@@ -2,9 +2,9 @@
  * main.c - the command table (git's commands[] style) and shared option
  * helpers.
  */
-#include "cmd.h"
-#include "exec.h"
-#include "fragment.h"
+#include "cli/cmd.h"
+#include "run/exec.h"
+#include "lang/fragment.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include "node.h"
+#include "lang/node.h"
 
 static char svc_work[64], svc_name[32];
 

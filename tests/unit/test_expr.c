@@ -3,7 +3,7 @@
  * expression -> "type:json" of the result, or -> evaluation error, or ->
  * parse error offset and message.
  */
-#include "expr.h"
+#include "lang/expr.h"
 #include "unit.h"
 
 #include <stdlib.h>

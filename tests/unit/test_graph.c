@@ -3,7 +3,7 @@
  * dot/mermaid pictures (graph.c), through runbook_load on small files.
  */
 #include "unit.h"
-#include "runbook.h"
+#include "lang/runbook.h"
 
 #include <stdlib.h>
 #include <unistd.h>

@@ -3,8 +3,8 @@
  * started here on a free loopback port and stopped at the end), and the
  * prometheus primitive's error paths against the same server.
  */
-#include "prim.h"
-#include "redact.h"
+#include "lang/prim.h"
+#include "base/redact.h"
 #include "unit.h"
 
 #include <pthread.h>

@@ -20,8 +20,8 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
-#include "prim.h"
-#include "proc.h"
+#include "lang/prim.h"
+#include "base/proc.h"
 #include "unit.h"
 
 static redactor *red;

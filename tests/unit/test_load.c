@@ -9,8 +9,8 @@
 #include <unistd.h>
 #include <cjson/cJSON.h>
 
-#include "node.h"
-#include "diag.h"
+#include "lang/node.h"
+#include "base/diag.h"
 #include "unit.h"
 
 /* One loaded document with its arena and diagnostics. */

@@ -4,8 +4,8 @@
  * redaction of the child's output (also where the capture limit cuts a
  * secret), timeout, interruption and spawn errors.
  */
-#include "prim.h"
-#include "proc.h"
+#include "lang/prim.h"
+#include "base/proc.h"
 #include "unit.h"
 
 #include <signal.h>

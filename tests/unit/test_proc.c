@@ -3,9 +3,9 @@
  * exit codes, stdin, env, cwd, spawn errors, bounded capture, process
  * groups, timeout and cancellation that leave no process behind.
  */
-#include "arena.h"
-#include "proc.h"
-#include "reap.h"
+#include "base/arena.h"
+#include "base/proc.h"
+#include "run/reap.h"
 #include "unit.h"
 
 #include <errno.h>

@@ -6,7 +6,7 @@
  * redact.c forgets or gets wrong shows up as a leak.
  */
 #include "unit.h"
-#include "redact.h"
+#include "base/redact.h"
 
 #include <ctype.h>
 #include <pthread.h>

@@ -7,9 +7,9 @@
  * `openssl genpkey -algorithm ed25519` and `openssl pkey -pubout` make.
  */
 #include "unit.h"
-#include "sign.h"
-#include "tlog.h"
-#include "transcript.h"
+#include "record/sign.h"
+#include "record/tlog.h"
+#include "record/transcript.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -5,8 +5,8 @@
  */
 #include "unit.h"
 #include "svc.h"
-#include "prim.h"
-#include "node.h"
+#include "lang/prim.h"
+#include "lang/node.h"
 
 #include <arpa/inet.h>
 #include <libpq-fe.h>

@@ -6,7 +6,7 @@
  * so the lines here carry no hash.
  */
 #include "unit.h"
-#include "tlog.h"
+#include "record/tlog.h"
 
 #include <stdio.h>
 #include <stdlib.h>

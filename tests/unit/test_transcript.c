@@ -6,7 +6,7 @@
  * rule of transcript.h, not with transcript.c's helpers.
  */
 #include "unit.h"
-#include "transcript.h"
+#include "record/transcript.h"
 
 #include <fcntl.h>
 #include <stdlib.h>

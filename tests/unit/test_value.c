@@ -2,8 +2,8 @@
  * test_value.c - run-time values: types, truthiness, containers, equality
  * and ordering, text and JSON forms, cJSON bridges, durations.
  */
-#include "value.h"
-#include "arena.h"
+#include "base/value.h"
+#include "base/arena.h"
 #include "unit.h"
 
 #include <cjson/cJSON.h>

@@ -1,0 +1,477 @@
+/*
+ * cmd_plan.c - `runbook plan FILE` and `runbook graph FILE`.
+ *
+ * plan is a static dry run with no side effects at all: no transcript, no
+ * connection, no process.  It is what a pull-request job prints in
+ * public, so it knows the same secrets a run would and shows *** for each
+ * of them and for anything computed from one: secrets from the
+ * environment are read (they cost nothing and `${{ env.X }}` could print
+ * them), secret files are not (their inputs read *** as values), and
+ * connection credentials are registered.  Each step's action is rendered
+ * where the inputs allow it; a value that depends on run time (steps.*,
+ * result) is shown as its template.
+ */
+#include "cli/cmd.h"
+#include "run/exec.h"
+#include "lang/expr.h"
+#include "lang/fragment.h"
+#include "lang/prim.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const PLAN_USAGE =
+	"runbook plan FILE [--input k=v]... [--inputs FILE] [--format text|json] [--no-color]\n"
+	"                  [--stdlib DIR]";
+static const char *const GRAPH_USAGE = "runbook graph FILE [--format dot|mermaid] [--stdlib DIR]";
+
+static void ref_runtime(void *ud, const char *root, const char *second, size_t off)
+{
+	(void)second;
+	(void)off;
+	if (!strcmp(root, "steps") || !strcmp(root, "result") || !strcmp(root, "run"))
+		*(int *)ud = 1;
+}
+
+/*
+ * A value as plan may show it: every secret (and whatever was computed
+ * from one) as ***, every string that holds a known secret redacted.
+ * Only values are masked; what the runbook file says is shown as it is.
+ */
+static value *shown(const value *v, const redactor *red)
+{
+	value *m = v_masked(v, REDACT_MASK), *r;
+	switch (v_type(m)) {
+	case V_STR:
+		if (!redact_contains(red, v_as_str(m), v_str_len(m)))
+			return m;
+		{
+			size_t n;
+			char *t = redact_str(red, v_as_str(m), v_str_len(m), &n);
+			r = v_str_take(t, n);
+		}
+		break;
+	case V_LIST:
+		r = v_list();
+		for (size_t i = 0; i < v_len(m); i++)
+			v_list_push_take(r, shown(v_list_get(m, i), red));
+		break;
+	case V_OBJ:
+		r = v_obj();
+		for (size_t i = 0; i < v_len(m); i++)
+			v_obj_set_take(r, v_obj_key(m, i), shown(v_obj_val(m, i), red));
+		break;
+	default:
+		return m;
+	}
+	v_release(m);
+	return r;
+}
+
+/* render what can be rendered statically; keep run-time templates as text */
+static value *plan_render(const node *n, const value *ctx, const redactor *red)
+{
+	switch (n->kind) {
+	case N_SCALAR: {
+		const tmpl *t = n->cache;
+		if (!t || tmpl_is_literal(t))
+			return scalar_literal(n);
+		int runtime = 0;
+		tmpl_walk_refs(t, ref_runtime, &runtime);
+		char *err = NULL;
+		value *v = runtime ? NULL : tmpl_render(t, ctx, &err);
+		free(err);
+		if (v) {
+			value *m = shown(v, red);
+			v_release(v);
+			return m;
+		}
+		return v_strn(n->str, n->len);
+	}
+	case N_SEQ: {
+		value *l = v_list();
+		for (size_t i = 0; i < n->n; i++)
+			v_list_push_take(l, plan_render(n->vals[i], ctx, red));
+		return l;
+	}
+	case N_MAP: {
+		value *o = v_obj();
+		for (size_t i = 0; i < n->n; i++)
+			v_obj_set_take(o, n->keys[i]->str, plan_render(n->vals[i], ctx, red));
+		return o;
+	}
+	}
+	return v_null();
+}
+
+/* argv for display: quote what a shell would need quoted */
+static void add_argv_text(sbuf *b, const value *l)
+{
+	for (size_t i = 0; i < v_len(l); i++) {
+		char *s = v_to_text(v_list_get(l, i));
+		if (i)
+			sbuf_addc(b, ' ');
+		if (*s && strcspn(s, " \t\n'\"\\$`;&|<>(){}*?!#~") == strlen(s))
+			sbuf_adds(b, s);
+		else {
+			sbuf_addc(b, '\'');
+			for (char *p = s; *p; p++) {
+				if (*p == '\'')
+					sbuf_adds(b, "'\\''");
+				else
+					sbuf_addc(b, *p);
+			}
+			sbuf_addc(b, '\'');
+		}
+		free(s);
+	}
+}
+
+static char *action_text(const step *st, const value *args)
+{
+	sbuf b = { 0 };
+	if (v_type(args) == V_LIST && !strcmp(st->prim->name, "exec"))
+		add_argv_text(&b, args);
+	else if (v_type(args) == V_STR)
+		sbuf_adds(&b, v_as_str(args));
+	else {
+		char *j = v_to_json(args);
+		sbuf_adds(&b, j);
+		free(j);
+	}
+	return sbuf_detach(&b);
+}
+
+typedef struct plan_ctx {
+	const runbook *rb;
+	value *ctx;
+	redactor *red;
+	int json;
+	cJSON *jsteps;
+	int n;
+	int undo_replaced;      /* inside a use step whose own rollback replaces these */
+} plan_ctx;
+
+static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent);
+
+/* a `use` step's fragment: its steps, indented, with the call's inputs */
+static void plan_fragment(plan_ctx *p, const step *st, const char *phase, int indent)
+{
+	const runbook *fr = st->frag;
+	value *with = st->with ? plan_render(st->with, p->ctx, p->red) : v_obj();
+	char *err = NULL;
+	value *in = fragment_inputs(fr, with, p->red, &err);
+	free(err);
+	/* plan reads no secret: secret inputs show as *** */
+	value *shown = v_obj();
+	for (size_t i = 0; i < v_len(in ? in : with); i++) {
+		const char *k = v_obj_key(in ? in : with, i);
+		const input_def *d = runbook_find_input(fr, k);
+		v_obj_set_take(shown, k, d && d->type == IT_SECRET ? v_str(REDACT_MASK)
+			       : v_retain(v_obj_val(in ? in : with, i)));
+	}
+	if (in)
+		v_release(in);
+	plan_ctx sub = *p;
+	sub.rb = fr;
+	sub.undo_replaced = p->undo_replaced || st->rollback.n > 0;
+	sub.ctx = v_obj();
+	v_obj_set_take(sub.ctx, "inputs", shown);
+	v_obj_set(sub.ctx, "env", v_obj_get(p->ctx, "env"));
+	v_release(with);
+	if (!p->json)
+		printf("%*sfragment %s (%s)\n", indent, "", fr->id, fr->path);
+	for (size_t i = 0; i < fr->lists[PH_STEPS].n; i++)
+		plan_step(&sub, fr->lists[PH_STEPS].v[i], phase, indent);
+	v_release(sub.ctx);
+}
+
+static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent)
+{
+	value *args = plan_render(st->action, p->ctx, p->red);
+	char *ract = action_text(st, args);
+	const char *conn = arg_str(args, "connection");
+	const conn_def *cd = conn ? runbook_find_conn(p->rb, conn) : NULL;
+	char *conn_txt = NULL;
+	if (cd) {
+		value *raw = plan_render(cd->spec, p->ctx, p->red);
+		value *spec = shown(raw, p->red);       /* a literal DSN's password too */
+		char *s = v_type(spec) == V_STR ? xstrdup(v_as_str(spec)) : v_to_json(spec);
+		conn_txt = xasprintf("%s (%s %s)", conn, cd->kind, s);
+		free(s);
+		v_release(raw);
+		v_release(spec);
+	}
+	const char *eff = st->effect == EFFECT_WRITE ? "write" : "read";
+	if (p->json) {
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "id", st->id);
+		cJSON_AddStringToObject(j, "phase", phase);
+		cJSON_AddStringToObject(j, "primitive", st->prim->name);
+		cJSON_AddStringToObject(j, "effect", eff);
+		cJSON_AddStringToObject(j, "action", ract);
+		if (st->timeout_ms > 0) {
+			char tb[32];
+			cJSON_AddStringToObject(j, "timeout", dur_format(st->timeout_ms, tb, sizeof tb));
+		}
+		if (conn_txt)
+			cJSON_AddStringToObject(j, "connection", conn_txt);
+		if (st->owner)
+			cJSON_AddStringToObject(j, "undoes", st->owner->id);
+		if (st->frag)
+			cJSON_AddStringToObject(j, "fragment", st->frag->id);
+		cJSON *needs = cJSON_AddArrayToObject(j, "needs");
+		for (size_t i = 0; i < st->needs.n; i++)
+			cJSON_AddItemToArray(needs, cJSON_CreateString(st->needs.v[i]->id));
+		cJSON_AddItemToArray(p->jsteps, j);
+	} else {
+		printf("%*s%s%-20s %-10s %-5s  %s\n", indent, "", st->owner ? "undo: " : "",
+		       st->id, st->prim->name, eff, ract);
+		if (conn_txt)
+			printf("%*s    connection: %s\n", indent + 20, "", conn_txt);
+		const node *xs[] = { st->env, st->cwd, st->stdin_ };
+		const char *xn[] = { "env", "cwd", "stdin" };
+		for (int k = 0; k < 3; k++) {
+			if (!xs[k])
+				continue;
+			value *xv = plan_render(xs[k], p->ctx, p->red);
+			char *txt = v_type(xv) == V_STR ? xstrdup(v_as_str(xv)) : v_to_json(xv);
+			printf("%*s    %s: %s\n", indent + 20, "", xn[k], txt);
+			free(txt);
+			v_release(xv);
+		}
+		if (st->if_)
+			printf("%*s    if: %s\n", indent + 20, "", st->if_->str);
+		if (st->has_until) {
+			char a[32], b[32];
+			printf("%*s    until: every %s within %s\n", indent + 20, "",
+			       dur_format(st->until_every_ms, a, sizeof a),
+			       dur_format(st->until_within_ms, b, sizeof b));
+		}
+		if (st->retry_attempts > 1)
+			printf("%*s    retry: %d attempts\n", indent + 20, "", st->retry_attempts);
+	}
+	free(conn_txt);
+	free(ract);
+	v_release(args);
+	if (st->frag)
+		plan_fragment(p, st, phase, indent + 4);
+	/* a using step's own rollback replaces its fragment's: show only that */
+	for (size_t i = 0; !p->undo_replaced && i < st->rollback.n; i++)
+		plan_step(p, st->rollback.v[i], "rollback", indent + 4);
+	if (!p->json && st->effect == EFFECT_WRITE && !st->rollback.n && !st->owner &&
+	    !st->frag && !p->undo_replaced && p->rb->rollback_policy != RBPOL_NEVER)
+		printf("%*s    (no rollback)\n", indent + 20, "");
+}
+
+static void sink_derived(void *ud, const char *s, size_t n)
+{
+	redact_add_derived(ud, s, n);
+}
+
+/*
+ * The `env` context of a plan: the environment, with the source of every
+ * secret input read into the redactor and marked secret (a run removes
+ * those variables from what children inherit; plan only must not print
+ * them).
+ */
+static value *plan_env(const runbook *rb, redactor *red)
+{
+	value *env = env_object();
+	for (size_t i = 0; i < rb->ninputs; i++) {
+		const input_def *in = &rb->inputs[i];
+		if (in->type != IT_SECRET || !in->from || strncmp(in->from, "env:", 4))
+			continue;
+		const char *name = in->from + 4, *val = getenv(name);
+		if (!val || !*val)
+			continue;
+		redact_add(red, val, strlen(val));
+		v_obj_set_take(env, name, v_secret(v_str(val)));
+	}
+	for (size_t i = 0; i < v_len(env); i++) {
+		value *v = v_obj_val(env, i);
+		if (!v_is_secret(v) && redact_contains(red, v_as_str(v), v_str_len(v)))
+			v_obj_set_take(env, v_obj_key(env, i), v_secret(v_strn(v_as_str(v), v_str_len(v))));
+	}
+	return env;
+}
+
+static int load_or_report(const char *cmd, const char *file, runbook **rb)
+{
+	diags dg;
+	diags_init(&dg);
+	*rb = runbook_load(file, &dg, 0);
+	if (!*rb || dg.nerr) {
+		diags_print(stderr, &dg, DIAG_TEXT, want_color(stderr, 0), NULL, 0);
+		fprintf(stderr, "runbook %s: %s is not a valid runbook (%d error%s)\n", cmd, file,
+			dg.nerr, dg.nerr == 1 ? "" : "s");
+		diags_release(&dg);
+		if (*rb)
+			runbook_free(*rb);
+		*rb = NULL;
+		return 2;
+	}
+	diags_release(&dg);
+	return 0;
+}
+
+int cmd_plan(int argc, char **argv)
+{
+	const char *file = NULL, *fmt = "text", *v;
+	run_opts o;
+	memset(&o, 0, sizeof o);
+	kv *inputs = xcalloc((size_t)argc + 1, sizeof(kv));
+	int rc = 2;
+	for (int i = 1; i < argc; i++) {
+		int r;
+		if ((r = opt_value(argc, argv, &i, "--input", &v)) != 0) {
+			if (r < 0 || opt_input(v, inputs, &o.ninputs, "plan", PLAN_USAGE) < 0)
+				goto out;
+		} else if ((r = opt_value(argc, argv, &i, "--inputs", &o.inputs_file)) != 0 ||
+			   (r = opt_value(argc, argv, &i, "--format", &fmt)) != 0 ||
+			   (r = opt_stdlib(argc, argv, &i)) != 0) {
+			if (r < 0)
+				goto out;
+		} else if (opt_flag(argv, i, "--no-color"))
+			;
+		else if (opt_flag(argv, i, "--help") || opt_flag(argv, i, "-h")) {
+			printf("usage: %s\n", PLAN_USAGE);
+			rc = 0;
+			goto out;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			usage_error("plan", PLAN_USAGE, "unknown option '%s'", argv[i]);
+			goto out;
+		} else if (file) {
+			usage_error("plan", PLAN_USAGE, "one runbook at a time");
+			goto out;
+		} else
+			file = argv[i];
+	}
+	if (!file) {
+		usage_error("plan", PLAN_USAGE, "no runbook file given");
+		goto out;
+	}
+	if (strcmp(fmt, "text") && strcmp(fmt, "json")) {
+		usage_error("plan", PLAN_USAGE, "unknown format '%s'", fmt);
+		goto out;
+	}
+	o.inputs = inputs;
+	runbook *rb;
+	if (load_or_report("plan", file, &rb))
+		goto out;
+	redactor *red = redactor_new();
+	char *err = NULL;
+	input_args ia = { o.inputs, o.ninputs, o.inputs_file, NULL };
+	value *in = inputs_resolve(rb, &ia, red, 1, &err);
+	if (!in) {
+		fprintf(stderr, "runbook plan: %s\n", err);
+		free(err);
+		redactor_free(red);
+		runbook_free(rb);
+		goto out;
+	}
+	plan_ctx p = { rb, v_obj(), red, !strcmp(fmt, "json"), NULL, 0, 0 };
+	v_obj_set(p.ctx, "inputs", in);
+	v_obj_set_take(p.ctx, "env", plan_env(rb, red));
+	expr_set_secret_sink(sink_derived, red);
+	for (size_t i = 0; i < rb->nconns; i++) {
+		char *cerr = NULL;
+		value *spec = render_node(rb->conns[i].spec, p.ctx, &cerr);
+		free(cerr);
+		if (spec) {
+			redact_add_conn_spec(red, spec);
+			v_release(spec);
+		}
+	}
+	if (p.json)
+		p.jsteps = cJSON_CreateArray();
+	else {
+		printf("plan: %s — %s\n", rb->id, rb->title ? rb->title : "");
+		value *sin = shown(in, red);
+		char *ij = v_to_json(sin);
+		printf("inputs: %s\n", ij);
+		free(ij);
+		v_release(sin);
+	}
+	static const int order[] = { PH_INJECT, PH_SYMPTOMS, PH_CHECKS, PH_STEPS, PH_VERIFY, PH_CLEANUP };
+	int nwrite = 0;
+	for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+		const steplist *l = &rb->lists[order[k]];
+		if (!l->n)
+			continue;
+		if (!p.json)
+			printf("\n%s%s\n", phase_names[order[k]],
+			       order[k] == PH_INJECT || order[k] == PH_SYMPTOMS || order[k] == PH_CLEANUP
+			       ? " (drill only)" : "");
+		for (size_t i = 0; i < l->n; i++) {
+			plan_step(&p, l->v[i], phase_names[order[k]], 2);
+			nwrite += l->v[i]->effect == EFFECT_WRITE;
+		}
+	}
+	static const char *const pol[] = { "on-failure", "always", "never" };
+	if (p.json) {
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "runbook", rb->id);
+		value *sin = shown(in, red);
+		cJSON_AddItemToObject(j, "inputs", v_to_cjson(sin));
+		v_release(sin);
+		cJSON_AddStringToObject(j, "rollback", pol[rb->rollback_policy]);
+		cJSON_AddItemToObject(j, "steps", p.jsteps);
+		char *s = cJSON_Print(j);
+		printf("%s\n", s);
+		free(s);
+		cJSON_Delete(j);
+	} else
+		printf("\n%d write step%s; rollback: %s\n", nwrite, nwrite == 1 ? "" : "s",
+		       pol[rb->rollback_policy]);
+	expr_set_secret_sink(NULL, NULL);
+	v_release(p.ctx);
+	v_release(in);
+	redactor_free(red);
+	runbook_free(rb);
+	rc = 0;
+out:
+	for (size_t i = 0; i < o.ninputs; i++)
+		free((char *)inputs[i].key);
+	free(inputs);
+	diag_forget_sources();
+	return rc;
+}
+
+int cmd_graph(int argc, char **argv)
+{
+	const char *file = NULL, *fmt = "dot";
+	for (int i = 1; i < argc; i++) {
+		int r;
+		if ((r = opt_value(argc, argv, &i, "--format", &fmt)) != 0 ||
+		    (r = opt_stdlib(argc, argv, &i)) != 0) {
+			if (r < 0)
+				return 2;
+		} else if (opt_flag(argv, i, "--help") || opt_flag(argv, i, "-h")) {
+			printf("usage: %s\n", GRAPH_USAGE);
+			return 0;
+		} else if (argv[i][0] == '-' && argv[i][1])
+			return usage_error("graph", GRAPH_USAGE, "unknown option '%s'", argv[i]);
+		else if (file)
+			return usage_error("graph", GRAPH_USAGE, "one runbook at a time");
+		else
+			file = argv[i];
+	}
+	if (!file)
+		return usage_error("graph", GRAPH_USAGE, "no runbook file given");
+	int f;
+	if (!strcmp(fmt, "dot"))
+		f = GRAPH_DOT;
+	else if (!strcmp(fmt, "mermaid"))
+		f = GRAPH_MERMAID;
+	else
+		return usage_error("graph", GRAPH_USAGE, "unknown format '%s'", fmt);
+	runbook *rb;
+	if (load_or_report("graph", file, &rb))
+		return 2;
+	graph_print(stdout, rb, f);
+	runbook_free(rb);
+	diag_forget_sources();
+	return 0;
+}

@@ -1,0 +1,597 @@
+/*
+ * cmd_schema.c - `runbook schema`: the JSON Schema (draft 2020-12) of
+ * runbook and fragment files, for editors (yaml-language-server) and CI.
+ *
+ * Generated, never written by hand: the keys and their docs come from
+ * the validator's tables (rb_keys, validate.c), the actions and their
+ * parameters from the primitive table (prim.c), the connection kinds
+ * from conn_kinds[].  Each key of those tables must have a shape here
+ * (key_shape); a key without one stops the command, so a new key in the
+ * validator cannot be forgotten in the schema.  The committed copy,
+ * schema/runbook.schema.json, is compared with this output by
+ * tests/cases/schema/schema.sh.
+ *
+ * The schema is as strict as the validator where a JSON Schema can say it
+ * (unknown keys, enums, ids, durations, exactly one action per step), and
+ * looser where the check needs the whole file (references, step order,
+ * secrets in argv): `runbook check` stays the authority.
+ */
+#include "cli/cmd.h"
+#include "run/exec.h"
+#include "lang/prim.h"
+#include "lang/runbook.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const USAGE = "runbook schema [--instance FILE]";
+
+#define REF(name) "#/$defs/" name
+
+static cJSON *ref(const char *target)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "$ref", target);
+	return o;
+}
+
+static cJSON *typed(const char *type, const char *desc)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "type", type);
+	if (desc)
+		cJSON_AddStringToObject(o, "description", desc);
+	return o;
+}
+
+static cJSON *any_of(cJSON *a, cJSON *b)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *l = cJSON_AddArrayToObject(o, "anyOf");
+	cJSON_AddItemToArray(l, a);
+	cJSON_AddItemToArray(l, b);
+	return o;
+}
+
+static cJSON *str_enum(const char *const *names)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "type", "string");
+	cJSON *e = cJSON_AddArrayToObject(o, "enum");
+	for (size_t i = 0; names[i]; i++)
+		cJSON_AddItemToArray(e, cJSON_CreateString(names[i]));
+	return o;
+}
+
+static cJSON *array_of(cJSON *items)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "type", "array");
+	cJSON_AddItemToObject(o, "items", items);
+	return o;
+}
+
+static cJSON *describe(cJSON *o, const char *desc)
+{
+	if (desc && !cJSON_GetObjectItemCaseSensitive(o, "description"))
+		cJSON_AddStringToObject(o, "description", desc);
+	return o;
+}
+
+/* a scalar the validator reads as text: YAML may type it (1.0, true) */
+static cJSON *scalar(void)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *t = cJSON_AddArrayToObject(o, "type");
+	cJSON_AddItemToArray(t, cJSON_CreateString("string"));
+	cJSON_AddItemToArray(t, cJSON_CreateString("number"));
+	cJSON_AddItemToArray(t, cJSON_CreateString("boolean"));
+	return o;
+}
+
+/* the shape of a value of P_* types; a single ${{ }} may be anything */
+static cJSON *shape_of(int types)
+{
+	if ((types & P_ANY) == P_ANY)
+		return cJSON_CreateObject();
+	if (types == P_DUR)
+		return any_of(ref(REF("duration")), ref(REF("template")));
+	cJSON *o = cJSON_CreateObject();
+	cJSON *t = cJSON_AddArrayToObject(o, "type");
+	if (types & (P_STR | P_DUR))
+		cJSON_AddItemToArray(t, cJSON_CreateString("string"));
+	if (types & P_NUM)
+		cJSON_AddItemToArray(t, cJSON_CreateString("number"));
+	if (types & P_BOOL)
+		cJSON_AddItemToArray(t, cJSON_CreateString("boolean"));
+	if (types & P_LIST)
+		cJSON_AddItemToArray(t, cJSON_CreateString("array"));
+	if (types & P_MAP)
+		cJSON_AddItemToArray(t, cJSON_CreateString("object"));
+	if (types & (P_STR | P_DUR))
+		return o;
+	return any_of(o, ref(REF("template")));
+}
+
+/* the schema of a primitive's action value, from its row */
+static cJSON *action_schema(const prim_def *p)
+{
+	cJSON *o;
+	if (p->params && p->forms == P_MAP) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "type", "object");
+		cJSON *props = cJSON_AddObjectToObject(o, "properties");
+		cJSON *req = cJSON_CreateArray();
+		for (const prim_param *q = p->params; q->name; q++) {
+			cJSON_AddItemToObject(props, q->name, describe(shape_of(q->types), q->doc));
+			if (q->required)
+				cJSON_AddItemToArray(req, cJSON_CreateString(q->name));
+		}
+		if (cJSON_GetArraySize(req))
+			cJSON_AddItemToObject(o, "required", req);
+		else
+			cJSON_Delete(req);
+		cJSON_AddBoolToObject(o, "additionalProperties", 0);
+	} else if (p->forms == P_LIST) {
+		o = array_of(scalar());
+	} else if (!strcmp(p->name, "use")) {
+		o = typed("string", NULL);
+		cJSON_AddStringToObject(o, "pattern", "^(?!.*\\$\\{\\{)");
+	} else
+		o = shape_of(p->forms);
+	char *d = p->conn_kind ? xasprintf("%s (its connection: a %s connection)", p->summary,
+					   p->conn_kind)
+		: xstrdup(p->summary);
+	describe(o, d);
+	free(d);
+	return o;
+}
+
+/* the step-level keys a primitive row adds (env, cwd, stdin, with) */
+static cJSON *row_key_shape(const char *key)
+{
+	if (!strcmp(key, "env")) {
+		cJSON *o = typed("object", "environment of the child: NAME: value (the way to pass secrets)");
+		cJSON_AddItemToObject(o, "additionalProperties", scalar());
+		return o;
+	}
+	if (!strcmp(key, "cwd"))
+		return typed("string", "working directory of the child");
+	if (!strcmp(key, "stdin"))
+		return typed("string", "text written to the child's standard input");
+	if (!strcmp(key, "with"))
+		return typed("object", "the fragment's inputs: name: value (templates over the caller's context)");
+	return NULL;
+}
+
+enum { SK_STEP, SK_ROLLBACK, SK_PROBE };
+
+static cJSON *step_key_shape(const char *key, int kind)
+{
+	if (!strcmp(key, "id"))
+		return ref(REF("id"));
+	if (!strcmp(key, "title") || !strcmp(key, "description"))
+		return scalar();
+	if (!strcmp(key, "if"))
+		return any_of(typed("boolean", NULL), ref(REF("template")));
+	if (!strcmp(key, "needs"))
+		return any_of(typed("string", NULL), array_of(typed("string", NULL)));
+	if (!strcmp(key, "effect"))
+		return str_enum(rb_keys.effects);
+	if (!strcmp(key, "timeout"))
+		return ref(REF("duration"));
+	if (!strcmp(key, "retry"))
+		return ref(REF("retry"));
+	if (!strcmp(key, "until"))
+		return ref(REF("until"));
+	if (!strcmp(key, "expect"))
+		return any_of(ref(REF("template")), ref(REF("expect")));
+	if (!strcmp(key, "outputs"))
+		return ref(REF("outputs"));
+	if (!strcmp(key, "on-failure"))
+		return str_enum(rb_keys.on_failure);
+	if (!strcmp(key, "sensitive") || !strcmp(key, "idempotent"))
+		return typed("boolean", NULL);
+	if (!strcmp(key, "rollback"))
+		return kind == SK_STEP ? any_of(ref(REF("rollback-step")),
+						array_of(ref(REF("rollback-step")))) : NULL;
+	if (!strcmp(key, "check"))
+		return ref(REF("probe"));
+	if (!strcmp(key, "rollback-on-failure"))
+		return typed("boolean", NULL);
+	return NULL;
+}
+
+static int fatal;
+
+static void missing(const char *what, const char *key)
+{
+	fprintf(stderr, "runbook schema: no schema for %s '%s'\n", what, key);
+	fatal = 1;
+}
+
+/* keys a `check:` probe may not have (validate.c says the same) */
+static int probe_forbids(const char *key)
+{
+	static const char *const f[] = { "id", "needs", "rollback", "check", "on-failure",
+					 "idempotent", "rollback-on-failure", NULL };
+	for (size_t i = 0; f[i]; i++)
+		if (!strcmp(f[i], key))
+			return 1;
+	return 0;
+}
+
+/* a step: its keys, every action and row key, exactly one action */
+static cJSON *step_schema(int kind)
+{
+	cJSON *o = typed("object", kind == SK_STEP ? "a step: exactly one action key"
+			 : kind == SK_ROLLBACK ? "a rollback step: the id defaults to <step>-rollback"
+			 : "a read probe: did the step take effect? (used by runbook resume)");
+	cJSON *props = cJSON_AddObjectToObject(o, "properties");
+	const rb_keytable *sk = &rb_keys.step;
+	for (size_t i = 0; sk->names[i]; i++) {
+		const char *k = sk->names[i];
+		if ((kind == SK_PROBE && probe_forbids(k)) ||
+		    (kind == SK_ROLLBACK && (!strcmp(k, "rollback") || !strcmp(k, "rollback-on-failure"))))
+			continue;
+		cJSON *s = step_key_shape(k, kind);
+		if (!s) {
+			missing("step key", k);
+			continue;
+		}
+		cJSON_AddItemToObject(props, k, describe(s, sk->docs[i]));
+	}
+	cJSON *one = cJSON_CreateArray();
+	for (size_t i = 0; i < prim_count; i++) {
+		const prim_def *p = &prim_table[i];
+		cJSON_AddItemToObject(props, p->name, action_schema(p));
+		for (size_t j = 0; p->step_keys[j]; j++) {
+			if (cJSON_GetObjectItemCaseSensitive(props, p->step_keys[j]))
+				continue;
+			cJSON *s = row_key_shape(p->step_keys[j]);
+			if (!s) {
+				missing("step key", p->step_keys[j]);
+				continue;
+			}
+			cJSON_AddItemToObject(props, p->step_keys[j], s);
+		}
+		cJSON *req = cJSON_CreateObject();
+		cJSON *r = cJSON_AddArrayToObject(req, "required");
+		cJSON_AddItemToArray(r, cJSON_CreateString(p->name));
+		cJSON_AddItemToArray(one, req);
+	}
+	cJSON_AddItemToObject(o, "oneOf", one);
+	if (kind == SK_STEP) {
+		cJSON *r = cJSON_AddArrayToObject(o, "required");
+		cJSON_AddItemToArray(r, cJSON_CreateString("id"));
+	}
+	cJSON_AddBoolToObject(o, "additionalProperties", 0);
+	return o;
+}
+
+/* an object of the keys of t, each shaped by fn; unknown keys refused */
+static cJSON *keyed(const rb_keytable *t, cJSON *(*fn)(const char *key), const char *what,
+		    const char *desc)
+{
+	cJSON *o = typed("object", desc);
+	cJSON *props = cJSON_AddObjectToObject(o, "properties");
+	for (size_t i = 0; t->names[i]; i++) {
+		cJSON *s = fn(t->names[i]);
+		if (!s) {
+			missing(what, t->names[i]);
+			continue;
+		}
+		cJSON_AddItemToObject(props, t->names[i], describe(s, t->docs[i]));
+	}
+	cJSON_AddBoolToObject(o, "additionalProperties", 0);
+	return o;
+}
+
+static cJSON *steps_or_null(void)
+{
+	return any_of(ref(REF("steps")), typed("null", NULL));
+}
+
+static cJSON *top_shape(const char *k)
+{
+	if (!strcmp(k, "runbook") || !strcmp(k, "fragment"))
+		return ref(REF("id"));
+	if (!strcmp(k, "title") || !strcmp(k, "version") || !strcmp(k, "owner") ||
+	    !strcmp(k, "description"))
+		return scalar();
+	if (!strcmp(k, "reviewers") || !strcmp(k, "audience") || !strcmp(k, "tags"))
+		return array_of(scalar());
+	if (!strcmp(k, "last-reviewed")) {
+		cJSON *o = typed("string", NULL);
+		cJSON_AddStringToObject(o, "pattern", "^[0-9]{4}-[0-9]{2}-[0-9]{2}$");
+		return o;
+	}
+	if (!strcmp(k, "inputs"))
+		return ref(REF("inputs"));
+	if (!strcmp(k, "connections"))
+		return ref(REF("connections"));
+	if (!strcmp(k, "defaults"))
+		return ref(REF("defaults"));
+	if (!strcmp(k, "checks") || !strcmp(k, "steps") || !strcmp(k, "verify"))
+		return steps_or_null();
+	if (!strcmp(k, "rollback"))
+		return str_enum(rb_keys.policies);
+	if (!strcmp(k, "objectives"))
+		return ref(REF("objectives"));
+	if (!strcmp(k, "drill"))
+		return ref(REF("drill"));
+	if (!strcmp(k, "outputs"))
+		return ref(REF("outputs"));
+	return NULL;
+}
+
+static cJSON *input_shape(const char *k)
+{
+	if (!strcmp(k, "type"))
+		return str_enum(rb_keys.input_types);
+	if (!strcmp(k, "default"))
+		return cJSON_CreateObject();
+	if (!strcmp(k, "pattern") || !strcmp(k, "description"))
+		return typed("string", NULL);
+	if (!strcmp(k, "values"))
+		return array_of(scalar());
+	if (!strcmp(k, "from")) {
+		cJSON *o = typed("string", NULL);
+		cJSON_AddStringToObject(o, "pattern", "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$");
+		return o;
+	}
+	if (!strcmp(k, "required"))
+		return typed("boolean", NULL);
+	return NULL;
+}
+
+static cJSON *retry_shape(const char *k)
+{
+	if (!strcmp(k, "attempts"))
+		return typed("integer", NULL);
+	if (!strcmp(k, "backoff"))
+		return typed("number", NULL);
+	if (!strcmp(k, "delay") || !strcmp(k, "max-delay"))
+		return ref(REF("duration"));
+	return NULL;
+}
+
+static cJSON *until_shape(const char *k)
+{
+	return !strcmp(k, "every") || !strcmp(k, "within") ? ref(REF("duration")) : NULL;
+}
+
+static cJSON *defaults_shape(const char *k)
+{
+	if (!strcmp(k, "timeout"))
+		return ref(REF("duration"));
+	if (!strcmp(k, "retry"))
+		return ref(REF("retry"));
+	if (!strcmp(k, "on-failure"))
+		return str_enum(rb_keys.on_failure);
+	return NULL;
+}
+
+static cJSON *objective_shape(const char *k)
+{
+	if (!strcmp(k, "steps-required") || !strcmp(k, "rollbacks-expected"))
+		return array_of(typed("string", NULL));
+	if (!strncmp(k, "max-", 4) || !strncmp(k, "time-", 5))
+		return ref(REF("duration"));
+	return NULL;
+}
+
+static cJSON *drill_shape(const char *k)
+{
+	(void)k;
+	return steps_or_null();
+}
+
+static cJSON *matcher_schema(void)
+{
+	static const struct { const char *name, *doc; } docs[] = {
+		{ "eq", "equal to" }, { "ne", "not equal to" }, { "lt", "less than" },
+		{ "le", "less than or equal to" }, { "gt", "greater than" },
+		{ "ge", "greater than or equal to" }, { "in", "one of a list" },
+		{ "matches", "matches a PCRE2 pattern (multi-line)" },
+		{ "contains", "a string or list that contains it" },
+		{ "exists", "true: the path is there; false: it is not" },
+		{ "len", "a length: an int or a matcher" }, { "not", "the matcher does not hold" },
+		{ "any", "some item of the list matches" }, { "all", "every item matches" },
+	};
+	cJSON *o = typed("object", "a matcher: { op: expected }; a mapping without a matcher key is a literal compared for equality");
+	cJSON *props = cJSON_AddObjectToObject(o, "properties");
+	for (size_t i = 0; rb_keys.matchers[i]; i++) {
+		const char *m = rb_keys.matchers[i], *what = NULL;
+		for (size_t j = 0; j < sizeof docs / sizeof docs[0]; j++)
+			if (!strcmp(docs[j].name, m))
+				what = docs[j].doc;
+		if (!what) {
+			missing("matcher", m);
+			continue;
+		}
+		cJSON *s;
+		if (!strcmp(m, "in"))
+			s = any_of(typed("array", NULL), ref(REF("template")));
+		else if (!strcmp(m, "matches"))
+			s = typed("string", NULL);
+		else if (!strcmp(m, "exists"))
+			s = any_of(typed("boolean", NULL), ref(REF("template")));
+		else
+			s = cJSON_CreateObject();       /* a literal, or a matcher (not, any, all) */
+		cJSON_AddItemToObject(props, m, describe(s, what));
+	}
+	cJSON_AddBoolToObject(o, "additionalProperties", 0);
+	return o;
+}
+
+static cJSON *defs(void)
+{
+	cJSON *d = cJSON_CreateObject();
+	cJSON *x;
+
+	x = typed("string", "an id: [a-z0-9][a-z0-9-]*");
+	cJSON_AddStringToObject(x, "pattern", "^[a-z0-9][a-z0-9-]*$");
+	cJSON_AddItemToObject(d, "id", x);
+	x = typed("string", "a ${{ }} expression; alone in its string it keeps its type (number, bool, list, object)");
+	cJSON_AddStringToObject(x, "pattern", "\\$\\{\\{");
+	cJSON_AddItemToObject(d, "template", x);
+	x = typed("string", "a duration: 500ms, 30s, 5m, 1h30m, 2d");
+	cJSON_AddStringToObject(x, "pattern", "^([0-9]+(ms|s|m|h|d))+$");
+	cJSON_AddItemToObject(d, "duration", x);
+
+	cJSON_AddItemToObject(d, "input", keyed(&rb_keys.input, input_shape, "input key",
+						"a typed parameter"));
+	x = typed("object", "name: input; a name with no mapping is a required string");
+	cJSON_AddItemToObject(x, "additionalProperties",
+			      any_of(ref(REF("input")), typed("null", NULL)));
+	cJSON_AddItemToObject(d, "inputs", x);
+
+	/* a connection: exactly one kind */
+	x = typed("object", "one kind: its spec (a URL/DSN string, or a mapping)");
+	cJSON *props = cJSON_AddObjectToObject(x, "properties");
+	cJSON *one = cJSON_CreateArray();
+	for (size_t i = 0; i < conn_kind_count; i++) {
+		cJSON_AddItemToObject(props, conn_kinds[i].name, shape_of(conn_kinds[i].spec_types));
+		cJSON *req = cJSON_CreateObject();
+		cJSON *r = cJSON_AddArrayToObject(req, "required");
+		cJSON_AddItemToArray(r, cJSON_CreateString(conn_kinds[i].name));
+		cJSON_AddItemToArray(one, req);
+	}
+	cJSON_AddItemToObject(x, "oneOf", one);
+	cJSON_AddBoolToObject(x, "additionalProperties", 0);
+	cJSON_AddItemToObject(d, "connection", x);
+	x = typed("object", "name: connection");
+	cJSON_AddItemToObject(x, "additionalProperties", ref(REF("connection")));
+	cJSON_AddItemToObject(d, "connections", x);
+
+	cJSON_AddItemToObject(d, "retry", keyed(&rb_keys.retry, retry_shape, "retry key",
+						"retry a failed attempt"));
+	x = keyed(&rb_keys.until, until_shape, "until key", "poll until `expect` holds");
+	cJSON *r = cJSON_AddArrayToObject(x, "required");
+	cJSON_AddItemToArray(r, cJSON_CreateString("every"));
+	cJSON_AddItemToArray(r, cJSON_CreateString("within"));
+	cJSON_AddItemToObject(d, "until", x);
+	cJSON_AddItemToObject(d, "defaults", keyed(&rb_keys.defaults, defaults_shape,
+						   "defaults key", "applies to every step"));
+	cJSON_AddItemToObject(d, "objectives", keyed(&rb_keys.objectives, objective_shape,
+						     "objectives key", "drill objectives"));
+	cJSON_AddItemToObject(d, "drill", keyed(&rb_keys.drill, drill_shape, "drill key",
+						"fault injection for game days"));
+	x = typed("object", "name: ${{ }} template");
+	cJSON_AddItemToObject(x, "additionalProperties", scalar());
+	cJSON_AddItemToObject(d, "outputs", x);
+	cJSON_AddItemToObject(d, "matcher", matcher_schema());
+	x = typed("object", "result path (rows[0].status, json: {...}) to a literal or a matcher");
+	cJSON_AddItemToObject(x, "additionalProperties",
+			      any_of(ref(REF("matcher")), cJSON_CreateObject()));
+	cJSON_AddItemToObject(d, "expect", x);
+
+	cJSON_AddItemToObject(d, "step", step_schema(SK_STEP));
+	cJSON_AddItemToObject(d, "rollback-step", step_schema(SK_ROLLBACK));
+	cJSON_AddItemToObject(d, "probe", step_schema(SK_PROBE));
+	cJSON_AddItemToObject(d, "steps", array_of(ref(REF("step"))));
+
+	x = keyed(&rb_keys.top, top_shape, "top-level key", "a runbook");
+	r = cJSON_AddArrayToObject(x, "required");
+	cJSON_AddItemToArray(r, cJSON_CreateString("runbook"));
+	cJSON_AddItemToArray(r, cJSON_CreateString("title"));
+	cJSON_AddItemToObject(d, "runbook", x);
+	x = keyed(&rb_keys.fragment_top, top_shape, "fragment key",
+		  "a fragment, run by a runbook's `use:` step with `with:` inputs");
+	r = cJSON_AddArrayToObject(x, "required");
+	cJSON_AddItemToArray(r, cJSON_CreateString("fragment"));
+	cJSON_AddItemToArray(r, cJSON_CreateString("title"));
+	cJSON_AddItemToObject(d, "fragment", x);
+	return d;
+}
+
+/* a YAML node as JSON, scalars typed as the interpreter reads them */
+static cJSON *node_json(const node *n)
+{
+	if (n->kind == N_SCALAR) {
+		value *v = scalar_literal(n);
+		cJSON *j = v_to_cjson(v);
+		v_release(v);
+		return j;
+	}
+	cJSON *o = n->kind == N_MAP ? cJSON_CreateObject() : cJSON_CreateArray();
+	for (size_t i = 0; i < n->n; i++) {
+		if (n->kind == N_MAP)
+			cJSON_AddItemToObject(o, n->keys[i]->str, node_json(n->vals[i]));
+		else
+			cJSON_AddItemToArray(o, node_json(n->vals[i]));
+	}
+	return o;
+}
+
+/* --instance FILE: the file as the JSON document the schema applies to
+ * (YAML 1.2 core types, as `runbook` reads it), for any JSON Schema tool */
+static int print_instance(const char *path)
+{
+	arena a;
+	doc d;
+	diags dg;
+	arena_init(&a);
+	diags_init(&dg);
+	int rc = 0;
+	if (load_file(&a, path, &d, &dg) < 0) {
+		diags_print(stderr, &dg, DIAG_TEXT, 0, NULL, 0);
+		rc = 2;
+	} else {
+		cJSON *j = d.root ? node_json(d.root) : cJSON_CreateNull();
+		char *txt = cJSON_Print(j);
+		printf("%s\n", txt);
+		free(txt);
+		cJSON_Delete(j);
+	}
+	diags_release(&dg);
+	arena_free(&a);
+	diag_forget_sources();
+	return rc;
+}
+
+/*
+ * `runbook schema`: print the schema on stdout (or, with --instance FILE,
+ * FILE as JSON).  Returns 0, 2 on a usage error or an unreadable file, 1
+ * when a table key has no shape here (a bug, said on stderr).
+ */
+int cmd_schema(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *file;
+		int r;
+		if (opt_flag(argv, i, "--help") || opt_flag(argv, i, "-h")) {
+			printf("usage: %s\n", USAGE);
+			return 0;
+		}
+		if ((r = opt_value(argc, argv, &i, "--instance", &file)) != 0) {
+			if (r < 0)
+				return 2;
+			if (i + 1 < argc)
+				return usage_error("schema", USAGE, "one file at a time");
+			return print_instance(file);
+		}
+		return usage_error("schema", USAGE, "unexpected argument '%s'", argv[i]);
+	}
+	cJSON *s = cJSON_CreateObject();
+	cJSON_AddStringToObject(s, "$schema", "https://json-schema.org/draft/2020-12/schema");
+	cJSON_AddStringToObject(s, "title", "runbook");
+	cJSON_AddStringToObject(s, "description",
+				"A runbook or a runbook fragment for the `runbook` interpreter "
+				"(generated by `runbook schema`; `runbook check` is the authority)");
+	cJSON *one = cJSON_AddArrayToObject(s, "oneOf");
+	cJSON_AddItemToArray(one, ref(REF("runbook")));
+	cJSON_AddItemToArray(one, ref(REF("fragment")));
+	cJSON_AddItemToObject(s, "$defs", defs());
+	if (fatal) {
+		cJSON_Delete(s);
+		return 1;
+	}
+	char *txt = cJSON_Print(s);
+	printf("%s\n", txt);
+	free(txt);
+	cJSON_Delete(s);
+	return 0;
+}

@@ -1,0 +1,95 @@
+/*
+ * expr.h - the expression language and ${{ }} templates.
+ *
+ * Expressions are parsed once (at validation time, into the runbook arena)
+ * and evaluated many times.  Evaluation never re-parses run-time values: a
+ * string produced by a step is data, never a template.
+ *
+ * Grammar (lowest to highest precedence):
+ *   pipe     := cond ( '|' IDENT [ '(' args ')' ] )*    a | fn(b) == fn(a, b)
+ *   cond     := or [ '?' pipe ':' cond ]                right associative
+ *   or       := and ( '||' and )*
+ *   and      := cmp ( '&&' cmp )*
+ *   cmp      := add ( ('=='|'!='|'<'|'<='|'>'|'>=') add )?
+ *   add      := mul ( ('+'|'-') mul )*
+ *   mul      := unary ( ('*'|'/'|'%') unary )*
+ *   unary    := ('!'|'-') unary | postfix
+ *   postfix  := primary ( '.' IDENT | '[' pipe ']' | '(' args ')' )*
+ *   primary  := NUMBER | DURATION | 'str' | "str" | true | false | null
+ *             | IDENT | '[' [pipe (',' pipe)*] ']' | '(' pipe ')'
+ * `a && b` and `a || b` short-circuit and give the deciding operand
+ * (JavaScript semantics): `a && b` is a when a is falsy, else b; `a || b`
+ * is a when a is truthy, else b.  `!a` is a bool.  `c ? a : b` evaluates
+ * only the chosen branch.  Falsy (v_truthy): null, false, 0, NaN, '', [],
+ * {} and a zero duration.
+ * `a matches 're'`, `a contains b` are also accepted as infix operators at
+ * the cmp level.  Identifiers may contain '-' when not followed by a space
+ * (step ids such as steps.check-health.status).
+ *
+ * Functions: contains startsWith endsWith matches len lower upper trim
+ * split join json toJSON default format duration now.
+ * `matches` uses pcre2; patterns are compiled once and cached.
+ */
+#ifndef RB_EXPR_H
+#define RB_EXPR_H
+
+#include <stddef.h>
+#include "base/arena.h"
+#include "base/value.h"
+
+typedef struct expr expr;
+
+/* Parse src[0..len).  On error returns NULL, sets *err_off to the byte
+ * offset of the problem in src and *err_msg to an arena string. */
+expr *expr_parse(arena *a, const char *src, size_t len,
+		 size_t *err_off, const char **err_msg);
+
+/*
+ * The evaluation context: an object value whose keys are the root names
+ * (inputs, env, steps, result, run).  Unknown roots are an error.
+ * On error returns NULL and sets *err (malloc'd message, caller frees).
+ */
+value *expr_eval(const expr *e, const value *ctx, char **err);
+
+/*
+ * Walk every reference path rooted at an identifier, for validation:
+ * cb(ud, root, second, off) with root = "steps", second = "check-health"
+ * (NULL when the path has no second static component), off = byte offset
+ * of the reference in the source.
+ */
+typedef void (*expr_ref_cb)(void *ud, const char *root, const char *second,
+			    size_t off);
+void expr_walk_refs(const expr *e, expr_ref_cb cb, void *ud);
+
+/*
+ * Where values computed from secrets go: fn(ud, s, n) is called for each
+ * string an expression derives from a secret (the executor and `plan`
+ * register them with their redactor).  NULL: nowhere.  Process-wide.
+ */
+void expr_set_secret_sink(void (*fn)(void *ud, const char *s, size_t n), void *ud);
+
+/* ---- templates: "text ${{ expr }} text" ---- */
+
+typedef struct tmpl tmpl;
+
+/*
+ * Parse a template.  Returns NULL with *err_off and *err_msg set on a syntax
+ * error (unclosed ${{, bad expression).  A string without ${{ parses to a
+ * template with one literal segment.
+ */
+tmpl *tmpl_parse(arena *a, const char *s, size_t len,
+		 size_t *err_off, const char **err_msg);
+int tmpl_is_literal(const tmpl *t);          /* no ${{ }} inside */
+int tmpl_is_single_expr(const tmpl *t);      /* exactly one ${{ }}, nothing else */
+/* Render: exactly one ${{ }} keeps its type; otherwise text. */
+value *tmpl_render(const tmpl *t, const value *ctx, char **err);
+/* Make t render as a URL: a value inside the path, query or fragment is
+ * percent-encoded as one component; the literal text, and a value in the
+ * scheme/host part or standing for the whole URL, stay as they are. */
+void tmpl_mark_url(tmpl *t);
+void tmpl_walk_refs(const tmpl *t, expr_ref_cb cb, void *ud);
+
+/* Does s contain "${{" at all (fast pre-check) */
+int has_template(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,167 @@
+/*
+ * runbook.h - the validated model of one runbook file.
+ *
+ * runbook_load() = load_file() (node.h) + validate (validate.c) + graph
+ * (graph.c).  The model points into the YAML tree; nothing is copied out
+ * of it except what was converted (durations, enums).  Everything lives in
+ * rb->a and is freed by runbook_free().
+ *
+ * Templates inside the tree are parsed during validation and cached in
+ * node->cache (a tmpl *), so every expression error is reported before
+ * anything runs, and run time only evaluates.
+ */
+#ifndef RB_RUNBOOK_H
+#define RB_RUNBOOK_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "base/arena.h"
+#include "lang/node.h"
+#include "base/diag.h"
+
+enum phase {
+	PH_CHECKS, PH_STEPS, PH_VERIFY, PH_ROLLBACK,
+	PH_INJECT, PH_SYMPTOMS, PH_CLEANUP, PH__COUNT
+};
+extern const char *const phase_names[PH__COUNT];
+
+enum { EFFECT_READ = 0, EFFECT_WRITE = 1 };
+enum { ONFAIL_ROLLBACK, ONFAIL_CONTINUE, ONFAIL_ABORT };
+enum { RBPOL_ON_FAILURE, RBPOL_ALWAYS, RBPOL_NEVER };
+
+enum input_type {
+	IT_STRING, IT_INT, IT_NUMBER, IT_BOOL, IT_DURATION, IT_URL,
+	IT_SECRET, IT_LIST, IT_ENUM
+};
+
+typedef struct input_def {
+	const char *name;
+	node *n;                /* the input's mapping */
+	int type;
+	node *def;              /* default, may be NULL */
+	const char *pattern;    /* pcre2 pattern, may be NULL */
+	node *values;           /* enum values (sequence) */
+	const char *from;       /* secrets: "env:NAME" or "file:/path" */
+	int required;           /* no default and not a secret-from */
+	const char *description;
+} input_def;
+
+typedef struct conn_def {
+	const char *name;
+	node *n;                /* the connection's mapping */
+	const char *kind;       /* postgres|redis|kafka|prometheus|http */
+	node *spec;             /* value under the kind key (string or mapping) */
+} conn_def;
+
+struct prim_def;
+typedef struct step step;
+
+typedef struct steplist {
+	step **v;
+	size_t n;
+} steplist;
+
+struct step {
+	node *n;                /* the step mapping */
+	const char *id;
+	const char *title;      /* may be NULL */
+	int phase;
+	size_t index;           /* position in its list */
+	size_t order;           /* position in the resolved execution order of its phase */
+	const struct prim_def *prim;
+	node *action;           /* the value of the action key */
+	node *action_key;       /* the action key itself (for positions) */
+	node *if_;              /* may be NULL */
+	node *expect, *outputs, *env, *cwd, *stdin_, *with, *check;
+	step *check_step;       /* the parsed `check:` probe (a read step, no id of its own) */
+	int effect;             /* EFFECT_* after defaults */
+	int effect_explicit;
+	int64_t timeout_ms;     /* after defaults; 0 = none */
+	int retry_attempts;     /* >= 1 */
+	int64_t retry_delay_ms;
+	double retry_backoff;   /* >= 1.0 */
+	int64_t retry_max_delay_ms; /* 0 = unbounded */
+	int has_until;
+	int64_t until_every_ms, until_within_ms;
+	int on_failure;         /* ONFAIL_* */
+	int sensitive;
+	int idempotent;
+	int rollback_on_failure; /* undo even when this step failed (it may half-apply) */
+	steplist rollback;      /* the undo steps (phase PH_ROLLBACK) */
+	step *owner;            /* for a rollback step: the step it undoes */
+	struct runbook *frag;   /* a `use` step: its fragment, loaded for this step alone
+	                         * and freed with the runbook (fragment.h) */
+	steplist needs;         /* resolved dependencies (same phase) */
+	node *needs_node;
+};
+
+typedef struct runbook {
+	arena a;
+	doc d;
+	const char *path;
+	char sha256[65];
+	const char *id, *title, *version, *owner, *last_reviewed;
+	input_def *inputs;
+	size_t ninputs;
+	conn_def *conns;
+	size_t nconns;
+	int64_t default_timeout_ms;
+	steplist lists[PH__COUNT]; /* checks, steps, verify, (rollback unused), inject, symptoms, cleanup */
+	int rollback_policy;
+	node *objectives;
+	node *drill;
+	/* every step of the file incl. rollback steps, in file order */
+	steplist all;
+	int fragment;           /* a fragment (`fragment:` instead of `runbook:`) */
+	node *outputs;          /* a fragment's `outputs` mapping, may be NULL */
+} runbook;
+
+/*
+ * Load and validate.  Returns NULL when the file has errors (all of them
+ * added to dg, warnings too).  Warnings alone do not fail the load.
+ * lint: also run the lint rules (owner required, stale last-reviewed,
+ * ${{ }} in shell, tls insecure...).
+ */
+runbook *runbook_load(const char *path, diags *dg, int lint);
+void runbook_free(runbook *rb);
+
+step *runbook_find_step(const runbook *rb, const char *id);
+const input_def *runbook_find_input(const runbook *rb, const char *name);
+const conn_def *runbook_find_conn(const runbook *rb, const char *name);
+
+/* graph.c: resolve `needs`, detect cycles, compute each phase's order.
+ * Adds diagnostics; returns -1 on error. */
+int graph_build(runbook *rb, diags *dg);
+enum { GRAPH_DOT, GRAPH_MERMAID };
+
+/*
+ * The candidate closest to word, for "did you mean" hints (validate.c):
+ * a candidate word begins (3+ chars), else Damerau-Levenshtein <= 2, else
+ * one that begins word.  n == (size_t)-1: cands is NULL-terminated.
+ * NULL when nothing is close.
+ */
+const char *rb_suggest(const char *word, const char *const *cands, size_t n);
+
+/*
+ * The validator's key tables (validate.c), for `runbook schema`: each a
+ * NULL-terminated list of names with a parallel list of one-line docs.
+ */
+typedef struct rb_keytable {
+	const char *const *names;
+	const char *const *docs;
+} rb_keytable;
+typedef struct rb_keytables {
+	rb_keytable top, fragment_top, step, input, retry, until, defaults, objectives, drill;
+	const char *const *input_types;
+	const char *const *effects;
+	const char *const *on_failure;
+	const char *const *policies;
+	const char *const *matchers;
+	const char *const *contexts;
+} rb_keytables;
+extern const rb_keytables rb_keys;
+/* the lint rules (lint.c): warnings only */
+void lint_runbook(const runbook *rb, diags *dg);
+void graph_print(FILE *out, const runbook *rb, int format);
+
+#endif

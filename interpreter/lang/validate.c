@@ -1,0 +1,2263 @@
+/*
+ * validate.c - from the YAML tree to the validated step model.
+ *
+ * runbook_load() runs four passes over one file, collecting every problem
+ * instead of stopping at the first (SQLite's pParse->nErr habit):
+ *
+ *   1. load_file(): YAML -> node tree with positions (load.c);
+ *   2. structure: every key of every mapping, types, enums, durations,
+ *      inputs, connections, steps and their actions against the primitive
+ *      table (prim.c).  Templates are parsed here and cached in
+ *      node->cache; each parsed template is remembered with the step it
+ *      belongs to and what may appear in it;
+ *   3. graph_build(): `needs`, cycles and the execution order (graph.c);
+ *   4. references: every `inputs.x`, `steps.y`, `result` in the templates,
+ *      now that all steps and their order are known; then the lint rules.
+ *
+ * Only scalars that contain "${{" get a cached template: render.c reads any
+ * other scalar as a YAML literal (plain scalars keep their core type).
+ *
+ * The model points into the tree and lives in rb->a, like the tree.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "lang/runbook.h"
+#include "lang/fragment.h"
+#include "lang/prim.h"
+#include "lang/expr.h"
+#include "base/value.h"
+#include "base/hash.h"
+
+#include <pcre2.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const phase_names[PH__COUNT] = {
+	"checks", "steps", "verify", "rollback", "inject", "symptoms", "cleanup",
+};
+
+/* what may appear in a template, and how secrets in it are judged */
+enum {
+	R_RESULT = 1,           /* expect, outputs, until: `result` is the current step's */
+	R_ARGV = 2,             /* exec argv, shell text: a secret there is an error */
+	R_URL = 4,              /* http url: a secret there is a warning */
+	R_CONN = 8,             /* a connection spec: inputs, env, run */
+	R_DEFAULT = 16,         /* an input default: env, run */
+	R_WITH_PUBLIC = 32,     /* a `with:` value for a fragment input that is not a secret */
+};
+
+typedef struct tref {
+	node *n;
+	tmpl *t;
+	step *st;               /* the step whose order applies (NULL outside steps) */
+	int flags;
+	const char *what;       /* R_WITH_PUBLIC: "input 'x' of fragment 'y'" */
+} tref;
+
+typedef struct vctx {
+	runbook *rb;
+	diags *dg;
+	arena *a;
+	tref *refs;
+	size_t nrefs, caprefs;
+	step **unnamed;         /* rollback steps without an id: named at the end */
+	size_t nunnamed, capunnamed;
+	step **ids;             /* open-addressing hash of step ids */
+	size_t idcap, nids;
+	int dfl_attempts;
+	int64_t dfl_delay, dfl_max_delay;
+	double dfl_backoff;
+	int dfl_onfail;
+	/* the files being loaded, outermost first (real paths): a `use` of
+	 * one of them is a cycle */
+	char **chain;
+	size_t depth;
+	const char *with_what;  /* for add_ref while walking a `with:` value */
+} vctx;
+
+/* a parse that failed: reported once, never rendered (the load fails) */
+static char bad_tmpl_mark;
+
+/*
+ * The key tables.  Each list of names has a parallel list of one-line
+ * docs (same order, checked at compile time) that `runbook schema`
+ * prints as descriptions: the schema is generated from what the
+ * validator accepts.
+ */
+#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
+/* the timeout of a step that does I/O when neither it nor defaults says */
+#define DEFAULT_IO_TIMEOUT_MS 30000
+#define SAME_LEN(a, b) _Static_assert(NKEYS(a) == NKEYS(b), #b " must match " #a)
+
+static const char *const top_keys[] = {
+	"runbook", "title", "version", "owner", "reviewers", "last-reviewed",
+	"audience", "tags", "description", "inputs", "connections", "defaults",
+	"checks", "steps", "verify", "rollback", "objectives", "drill", NULL,
+};
+static const char *const top_docs[] = {
+	"the runbook's id: [a-z0-9][a-z0-9-]*",
+	"a one-line title",
+	"the runbook's own version",
+	"the team that maintains it (lint: required)",
+	"who reviews changes",
+	"date of the last review, YYYY-MM-DD (lint: stale after 90 days)",
+	"who it is written for",
+	"free tags",
+	"free text, Markdown",
+	"typed parameters, given with --input name=value or --inputs FILE",
+	"named services the primitives use: postgres, redis, kafka, prometheus, http",
+	"timeout, retry and on-failure for every step that does not say otherwise",
+	"preconditions: all must pass before any step runs",
+	"the procedure",
+	"postconditions: they define the success of the run",
+	"when rollbacks run: on-failure (default), always or never",
+	"drill objectives, judged by `runbook verify`",
+	"fault injection for game days: inject, symptoms, cleanup",
+	NULL,
+};
+SAME_LEN(top_keys, top_docs);
+/* a fragment (`use:`): `fragment:` instead of `runbook:`, steps and outputs */
+static const char *const fragment_keys[] = {
+	"fragment", "title", "version", "owner", "reviewers", "last-reviewed", "tags",
+	"description", "inputs", "connections", "defaults", "steps", "outputs", NULL,
+};
+static const char *const fragment_docs[] = {
+	"the fragment's id: [a-z0-9][a-z0-9-]*; a fragment is run by a runbook's `use:` step",
+	"a one-line title",
+	"the fragment's own version",
+	"the team that maintains it",
+	"who reviews changes",
+	"date of the last review, YYYY-MM-DD",
+	"free tags",
+	"free text, Markdown",
+	"typed parameters, given by the caller's `with:` (secrets too)",
+	"named services the fragment's steps use (they may use its inputs)",
+	"timeout, retry and on-failure for the fragment's steps",
+	"the fragment's steps, with their rollbacks",
+	"name: ${{ }} template over inputs and steps; the using step's result",
+	NULL,
+};
+SAME_LEN(fragment_keys, fragment_docs);
+static const char *const input_keys[] = {
+	"type", "default", "pattern", "description", "values", "from", "required", NULL,
+};
+static const char *const input_docs[] = {
+	"string (default), int, number, bool, duration, url, secret, list or enum",
+	"the value when none is given (a secret has none)",
+	"a PCRE2 pattern the value must match",
+	"what the input is for",
+	"the allowed values of an enum",
+	"where a secret comes from: env:NAME or file:/path (never argv)",
+	"whether the input must be given (default: when it has no default)",
+	NULL,
+};
+SAME_LEN(input_keys, input_docs);
+static const char *const input_types[] = {
+	"string", "int", "number", "bool", "duration", "url", "secret", "list", "enum", NULL,
+};
+static const char *const step_keys[] = {
+	"id", "title", "description", "if", "needs", "effect", "timeout", "retry",
+	"until", "expect", "outputs", "on-failure", "sensitive", "rollback",
+	"idempotent", "check", "rollback-on-failure", NULL,
+};
+static const char *const step_docs[] = {
+	"unique in the file: [a-z0-9][a-z0-9-]*",
+	"a one-line title",
+	"free text",
+	"a ${{ }} condition: the step is skipped when it is false",
+	"step ids of the same list this step waits for (default: the previous step)",
+	"read or write; the default comes from the primitive",
+	"how long one attempt may take, e.g. 30s",
+	"{attempts, delay, backoff, max-delay}: retry a failed attempt",
+	"{every, within}: poll until `expect` holds",
+	"result fields to literals or matchers, or one ${{ }} boolean",
+	"name: ${{ }} template over `result`: named values for later steps",
+	"rollback (default), continue or abort",
+	"true: the result is redacted in the transcript",
+	"the undo of this step: a step or a list of steps",
+	"true: safe to run again when a resumed run does not know whether it ran",
+	"a read probe that tells whether the step took effect (after a crash or a failure)",
+	"true: undo this step even when it failed (for commands known to half-apply)",
+	NULL,
+};
+SAME_LEN(step_keys, step_docs);
+/* step_keys[] positions, for parse_step's dispatch */
+enum {
+	SK_ID, SK_TITLE, SK_DESCRIPTION, SK_IF, SK_NEEDS, SK_EFFECT, SK_TIMEOUT,
+	SK_RETRY, SK_UNTIL, SK_EXPECT, SK_OUTPUTS, SK_ON_FAILURE, SK_SENSITIVE,
+	SK_ROLLBACK, SK_IDEMPOTENT, SK_CHECK, SK_ROLLBACK_ON_FAILURE,
+};
+/* keys a `check` probe may not have: it is run on its own by resume */
+static const char *const probe_forbidden[] = {
+	"id", "needs", "rollback", "check", "on-failure", "idempotent", "rollback-on-failure", NULL,
+};
+static const char *const retry_keys[] = { "attempts", "delay", "backoff", "max-delay", NULL };
+static const char *const retry_docs[] = {
+	"attempts in all, 1 to 1000", "wait before the second attempt",
+	"factor applied to the delay after each attempt, 1.0 to 100",
+	"upper bound of the delay", NULL,
+};
+SAME_LEN(retry_keys, retry_docs);
+static const char *const until_keys[] = { "every", "within", NULL };
+static const char *const until_docs[] = {
+	"how often to poll", "how long to keep polling", NULL,
+};
+SAME_LEN(until_keys, until_docs);
+static const char *const defaults_keys[] = { "timeout", "retry", "on-failure", NULL };
+static const char *const defaults_docs[] = {
+	"timeout of every step", "retry of every step", "on-failure of every step", NULL,
+};
+SAME_LEN(defaults_keys, defaults_docs);
+static const char *const objective_keys[] = {
+	"max-duration", "time-to-detect", "time-to-recover", "steps-required",
+	"rollbacks-expected", NULL,
+};
+static const char *const objective_docs[] = {
+	"the whole run takes at most this long",
+	"first inject step start to the last symptoms step ending ok",
+	"first steps step start to the last verify step ending ok",
+	"step ids that must end ok",
+	"step ids whose rollback must have run",
+	NULL,
+};
+SAME_LEN(objective_keys, objective_docs);
+static const char *const drill_keys[] = { "inject", "symptoms", "cleanup", NULL };
+static const char *const drill_docs[] = {
+	"steps that cause the incident this runbook remedies",
+	"steps that prove the fault is visible before remediation",
+	"steps that always run at the end of a drill",
+	NULL,
+};
+SAME_LEN(drill_keys, drill_docs);
+static const char *const effect_names[] = { "read", "write", NULL };
+static const char *const onfail_names[] = { "rollback", "continue", "abort", NULL };
+static const char *const policy_names[] = { "on-failure", "always", "never", NULL };
+static const char *const contexts[] = { "inputs", "env", "steps", "result", "run", NULL };
+static const char *const matchers[] = {
+	"eq", "ne", "lt", "le", "gt", "ge", "in", "matches", "contains", "exists",
+	"len", "not", "any", "all", NULL,
+};
+
+const rb_keytables rb_keys = {
+	{ top_keys, top_docs }, { fragment_keys, fragment_docs }, { step_keys, step_docs },
+	{ input_keys, input_docs }, { retry_keys, retry_docs }, { until_keys, until_docs },
+	{ defaults_keys, defaults_docs }, { objective_keys, objective_docs },
+	{ drill_keys, drill_docs },
+	input_types, effect_names, onfail_names, policy_names, matchers, contexts,
+};
+
+/* ---- did you mean ---- */
+
+/* optimal string alignment distance (Damerau-Levenshtein, adjacent swaps) */
+static size_t dl_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 64 || lb > 64)
+		return 99;
+	size_t d[65][65];
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] != b[j - 1];
+			size_t m = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < m)
+				m = d[i][j - 1] + 1;
+			if (d[i - 1][j - 1] + cost < m)
+				m = d[i - 1][j - 1] + cost;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < m)
+				m = d[i - 2][j - 2] + 1;
+			d[i][j] = m;
+		}
+	return d[la][lb];
+}
+
+/*
+ * The candidate closest to word: one that word begins (3 characters at
+ * least: "idem" -> "idempotent"), else the nearest by Damerau-Levenshtein
+ * distance <= 2 (and less than the word's length, so "a" does not suggest
+ * "id"), else one that begins word.  n = (size_t)-1: cands is
+ * NULL-terminated.  Returns NULL when nothing is close.  Shared with
+ * graph.c.
+ */
+const char *rb_suggest(const char *word, const char *const *cands, size_t n)
+{
+	const char *best = NULL, *longer = NULL, *shorter = NULL;
+	size_t bestd = 3, wl = strlen(word);
+	for (size_t i = 0; i < n && cands[i]; i++) {
+		const char *c = cands[i];
+		size_t d, cl = strlen(c);
+		if (!strcmp(c, word))
+			continue;
+		if (!longer && wl >= 3 && cl > wl && !strncmp(word, c, wl))
+			longer = c;
+		if (!shorter && cl >= 3 && cl < wl && !strncmp(word, c, cl))
+			shorter = c;
+		d = dl_distance(word, c);
+		if (d < bestd && d < wl) {
+			best = c;
+			bestd = d;
+		}
+	}
+	return longer ? longer : best ? best : shorter;
+}
+
+/* "; did you mean 'x'?" or "" (arena string) */
+static const char *hint(vctx *v, const char *word, const char *const *cands, size_t n)
+{
+	const char *s = rb_suggest(word, cands, n);
+	return s ? arena_printf(v->a, "; did you mean '%s'?", s) : "";
+}
+
+/* ---- diagnostics ---- */
+
+static void vdiag(vctx *v, int sev, const char *file, int line, int col,
+		  const char *rule, const char *fmt, va_list ap)
+{
+	char *msg;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	diag_add(v->dg, sev, file ? file : v->rb->path, line, col, rule, "%s",
+		 msg ? msg : "out of memory");
+	free(msg);
+}
+
+__attribute__((format(printf, 4, 5)))
+static void err(vctx *v, const node *n, const char *rule, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vdiag(v, SEV_ERROR, n ? n->file : NULL, n ? n->line : 1, n ? n->col : 1, rule, fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 6, 7)))
+static void err_in(vctx *v, int sev, const node *n, size_t off, const char *rule,
+		   const char *fmt, ...)
+{
+	int line, col;
+	node_pos_at(n, off, &line, &col);
+	va_list ap;
+	va_start(ap, fmt);
+	vdiag(v, sev, n->file, line, col, rule, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- scalars ---- */
+
+static int is_map(const node *n) { return n && n->kind == N_MAP; }
+static int is_seq(const node *n) { return n && n->kind == N_SEQ; }
+static int is_scalar(const node *n) { return n && n->kind == N_SCALAR; }
+
+/* position of s in the NULL-terminated list l, or -1; the first bytes are
+ * compared inline, as nearly every candidate differs there */
+static int index_of(const char *s, const char *const *l)
+{
+	for (int i = 0; l[i]; i++)
+		if (l[i][0] == s[0] && !strcmp(s, l[i]))
+			return i;
+	return -1;
+}
+
+static int in_list(const char *s, const char *const *l)
+{
+	return index_of(s, l) >= 0;
+}
+
+static int plain_bool(const node *n, int *b)
+{
+	if (!is_scalar(n) || n->style != S_PLAIN)
+		return 0;
+	static const char *const t[] = { "true", "True", "TRUE", NULL };
+	static const char *const f[] = { "false", "False", "FALSE", NULL };
+	if (in_list(n->str, t))
+		*b = 1;
+	else if (in_list(n->str, f))
+		*b = 0;
+	else
+		return 0;
+	return 1;
+}
+
+static int plain_int(const node *n, long long *out)
+{
+	if (!is_scalar(n) || n->style != S_PLAIN || !n->len)
+		return 0;
+	char *end;
+	long long x = strtoll(n->str, &end, 10);
+	if (*end || end == n->str)
+		return 0;
+	*out = x;
+	return 1;
+}
+
+static int plain_num(const node *n, double *out)
+{
+	if (!is_scalar(n) || n->style != S_PLAIN || !n->len)
+		return 0;
+	if (strspn(n->str, "+-0123456789.eE") != n->len || !strpbrk(n->str, "0123456789"))
+		return 0;
+	char *end;
+	double d = strtod(n->str, &end);
+	if (*end)
+		return 0;
+	*out = d;
+	return 1;
+}
+
+/* describes a node for "got ..." */
+static const char *got(vctx *v, const node *n)
+{
+	if (!n)
+		return "nothing";
+	if (n->kind == N_MAP)
+		return "a mapping";
+	if (n->kind == N_SEQ)
+		return "a list";
+	if (node_is_null(n))
+		return "null";
+	if (n->len > 40)
+		return arena_printf(v->a, "'%.37s...'", n->str);
+	return arena_printf(v->a, "'%s'", n->str);
+}
+
+static int id_ok(const char *s)
+{
+	if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
+			return 0;
+	return 1;
+}
+
+/* [A-Za-z_][A-Za-z0-9_]*, plus '-' after the first character when dash */
+static int name_ok(const char *s, int dash)
+{
+	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
+		return 0;
+	for (s++; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || (dash && *s == '-')))
+			return 0;
+	return 1;
+}
+
+/* a real calendar date YYYY-MM-DD */
+static int date_ok(const char *s)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return 0;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return 0;
+	int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return 0;
+	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return 0;
+	return 1;
+}
+
+/* ---- typed fields ---- */
+
+/* unknown keys of map, each at its key with a did-you-mean among allowed */
+static void check_keys(vctx *v, const node *map, const char *const *allowed,
+		       const char *where)
+{
+	for (size_t i = 0; i < map->n; i++) {
+		const node *k = map->keys[i];
+		if (!in_list(k->str, allowed))
+			err(v, k, "unknown-key", "unknown key '%s' %s%s", k->str, where,
+			    hint(v, k->str, allowed, (size_t)-1));
+	}
+}
+
+static int want_map(vctx *v, const node *n, const char *what)
+{
+	if (is_map(n))
+		return 1;
+	err(v, n, "type", "'%s' must be a mapping, got %s", what, got(v, n));
+	return 0;
+}
+
+static int want_seq(vctx *v, const node *n, const char *what)
+{
+	if (is_seq(n))
+		return 1;
+	err(v, n, "type", "'%s' must be a list, got %s", what, got(v, n));
+	return 0;
+}
+
+static int want_str(vctx *v, const node *n, const char *what)
+{
+	if (is_scalar(n) && !node_is_null(n))
+		return 1;
+	err(v, n, "type", "'%s' must be a string, got %s", what, got(v, n));
+	return 0;
+}
+
+static int want_bool(vctx *v, const node *n, const char *what, int *out)
+{
+	if (plain_bool(n, out))
+		return 1;
+	err(v, n, "type", "'%s' must be true or false, got %s", what, got(v, n));
+	return 0;
+}
+
+static int want_dur(vctx *v, const node *n, const char *what, int64_t *ms)
+{
+	if (is_scalar(n) && !node_is_null(n) && dur_parse(n->str, n->len, ms) == 0)
+		return 1;
+	err(v, n, "type", "'%s' must be a duration like 30s, got %s", what, got(v, n));
+	return 0;
+}
+
+/* one of names (NULL-terminated); -1 after an error */
+static int want_enum(vctx *v, const node *n, const char *what, const char *const *names)
+{
+	if (is_scalar(n)) {
+		int i = index_of(n->str, names);
+		if (i >= 0)
+			return i;
+	}
+	char list[256] = "";
+	for (size_t i = 0; names[i]; i++) {
+		size_t l = strlen(list);
+		snprintf(list + l, sizeof list - l, "%s%s", i ? (names[i + 1] ? ", " : " or ") : "",
+			 names[i]);
+	}
+	err(v, n, "value", "'%s' must be %s, got %s%s", what, list, got(v, n),
+	    is_scalar(n) ? hint(v, n->str, names, (size_t)-1) : "");
+	return -1;
+}
+
+static void want_str_list(vctx *v, const node *n, const char *what)
+{
+	if (!want_seq(v, n, what))
+		return;
+	for (size_t i = 0; i < n->n; i++)
+		want_str(v, n->vals[i], arena_printf(v->a, "%s[%zu]", what, i));
+}
+
+/* ---- templates ---- */
+
+/* Parse (once) the template of a scalar holding "${{"; NULL when it has
+ * none or after a syntax error, which is reported at its exact column. */
+static tmpl *parse_tmpl(vctx *v, node *n)
+{
+	if (!is_scalar(n) || !has_template(n->str, n->len))
+		return NULL;
+	if (n->cache == &bad_tmpl_mark)
+		return NULL;
+	if (n->cache)
+		return n->cache;
+	size_t off = 0;
+	const char *msg = NULL;
+	tmpl *t = tmpl_parse(v->a, n->str, n->len, &off, &msg);
+	if (!t) {
+		n->cache = &bad_tmpl_mark;
+		err_in(v, SEV_ERROR, n, off, "expr", "%s", msg ? msg : "invalid expression");
+		return NULL;
+	}
+	n->cache = t;
+	return t;
+}
+
+static int is_single_tmpl(vctx *v, node *n)
+{
+	tmpl *t = parse_tmpl(v, n);
+	return t && tmpl_is_single_expr(t);
+}
+
+static void add_ref(vctx *v, node *n, tmpl *t, step *st, int flags)
+{
+	if (v->nrefs == v->caprefs) {
+		v->caprefs = v->caprefs ? v->caprefs * 2 : 64;
+		v->refs = xrealloc(v->refs, v->caprefs * sizeof *v->refs);
+	}
+	v->refs[v->nrefs++] = (tref){ n, t, st, flags, v->with_what };
+}
+
+/* parse every template under n (values, not keys) and remember its refs */
+static void walk_tmpl(vctx *v, node *n, step *st, int flags)
+{
+	if (!n)
+		return;
+	switch (n->kind) {
+	case N_SCALAR: {
+		tmpl *t = parse_tmpl(v, n);
+		if (t && (flags & R_URL))
+			tmpl_mark_url(t);
+		if (t)
+			add_ref(v, n, t, st, flags);
+		break;
+	}
+	case N_SEQ:
+	case N_MAP:
+		for (size_t i = 0; i < n->n; i++)
+			walk_tmpl(v, n->vals[i], st, flags);
+		break;
+	}
+}
+
+/* ---- step ids ---- */
+
+static size_t id_hash(const char *s)
+{
+	size_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static step *id_find(const vctx *v, const char *id)
+{
+	if (!v->idcap)
+		return NULL;
+	for (size_t i = id_hash(id) & (v->idcap - 1);; i = (i + 1) & (v->idcap - 1)) {
+		if (!v->ids[i])
+			return NULL;
+		if (!strcmp(v->ids[i]->id, id))
+			return v->ids[i];
+	}
+}
+
+static void id_insert(vctx *v, step *st)
+{
+	if (2 * (v->nids + 1) > v->idcap) {
+		size_t oldcap = v->idcap;
+		step **old = v->ids;
+		v->idcap = oldcap ? oldcap * 2 : 64;
+		v->ids = xcalloc(v->idcap, sizeof *v->ids);
+		v->nids = 0;
+		for (size_t i = 0; i < oldcap; i++)
+			if (old[i])
+				id_insert(v, old[i]);
+		free(old);
+	}
+	size_t i = id_hash(st->id) & (v->idcap - 1);
+	while (v->ids[i])
+		i = (i + 1) & (v->idcap - 1);
+	v->ids[i] = st;
+	v->nids++;
+}
+
+static void list_push(arena *a, steplist *l, step *st)
+{
+	/* capacity: the next power of two >= n (arena blocks are not freed) */
+	if ((l->n & (l->n - 1)) == 0 && l->n >= 4) {
+		step **nv = arena_alloc(a, 2 * l->n * sizeof *nv);
+		memcpy(nv, l->v, l->n * sizeof *nv);
+		l->v = nv;
+	} else if (!l->v)
+		l->v = arena_alloc(a, 4 * sizeof *l->v);
+	l->v[l->n++] = st;
+}
+
+/* ---- inputs and connections ---- */
+
+/*
+ * Compiled patterns, shared by every file of the process: a corpus repeats
+ * the same few patterns, and compiling is the costly part of checking one.
+ * Open addressing over PAT_SLOTS slots, at most PAT_MAX entries, kept for
+ * the life of the process (read-only once made, so safe to share).  Past
+ * that, compile_pattern() hands out private copies.
+ */
+#define PAT_SLOTS 512
+#define PAT_MAX 256
+
+static struct pat_entry {
+	char *text;
+	size_t len;
+	uint32_t opts;
+	pcre2_code *re;
+} pat_cache[PAT_SLOTS];
+static size_t pat_count;
+static pthread_mutex_t pat_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct pat_entry *pat_slot(const char *text, size_t len, uint32_t opts)
+{
+	size_t h = 1469598103934665603u ^ opts;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)text[i]) * 1099511628211u;
+	for (size_t i = h & (PAT_SLOTS - 1);; i = (i + 1) & (PAT_SLOTS - 1)) {
+		struct pat_entry *e = &pat_cache[i];
+		if (!e->text || (e->len == len && e->opts == opts && !memcmp(e->text, text, len)))
+			return e;
+	}
+}
+
+/*
+ * Compile a literal pcre2 pattern (PCRE2_UTF | opts), or find it compiled.
+ * A bad pattern is reported with pcre2's message at its offset and gives
+ * NULL.  *owned says whether the caller must pcre2_code_free() the result
+ * (only once the cache is full); otherwise the cache keeps it.
+ */
+static pcre2_code *compile_pattern(vctx *v, node *pat, uint32_t opts, int *owned)
+{
+	*owned = 0;
+	pthread_mutex_lock(&pat_lock);
+	struct pat_entry *e = pat_slot(pat->str, pat->len, opts);
+	pcre2_code *re = e->re;
+	pthread_mutex_unlock(&pat_lock);
+	if (re)
+		return re;
+
+	int ec;
+	PCRE2_SIZE eo;
+	re = pcre2_compile((PCRE2_SPTR)pat->str, pat->len, PCRE2_UTF | opts, &ec, &eo, NULL);
+	if (!re) {
+		PCRE2_UCHAR msg[256];
+		pcre2_get_error_message(ec, msg, sizeof msg);
+		err_in(v, SEV_ERROR, pat, eo, "pattern", "invalid pattern: %s at offset %zu",
+		       (char *)msg, (size_t)eo);
+		return NULL;
+	}
+	pthread_mutex_lock(&pat_lock);
+	e = pat_slot(pat->str, pat->len, opts);
+	if (e->re) {
+		/* another thread got there first */
+		pcre2_code_free(re);
+		re = e->re;
+	} else if (pat_count < PAT_MAX) {
+		e->text = xstrndup(pat->str, pat->len);
+		e->len = pat->len;
+		e->opts = opts;
+		e->re = re;
+		pat_count++;
+	} else
+		*owned = 1;
+	pthread_mutex_unlock(&pat_lock);
+	return re;
+}
+
+/* Does a literal default fit the input's type? Message or NULL. */
+static const char *default_mismatch(const input_def *in, const node *d)
+{
+	long long i;
+	double x;
+	int b;
+	int64_t ms;
+	switch (in->type) {
+	case IT_STRING:
+	case IT_SECRET:
+		return is_scalar(d) ? NULL : "a string";
+	case IT_INT:
+		return plain_int(d, &i) ? NULL : "an int";
+	case IT_NUMBER:
+		return plain_num(d, &x) ? NULL : "a number";
+	case IT_BOOL:
+		return plain_bool(d, &b) ? NULL : "true or false";
+	case IT_DURATION:
+		return is_scalar(d) && dur_parse(d->str, d->len, &ms) == 0 ? NULL
+			: "a duration like 30s";
+	case IT_URL: {
+		if (!is_scalar(d))
+			return "a URL";
+		const char *p = d->str;
+		size_t s = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789+.-");
+		return s && p[0] >= 'a' && p[0] <= 'z' && !strncmp(p + s, "://", 3) && p[s + 3]
+			? NULL : "a URL like https://host/path";
+	}
+	case IT_LIST:
+		return is_seq(d) ? NULL : "a list";
+	case IT_ENUM:
+		if (!is_scalar(d))
+			return "one of its values";
+		if (is_seq(in->values))
+			for (size_t k = 0; k < in->values->n; k++)
+				if (is_scalar(in->values->vals[k]) &&
+				    !strcmp(in->values->vals[k]->str, d->str))
+					return NULL;
+		return in->values ? "one of its values" : NULL;
+	}
+	return NULL;
+}
+
+static void parse_input(vctx *v, input_def *in, node *key, node *m)
+{
+	const char *where = arena_printf(v->a, "in input '%s'", in->name);
+	in->n = m;
+	in->type = IT_STRING;
+	if (m && node_is_null(m)) {
+		in->required = 1;
+		return;
+	}
+	if (!is_map(m)) {
+		err(v, m, "type", "input '%s' must be a mapping, got %s", in->name, got(v, m));
+		return;
+	}
+	check_keys(v, m, input_keys, where);
+	node *t = node_get(m, "type");
+	if (t) {
+		int i = want_enum(v, t, "type", input_types);
+		if (i >= 0)
+			in->type = i;
+	}
+	node *desc = node_get(m, "description");
+	if (desc && want_str(v, desc, "description"))
+		in->description = desc->str;
+
+	node *vals = node_get(m, "values");
+	if (vals) {
+		if (in->type != IT_ENUM)
+			err(v, node_key(m, "values"), "value",
+			    "'values' only applies to enum inputs (input '%s' is a %s)", in->name,
+			    input_types[in->type]);
+		else if (want_seq(v, vals, "values")) {
+			if (!vals->n)
+				err(v, vals, "value", "enum input '%s' needs at least one value", in->name);
+			for (size_t i = 0; i < vals->n; i++)
+				if (!is_scalar(vals->vals[i]) || node_is_null(vals->vals[i]))
+					err(v, vals->vals[i], "type", "enum values must be strings, got %s",
+					    got(v, vals->vals[i]));
+			in->values = vals;
+		}
+	} else if (in->type == IT_ENUM)
+		err(v, t, "required", "enum input '%s' needs 'values'", in->name);
+
+	node *from = node_get(m, "from");
+	if (from && v->rb->fragment) {
+		err(v, node_key(m, "from"), "value",
+		    "'from' is not allowed in a fragment: the caller passes '%s' with 'with:'",
+		    in->name);
+	} else if (from) {
+		if (in->type != IT_SECRET)
+			err(v, node_key(m, "from"), "value",
+			    "'from' only applies to secret inputs; '%s' is given with --input",
+			    in->name);
+		else if (want_str(v, from, "from")) {
+			const char *f = from->str;
+			if (!strncmp(f, "env:", 4) && name_ok(f + 4, 0))
+				in->from = f;
+			else if (!strncmp(f, "file:", 5) && f[5])
+				in->from = f;
+			else
+				err(v, from, "value",
+				    "'from' must be env:NAME or file:/path, got %s", got(v, from));
+		}
+	} else if (in->type == IT_SECRET && !v->rb->fragment)
+		err(v, key, "secret",
+		    "secret input '%s' needs 'from: env:NAME' or 'from: file:/path'", in->name);
+
+	node *def = node_get(m, "default");
+	if (def && in->type == IT_SECRET) {
+		err(v, node_key(m, "default"), "secret",
+		    "secret input '%s' must not have a default: it would be stored in the file",
+		    in->name);
+		def = NULL;
+	}
+	if (def && !node_is_null(def)) {
+		in->def = def;
+		walk_tmpl(v, def, NULL, R_DEFAULT);
+		if (!(is_scalar(def) && has_template(def->str, def->len))) {
+			const char *want = default_mismatch(in, def);
+			if (want)
+				err(v, def, "type", "default of input '%s' must be %s, got %s",
+				    in->name, want, got(v, def));
+		}
+	}
+
+	node *pat = node_get(m, "pattern");
+	if (pat && want_str(v, pat, "pattern")) {
+		int owned;
+		pcre2_code *re = compile_pattern(v, pat, 0, &owned);
+		if (re) {
+			in->pattern = pat->str;
+			if (in->def && is_scalar(in->def) && !in->def->cache) {
+				pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+				int rc = pcre2_match(re, (PCRE2_SPTR)in->def->str, in->def->len, 0, 0,
+						     md, NULL);
+				pcre2_match_data_free(md);
+				if (rc < 0)
+					err(v, in->def, "pattern",
+					    "default %s of input '%s' does not match its pattern '%s'",
+					    got(v, in->def), in->name, pat->str);
+			}
+			if (owned)
+				pcre2_code_free(re);
+		}
+	}
+
+	node *req = node_get(m, "required");
+	int r;
+	if (req && want_bool(v, req, "required", &r))
+		in->required = r;
+	else
+		in->required = !in->def && (in->type != IT_SECRET || v->rb->fragment);
+}
+
+static void parse_inputs(vctx *v, node *m)
+{
+	if (!want_map(v, m, "inputs"))
+		return;
+	runbook *rb = v->rb;
+	rb->inputs = arena_alloc(v->a, (m->n + 1) * sizeof *rb->inputs);
+	for (size_t i = 0; i < m->n; i++) {
+		node *k = m->keys[i];
+		if (!name_ok(k->str, 1))
+			err(v, k, "value", "input name '%s' must match [A-Za-z_][A-Za-z0-9_-]*",
+			    k->str);
+		input_def *in = &rb->inputs[rb->ninputs++];
+		in->name = k->str;
+		parse_input(v, in, k, m->vals[i]);
+	}
+}
+
+/* "a string or a list" for a P_* mask (arena string) */
+static const char *types_desc(vctx *v, int types)
+{
+	static const struct { int bit; const char *name; } names[] = {
+		{ P_STR, "a string" }, { P_NUM, "a number" }, { P_BOOL, "true or false" },
+		{ P_LIST, "a list" }, { P_MAP, "a mapping" }, { P_DUR, "a duration like 30s" },
+	};
+	if ((types & P_ANY) == P_ANY)
+		return "a value";
+	const char *s = NULL;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (types & names[i].bit)
+			s = s ? arena_printf(v->a, "%s or %s", s, names[i].name) : names[i].name;
+	return s ? s : "nothing";
+}
+
+/* Does n have one of the shapes in types?  A single ${{ }} has any shape,
+ * an interpolated string is a string (or a duration, checked when run). */
+static int shape_ok(vctx *v, node *n, int types)
+{
+	long long i;
+	double x;
+	int b;
+	int64_t ms;
+	if (!n)
+		return 0;
+	if (n->kind == N_MAP)
+		return !!(types & P_MAP);
+	if (n->kind == N_SEQ)
+		return !!(types & P_LIST);
+	if (node_is_null(n))
+		return 0;
+	if (parse_tmpl(v, n))
+		return is_single_tmpl(v, n) || (types & (P_STR | P_DUR));
+	if (n->cache == &bad_tmpl_mark)
+		return 1;       /* reported already */
+	if (types & P_STR)
+		return 1;
+	if ((types & P_NUM) && (plain_int(n, &i) || plain_num(n, &x)))
+		return 1;
+	if ((types & P_BOOL) && plain_bool(n, &b))
+		return 1;
+	if ((types & P_DUR) && dur_parse(n->str, n->len, &ms) == 0)
+		return 1;
+	return 0;
+}
+
+static const char *const *conn_kind_names(void)
+{
+	static const char *names[16];
+	if (!names[0])
+		for (size_t i = 0; i < conn_kind_count && i < 15; i++)
+			names[i] = conn_kinds[i].name;
+	return names;
+}
+
+static void parse_connections(vctx *v, node *m)
+{
+	if (!want_map(v, m, "connections"))
+		return;
+	runbook *rb = v->rb;
+	const char *const *kinds = conn_kind_names();
+	rb->conns = arena_alloc(v->a, (m->n + 1) * sizeof *rb->conns);
+	for (size_t i = 0; i < m->n; i++) {
+		node *k = m->keys[i], *c = m->vals[i];
+		conn_def *cd = &rb->conns[rb->nconns++];
+		cd->name = k->str;
+		cd->n = c;
+		if (!name_ok(k->str, 1))
+			err(v, k, "value", "connection name '%s' must match [A-Za-z_][A-Za-z0-9_-]*",
+			    k->str);
+		if (!is_map(c)) {
+			err(v, c, "type", "connection '%s' must be a mapping like { postgres: DSN }, got %s",
+			    k->str, got(v, c));
+			continue;
+		}
+		node *kindkey = NULL;
+		for (size_t j = 0; j < c->n; j++) {
+			node *kk = c->keys[j];
+			const conn_kind *ck = conn_kind_find(kk->str);
+			if (!ck) {
+				err(v, kk, "unknown-key", "unknown connection kind '%s' in connection '%s'%s",
+				    kk->str, k->str, hint(v, kk->str, kinds, (size_t)-1));
+				continue;
+			}
+			if (kindkey) {
+				err(v, kk, "connection",
+				    "connection '%s' has two kinds, '%s' and '%s'; it needs exactly one",
+				    k->str, kindkey->str, kk->str);
+				continue;
+			}
+			kindkey = kk;
+			cd->kind = ck->name;
+			cd->spec = c->vals[j];
+			if (!shape_ok(v, cd->spec, ck->spec_types))
+				err(v, cd->spec, "type", "'%s' connection '%s' must be %s, got %s",
+				    ck->name, k->str, types_desc(v, ck->spec_types), got(v, cd->spec));
+			walk_tmpl(v, cd->spec, NULL, R_CONN);
+		}
+		if (!kindkey && c->n == 0)
+			err(v, c, "connection", "connection '%s' needs one of postgres, redis, kafka, prometheus, http",
+			    k->str);
+	}
+}
+
+/* ---- defaults, retry, until ---- */
+
+static void parse_retry(vctx *v, node *m, int *attempts, int64_t *delay, double *backoff,
+			int64_t *max_delay)
+{
+	if (!want_map(v, m, "retry"))
+		return;
+	check_keys(v, m, retry_keys, "in 'retry'");
+	node *n;
+	long long a;
+	double b;
+	if ((n = node_get(m, "attempts"))) {
+		if (!plain_int(n, &a))
+			err(v, n, "type", "'attempts' must be an int, got %s", got(v, n));
+		else if (a < 1 || a > 1000)
+			err(v, n, "value", "'attempts' must be between 1 and 1000, got %lld", a);
+		else
+			*attempts = (int)a;
+	}
+	if ((n = node_get(m, "delay")))
+		want_dur(v, n, "delay", delay);
+	if ((n = node_get(m, "max-delay")))
+		want_dur(v, n, "max-delay", max_delay);
+	if ((n = node_get(m, "backoff"))) {
+		if (!plain_num(n, &b))
+			err(v, n, "type", "'backoff' must be a number, got %s", got(v, n));
+		else if (b < 1.0 || b > 100.0)
+			err(v, n, "value", "'backoff' must be between 1.0 and 100, got %s", n->str);
+		else
+			*backoff = b;
+	}
+}
+
+static void parse_defaults(vctx *v, node *m)
+{
+	if (!want_map(v, m, "defaults"))
+		return;
+	check_keys(v, m, defaults_keys, "in 'defaults'");
+	node *n;
+	if ((n = node_get(m, "timeout")))
+		want_dur(v, n, "timeout", &v->rb->default_timeout_ms);
+	if ((n = node_get(m, "retry")))
+		parse_retry(v, n, &v->dfl_attempts, &v->dfl_delay, &v->dfl_backoff, &v->dfl_max_delay);
+	if ((n = node_get(m, "on-failure"))) {
+		int i = want_enum(v, n, "on-failure", onfail_names);
+		if (i >= 0)
+			v->dfl_onfail = i;
+	}
+}
+
+/* ---- expect ---- */
+
+static void check_matcher(vctx *v, step *st, node *val, int depth);
+
+/* a mapping is a matcher object when a key is (or nearly is) a matcher
+ * name; otherwise it is a literal compared for equality, as in expect.c */
+static int looks_like_matcher(const node *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (in_list(m->keys[i]->str, matchers) ||
+		    rb_suggest(m->keys[i]->str, matchers, (size_t)-1))
+			return 1;
+	return 0;
+}
+
+/* a matcher object {op: expected}: ops known, shapes right, regexes compile */
+static void check_matcher_obj(vctx *v, step *st, node *m, int depth)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		node *k = m->keys[i], *x = m->vals[i];
+		const char *op = k->str;
+		if (!in_list(op, matchers)) {
+			err(v, k, "unknown-key", "unknown matcher '%s'%s", op,
+			    hint(v, op, matchers, (size_t)-1));
+			continue;
+		}
+		int single = is_single_tmpl(v, x);
+		if (!strcmp(op, "in")) {
+			if (!single && !is_seq(x))
+				err(v, x, "type", "matcher 'in' needs a list, got %s", got(v, x));
+		} else if (!strcmp(op, "matches")) {
+			if (!is_scalar(x) || node_is_null(x))
+				err(v, x, "type", "matcher 'matches' needs a pattern string, got %s",
+				    got(v, x));
+			else if (!parse_tmpl(v, x) && x->cache != &bad_tmpl_mark) {
+				int owned;
+				pcre2_code *re = compile_pattern(v, x, PCRE2_MULTILINE, &owned);
+				if (re && owned)
+					pcre2_code_free(re);
+			}
+		} else if (!strcmp(op, "exists")) {
+			int b;
+			if (!single && !plain_bool(x, &b))
+				err(v, x, "type", "matcher 'exists' needs true or false, got %s", got(v, x));
+		} else if (!strcmp(op, "len")) {
+			long long n;
+			if (is_map(x))
+				check_matcher_obj(v, st, x, depth + 1);
+			else if (!single && !plain_int(x, &n))
+				err(v, x, "type", "matcher 'len' needs an int or a matcher, got %s",
+				    got(v, x));
+		} else if (!strcmp(op, "not") || !strcmp(op, "any") || !strcmp(op, "all")) {
+			check_matcher(v, st, x, depth + 1);
+		}
+	}
+}
+
+static void check_matcher(vctx *v, step *st, node *val, int depth)
+{
+	if (depth > 16)
+		return;
+	if (is_map(val) && looks_like_matcher(val))
+		check_matcher_obj(v, st, val, depth);
+}
+
+/* the first component of a result path: "rows[0].status" -> "rows" */
+static char *path_head(vctx *v, const char *path)
+{
+	return arena_strndup(v->a, path, strcspn(path, ".["));
+}
+
+static void check_expect(vctx *v, step *st, node *ex)
+{
+	if (is_scalar(ex)) {
+		if (!is_single_tmpl(v, ex) && ex->cache != &bad_tmpl_mark)
+			err(v, ex, "type",
+			    "'expect' must be a mapping of result fields or one ${{ }} expression, got %s",
+			    got(v, ex));
+		return;
+	}
+	if (!is_map(ex)) {
+		err(v, ex, "type", "'expect' must be a mapping of result fields, got %s", got(v, ex));
+		return;
+	}
+	const char *const *fields = st->prim ? st->prim->result_fields : NULL;
+	for (size_t i = 0; i < ex->n; i++) {
+		node *k = ex->keys[i], *x = ex->vals[i];
+		char *head = path_head(v, k->str);
+		if (fields && !in_list(head, fields)) {
+			err(v, k, "expect", "'%s' has no result field '%s'%s", st->prim->name, head,
+			    hint(v, head, fields, (size_t)-1));
+			continue;
+		}
+		if (!strcmp(k->str, "json") && is_map(x) && !looks_like_matcher(x)) {
+			for (size_t j = 0; j < x->n; j++)
+				check_matcher(v, st, x->vals[j], 0);
+		} else
+			check_matcher(v, st, x, 0);
+	}
+}
+
+/* ---- use: fragments ---- */
+
+static int is_use(const step *st)
+{
+	return st->prim && st->prim->name[0] == 'u' && !strcmp(st->prim->name, "use");
+}
+
+static runbook *load_rb(const char *path, diags *dg, int lint, char **chain, size_t depth);
+
+/* set once a fragment was loaded: from then on diagnostics are merged
+ * without repeats (a file may be reached both directly and by `use`) */
+static int fragments_seen;
+
+/* copy the fragment's diagnostics, leaving out those already reported
+ * (a fragment used twice, or checked on its own in the same run) */
+static void merge_diags(diags *to, const diags *from)
+{
+	for (size_t i = 0; i < from->n; i++) {
+		const diag *d = &from->v[i];
+		int seen = 0;
+		for (size_t j = 0; j < to->n && !seen; j++) {
+			const diag *e = &to->v[j];
+			seen = e->line == d->line && e->col == d->col && e->severity == d->severity &&
+			       !strcmp(e->file, d->file) && !strcmp(e->msg, d->msg);
+		}
+		if (!seen)
+			diag_add(to, d->severity, d->file, d->line, d->col, d->rule, "%s", d->msg);
+	}
+}
+
+/* Is the literal `with:` value x right for input in?  Reports at x. */
+static const char *default_mismatch(const input_def *in, const node *d);
+
+static void check_with_literal(vctx *v, const runbook *fr, const input_def *in, node *x)
+{
+	const char *want = node_is_null(x) ? "given" : default_mismatch(in, x);
+	if (want) {
+		err(v, x, "type", "input '%s' of fragment '%s' must be %s, got %s", in->name,
+		    fr->id, want, got(v, x));
+		return;
+	}
+	if (!in->pattern || !is_scalar(x))
+		return;
+	int ec;
+	PCRE2_SIZE eo;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)in->pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
+				       &ec, &eo, NULL);
+	if (!re)
+		return;         /* reported in the fragment */
+	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+	if (pcre2_match(re, (PCRE2_SPTR)x->str, x->len, 0, 0, md, NULL) < 0)
+		err(v, x, "pattern", "%s does not match the pattern '%s' of input '%s' of fragment '%s'",
+		    got(v, x), in->pattern, in->name, fr->id);
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
+}
+
+/* `with:` against the fragment's inputs: names, required ones, literal
+ * types; its templates are judged in the caller's context */
+static void check_with(vctx *v, step *st, const runbook *fr)
+{
+	node *w = st->with;
+	if (w && !want_map(v, w, "with"))
+		return;
+	for (size_t i = 0; w && i < w->n; i++) {
+		node *k = w->keys[i], *x = w->vals[i];
+		const input_def *in = runbook_find_input(fr, k->str);
+		if (!in) {
+			const char **names = xcalloc(fr->ninputs + 1, sizeof *names);
+			for (size_t j = 0; j < fr->ninputs; j++)
+				names[j] = fr->inputs[j].name;
+			err(v, k, "unknown-input", "fragment '%s' has no input '%s'%s", fr->id, k->str,
+			    hint(v, k->str, names, fr->ninputs));
+			free(names);
+			walk_tmpl(v, x, st, 0);
+			continue;
+		}
+		int secret = in->type == IT_SECRET;
+		v->with_what = arena_printf(v->a, "input '%s' of fragment '%s'", in->name, fr->id);
+		walk_tmpl(v, x, st, secret ? 0 : R_WITH_PUBLIC);
+		v->with_what = NULL;
+		if (!(is_scalar(x) && has_template(x->str, x->len)))
+			check_with_literal(v, fr, in, x);
+	}
+	node *at = w ? node_key(st->n, "with") : st->action;
+	for (size_t j = 0; j < fr->ninputs; j++) {
+		const input_def *in = &fr->inputs[j];
+		if (in->required && !(w && node_get(w, in->name)))
+			err(v, at, "required", "fragment '%s' needs input '%s' in 'with'", fr->id,
+			    in->name);
+	}
+}
+
+/*
+ * A `use` step: find the fragment, load and validate it (its own
+ * diagnostics keep its own positions), refuse cycles, check `with:`, and
+ * take the fragment's effect unless the step states one.  The loaded copy
+ * belongs to the step (st->frag).
+ */
+static void check_use(vctx *v, step *st)
+{
+	node *a = st->action;
+	if (!is_scalar(a) || node_is_null(a))
+		return;
+	if (has_template(a->str, a->len)) {
+		err(v, a, "type", "'use' must be a fragment path, not a template");
+		return;
+	}
+	char *looked = NULL;
+	char *path = fragment_find(a->str, v->rb->path, &looked);
+	if (!path) {
+		err(v, a, "fragment", "fragment '%s' not found; looked in %s", a->str,
+		    looked ? looked : "no place");
+		free(looked);
+		if (st->with && is_map(st->with))
+			walk_tmpl(v, st->with, st, 0);
+		return;
+	}
+	char *real = realpath(path, NULL);
+	if (!real)
+		real = xstrdup(path);
+	for (size_t i = 0; i < v->depth; i++) {
+		if (strcmp(v->chain[i], real))
+			continue;
+		sbuf b = { 0 };
+		for (size_t j = i; j < v->depth; j++)
+			sbuf_addf(&b, "%s -> ", v->chain[j]);
+		sbuf_adds(&b, real);
+		err(v, a, "fragment-cycle", "fragment cycle: %s", b.buf);
+		sbuf_release(&b);
+		free(real);
+		free(path);
+		return;
+	}
+	if (v->depth >= FRAGMENT_MAX_DEPTH) {
+		err(v, a, "fragment", "fragments nested more than %d deep", FRAGMENT_MAX_DEPTH);
+		free(real);
+		free(path);
+		return;
+	}
+	char **chain = xcalloc(v->depth + 2, sizeof *chain);
+	memcpy(chain, v->chain, v->depth * sizeof *chain);
+	chain[v->depth] = real;
+	diags fdg;
+	diags_init(&fdg);
+	fragments_seen = 1;
+	runbook *fr = load_rb(path, &fdg, 0, chain, v->depth + 1);
+	merge_diags(v->dg, &fdg);
+	free(chain);
+	free(real);
+	if (!fr) {
+		err(v, a, "fragment", "fragment '%s' (%s) is not valid: %d error%s", a->str, path,
+		    fdg.nerr, fdg.nerr == 1 ? "" : "s");
+	} else if (!fr->fragment) {
+		err(v, a, "fragment",
+		    "'%s' is a runbook, not a fragment: a fragment has 'fragment: <id>' instead of 'runbook:'",
+		    path);
+		runbook_free(fr);
+		fr = NULL;
+	}
+	diags_release(&fdg);
+	free(path);
+	if (!fr) {
+		if (st->with && is_map(st->with))
+			walk_tmpl(v, st->with, st, 0);
+		return;
+	}
+	st->frag = fr;
+	check_with(v, st, fr);
+	if (!st->effect_explicit) {
+		st->effect = EFFECT_READ;
+		for (size_t i = 0; i < fr->lists[PH_STEPS].n; i++)
+			if (fr->lists[PH_STEPS].v[i]->effect == EFFECT_WRITE)
+				st->effect = EFFECT_WRITE;
+	}
+}
+
+/*
+ * Once the using step has its final id: the fragment's steps (and those
+ * of the fragments it uses) are named "<use-step>/<step>" and run in the
+ * using step's phase, which is what the transcript records and
+ * runbook_find_step() finds.  Rollback steps stay in the rollback phase.
+ */
+static void adopt_fragment(runbook *fr, const char *prefix, int phase)
+{
+	for (size_t i = 0; i < fr->all.n; i++) {
+		step *st = fr->all.v[i];
+		st->id = arena_printf(&fr->a, "%s%s", prefix, st->id ? st->id : "?");
+		if (st->phase != PH_ROLLBACK)
+			st->phase = phase;
+		if (st->frag)
+			adopt_fragment(st->frag, prefix, phase);
+	}
+}
+
+/* ---- steps ---- */
+
+typedef struct stepctx {
+	int phase;
+	size_t index;
+	step *owner;            /* rollback steps: the step they undo */
+	step *probe_of;         /* a `check` probe: its step */
+	const char *listname;
+} stepctx;
+
+static step *parse_step(vctx *v, node *n, const stepctx *sc);
+
+/* prim_find() with the first byte compared inline: every key of every
+ * step is looked up, and nearly all of them are not primitives */
+static const prim_def *find_prim(const char *key)
+{
+	for (size_t i = 0; i < prim_count; i++)
+		if (prim_table[i].name[0] == key[0] && !strcmp(prim_table[i].name, key))
+			return &prim_table[i];
+	return NULL;
+}
+
+static const char *step_label(vctx *v, const step *st, const stepctx *sc)
+{
+	if (sc->probe_of)
+		return arena_printf(v->a, "the check of step '%s'",
+				    sc->probe_of->id ? sc->probe_of->id : "?");
+	if (st->id)
+		return arena_printf(v->a, "step '%s'", st->id);
+	if (sc->owner)
+		return arena_printf(v->a, "a rollback step of '%s'", sc->owner->id ? sc->owner->id : "?");
+	return arena_printf(v->a, "step %zu of '%s'", sc->index + 1, sc->listname);
+}
+
+static void parse_id(vctx *v, step *st, node *idn, const stepctx *sc)
+{
+	if (!idn) {
+		err(v, st->n, "required", "%s has no 'id'", step_label(v, st, sc));
+		return;
+	}
+	if (!want_str(v, idn, "id"))
+		return;
+	if (!id_ok(idn->str)) {
+		err(v, idn, "id", "step id '%s' must match [a-z0-9][a-z0-9-]*", idn->str);
+		return;
+	}
+	step *prev = id_find(v, idn->str);
+	if (prev) {
+		err(v, idn, "duplicate-id", "duplicate step id '%s' (first used at line %d)",
+		    idn->str, prev->n->line);
+		return;
+	}
+	st->id = idn->str;
+	id_insert(v, st);
+}
+
+static void parse_needs(vctx *v, step *st, node *nd)
+{
+	if (is_scalar(nd)) {
+		st->needs_node = nd;
+		return;
+	}
+	if (!is_seq(nd)) {
+		err(v, nd, "type", "'needs' must be a step id or a list of them, got %s", got(v, nd));
+		return;
+	}
+	int ok = 1;
+	for (size_t i = 0; i < nd->n; i++)
+		if (!is_scalar(nd->vals[i]) || node_is_null(nd->vals[i])) {
+			err(v, nd->vals[i], "type", "'needs' items must be step ids, got %s",
+			    got(v, nd->vals[i]));
+			ok = 0;
+		}
+	if (ok)
+		st->needs_node = nd;
+}
+
+static void parse_env(vctx *v, step *st, node *m)
+{
+	if (!want_map(v, m, "env"))
+		return;
+	for (size_t i = 0; i < m->n; i++) {
+		if (!name_ok(m->keys[i]->str, 0))
+			err(v, m->keys[i], "value",
+			    "environment variable name '%s' must match [A-Za-z_][A-Za-z0-9_]*",
+			    m->keys[i]->str);
+		if (!is_scalar(m->vals[i]))
+			err(v, m->vals[i], "type", "env value '%s' must be a string, got %s",
+			    m->keys[i]->str, got(v, m->vals[i]));
+	}
+	st->env = m;
+}
+
+static void parse_outputs(vctx *v, step *st, node *m)
+{
+	if (!want_map(v, m, "outputs"))
+		return;
+	for (size_t i = 0; i < m->n; i++) {
+		if (!name_ok(m->keys[i]->str, 1))
+			err(v, m->keys[i], "value", "output name '%s' must match [A-Za-z_][A-Za-z0-9_-]*",
+			    m->keys[i]->str);
+		if (!is_scalar(m->vals[i]))
+			err(v, m->vals[i], "type", "output '%s' must be a ${{ }} template, got %s",
+			    m->keys[i]->str, got(v, m->vals[i]));
+	}
+	st->outputs = m;
+}
+
+static void parse_until(vctx *v, step *st, node *m)
+{
+	if (!want_map(v, m, "until"))
+		return;
+	check_keys(v, m, until_keys, "in 'until'");
+	node *every = node_get(m, "every"), *within = node_get(m, "within");
+	if (!every)
+		err(v, m, "required", "'until' needs 'every': how often to poll");
+	else
+		want_dur(v, every, "every", &st->until_every_ms);
+	if (!within)
+		err(v, m, "required", "'until' needs 'within': how long to keep polling");
+	else
+		want_dur(v, within, "within", &st->until_within_ms);
+	st->has_until = 1;
+}
+
+/* the action against its row: shape, parameters, connection, templates */
+static int check_action(vctx *v, step *st, step *refst, node *ak)
+{
+	const prim_def *p = st->prim;
+	node *a = st->action;
+	if (!shape_ok(v, a, p->forms)) {
+		err(v, a, "type", "'%s' must be %s, got %s", p->name, types_desc(v, p->forms), got(v, a));
+		return 0;
+	}
+	int argv = !strcmp(p->name, "exec") || !strcmp(p->name, "shell");
+	if (is_seq(a)) {
+		if (!a->n)
+			err(v, a, "value", "'%s' needs at least the program to run", p->name);
+		for (size_t i = 0; i < a->n; i++)
+			if (!is_scalar(a->vals[i]) || node_is_null(a->vals[i]))
+				err(v, a->vals[i], "type", "argument %zu of '%s' must be a string, got %s",
+				    i + 1, p->name, got(v, a->vals[i]));
+	}
+	if (is_map(a) && p->params) {
+		for (size_t i = 0; i < a->n; i++) {
+			node *k = a->keys[i], *x = a->vals[i];
+			const prim_param *pp = NULL;
+			for (const prim_param *q = p->params; q->name; q++)
+				if (!strcmp(q->name, k->str))
+					pp = q;
+			if (!pp) {
+				const char *names[64];
+				size_t nn = 0;
+				for (const prim_param *q = p->params; q->name && nn < 63; q++)
+					names[nn++] = q->name;
+				names[nn] = NULL;
+				err(v, k, "unknown-key", "unknown key '%s' in '%s'%s", k->str, p->name,
+				    hint(v, k->str, names, nn));
+				continue;
+			}
+			if (!shape_ok(v, x, pp->types))
+				err(v, x, "type", "'%s' of '%s' must be %s, got %s", k->str, p->name,
+				    types_desc(v, pp->types), got(v, x));
+			walk_tmpl(v, x, refst, !strcmp(p->name, "http") && !strcmp(k->str, "url") ? R_URL : 0);
+		}
+		for (const prim_param *q = p->params; q->name; q++)
+			if (q->required && !node_get(a, q->name))
+				err(v, ak, "required", "'%s' needs '%s'", p->name, q->name);
+		node *cn = node_get(a, "connection");
+		if (is_scalar(cn) && !node_is_null(cn) && !has_template(cn->str, cn->len)) {
+			const conn_def *c = runbook_find_conn(v->rb, cn->str);
+			if (!c) {
+				const char **names = xcalloc(v->rb->nconns + 1, sizeof *names);
+				for (size_t i = 0; i < v->rb->nconns; i++)
+					names[i] = v->rb->conns[i].name;
+				err(v, cn, "unknown-connection", "unknown connection '%s'%s", cn->str,
+				    hint(v, cn->str, names, v->rb->nconns));
+				free(names);
+			} else if (p->conn_kind && c->kind && strcmp(c->kind, p->conn_kind))
+				err(v, cn, "connection",
+				    "connection '%s' is a %s connection; '%s' needs a %s connection",
+				    cn->str, c->kind, p->name, p->conn_kind);
+		}
+	} else
+		walk_tmpl(v, a, refst, argv ? R_ARGV : 0);
+	return 1;
+}
+
+static void parse_rollback(vctx *v, step *st, node *rb)
+{
+	if (!is_map(rb) && !is_seq(rb)) {
+		err(v, rb, "type", "'rollback' must be a step or a list of steps, got %s", got(v, rb));
+		return;
+	}
+	size_t n = is_map(rb) ? 1 : rb->n;
+	st->rollback.v = arena_alloc(v->a, (n + 1) * sizeof(step *));
+	for (size_t i = 0; i < n; i++) {
+		stepctx sc = { PH_ROLLBACK, st->rollback.n, st, NULL, "rollback" };
+		step *r = parse_step(v, is_map(rb) ? rb : rb->vals[i], &sc);
+		if (r)
+			st->rollback.v[st->rollback.n++] = r;
+	}
+}
+
+/*
+ * Does a primitive wait on a process or a service?  Those get the default
+ * timeout (defaults.timeout, else DEFAULT_IO_TIMEOUT_MS); a `wait` would be
+ * cut short and an `approve` would stop waiting for its human.
+ */
+static int prim_does_io(const prim_def *p)
+{
+	static const char *const no_io[] = { "wait", "approve", "assert", "log", "use", NULL };
+	return !in_list(p->name, no_io);
+}
+
+static step *parse_step(vctx *v, node *n, const stepctx *sc)
+{
+	if (!is_map(n)) {
+		err(v, n, "type", "a step must be a mapping, got %s", got(v, n));
+		return NULL;
+	}
+	runbook *rb = v->rb;
+	step *st = arena_alloc(v->a, sizeof *st);
+	st->n = n;
+	st->phase = sc->phase;
+	st->index = sc->index;
+	st->owner = sc->owner;
+	st->timeout_ms = rb->default_timeout_ms;
+	st->retry_attempts = v->dfl_attempts;
+	st->retry_delay_ms = v->dfl_delay;
+	st->retry_backoff = v->dfl_backoff;
+	st->retry_max_delay_ms = v->dfl_max_delay;
+	st->on_failure = v->dfl_onfail;
+	/* templates of a probe are ordered like its step's */
+	step *refst = sc->probe_of ? sc->probe_of : st;
+
+	node *idn = node_get(n, "id");
+	if (!sc->probe_of) {
+		if (idn || !sc->owner)
+			parse_id(v, st, idn, sc);
+		if (!st->id && sc->owner && !idn) {
+			if (v->nunnamed == v->capunnamed) {
+				v->capunnamed = v->capunnamed ? 2 * v->capunnamed : 16;
+				v->unnamed = xrealloc(v->unnamed, v->capunnamed * sizeof *v->unnamed);
+			}
+			v->unnamed[v->nunnamed++] = st;
+		}
+		list_push(v->a, &rb->all, st);
+	}
+	/* the label is only needed by messages: made on the first one */
+	const char *label = NULL;
+#define LABEL() (label ? label : (label = step_label(v, st, sc)))
+
+	/* the action first: the other keys are judged against its row */
+	node *ak = NULL;
+	unsigned char isprim[64];
+	for (size_t i = 0; i < n->n; i++) {
+		const prim_def *p = find_prim(n->keys[i]->str);
+		if (i < sizeof isprim)
+			isprim[i] = p != NULL;
+		if (!p)
+			continue;
+		if (ak) {
+			err(v, n->keys[i], "action",
+			    "%s has two actions, '%s' and '%s'; a step has exactly one", LABEL(),
+			    ak->str, n->keys[i]->str);
+			continue;
+		}
+		ak = n->keys[i];
+		st->prim = p;
+		st->action = n->vals[i];
+		st->action_key = ak;
+	}
+	if (!ak) {
+		char names[256] = "";
+		for (size_t i = 0; i < prim_count; i++) {
+			size_t l = strlen(names);
+			snprintf(names + l, sizeof names - l, "%s%s", i ? ", " : "", prim_table[i].name);
+		}
+		err(v, n, "action", "%s has no action: it needs one of %s", LABEL(), names);
+	}
+	const char *const *row_keys = st->prim ? st->prim->step_keys : NULL;
+	/* the default timeout bounds the primitives that wait on the outside
+	 * world; wait, approve, assert, log and use only take their own */
+	if (st->prim && !prim_does_io(st->prim))
+		st->timeout_ms = 0;
+
+	node *until_key = NULL;
+	for (size_t i = 0; i < n->n; i++) {
+		node *k = n->keys[i], *x = n->vals[i];
+		const char *key = k->str;
+		if (i < sizeof isprim ? isprim[i] : find_prim(key) != NULL)
+			continue;
+		if (sc->probe_of && in_list(key, probe_forbidden)) {
+			err(v, k, "unknown-key", "'%s' is not allowed in %s", key, LABEL());
+			continue;
+		}
+		int sk = index_of(key, step_keys);
+		if (is_use(st) && (sk == SK_TIMEOUT || sk == SK_RETRY || sk == SK_UNTIL)) {
+			err(v, k, "unknown-key",
+			    "'%s' is not valid for a 'use' step: the fragment's steps have their own",
+			    key);
+			continue;
+		}
+		if (sk == SK_ID) {
+			/* parsed above */
+		} else if (sk == SK_TITLE) {
+			if (want_str(v, x, "title")) {
+				st->title = x->str;
+				walk_tmpl(v, x, refst, 0);
+			}
+		} else if (sk == SK_DESCRIPTION) {
+			want_str(v, x, "description");
+		} else if (sk == SK_IF) {
+			int b;
+			if (!plain_bool(x, &b) && !is_single_tmpl(v, x) && x->cache != &bad_tmpl_mark)
+				err(v, x, "type",
+				    "'if' must be one ${{ }} expression or true/false, got %s", got(v, x));
+			st->if_ = x;
+			walk_tmpl(v, x, refst, 0);
+		} else if (sk == SK_NEEDS) {
+			parse_needs(v, st, x);
+		} else if (sk == SK_EFFECT) {
+			int e = want_enum(v, x, "effect", effect_names);
+			if (e >= 0) {
+				st->effect = e;
+				st->effect_explicit = 1;
+			}
+		} else if (sk == SK_TIMEOUT) {
+			want_dur(v, x, "timeout", &st->timeout_ms);
+		} else if (sk == SK_RETRY) {
+			parse_retry(v, x, &st->retry_attempts, &st->retry_delay_ms,
+				    &st->retry_backoff, &st->retry_max_delay_ms);
+		} else if (sk == SK_UNTIL) {
+			until_key = k;
+			parse_until(v, st, x);
+		} else if (sk == SK_EXPECT) {
+			st->expect = x;
+			check_expect(v, st, x);
+			walk_tmpl(v, x, refst, R_RESULT);
+		} else if (sk == SK_OUTPUTS) {
+			parse_outputs(v, st, x);
+			walk_tmpl(v, x, refst, R_RESULT);
+		} else if (sk == SK_ON_FAILURE) {
+			int e = want_enum(v, x, "on-failure", onfail_names);
+			if (e >= 0)
+				st->on_failure = e;
+		} else if (sk == SK_SENSITIVE) {
+			want_bool(v, x, "sensitive", &st->sensitive);
+		} else if (sk == SK_IDEMPOTENT) {
+			want_bool(v, x, "idempotent", &st->idempotent);
+		} else if (sk == SK_ROLLBACK_ON_FAILURE) {
+			if (sc->owner)
+				err(v, k, "rollback", "'rollback-on-failure' is for a step with a rollback, not for a rollback step");
+			else if (want_bool(v, x, "rollback-on-failure", &st->rollback_on_failure) &&
+				 st->rollback_on_failure && st->prim && !strcmp(st->prim->name, "sql"))
+				err(v, x, "rollback",
+				    "a failed sql statement was rolled back by the database: "
+				    "'rollback-on-failure' does not apply to sql steps");
+		} else if (sk == SK_ROLLBACK) {
+			if (sc->owner)
+				err(v, k, "rollback", "a rollback step cannot have its own rollback");
+			else
+				parse_rollback(v, st, x);
+		} else if (sk == SK_CHECK) {
+			if (want_map(v, x, "check")) {
+				stepctx pc = { sc->phase, 0, NULL, st, sc->listname };
+				step *probe = parse_step(v, x, &pc);
+				if (probe && probe->prim && probe->effect == EFFECT_WRITE)
+					err(v, probe->action_key, "effect",
+					    "the check of %s must only read; '%s' writes (add 'effect: read' if it does not)",
+					    LABEL(), probe->prim->name);
+				st->check = x;
+				st->check_step = probe;
+			}
+		} else if (row_keys && in_list(key, row_keys)) {
+			if (!strcmp(key, "with")) {
+				st->with = x;   /* walked by check_use, against the fragment's inputs */
+				continue;
+			}
+			if (!strcmp(key, "env"))
+				parse_env(v, st, x);
+			else if (!strcmp(key, "cwd")) {
+				if (want_str(v, x, "cwd"))
+					st->cwd = x;
+			} else if (!strcmp(key, "stdin")) {
+				if (want_str(v, x, "stdin"))
+					st->stdin_ = x;
+			}
+			walk_tmpl(v, x, refst, 0);
+		} else {
+			/* a key of another primitive's row, or a typo */
+			const prim_def *other = NULL;
+			for (size_t j = 0; j < prim_count && !other; j++)
+				if (in_list(key, prim_table[j].step_keys))
+					other = &prim_table[j];
+			if (other && st->prim) {
+				err(v, k, "unknown-key", "'%s' is not valid for a '%s' step (only for %s)",
+				    key, st->prim->name, other->name);
+				continue;
+			}
+			const char *cands[64];
+			size_t nc = 0;
+			for (size_t j = 0; step_keys[j]; j++)
+				if (!sc->probe_of || !in_list(step_keys[j], probe_forbidden))
+					cands[nc++] = step_keys[j];
+			for (size_t j = 0; row_keys && row_keys[j] && nc < 48; j++)
+				cands[nc++] = row_keys[j];
+			for (size_t j = 0; j < prim_count && nc < 63; j++)
+				cands[nc++] = prim_table[j].name;
+			cands[nc] = NULL;
+			err(v, k, "unknown-key", "unknown key '%s' in %s%s", key, LABEL(),
+			    hint(v, key, cands, nc));
+		}
+	}
+	/* without expect, exec and shell expect exit 0 and http a 2xx status:
+	 * `until` polls on that; the other primitives have no such default */
+	if (until_key && !st->expect && !(st->prim && (!strcmp(st->prim->name, "exec") ||
+			!strcmp(st->prim->name, "shell") || !strcmp(st->prim->name, "http"))))
+		err(v, until_key, "required", "'until' needs an 'expect': the condition to wait for "
+		    "(only exec, shell and http have an implicit one)");
+
+	if (st->prim) {
+		int shape = check_action(v, st, refst, ak);
+		if (!st->effect_explicit) {
+			int e = st->prim->default_effect;
+			if (st->prim->effect_of)
+				e = shape && st->action->kind == N_MAP ? st->prim->effect_of(st->action) : -1;
+			st->effect = e >= 0 ? e : EFFECT_WRITE;
+		}
+	}
+	if (is_use(st)) {
+		st->retry_attempts = 1;
+		st->timeout_ms = 0;
+		if (sc->probe_of)
+			err(v, ak, "action", "the check of %s cannot be a 'use' step", LABEL());
+		else
+			check_use(v, st);
+	}
+	return st;
+#undef LABEL
+}
+
+static void parse_list(vctx *v, node *l, int phase)
+{
+	if (node_is_null(l))
+		return;
+	if (!want_seq(v, l, phase_names[phase]))
+		return;
+	steplist *sl = &v->rb->lists[phase];
+	sl->v = arena_alloc(v->a, (l->n + 1) * sizeof(step *));
+	for (size_t i = 0; i < l->n; i++) {
+		stepctx sc = { phase, sl->n, NULL, NULL, phase_names[phase] };
+		step *st = parse_step(v, l->vals[i], &sc);
+		if (st)
+			sl->v[sl->n++] = st;
+	}
+}
+
+/* rollback steps without an id: "<owner>-rollback", "<owner>-rollback-2"... */
+static void name_rollbacks(vctx *v)
+{
+	for (size_t i = 0; i < v->nunnamed; i++) {
+		step *st = v->unnamed[i];
+		const char *base = st->owner && st->owner->id ? st->owner->id : "step";
+		const char *id = st->owner && st->owner->rollback.n > 1
+			? arena_printf(v->a, "%s-rollback-%zu", base, st->index + 1)
+			: arena_printf(v->a, "%s-rollback", base);
+		for (int k = 2; id_find(v, id); k++)
+			id = arena_printf(v->a, "%s-rollback-x%d", base, k);
+		st->id = id;
+		id_insert(v, st);
+	}
+}
+
+static void parse_objectives(vctx *v, node *m)
+{
+	if (!want_map(v, m, "objectives"))
+		return;
+	check_keys(v, m, objective_keys, "in 'objectives'");
+	v->rb->objectives = m;
+	for (size_t i = 0; i < m->n; i++) {
+		const char *k = m->keys[i]->str;
+		node *x = m->vals[i];
+		int64_t ms;
+		if (!strcmp(k, "steps-required") || !strcmp(k, "rollbacks-expected")) {
+			if (!want_seq(v, x, k))
+				continue;
+			for (size_t j = 0; j < x->n; j++) {
+				node *s = x->vals[j];
+				if (!want_str(v, s, k))
+					continue;
+				if (!id_find(v, s->str)) {
+					const char **ids = xcalloc(v->rb->all.n + 1, sizeof *ids);
+					for (size_t q = 0; q < v->rb->all.n; q++)
+						ids[q] = v->rb->all.v[q]->id ? v->rb->all.v[q]->id : "";
+					err(v, s, "unknown-step", "unknown step '%s' in '%s'%s", s->str, k,
+					    hint(v, s->str, ids, v->rb->all.n));
+					free(ids);
+				}
+			}
+		} else if (in_list(k, objective_keys))
+			want_dur(v, x, k, &ms);
+	}
+}
+
+static void parse_drill(vctx *v, node *m)
+{
+	if (!want_map(v, m, "drill"))
+		return;
+	check_keys(v, m, drill_keys, "in 'drill'");
+	v->rb->drill = m;
+	node *x;
+	if ((x = node_get(m, "inject")))
+		parse_list(v, x, PH_INJECT);
+	if ((x = node_get(m, "symptoms")))
+		parse_list(v, x, PH_SYMPTOMS);
+	if ((x = node_get(m, "cleanup")))
+		parse_list(v, x, PH_CLEANUP);
+}
+
+/* a fragment's outputs: name -> template over its inputs and steps */
+static void parse_fragment_outputs(vctx *v, node *m)
+{
+	if (!want_map(v, m, "outputs"))
+		return;
+	for (size_t i = 0; i < m->n; i++) {
+		if (!name_ok(m->keys[i]->str, 1))
+			err(v, m->keys[i], "value", "output name '%s' must match [A-Za-z_][A-Za-z0-9_-]*",
+			    m->keys[i]->str);
+		if (!is_scalar(m->vals[i]))
+			err(v, m->vals[i], "type", "output '%s' must be a ${{ }} template, got %s",
+			    m->keys[i]->str, got(v, m->vals[i]));
+	}
+	walk_tmpl(v, m, NULL, 0);
+	v->rb->outputs = m;
+}
+
+/* pass 2: the top level, inputs and connections first (steps use them) */
+static void validate_structure(vctx *v)
+{
+	runbook *rb = v->rb;
+	node *root = rb->d.root;
+	if (!root) {
+		diag_add(v->dg, SEV_ERROR, rb->path, 1, 1, "required",
+			 "empty runbook: 'runbook' and 'title' are required");
+		return;
+	}
+	if (!is_map(root)) {
+		err(v, root, "type", "a runbook must be a mapping, got %s", got(v, root));
+		return;
+	}
+	/* `fragment: id` instead of `runbook: id` makes the file a fragment */
+	rb->fragment = node_get(root, "fragment") != NULL;
+	const char *kind = rb->fragment ? "fragment" : "runbook";
+	check_keys(v, root, rb->fragment ? fragment_keys : top_keys,
+		   rb->fragment ? "at the top level of a fragment" : "at the top level");
+
+	node *x;
+	if (!(x = node_get(root, kind)))
+		err(v, root, "required", "missing '%s': the %s's id", kind, kind);
+	else if (want_str(v, x, kind)) {
+		if (!id_ok(x->str))
+			err(v, x, "id", "%s id '%s' must match [a-z0-9][a-z0-9-]*", kind, x->str);
+		rb->id = x->str;
+	}
+	if (!(x = node_get(root, "title")))
+		err(v, root, "required", "missing 'title'");
+	else if (want_str(v, x, "title"))
+		rb->title = x->str;
+	if ((x = node_get(root, "version")) && want_str(v, x, "version"))
+		rb->version = x->str;
+	if ((x = node_get(root, "owner")) && want_str(v, x, "owner"))
+		rb->owner = x->str;
+	if ((x = node_get(root, "description")))
+		want_str(v, x, "description");
+	if ((x = node_get(root, "last-reviewed")) && want_str(v, x, "last-reviewed")) {
+		if (!date_ok(x->str))
+			err(v, x, "value", "'last-reviewed' must be a date YYYY-MM-DD, got %s", got(v, x));
+		else
+			rb->last_reviewed = x->str;
+	}
+	static const char *const lists[] = { "reviewers", "audience", "tags", NULL };
+	for (size_t i = 0; lists[i]; i++)
+		if ((x = node_get(root, lists[i])))
+			want_str_list(v, x, lists[i]);
+	if ((x = node_get(root, "rollback")) && !rb->fragment) {
+		int p = want_enum(v, x, "rollback", policy_names);
+		if (p >= 0)
+			rb->rollback_policy = p;
+	}
+
+	if ((x = node_get(root, "inputs")))
+		parse_inputs(v, x);
+	if ((x = node_get(root, "connections")))
+		parse_connections(v, x);
+	if ((x = node_get(root, "defaults")))
+		parse_defaults(v, x);
+
+	static const int phases[] = { PH_CHECKS, PH_STEPS, PH_VERIFY };
+	for (size_t i = 0; i < 3; i++)
+		if ((!rb->fragment || phases[i] == PH_STEPS) &&
+		    (x = node_get(root, phase_names[phases[i]])))
+			parse_list(v, x, phases[i]);
+	if ((x = node_get(root, "drill")) && !rb->fragment)
+		parse_drill(v, x);
+	name_rollbacks(v);
+	for (size_t i = 0; i < rb->all.n; i++) {
+		step *st = rb->all.v[i];
+		if (st->frag && st->id)
+			adopt_fragment(st->frag, arena_printf(v->a, "%s/", st->id), st->phase);
+	}
+	if ((x = node_get(root, "outputs")) && rb->fragment)
+		parse_fragment_outputs(v, x);
+
+	/* the rows' own checks, once every step (rollbacks too) has its id */
+	for (size_t i = 0; i < rb->all.n; i++) {
+		step *st = rb->all.v[i];
+		if (st->prim && st->prim->validate && st->id &&
+		    shape_ok(v, st->action, st->prim->forms))
+			st->prim->validate(rb, st, v->dg);
+	}
+	if ((x = node_get(root, "objectives")) && !rb->fragment)
+		parse_objectives(v, x);
+}
+
+/* ---- pass 4: references ---- */
+
+/* Is `to` in a list that has finished before `from` runs?  checks <
+ * steps < verify; a drill runs inject < symptoms first and cleanup last;
+ * rollback and cleanup steps may look at anything that ran before them. */
+static int phase_before(int from, int to)
+{
+	switch (from) {
+	case PH_STEPS:
+		return to == PH_CHECKS;
+	case PH_VERIFY:
+		return to == PH_CHECKS || to == PH_STEPS;
+	case PH_SYMPTOMS:
+		return to == PH_INJECT;
+	case PH_CLEANUP:
+	case PH_ROLLBACK:
+		return to != PH_ROLLBACK && to != PH_CLEANUP;
+	default:
+		return 0;
+	}
+}
+
+/* is `to` a transitive `needs` predecessor of `from` (same list); each
+ * step is visited once, by its position in the list */
+static int needs_reaches(const runbook *rb, const step *from, const step *to)
+{
+	size_t n = from->phase == PH_ROLLBACK && from->owner ? from->owner->rollback.n
+		: rb->lists[from->phase].n;
+	unsigned char *seen = xcalloc(n + 1, 1);
+	const step **stack = xmalloc((n + 1) * sizeof *stack);
+	size_t sp = 0;
+	int found = 0;
+	stack[sp++] = from;
+	while (sp && !found) {
+		const step *s = stack[--sp];
+		for (size_t i = 0; i < s->needs.n && !found; i++) {
+			const step *d = s->needs.v[i];
+			if (d == to)
+				found = 1;
+			else if (d->index < n && !seen[d->index]) {
+				seen[d->index] = 1;
+				stack[sp++] = d;
+			}
+		}
+	}
+	free(seen);
+	free(stack);
+	return found;
+}
+
+static int same_list(const step *a, const step *b)
+{
+	if (a->phase != b->phase)
+		return 0;
+	return a->phase != PH_ROLLBACK || a->owner == b->owner;
+}
+
+typedef struct refwalk {
+	vctx *v;
+	const tref *r;
+} refwalk;
+
+static void check_step_ref(vctx *v, const tref *r, const char *id, size_t off)
+{
+	const step *from = r->st, *to = id_find(v, id);
+	if (!to) {
+		const char **ids = xcalloc(v->rb->all.n + 1, sizeof *ids);
+		for (size_t q = 0; q < v->rb->all.n; q++)
+			ids[q] = v->rb->all.v[q]->id ? v->rb->all.v[q]->id : "";
+		err_in(v, SEV_ERROR, r->n, off, "unknown-step", "unknown step '%s'%s", id,
+		       hint(v, id, ids, v->rb->all.n));
+		free(ids);
+		return;
+	}
+	if (!from)
+		return;
+	const char *fid = from->id ? from->id : "?";
+	if (to == from) {
+		err_in(v, SEV_ERROR, r->n, off, "step-order",
+		       "step '%s' refers to itself; use 'result' for its own result", fid);
+		return;
+	}
+	if (same_list(from, to)) {
+		if (to->index < from->index || needs_reaches(v->rb, from, to))
+			return;
+		err_in(v, SEV_ERROR, r->n, off, "step-order",
+		       "step '%s' refers to '%s', which runs after it; move '%s' earlier or add it to 'needs'",
+		       fid, id, id);
+		return;
+	}
+	if (phase_before(from->phase, to->phase))
+		return;
+	err_in(v, SEV_ERROR, r->n, off, "step-order",
+	       "step '%s' (%s) refers to '%s' (%s), which does not run before it", fid,
+	       phase_names[from->phase], id, phase_names[to->phase]);
+}
+
+static void ref_cb(void *ud, const char *root, const char *second, size_t off)
+{
+	refwalk *w = ud;
+	vctx *v = w->v;
+	const tref *r = w->r;
+	node *n = r->n;
+	if (!in_list(root, contexts)) {
+		err_in(v, SEV_ERROR, n, off, "unknown-context", "unknown context '%s'%s", root,
+		       hint(v, root, contexts, (size_t)-1));
+		return;
+	}
+	if ((r->flags & R_DEFAULT) && strcmp(root, "env") && strcmp(root, "run")) {
+		err_in(v, SEV_ERROR, n, off, "context",
+		       "'%s' is not available in an input default (only env and run)", root);
+		return;
+	}
+	if ((r->flags & R_CONN) && (!strcmp(root, "steps") || !strcmp(root, "result"))) {
+		err_in(v, SEV_ERROR, n, off, "context",
+		       "'%s' is not available in a connection (only inputs, env and run)", root);
+		return;
+	}
+	if (!strcmp(root, "result")) {
+		if (!(r->flags & R_RESULT))
+			err_in(v, SEV_ERROR, n, off, "context",
+			       "'result' is only available in expect, outputs and until");
+	} else if (!strcmp(root, "inputs") && second) {
+		const input_def *in = runbook_find_input(v->rb, second);
+		if (!in) {
+			const char **names = xcalloc(v->rb->ninputs + 1, sizeof *names);
+			for (size_t i = 0; i < v->rb->ninputs; i++)
+				names[i] = v->rb->inputs[i].name;
+			err_in(v, SEV_ERROR, n, off, "unknown-input", "unknown input '%s'%s", second,
+			       hint(v, second, names, v->rb->ninputs));
+			free(names);
+		} else if (in->type == IT_SECRET && (r->flags & R_ARGV))
+			err_in(v, SEV_ERROR, n, off, "secret-in-argv",
+			       "secret '%s' would be visible in the process list; pass it through env:",
+			       second);
+		else if (in->type == IT_SECRET && (r->flags & R_WITH_PUBLIC))
+			err_in(v, SEV_ERROR, n, off, "secret-in-argv",
+			       "secret '%s' is passed to %s, which is not a secret: the fragment may put it in argv; declare that input 'type: secret'",
+			       second, r->what ? r->what : "a fragment input");
+		else if (in->type == IT_SECRET && (r->flags & R_URL))
+			err_in(v, SEV_WARNING, n, off, "secret-in-url",
+			       "secret '%s' in a URL ends up in logs and proxies; send it in a header",
+			       second);
+	} else if (!strcmp(root, "steps") && second) {
+		check_step_ref(v, r, second, off);
+	}
+}
+
+static void validate_refs(vctx *v)
+{
+	for (size_t i = 0; i < v->nrefs; i++) {
+		refwalk w = { v, &v->refs[i] };
+		tmpl_walk_refs(v->refs[i].t, ref_cb, &w);
+	}
+}
+
+/* ---- the public API ---- */
+
+/*
+ * Load, validate, build the graph (and lint).  Every problem goes to dg;
+ * the model is returned only when no error was added (warnings are fine).
+ * The caller owns the result and frees it with runbook_free().
+ */
+runbook *runbook_load(const char *path, diags *dg, int lint)
+{
+	char *real = realpath(path, NULL);
+	char *chain[1] = { real ? real : xstrdup(path) };
+	runbook *rb;
+	if (!fragments_seen) {
+		rb = load_rb(path, dg, lint, chain, 1);
+	} else {
+		diags own;
+		diags_init(&own);
+		rb = load_rb(path, &own, lint, chain, 1);
+		merge_diags(dg, &own);
+		diags_release(&own);
+	}
+	free(chain[0]);
+	return rb;
+}
+
+/* runbook_load() for a file reached through `use:` steps: chain holds the
+ * real paths of the depth files being loaded around it */
+static runbook *load_rb(const char *path, diags *dg, int lint, char **chain, size_t depth)
+{
+	runbook *rb = xcalloc(1, sizeof *rb);
+	arena_init(&rb->a);
+	rb->path = arena_strdup(&rb->a, path);
+	int nerr = dg->nerr;
+	if (load_file(&rb->a, path, &rb->d, dg) < 0 || dg->nerr > nerr) {
+		runbook_free(rb);
+		return NULL;
+	}
+	/* the bytes just parsed, so the hash is of exactly what was checked */
+	sha256_hex(rb->d.src, rb->d.srclen, rb->sha256);
+
+	vctx v = { 0 };
+	v.rb = rb;
+	v.dg = dg;
+	v.a = &rb->a;
+	v.dfl_attempts = 1;
+	v.dfl_backoff = 1.0;
+	v.dfl_onfail = ONFAIL_ROLLBACK;
+	v.chain = chain;
+	v.depth = depth;
+	rb->rollback_policy = RBPOL_ON_FAILURE;
+	rb->default_timeout_ms = DEFAULT_IO_TIMEOUT_MS;    /* until defaults.timeout says */
+
+	validate_structure(&v);
+	graph_build(rb, dg);
+	validate_refs(&v);
+	if (lint)
+		lint_runbook(rb, dg);
+
+	free(v.refs);
+	free(v.unnamed);
+	free(v.ids);
+	if (dg->nerr > nerr) {
+		runbook_free(rb);
+		return NULL;
+	}
+	return rb;
+}
+
+/* Free a runbook and everything it points to (one arena). NULL is fine. */
+void runbook_free(runbook *rb)
+{
+	if (!rb)
+		return;
+	for (size_t i = 0; i < rb->all.n; i++)
+		runbook_free(rb->all.v[i]->frag);
+	arena_free(&rb->a);
+	free(rb);
+}
+
+/* The step with this id in any phase, rollback steps included; NULL when
+ * there is none.  "u/x" is step x of the fragment that step u uses (ids
+ * of fragment steps carry that prefix).  Linear: callers look up a
+ * handful of ids. */
+step *runbook_find_step(const runbook *rb, const char *id)
+{
+	for (size_t i = 0; i < rb->all.n; i++) {
+		step *st = rb->all.v[i];
+		if (!st->id)
+			continue;
+		if (!strcmp(st->id, id))
+			return st;
+		size_t n = strlen(st->id);
+		if (st->frag && !strncmp(id, st->id, n) && id[n] == '/') {
+			step *sub = runbook_find_step(st->frag, id);
+			if (sub)
+				return sub;
+		}
+	}
+	return NULL;
+}
+
+/* The declared input `name`, or NULL. */
+const input_def *runbook_find_input(const runbook *rb, const char *name)
+{
+	for (size_t i = 0; i < rb->ninputs; i++)
+		if (!strcmp(rb->inputs[i].name, name))
+			return &rb->inputs[i];
+	return NULL;
+}
+
+/* The declared connection `name`, or NULL. */
+const conn_def *runbook_find_conn(const runbook *rb, const char *name)
+{
+	for (size_t i = 0; i < rb->nconns; i++)
+		if (!strcmp(rb->conns[i].name, name))
+			return &rb->conns[i];
+	return NULL;
+}

@@ -1,0 +1,1841 @@
+/*
+ * exec.c - the executor (see exec.h for the contract).
+ *
+ * One run_ctx per run.  It owns the transcript, the redactor, the
+ * expression context (inputs, env, steps, run) and the connections.  A
+ * step's life: step.start -> (`if` false: skipped) -> for each attempt:
+ * render, call the primitive, judge `expect`, step.attempt -> outputs ->
+ * step.end.  Write steps are announced with an fdatasync'ed transcript
+ * line before they start, so the record always precedes the effect.
+ */
+#include "run/exec.h"
+#include "lang/expr.h"
+#include "lang/fragment.h"
+#include "run/lock.h"
+#include "lang/prim.h"
+#include "base/proc.h"
+#include "record/sign.h"
+#include "base/term.h"
+#include "record/transcript.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *const mode_names[] = { "run", "dry-run", "drill" };
+
+enum { ST_OK, ST_FAILED, ST_SKIPPED, ST_WOULD };
+static const char *const status_names[] = { "ok", "failed", "skipped", "would-run" };
+
+typedef struct conn_slot {
+	void *h;
+	const conn_kind *kind;
+} conn_slot;
+
+/*
+ * The file whose steps are running: the runbook, or one call of a
+ * fragment (`use:`).  A scope has its own `inputs`, `steps` and
+ * connections; `env` and `run` are the run's.  Fragment scopes are made
+ * by run_use(), kept until the run ends (their rollbacks may need them)
+ * and own their values; the runbook's scope borrows run_ctx's.
+ */
+typedef struct scope {
+	const runbook *rb;
+	value *inputs, *steps;
+	conn_slot *conns;       /* rb->nconns slots */
+	struct scope *next;     /* the run's fragment scopes */
+} scope;
+
+/* a completed write step and the scope its rollback runs in */
+typedef struct done_step {
+	step *st;
+	scope *sc;
+} done_step;
+
+typedef struct run_ctx {
+	runbook *rb;
+	const run_opts *o;
+	transcript t;
+	redactor *red;
+	term term;
+	value *inputs, *env, *steps, *run;
+	conn_slot *conns;
+	value *answers;                 /* --approve FILE */
+	const char *operator_name;
+	scope top;                      /* the runbook's own scope */
+	scope *frag_scopes;             /* every fragment call's scope */
+	done_step *done;                /* completed write steps, in completion order */
+	size_t ndone;
+	const step *failed_step;        /* the step whose failure stopped the run */
+	/* the innermost step that failed inside the last failing `use` step
+	 * (or a `use` step with its own rollback): its undo runs first */
+	done_step inner_failed;
+	/* that failing `use` step had completed write sub-steps: it half-applied */
+	int inner_applied;
+	char *last_error;               /* the error of the last step that ended */
+	int failed, aborted, rollback_incomplete, rolled_back;
+	int counts[4];
+	int64_t t0;
+	int io_error;
+} run_ctx;
+
+/*
+ * Threads (--parallel N): every thread that touches the run's state holds
+ * g_lock; it is released only around the blocking part of a step (the
+ * primitive's run, a batch, a sleep), so steps overlap where they wait and
+ * never where they read or write the run's values, transcript or
+ * terminal.  The scope running now (the runbook, or a fragment call) is
+ * per thread.
+ */
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_cond = PTHREAD_COND_INITIALIZER;
+static _Thread_local scope *t_sc;
+
+static volatile sig_atomic_t g_cancel;  /* stop the current step */
+static volatile sig_atomic_t g_signal;  /* first signal received */
+static volatile sig_atomic_t g_nsignals;
+static volatile sig_atomic_t g_never;   /* the cancel flag rollback steps see */
+
+static void on_signal(int sig)
+{
+	if (!g_signal)
+		g_signal = sig;
+	g_nsignals++;
+	g_cancel = 1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;        /* no SA_RESTART: blocking calls return EINTR */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* ---------- transcript helpers ---------- */
+
+/*
+ * Fault injection for the crash tests (tests/cases/resume): with
+ * RUNBOOK_TEST_CRASH_AFTER=N the interpreter kills itself with SIGKILL
+ * right after writing transcript event N -- the same as kill -9 at that
+ * point, but at an exact place in the protocol.
+ */
+static long g_crash_after = -1;
+
+static void emit(run_ctx *rc, const char *event, const step *st, const char *phase,
+		 cJSON *fields)
+{
+	if (transcript_emit(&rc->t, event, st ? st->id : NULL, phase, fields) < 0 && !rc->io_error) {
+		rc->io_error = 1;
+		term_line(&rc->term, "runbook: cannot write transcript %s: %s", rc->t.path,
+			  strerror(errno));
+	}
+	if (g_crash_after > 0 && rc->t.seq == g_crash_after)
+		kill(getpid(), SIGKILL);
+}
+
+/* a run-time value as an event field, redacted (transcript_value) */
+static cJSON *vjson(run_ctx *rc, const value *v)
+{
+	return transcript_value(&rc->t, v);
+}
+
+/* ---------- the expression context ---------- */
+
+static value *ctx_make(run_ctx *rc, value *result)
+{
+	value *c = v_obj();
+	v_obj_set(c, "inputs", t_sc->inputs);
+	v_obj_set(c, "env", rc->env);
+	v_obj_set(c, "steps", t_sc->steps);
+	v_obj_set(c, "run", rc->run);
+	if (result)
+		v_obj_set(c, "result", result);
+	return c;
+}
+
+/* a step's id inside its own file: "x" for a fragment's step "u/x" */
+static const char *local_id(const step *st)
+{
+	const char *slash = strrchr(st->id, '/');
+	return slash ? slash + 1 : st->id;
+}
+
+static void record_step(run_ctx *rc, const step *st, int status, value *outputs, value *result)
+{
+	value *s = v_obj();
+	v_obj_set_take(s, "status", v_str(status_names[status]));
+	v_obj_set_take(s, "outputs", outputs ? v_retain(outputs) : v_obj());
+	v_obj_set_take(s, "result", result ? v_retain(result) : v_null());
+	v_obj_set_take(t_sc->steps, local_id(st), s);
+}
+
+/* ---------- connections ---------- */
+
+static void *conn_for(run_ctx *rc, const step *st, value *args, const conn_def **cd,
+		      char **err)
+{
+	const char *name = arg_str(args, "connection");
+	*cd = NULL;
+	if (!name)
+		return NULL;
+	const runbook *rb = t_sc->rb;
+	for (size_t i = 0; i < rb->nconns; i++) {
+		const conn_def *d = &rb->conns[i];
+		if (strcmp(d->name, name))
+			continue;
+		*cd = d;
+		conn_slot *slot = &t_sc->conns[i];
+		if (slot->h)
+			return slot->h;
+		slot->kind = conn_kind_find(d->kind);
+		value *ctx = ctx_make(rc, NULL);
+		value *spec = render_node(d->spec, ctx, err);
+		v_release(ctx);
+		if (!spec)
+			return NULL;
+		if (v_type(spec) == V_STR)
+			redact_add_url_credentials(rc->red, v_as_str(spec));
+		slot->h = slot->kind->open(spec, st->timeout_ms, &g_cancel, rc->red, err);
+		v_release(spec);
+		if (!slot->h && !*err)
+			*err = xasprintf("cannot open connection '%s'", name);
+		if (slot->h) {
+			cJSON *f = cJSON_CreateObject();
+			cJSON_AddStringToObject(f, "connection", name);
+			cJSON_AddStringToObject(f, "kind", d->kind);
+			emit(rc, "connection.open", st, NULL, f);
+		}
+		return slot->h;
+	}
+	*err = xasprintf("unknown connection '%s'", name);
+	return NULL;
+}
+
+static void scope_close(scope *sc)
+{
+	for (size_t i = 0; sc->conns && i < sc->rb->nconns; i++)
+		if (sc->conns[i].h)
+			sc->conns[i].kind->close(sc->conns[i].h);
+}
+
+/* close every connection and free the fragment scopes */
+static void scopes_release(run_ctx *rc)
+{
+	if (rc->conns)
+		scope_close(&rc->top);
+	for (scope *sc = rc->frag_scopes, *next; sc; sc = next) {
+		next = sc->next;
+		scope_close(sc);
+		free(sc->conns);
+		v_release(sc->inputs);
+		v_release(sc->steps);
+		free(sc);
+	}
+	rc->frag_scopes = NULL;
+}
+
+/* ---------- approve ---------- */
+
+static int approve_tty(run_ctx *rc, const char *question, int *approved, char **comment)
+{
+	FILE *tty = fopen("/dev/tty", "r+");
+	if (!tty || !isatty(fileno(tty))) {
+		if (tty)
+			fclose(tty);
+		return -1;
+	}
+	char *q = redact_str(rc->red, question, strlen(question), NULL);
+	fprintf(tty, "\n  ? %s\n    approve? [y/N] (an optional comment may follow: \"y, checked the dashboard\") ", q);
+	free(q);
+	fflush(tty);
+	char line[1024];
+	*approved = 0;
+	*comment = NULL;
+	if (!fgets(line, sizeof line, tty)) {
+		fclose(tty);
+		return 0;
+	}
+	line[strcspn(line, "\r\n")] = 0;
+	char *p = line;
+	while (*p == ' ')
+		p++;
+	size_t w = strcspn(p, " ,");
+	if ((w == 1 && (*p == 'y' || *p == 'Y')) || (w == 3 && !strncasecmp(p, "yes", 3)))
+		*approved = 1;
+	p += w;
+	while (*p == ' ' || *p == ',')
+		p++;
+	if (*p)
+		*comment = xstrdup(p);
+	fclose(tty);
+	return 0;
+}
+
+/* The approve primitive: TTY prompt, --approve auto, or an answers file. */
+static int do_approve(run_ctx *rc, const step *st, prim_call *c)
+{
+	char *question = v_to_text(c->args);
+	int approved = 0;
+	char *comment = NULL;
+	const char *mode;
+	const char *by = rc->operator_name;
+	char *by_owned = NULL;
+	if (rc->o->approve && !strcmp(rc->o->approve, "auto")) {
+		mode = "auto";
+		approved = 1;
+	} else if (rc->answers) {
+		mode = "file";
+		value *a = v_obj_get(rc->answers, st->id);
+		if (!a) {
+			c->error = xasprintf("no answer for '%s' in %s", st->id, rc->o->approve);
+			free(question);
+			return -1;
+		}
+		if (v_type(a) == V_OBJ) {
+			value *ap = v_obj_get(a, "approved");
+			approved = ap && v_truthy(ap);
+			if (v_obj_get(a, "comment"))
+				comment = v_to_text(v_obj_get(a, "comment"));
+			if (v_obj_get(a, "by"))
+				by = by_owned = v_to_text(v_obj_get(a, "by"));
+		} else if (v_type(a) == V_STR) {
+			approved = !strcasecmp(v_as_str(a), "yes") || !strcasecmp(v_as_str(a), "y") ||
+				   !strcasecmp(v_as_str(a), "approve") || !strcasecmp(v_as_str(a), "approved");
+		} else
+			approved = v_truthy(a);
+	} else {
+		mode = "tty";
+		if (approve_tty(rc, question, &approved, &comment) < 0) {
+			c->error = xstrdup("approval needed but there is no terminal: use "
+					   "--approve auto or --approve FILE");
+			free(question);
+			return -1;
+		}
+	}
+	c->result = v_obj();
+	v_obj_set_take(c->result, "approved", v_bool(approved));
+	v_obj_set_take(c->result, "by", v_str(by));
+	v_obj_set_take(c->result, "comment", comment ? v_str(comment) : v_null());
+	v_obj_set_take(c->result, "mode", v_str(mode));
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "question", question);
+	cJSON_AddBoolToObject(f, "approved", approved);
+	cJSON_AddStringToObject(f, "by", by);
+	if (comment)
+		cJSON_AddStringToObject(f, "comment", comment);
+	else
+		cJSON_AddNullToObject(f, "comment");
+	cJSON_AddStringToObject(f, "mode", mode);
+	char ts[40];
+	cJSON_AddStringToObject(f, "answered_at", ts_now(ts, sizeof ts));
+	emit(rc, "approve", st, NULL, f);
+	if (!approved)
+		c->error = xasprintf("not approved by %s", by);
+	free(comment);
+	free(by_owned);
+	free(question);
+	return approved ? 0 : -1;
+}
+
+/* ---------- one step ---------- */
+
+/* sleep without holding the run's lock; -1 when cancelled */
+static int sleep_ms(int64_t ms, volatile sig_atomic_t *cancel)
+{
+	pthread_mutex_unlock(&g_lock);
+	int r = sleep_cancellable(ms, cancel);
+	pthread_mutex_lock(&g_lock);
+	return r;
+}
+
+static value *render_extra(const step *st, const value *ctx, char **err)
+{
+	value *x = v_obj();
+	const node *keys[3] = { st->env, st->cwd, st->stdin_ };
+	const char *names[3] = { "env", "cwd", "stdin" };
+	for (int i = 0; i < 3; i++) {
+		if (!keys[i])
+			continue;
+		value *v = render_node(keys[i], ctx, err);
+		if (!v) {
+			v_release(x);
+			return NULL;
+		}
+		v_obj_set_take(x, names[i], v);
+	}
+	return x;
+}
+
+/*
+ * Prepare one call of a step's primitive: render the action and the
+ * extra keys, open the connection.  Returns 0, or -1 with c->error set
+ * (the call is then already released).
+ */
+static int prepare_call(run_ctx *rc, const step *st, int attempt, volatile sig_atomic_t *cancel,
+			prim_call *c)
+{
+	memset(c, 0, sizeof *c);
+	char *err = NULL;
+	value *ctx = ctx_make(rc, NULL);
+	value *args = render_node(st->action, ctx, &err);
+	value *extra = args ? render_extra(st, ctx, &err) : NULL;
+	v_release(ctx);
+	if (!args || !extra) {
+		c->error = xasprintf("%s:%d:%d: %s", st->action->file, st->action->line,
+				     st->action->col, err ? err : "cannot render");
+		free(err);
+		if (args)
+			v_release(args);
+		return -1;
+	}
+	c->rb = rc->rb;
+	c->st = st;
+	c->args = args;
+	c->extra = extra;
+	c->timeout_ms = st->timeout_ms;
+	c->attempt = attempt;
+	c->cancel = cancel;
+	c->red = rc->red;
+	c->dry_run = rc->o->mode == MODE_DRY_RUN;
+	if (st->prim->conn_kind) {
+		c->conn = conn_for(rc, st, args, &c->conn_def, &c->error);
+		if (!c->conn && c->error) {
+			v_release(c->args);
+			v_release(c->extra);
+			c->args = c->extra = NULL;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* hand the call's outcome over and release what prepare_call made */
+static int finish_call(prim_call *c, int r, value **result, char **err)
+{
+	*result = c->result;
+	*err = c->error;
+	if (r < 0 && !*err)
+		*err = xstrdup("failed");
+	if (c->args)
+		v_release(c->args);
+	if (c->extra)
+		v_release(c->extra);
+	return r;
+}
+
+typedef struct spawn_note {
+	run_ctx *rc;
+	const step *st;
+	const char *phase;
+	int attempt;
+} spawn_note;
+
+/*
+ * A step's process has started: record it (step.spawn), so that `resume`
+ * can end it if the interpreter dies.  step.start cannot hold it: it is
+ * written (and fdatasync'ed for a write step) before the child exists.
+ * A plain write, no fdatasync: the line is in the page cache the moment
+ * write() returns, so it survives a kill -9 of the interpreter; a power
+ * loss can lose it, but then no process survives either.  The child's
+ * start time (clock ticks after boot) and the boot id tell a later
+ * `resume` whether a live process with this pid is still the same one.
+ */
+static void on_spawn(void *ud, int pid, unsigned long long start_time)
+{
+	spawn_note *n = ud;
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddNumberToObject(f, "attempt", n->attempt);
+	cJSON_AddNumberToObject(f, "pid", pid);
+	cJSON_AddNumberToObject(f, "pgid", pid);        /* it leads its own group */
+	if (start_time)
+		cJSON_AddNumberToObject(f, "start_time", (double)start_time);
+	cJSON_AddStringToObject(f, "boot_id", proc_boot_id());
+	pthread_mutex_lock(&g_lock);
+	emit(n->rc, "step.spawn", n->st, n->phase, f);
+	pthread_mutex_unlock(&g_lock);
+}
+
+/* Call the primitive once: render, connect, run.  Fills *result / *err. */
+static int call_prim(run_ctx *rc, const step *st, const char *phase, int attempt,
+		     volatile sig_atomic_t *cancel, value **result, char **err)
+{
+	prim_call c;
+	spawn_note note = { rc, st, phase, attempt };
+	int r = prepare_call(rc, st, attempt, cancel, &c);
+	c.on_spawn = on_spawn;
+	c.spawn_ud = &note;
+	if (r == 0 && !strcmp(st->prim->name, "approve"))
+		r = do_approve(rc, st, &c);
+	else if (r == 0) {
+		pthread_mutex_unlock(&g_lock);
+		r = st->prim->run(&c);
+		pthread_mutex_lock(&g_lock);
+	}
+	return finish_call(&c, r, result, err);
+}
+
+static cJSON *result_json(run_ctx *rc, const step *st, const value *result)
+{
+	if (!result)
+		return cJSON_CreateNull();
+	if (st->sensitive)
+		return cJSON_CreateString(REDACT_MASK " (sensitive)");
+	return vjson(rc, result);
+}
+
+/* the JSON of v, redacted, then cut to max bytes (never cut a secret) */
+static char *quoted(const redactor *red, const value *v, size_t max)
+{
+	char *j = v_to_json(v);
+	char *r = redact_str(red, j, strlen(j), NULL);
+	free(j);
+	if (strlen(r) > max)
+		strcpy(r + max - 3, "...");
+	return r;
+}
+
+static char *first_failed_matcher(const redactor *red, const value *recs)
+{
+	for (size_t i = 0; recs && i < v_len(recs); i++) {
+		value *r = v_list_get(recs, i);
+		if (v_truthy(v_obj_get(r, "ok")))
+			continue;
+		char *e = quoted(red, v_obj_get(r, "expected"), 200);
+		char *a = quoted(red, v_obj_get(r, "actual"), 200);
+		char *m = xasprintf("expected %s %s %s, got %s", v_as_str(v_obj_get(r, "path")),
+				    v_as_str(v_obj_get(r, "op")), e, a);
+		free(e);
+		free(a);
+		return m;
+	}
+	return NULL;
+}
+
+static int judge(run_ctx *rc, const step *st, const char *phase, int attempt, int poll,
+		 int r, value *result, value **recs, char **error);
+static void register_conn_secrets(run_ctx *rc);
+static int run_use(run_ctx *rc, const step *st, const char *phase,
+		   volatile sig_atomic_t *cancel, value **result, char **error);
+static int end_step(run_ctx *rc, const step *st, const char *phase, int64_t t0, int status,
+		    int attempts, value *result, value *recs, char *error);
+
+/*
+ * Run one step in a phase.  cancel is the flag primitives poll: the
+ * run's g_cancel, or g_never for rollback steps (a second Ctrl-C must not
+ * abort a rollback).
+ */
+static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig_atomic_t *cancel)
+{
+	int64_t t0 = now_ms();
+	int write = st->effect == EFFECT_WRITE;
+	cJSON *f = cJSON_CreateObject();
+	if (st->title)
+		cJSON_AddStringToObject(f, "title", st->title);
+	cJSON_AddStringToObject(f, "primitive", st->prim->name);
+	cJSON_AddStringToObject(f, "effect", write ? "write" : "read");
+	if (st->owner)
+		cJSON_AddStringToObject(f, "rollback_of", st->owner->id);
+	if (st->frag)
+		cJSON_AddStringToObject(f, "fragment", st->frag->id);
+	emit(rc, "step.start", st, phase, f);
+
+	value *result = NULL, *recs = NULL;
+	char *error = NULL;
+	int status = ST_OK, attempts = 0;
+	term_step_start(&rc->term, st->id, st->title, st->prim->name, write);
+
+	/*
+	 * a need that failed makes this step moot -- except in rollback and
+	 * cleanup, which always do all they can, and after a failure its step
+	 * declared harmless (on-failure: continue).  A need skipped by its
+	 * `if` does not block: conditional steps are optional by design.
+	 */
+	for (size_t i = 0; cancel != &g_never && i < st->needs.n; i++) {
+		const step *need = st->needs.v[i];
+		value *s = v_obj_get(t_sc->steps, local_id(need));
+		const char *ss = s ? v_as_str(v_obj_get(s, "status")) : NULL;
+		if (ss && !strcmp(ss, "failed") && need->on_failure == ONFAIL_CONTINUE)
+			continue;
+		if (!ss || !strcmp(ss, "failed")) {
+			status = ST_SKIPPED;
+			error = xasprintf("needs '%s' (%s)", st->needs.v[i]->id, ss ? ss : "not run");
+			goto done;
+		}
+	}
+	if (st->if_) {
+		value *ctx = ctx_make(rc, NULL);
+		char *err = NULL;
+		value *v = render_node(st->if_, ctx, &err);
+		v_release(ctx);
+		if (!v) {
+			status = ST_FAILED;
+			error = xasprintf("if: %s", err);
+			free(err);
+			goto done;
+		}
+		int go = v_truthy(v);
+		v_release(v);
+		if (!go) {
+			status = ST_SKIPPED;
+			goto done;
+		}
+	}
+	if (st->frag) {
+		/* a fragment: its steps are the attempt; its outputs the result */
+		status = run_use(rc, st, phase, cancel, &result, &error);
+		attempts = 1;
+		if (status != ST_WOULD && !judge(rc, st, phase, 1, 0, status == ST_OK ? 0 : -1,
+						 result, &recs, &error))
+			status = ST_FAILED;
+		goto done;
+	}
+	if (rc->o->mode == MODE_DRY_RUN && write) {
+		value *ctx = ctx_make(rc, NULL);
+		char *err = NULL;
+		value *args = render_node(st->action, ctx, &err);
+		value *extra = args ? render_extra(st, ctx, &err) : NULL;
+		v_release(ctx);
+		cJSON *w = cJSON_CreateObject();
+		cJSON_AddItemToObject(w, "action", args ? vjson(rc, args) : cJSON_CreateString(err ? err : ""));
+		if (extra && v_len(extra))
+			cJSON_AddItemToObject(w, "with", vjson(rc, extra));
+		if (args)
+			v_release(args);
+		if (extra)
+			v_release(extra);
+		free(err);
+		status = ST_WOULD;
+		cJSON *e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "status", "would-run");
+		cJSON_AddItemToObject(e, "would_run", w);
+		cJSON_AddNumberToObject(e, "duration_ms", 0);
+		emit(rc, "step.end", st, phase, e);
+		record_step(rc, st, status, NULL, NULL);
+		rc->counts[status]++;
+		term_step_end(&rc->term, st->id, "would-run", 0, 0, NULL);
+		return status;
+	}
+	if (write)
+		transcript_sync(&rc->t);
+
+	int64_t delay = st->retry_delay_ms;
+	for (int attempt = 1; attempt <= st->retry_attempts; attempt++) {
+		attempts = attempt;
+		int64_t poll_end = now_ms() + st->until_within_ms;
+		for (int poll = 1;; poll++) {
+			if (result)
+				v_release(result);
+			if (recs)
+				v_release(recs);
+			result = recs = NULL;
+			free(error);
+			error = NULL;
+			int r = call_prim(rc, st, phase, attempt, cancel, &result, &error);
+			int ok = judge(rc, st, phase, attempt, st->has_until ? poll : 0, r, result,
+				       &recs, &error);
+			status = ok ? ST_OK : ST_FAILED;
+			if (ok || !st->has_until || *cancel)
+				break;
+			if (now_ms() + st->until_every_ms > poll_end) {
+				char d[32];
+				char *e = error;
+				error = xasprintf("condition not met within %s (%d polls): %s",
+						  dur_format(st->until_within_ms, d, sizeof d), poll,
+						  e ? e : "");
+				free(e);
+				break;
+			}
+			if (sleep_ms(st->until_every_ms, cancel) < 0)
+				break;
+		}
+		if (status == ST_OK || *cancel || attempt == st->retry_attempts)
+			break;
+		term_step_retry(&rc->term, st->id, attempt, st->retry_attempts, error);
+		if (sleep_ms(delay, cancel) < 0)
+			break;
+		delay = (int64_t)((double)delay * st->retry_backoff);
+		if (st->retry_max_delay_ms > 0 && delay > st->retry_max_delay_ms)
+			delay = st->retry_max_delay_ms;
+	}
+	if (*cancel && status != ST_OK && !error)
+		error = xstrdup("interrupted");
+done:
+	return end_step(rc, st, phase, t0, status, attempts, result, recs, error);
+}
+
+/*
+ * Judge one attempt: the primitive's return r and its result against the
+ * step's expect; records the step.attempt event.  Returns 1 when it holds.
+ * *error is replaced by the reason when it does not.
+ */
+static int judge(run_ctx *rc, const step *st, const char *phase, int attempt, int poll,
+		 int r, value *result, value **recs, char **error)
+{
+	int ok = r == 0;
+	if (ok) {
+		value *ctx = ctx_make(rc, result);
+		char *err = NULL;
+		int e = expect_eval(st, result, ctx, recs, &err);
+		v_release(ctx);
+		if (e < 0) {
+			*error = xasprintf("expect: %s", err);
+			free(err);
+			ok = 0;
+		} else if (!e) {
+			ok = 0;
+			*error = first_failed_matcher(rc->red, *recs);
+		}
+	}
+	cJSON *a = cJSON_CreateObject();
+	cJSON_AddNumberToObject(a, "attempt", attempt);
+	if (poll)
+		cJSON_AddNumberToObject(a, "poll", poll);
+	cJSON_AddStringToObject(a, "status", ok ? "ok" : "failed");
+	if (*error)
+		cJSON_AddStringToObject(a, "error", *error);
+	/* a passing attempt's matchers are in step.end; a failing one's say
+	 * why it was retried or polled again */
+	if (!ok && *recs && v_len(*recs))
+		cJSON_AddItemToObject(a, "matchers", st->sensitive ? cJSON_CreateString(REDACT_MASK)
+								 : vjson(rc, *recs));
+	emit(rc, "step.attempt", st, phase, a);
+	return ok;
+}
+
+/*
+ * The end of a step: its outputs (when it passed), the step.end record,
+ * the `steps` context, the terminal line.  Consumes result, recs, error.
+ */
+static int end_step(run_ctx *rc, const step *st, const char *phase, int64_t t0, int status,
+		    int attempts, value *result, value *recs, char *error)
+{
+	value *outputs = NULL;
+	if (status == ST_OK && st->frag && !st->outputs && result)
+		outputs = v_retain(result);     /* steps.<use>.outputs: the fragment's */
+	else if (status == ST_OK && st->outputs && st->outputs->kind == N_MAP) {
+		value *ctx = ctx_make(rc, result);
+		char *err = NULL;
+		outputs = render_node(st->outputs, ctx, &err);
+		v_release(ctx);
+		if (!outputs) {
+			status = ST_FAILED;
+			free(error);
+			error = xasprintf("outputs: %s", err);
+			free(err);
+		}
+	}
+	int64_t dur = now_ms() - t0;
+	cJSON *e = cJSON_CreateObject();
+	cJSON_AddStringToObject(e, "status", status_names[status]);
+	cJSON_AddNumberToObject(e, "duration_ms", (double)dur);
+	if (attempts)
+		cJSON_AddNumberToObject(e, "attempts", attempts);
+	if (error)
+		cJSON_AddStringToObject(e, status == ST_SKIPPED ? "reason" : "error", error);
+	if (result)
+		cJSON_AddItemToObject(e, "result", result_json(rc, st, result));
+	if (recs && v_len(recs))
+		cJSON_AddItemToObject(e, "matchers", st->sensitive ? cJSON_CreateString(REDACT_MASK) : vjson(rc, recs));
+	if (outputs && v_len(outputs))
+		cJSON_AddItemToObject(e, "outputs", st->sensitive ? cJSON_CreateString(REDACT_MASK) : vjson(rc, outputs));
+	emit(rc, "step.end", st, phase, e);
+	record_step(rc, st, status, outputs, result);
+	rc->counts[status]++;
+	term_step_end(&rc->term, st->id, status_names[status], dur, attempts,
+		      status == ST_FAILED ? error : NULL);
+	free(rc->last_error);
+	rc->last_error = error ? xstrdup(error) : NULL;
+	if (result)
+		v_release(result);
+	if (recs)
+		v_release(recs);
+	if (outputs)
+		v_release(outputs);
+	free(error);
+	return status;
+}
+
+/* ---------- phases, rollback ---------- */
+
+static void push_done(run_ctx *rc, step *st, scope *sc)
+{
+	rc->done = xrealloc(rc->done, (rc->ndone + 1) * sizeof *rc->done);
+	rc->done[rc->ndone++] = (done_step){ st, sc };
+}
+
+/*
+ * Run a phase's steps in graph order.  Returns 0 when the phase passed,
+ * -1 when a step failed with on-failure rollback/abort or the run was
+ * interrupted.
+ */
+static int in_list(char *const *v, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], id))
+			return 1;
+	return 0;
+}
+
+/*
+ * Run a `check:` probe once: its action and expect, recorded as a
+ * step.check event (not a step.end: the step itself has not ended).
+ * Returns ST_OK when the probe's expect holds.
+ */
+static int run_probe(run_ctx *rc, const step *probe, const char *phase)
+{
+	value *result = NULL, *recs = NULL;
+	char *error = NULL;
+	int ok = call_prim(rc, probe, phase, 1, &g_cancel, &result, &error) == 0;
+	if (ok) {
+		value *ctx = ctx_make(rc, result);
+		char *err = NULL;
+		int e = expect_eval(probe, result, ctx, &recs, &err);
+		v_release(ctx);
+		if (e <= 0) {
+			ok = 0;
+			error = e < 0 ? err : first_failed_matcher(rc->red, recs);
+			if (e == 0)
+				free(err);
+		}
+	}
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "status", ok ? "ok" : "failed");
+	if (error)
+		cJSON_AddStringToObject(f, "error", error);
+	if (result)
+		cJSON_AddItemToObject(f, "result", result_json(rc, probe, result));
+	if (recs && v_len(recs))
+		cJSON_AddItemToObject(f, "matchers", vjson(rc, recs));
+	emit(rc, "step.check", probe, phase, f);
+	if (result)
+		v_release(result);
+	if (recs)
+		v_release(recs);
+	free(error);
+	return ok ? ST_OK : ST_FAILED;
+}
+
+/*
+ * Resume: the step that was running when the interpreter died.  Returns
+ * ST_OK when its effect is known to have happened (its `check:` probe
+ * says so, or --in-doubt skip), -1 when it must run again.
+ */
+static int decide_in_doubt(run_ctx *rc, step *st, const char *phase)
+{
+	const resume_state *rs = rc->o->resume;
+	const char *how;
+	int rerun;
+	if (st->idempotent) {
+		how = "idempotent: re-run";
+		rerun = 1;
+	} else if (st->check_step && st->check_step->prim) {
+		/* the probe reads whether the effect happened; it runs under the
+		 * step's own id, its events marked by the step.in-doubt record */
+		step probe = *st->check_step;
+		probe.id = st->id;
+		probe.needs.n = 0;
+		int s = run_probe(rc, &probe, phase);
+		rerun = s != ST_OK;
+		how = rerun ? "check: not applied, re-run" : "check: already applied, not re-run";
+	} else if (rs->decision == INDOUBT_RERUN) {
+		how = "--in-doubt rerun";
+		rerun = 1;
+	} else {
+		how = "--in-doubt skip: assumed applied";
+		rerun = 0;
+	}
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "decision", rerun ? "rerun" : "applied");
+	cJSON_AddStringToObject(f, "why", how);
+	emit(rc, "step.in-doubt", st, phase, f);
+	term_line(&rc->term, "  in doubt: %s (%s)", st->id, how);
+	if (rerun)
+		return -1;
+	record_step(rc, st, ST_OK, NULL, NULL);
+	if (st->effect == EFFECT_WRITE)
+		push_done(rc, st, t_sc);
+	return ST_OK;
+}
+
+/* ---------- concurrent read checks ---------- */
+
+typedef struct refscan {
+	char *const *ids;
+	size_t n;
+	int hit;
+} refscan;
+
+static void ref_in_group(void *ud, const char *root, const char *second, size_t off)
+{
+	refscan *r = ud;
+	(void)off;
+	if (strcmp(root, "steps") || !second)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		if (!strcmp(r->ids[i], second))
+			r->hit = 1;
+}
+
+static void scan_refs(const node *n, refscan *r)
+{
+	if (n->kind == N_SCALAR) {
+		if (n->cache)
+			tmpl_walk_refs(n->cache, ref_in_group, r);
+		return;
+	}
+	for (size_t i = 0; i < n->n; i++)
+		scan_refs(n->vals[i], r);
+}
+
+/*
+ * May st join a group of checks that run at once?  Read steps of a
+ * primitive with a batch runner (http), in checks, verify or symptoms,
+ * with nothing that orders them: no `if`, `until`, retries or explicit
+ * `needs`, and an action that does not use an earlier member's result.
+ */
+static int batchable(const run_ctx *rc, const step *st, int ph, const step *first,
+		     char *const *ids, size_t n)
+{
+	if (!st->prim->run_batch || st->effect != EFFECT_READ || st->if_ || st->has_until ||
+	    st->retry_attempts != 1 || st->needs_node || rc->o->resume)
+		return 0;
+	if (ph != PH_CHECKS && ph != PH_VERIFY && ph != PH_SYMPTOMS)
+		return 0;
+	if (first && first->prim != st->prim)
+		return 0;
+	refscan r = { ids, n, 0 };
+	scan_refs(st->action, &r);
+	return !r.hit;
+}
+
+/* Run n batchable steps concurrently; statuses[i] receives each status. */
+static void run_group(run_ctx *rc, step *const *g, size_t n, const char *phase, int *statuses)
+{
+	prim_call *calls = xcalloc(n, sizeof *calls);
+	prim_call **ready = xcalloc(n, sizeof *ready);
+	int *prepared = xcalloc(n, sizeof(int));
+	int64_t *t0 = xcalloc(n, sizeof(int64_t));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		cJSON *f = cJSON_CreateObject();
+		if (g[i]->title)
+			cJSON_AddStringToObject(f, "title", g[i]->title);
+		cJSON_AddStringToObject(f, "primitive", g[i]->prim->name);
+		cJSON_AddStringToObject(f, "effect", "read");
+		cJSON_AddNumberToObject(f, "concurrent", (double)n);
+		t0[i] = now_ms();
+		emit(rc, "step.start", g[i], phase, f);
+		prepared[i] = prepare_call(rc, g[i], 1, &g_cancel, &calls[i]) == 0;
+		if (prepared[i])
+			ready[k++] = &calls[i];
+	}
+	if (k) {
+		pthread_mutex_unlock(&g_lock);
+		g[0]->prim->run_batch(ready, k);
+		pthread_mutex_lock(&g_lock);
+	}
+	for (size_t i = 0; i < n; i++) {
+		value *result = NULL, *recs = NULL;
+		char *error = NULL;
+		int r = calls[i].error || !prepared[i] ? -1 : 0;
+		if (prepared[i])
+			finish_call(&calls[i], r, &result, &error);
+		else
+			error = calls[i].error;
+		int ok = judge(rc, g[i], phase, 1, 0, r, result, &recs, &error);
+		statuses[i] = end_step(rc, g[i], phase, t0[i], ok ? ST_OK : ST_FAILED, 1, result,
+				       recs, error);
+	}
+	free(calls);
+	free(ready);
+	free(prepared);
+	free(t0);
+}
+
+/* after a step of a phase: 0 go on, -1 stop the phase */
+static int after_step(run_ctx *rc, step *st, int s, int always)
+{
+	if (s == ST_OK && st->effect == EFFECT_WRITE)
+		push_done(rc, st, t_sc);
+	if (s != ST_FAILED || always)
+		return 0;
+	if (g_cancel) {
+		rc->failed_step = st;
+		return -1;
+	}
+	if (st->on_failure == ONFAIL_CONTINUE) {
+		rc->inner_failed.st = NULL;
+		return 0;
+	}
+	rc->failed_step = st;
+	rc->failed = 1;
+	if (st->on_failure == ONFAIL_ABORT)
+		rc->aborted = 1;
+	return -1;
+}
+
+/* ---------- the running clock on a terminal ---------- */
+
+static int g_tick_stop;         /* atomic: set by the main thread to end the ticker */
+
+/*
+ * Once a second, redraw the running step's line with its elapsed time.
+ * trylock: the run's lock is free exactly while a step waits on its
+ * primitive or a sleep, which is when there is a clock to show.
+ */
+static void *ticker_main(void *arg)
+{
+	term *t = arg;
+	for (int n = 1; !__atomic_load_n(&g_tick_stop, __ATOMIC_ACQUIRE); n++) {
+		struct timespec ts = { 0, 100 * 1000000L };
+		nanosleep(&ts, NULL);
+		if (n % 10 || pthread_mutex_trylock(&g_lock) != 0)
+			continue;
+		term_tick(t);
+		pthread_mutex_unlock(&g_lock);
+	}
+	return NULL;
+}
+
+/* ---------- --parallel N ---------- */
+
+typedef struct job {
+	run_ctx *rc;
+	step *st;
+	const char *phase;
+	int state;              /* 0 waiting, 1 running, 2 ended */
+	int status;
+	int finished;           /* set by the worker */
+	pthread_t th;
+} job;
+
+static void *job_main(void *arg)
+{
+	job *j = arg;
+	pthread_mutex_lock(&g_lock);
+	t_sc = &j->rc->top;
+	j->status = run_step(j->rc, j->st, j->phase, &g_cancel);
+	j->finished = 1;
+	pthread_cond_broadcast(&g_cond);
+	pthread_mutex_unlock(&g_lock);
+	return NULL;
+}
+
+/*
+ * What a step holds exclusively while it runs: a postgres, redis or kafka
+ * connection (one client each, not to be shared by two steps at once),
+ * named by a literal `connection:`.  "*" for a step that must run alone:
+ * a templated connection, a fragment call, an approval.  NULL: nothing.
+ */
+static const char *holds(const step *st)
+{
+	if (st->frag || !strcmp(st->prim->name, "approve"))
+		return "*";
+	const char *k = st->prim->conn_kind;
+	if (!k || !strcmp(k, "http") || !strcmp(k, "prometheus"))
+		return NULL;
+	const node *c = st->action && st->action->kind == N_MAP ? node_get(st->action, "connection") : NULL;
+	if (!c || c->kind != N_SCALAR || c->cache)
+		return "*";
+	return c->str;
+}
+
+/*
+ * Run a phase with up to N steps at once: a step starts when every step
+ * it needs (in this phase) has ended, and no running step holds what it
+ * holds.  Completion order decides the rollback order, as always.  After
+ * a failure (or a signal) nothing new starts; the running steps finish.
+ */
+static int run_phase_parallel(run_ctx *rc, int ph)
+{
+	const steplist *l = &rc->rb->lists[ph];
+	size_t n = l->n, running = 0, ended = 0;
+	job *jobs = xcalloc(n, sizeof *jobs);
+	int stop = 0;
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	for (size_t i = 0; i < n; i++) {
+		jobs[i].rc = rc;
+		jobs[i].st = l->v[i];
+		jobs[i].phase = phase_names[ph];
+	}
+	while (ended < n) {
+		for (size_t i = 0; i < n; i++)
+			if (jobs[i].state == 1 && jobs[i].finished) {
+				pthread_join(jobs[i].th, NULL);
+				jobs[i].state = 2;
+				running--;
+				ended++;
+				if (after_step(rc, jobs[i].st, jobs[i].status, 0) < 0)
+					stop = 1;
+			}
+		if (g_cancel)
+			stop = 1;
+		if (stop && !running)
+			break;
+		for (size_t i = 0; !stop && i < n && running < (size_t)rc->o->parallel; i++) {
+			job *j = &jobs[i];
+			if (j->state)
+				continue;
+			int ready = 1;
+			for (size_t k = 0; k < j->st->needs.n && ready; k++)
+				for (size_t m = 0; m < n; m++)
+					if (jobs[m].st == j->st->needs.v[k] && jobs[m].state != 2)
+						ready = 0;
+			const char *h = holds(j->st);
+			for (size_t m = 0; m < n && ready; m++) {
+				const char *o = jobs[m].state == 1 ? holds(jobs[m].st) : NULL;
+				if (jobs[m].state == 1 && (!strcmp(h ? h : "", "*") || (o && !strcmp(o, "*")) ||
+							   (h && o && !strcmp(h, o))))
+					ready = 0;
+			}
+			if (!ready)
+				continue;
+			j->state = 1;
+			running++;
+			/* signals stay with the main thread */
+			pthread_sigmask(SIG_BLOCK, &block, &old);
+			int e = pthread_create(&j->th, NULL, job_main, j);
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			if (e) {
+				/* no thread to be had: run it here */
+				j->status = run_step(rc, j->st, j->phase, &g_cancel);
+				j->finished = 1;
+				j->th = pthread_self();
+				j->state = 2;
+				running--;
+				ended++;
+				if (after_step(rc, j->st, j->status, 0) < 0)
+					stop = 1;
+			}
+		}
+		if (running)
+			pthread_cond_wait(&g_cond, &g_lock);
+		else if (ended < n && !stop)
+			break;  /* nothing runs and nothing can start: cannot happen in graph order */
+	}
+	free(jobs);
+	return stop ? -1 : 0;
+}
+
+static int run_phase(run_ctx *rc, int ph, int always)
+{
+	const steplist *l = &rc->rb->lists[ph];
+	const resume_state *rs = rc->o->resume;
+	if (!l->n)
+		return 0;
+	term_phase(&rc->term, phase_names[ph]);
+	if (rc->o->parallel > 1 && !always && !rs)
+		return run_phase_parallel(rc, ph);
+	for (size_t i = 0; i < l->n; i++) {
+		step *st = l->v[i];
+		if (g_cancel && !always)
+			return -1;
+		if (rs && in_list(rs->finished, rs->nfinished, st->id))
+			continue;       /* finished before the interruption: never again */
+		if (rs && rs->in_doubt && !strcmp(rs->in_doubt, st->id) &&
+		    decide_in_doubt(rc, st, phase_names[ph]) == ST_OK)
+			continue;
+		/* a run of independent read checks goes out at once */
+		size_t n = 0;
+		char **ids = xcalloc(l->n - i + 1, sizeof(char *));
+		while (i + n < l->n && !always &&
+		       batchable(rc, l->v[i + n], ph, l->v[i], ids, n)) {
+			ids[n] = (char *)l->v[i + n]->id;
+			n++;
+		}
+		free(ids);
+		if (n > 1) {
+			int *statuses = xcalloc(n, sizeof(int));
+			run_group(rc, &l->v[i], n, phase_names[ph], statuses);
+			int stop = 0;
+			for (size_t k = 0; k < n && !stop; k++)
+				stop = after_step(rc, l->v[i + k], statuses[k], always) < 0;
+			free(statuses);
+			if (stop)
+				return -1;
+			i += n - 1;
+			continue;
+		}
+		int s = run_step(rc, st, phase_names[ph], always ? &g_never : &g_cancel);
+		if (after_step(rc, st, s, always) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---------- fragments (use:) ---------- */
+
+/* a new scope for one call of fragment fr; takes inputs */
+static scope *scope_new(run_ctx *rc, const runbook *fr, value *inputs)
+{
+	scope *sc = xcalloc(1, sizeof *sc);
+	sc->rb = fr;
+	sc->inputs = inputs;
+	sc->steps = v_obj();
+	sc->conns = xcalloc(fr->nconns + 1, sizeof(conn_slot));
+	sc->next = rc->frag_scopes;
+	rc->frag_scopes = sc;
+	return sc;
+}
+
+/*
+ * Run the fragment of `use` step st: render `with:` in the caller's
+ * context, make the call's scope, run the fragment's steps in order as
+ * sub-steps (ids "<st>/<step>", st's phase), then render its outputs in
+ * its scope as *result.  Completed write sub-steps join the run's
+ * rollback list, unless st has a rollback of its own, which replaces
+ * theirs.  A sub-step failing with on-failure continue lets the fragment
+ * go on; any other failure stops it, and st fails.  Returns ST_OK,
+ * ST_FAILED (with *error) or, in a dry run where a write sub-step would
+ * have run, ST_WOULD.
+ */
+static int run_use(run_ctx *rc, const step *st, const char *phase,
+		   volatile sig_atomic_t *cancel, value **result, char **error)
+{
+	const runbook *fr = st->frag;
+	scope *caller = t_sc;
+	char *err = NULL;
+	rc->inner_failed.st = NULL;
+	rc->inner_applied = 0;
+	value *ctx = ctx_make(rc, NULL);
+	value *with = st->with ? render_node(st->with, ctx, &err) : v_obj();
+	v_release(ctx);
+	value *inputs = with ? fragment_inputs(fr, with, rc->red, &err) : NULL;
+	if (with)
+		v_release(with);
+	if (!inputs) {
+		*error = xasprintf("with: %s", err ? err : "cannot render");
+		free(err);
+		return ST_FAILED;
+	}
+	scope *sc = scope_new(rc, fr, inputs);
+	/* the call's connection credentials are secrets before first use */
+	t_sc = sc;
+	register_conn_secrets(rc);
+	t_sc = caller;
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "fragment", fr->id);
+	cJSON_AddStringToObject(f, "file", fr->path);
+	cJSON *in = v_to_cjson(inputs);
+	for (size_t i = 0; i < fr->ninputs; i++)
+		if (fr->inputs[i].type == IT_SECRET)
+			cJSON_ReplaceItemInObject(in, fr->inputs[i].name, cJSON_CreateString(REDACT_MASK));
+	cJSON_AddItemToObject(f, "inputs", in);
+	emit(rc, "fragment.start", st, phase, f);
+
+	int rolling_back = !strcmp(phase, "rollback");
+	int would = 0, wrote = 0;
+	const step *failed = NULL;
+	const steplist *l = &fr->lists[PH_STEPS];
+	t_sc = sc;
+	for (size_t i = 0; i < l->n && !failed; i++) {
+		step *sub = l->v[i];
+		if (*cancel) {
+			failed = sub;
+			*error = xstrdup("interrupted");
+			break;
+		}
+		int s = run_step(rc, sub, phase, cancel);
+		wrote |= s == ST_OK && sub->effect == EFFECT_WRITE;
+		if (s == ST_WOULD)
+			would = 1;
+		else if (s == ST_OK && sub->effect == EFFECT_WRITE && !st->rollback.n && !rolling_back)
+			push_done(rc, sub, sc);
+		else if (s == ST_FAILED && (*cancel || sub->on_failure != ONFAIL_CONTINUE)) {
+			failed = sub;
+			/* the innermost failure, unless a nested `use` recorded it */
+			if (!sub->frag || !rc->inner_failed.st)
+				rc->inner_failed = (done_step){ sub, sc };
+			*error = xasprintf("step '%s' of fragment '%s' failed: %s", local_id(sub),
+					   fr->id, rc->last_error ? rc->last_error : "?");
+		} else if (s == ST_FAILED)
+			rc->inner_failed.st = NULL;
+	}
+	if (failed) {
+		t_sc = caller;
+		if (st->rollback.n) {
+			rc->inner_failed = (done_step){ (step *)st, caller };
+			rc->inner_applied = wrote;
+		}
+		return ST_FAILED;
+	}
+	if (would) {
+		t_sc = caller;
+		return ST_WOULD;
+	}
+	ctx = ctx_make(rc, NULL);
+	*result = fr->outputs ? render_node(fr->outputs, ctx, &err) : v_obj();
+	v_release(ctx);
+	t_sc = caller;
+	if (!*result) {
+		*error = xasprintf("outputs of fragment '%s': %s", fr->id, err ? err : "cannot render");
+		free(err);
+		return ST_FAILED;
+	}
+	return ST_OK;
+}
+
+/*
+ * Does the failed (or interrupted) step get its own undo?  A failed step
+ * is in doubt, like one a crash interrupted: `kubectl rollout restart`
+ * failing before it did anything would be "undone" by `rollout undo`,
+ * which rolls back the previous good release.  So its undo runs only
+ * when its `check:` probe says the effect happened, when it declares
+ * `rollback-on-failure: true` (commands known to half-apply), or when the
+ * operator of a resume said `--in-doubt rollback`; never for sql, whose
+ * failed statement the database already rolled back.  *why says which.
+ */
+static int own_undo(run_ctx *rc, const done_step *fs, const char **why)
+{
+	const step *st = fs->st;
+	const resume_state *rs = rc->o->resume;
+	if (rs && rs->decision == INDOUBT_ROLLBACK) {
+		*why = "--in-doubt rollback";
+		return 1;
+	}
+	if (st->prim && !strcmp(st->prim->name, "sql")) {
+		*why = "a failed sql statement was rolled back by the database";
+		return 0;
+	}
+	if (st->rollback_on_failure) {
+		*why = "rollback-on-failure: true";
+		return 1;
+	}
+	if (st->frag && rc->inner_applied) {
+		*why = "its fragment had completed write steps when it failed";
+		return 1;
+	}
+	if (st->check_step && st->check_step->prim) {
+		step probe = *st->check_step;
+		probe.id = st->id;
+		probe.needs.n = 0;
+		scope *was = t_sc;
+		t_sc = fs->sc;
+		int applied = run_probe(rc, &probe, "rollback") == ST_OK;
+		t_sc = was;
+		*why = applied ? "check: the effect happened" : "check: the effect did not happen";
+		return applied;
+	}
+	*why = "in doubt: no check: says its effect happened, and no rollback-on-failure: true";
+	return 0;
+}
+
+static void run_rollbacks(run_ctx *rc, const char *reason)
+{
+	/*
+	 * When a `use` step failed, the step in doubt is the one inside the
+	 * fragment that failed (or the `use` step itself when it has its own
+	 * rollback).
+	 */
+	done_step *todo = NULL;
+	size_t ntodo = 0;
+	done_step fs = { (step *)rc->failed_step, &rc->top };
+	if (fs.st && fs.st->frag && rc->inner_failed.st)
+		fs = rc->inner_failed;
+	const char *why = NULL;
+	int own = 0;
+	if (fs.st && fs.st->effect == EFFECT_WRITE && fs.st->rollback.n &&
+	    (own = own_undo(rc, &fs, &why))) {
+		todo = xrealloc(todo, (ntodo + 1) * sizeof *todo);
+		todo[ntodo++] = fs;
+	}
+	for (size_t i = rc->ndone; i-- > 0;)
+		if (rc->done[i].st->rollback.n) {
+			todo = xrealloc(todo, (ntodo + 1) * sizeof *todo);
+			todo[ntodo++] = rc->done[i];
+		}
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "reason", reason);
+	if (why) {
+		cJSON_AddStringToObject(f, "failed_step", fs.st->id);
+		cJSON_AddStringToObject(f, "failed_step_undo", own ? "run" : "skipped");
+		cJSON_AddStringToObject(f, "failed_step_why", why);
+		term_line(&rc->term, "  %s: its own undo %s (%s)", fs.st->id, own ? "runs" : "does not run", why);
+	}
+	cJSON *ids = cJSON_AddArrayToObject(f, "steps");
+	for (size_t i = 0; i < ntodo; i++)
+		cJSON_AddItemToArray(ids, cJSON_CreateString(todo[i].st->id));
+	emit(rc, "rollback.start", NULL, "rollback", f);
+	if (ntodo)
+		term_phase(&rc->term, "rollback");
+	int nfailed = 0;
+	cJSON *failed = cJSON_CreateArray();
+	for (size_t i = 0; i < ntodo; i++) {
+		const step *owner = todo[i].st;
+		/* an undo sees the scope its step ran in (a fragment's inputs) */
+		t_sc = todo[i].sc;
+		for (size_t j = 0; j < owner->rollback.n; j++) {
+			const step *rs = owner->rollback.v[j];
+			const resume_state *res = rc->o->resume;
+			if (res && in_list(res->rolled, res->nrolled, rs->id))
+				continue;       /* undone before the interruption */
+			if (run_step(rc, rs, "rollback", &g_never) != ST_OK) {
+				nfailed++;
+				cJSON_AddItemToArray(failed, cJSON_CreateString(rs->id));
+			}
+		}
+		t_sc = &rc->top;
+	}
+	rc->rolled_back = (int)ntodo;
+	rc->rollback_incomplete = nfailed > 0;
+	cJSON *e = cJSON_CreateObject();
+	cJSON_AddStringToObject(e, "status", nfailed ? "incomplete" : "complete");
+	cJSON_AddNumberToObject(e, "rolled_back", (double)ntodo);
+	cJSON_AddItemToObject(e, "failed", failed);
+	emit(rc, "rollback.end", NULL, "rollback", e);
+	free(todo);
+}
+
+/* ---------- secrets at run start ---------- */
+
+/* values computed from secrets become secrets (expr_set_secret_sink) */
+static void sink_derived(void *ud, const char *s, size_t n)
+{
+	redact_add_derived(ud, s, n);
+}
+
+/*
+ * Register every connection's credentials before anything runs (a DSN
+ * given through a plain input included), not when the connection is
+ * first used: an error, a log line or a step's output may quote it
+ * earlier.  A spec that needs run-time values (steps.*) is registered
+ * when it is opened.
+ */
+static void register_conn_secrets(run_ctx *rc)
+{
+	const runbook *rb = t_sc->rb;   /* the runbook, or a fragment being called */
+	for (size_t i = 0; i < rb->nconns; i++) {
+		char *err = NULL;
+		value *ctx = ctx_make(rc, NULL);
+		value *spec = render_node(rb->conns[i].spec, ctx, &err);
+		v_release(ctx);
+		free(err);
+		if (spec) {
+			redact_add_conn_spec(rc->red, spec);
+			v_release(spec);
+		}
+	}
+}
+
+/*
+ * A child gets a secret only through its step's `env:`.  So the source
+ * variable of every secret input (from: env:NAME), and any variable
+ * whose value holds a secret (a DSN with its password...), leave the
+ * interpreter's environment now; the `env` context keeps them, marked
+ * secret, for templates.
+ */
+static void scrub_environment(run_ctx *rc)
+{
+	extern char **environ;
+	size_t n = 0;
+	for (char **e = environ; e && *e; e++)
+		n++;
+	char **names = xcalloc(n + rc->rb->ninputs + 1, sizeof(char *));
+	size_t k = 0;
+	for (size_t i = 0; i < rc->rb->ninputs; i++) {
+		const input_def *in = &rc->rb->inputs[i];
+		if (in->type == IT_SECRET && in->from && !strncmp(in->from, "env:", 4))
+			names[k++] = xstrdup(in->from + 4);
+	}
+	for (char **e = environ; e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		if (eq && eq != *e && redact_contains(rc->red, eq + 1, strlen(eq + 1)))
+			names[k++] = xstrndup(*e, (size_t)(eq - *e));
+	}
+	for (size_t i = 0; i < k; i++) {
+		value *v = v_obj_get(rc->env, names[i]);
+		if (v)
+			v_obj_set_take(rc->env, names[i], v_secret(v_strn(v_as_str(v), v_str_len(v))));
+		unsetenv(names[i]);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* ---------- the run ---------- */
+
+static char *default_transcript_path(const runbook *rb)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	char ts[32];
+	strftime(ts, sizeof ts, "%Y%m%dT%H%M%SZ", &tm);
+	for (int i = 0;; i++) {
+		char *p = i ? xasprintf("transcripts/%s-%s-%d.jsonl", rb->id, ts, i)
+			    : xasprintf("transcripts/%s-%s.jsonl", rb->id, ts);
+		struct stat sb;
+		if (stat(p, &sb) < 0)
+			return p;
+		free(p);
+	}
+}
+
+static char *operator_default(void)
+{
+	const char *u = getenv("USER");
+	struct passwd *pw = NULL;
+	if (!u || !*u) {
+		pw = getpwuid(getuid());
+		u = pw ? pw->pw_name : "unknown";
+	}
+	char host[256] = "localhost";
+	gethostname(host, sizeof host - 1);
+	return xasprintf("%s@%s", u, host);
+}
+
+
+int run_runbook(runbook *rb, const run_opts *o)
+{
+	run_ctx rc;
+	memset(&rc, 0, sizeof rc);
+	rc.rb = rb;
+	rc.o = o;
+	t_sc = &rc.top;
+	pthread_mutex_lock(&g_lock);
+	rc.top.rb = rb;
+	rc.red = redactor_new();
+	rc.t0 = now_ms();
+	term_init(&rc.term, stdout, o->tty, o->color, o->quiet, rc.red);
+	if (o->parallel > 1)
+		rc.term.live = 0;       /* lines of overlapping steps cannot be rewritten */
+	pthread_t ticker;
+	int ticking = 0;
+	__atomic_store_n(&g_tick_stop, 0, __ATOMIC_RELEASE);
+	if (rc.term.live && !o->quiet) {
+		sigset_t block, old;
+		sigemptyset(&block);
+		sigaddset(&block, SIGINT);
+		sigaddset(&block, SIGTERM);
+		pthread_sigmask(SIG_BLOCK, &block, &old);
+		ticking = pthread_create(&ticker, NULL, ticker_main, &rc.term) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	int code = 0;
+	char *err = NULL;
+	char *op = o->operator_name ? xstrdup(o->operator_name) : operator_default();
+	rc.operator_name = op;
+	char *tpath = NULL;
+	signer *sg = NULL;
+	int lock_fd = -1;
+
+	if (rb->fragment) {
+		fprintf(stderr, "runbook: %s is a fragment: run it from a runbook's 'use:' step\n",
+			rb->path);
+		code = 2;
+		goto out;
+	}
+	input_args ia = { o->inputs, o->ninputs, o->inputs_file,
+			  o->resume ? o->resume->inputs : NULL };
+	rc.inputs = inputs_resolve(rb, &ia, rc.red, 0, &err);
+	if (!rc.inputs) {
+		fprintf(stderr, "runbook: %s\n", err);
+		code = 2;
+		goto out;
+	}
+	if (o->approve && strcmp(o->approve, "auto") && !(rc.answers = load_owned_mapping(o->approve,
+			"an answers file is a mapping of step id: yes|no or {approved, comment, by}", &err))) {
+		fprintf(stderr, "runbook: %s\n", err);
+		code = 2;
+		goto out;
+	}
+	rc.env = env_object();
+	rc.steps = v_obj();
+
+	const resume_state *rs = o->resume;
+	if (rs) {
+		/* a fresh object: the executor mutates it as steps end */
+		for (size_t i = 0; rs->steps && i < v_len(rs->steps); i++)
+			v_obj_set(rc.steps, v_obj_key(rs->steps, i), v_obj_val(rs->steps, i));
+		/* a fragment's steps ("u/x") are not resumed on their own: their
+		 * scope (the call's inputs) is not in the transcript */
+		for (size_t i = 0; i < rs->ndone; i++) {
+			step *st = strchr(rs->done_writes[i], '/') ? NULL
+				: runbook_find_step(rb, rs->done_writes[i]);
+			if (st)
+				push_done(&rc, st, &rc.top);
+		}
+		if (rs->failed_step) {
+			char *top = xstrndup(rs->failed_step, strcspn(rs->failed_step, "/"));
+			rc.failed_step = runbook_find_step(rb, top);
+			free(top);
+			rc.failed = 1;
+		}
+	}
+	char run_id[33];
+	run_id_new(run_id);
+	rc.run = v_obj();
+	v_obj_set_take(rc.run, "id", v_str(run_id));
+	v_obj_set_take(rc.run, "mode", v_str(mode_names[o->mode]));
+	v_obj_set_take(rc.run, "operator", v_str(op));
+	rc.conns = xcalloc(rb->nconns + 1, sizeof(conn_slot));
+	rc.top.inputs = rc.inputs;
+	rc.top.steps = rc.steps;
+	rc.top.conns = rc.conns;
+	expr_set_secret_sink(sink_derived, rc.red);
+	register_conn_secrets(&rc);
+	scrub_environment(&rc);
+
+	/* a dry run changes nothing: it needs no lock */
+	if (o->mode != MODE_DRY_RUN && (lock_fd = run_lock_take(rb->id, op, &err, &code)) < 0) {
+		fprintf(stderr, "runbook: %s\n", err);
+		goto out;
+	}
+	if (o->sign_key && !(sg = signer_new(o->sign_key, 0, &err))) {
+		fprintf(stderr, "runbook: %s\n", err);
+		code = 2;
+		goto out;
+	}
+	if (rs) {
+		tpath = xstrdup(rs->transcript);
+		if (transcript_reopen(&rc.t, tpath, rc.red, &err) < 0) {
+			fprintf(stderr, "runbook: %s\n", err);
+			code = 2;
+			goto out;
+		}
+		memcpy(run_id, rc.t.run_id, sizeof run_id);
+		run_id[32] = 0;
+		v_obj_set_take(rc.run, "id", v_str(run_id));
+	} else {
+		tpath = o->transcript_path ? xstrdup(o->transcript_path) : default_transcript_path(rb);
+		if (transcript_open(&rc.t, tpath, run_id, rc.red, &err) < 0) {
+			fprintf(stderr, "runbook: %s\n", err);
+			code = 2;
+			goto out;
+		}
+	}
+
+	if (sg)
+		signer_attach(sg, &rc.t);
+	g_cancel = g_signal = g_nsignals = 0;
+	{
+		const char *ca = getenv("RUNBOOK_TEST_CRASH_AFTER");
+		g_crash_after = ca && *ca ? atol(ca) : -1;
+	}
+	install_signals();
+
+	if (rs) {
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddNumberToObject(f, "from_seq", (double)rs->from_seq);
+		cJSON_AddNumberToObject(f, "torn_bytes", (double)transcript_torn_bytes(&rc.t));
+		cJSON_AddStringToObject(f, "sha256", rb->sha256);
+		cJSON_AddStringToObject(f, "operator", op);
+		char host[256] = "localhost";
+		gethostname(host, sizeof host - 1);
+		cJSON_AddStringToObject(f, "host", host);
+		cJSON_AddNumberToObject(f, "pid", getpid());
+		if (rs->in_doubt)
+			cJSON_AddStringToObject(f, "in_doubt", rs->in_doubt);
+		if (rs->reaped && v_len(rs->reaped))
+			cJSON_AddItemToObject(f, "reaped", v_to_cjson(rs->reaped));
+		cJSON_AddStringToObject(f, "action", rs->rollback_only ? "rollback"
+					: rs->rolling_back || rs->failed_step ? "finish-rollback" : "continue");
+		emit(&rc, "run.resume", NULL, NULL, f);
+	} else {
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "runbook", rb->id);
+		if (rb->title)
+			cJSON_AddStringToObject(f, "title", rb->title);
+		if (rb->version)
+			cJSON_AddStringToObject(f, "version", rb->version);
+		cJSON_AddStringToObject(f, "file", rb->path);
+		cJSON_AddStringToObject(f, "sha256", rb->sha256);
+		cJSON_AddStringToObject(f, "mode", mode_names[o->mode]);
+		cJSON *in = v_to_cjson(rc.inputs);
+		for (size_t i = 0; i < rb->ninputs; i++)
+			if (rb->inputs[i].type == IT_SECRET)
+				cJSON_ReplaceItemInObject(in, rb->inputs[i].name, cJSON_CreateString(REDACT_MASK));
+		cJSON_AddItemToObject(f, "inputs", in);
+		if (rb->objectives) {
+			char *oerr = NULL;
+			value *ov = render_node(rb->objectives, NULL, &oerr);
+			free(oerr);
+			if (ov) {
+				cJSON_AddItemToObject(f, "objectives", v_to_cjson(ov));
+				v_release(ov);
+			}
+		}
+		cJSON_AddStringToObject(f, "operator", op);
+		char host[256] = "localhost";
+		gethostname(host, sizeof host - 1);
+		cJSON_AddStringToObject(f, "host", host);
+		cJSON_AddNumberToObject(f, "pid", getpid());
+		cJSON_AddStringToObject(f, "interpreter", "runbook " RUNBOOK_VERSION);
+		emit(&rc, "run.start", NULL, NULL, f);
+	}
+	if (!o->quiet)
+		term_line(&rc.term, "%s%s: %s (%s)", rs ? "resume " : "", mode_names[o->mode], rb->id,
+			  rb->title ? rb->title : "");
+
+	/* resuming a run that was failing or rolling back: straight to rollback */
+	int stop = rs && (rs->rollback_only || rs->rolling_back || rs->failed_step);
+	if (rs && rs->rollback_only && rs->in_doubt) {
+		/* --rollback: the step in doubt may have half-applied: undo it too */
+		char *top = xstrndup(rs->in_doubt, strcspn(rs->in_doubt, "/"));
+		step *st = runbook_find_step(rb, top);
+		free(top);
+		if (st && !rc.failed_step)
+			rc.failed_step = st;
+	}
+	if (rs && rs->rollback_only)
+		rc.failed = 1;
+	static const int run_phases[] = { PH_CHECKS, PH_STEPS, PH_VERIFY };
+	static const int drill_phases[] = { PH_INJECT, PH_SYMPTOMS, PH_CHECKS, PH_STEPS, PH_VERIFY };
+	const int *phases = o->mode == MODE_DRILL ? drill_phases : run_phases;
+	size_t nph = o->mode == MODE_DRILL ? 5 : 3;
+	for (size_t i = 0; i < nph && !stop; i++) {
+		const steplist *pl = &rb->lists[phases[i]];
+		int todo = 0;
+		for (size_t k = 0; k < pl->n; k++)
+			todo += !rs || !in_list(rs->finished, rs->nfinished, pl->v[k]->id);
+		if (!todo)
+			continue;
+		cJSON *pf = cJSON_CreateObject();
+		cJSON_AddStringToObject(pf, "phase", phase_names[phases[i]]);
+		emit(&rc, "phase.start", NULL, phase_names[phases[i]], pf);
+		int64_t pt0 = now_ms();
+		if (run_phase(&rc, phases[i], 0) < 0)
+			stop = 1;
+		{
+			cJSON *pe = cJSON_CreateObject();
+			cJSON_AddStringToObject(pe, "phase", phase_names[phases[i]]);
+			cJSON_AddStringToObject(pe, "status", stop ? "failed" : "ok");
+			cJSON_AddNumberToObject(pe, "duration_ms", (double)(now_ms() - pt0));
+			emit(&rc, "phase.end", NULL, phase_names[phases[i]], pe);
+		}
+	}
+	int interrupted = g_signal != 0;
+	if (interrupted) {
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "signal", g_signal == SIGINT ? "SIGINT" : "SIGTERM");
+		cJSON_AddNumberToObject(f, "number", g_signal);
+		if (rc.failed_step)
+			cJSON_AddStringToObject(f, "during", rc.failed_step->id);
+		emit(&rc, "signal", NULL, NULL, f);
+		term_line(&rc.term, "interrupted by %s: rolling back", g_signal == SIGINT ? "SIGINT" : "SIGTERM");
+	}
+	int failed = rc.failed || interrupted;
+	int do_rb = 0;
+	const char *reason = NULL;
+	if (rc.aborted) {
+		/* on-failure: abort is the step author's explicit word: it wins
+		 * over the runbook's rollback: always */
+		do_rb = 0;
+	} else if (rb->rollback_policy == RBPOL_ALWAYS) {
+		do_rb = 1;
+		reason = failed ? (interrupted ? "signal" : "failure") : "always";
+	} else if (rb->rollback_policy == RBPOL_ON_FAILURE && failed && !rc.aborted) {
+		do_rb = 1;
+		reason = interrupted ? "signal" : "failure";
+	}
+	if (do_rb)
+		run_rollbacks(&rc, reason);
+	if (o->mode == MODE_DRILL && rb->lists[PH_CLEANUP].n) {
+		cJSON *pf = cJSON_CreateObject();
+		cJSON_AddStringToObject(pf, "phase", "cleanup");
+		emit(&rc, "phase.start", NULL, "cleanup", pf);
+		run_phase(&rc, PH_CLEANUP, 1);
+	}
+
+	const char *status = "ok";
+	if (interrupted) {
+		status = "interrupted";
+		code = rc.rollback_incomplete ? 3 : 128 + g_signal;
+	} else if (rc.failed) {
+		status = rc.aborted ? "aborted" : "failed";
+		code = rc.rollback_incomplete ? 3 : 1;
+	} else if (rc.rollback_incomplete) {
+		code = 3;
+		status = "rollback-incomplete";
+	}
+	if (rc.io_error && code == 0)
+		code = 1;
+	{
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "status", status);
+		cJSON_AddNumberToObject(f, "exit", code);
+		cJSON_AddNumberToObject(f, "duration_ms", (double)(now_ms() - rc.t0));
+		if (rc.failed_step)
+			cJSON_AddStringToObject(f, "failed_step", rc.failed_step->id);
+		cJSON_AddStringToObject(f, "rollback", do_rb ? (rc.rollback_incomplete ? "incomplete" : "complete")
+						       : (rc.aborted ? "skipped (on-failure: abort)" : "none"));
+		cJSON *cnt = cJSON_AddObjectToObject(f, "counts");
+		for (int i = 0; i < 4; i++)
+			cJSON_AddNumberToObject(cnt, status_names[i], rc.counts[i]);
+		if (g_nsignals > 1)
+			cJSON_AddNumberToObject(f, "signals_ignored_during_rollback", g_nsignals - 1);
+		emit(&rc, "run.end", NULL, NULL, f);
+		if (sg && signer_finish(sg, &rc.t) < 0)
+			term_line(&rc.term, "runbook: cannot write the final signed checkpoint");
+		transcript_sync(&rc.t);
+	}
+	{
+		char d[32];
+		dur_format(now_ms() - rc.t0, d, sizeof d);
+		const char *what = code == 0 ? "succeeded" : interrupted ? "was interrupted"
+			: rc.aborted ? "aborted" : "failed";
+		char would[48] = "";
+		if (rc.counts[ST_WOULD])
+			snprintf(would, sizeof would, ", %d would run (dry run)", rc.counts[ST_WOULD]);
+		term_line(&rc.term, "\n%s %s in %s: %d ok, %d failed, %d skipped%s%s",
+			  rb->id, what, d, rc.counts[ST_OK], rc.counts[ST_FAILED], rc.counts[ST_SKIPPED],
+			  would, code == 0 && rc.counts[ST_FAILED] ? " (failures allowed by on-failure: continue)" : "");
+		if (rc.failed_step)
+			term_line(&rc.term, "failed step: %s", rc.failed_step->id);
+		if (do_rb)
+			term_line(&rc.term, "rollback %s (%d steps undone)",
+				  rc.rollback_incomplete ? "INCOMPLETE" : "complete", rc.rolled_back);
+		term_line(&rc.term, "transcript: %s", tpath);
+	}
+	transcript_close(&rc.t);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+out:
+	if (ticking) {
+		__atomic_store_n(&g_tick_stop, 1, __ATOMIC_RELEASE);
+		pthread_join(ticker, NULL);
+	}
+	free(rc.term.line);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	signer_free(sg);
+	scopes_release(&rc);
+	free(rc.conns);
+	free(rc.done);
+	free(rc.last_error);
+	free(tpath);
+	free(err);
+	free(op);
+	if (rc.inputs)
+		v_release(rc.inputs);
+	if (rc.env)
+		v_release(rc.env);
+	if (rc.steps)
+		v_release(rc.steps);
+	if (rc.run)
+		v_release(rc.run);
+	if (rc.answers)
+		v_release(rc.answers);
+	expr_set_secret_sink(NULL, NULL);
+	redactor_free(rc.red);
+	pthread_mutex_unlock(&g_lock);
+	return code;
+}

@@ -1,0 +1,79 @@
+/*
+ * exec.h - the executor: runs a validated runbook.
+ *
+ * Order: checks -> steps -> verify (a drill: inject -> symptoms -> checks
+ * -> steps -> verify, then cleanup always).  Each step: `if`, render,
+ * retries, `until` polling, `expect`, `outputs`, transcript events.  On
+ * failure the rollbacks of the write steps run in reverse completion order
+ * (the failed step's own rollback first); a failing rollback does not stop
+ * the others.  SIGINT/SIGTERM stop the current step, then roll back; a
+ * second signal during rollback is recorded and ignored.
+ *
+ * Exit codes: 0 ok, 1 failed and rolled back, 2 usage/invalid,
+ * 3 rollback incomplete, 130/143 interrupted (after rollback).
+ */
+#ifndef RB_EXEC_H
+#define RB_EXEC_H
+
+#include "lang/runbook.h"
+#include "lang/inputs.h"
+#include "lang/render.h"
+#include "base/value.h"
+#include "base/redact.h"
+#include "run/expect.h"
+
+#define RUNBOOK_VERSION "0.1.0"
+
+enum { MODE_RUN, MODE_DRY_RUN, MODE_DRILL };
+extern const char *const mode_names[];
+
+
+/*
+ * What `runbook resume` learnt from an interrupted transcript (cmd_resume.c
+ * builds it; the executor only reads it).  Finished steps are never run
+ * again: their status, outputs and result are restored into the `steps`
+ * context.  The in-doubt step (started, never ended) is re-run when it is
+ * idempotent, decided by its `check:` probe when it has one, else by
+ * `decision`.
+ */
+enum { INDOUBT_ASK, INDOUBT_RERUN, INDOUBT_SKIP, INDOUBT_ROLLBACK };
+
+typedef struct resume_state {
+	const char *transcript;         /* appended to, keeping the chain */
+	value *inputs;                  /* non-secret inputs of run.start (object) */
+	value *steps;                   /* id -> {status, outputs, result} */
+	char **finished;                /* ids with a step.end, any phase but rollback */
+	size_t nfinished;
+	char **done_writes;             /* ok write steps, in completion order */
+	size_t ndone;
+	char **rolled;                  /* rollback steps that ended ok */
+	size_t nrolled;
+	const char *in_doubt;           /* step id, or NULL */
+	int decision;                   /* INDOUBT_* from --in-doubt */
+	int rollback_only;              /* --rollback */
+	int rolling_back;               /* rollback.start seen without rollback.end */
+	const char *failed_step;        /* a failure had stopped the run */
+	long from_seq;                  /* last seq before resuming */
+	value *reaped;                  /* leftover processes resume killed (list), or NULL */
+} resume_state;
+
+typedef struct run_opts {
+	int mode;
+	const char *transcript_path;    /* NULL: ./transcripts/<id>-<utc>.jsonl */
+	const char *approve;            /* NULL (TTY), "auto", or an answers file */
+	kv *inputs;                     /* --input k=v, in order */
+	size_t ninputs;
+	const char *inputs_file;        /* --inputs FILE (YAML/JSON mapping) */
+	const char *operator_name;      /* --operator, else $USER@host */
+	int parallel;
+	int color;                      /* colour on the terminal */
+	int tty;                        /* stderr is a terminal: live display */
+	int quiet;
+	const char *sign_key;
+	const resume_state *resume;     /* runbook resume: continue this run */
+} run_opts;
+
+int run_runbook(runbook *rb, const run_opts *o);
+
+
+#endif
