@@ -7,6 +7,7 @@
 #                   float-cast-overflow, which GCC's "undefined" leaves out)
 #   make bench      benchmarks (figures go in README.md)
 #   make schema     regenerate schema/runbook.schema.json
+#   make docs       regenerate docs/reference.md (the language reference)
 #   make install PREFIX=/usr/local [DESTDIR=...]   /  make uninstall
 #   make clean      remove $(BUILD)
 #
@@ -42,7 +43,7 @@ LIBOBJS := $(LIBSRCS:interpreter/%.c=$(BUILD)/obj/%.o)
 UNITS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all deps test-deps test all-tests unit demo asan bench schema install uninstall clean
+.PHONY: all deps test-deps test all-tests unit demo asan bench schema docs install uninstall clean
 
 all: $(BUILD)/runbook
 
@@ -99,6 +100,9 @@ bench: $(BUILD)/runbook
 
 schema: $(BUILD)/runbook
 	$(BUILD)/runbook schema > schema/runbook.schema.json
+
+docs: $(BUILD)/runbook
+	$(BUILD)/runbook reference > docs/reference.md
 
 install: $(BUILD)/runbook
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/runbook/stdlib

@@ -29,6 +29,7 @@ static const struct command commands[] = {
 	{ "resume", cmd_resume, "continue or roll back a run whose interpreter died" },
 	{ "report", cmd_report, "a drill report from a transcript (--format md|html)" },
 	{ "schema", cmd_schema, "print the JSON Schema of runbook and fragment files" },
+	{ "reference", cmd_reference, "print the language reference (Markdown) from the tables" },
 };
 
 int opt_flag(char **argv, int i, const char *name)
@@ -108,7 +109,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: runbook <command> [options]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'runbook <command> --help' shows a command's options.\n"
 		   "exit codes: 0 ok, 1 run failed (rolled back), 2 usage or invalid runbook,\n"
 		   "3 rollback incomplete, 5 verify failed, 130/143 interrupted\n");

@@ -16,6 +16,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
+int cmd_reference(int argc, char **argv);
 
 /*
  * Option parsing: opt_value(argc, argv, &i, "--format", &val) matches

@@ -106,6 +106,7 @@ struct fn {
 	const char *name;
 	size_t min, max;
 	fn_impl impl;
+	const char *doc;        /* one line: the call and what it gives */
 };
 
 /* ------------------------------------------------------------------ */
@@ -423,25 +424,36 @@ static value *f_now(value **v, size_t n, char **err);
 #define VARIADIC ((size_t)-1)
 
 static const fn functions[] = {
-	{ "contains", 2, 2, f_contains },
-	{ "startsWith", 2, 2, f_starts },
-	{ "endsWith", 2, 2, f_ends },
-	{ "matches", 2, 2, f_matches },
-	{ "len", 1, 1, f_len },
-	{ "lower", 1, 1, f_lower },
-	{ "upper", 1, 1, f_upper },
-	{ "trim", 1, 1, f_trim },
-	{ "split", 2, 2, f_split },
-	{ "join", 1, 2, f_join },
-	{ "json", 1, 1, f_json },
-	{ "toJSON", 1, 1, f_tojson },
-	{ "default", 2, 2, f_default },
-	{ "format", 1, VARIADIC, f_format },
-	{ "duration", 1, 1, f_duration },
-	{ "now", 0, 0, f_now },
+	{ "contains", 2, 2, f_contains, "contains(haystack, needle): a string holds a substring, or a list an item" },
+	{ "startsWith", 2, 2, f_starts, "startsWith(s, prefix)" },
+	{ "endsWith", 2, 2, f_ends, "endsWith(s, suffix)" },
+	{ "matches", 2, 2, f_matches, "matches(s, 're'): PCRE2 match (UTF-8, multiline); also the infix `s matches 're'`" },
+	{ "len", 1, 1, f_len, "len(x): characters of a string, items of a list, keys of an object; 0 for null" },
+	{ "lower", 1, 1, f_lower, "lower(s)" },
+	{ "upper", 1, 1, f_upper, "upper(s)" },
+	{ "trim", 1, 1, f_trim, "trim(s): without leading and trailing whitespace" },
+	{ "split", 2, 2, f_split, "split(s, sep): a list; an empty separator splits into characters" },
+	{ "join", 1, 2, f_join, "join(list, sep = ','): the items' text joined" },
+	{ "json", 1, 1, f_json, "json(s): parse JSON text into a value" },
+	{ "toJSON", 1, 1, f_tojson, "toJSON(x): the JSON text of a value" },
+	{ "default", 2, 2, f_default, "default(x, fallback): fallback when x is null or ''" },
+	{ "format", 1, VARIADIC, f_format, "format('{0} of {1}', a, b): {N} is argument N as text; {{ and }} are braces" },
+	{ "duration", 1, 1, f_duration, "duration('5m'): a duration from its text" },
+	{ "now", 0, 0, f_now, "now(): the current time, RFC 3339 UTC" },
 };
 
 #define NFUNCS (sizeof(functions) / sizeof(functions[0]))
+
+/* the i-th function for docs: its name, arity and one-line doc; NULL past the end */
+const char *expr_function(size_t i, size_t *min, size_t *max, const char **doc)
+{
+	if (i >= NFUNCS)
+		return NULL;
+	*min = functions[i].min;
+	*max = functions[i].max;
+	*doc = functions[i].doc;
+	return functions[i].name;
+}
 
 static const fn *fn_find(const char *name)
 {

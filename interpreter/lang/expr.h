@@ -68,6 +68,10 @@ void expr_walk_refs(const expr *e, expr_ref_cb cb, void *ud);
  */
 void expr_set_secret_sink(void (*fn)(void *ud, const char *s, size_t n), void *ud);
 
+/* The i-th built-in function (for docs and help): name, arity (max
+ * (size_t)-1: variadic) and a one-line doc; NULL when i is past the end. */
+const char *expr_function(size_t i, size_t *min, size_t *max, const char **doc);
+
 /* ---- templates: "text ${{ expr }} text" ---- */
 
 typedef struct tmpl tmpl;
