@@ -21,10 +21,68 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const USAGE =
-	"runbook resume TRANSCRIPT [--runbook FILE] [--in-doubt rerun|skip|rollback] [--rollback]\n"
-	"                          [--approve auto|FILE] [--operator NAME] [--sign-key KEY] [--quiet] [--no-color]\n"
-	"                          [--stdlib DIR]";
+enum { O_RUNBOOK = 1, O_IN_DOUBT, O_ROLLBACK, O_APPROVE, O_OPERATOR, O_SIGN_KEY, O_QUIET, O_NO_COLOR };
+
+const cmd_opt resume_options[] = {
+	OPT_STRING(O_RUNBOOK, "runbook", 0, "FILE", "the runbook file, when not the one run.start names"),
+	OPT_STRING(O_IN_DOUBT, "in-doubt", 0, "rerun|skip|rollback",
+		   "what to do with a step that started and never ended, when it cannot tell"),
+	OPT_FLAG(O_ROLLBACK, "rollback", 0, "roll back what the run did instead of going on"),
+	OPT_APPROVE(O_APPROVE),
+	OPT_OPERATOR(O_OPERATOR),
+	OPT_SIGN_KEY(O_SIGN_KEY),
+	OPT_QUIET(O_QUIET),
+	OPT_NO_COLOR(O_NO_COLOR),
+	OPT_STDLIB,
+	OPT_END
+};
+
+/* what resume was asked for */
+typedef struct resume_args {
+	const char *path, *rbpath;
+	int decision;           /* INDOUBT_* */
+	int rollback_only;
+	int no_color;
+} resume_args;
+
+/* the --in-doubt words, by INDOUBT_* value (ask has none) */
+static const char *const in_doubt_words[] = { [INDOUBT_RERUN] = "rerun", [INDOUBT_SKIP] = "skip",
+					      [INDOUBT_ROLLBACK] = "rollback" };
+
+/* resume's options into a and o: OPTS_DONE, or OPTS_EXIT with the exit code in p->rc */
+static int resume_parse(opt_parser *p, resume_args *a, run_opts *o)
+{
+	const char *doubt = NULL;
+	int id;
+	while ((id = opts_next(p)) != OPTS_DONE) {
+		switch (id) {
+		case OPTS_EXIT:
+			return OPTS_EXIT;
+		case O_RUNBOOK: a->rbpath = p->val; break;
+		case O_IN_DOUBT: doubt = p->val; break;
+		case O_ROLLBACK: a->rollback_only = 1; break;
+		case O_APPROVE: o->approve = p->val; break;
+		case O_OPERATOR: o->operator_name = p->val; break;
+		case O_SIGN_KEY: o->sign_key = p->val; break;
+		case O_QUIET: o->quiet = 1; break;
+		case O_NO_COLOR: a->no_color = 1; break;
+		case OPTS_ARG:
+			if (opts_one(p, &a->path, "transcript") == OPTS_EXIT)
+				return OPTS_EXIT;
+			break;
+		}
+	}
+	if (!a->path)
+		return opts_stop(p, usage_error(p->cmd, "no transcript given"));
+	a->decision = INDOUBT_ASK;
+	for (int d = INDOUBT_RERUN; doubt && d <= INDOUBT_ROLLBACK; d++)
+		if (!strcmp(doubt, in_doubt_words[d]))
+			a->decision = d;
+	if (doubt && a->decision == INDOUBT_ASK)
+		return opts_stop(p, usage_error(p->cmd, "--in-doubt takes rerun, skip or rollback, not '%s'",
+						doubt));
+	return OPTS_DONE;
+}
 
 typedef struct strv {
 	char **v;
@@ -55,52 +113,18 @@ static void sv_free(strv *s)
 	free(s->v);
 }
 
-int cmd_resume(int argc, char **argv)
+int cmd_resume(const command *self, int argc, char **argv)
 {
-	const char *path = NULL, *rbpath = NULL, *doubt = NULL;
+	resume_args a = { 0 };
 	run_opts o;
 	memset(&o, 0, sizeof o);
 	o.parallel = 1;
-	int no_color = 0, rollback_only = 0;
-	for (int i = 1; i < argc; i++) {
-		int r;
-		if ((r = opt_value(argc, argv, &i, "--runbook", &rbpath)) != 0 ||
-		    (r = opt_value(argc, argv, &i, "--in-doubt", &doubt)) != 0 ||
-		    (r = opt_value(argc, argv, &i, "--approve", &o.approve)) != 0 ||
-		    (r = opt_value(argc, argv, &i, "--operator", &o.operator_name)) != 0 ||
-		    (r = opt_value(argc, argv, &i, "--sign-key", &o.sign_key)) != 0 ||
-		    (r = opt_stdlib(argc, argv, &i)) != 0) {
-			if (r < 0)
-				return 2;
-		} else if (opt_flag(argv, i, "--rollback"))
-			rollback_only = 1;
-		else if (opt_flag(argv, i, "--quiet") || opt_flag(argv, i, "-q"))
-			o.quiet = 1;
-		else if (opt_flag(argv, i, "--no-color"))
-			no_color = 1;
-		else if (opt_flag(argv, i, "--help") || opt_flag(argv, i, "-h")) {
-			printf("usage: %s\n", USAGE);
-			return 0;
-		} else if (argv[i][0] == '-' && argv[i][1])
-			return usage_error("resume", USAGE, "unknown option '%s'", argv[i]);
-		else if (path)
-			return usage_error("resume", USAGE, "one transcript at a time");
-		else
-			path = argv[i];
-	}
-	if (!path)
-		return usage_error("resume", USAGE, "no transcript given");
-	int decision = INDOUBT_ASK;
-	if (doubt) {
-		if (!strcmp(doubt, "rerun"))
-			decision = INDOUBT_RERUN;
-		else if (!strcmp(doubt, "skip"))
-			decision = INDOUBT_SKIP;
-		else if (!strcmp(doubt, "rollback"))
-			decision = INDOUBT_ROLLBACK;
-		else
-			return usage_error("resume", USAGE, "--in-doubt takes rerun, skip or rollback, not '%s'", doubt);
-	}
+	opt_parser p;
+	opts_init(&p, self, argc, argv);
+	if (resume_parse(&p, &a, &o) == OPTS_EXIT)
+		return p.rc;
+	const char *path = a.path, *rbpath = a.rbpath;
+	int decision = a.decision, rollback_only = a.rollback_only, no_color = a.no_color;
 	o.tty = isatty(STDOUT_FILENO);
 	o.color = want_color(stdout, no_color);
 
@@ -112,7 +136,7 @@ int cmd_resume(int argc, char **argv)
 		fprintf(stderr, "runbook resume: %s: %s%s\n", path,
 			chain == 1 ? "the transcript does not verify: " : "", why ? why : "cannot read");
 		free(why);
-		return chain == 1 ? 5 : 2;
+		return chain == 1 ? EXIT_VERIFY_FAILED : EXIT_USAGE;
 	}
 	free(why);
 
@@ -121,9 +145,9 @@ int cmd_resume(int argc, char **argv)
 	if (tlog_read(&l, path, &err) < 0) {
 		fprintf(stderr, "runbook resume: %s\n", err);
 		free(err);
-		return 2;
+		return EXIT_USAGE;
 	}
-	int rc = 2;
+	int rc = EXIT_USAGE;
 	strv finished = { 0 }, done = { 0 }, rolled = { 0 }, open = { 0 };
 	value *steps = v_obj(), *inputs = NULL, *reaped = NULL;
 	runbook *rb = NULL;
