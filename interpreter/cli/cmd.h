@@ -1,41 +1,69 @@
 /*
- * cmd.h - subcommands (one file each, collected in main.c's table) and
- * the small option parser they share.
+ * cmd.h - the commands: one file each (cmd_<name>.c: its entry point and
+ * its option rows), collected in main.c's command table, the one list of
+ * commands.  main.c defines the table; the commands that list the others
+ * (`runbook reference`, help) read it through the declarations below, as
+ * the primitive table's rows point at the functions prim/ defines.
+ *
+ * To add a command: write cmd_<name>.c with `int cmd_<name>(const
+ * command *self, int argc, char **argv)` and its `<name>_options[]` rows,
+ * declare both here, and add a row to main.c's table.  --help, the
+ * usage line and the reference follow from the row.
  */
 #ifndef RB_CMD_H
 #define RB_CMD_H
 
+#include "cli/options.h"
+#include "run/exitcode.h"
+
+#include <stddef.h>
 #include <stdio.h>
 
-int cmd_check(int argc, char **argv);
-int cmd_plan(int argc, char **argv);
-int cmd_graph(int argc, char **argv);
-int cmd_run(int argc, char **argv);
-int cmd_drill(int argc, char **argv);
-int cmd_verify(int argc, char **argv);
-int cmd_report(int argc, char **argv);
-int cmd_resume(int argc, char **argv);
-int cmd_schema(int argc, char **argv);
-int cmd_reference(int argc, char **argv);
+typedef struct command {
+	const char *name;
+	int (*fn)(const struct command *self, int argc, char **argv);
+	const char *summary;    /* one line: `runbook --help`, its --help, the reference */
+	const char *args;       /* its positional arguments as usage shows them:
+	                         * "FILE", "PATH...", or "" */
+	const cmd_opt *opts;    /* its options, OPT_END last (-h/--help is implicit) */
+} command;
 
-/*
- * Option parsing: opt_value(argc, argv, &i, "--format", &val) matches
- * "--format X" and "--format=X" at argv[i], advancing i past the value.
- * Returns 1 on a match, 0 when argv[i] is another option, -1 when the
- * option is there but its value is missing (a message is printed).
- */
-int opt_value(int argc, char **argv, int *i, const char *name, const char **val);
-int opt_flag(char **argv, int i, const char *name);
-/* "--stdlib DIR" (check, plan, graph, run, drill, resume): the directory
- * `use: stdlib/...` names; as opt_value, -1 also when DIR is no directory */
-int opt_stdlib(int argc, char **argv, int *i);
-/* "--input name=value": appends to inputs[*n] (key malloc'd); -1 with a
- * usage message when there is no name */
+/* main.c: every command, in the order `runbook --help` lists them */
+extern const command commands[];
+extern const size_t command_count;
+/* the row of a command, NULL when there is no such command */
+const command *command_find(const char *name);
+/* its options (OPT_END-terminated, without the implicit --help), or NULL */
+const cmd_opt *command_options(const char *name);
+
+int cmd_check(const command *self, int argc, char **argv);
+int cmd_plan(const command *self, int argc, char **argv);
+int cmd_graph(const command *self, int argc, char **argv);
+int cmd_run(const command *self, int argc, char **argv);
+int cmd_drill(const command *self, int argc, char **argv);
+int cmd_verify(const command *self, int argc, char **argv);
+int cmd_report(const command *self, int argc, char **argv);
+int cmd_resume(const command *self, int argc, char **argv);
+int cmd_schema(const command *self, int argc, char **argv);
+int cmd_reference(const command *self, int argc, char **argv);
+
+extern const cmd_opt check_options[];
+extern const cmd_opt plan_options[];
+extern const cmd_opt graph_options[];
+extern const cmd_opt run_options[];
+extern const cmd_opt drill_options[];
+extern const cmd_opt verify_options[];
+extern const cmd_opt report_options[];
+extern const cmd_opt resume_options[];
+extern const cmd_opt schema_options[];
+extern const cmd_opt reference_options[];
+
+/* "--input name=value": appends to inputs[*n] (key
+ * malloc'd); -1 with a usage error when there is no name */
 struct kv;
-int opt_input(const char *v, struct kv *inputs, size_t *n, const char *cmd, const char *usage);
-/* print "runbook CMD: message" and the usage line; returns 2 */
-int usage_error(const char *cmd, const char *usage, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int opt_input(const command *c, const char *v, struct kv *inputs, size_t *n);
+/* print "runbook CMD: message" and the usage line; returns EXIT_USAGE */
+int usage_error(const command *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* colour on a terminal unless NO_COLOR is set or --no-color was given */
 int want_color(FILE *f, int no_color_flag);
 

@@ -2,7 +2,7 @@
  * cmd_check.c - `runbook check PATH...`: validate and lint files and
  * directories (recursing into *.yaml / *.yml, skipping hidden entries).
  * Every file is checked and every error of each file is reported.
- * Exit 2 when any file has an error, else 0.
+ * Exit EXIT_USAGE (2) when any file has an error, else EXIT_OK.
  */
 #include "cli/cmd.h"
 #include "lang/runbook.h"
@@ -14,8 +14,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char *const USAGE =
-	"runbook check [--format text|json|github|sarif|junit] [--no-color] [--stdlib DIR] PATH...";
+enum { O_FORMAT = 1, O_NO_COLOR };
+
+const cmd_opt check_options[] = {
+	OPT_STRING(O_FORMAT, "format", 0, "text|json|github|sarif|junit",
+		   "how to print the diagnostics (default text)"),
+	OPT_NO_COLOR(O_NO_COLOR),
+	OPT_STDLIB,
+	OPT_END
+};
 
 typedef struct pathlist {
 	char **v;
@@ -98,53 +105,47 @@ static void pl_release(pathlist *pl)
  * path is walked, so a usage error leaves nothing behind.  Returns 0, or 2
  * when a file has an error or a path cannot be read.
  */
-int cmd_check(int argc, char **argv)
+int cmd_check(const command *self, int argc, char **argv)
 {
 	const char *fmt = "text";
 	int no_color = 0;
 	pathlist files = { 0 };
-	int rc = 0, npaths = 0;
+	int rc = EXIT_OK, npaths = 0, id;
 	/* the paths, in order: options are all read before any path is walked */
 	const char **paths = xcalloc((size_t)argc + 1, sizeof *paths);
-	for (int i = 1; i < argc; i++) {
-		int r;
-		if ((r = opt_value(argc, argv, &i, "--format", &fmt)) != 0 ||
-		    (r = opt_stdlib(argc, argv, &i)) != 0) {
-			if (r < 0) {
-				free(paths);
-				return 2;
-			}
-		} else if (opt_flag(argv, i, "--no-color"))
+	opt_parser p;
+	opts_init(&p, self, argc, argv);
+	while ((id = opts_next(&p)) != OPTS_DONE) {
+		if (id == OPTS_EXIT) {
+			free(paths);
+			return p.rc;
+		}
+		if (id == O_FORMAT)
+			fmt = p.val;
+		else if (id == O_NO_COLOR)
 			no_color = 1;
-		else if (opt_flag(argv, i, "--help") || opt_flag(argv, i, "-h")) {
-			free(paths);
-			printf("usage: %s\n", USAGE);
-			return 0;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			free(paths);
-			return usage_error("check", USAGE, "unknown option '%s'", argv[i]);
-		} else
-			paths[npaths++] = argv[i];
+		else if (id == OPTS_ARG)
+			paths[npaths++] = p.val;
 	}
 	int format = diag_format_from_name(fmt);
 	if (format < 0) {
 		free(paths);
-		return usage_error("check", USAGE, "unknown format '%s'", fmt);
+		return usage_error(self, "unknown format '%s'", fmt);
 	}
 	for (int i = 0; i < npaths; i++) {
 		struct stat sb;
 		if (stat(paths[i], &sb) < 0) {
 			fprintf(stderr, "runbook check: %s: %s\n", paths[i], strerror(errno));
-			rc = 2;
+			rc = EXIT_USAGE;
 		} else if (S_ISDIR(sb.st_mode)) {
 			if (walk(paths[i], &files, 0) < 0)
-				rc = 2;
+				rc = EXIT_USAGE;
 		} else
 			pl_add(&files, xstrdup(paths[i]));
 	}
 	free(paths);
 	if (!files.n && !rc)
-		return usage_error("check", USAGE, "no runbook files given");
+		return usage_error(self, "no runbook files given");
 
 #ifdef M_TRIM_THRESHOLD
 	/*
@@ -173,7 +174,7 @@ int cmd_check(int argc, char **argv)
 			files.n == 1 ? "" : "s", dg.nerr, dg.nerr == 1 ? "" : "s", dg.nwarn,
 			dg.nwarn == 1 ? "" : "s");
 	if (dg.nerr)
-		rc = 2;
+		rc = EXIT_USAGE;
 	diags_release(&dg);
 	diag_forget_sources();
 	pl_release(&files);

@@ -21,10 +21,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const PLAN_USAGE =
-	"runbook plan FILE [--input k=v]... [--inputs FILE] [--format text|json] [--no-color]\n"
-	"                  [--stdlib DIR]";
-static const char *const GRAPH_USAGE = "runbook graph FILE [--format dot|mermaid] [--stdlib DIR]";
+enum { O_INPUT = 1, O_INPUTS, O_FORMAT, O_NO_COLOR };
+
+const cmd_opt plan_options[] = {
+	OPT_INPUT(O_INPUT),
+	OPT_INPUTS(O_INPUTS),
+	OPT_STRING(O_FORMAT, "format", 0, "text|json", "print the plan as text or JSON (default text)"),
+	OPT_NO_COLOR(O_NO_COLOR),
+	OPT_STDLIB,
+	OPT_END
+};
+
+const cmd_opt graph_options[] = {
+	OPT_STRING(O_FORMAT, "format", 0, "dot|mermaid", "Graphviz dot or a Mermaid flowchart (default dot)"),
+	OPT_STDLIB,
+	OPT_END
+};
 
 static void ref_runtime(void *ud, const char *root, const char *second, size_t off)
 {
@@ -297,181 +309,215 @@ static value *plan_env(const runbook *rb, redactor *red)
 	return env;
 }
 
-static int load_or_report(const char *cmd, const char *file, runbook **rb)
+static int load_or_report(const char *cmd, const char *file, int no_color, runbook **rb)
 {
 	diags dg;
 	diags_init(&dg);
 	*rb = runbook_load(file, &dg, 0);
 	if (!*rb || dg.nerr) {
-		diags_print(stderr, &dg, DIAG_TEXT, want_color(stderr, 0), NULL, 0);
+		diags_print(stderr, &dg, DIAG_TEXT, want_color(stderr, no_color), NULL, 0);
 		fprintf(stderr, "runbook %s: %s is not a valid runbook (%d error%s)\n", cmd, file,
 			dg.nerr, dg.nerr == 1 ? "" : "s");
 		diags_release(&dg);
 		if (*rb)
 			runbook_free(*rb);
 		*rb = NULL;
-		return 2;
+		return EXIT_USAGE;
 	}
 	diags_release(&dg);
-	return 0;
+	return EXIT_OK;
 }
 
-int cmd_plan(int argc, char **argv)
+/* what `plan` was asked for */
+typedef struct plan_args {
+	const char *file, *fmt;
+	kv *inputs;                     /* argc slots */
+	size_t ninputs;
+	const char *inputs_file;
+	int no_color;
+} plan_args;
+
+/* plan's options into a: OPTS_DONE, or OPTS_EXIT with the exit code in p->rc */
+static int plan_parse(opt_parser *p, plan_args *a)
 {
-	const char *file = NULL, *fmt = "text", *v;
-	run_opts o;
-	memset(&o, 0, sizeof o);
-	kv *inputs = xcalloc((size_t)argc + 1, sizeof(kv));
-	int rc = 2;
-	for (int i = 1; i < argc; i++) {
-		int r;
-		if ((r = opt_value(argc, argv, &i, "--input", &v)) != 0) {
-			if (r < 0 || opt_input(v, inputs, &o.ninputs, "plan", PLAN_USAGE) < 0)
-				goto out;
-		} else if ((r = opt_value(argc, argv, &i, "--inputs", &o.inputs_file)) != 0 ||
-			   (r = opt_value(argc, argv, &i, "--format", &fmt)) != 0 ||
-			   (r = opt_stdlib(argc, argv, &i)) != 0) {
-			if (r < 0)
-				goto out;
-		} else if (opt_flag(argv, i, "--no-color"))
-			;
-		else if (opt_flag(argv, i, "--help") || opt_flag(argv, i, "-h")) {
-			printf("usage: %s\n", PLAN_USAGE);
-			rc = 0;
-			goto out;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			usage_error("plan", PLAN_USAGE, "unknown option '%s'", argv[i]);
-			goto out;
-		} else if (file) {
-			usage_error("plan", PLAN_USAGE, "one runbook at a time");
-			goto out;
-		} else
-			file = argv[i];
+	int id;
+	while ((id = opts_next(p)) != OPTS_DONE) {
+		switch (id) {
+		case OPTS_EXIT:
+			return OPTS_EXIT;
+		case O_INPUT:
+			if (opt_input(p->cmd, p->val, a->inputs, &a->ninputs) < 0)
+				return opts_stop(p, EXIT_USAGE);
+			break;
+		case O_INPUTS: a->inputs_file = p->val; break;
+		case O_FORMAT: a->fmt = p->val; break;
+		case O_NO_COLOR: a->no_color = 1; break;
+		case OPTS_ARG:
+			if (opts_one(p, &a->file, "runbook") == OPTS_EXIT)
+				return OPTS_EXIT;
+			break;
+		}
 	}
-	if (!file) {
-		usage_error("plan", PLAN_USAGE, "no runbook file given");
-		goto out;
-	}
-	if (strcmp(fmt, "text") && strcmp(fmt, "json")) {
-		usage_error("plan", PLAN_USAGE, "unknown format '%s'", fmt);
-		goto out;
-	}
-	o.inputs = inputs;
-	runbook *rb;
-	if (load_or_report("plan", file, &rb))
-		goto out;
-	redactor *red = redactor_new();
-	char *err = NULL;
-	input_args ia = { o.inputs, o.ninputs, o.inputs_file, NULL };
-	value *in = inputs_resolve(rb, &ia, red, 1, &err);
-	if (!in) {
-		fprintf(stderr, "runbook plan: %s\n", err);
-		free(err);
-		redactor_free(red);
-		runbook_free(rb);
-		goto out;
-	}
-	plan_ctx p = { rb, v_obj(), red, !strcmp(fmt, "json"), NULL, 0, 0 };
-	v_obj_set(p.ctx, "inputs", in);
-	v_obj_set_take(p.ctx, "env", plan_env(rb, red));
-	expr_set_secret_sink(sink_derived, red);
+	if (!a->file)
+		return opts_stop(p, usage_error(p->cmd, "no runbook file given"));
+	if (strcmp(a->fmt, "text") && strcmp(a->fmt, "json"))
+		return opts_stop(p, usage_error(p->cmd, "unknown format '%s'", a->fmt));
+	return OPTS_DONE;
+}
+
+/*
+ * The context the plan renders in (inputs, env), every secret known to
+ * the redactor: the secret inputs' sources, whatever is computed from
+ * them (the expression sink, until plan_finish), and the connections'
+ * credentials as far as they render statically.
+ */
+static void plan_start(plan_ctx *p, const runbook *rb, value *in)
+{
+	v_obj_set(p->ctx, "inputs", in);
+	v_obj_set_take(p->ctx, "env", plan_env(rb, p->red));
+	expr_set_secret_sink(sink_derived, p->red);
 	for (size_t i = 0; i < rb->nconns; i++) {
 		char *cerr = NULL;
-		value *spec = render_node(rb->conns[i].spec, p.ctx, &cerr);
+		value *spec = render_node(rb->conns[i].spec, p->ctx, &cerr);
 		free(cerr);
 		if (spec) {
-			redact_add_conn_spec(red, spec);
+			redact_add_conn_spec(p->red, spec);
 			v_release(spec);
 		}
 	}
-	if (p.json)
-		p.jsteps = cJSON_CreateArray();
-	else {
-		printf("plan: %s — %s\n", rb->id, rb->title ? rb->title : "");
-		value *sin = shown(in, red);
-		char *ij = v_to_json(sin);
-		printf("inputs: %s\n", ij);
-		free(ij);
-		v_release(sin);
-	}
+}
+
+/* every phase's steps, in the order a drill runs them; returns the number of write steps */
+static int plan_phases(plan_ctx *p, const runbook *rb)
+{
 	static const int order[] = { PH_INJECT, PH_SYMPTOMS, PH_CHECKS, PH_STEPS, PH_VERIFY, PH_CLEANUP };
 	int nwrite = 0;
 	for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
 		const steplist *l = &rb->lists[order[k]];
 		if (!l->n)
 			continue;
-		if (!p.json)
+		if (!p->json)
 			printf("\n%s%s\n", phase_names[order[k]],
 			       order[k] == PH_INJECT || order[k] == PH_SYMPTOMS || order[k] == PH_CLEANUP
 			       ? " (drill only)" : "");
 		for (size_t i = 0; i < l->n; i++) {
-			plan_step(&p, l->v[i], phase_names[order[k]], 2);
+			plan_step(p, l->v[i], phase_names[order[k]], 2);
 			nwrite += l->v[i]->effect == EFFECT_WRITE;
 		}
 	}
-	static const char *const pol[] = { "on-failure", "always", "never" };
-	if (p.json) {
-		cJSON *j = cJSON_CreateObject();
-		cJSON_AddStringToObject(j, "runbook", rb->id);
-		value *sin = shown(in, red);
-		cJSON_AddItemToObject(j, "inputs", v_to_cjson(sin));
-		v_release(sin);
-		cJSON_AddStringToObject(j, "rollback", pol[rb->rollback_policy]);
-		cJSON_AddItemToObject(j, "steps", p.jsteps);
-		char *s = cJSON_Print(j);
-		printf("%s\n", s);
-		free(s);
-		cJSON_Delete(j);
-	} else
+	return nwrite;
+}
+
+static const char *const policy_names[] = { "on-failure", "always", "never" };
+
+/* the text plan's head: the runbook and its inputs (secrets as ***) */
+static void plan_head(const plan_ctx *p, const runbook *rb, const value *in)
+{
+	printf("plan: %s — %s\n", rb->id, rb->title ? rb->title : "");
+	value *sin = shown(in, p->red);
+	char *ij = v_to_json(sin);
+	printf("inputs: %s\n", ij);
+	free(ij);
+	v_release(sin);
+}
+
+/* the JSON plan: the runbook, its inputs, its policy and the steps gathered in p->jsteps */
+static void plan_json(plan_ctx *p, const runbook *rb, const value *in)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "runbook", rb->id);
+	value *sin = shown(in, p->red);
+	cJSON_AddItemToObject(j, "inputs", v_to_cjson(sin));
+	v_release(sin);
+	cJSON_AddStringToObject(j, "rollback", policy_names[rb->rollback_policy]);
+	cJSON_AddItemToObject(j, "steps", p->jsteps);
+	p->jsteps = NULL;
+	char *s = cJSON_Print(j);
+	printf("%s\n", s);
+	free(s);
+	cJSON_Delete(j);
+}
+
+/* print the plan of the loaded runbook rb; returns the exit code */
+static int plan_print(const plan_args *a, runbook *rb)
+{
+	redactor *red = redactor_new();
+	char *err = NULL;
+	input_args ia = { a->inputs, a->ninputs, a->inputs_file, NULL };
+	value *in = inputs_resolve(rb, &ia, red, 1, &err);
+	if (!in) {
+		fprintf(stderr, "runbook plan: %s\n", err);
+		free(err);
+		redactor_free(red);
+		return EXIT_USAGE;
+	}
+	plan_ctx p = { rb, v_obj(), red, !strcmp(a->fmt, "json"), NULL, 0, 0 };
+	plan_start(&p, rb, in);
+	if (p.json)
+		p.jsteps = cJSON_CreateArray();
+	else
+		plan_head(&p, rb, in);
+	int nwrite = plan_phases(&p, rb);
+	if (p.json)
+		plan_json(&p, rb, in);
+	else
 		printf("\n%d write step%s; rollback: %s\n", nwrite, nwrite == 1 ? "" : "s",
-		       pol[rb->rollback_policy]);
+		       policy_names[rb->rollback_policy]);
 	expr_set_secret_sink(NULL, NULL);
 	v_release(p.ctx);
 	v_release(in);
 	redactor_free(red);
-	runbook_free(rb);
-	rc = 0;
-out:
-	for (size_t i = 0; i < o.ninputs; i++)
-		free((char *)inputs[i].key);
-	free(inputs);
+	return EXIT_OK;
+}
+
+int cmd_plan(const command *self, int argc, char **argv)
+{
+	plan_args a = { NULL, "text", xcalloc((size_t)argc + 1, sizeof(kv)), 0, NULL, 0 };
+	opt_parser p;
+	runbook *rb;
+	int rc;
+	opts_init(&p, self, argc, argv);
+	if (plan_parse(&p, &a) == OPTS_EXIT)
+		rc = p.rc;
+	else if (!(rc = load_or_report("plan", a.file, a.no_color, &rb))) {
+		rc = plan_print(&a, rb);
+		runbook_free(rb);
+	}
+	for (size_t i = 0; i < a.ninputs; i++)
+		free((char *)a.inputs[i].key);
+	free(a.inputs);
 	diag_forget_sources();
 	return rc;
 }
 
-int cmd_graph(int argc, char **argv)
+int cmd_graph(const command *self, int argc, char **argv)
 {
 	const char *file = NULL, *fmt = "dot";
-	for (int i = 1; i < argc; i++) {
-		int r;
-		if ((r = opt_value(argc, argv, &i, "--format", &fmt)) != 0 ||
-		    (r = opt_stdlib(argc, argv, &i)) != 0) {
-			if (r < 0)
-				return 2;
-		} else if (opt_flag(argv, i, "--help") || opt_flag(argv, i, "-h")) {
-			printf("usage: %s\n", GRAPH_USAGE);
-			return 0;
-		} else if (argv[i][0] == '-' && argv[i][1])
-			return usage_error("graph", GRAPH_USAGE, "unknown option '%s'", argv[i]);
-		else if (file)
-			return usage_error("graph", GRAPH_USAGE, "one runbook at a time");
-		else
-			file = argv[i];
+	opt_parser p;
+	int id;
+	opts_init(&p, self, argc, argv);
+	while ((id = opts_next(&p)) != OPTS_DONE) {
+		if (id == OPTS_ARG && opts_one(&p, &file, "runbook") == OPTS_EXIT)
+			id = OPTS_EXIT;
+		if (id == OPTS_EXIT)
+			return p.rc;
+		if (id == O_FORMAT)
+			fmt = p.val;
 	}
 	if (!file)
-		return usage_error("graph", GRAPH_USAGE, "no runbook file given");
+		return usage_error(self, "no runbook file given");
 	int f;
 	if (!strcmp(fmt, "dot"))
 		f = GRAPH_DOT;
 	else if (!strcmp(fmt, "mermaid"))
 		f = GRAPH_MERMAID;
 	else
-		return usage_error("graph", GRAPH_USAGE, "unknown format '%s'", fmt);
+		return usage_error(self, "unknown format '%s'", fmt);
 	runbook *rb;
-	if (load_or_report("graph", file, &rb))
-		return 2;
+	if (load_or_report("graph", file, 0, &rb))
+		return EXIT_USAGE;
 	graph_print(stdout, rb, f);
 	runbook_free(rb);
 	diag_forget_sources();
-	return 0;
+	return EXIT_OK;
 }

@@ -22,8 +22,15 @@
 
 #include <cjson/cJSON.h>
 
-static const char *const REPORT_USAGE =
-	"runbook report TRANSCRIPT [--format md|html] [-o FILE] [--runbook FILE] [--pubkey PUB]";
+enum { O_FORMAT = 1, O_OUTPUT, O_RUNBOOK, O_PUBKEY };
+
+const cmd_opt report_options[] = {
+	OPT_STRING(O_FORMAT, "format", 0, "md|html", "Markdown or a standalone HTML page (default md)"),
+	OPT_STRING(O_OUTPUT, "output", 'o', "FILE", "write the report here (default, or -: stdout)"),
+	OPT_STRING(O_RUNBOOK, "runbook", 0, "FILE", "judge the transcript against this runbook file too"),
+	OPT_STRING(O_PUBKEY, "pubkey", 0, "PUB", "verify the checkpoints with this Ed25519 public key (PEM)"),
+	OPT_END
+};
 
 enum { FMT_MD, FMT_HTML };
 
@@ -822,7 +829,7 @@ static void build(report *r)
  * report; `runbook verify` is the gate), 2 for a usage error or a file
  * that cannot be read or written.
  */
-int cmd_report(int argc, char **argv)
+int cmd_report(const command *self, int argc, char **argv)
 {
 	verify_opts o = { 0 };
 	const char *path = NULL, *format = "md", *outpath = NULL;
@@ -830,47 +837,43 @@ int cmd_report(int argc, char **argv)
 	tlog l;
 	verdict vd;
 	char *err = NULL;
-	int rc = 0, x;
+	int rc = EXIT_OK, id;
+	opt_parser p;
 
-	for (int i = 1; i < argc; i++) {
-		if ((x = opt_value(argc, argv, &i, "--runbook", &o.runbook_path)) != 0 ||
-		    (x = opt_value(argc, argv, &i, "--pubkey", &o.pubkey_path)) != 0 ||
-		    (x = opt_value(argc, argv, &i, "--format", &format)) != 0 ||
-		    (x = opt_value(argc, argv, &i, "--output", &outpath)) != 0 ||
-		    (x = opt_value(argc, argv, &i, "-o", &outpath)) != 0) {
-			if (x < 0)
-				return 2;
-		} else if (opt_flag(argv, i, "--help") || opt_flag(argv, i, "-h")) {
-			printf("usage: %s\n", REPORT_USAGE);
-			return 0;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return usage_error("report", REPORT_USAGE, "unknown option '%s'", argv[i]);
-		} else if (path) {
-			return usage_error("report", REPORT_USAGE, "one transcript at a time ('%s' and '%s')",
-					   path, argv[i]);
-		} else {
-			path = argv[i];
+	opts_init(&p, self, argc, argv);
+	while ((id = opts_next(&p)) != OPTS_DONE) {
+		switch (id) {
+		case OPTS_EXIT:
+			return p.rc;
+		case O_RUNBOOK: o.runbook_path = p.val; break;
+		case O_PUBKEY: o.pubkey_path = p.val; break;
+		case O_FORMAT: format = p.val; break;
+		case O_OUTPUT: outpath = p.val; break;
+		case OPTS_ARG:
+			if (opts_one(&p, &path, "transcript") == OPTS_EXIT)
+				return p.rc;
+			break;
 		}
 	}
 	if (!path)
-		return usage_error("report", REPORT_USAGE, "no transcript given");
+		return usage_error(self, "no transcript given");
 	memset(&r, 0, sizeof(r));
 	if (!strcmp(format, "md") || !strcmp(format, "markdown"))
 		r.fmt = FMT_MD;
 	else if (!strcmp(format, "html"))
 		r.fmt = FMT_HTML;
 	else
-		return usage_error("report", REPORT_USAGE, "unknown format '%s'", format);
+		return usage_error(self, "unknown format '%s'", format);
 	if (tlog_read(&l, path, &err) < 0) {
 		fprintf(stderr, "runbook report: %s\n", err);
 		free(err);
-		return 2;
+		return EXIT_USAGE;
 	}
 	if (verify_transcript(path, &l, &o, &vd, &err) < 0) {
 		fprintf(stderr, "runbook report: %s\n", err);
 		free(err);
 		tlog_release(&l);
-		return 2;
+		return EXIT_USAGE;
 	}
 	r.l = &l;
 	r.vd = &vd;
@@ -881,10 +884,10 @@ int cmd_report(int argc, char **argv)
 		int bad = !f || fwrite(r.b.buf, 1, r.b.len, f) != r.b.len;
 		if ((f && fclose(f) != 0) || bad) {
 			fprintf(stderr, "runbook report: cannot write '%s': %s\n", outpath, strerror(errno));
-			rc = 2;
+			rc = EXIT_USAGE;
 		}
 	} else if (fwrite(r.b.buf, 1, r.b.len, stdout) != r.b.len || fflush(stdout) != 0) {
-		rc = 2;
+		rc = EXIT_USAGE;
 	}
 	sbuf_release(&r.b);
 	free(r.steps);

@@ -13,6 +13,7 @@
 #include "cli/cmd.h"
 #include "run/exec.h"
 #include "run/reap.h"
+#include "record/replay.h"
 #include "record/tlog.h"
 #include "record/transcript.h"
 
@@ -21,264 +22,214 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const USAGE =
-	"runbook resume TRANSCRIPT [--runbook FILE] [--in-doubt rerun|skip|rollback] [--rollback]\n"
-	"                          [--approve auto|FILE] [--operator NAME] [--sign-key KEY] [--quiet] [--no-color]\n"
-	"                          [--stdlib DIR]";
+enum { O_RUNBOOK = 1, O_IN_DOUBT, O_ROLLBACK, O_APPROVE, O_OPERATOR, O_SIGN_KEY, O_QUIET, O_NO_COLOR };
 
-typedef struct strv {
-	char **v;
-	size_t n;
-} strv;
+const cmd_opt resume_options[] = {
+	OPT_STRING(O_RUNBOOK, "runbook", 0, "FILE", "the runbook file, when not the one run.start names"),
+	OPT_STRING(O_IN_DOUBT, "in-doubt", 0, "rerun|skip|rollback",
+		   "what to do with a step that started and never ended, when it cannot tell"),
+	OPT_FLAG(O_ROLLBACK, "rollback", 0, "roll back what the run did instead of going on"),
+	OPT_APPROVE(O_APPROVE),
+	OPT_OPERATOR(O_OPERATOR),
+	OPT_SIGN_KEY(O_SIGN_KEY),
+	OPT_QUIET(O_QUIET),
+	OPT_NO_COLOR(O_NO_COLOR),
+	OPT_STDLIB,
+	OPT_END
+};
 
-static void sv_add(strv *s, const char *x)
+/* what resume was asked for */
+typedef struct resume_args {
+	const char *path, *rbpath;
+	int decision;           /* INDOUBT_* */
+	int rollback_only;
+	int no_color;
+} resume_args;
+
+/* the --in-doubt words, by INDOUBT_* value (ask has none) */
+static const char *const in_doubt_words[] = { [INDOUBT_RERUN] = "rerun", [INDOUBT_SKIP] = "skip",
+					      [INDOUBT_ROLLBACK] = "rollback" };
+
+/* resume's options into a and o: OPTS_DONE, or OPTS_EXIT with the exit code in p->rc */
+static int resume_parse(opt_parser *p, resume_args *a, run_opts *o)
 {
-	s->v = xrealloc(s->v, (s->n + 1) * sizeof(char *));
-	s->v[s->n++] = xstrdup(x);
-}
-
-static void sv_del(strv *s, const char *x)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->v[i], x)) {
-			free(s->v[i]);
-			memmove(s->v + i, s->v + i + 1, (s->n - i - 1) * sizeof(char *));
-			s->n--;
-			return;
+	const char *doubt = NULL;
+	int id;
+	while ((id = opts_next(p)) != OPTS_DONE) {
+		switch (id) {
+		case OPTS_EXIT:
+			return OPTS_EXIT;
+		case O_RUNBOOK: a->rbpath = p->val; break;
+		case O_IN_DOUBT: doubt = p->val; break;
+		case O_ROLLBACK: a->rollback_only = 1; break;
+		case O_APPROVE: o->approve = p->val; break;
+		case O_OPERATOR: o->operator_name = p->val; break;
+		case O_SIGN_KEY: o->sign_key = p->val; break;
+		case O_QUIET: o->quiet = 1; break;
+		case O_NO_COLOR: a->no_color = 1; break;
+		case OPTS_ARG:
+			if (opts_one(p, &a->path, "transcript") == OPTS_EXIT)
+				return OPTS_EXIT;
+			break;
 		}
+	}
+	if (!a->path)
+		return opts_stop(p, usage_error(p->cmd, "no transcript given"));
+	a->decision = INDOUBT_ASK;
+	for (int d = INDOUBT_RERUN; doubt && d <= INDOUBT_ROLLBACK; d++)
+		if (!strcmp(doubt, in_doubt_words[d]))
+			a->decision = d;
+	if (doubt && a->decision == INDOUBT_ASK)
+		return opts_stop(p, usage_error(p->cmd, "--in-doubt takes rerun, skip or rollback, not '%s'",
+						doubt));
+	return OPTS_DONE;
 }
 
-static void sv_free(strv *s)
+/*
+ * The transcript at a->path, whose chain must hold, read into l; it must
+ * be a run that started and did not end.  Returns 0, or the exit code
+ * (the message printed).
+ */
+static int resume_read(const resume_args *a, tlog *l)
 {
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-}
-
-int cmd_resume(int argc, char **argv)
-{
-	const char *path = NULL, *rbpath = NULL, *doubt = NULL;
-	run_opts o;
-	memset(&o, 0, sizeof o);
-	o.parallel = 1;
-	int no_color = 0, rollback_only = 0;
-	for (int i = 1; i < argc; i++) {
-		int r;
-		if ((r = opt_value(argc, argv, &i, "--runbook", &rbpath)) != 0 ||
-		    (r = opt_value(argc, argv, &i, "--in-doubt", &doubt)) != 0 ||
-		    (r = opt_value(argc, argv, &i, "--approve", &o.approve)) != 0 ||
-		    (r = opt_value(argc, argv, &i, "--operator", &o.operator_name)) != 0 ||
-		    (r = opt_value(argc, argv, &i, "--sign-key", &o.sign_key)) != 0 ||
-		    (r = opt_stdlib(argc, argv, &i)) != 0) {
-			if (r < 0)
-				return 2;
-		} else if (opt_flag(argv, i, "--rollback"))
-			rollback_only = 1;
-		else if (opt_flag(argv, i, "--quiet") || opt_flag(argv, i, "-q"))
-			o.quiet = 1;
-		else if (opt_flag(argv, i, "--no-color"))
-			no_color = 1;
-		else if (opt_flag(argv, i, "--help") || opt_flag(argv, i, "-h")) {
-			printf("usage: %s\n", USAGE);
-			return 0;
-		} else if (argv[i][0] == '-' && argv[i][1])
-			return usage_error("resume", USAGE, "unknown option '%s'", argv[i]);
-		else if (path)
-			return usage_error("resume", USAGE, "one transcript at a time");
-		else
-			path = argv[i];
-	}
-	if (!path)
-		return usage_error("resume", USAGE, "no transcript given");
-	int decision = INDOUBT_ASK;
-	if (doubt) {
-		if (!strcmp(doubt, "rerun"))
-			decision = INDOUBT_RERUN;
-		else if (!strcmp(doubt, "skip"))
-			decision = INDOUBT_SKIP;
-		else if (!strcmp(doubt, "rollback"))
-			decision = INDOUBT_ROLLBACK;
-		else
-			return usage_error("resume", USAGE, "--in-doubt takes rerun, skip or rollback, not '%s'", doubt);
-	}
-	o.tty = isatty(STDOUT_FILENO);
-	o.color = want_color(stdout, no_color);
-
-	/* the integrity of what we build on comes first */
 	long bad = 0;
-	char *why = NULL;
-	int chain = transcript_check_chain(path, &bad, &why);
+	char *why = NULL, *err = NULL;
+	int chain = transcript_check_chain(a->path, &bad, &why);
 	if (chain < 0 || chain == 1) {
-		fprintf(stderr, "runbook resume: %s: %s%s\n", path,
+		fprintf(stderr, "runbook resume: %s: %s%s\n", a->path,
 			chain == 1 ? "the transcript does not verify: " : "", why ? why : "cannot read");
 		free(why);
-		return chain == 1 ? 5 : 2;
+		return chain == 1 ? EXIT_VERIFY_FAILED : EXIT_USAGE;
 	}
 	free(why);
-
-	tlog l;
-	char *err = NULL;
-	if (tlog_read(&l, path, &err) < 0) {
+	if (tlog_read(l, a->path, &err) < 0) {
 		fprintf(stderr, "runbook resume: %s\n", err);
 		free(err);
-		return 2;
+		return EXIT_USAGE;
 	}
-	int rc = 2;
-	strv finished = { 0 }, done = { 0 }, rolled = { 0 }, open = { 0 };
-	value *steps = v_obj(), *inputs = NULL, *reaped = NULL;
-	runbook *rb = NULL;
-	char *in_doubt = NULL, *failed = NULL;
-	int rolling_back = 0;
-	long last_seq = 0;
-	if (!l.start) {
-		fprintf(stderr, "runbook resume: %s has no run.start: nothing to resume\n", path);
-		goto out;
-	}
-	if (l.end) {
-		fprintf(stderr, "runbook resume: %s ended (%s, exit %lld): nothing to resume\n", path,
-			tev_str(l.end, "status") ? tev_str(l.end, "status") : "?",
-			(long long)tev_int(l.end, "exit", -1));
-		goto out;
-	}
-	const char *mode = tev_str(l.start, "mode");
-	o.mode = mode && !strcmp(mode, "drill") ? MODE_DRILL
-		 : mode && !strcmp(mode, "dry-run") ? MODE_DRY_RUN : MODE_RUN;
-	if (!rbpath)
-		rbpath = tev_str(l.start, "file");
+	if (!l->start)
+		fprintf(stderr, "runbook resume: %s has no run.start: nothing to resume\n", a->path);
+	else if (l->end)
+		fprintf(stderr, "runbook resume: %s ended (%s, exit %lld): nothing to resume\n", a->path,
+			tev_str(l->end, "status") ? tev_str(l->end, "status") : "?",
+			(long long)tev_int(l->end, "exit", -1));
+	else
+		return 0;
+	tlog_release(l);
+	return EXIT_USAGE;
+}
+
+/* the runbook the run ran (--runbook, else run.start's file), unchanged since; NULL if not */
+static runbook *resume_runbook(const resume_args *a, const tlog *l)
+{
+	const char *rbpath = a->rbpath ? a->rbpath : tev_str(l->start, "file");
 	if (!rbpath) {
 		fprintf(stderr, "runbook resume: run.start names no runbook file: use --runbook FILE\n");
-		goto out;
+		return NULL;
 	}
 	diags dg;
 	diags_init(&dg);
-	rb = runbook_load(rbpath, &dg, 0);
+	runbook *rb = runbook_load(rbpath, &dg, 0);
 	if (!rb || dg.nerr) {
-		diags_print(stderr, &dg, DIAG_TEXT, want_color(stderr, no_color), NULL, 0);
+		diags_print(stderr, &dg, DIAG_TEXT, want_color(stderr, a->no_color), NULL, 0);
 		fprintf(stderr, "runbook resume: %s is not a valid runbook\n", rbpath);
 		diags_release(&dg);
-		goto out;
+		if (rb)
+			runbook_free(rb);
+		return NULL;
 	}
 	diags_release(&dg);
-	const char *sha = tev_str(l.start, "sha256");
+	const char *sha = tev_str(l->start, "sha256");
 	if (!sha || strcmp(sha, rb->sha256)) {
 		fprintf(stderr, "runbook resume: %s changed since the run started (sha256 %.12s..., now %.12s...): "
 			"resuming would mix two versions of the procedure\n", rbpath, sha ? sha : "?", rb->sha256);
-		goto out;
+		runbook_free(rb);
+		return NULL;
 	}
-	/* first of all: nothing the dead run started may still be running */
-	int reap_rc = reap_dead_run(rb, &l, o.mode == MODE_DRY_RUN, &reaped);
-	if (reap_rc < 0) {
-		rc = -reap_rc;
-		goto out;
-	}
-	cJSON *jin = tev_get(l.start, "inputs");
-	inputs = jin ? v_from_cjson(jin) : v_obj();
+	return rb;
+}
 
-	/* replay the record */
-	for (size_t i = 0; i < l.n; i++) {
-		const tlog_event *e = &l.v[i];
-		last_seq = e->seq > last_seq ? e->seq : last_seq;
-		const char *ev = e->event;
-		int in_rb = e->phase && !strcmp(e->phase, "rollback");
-		if (!strcmp(ev, "rollback.start"))
-			rolling_back = 1;
-		else if (!strcmp(ev, "rollback.end"))
-			rolling_back = 0;
-		if (!e->step)
-			continue;
-		if (!strcmp(ev, "step.start"))
-			sv_add(&open, e->step);
-		else if (!strcmp(ev, "step.in-doubt")) {
-			const char *d = tev_str(e, "decision");
-			if (d && !strcmp(d, "applied")) {
-				sv_del(&open, e->step);
-				sv_add(&finished, e->step);
-				step *st = runbook_find_step(rb, e->step);
-				if (st && st->effect == EFFECT_WRITE)
-					sv_add(&done, e->step);
-				value *s = v_obj();
-				v_obj_set_take(s, "status", v_str("ok"));
-				v_obj_set_take(s, "outputs", v_obj());
-				v_obj_set_take(s, "result", v_null());
-				v_obj_set_take(steps, e->step, s);
-			}
-		} else if (!strcmp(ev, "step.end")) {
-			sv_del(&open, e->step);
-			const char *status = e->status ? e->status : "";
-			if (in_rb) {
-				if (!strcmp(status, "ok"))
-					sv_add(&rolled, e->step);
-				continue;
-			}
-			sv_add(&finished, e->step);
-			step *st = runbook_find_step(rb, e->step);
-			if (!strcmp(status, "ok") && st && st->effect == EFFECT_WRITE)
-				sv_add(&done, e->step);
-			if (!strcmp(status, "failed") && st && st->on_failure != ONFAIL_CONTINUE) {
-				free(failed);
-				failed = xstrdup(e->step);
-			}
-			value *s = v_obj();
-			v_obj_set_take(s, "status", v_str(status));
-			cJSON *jo = tev_get(e, "outputs"), *jr = tev_get(e, "result");
-			v_obj_set_take(s, "outputs", jo && cJSON_IsObject(jo) ? v_from_cjson(jo) : v_obj());
-			v_obj_set_take(s, "result", jr ? v_from_cjson(jr) : v_null());
-			v_obj_set_take(steps, e->step, s);
-		}
+/*
+ * A step in doubt that neither its idempotence nor a check: probe can
+ * decide, with no --in-doubt and nothing else under way (a rollback, a
+ * failure): the operator must say.  Returns 1 when the question was asked.
+ */
+static int must_ask(const resume_args *a, const runbook *rb, const replay *rp)
+{
+	if (!rp->in_doubt || a->rollback_only || rp->rolling_back || rp->failed_step)
+		return 0;
+	const step *st = runbook_find_step(rb, rp->in_doubt);
+	if (st->idempotent || st->check_step || a->decision != INDOUBT_ASK)
+		return 0;
+	fprintf(stderr,
+		"runbook resume: step '%s' had started when the run stopped and may or may not\n"
+		"have taken effect; it is not idempotent and has no check: probe. Decide with\n"
+		"  --in-doubt rerun     run it again\n"
+		"  --in-doubt skip      assume it took effect and go on\n"
+		"  --in-doubt rollback  roll back what the run did (same as --rollback)\n",
+		rp->in_doubt);
+	return 1;
+}
+
+/* the dead run of l, replayed, continued by the executor; returns the exit code */
+static int resume_run(resume_args *a, run_opts *o, runbook *rb, const tlog *l)
+{
+	const char *mode = tev_str(l->start, "mode");
+	o->mode = mode && !strcmp(mode, "drill") ? MODE_DRILL
+		  : mode && !strcmp(mode, "dry-run") ? MODE_DRY_RUN : MODE_RUN;
+	/* first of all: nothing the dead run started may still be running */
+	value *reaped = NULL;
+	int reap_rc = reap_dead_run(rb, l, o->mode == MODE_DRY_RUN, &reaped);
+	if (reap_rc < 0)
+		return -reap_rc;
+	cJSON *jin = tev_get(l->start, "inputs");
+	value *inputs = jin ? v_from_cjson(jin) : v_obj();
+	replay rp;
+	replay_run(l, rb, &rp);
+	if (a->decision == INDOUBT_ROLLBACK)
+		a->rollback_only = 1;
+	int rc = EXIT_USAGE;
+	if (!must_ask(a, rb, &rp)) {
+		resume_state r = {
+			.transcript = a->path, .inputs = inputs, .steps = rp.steps,
+			.finished = rp.finished, .nfinished = rp.nfinished,
+			.done_writes = rp.done_writes, .ndone = rp.ndone,
+			.rolled = rp.rolled, .nrolled = rp.nrolled,
+			.in_doubt = rp.in_doubt, .decision = a->decision,
+			.rollback_only = a->rollback_only, .rolling_back = rp.rolling_back,
+			.failed_step = rp.failed_step, .from_seq = rp.last_seq, .reaped = reaped,
+		};
+		o->resume = &r;
+		rc = run_runbook(rb, o);
+		o->resume = NULL;
 	}
-	/* the in-doubt step: started, never ended (rollback steps just rerun) */
-	for (size_t i = 0; i < open.n; i++) {
-		step *st = runbook_find_step(rb, open.v[i]);
-		if (st && !st->owner && !in_doubt)
-			in_doubt = xstrdup(open.v[i]);
-	}
-	if (decision == INDOUBT_ROLLBACK)
-		rollback_only = 1;
-	if (in_doubt && !rollback_only && !rolling_back && !failed) {
-		step *st = runbook_find_step(rb, in_doubt);
-		if (!st->idempotent && !st->check_step && decision == INDOUBT_ASK) {
-			fprintf(stderr,
-				"runbook resume: step '%s' had started when the run stopped and may or may not\n"
-				"have taken effect; it is not idempotent and has no check: probe. Decide with\n"
-				"  --in-doubt rerun     run it again\n"
-				"  --in-doubt skip      assume it took effect and go on\n"
-				"  --in-doubt rollback  roll back what the run did (same as --rollback)\n",
-				in_doubt);
-			goto out;
-		}
-	}
-	resume_state r;
-	memset(&r, 0, sizeof r);
-	r.transcript = path;
-	r.inputs = inputs;
-	r.steps = steps;
-	r.finished = finished.v;
-	r.nfinished = finished.n;
-	r.done_writes = done.v;
-	r.ndone = done.n;
-	r.rolled = rolled.v;
-	r.nrolled = rolled.n;
-	r.in_doubt = in_doubt;
-	r.decision = decision;
-	r.rollback_only = rollback_only;
-	r.rolling_back = rolling_back;
-	r.failed_step = failed;
-	r.from_seq = last_seq;
-	r.reaped = reaped;
-	o.resume = &r;
-	rc = run_runbook(rb, &o);
-out:
-	sv_free(&finished);
-	sv_free(&done);
-	sv_free(&rolled);
-	sv_free(&open);
-	free(in_doubt);
-	free(failed);
-	v_release(steps);
+	replay_release(&rp);
+	v_release(inputs);
 	if (reaped)
 		v_release(reaped);
-	if (inputs)
-		v_release(inputs);
+	return rc;
+}
+
+int cmd_resume(const command *self, int argc, char **argv)
+{
+	resume_args a = { 0 };
+	run_opts o;
+	memset(&o, 0, sizeof o);
+	o.parallel = 1;
+	opt_parser p;
+	opts_init(&p, self, argc, argv);
+	if (resume_parse(&p, &a, &o) == OPTS_EXIT)
+		return p.rc;
+	o.tty = isatty(STDOUT_FILENO);
+	o.color = want_color(stdout, a.no_color);
+
+	/* the integrity of what we build on comes first */
+	tlog l;
+	int rc = resume_read(&a, &l);
+	if (rc)
+		return rc;
+	runbook *rb = resume_runbook(&a, &l);
+	rc = rb ? resume_run(&a, &o, rb, &l) : EXIT_USAGE;
 	if (rb)
 		runbook_free(rb);
 	tlog_release(&l);

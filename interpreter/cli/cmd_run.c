@@ -9,71 +9,98 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const RUN_USAGE =
-	"runbook run FILE [--input k=v]... [--inputs FILE] [--dry-run] [--transcript PATH]\n"
-	"                 [--approve auto|FILE] [--operator NAME] [--sign-key KEY] [--parallel N]\n"
-	"                 [--quiet] [--no-color] [--stdlib DIR]";
-static const char *const DRILL_USAGE =
-	"runbook drill FILE [--input k=v]... [--inputs FILE] [--transcript PATH]\n"
-	"                   [--approve auto|FILE] [--operator NAME] [--sign-key KEY] [--quiet] [--no-color]\n"
-	"                   [--stdlib DIR]";
+enum {
+	O_INPUT = 1, O_INPUTS, O_DRY_RUN, O_TRANSCRIPT, O_APPROVE, O_OPERATOR, O_SIGN_KEY,
+	O_PARALLEL, O_QUIET, O_NO_COLOR,
+};
+
+/* the rows run and drill share (drill has no --dry-run) */
+#define RUN_ROWS \
+	OPT_STRING(O_TRANSCRIPT, "transcript", 0, "PATH", \
+		   "write the transcript here (else ./transcripts/ID-TIME.jsonl)"), \
+	OPT_APPROVE(O_APPROVE), \
+	OPT_OPERATOR(O_OPERATOR), \
+	OPT_SIGN_KEY(O_SIGN_KEY), \
+	OPT_STRING(O_PARALLEL, "parallel", 0, "N", \
+		   "run up to N steps at once, as their needs allow (1 to 256, default 1)"), \
+	OPT_QUIET(O_QUIET), \
+	OPT_NO_COLOR(O_NO_COLOR), \
+	OPT_STDLIB
+
+const cmd_opt run_options[] = {
+	OPT_INPUT(O_INPUT),
+	OPT_INPUTS(O_INPUTS),
+	OPT_FLAG(O_DRY_RUN, "dry-run", 0, "run the read steps only; each write step is recorded as would-run"),
+	RUN_ROWS,
+	OPT_END
+};
+
+const cmd_opt drill_options[] = {
+	OPT_INPUT(O_INPUT),
+	OPT_INPUTS(O_INPUTS),
+	RUN_ROWS,
+	OPT_END
+};
+
+/*
+ * The options of run or drill into o (inputs: argc slots), the runbook
+ * into *file: OPTS_DONE, or OPTS_EXIT with the exit code in p->rc.
+ */
+static int run_args(opt_parser *p, run_opts *o, kv *inputs, const char **file, int *no_color)
+{
+	const command *self = p->cmd;
+	int id;
+	while ((id = opts_next(p)) != OPTS_DONE) {
+		switch (id) {
+		case OPTS_EXIT:
+			return OPTS_EXIT;
+		case O_INPUT:
+			if (opt_input(self, p->val, inputs, &o->ninputs) < 0)
+				return opts_stop(p, EXIT_USAGE);
+			break;
+		case O_INPUTS: o->inputs_file = p->val; break;
+		case O_TRANSCRIPT: o->transcript_path = p->val; break;
+		case O_APPROVE: o->approve = p->val; break;
+		case O_OPERATOR: o->operator_name = p->val; break;
+		case O_SIGN_KEY: o->sign_key = p->val; break;
+		case O_PARALLEL: {
+			char *end;
+			long n = strtol(p->val, &end, 10);
+			if (*end || n < 1 || n > 256)
+				return opts_stop(p, usage_error(self, "--parallel needs a number from 1 to 256, "
+								"got '%s'", p->val));
+			o->parallel = (int)n;
+			break;
+		}
+		case O_DRY_RUN: o->mode = MODE_DRY_RUN; break;
+		case O_QUIET: o->quiet = 1; break;
+		case O_NO_COLOR: *no_color = 1; break;
+		case OPTS_ARG:
+			if (opts_one(p, file, "runbook") == OPTS_EXIT)
+				return OPTS_EXIT;
+			break;
+		}
+	}
+	if (!*file)
+		return opts_stop(p, usage_error(self, "no runbook file given"));
+	return OPTS_DONE;
+}
 
 /* shared by run and drill; load diagnostics go to stderr */
-static int run_common(int argc, char **argv, int drill)
+static int run_common(const command *self, int argc, char **argv, int drill)
 {
-	const char *cmd = drill ? "drill" : "run";
-	const char *use = drill ? DRILL_USAGE : RUN_USAGE;
+	const char *cmd = self->name;
 	run_opts o;
 	memset(&o, 0, sizeof o);
 	o.mode = drill ? MODE_DRILL : MODE_RUN;
 	o.parallel = 1;
-	const char *file = NULL, *v;
-	int no_color = 0, rc = 2;
+	const char *file = NULL;
+	int no_color = 0, rc = EXIT_USAGE;
 	kv *inputs = xcalloc((size_t)argc + 1, sizeof(kv));
-	for (int i = 1; i < argc; i++) {
-		int r = 0;
-		if ((r = opt_value(argc, argv, &i, "--input", &v)) != 0) {
-			if (r < 0 || opt_input(v, inputs, &o.ninputs, cmd, use) < 0)
-				goto out;
-		} else if ((r = opt_value(argc, argv, &i, "--inputs", &o.inputs_file)) != 0 ||
-			   (r = opt_value(argc, argv, &i, "--transcript", &o.transcript_path)) != 0 ||
-			   (r = opt_value(argc, argv, &i, "--approve", &o.approve)) != 0 ||
-			   (r = opt_value(argc, argv, &i, "--operator", &o.operator_name)) != 0 ||
-			   (r = opt_value(argc, argv, &i, "--sign-key", &o.sign_key)) != 0 ||
-			   (r = opt_stdlib(argc, argv, &i)) != 0) {
-			if (r < 0)
-				goto out;
-		} else if ((r = opt_value(argc, argv, &i, "--parallel", &v)) != 0) {
-			if (r < 0)
-				goto out;
-			char *end;
-			long n = strtol(v, &end, 10);
-			if (*end || n < 1 || n > 256) {
-				usage_error(cmd, use, "--parallel needs a number from 1 to 256, got '%s'", v);
-				goto out;
-			}
-			o.parallel = (int)n;
-		} else if (!drill && opt_flag(argv, i, "--dry-run"))
-			o.mode = MODE_DRY_RUN;
-		else if (opt_flag(argv, i, "--quiet") || opt_flag(argv, i, "-q"))
-			o.quiet = 1;
-		else if (opt_flag(argv, i, "--no-color"))
-			no_color = 1;
-		else if (opt_flag(argv, i, "--help") || opt_flag(argv, i, "-h")) {
-			printf("usage: %s\n", use);
-			rc = 0;
-			goto out;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			usage_error(cmd, use, "unknown option '%s'", argv[i]);
-			goto out;
-		} else if (file) {
-			usage_error(cmd, use, "one runbook at a time ('%s' and '%s')", file, argv[i]);
-			goto out;
-		} else
-			file = argv[i];
-	}
-	if (!file) {
-		usage_error(cmd, use, "no runbook file given");
+	opt_parser p;
+	opts_init(&p, self, argc, argv);
+	if (run_args(&p, &o, inputs, &file, &no_color) == OPTS_EXIT) {
+		rc = p.rc;
 		goto out;
 	}
 	o.inputs = inputs;
@@ -108,12 +135,12 @@ out:
 	return rc;
 }
 
-int cmd_run(int argc, char **argv)
+int cmd_run(const command *self, int argc, char **argv)
 {
-	return run_common(argc, argv, 0);
+	return run_common(self, argc, argv, 0);
 }
 
-int cmd_drill(int argc, char **argv)
+int cmd_drill(const command *self, int argc, char **argv)
 {
-	return run_common(argc, argv, 1);
+	return run_common(self, argc, argv, 1);
 }

@@ -25,7 +25,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const USAGE = "runbook schema [--instance FILE]";
+enum { O_INSTANCE = 1 };
+
+const cmd_opt schema_options[] = {
+	OPT_STRING(O_INSTANCE, "instance", 0, "FILE",
+		   "print FILE as the JSON document the schema applies to, instead of the schema"),
+	OPT_END
+};
 
 #define REF(name) "#/$defs/" name
 
@@ -535,10 +541,10 @@ static int print_instance(const char *path)
 	diags dg;
 	arena_init(&a);
 	diags_init(&dg);
-	int rc = 0;
+	int rc = EXIT_OK;
 	if (load_file(&a, path, &d, &dg) < 0) {
 		diags_print(stderr, &dg, DIAG_TEXT, 0, NULL, 0);
-		rc = 2;
+		rc = EXIT_USAGE;
 	} else {
 		cJSON *j = d.root ? node_json(d.root) : cJSON_CreateNull();
 		char *txt = cJSON_Print(j);
@@ -557,24 +563,23 @@ static int print_instance(const char *path)
  * FILE as JSON).  Returns 0, 2 on a usage error or an unreadable file, 1
  * when a table key has no shape here (a bug, said on stderr).
  */
-int cmd_schema(int argc, char **argv)
+int cmd_schema(const command *self, int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *file;
-		int r;
-		if (opt_flag(argv, i, "--help") || opt_flag(argv, i, "-h")) {
-			printf("usage: %s\n", USAGE);
-			return 0;
-		}
-		if ((r = opt_value(argc, argv, &i, "--instance", &file)) != 0) {
-			if (r < 0)
-				return 2;
-			if (i + 1 < argc)
-				return usage_error("schema", USAGE, "one file at a time");
-			return print_instance(file);
-		}
-		return usage_error("schema", USAGE, "unexpected argument '%s'", argv[i]);
+	const char *file = NULL;
+	opt_parser p;
+	int id;
+	opts_init(&p, self, argc, argv);
+	while ((id = opts_next(&p)) != OPTS_DONE) {
+		if (id == OPTS_EXIT)
+			return p.rc;
+		if (file)
+			return usage_error(self, "one file at a time");
+		if (id == OPTS_ARG)
+			return usage_error(self, "unexpected argument '%s'", p.val);
+		file = p.val;
 	}
+	if (file)
+		return print_instance(file);
 	cJSON *s = cJSON_CreateObject();
 	cJSON_AddStringToObject(s, "$schema", "https://json-schema.org/draft/2020-12/schema");
 	cJSON_AddStringToObject(s, "title", "runbook");
@@ -587,11 +592,11 @@ int cmd_schema(int argc, char **argv)
 	cJSON_AddItemToObject(s, "$defs", defs());
 	if (fatal) {
 		cJSON_Delete(s);
-		return 1;
+		return EXIT_FAILED;
 	}
 	char *txt = cJSON_Print(s);
 	printf("%s\n", txt);
 	free(txt);
 	cJSON_Delete(s);
-	return 0;
+	return EXIT_OK;
 }

@@ -12,9 +12,17 @@
 
 #include <cjson/cJSON.h>
 
-static const char *const VERIFY_USAGE =
-	"runbook verify TRANSCRIPT [--runbook FILE] [--pubkey PUB] [--format text|json|junit]\n"
-	"                          [--no-color]";
+enum { O_RUNBOOK = 1, O_PUBKEY, O_FORMAT, O_NO_COLOR };
+
+const cmd_opt verify_options[] = {
+	OPT_STRING(O_RUNBOOK, "runbook", 0, "FILE",
+		   "check the transcript against this runbook file (sha256, steps, order)"),
+	OPT_STRING(O_PUBKEY, "pubkey", 0, "PUB",
+		   "require every checkpoint to verify with this Ed25519 public key (PEM)"),
+	OPT_STRING(O_FORMAT, "format", 0, "text|json|junit", "how to print the verdict (default text)"),
+	OPT_NO_COLOR(O_NO_COLOR),
+	OPT_END
+};
 
 /* ---------- output ---------- */
 
@@ -152,49 +160,45 @@ static void print_junit(FILE *f, const char *path, const verdict *vd)
  * `runbook verify`: exit 0 when every check holds, 5 when one does not,
  * 2 for a usage error or a file that cannot be read.
  */
-int cmd_verify(int argc, char **argv)
+int cmd_verify(const command *self, int argc, char **argv)
 {
 	verify_opts o = { 0 };
 	const char *path = NULL, *format = "text";
-	int no_color = 0, rc, r;
+	int no_color = 0, rc, id;
 	tlog l;
 	verdict vd;
 	char *err = NULL;
+	opt_parser p;
 
-	for (int i = 1; i < argc; i++) {
-		if ((r = opt_value(argc, argv, &i, "--runbook", &o.runbook_path)) != 0 ||
-		    (r = opt_value(argc, argv, &i, "--pubkey", &o.pubkey_path)) != 0 ||
-		    (r = opt_value(argc, argv, &i, "--format", &format)) != 0) {
-			if (r < 0)
-				return 2;
-		} else if (opt_flag(argv, i, "--no-color")) {
-			no_color = 1;
-		} else if (opt_flag(argv, i, "--help") || opt_flag(argv, i, "-h")) {
-			printf("usage: %s\n", VERIFY_USAGE);
-			return 0;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return usage_error("verify", VERIFY_USAGE, "unknown option '%s'", argv[i]);
-		} else if (path) {
-			return usage_error("verify", VERIFY_USAGE, "one transcript at a time ('%s' and '%s')",
-					   path, argv[i]);
-		} else {
-			path = argv[i];
+	opts_init(&p, self, argc, argv);
+	while ((id = opts_next(&p)) != OPTS_DONE) {
+		switch (id) {
+		case OPTS_EXIT:
+			return p.rc;
+		case O_RUNBOOK: o.runbook_path = p.val; break;
+		case O_PUBKEY: o.pubkey_path = p.val; break;
+		case O_FORMAT: format = p.val; break;
+		case O_NO_COLOR: no_color = 1; break;
+		case OPTS_ARG:
+			if (opts_one(&p, &path, "transcript") == OPTS_EXIT)
+				return p.rc;
+			break;
 		}
 	}
 	if (!path)
-		return usage_error("verify", VERIFY_USAGE, "no transcript given");
+		return usage_error(self, "no transcript given");
 	if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "junit"))
-		return usage_error("verify", VERIFY_USAGE, "unknown format '%s'", format);
+		return usage_error(self, "unknown format '%s'", format);
 	if (tlog_read(&l, path, &err) < 0) {
 		fprintf(stderr, "runbook verify: %s\n", err);
 		free(err);
-		return 2;
+		return EXIT_USAGE;
 	}
 	if (verify_transcript(path, &l, &o, &vd, &err) < 0) {
 		fprintf(stderr, "runbook verify: %s\n", err);
 		free(err);
 		tlog_release(&l);
-		return 2;
+		return EXIT_USAGE;
 	}
 	if (!strcmp(format, "json"))
 		print_json(stdout, path, &l, &vd, o.pubkey_path);
@@ -202,7 +206,7 @@ int cmd_verify(int argc, char **argv)
 		print_junit(stdout, path, &vd);
 	else
 		print_text(stdout, path, &l, &vd, want_color(stdout, no_color));
-	rc = vd.ok ? 0 : 5;
+	rc = vd.ok ? EXIT_OK : EXIT_VERIFY_FAILED;
 	verdict_release(&vd);
 	tlog_release(&l);
 	return rc;

@@ -1529,7 +1529,7 @@ int run_runbook(runbook *rb, const run_opts *o)
 		ticking = pthread_create(&ticker, NULL, ticker_main, &rc.term) == 0;
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
-	int code = 0;
+	int code = EXIT_OK;
 	char *err = NULL;
 	char *op = o->operator_name ? xstrdup(o->operator_name) : operator_default();
 	rc.operator_name = op;
@@ -1540,7 +1540,7 @@ int run_runbook(runbook *rb, const run_opts *o)
 	if (rb->fragment) {
 		fprintf(stderr, "runbook: %s is a fragment: run it from a runbook's 'use:' step\n",
 			rb->path);
-		code = 2;
+		code = EXIT_USAGE;
 		goto out;
 	}
 	input_args ia = { o->inputs, o->ninputs, o->inputs_file,
@@ -1548,13 +1548,13 @@ int run_runbook(runbook *rb, const run_opts *o)
 	rc.inputs = inputs_resolve(rb, &ia, rc.red, 0, &err);
 	if (!rc.inputs) {
 		fprintf(stderr, "runbook: %s\n", err);
-		code = 2;
+		code = EXIT_USAGE;
 		goto out;
 	}
 	if (o->approve && strcmp(o->approve, "auto") && !(rc.answers = load_owned_mapping(o->approve,
 			"an answers file is a mapping of step id: yes|no or {approved, comment, by}", &err))) {
 		fprintf(stderr, "runbook: %s\n", err);
-		code = 2;
+		code = EXIT_USAGE;
 		goto out;
 	}
 	rc.env = env_object();
@@ -1601,14 +1601,14 @@ int run_runbook(runbook *rb, const run_opts *o)
 	}
 	if (o->sign_key && !(sg = signer_new(o->sign_key, 0, &err))) {
 		fprintf(stderr, "runbook: %s\n", err);
-		code = 2;
+		code = EXIT_USAGE;
 		goto out;
 	}
 	if (rs) {
 		tpath = xstrdup(rs->transcript);
 		if (transcript_reopen(&rc.t, tpath, rc.red, &err) < 0) {
 			fprintf(stderr, "runbook: %s\n", err);
-			code = 2;
+			code = EXIT_USAGE;
 			goto out;
 		}
 		memcpy(run_id, rc.t.run_id, sizeof run_id);
@@ -1618,7 +1618,7 @@ int run_runbook(runbook *rb, const run_opts *o)
 		tpath = o->transcript_path ? xstrdup(o->transcript_path) : default_transcript_path(rb);
 		if (transcript_open(&rc.t, tpath, run_id, rc.red, &err) < 0) {
 			fprintf(stderr, "runbook: %s\n", err);
-			code = 2;
+			code = EXIT_USAGE;
 			goto out;
 		}
 	}
@@ -1758,16 +1758,16 @@ int run_runbook(runbook *rb, const run_opts *o)
 	const char *status = "ok";
 	if (interrupted) {
 		status = "interrupted";
-		code = rc.rollback_incomplete ? 3 : 128 + g_signal;
+		code = rc.rollback_incomplete ? EXIT_ROLLBACK_INCOMPLETE : EXIT_SIGNAL(g_signal);
 	} else if (rc.failed) {
 		status = rc.aborted ? "aborted" : "failed";
-		code = rc.rollback_incomplete ? 3 : 1;
+		code = rc.rollback_incomplete ? EXIT_ROLLBACK_INCOMPLETE : EXIT_FAILED;
 	} else if (rc.rollback_incomplete) {
-		code = 3;
+		code = EXIT_ROLLBACK_INCOMPLETE;
 		status = "rollback-incomplete";
 	}
-	if (rc.io_error && code == 0)
-		code = 1;
+	if (rc.io_error && code == EXIT_OK)
+		code = EXIT_FAILED;
 	{
 		cJSON *f = cJSON_CreateObject();
 		cJSON_AddStringToObject(f, "status", status);
@@ -1790,14 +1790,14 @@ int run_runbook(runbook *rb, const run_opts *o)
 	{
 		char d[32];
 		dur_format(now_ms() - rc.t0, d, sizeof d);
-		const char *what = code == 0 ? "succeeded" : interrupted ? "was interrupted"
+		const char *what = code == EXIT_OK ? "succeeded" : interrupted ? "was interrupted"
 			: rc.aborted ? "aborted" : "failed";
 		char would[48] = "";
 		if (rc.counts[ST_WOULD])
 			snprintf(would, sizeof would, ", %d would run (dry run)", rc.counts[ST_WOULD]);
 		term_line(&rc.term, "\n%s %s in %s: %d ok, %d failed, %d skipped%s%s",
 			  rb->id, what, d, rc.counts[ST_OK], rc.counts[ST_FAILED], rc.counts[ST_SKIPPED],
-			  would, code == 0 && rc.counts[ST_FAILED] ? " (failures allowed by on-failure: continue)" : "");
+			  would, code == EXIT_OK && rc.counts[ST_FAILED] ? " (failures allowed by on-failure: continue)" : "");
 		if (rc.failed_step)
 			term_line(&rc.term, "failed step: %s", rc.failed_step->id);
 		if (do_rb)

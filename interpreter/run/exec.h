@@ -9,8 +9,9 @@
  * the others.  SIGINT/SIGTERM stop the current step, then roll back; a
  * second signal during rollback is recorded and ignored.
  *
- * Exit codes: 0 ok, 1 failed and rolled back, 2 usage/invalid,
- * 3 rollback incomplete, 130/143 interrupted (after rollback).
+ * run_runbook returns an exit code of run/exitcode.h: EXIT_OK,
+ * EXIT_FAILED (rolled back), EXIT_USAGE, EXIT_ROLLBACK_INCOMPLETE,
+ * EXIT_LOCKED, or EXIT_SIGNAL(sig) when interrupted (after rollback).
  */
 #ifndef RB_EXEC_H
 #define RB_EXEC_H
@@ -21,6 +22,7 @@
 #include "base/value.h"
 #include "base/redact.h"
 #include "run/expect.h"
+#include "run/exitcode.h"
 
 #define RUNBOOK_VERSION "0.1.0"
 

@@ -6,6 +6,7 @@
  * and the use it allows.
  */
 #include "run/lock.h"
+#include "run/exitcode.h"
 #include "base/arena.h"
 #include "record/transcript.h"
 
@@ -93,7 +94,7 @@ static char *lock_dir_path(int *explicit)
 
 int run_lock_take(const char *id, const char *operator_name, char **err, int *code)
 {
-	*code = 2;
+	*code = EXIT_USAGE;
 	int explicit;
 	char *dir = lock_dir_path(&explicit);
 	char *name = xasprintf("runbook-%s.lock", id);
@@ -138,7 +139,7 @@ int run_lock_take(const char *id, const char *operator_name, char **err, int *co
 				*p = '?';
 		*err = xasprintf("lock denied: another run of '%s' is in progress (%s; lock %s)",
 				 id, *holder ? holder : "holder unknown", path);
-		*code = 4;
+		*code = EXIT_LOCKED;
 		goto fail;
 	}
 	char ts[40], line[600];
@@ -146,7 +147,7 @@ int run_lock_take(const char *id, const char *operator_name, char **err, int *co
 			   operator_name, ts_now(ts, sizeof ts));
 	if (ftruncate(fd, 0) == 0 && len > 0)
 		(void)!pwrite(fd, line, (size_t)len < sizeof line ? (size_t)len : sizeof line - 1, 0);
-	*code = 0;
+	*code = EXIT_OK;
 	goto out;
 fail:
 	close(fd);

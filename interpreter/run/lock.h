@@ -25,9 +25,10 @@
 
 /*
  * Take the lock of runbook `id` for `operator_name`.  Returns the fd to
- * keep open for the run, or -1 with *err (malloc'd) and *code: 4 when
- * another run holds the lock, 2 when the directory or the file is unsafe
- * or cannot be made (nothing has run yet either way).
+ * keep open for the run, or -1 with *err (malloc'd) and *code (exitcode.h):
+ * EXIT_LOCKED when another run holds the lock, EXIT_USAGE when the
+ * directory or the file is unsafe or cannot be made (nothing has run yet
+ * either way).
  */
 int run_lock_take(const char *id, const char *operator_name, char **err, int *code);
 

@@ -133,13 +133,13 @@ int reap_dead_run(const runbook *rb, const tlog *l, int dry_run, value **reaped)
 		return 0;
 	}
 	/* a live run of this runbook holds the lock: its processes are not ours to end */
-	int lock = -1, code = 0;
+	int lock = -1, code = EXIT_OK;
 	char *err = NULL;
 	if (!dry_run && (lock = run_lock_take(rb->id, "runbook resume", &err, &code)) < 0) {
 		fprintf(stderr, "runbook resume: %s\n", err);
 		free(err);
 		free(t);
-		return code ? -code : -4;
+		return code ? -code : -EXIT_LOCKED;
 	}
 	reap_kill *k;
 	size_t stuck = 0;

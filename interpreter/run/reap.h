@@ -49,9 +49,9 @@ size_t reap_targets(const reap_target *t, size_t n, reap_kill **killed, size_t *
  * processes are never taken for the dead run's; a dry run holds no lock
  * and takes none).  Each kill is printed on stderr.  Returns 0 with
  * *reaped, a new list of {step, pid, pgid} objects for the run.resume
- * record, or minus the exit code when the lock cannot be had: -4 when a
- * live run holds it, -2 when the lock directory is unsafe (the message
- * is printed).
+ * record, or minus the exit code when the lock cannot be had:
+ * -EXIT_LOCKED when a live run holds it, -EXIT_USAGE when the lock
+ * directory is unsafe (the message is printed).
  */
 int reap_dead_run(const runbook *rb, const tlog *l, int dry_run, value **reaped);
 

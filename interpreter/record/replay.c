@@ -1,0 +1,144 @@
+/*
+ * replay.c - the transcript of a run that did not end, read back for
+ * resume (see replay.h).
+ */
+#include "record/replay.h"
+#include "base/arena.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* a list of step ids (malloc'd copies) */
+typedef struct strv {
+	char **v;
+	size_t n;
+} strv;
+
+static void sv_add(strv *s, const char *x)
+{
+	s->v = xrealloc(s->v, (s->n + 1) * sizeof(char *));
+	s->v[s->n++] = xstrdup(x);
+}
+
+static void sv_del(strv *s, const char *x)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i], x)) {
+			free(s->v[i]);
+			memmove(s->v + i, s->v + i + 1, (s->n - i - 1) * sizeof(char *));
+			s->n--;
+			return;
+		}
+}
+
+static void sv_free(strv *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+}
+
+/* the replay as it is built: the lists grow, then move into the replay */
+typedef struct replayer {
+	const runbook *rb;
+	replay *r;
+	strv finished, done, rolled, open;
+} replayer;
+
+/* a step finished with status; its record for the `steps` context */
+static void finish(replayer *p, const char *id, const char *status, value *outputs, value *result)
+{
+	sv_del(&p->open, id);
+	sv_add(&p->finished, id);
+	value *s = v_obj();
+	v_obj_set_take(s, "status", v_str(status));
+	v_obj_set_take(s, "outputs", outputs);
+	v_obj_set_take(s, "result", result);
+	v_obj_set_take(p->r->steps, id, s);
+}
+
+/* a step.end: a rollback step that ended, or a step that finished */
+static void step_end(replayer *p, const tlog_event *e)
+{
+	const char *status = e->status ? e->status : "";
+	if (e->phase && !strcmp(e->phase, "rollback")) {
+		sv_del(&p->open, e->step);
+		if (!strcmp(status, "ok"))
+			sv_add(&p->rolled, e->step);
+		return;
+	}
+	const step *st = runbook_find_step(p->rb, e->step);
+	cJSON *jo = tev_get(e, "outputs"), *jr = tev_get(e, "result");
+	finish(p, e->step, status, jo && cJSON_IsObject(jo) ? v_from_cjson(jo) : v_obj(),
+	       jr ? v_from_cjson(jr) : v_null());
+	if (!strcmp(status, "ok") && st && st->effect == EFFECT_WRITE)
+		sv_add(&p->done, e->step);
+	if (!strcmp(status, "failed") && st && st->on_failure != ONFAIL_CONTINUE) {
+		free(p->r->failed_step);
+		p->r->failed_step = xstrdup(e->step);
+	}
+}
+
+/* one event of the record */
+static void replay_event(replayer *p, const tlog_event *e)
+{
+	const char *ev = e->event;
+	if (e->seq > p->r->last_seq)
+		p->r->last_seq = e->seq;
+	if (!strcmp(ev, "rollback.start"))
+		p->r->rolling_back = 1;
+	else if (!strcmp(ev, "rollback.end"))
+		p->r->rolling_back = 0;
+	if (!e->step)
+		return;
+	if (!strcmp(ev, "step.start"))
+		sv_add(&p->open, e->step);
+	else if (!strcmp(ev, "step.end"))
+		step_end(p, e);
+	else if (!strcmp(ev, "step.in-doubt")) {
+		/* an earlier resume decided it took effect: finished, with nothing to show */
+		const char *d = tev_str(e, "decision");
+		if (d && !strcmp(d, "applied")) {
+			const step *st = runbook_find_step(p->rb, e->step);
+			finish(p, e->step, "ok", v_obj(), v_null());
+			if (st && st->effect == EFFECT_WRITE)
+				sv_add(&p->done, e->step);
+		}
+	}
+}
+
+void replay_run(const tlog *l, const runbook *rb, replay *r)
+{
+	replayer p = { rb, r, { 0 }, { 0 }, { 0 }, { 0 } };
+	memset(r, 0, sizeof *r);
+	r->steps = v_obj();
+	for (size_t i = 0; i < l->n; i++)
+		replay_event(&p, &l->v[i]);
+	/* the in-doubt step: started, never ended (rollback steps just rerun) */
+	for (size_t i = 0; i < p.open.n && !r->in_doubt; i++) {
+		const step *st = runbook_find_step(rb, p.open.v[i]);
+		if (st && !st->owner)
+			r->in_doubt = xstrdup(p.open.v[i]);
+	}
+	sv_free(&p.open);
+	r->finished = p.finished.v;
+	r->nfinished = p.finished.n;
+	r->done_writes = p.done.v;
+	r->ndone = p.done.n;
+	r->rolled = p.rolled.v;
+	r->nrolled = p.rolled.n;
+}
+
+void replay_release(replay *r)
+{
+	strv lists[] = { { r->finished, r->nfinished }, { r->done_writes, r->ndone },
+			 { r->rolled, r->nrolled } };
+	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+		sv_free(&lists[i]);
+	free(r->in_doubt);
+	free(r->failed_step);
+	if (r->steps)
+		v_release(r->steps);
+	memset(r, 0, sizeof *r);
+}
