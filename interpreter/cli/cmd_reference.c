@@ -2,7 +2,7 @@
  * cmd_reference.c - `runbook reference`: the language and CLI reference as
  * Markdown, generated from the tables the interpreter itself reads (the
  * validator's key tables, the primitive and connection tables, the
- * expression functions, ...), so that the document cannot drift from the
+ * expression functions, the transcript events...), so that the document cannot drift from the
  * code.  `make docs` writes it to docs/reference.md, and a test keeps that
  * file equal to this output.
  *
@@ -12,6 +12,7 @@
 #include "lang/expr.h"
 #include "lang/prim.h"
 #include "lang/runbook.h"
+#include "record/events.h"
 #include "run/exec.h"
 
 #include <string.h>
@@ -167,6 +168,38 @@ static void sec_expressions(FILE *f)
 	fputc('\n', f);
 }
 
+static void list_inline_or_none(FILE *f, const char *const *v)
+{
+	if (v[0])
+		list_inline(f, v);
+	else
+		fputs("-", f);
+}
+
+static void sec_events(FILE *f)
+{
+	fputs("## Transcript events\n\n"
+	      "A transcript is JSON Lines, one event per line. Every event carries `seq`, `ts`,\n"
+	      "`mono`, `event`, `run`, `prev` and `hash`; `run.start` and `run.resume` add `boot`\n"
+	      "and, when signing, `signed_by`. Below, each event with the fields it always\n"
+	      "carries (others as its meaning says) and the fields that are never masked:\n"
+	      "strings the run produced are masked where they hold a secret, never the\n"
+	      "record's own structure -- the keys, the event name, `step` and `phase`, the\n"
+	      "numbers and booleans at the top of an event, and the fields of the last column.\n\n"
+	      "| event | meaning | required fields | never masked |\n|---|---|---|---|\n", f);
+	for (int i = 0; i < EV_COUNT; i++) {
+		const event_def *d = &event_table[i];
+		fprintf(f, "| `%s` | ", d->name);
+		cell(f, d->doc);
+		fputs(" | ", f);
+		list_inline_or_none(f, d->required);
+		fputs(" | ", f);
+		list_inline_or_none(f, d->structural);
+		fputs(" |\n", f);
+	}
+	fputc('\n', f);
+}
+
 int cmd_reference(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
@@ -186,5 +219,6 @@ int cmd_reference(int argc, char **argv)
 	sec_primitives(f);
 	sec_matchers(f);
 	sec_expressions(f);
+	sec_events(f);
 	return 0;
 }

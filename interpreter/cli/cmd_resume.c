@@ -178,17 +178,17 @@ int cmd_resume(int argc, char **argv)
 	for (size_t i = 0; i < l.n; i++) {
 		const tlog_event *e = &l.v[i];
 		last_seq = e->seq > last_seq ? e->seq : last_seq;
-		const char *ev = e->event;
+		event_id ev = e->id;
 		int in_rb = e->phase && !strcmp(e->phase, "rollback");
-		if (!strcmp(ev, "rollback.start"))
+		if (ev == EV_ROLLBACK_START)
 			rolling_back = 1;
-		else if (!strcmp(ev, "rollback.end"))
+		else if (ev == EV_ROLLBACK_END)
 			rolling_back = 0;
 		if (!e->step)
 			continue;
-		if (!strcmp(ev, "step.start"))
+		if (ev == EV_STEP_START)
 			sv_add(&open, e->step);
-		else if (!strcmp(ev, "step.in-doubt")) {
+		else if (ev == EV_STEP_IN_DOUBT) {
 			const char *d = tev_str(e, "decision");
 			if (d && !strcmp(d, "applied")) {
 				sv_del(&open, e->step);
@@ -202,7 +202,7 @@ int cmd_resume(int argc, char **argv)
 				v_obj_set_take(s, "result", v_null());
 				v_obj_set_take(steps, e->step, s);
 			}
-		} else if (!strcmp(ev, "step.end")) {
+		} else if (ev == EV_STEP_END) {
 			sv_del(&open, e->step);
 			const char *status = e->status ? e->status : "";
 			if (in_rb) {

@@ -16,6 +16,7 @@
 #include "base/proc.h"
 #include "record/sign.h"
 #include "base/term.h"
+#include "record/events.h"
 #include "record/transcript.h"
 
 #include <cjson/cJSON.h>
@@ -136,10 +137,37 @@ static void install_signals(void)
  */
 static long g_crash_after = -1;
 
-static void emit(run_ctx *rc, const char *event, const step *st, const char *phase,
-		 cJSON *fields)
+/*
+ * Every event carries the fields its row in events.h requires.  The
+ * sanitizer build (make asan, where the whole suite runs) checks it at
+ * each event and stops the run on a missing one, naming the event and the
+ * field; -DRB_CHECK_EVENTS asks for it in any build.
+ */
+#if defined(__SANITIZE_ADDRESS__) && !defined(RB_CHECK_EVENTS)
+#define RB_CHECK_EVENTS 1
+#endif
+#if defined(__has_feature) && !defined(RB_CHECK_EVENTS)
+#if __has_feature(address_sanitizer)
+#define RB_CHECK_EVENTS 1
+#endif
+#endif
+
+static void check_event(event_id ev, const char *step_id, const char *phase, const cJSON *fields)
 {
-	if (transcript_emit(&rc->t, event, st ? st->id : NULL, phase, fields) < 0 && !rc->io_error) {
+#ifdef RB_CHECK_EVENTS
+	const char *missing = event_missing(ev, fields, step_id, phase);
+	if (missing) {
+		fprintf(stderr, "runbook: internal error: %s event without its required field '%s'\n",
+			event_table[ev].name, missing);
+		abort();
+	}
+#endif
+}
+
+static void emit(run_ctx *rc, event_id ev, const step *st, const char *phase, cJSON *fields)
+{
+	check_event(ev, st ? st->id : NULL, phase, fields);
+	if (transcript_emit(&rc->t, ev, st ? st->id : NULL, phase, fields) < 0 && !rc->io_error) {
 		rc->io_error = 1;
 		term_line(&rc->term, "runbook: cannot write transcript %s: %s", rc->t.path,
 			  strerror(errno));
@@ -218,7 +246,7 @@ static void *conn_for(run_ctx *rc, const step *st, value *args, const conn_def *
 			cJSON *f = cJSON_CreateObject();
 			cJSON_AddStringToObject(f, "connection", name);
 			cJSON_AddStringToObject(f, "kind", d->kind);
-			emit(rc, "connection.open", st, NULL, f);
+			emit(rc, EV_CONNECTION_OPEN, st, NULL, f);
 		}
 		return slot->h;
 	}
@@ -343,7 +371,7 @@ static int do_approve(run_ctx *rc, const step *st, prim_call *c)
 	cJSON_AddStringToObject(f, "mode", mode);
 	char ts[40];
 	cJSON_AddStringToObject(f, "answered_at", ts_now(ts, sizeof ts));
-	emit(rc, "approve", st, NULL, f);
+	emit(rc, EV_APPROVE, st, NULL, f);
 	if (!approved)
 		c->error = xasprintf("not approved by %s", by);
 	free(comment);
@@ -466,7 +494,7 @@ static void on_spawn(void *ud, int pid, unsigned long long start_time)
 		cJSON_AddNumberToObject(f, "start_time", (double)start_time);
 	cJSON_AddStringToObject(f, "boot_id", proc_boot_id());
 	pthread_mutex_lock(&g_lock);
-	emit(n->rc, "step.spawn", n->st, n->phase, f);
+	emit(n->rc, EV_STEP_SPAWN, n->st, n->phase, f);
 	pthread_mutex_unlock(&g_lock);
 }
 
@@ -552,7 +580,7 @@ static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig
 		cJSON_AddStringToObject(f, "rollback_of", st->owner->id);
 	if (st->frag)
 		cJSON_AddStringToObject(f, "fragment", st->frag->id);
-	emit(rc, "step.start", st, phase, f);
+	emit(rc, EV_STEP_START, st, phase, f);
 
 	value *result = NULL, *recs = NULL;
 	char *error = NULL;
@@ -624,7 +652,7 @@ static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig
 		cJSON_AddStringToObject(e, "status", "would-run");
 		cJSON_AddItemToObject(e, "would_run", w);
 		cJSON_AddNumberToObject(e, "duration_ms", 0);
-		emit(rc, "step.end", st, phase, e);
+		emit(rc, EV_STEP_END, st, phase, e);
 		record_step(rc, st, status, NULL, NULL);
 		rc->counts[status]++;
 		term_step_end(&rc->term, st->id, "would-run", 0, 0, NULL);
@@ -713,7 +741,7 @@ static int judge(run_ctx *rc, const step *st, const char *phase, int attempt, in
 	if (!ok && *recs && v_len(*recs))
 		cJSON_AddItemToObject(a, "matchers", st->sensitive ? cJSON_CreateString(REDACT_MASK)
 								 : vjson(rc, *recs));
-	emit(rc, "step.attempt", st, phase, a);
+	emit(rc, EV_STEP_ATTEMPT, st, phase, a);
 	return ok;
 }
 
@@ -753,7 +781,7 @@ static int end_step(run_ctx *rc, const step *st, const char *phase, int64_t t0, 
 		cJSON_AddItemToObject(e, "matchers", st->sensitive ? cJSON_CreateString(REDACT_MASK) : vjson(rc, recs));
 	if (outputs && v_len(outputs))
 		cJSON_AddItemToObject(e, "outputs", st->sensitive ? cJSON_CreateString(REDACT_MASK) : vjson(rc, outputs));
-	emit(rc, "step.end", st, phase, e);
+	emit(rc, EV_STEP_END, st, phase, e);
 	record_step(rc, st, status, outputs, result);
 	rc->counts[status]++;
 	term_step_end(&rc->term, st->id, status_names[status], dur, attempts,
@@ -821,7 +849,7 @@ static int run_probe(run_ctx *rc, const step *probe, const char *phase)
 		cJSON_AddItemToObject(f, "result", result_json(rc, probe, result));
 	if (recs && v_len(recs))
 		cJSON_AddItemToObject(f, "matchers", vjson(rc, recs));
-	emit(rc, "step.check", probe, phase, f);
+	emit(rc, EV_STEP_CHECK, probe, phase, f);
 	if (result)
 		v_release(result);
 	if (recs)
@@ -862,7 +890,7 @@ static int decide_in_doubt(run_ctx *rc, step *st, const char *phase)
 	cJSON *f = cJSON_CreateObject();
 	cJSON_AddStringToObject(f, "decision", rerun ? "rerun" : "applied");
 	cJSON_AddStringToObject(f, "why", how);
-	emit(rc, "step.in-doubt", st, phase, f);
+	emit(rc, EV_STEP_IN_DOUBT, st, phase, f);
 	term_line(&rc->term, "  in doubt: %s (%s)", st->id, how);
 	if (rerun)
 		return -1;
@@ -939,7 +967,7 @@ static void run_group(run_ctx *rc, step *const *g, size_t n, const char *phase, 
 		cJSON_AddStringToObject(f, "effect", "read");
 		cJSON_AddNumberToObject(f, "concurrent", (double)n);
 		t0[i] = now_ms();
-		emit(rc, "step.start", g[i], phase, f);
+		emit(rc, EV_STEP_START, g[i], phase, f);
 		prepared[i] = prepare_call(rc, g[i], 1, &g_cancel, &calls[i]) == 0;
 		if (prepared[i])
 			ready[k++] = &calls[i];
@@ -1239,7 +1267,7 @@ static int run_use(run_ctx *rc, const step *st, const char *phase,
 		if (fr->inputs[i].type == IT_SECRET)
 			cJSON_ReplaceItemInObject(in, fr->inputs[i].name, cJSON_CreateString(REDACT_MASK));
 	cJSON_AddItemToObject(f, "inputs", in);
-	emit(rc, "fragment.start", st, phase, f);
+	emit(rc, EV_FRAGMENT_START, st, phase, f);
 
 	int rolling_back = !strcmp(phase, "rollback");
 	int would = 0, wrote = 0;
@@ -1373,7 +1401,7 @@ static void run_rollbacks(run_ctx *rc, const char *reason)
 	cJSON *ids = cJSON_AddArrayToObject(f, "steps");
 	for (size_t i = 0; i < ntodo; i++)
 		cJSON_AddItemToArray(ids, cJSON_CreateString(todo[i].st->id));
-	emit(rc, "rollback.start", NULL, "rollback", f);
+	emit(rc, EV_ROLLBACK_START, NULL, "rollback", f);
 	if (ntodo)
 		term_phase(&rc->term, "rollback");
 	int nfailed = 0;
@@ -1400,7 +1428,7 @@ static void run_rollbacks(run_ctx *rc, const char *reason)
 	cJSON_AddStringToObject(e, "status", nfailed ? "incomplete" : "complete");
 	cJSON_AddNumberToObject(e, "rolled_back", (double)ntodo);
 	cJSON_AddItemToObject(e, "failed", failed);
-	emit(rc, "rollback.end", NULL, "rollback", e);
+	emit(rc, EV_ROLLBACK_END, NULL, "rollback", e);
 	free(todo);
 }
 
@@ -1648,7 +1676,7 @@ int run_runbook(runbook *rb, const run_opts *o)
 			cJSON_AddItemToObject(f, "reaped", v_to_cjson(rs->reaped));
 		cJSON_AddStringToObject(f, "action", rs->rollback_only ? "rollback"
 					: rs->rolling_back || rs->failed_step ? "finish-rollback" : "continue");
-		emit(&rc, "run.resume", NULL, NULL, f);
+		emit(&rc, EV_RUN_RESUME, NULL, NULL, f);
 	} else {
 		cJSON *f = cJSON_CreateObject();
 		cJSON_AddStringToObject(f, "runbook", rb->id);
@@ -1679,7 +1707,7 @@ int run_runbook(runbook *rb, const run_opts *o)
 		cJSON_AddStringToObject(f, "host", host);
 		cJSON_AddNumberToObject(f, "pid", getpid());
 		cJSON_AddStringToObject(f, "interpreter", "runbook " RUNBOOK_VERSION);
-		emit(&rc, "run.start", NULL, NULL, f);
+		emit(&rc, EV_RUN_START, NULL, NULL, f);
 	}
 	if (!o->quiet)
 		term_line(&rc.term, "%s%s: %s (%s)", rs ? "resume " : "", mode_names[o->mode], rb->id,
@@ -1710,7 +1738,7 @@ int run_runbook(runbook *rb, const run_opts *o)
 			continue;
 		cJSON *pf = cJSON_CreateObject();
 		cJSON_AddStringToObject(pf, "phase", phase_names[phases[i]]);
-		emit(&rc, "phase.start", NULL, phase_names[phases[i]], pf);
+		emit(&rc, EV_PHASE_START, NULL, phase_names[phases[i]], pf);
 		int64_t pt0 = now_ms();
 		if (run_phase(&rc, phases[i], 0) < 0)
 			stop = 1;
@@ -1719,7 +1747,7 @@ int run_runbook(runbook *rb, const run_opts *o)
 			cJSON_AddStringToObject(pe, "phase", phase_names[phases[i]]);
 			cJSON_AddStringToObject(pe, "status", stop ? "failed" : "ok");
 			cJSON_AddNumberToObject(pe, "duration_ms", (double)(now_ms() - pt0));
-			emit(&rc, "phase.end", NULL, phase_names[phases[i]], pe);
+			emit(&rc, EV_PHASE_END, NULL, phase_names[phases[i]], pe);
 		}
 	}
 	int interrupted = g_signal != 0;
@@ -1729,7 +1757,7 @@ int run_runbook(runbook *rb, const run_opts *o)
 		cJSON_AddNumberToObject(f, "number", g_signal);
 		if (rc.failed_step)
 			cJSON_AddStringToObject(f, "during", rc.failed_step->id);
-		emit(&rc, "signal", NULL, NULL, f);
+		emit(&rc, EV_SIGNAL, NULL, NULL, f);
 		term_line(&rc.term, "interrupted by %s: rolling back", g_signal == SIGINT ? "SIGINT" : "SIGTERM");
 	}
 	int failed = rc.failed || interrupted;
@@ -1751,7 +1779,7 @@ int run_runbook(runbook *rb, const run_opts *o)
 	if (o->mode == MODE_DRILL && rb->lists[PH_CLEANUP].n) {
 		cJSON *pf = cJSON_CreateObject();
 		cJSON_AddStringToObject(pf, "phase", "cleanup");
-		emit(&rc, "phase.start", NULL, "cleanup", pf);
+		emit(&rc, EV_PHASE_START, NULL, "cleanup", pf);
 		run_phase(&rc, PH_CLEANUP, 1);
 	}
 
@@ -1782,7 +1810,7 @@ int run_runbook(runbook *rb, const run_opts *o)
 			cJSON_AddNumberToObject(cnt, status_names[i], rc.counts[i]);
 		if (g_nsignals > 1)
 			cJSON_AddNumberToObject(f, "signals_ignored_during_rollback", g_nsignals - 1);
-		emit(&rc, "run.end", NULL, NULL, f);
+		emit(&rc, EV_RUN_END, NULL, NULL, f);
 		if (sg && signer_finish(sg, &rc.t) < 0)
 			term_line(&rc.term, "runbook: cannot write the final signed checkpoint");
 		transcript_sync(&rc.t);
