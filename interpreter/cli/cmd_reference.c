@@ -185,7 +185,8 @@ static void sec_events(FILE *f)
 	      "carries (others as its meaning says) and the fields that are never masked:\n"
 	      "strings the run produced are masked where they hold a secret, never the\n"
 	      "record's own structure -- the keys, the event name, `step` and `phase`, the\n"
-	      "numbers and booleans at the top of an event, and the fields of the last column.\n\n"
+	      "numbers and booleans at the top of an event, and the fields of the last column.\n"
+	      "`runbook verify` fails an event that lacks a required field.\n\n"
 	      "| event | meaning | required fields | never masked |\n|---|---|---|---|\n", f);
 	for (int i = 0; i < EV_COUNT; i++) {
 		const event_def *d = &event_table[i];

@@ -3,8 +3,8 @@
  *
  * To add an event: a row here (and its EV_* id in events.h, same place in
  * the order), then emit it with that id; its required fields are checked
- * by the sanitizer build of the suite, its structural fields are kept
- * unredacted, and `make docs` lists it.
+ * by the sanitizer build of the suite and by `runbook verify`, its
+ * structural fields are kept unredacted, and `make docs` lists it.
  */
 #include "record/events.h"
 

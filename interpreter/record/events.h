@@ -11,8 +11,9 @@
  *
  * Read by the writer (transcript_emit takes an event_id; the executor
  * checks each event's required fields in the sanitizer build), the reader
- * (tlog.h: every event's id), `report`, `resume` and `runbook reference`,
- * which prints the table in docs/reference.md.
+ * (tlog.h: every event's id, and verify's check that the required fields
+ * are there), `report`, `resume` and `runbook reference`, which prints the
+ * table in docs/reference.md.
  */
 #ifndef RB_EVENTS_H
 #define RB_EVENTS_H

@@ -144,10 +144,15 @@ static int event_ok(tlog *l, cJSON *j, char **why)
 	return 1;
 }
 
+/*
+ * Add a parsed event to l, with its id in the table of events; an event
+ * of the table that lacks a field its row requires is noted (the first
+ * one described), for verify's integrity check.
+ */
 static void add_event(tlog *l, cJSON *j, long line)
 {
 	tlog_event *e;
-	const char *ev;
+	const char *ev, *missing;
 
 	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
 	e = &l->v[l->n++];
@@ -164,6 +169,12 @@ static void add_event(tlog *l, cJSON *j, long line)
 	e->ts_ms = ts_parse_ms(tev_str(e, "ts"));
 	e->mono = tev_int(e, "mono", -1);
 	e->at_ms = -1;
+	missing = event_missing(e->id, j, NULL, NULL);
+	if (missing && !l->missing_fields++) {
+		l->first_missing_seq = e->seq;
+		l->first_missing = xasprintf("seq %ld (%s): the required field '%s' is missing",
+					     e->seq, e->event, missing);
+	}
 }
 
 static void mark(tlog_mark **v, size_t *n, long seq, int64_t ms, int measured)
@@ -308,6 +319,7 @@ void tlog_release(tlog *l)
 	free(l->path);
 	free(l->first_bad_why);
 	free(l->first_bad_field);
+	free(l->first_missing);
 	free(l->back);
 	free(l->down);
 	memset(l, 0, sizeof(*l));
@@ -582,6 +594,9 @@ static void check_integrity(const char *path, const tlog *l, verdict *vd)
 	if (l->bad_fields)
 		add(vd, "integrity", "fields", VC_FAIL, l->first_bad_field_seq, "%s%s",
 		    l->first_bad_field, l->bad_fields > 1 ? " (and more)" : "");
+	if (l->missing_fields)
+		add(vd, "integrity", "required-fields", VC_FAIL, l->first_missing_seq, "%s%s",
+		    l->first_missing, l->missing_fields > 1 ? " (and more)" : "");
 }
 
 static void check_completeness(const tlog *l, verdict *vd)

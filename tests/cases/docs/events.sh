@@ -4,7 +4,8 @@
 # signed run, a crash and its resume, a signal, concurrent http checks on
 # a connection) is listed in the reference with the fields it always
 # carries, and it carries them; every row of the reference is written by
-# one of the runs.
+# one of the runs; and verify, which checks the required fields, passes
+# each transcript.
 mkdir frag
 cat >frag/f.yaml <<'Y'
 fragment: fr
@@ -145,3 +146,8 @@ for m in errs[:20]:
     print(m)
 sys.exit(1 if errs else 0)
 PY
+for t in ok fail dry drill res sig; do
+	rb verify $t.jsonl
+	expect_out 'ok +integrity +chain'
+	expect_no 'required-fields'
+done
