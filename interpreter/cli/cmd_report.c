@@ -176,23 +176,23 @@ static void gather(report *r)
 	r->t1 = last;
 	for (size_t i = 0; i < l->n; i++) {
 		const tlog_event *e = &l->v[i];
-		const char *ev = e->event;
+		event_id ev = e->id;
 
-		if ((!strcmp(ev, "phase.start") || !strcmp(ev, "phase.end")) && e->phase) {
+		if ((ev == EV_PHASE_START || ev == EV_PHASE_END) && e->phase) {
 			stretch(phase_get(r, e->phase, e->at_ms), e->at_ms);
-		} else if (!strcmp(ev, "rollback.start") || !strcmp(ev, "rollback.end")) {
+		} else if (ev == EV_ROLLBACK_START || ev == EV_ROLLBACK_END) {
 			stretch(phase_get(r, "rollback", e->at_ms), e->at_ms);
-		} else if (!strcmp(ev, "step.start") && e->step) {
+		} else if (ev == EV_STEP_START && e->step) {
 			r->steps = xrealloc(r->steps, (r->nsteps + 1) * sizeof(*r->steps));
 			r->steps[r->nsteps++] = (rstep){ e, NULL, NULL, e->step,
 				str_or(e->phase, "steps"), e->at_ms, last };
 			stretch(phase_get(r, str_or(e->phase, "steps"), e->at_ms), e->at_ms);
-		} else if ((!strcmp(ev, "step.end") || !strcmp(ev, "step.attempt")) && e->step) {
+		} else if ((ev == EV_STEP_END || ev == EV_STEP_ATTEMPT) && e->step) {
 			for (size_t k = r->nsteps; k-- > 0;) {
 				rstep *s = &r->steps[k];
 				if (strcmp(s->id, e->step) || s->end)
 					continue;
-				if (ev[5] == 'e') {
+				if (ev == EV_STEP_END) {
 					s->end = e;
 					s->t1 = e->at_ms;
 				} else {
@@ -444,7 +444,7 @@ static int downtime(const report *r, size_t k, int64_t *t0, int64_t *t1)
 	const tlog *l = r->l;
 
 	for (size_t i = 1; i < l->n; i++) {
-		if (strcmp(l->v[i].event, "run.resume") || k--)
+		if (l->v[i].id != EV_RUN_RESUME || k--)
 			continue;
 		*t0 = *t1 = l->v[i].at_ms;
 		for (size_t p = i; p-- > 0;)
@@ -681,7 +681,7 @@ static void section_approvals(report *r)
 	for (size_t i = 0; i < r->l->n; i++) {
 		const tlog_event *e = &r->l->v[i];
 		const cJSON *ap;
-		if (strcmp(e->event, "approve"))
+		if (e->id != EV_APPROVE)
 			continue;
 		if (!any++)
 			table_head(r, "approvals", cols);
@@ -711,10 +711,10 @@ static void section_rollbacks(report *r)
 	heading(r, "rollbacks", "Rollbacks and signals");
 	for (size_t i = 0; i < r->l->n; i++) {
 		const tlog_event *e = &r->l->v[i];
-		int is_rb_step = !strncmp(e->event, "step.end", 8) && e->phase &&
+		int is_rb_step = e->id == EV_STEP_END && e->phase &&
 				 !strcmp(e->phase, "rollback");
-		if (strcmp(e->event, "rollback.start") && strcmp(e->event, "rollback.end") &&
-		    strcmp(e->event, "signal") && !is_rb_step)
+		if (e->id != EV_ROLLBACK_START && e->id != EV_ROLLBACK_END &&
+		    e->id != EV_SIGNAL && !is_rb_step)
 			continue;
 		if (!any++)
 			table_head(r, "rollbacks", cols);
@@ -722,12 +722,12 @@ static void section_rollbacks(report *r)
 		cell(r, is_rb_step ? "rollback step" : e->event);
 		cell(r, offset(r, e->at_ms, t));
 		cell_start(r);
-		if (!strcmp(e->event, "rollback.start")) {
+		if (e->id == EV_ROLLBACK_START) {
 			esc(r, "reason ");
 			esc(r, str_or(tev_str(e, "reason"), "?"));
 			esc(r, "; steps to undo ");
 			esc_json(r, tev_get(e, "steps"), 500);
-		} else if (!strcmp(e->event, "rollback.end")) {
+		} else if (e->id == EV_ROLLBACK_END) {
 			esc(r, str_or(e->status, "?"));
 			esc(r, "; failed ");
 			esc_json(r, tev_get(e, "failed"), 500);

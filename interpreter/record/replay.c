@@ -3,6 +3,7 @@
  * resume (see replay.h).
  */
 #include "record/replay.h"
+#include "record/events.h"
 #include "base/arena.h"
 
 #include <cjson/cJSON.h>
@@ -83,20 +84,19 @@ static void step_end(replayer *p, const tlog_event *e)
 /* one event of the record */
 static void replay_event(replayer *p, const tlog_event *e)
 {
-	const char *ev = e->event;
 	if (e->seq > p->r->last_seq)
 		p->r->last_seq = e->seq;
-	if (!strcmp(ev, "rollback.start"))
+	if (e->id == EV_ROLLBACK_START)
 		p->r->rolling_back = 1;
-	else if (!strcmp(ev, "rollback.end"))
+	else if (e->id == EV_ROLLBACK_END)
 		p->r->rolling_back = 0;
 	if (!e->step)
 		return;
-	if (!strcmp(ev, "step.start"))
+	if (e->id == EV_STEP_START)
 		sv_add(&p->open, e->step);
-	else if (!strcmp(ev, "step.end"))
+	else if (e->id == EV_STEP_END)
 		step_end(p, e);
-	else if (!strcmp(ev, "step.in-doubt")) {
+	else if (e->id == EV_STEP_IN_DOUBT) {
 		/* an earlier resume decided it took effect: finished, with nothing to show */
 		const char *d = tev_str(e, "decision");
 		if (d && !strcmp(d, "applied")) {

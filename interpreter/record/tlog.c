@@ -10,6 +10,7 @@
 #include "record/tlog.h"
 #include "base/arena.h"
 #include "lang/runbook.h"
+#include "record/events.h"
 #include "record/sign.h"
 #include "record/transcript.h"
 #include "base/value.h"
@@ -143,10 +144,15 @@ static int event_ok(tlog *l, cJSON *j, char **why)
 	return 1;
 }
 
+/*
+ * Add a parsed event to l, with its id in the table of events; an event
+ * of the table that lacks a field its row requires is noted (the first
+ * one described), for verify's integrity check.
+ */
 static void add_event(tlog *l, cJSON *j, long line)
 {
 	tlog_event *e;
-	const char *ev;
+	const char *ev, *missing;
 
 	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
 	e = &l->v[l->n++];
@@ -156,12 +162,19 @@ static void add_event(tlog *l, cJSON *j, long line)
 	e->seq = (long)tev_int(e, "seq", 0);
 	ev = tev_str(e, "event");
 	e->event = ev ? ev : "";
+	e->id = event_lookup(e->event);
 	e->step = tev_str(e, "step");
 	e->phase = tev_str(e, "phase");
 	e->status = tev_str(e, "status");
 	e->ts_ms = ts_parse_ms(tev_str(e, "ts"));
 	e->mono = tev_int(e, "mono", -1);
 	e->at_ms = -1;
+	missing = event_missing(e->id, j, NULL, NULL);
+	if (missing && !l->missing_fields++) {
+		l->first_missing_seq = e->seq;
+		l->first_missing = xasprintf("seq %ld (%s): the required field '%s' is missing",
+					     e->seq, e->event, missing);
+	}
 }
 
 static void mark(tlog_mark **v, size_t *n, long seq, int64_t ms, int measured)
@@ -193,7 +206,7 @@ static void timeline(tlog *l)
 
 	for (size_t i = 0; i < l->n; i++) {
 		tlog_event *e = &l->v[i];
-		int starts = !strcmp(e->event, "run.start") || !strcmp(e->event, "run.resume");
+		int starts = e->id == EV_RUN_START || e->id == EV_RUN_RESUME;
 		int64_t at = -1;
 
 		if (starts && i > 0)
@@ -221,7 +234,7 @@ static void timeline(tlog *l)
 			if (pt && at < pt->at_ms)
 				at = pt->at_ms;
 		}
-		if (!strcmp(e->event, "run.resume") && i > 0)
+		if (e->id == EV_RUN_RESUME && i > 0)
 			mark(&l->down, &l->ndown, e->seq, at >= 0 && pt ? at - pt->at_ms : -1, 0);
 		e->at_ms = at;
 		if (at < 0)
@@ -289,9 +302,9 @@ int tlog_read(tlog *l, const char *path, char **err)
 	fclose(f);
 	l->path = xstrdup(path);
 	for (i = 0; i < l->n; i++) {
-		if (!l->start && !strcmp(l->v[i].event, "run.start"))
+		if (!l->start && l->v[i].id == EV_RUN_START)
 			l->start = &l->v[i];
-		if (!strcmp(l->v[i].event, "run.end"))
+		if (l->v[i].id == EV_RUN_END)
 			l->end = &l->v[i];
 	}
 	timeline(l);
@@ -306,6 +319,7 @@ void tlog_release(tlog *l)
 	free(l->path);
 	free(l->first_bad_why);
 	free(l->first_bad_field);
+	free(l->first_missing);
 	free(l->back);
 	free(l->down);
 	memset(l, 0, sizeof(*l));
@@ -391,9 +405,15 @@ static char *fmt_dur(int64_t ms, char buf[32])
 	return dur_format(ms, buf, 32);
 }
 
-static int is(const tlog_event *e, const char *event)
+static int is(const tlog_event *e, event_id ev)
 {
-	return !strcmp(e->event, event);
+	return e->id == ev;
+}
+
+/* one of the events of a step's life (step.start .. step.in-doubt in events.h) */
+static int is_step_event(const tlog_event *e)
+{
+	return e->id >= EV_STEP_START && e->id <= EV_STEP_IN_DOUBT;
 }
 
 static int in_phase(const tlog_event *e, const char *phase)
@@ -481,15 +501,15 @@ static void index_transcript(judge *j)
 		}
 		dec = tev_str(e, "decision");
 		if (t->first_done == (size_t)-1 &&
-		    (is(e, "step.end") ||
+		    (is(e, EV_STEP_END) ||
 		     /* resume found it had taken effect */
-		     (is(e, "step.in-doubt") && dec && !strcmp(dec, "applied"))))
+		     (is(e, EV_STEP_IN_DOUBT) && dec && !strcmp(dec, "applied"))))
 			t->first_done = i;
-		if (is(e, "step.end") && !in_phase(e, "rollback"))
+		if (is(e, EV_STEP_END) && !in_phase(e, "rollback"))
 			t->last_end = e;
-		if (is(e, "step.end") && in_phase(e, "rollback"))
+		if (is(e, EV_STEP_END) && in_phase(e, "rollback"))
 			t->last_rb_end = e;
-		if (is(e, "step.start") && in_phase(e, "rollback") && e->seq > t->last_rb_start)
+		if (is(e, EV_STEP_START) && in_phase(e, "rollback") && e->seq > t->last_rb_start)
 			t->last_rb_start = e->seq;
 	}
 }
@@ -574,6 +594,9 @@ static void check_integrity(const char *path, const tlog *l, verdict *vd)
 	if (l->bad_fields)
 		add(vd, "integrity", "fields", VC_FAIL, l->first_bad_field_seq, "%s%s",
 		    l->first_bad_field, l->bad_fields > 1 ? " (and more)" : "");
+	if (l->missing_fields)
+		add(vd, "integrity", "required-fields", VC_FAIL, l->first_missing_seq, "%s%s",
+		    l->first_missing, l->missing_fields > 1 ? " (and more)" : "");
 }
 
 static void check_completeness(const tlog *l, verdict *vd)
@@ -589,28 +612,28 @@ static void check_completeness(const tlog *l, verdict *vd)
 	if (!l->end) {
 		vd->interrupted = 1;
 		if (last)
-			add(vd, "completeness", "run.end", VC_FAIL, 0,
+			add(vd, "completeness", event_table[EV_RUN_END].name, VC_FAIL, 0,
 			    "interrupted: no run.end; the last event is seq %ld %s%s%s%s",
 			    last->seq, last->event, last->step ? " '" : "",
 			    last->step ? last->step : "", last->step ? "'" : "");
 		else
-			add(vd, "completeness", "run.end", VC_FAIL, 0, "interrupted: no events");
+			add(vd, "completeness", event_table[EV_RUN_END].name, VC_FAIL, 0, "interrupted: no events");
 		return;
 	}
 	for (const tlog_event *e = l->end + 1; e < l->v + l->n; e++) {
-		if (!is(e, "checkpoint")) {
-			add(vd, "completeness", "run.end", VC_FAIL, e->seq,
+		if (!is(e, EV_CHECKPOINT)) {
+			add(vd, "completeness", event_table[EV_RUN_END].name, VC_FAIL, e->seq,
 			    "event seq %ld '%s' follows run.end (seq %ld)", e->seq, e->event,
 			    l->end->seq);
 			return;
 		}
 	}
 	if (tev_int(l->end, "exit", -1) >= 0)
-		add(vd, "completeness", "run.end", VC_PASS, 0, "run.end at seq %ld: status %s, exit %lld",
+		add(vd, "completeness", event_table[EV_RUN_END].name, VC_PASS, 0, "run.end at seq %ld: status %s, exit %lld",
 		    l->end->seq, l->end->status ? l->end->status : "?",
 		    (long long)tev_int(l->end, "exit", -1));
 	else
-		add(vd, "completeness", "run.end", VC_PASS, 0, "run.end at seq %ld: status %s, exit ?",
+		add(vd, "completeness", event_table[EV_RUN_END].name, VC_PASS, 0, "run.end at seq %ld: status %s, exit ?",
 		    l->end->seq, l->end->status ? l->end->status : "?");
 }
 
@@ -678,7 +701,7 @@ static const tlog_event *by_seq(const tlog *l, long seq)
  */
 static const char *signed_by(const tlog_event *e)
 {
-	return is(e, "run.start") || is(e, "run.resume") ? tev_str(e, "signed_by") : NULL;
+	return is(e, EV_RUN_START) || is(e, EV_RUN_RESUME) ? tev_str(e, "signed_by") : NULL;
 }
 
 /* the key run.start (or the first signed run.resume) says signed the run */
@@ -708,7 +731,7 @@ static int check_signatures(const tlog *l, const sign_pub *pub, verdict *vd)
 			badby = e;
 		if (by && !pub)
 			want = by;      /* a resume may sign with another key */
-		if (!is(e, "checkpoint"))
+		if (!is(e, EV_CHECKPOINT))
 			continue;
 		ncp++;
 		kid = tev_str(e, "key_id");
@@ -795,7 +818,7 @@ static void check_ids(const judge *j)
 		const tlog_event *e = &l->v[i];
 		const step *st;
 
-		if (!e->step || strncmp(e->event, "step.", 5))
+		if (!e->step || !is_step_event(e))
 			continue;
 		nsteps++;
 		st = rb_step(j, e->step);
@@ -828,7 +851,7 @@ static void check_order(const judge *j)
 		const tlog_event *e = &l->v[i], *end;
 		const step *st;
 
-		if (!is(e, "step.start") || !e->step || in_phase(e, "rollback"))
+		if (!is(e, EV_STEP_START) || !e->step || in_phase(e, "rollback"))
 			continue;
 		st = rb_step(j, e->step);
 		end = last_end(j, e->step);
@@ -866,7 +889,7 @@ static int own_undo_skipped(const tlog *l, const char *id, long after)
 	for (size_t i = 0; i < l->n; i++) {
 		const tlog_event *e = &l->v[i];
 		const char *fs, *u;
-		if (e->seq <= after || !is(e, "rollback.start"))
+		if (e->seq <= after || !is(e, EV_ROLLBACK_START))
 			continue;
 		fs = tev_str(e, "failed_step");
 		u = tev_str(e, "failed_step_undo");
@@ -889,7 +912,7 @@ static void check_rollbacks(const judge *j)
 		const step *st;
 		int ran = 1;
 
-		if (!is(e, "step.end") || !e->step || !e->status || strcmp(e->status, "failed") ||
+		if (!is(e, EV_STEP_END) || !e->step || !e->status || strcmp(e->status, "failed") ||
 		    in_phase(e, "rollback") || in_phase(e, "cleanup"))
 			continue;
 		st = rb_step(j, e->step);
@@ -1062,11 +1085,11 @@ static int64_t span(const tlog *l, const char *from, const char *to, const char 
 	*why = "nots";
 	for (size_t i = 0; i < l->n; i++) {
 		const tlog_event *e = &l->v[i];
-		if (!a && is(e, "step.start") && in_phase(e, from)) {
+		if (!a && is(e, EV_STEP_START) && in_phase(e, from)) {
 			a = e;
 			*ia = i;
 		}
-		if (is(e, "step.end") && in_phase(e, to)) {
+		if (is(e, EV_STEP_END) && in_phase(e, to)) {
 			if (e->status && !strcmp(e->status, "skipped"))
 				continue;
 			if (!e->status || strcmp(e->status, "ok")) {
@@ -1205,12 +1228,12 @@ static int rolled_back(const judge *j, const char *id, const char **why)
 	for (size_t i = 0; i < l->n; i++) {
 		const tlog_event *e = &l->v[i];
 		const char *of = tev_str(e, "rollback_of");
-		if (is(e, "step.end") && in_phase(e, "rollback") && of && !strcmp(of, id) &&
+		if (is(e, EV_STEP_END) && in_phase(e, "rollback") && of && !strcmp(of, id) &&
 		    e->status && !strcmp(e->status, "ok"))
 			return 1;
-		if (is(e, "rollback.start"))
+		if (is(e, EV_ROLLBACK_START))
 			rs = e;
-		if (is(e, "rollback.end"))
+		if (is(e, EV_ROLLBACK_END))
 			re = e;
 	}
 	if (rs && list_has(tev_get(rs, "steps"), id) && re && re->status &&
@@ -1283,7 +1306,7 @@ static void check_objectives(const judge *j, const cJSON *obj)
 	if ((x = cJSON_GetObjectItemCaseSensitive(obj, "time-to-recover"))) {
 		int has_verify = 0;
 		for (size_t i = 0; i < l->n && !has_verify; i++)
-			has_verify = is(&l->v[i], "step.end") && in_phase(&l->v[i], "verify");
+			has_verify = is(&l->v[i], EV_STEP_END) && in_phase(&l->v[i], "verify");
 		judge_span(l, vd, "time-to-recover", x, "steps", has_verify ? "verify" : "steps");
 	}
 	if ((x = cJSON_GetObjectItemCaseSensitive(obj, "steps-required")))

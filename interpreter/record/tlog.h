@@ -6,10 +6,12 @@
  * array of events.  It does not judge integrity (transcript_check_chain()
  * does); it keeps what parses, counts what does not, and notes a torn last
  * line (no final '\n': the writer died mid-line) without merging it into
- * the events.  It also puts every event on the run's own clock (at_ms):
- * differences of the monotonic "mono" readings where two events share a
- * boot, else of the wall-clock "ts", never negative; a "ts" that goes
- * back is noted (l->back), and so is the time down before each resume.
+ * the events.  Each event gets its id in the table of events (events.h);
+ * one that lacks a field its row requires is noted.  It also puts every
+ * event on the run's own clock (at_ms): differences of the monotonic
+ * "mono" readings where two events share a boot, else of the wall-clock
+ * "ts", never negative; a "ts" that goes back is noted (l->back), and so
+ * is the time down before each resume.
  *
  * verify_transcript() (tlog.c too) runs every check of `runbook verify`
  * and fills a verdict: a list of named checks, each passed or failed with
@@ -25,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "record/events.h"
+
 struct cJSON;
 
 typedef struct tlog_event {
@@ -32,6 +36,7 @@ typedef struct tlog_event {
 	long seq;               /* 0 when missing */
 	long line;              /* 1-based line number in the file */
 	const char *event;      /* "" when missing */
+	event_id id;            /* its row in events.h; EV_UNKNOWN for another name */
 	const char *step;       /* NULL when absent */
 	const char *phase;      /* NULL when absent */
 	const char *status;     /* NULL when absent */
@@ -64,6 +69,9 @@ typedef struct tlog {
 	long bad_fields;        /* numbers that are not integers in range: ignored */
 	long first_bad_field_seq;
 	char *first_bad_field;  /* the first of them, described (malloc'd) */
+	long missing_fields;    /* events without a field their row requires */
+	long first_missing_seq;
+	char *first_missing;    /* the first of them, described (malloc'd) */
 	tlog_mark *back;        /* each step back of the wall clock (ts): seq, ms back */
 	size_t nback;
 	tlog_mark *down;        /* each run.resume: seq, ms down since the event before

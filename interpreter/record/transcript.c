@@ -12,8 +12,9 @@
  * every string in it is redacted (and numbers whose digits hold a
  * secret).  What the record is made of is never touched: its keys, the
  * event name, step ids, phases, and the fields whose values are
- * identifiers or enumerations (status, primitive, effect, rollback_of...,
- * see structural_keys), nor the numbers and booleans at the top of an
+ * identifiers or enumerations (status, primitive, effect, rollback_of...:
+ * each event's structural fields in the table of events.h), nor the
+ * numbers and booleans at the top of an
  * event (seq, counts, exit codes, durations).  So a secret that happens to
  * be "ok", "end", "0", "\"" or a step id cannot rewrite a status, hide
  * run.end, break the JSON or make `resume` miss a finished step.  A
@@ -26,6 +27,7 @@
  */
 #include "record/transcript.h"
 #include "base/arena.h"
+#include "record/events.h"
 #include "base/utf8.h"
 #include "base/value.h"
 
@@ -421,26 +423,6 @@ static int reserved_key(const char *k, const char *step, const char *phase)
 	return (step && strcmp(k, "step") == 0) || (phase && strcmp(k, "phase") == 0);
 }
 
-/*
- * Top-level fields whose values are the record's structure: identifiers
- * from the runbook, enumerations, times and hashes.  Never redacted.
- */
-static const char *const structural_keys[] = {
-	"status", "primitive", "effect", "rollback_of", "fragment", "decision",
-	"mode", "kind", "connection", "runbook", "title", "version", "file",
-	"sha256", "interpreter", "operator", "host", "boot", "signal", "action",
-	"in_doubt", "failed_step", "during", "rollback", "steps", "failed",
-	"objectives", "answered_at", "signed_by", "phase", "step", "failed_step_undo", "counts", "boot_id", "reaped", NULL
-};
-
-static int structural(const char *k)
-{
-	for (int i = 0; structural_keys[i]; i++)
-		if (!strcmp(k, structural_keys[i]))
-			return 1;
-	return 0;
-}
-
 /* what the filter of a value string needs */
 typedef struct filt {
 	const redactor *red;
@@ -598,9 +580,10 @@ static void ints_raw(cJSON *j)
 	}
 }
 
-int transcript_emit(transcript *t, const char *event, const char *step,
+int transcript_emit(transcript *t, event_id ev, const char *step,
 		    const char *phase, cJSON *fields)
 {
+	const char *event = event_table[ev].name;
 	char ts[40], hash[65];
 	cJSON *o, *f;
 	char *s;
@@ -618,9 +601,9 @@ int transcript_emit(transcript *t, const char *event, const char *step,
 	/* writer keys too, not redacted: the monotonic clock on every event, and
 	 * in run.start / run.resume the boot id and the signing key id */
 	cJSON_AddItemToObject(o, "mono", cJSON_CreateNumber((double)mono_now_ms()));
-	if ((!strcmp(event, "run.start") || !strcmp(event, "run.resume")) && boot_id())
+	if ((ev == EV_RUN_START || ev == EV_RUN_RESUME) && boot_id())
 		cJSON_AddItemToObject(o, "boot", cJSON_CreateString(boot_id()));
-	if ((!strcmp(event, "run.start") || !strcmp(event, "run.resume")) && t->signed_by)
+	if ((ev == EV_RUN_START || ev == EV_RUN_RESUME) && t->signed_by)
 		cJSON_AddItemToObject(o, "signed_by", cJSON_CreateString(t->signed_by));
 	cJSON_AddItemToObject(o, "event", clean_string(event));
 	cJSON_AddItemToObject(o, "run", cJSON_CreateString(t->run_id));
@@ -642,7 +625,7 @@ int transcript_emit(transcript *t, const char *event, const char *step,
 			continue;
 		}
 		/* top-level numbers and booleans are the record's own */
-		int plain = structural(f->string) || cJSON_IsNumber(f) || cJSON_IsBool(f);
+		int plain = event_structural(ev, f->string) || cJSON_IsNumber(f) || cJSON_IsBool(f);
 		clean(plain ? &names : &data, &names, f, 0);
 		cJSON_AddItemToObject(o, f->string, f);
 	}
@@ -821,7 +804,7 @@ int transcript_check_chain(const char *path, long *first_bad_seq, char **why)
 				 xasprintf("line %ld: prev is not the hash of line %ld", pos, pos - 1));
 			goto out;
 		}
-		ended = strcmp(ev->valuestring, "run.end") == 0;
+		ended = strcmp(ev->valuestring, event_table[EV_RUN_END].name) == 0;
 		memcpy(prev, hash, 65);
 		cJSON_Delete(j);
 	}

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include "base/hash.h"
 #include "base/redact.h"
+#include "record/events.h"
 
 struct cJSON;
 
@@ -53,12 +54,14 @@ void transcript_close(transcript *t);
 long transcript_torn_bytes(const transcript *t);
 
 /*
- * Emit one event.  `fields` (may be NULL) is CONSUMED: its items are moved
- * into the event after the standard keys.  step/phase may be NULL.
+ * Emit one event of the table (events.h): its name is ev's, its
+ * structural fields are kept unredacted.  `fields` (may be NULL) is
+ * CONSUMED: its items are moved into the event after the standard keys.
+ * step/phase may be NULL.
  * Returns 0, or -1 when the write failed (disk full...): the caller must
  * stop the run: the record must precede the effect it announces.
  */
-int transcript_emit(transcript *t, const char *event, const char *step,
+int transcript_emit(transcript *t, event_id ev, const char *step,
 		    const char *phase, struct cJSON *fields);
 int transcript_sync(transcript *t);
 /*

@@ -16,6 +16,7 @@
 #include "base/proc.h"
 #include "record/sign.h"
 #include "base/term.h"
+#include "record/events.h"
 #include "record/transcript.h"
 
 #include <cjson/cJSON.h>
@@ -87,6 +88,15 @@ typedef struct run_ctx {
 	int counts[4];
 	int64_t t0;
 	int io_error;
+	int interrupted;                /* a signal stopped the run */
+	int do_rb;                      /* the rollback ran */
+	/* held for the whole run (run_release) */
+	char *op;                       /* the operator; operator_name points at it */
+	char *tpath;                    /* the transcript's path */
+	signer *sg;                     /* --sign-key, or NULL */
+	int lock_fd;                    /* the run lock, -1 without one */
+	pthread_t ticker;               /* the running clock, when ticking */
+	int ticking;
 } run_ctx;
 
 /*
@@ -136,10 +146,37 @@ static void install_signals(void)
  */
 static long g_crash_after = -1;
 
-static void emit(run_ctx *rc, const char *event, const step *st, const char *phase,
-		 cJSON *fields)
+/*
+ * Every event carries the fields its row in events.h requires.  The
+ * sanitizer build (make asan, where the whole suite runs) checks it at
+ * each event and stops the run on a missing one, naming the event and the
+ * field; -DRB_CHECK_EVENTS asks for it in any build.
+ */
+#if defined(__SANITIZE_ADDRESS__) && !defined(RB_CHECK_EVENTS)
+#define RB_CHECK_EVENTS 1
+#endif
+#if defined(__has_feature) && !defined(RB_CHECK_EVENTS)
+#if __has_feature(address_sanitizer)
+#define RB_CHECK_EVENTS 1
+#endif
+#endif
+
+static void check_event(event_id ev, const char *step_id, const char *phase, const cJSON *fields)
 {
-	if (transcript_emit(&rc->t, event, st ? st->id : NULL, phase, fields) < 0 && !rc->io_error) {
+#ifdef RB_CHECK_EVENTS
+	const char *missing = event_missing(ev, fields, step_id, phase);
+	if (missing) {
+		fprintf(stderr, "runbook: internal error: %s event without its required field '%s'\n",
+			event_table[ev].name, missing);
+		abort();
+	}
+#endif
+}
+
+static void emit(run_ctx *rc, event_id ev, const step *st, const char *phase, cJSON *fields)
+{
+	check_event(ev, st ? st->id : NULL, phase, fields);
+	if (transcript_emit(&rc->t, ev, st ? st->id : NULL, phase, fields) < 0 && !rc->io_error) {
 		rc->io_error = 1;
 		term_line(&rc->term, "runbook: cannot write transcript %s: %s", rc->t.path,
 			  strerror(errno));
@@ -152,6 +189,16 @@ static void emit(run_ctx *rc, const char *event, const step *st, const char *pha
 static cJSON *vjson(run_ctx *rc, const value *v)
 {
 	return transcript_value(&rc->t, v);
+}
+
+/* inputs as an event field, the secret ones of rb masked */
+static cJSON *inputs_json(const runbook *rb, const value *inputs)
+{
+	cJSON *in = v_to_cjson(inputs);
+	for (size_t i = 0; i < rb->ninputs; i++)
+		if (rb->inputs[i].type == IT_SECRET)
+			cJSON_ReplaceItemInObject(in, rb->inputs[i].name, cJSON_CreateString(REDACT_MASK));
+	return in;
 }
 
 /* ---------- the expression context ---------- */
@@ -218,7 +265,7 @@ static void *conn_for(run_ctx *rc, const step *st, value *args, const conn_def *
 			cJSON *f = cJSON_CreateObject();
 			cJSON_AddStringToObject(f, "connection", name);
 			cJSON_AddStringToObject(f, "kind", d->kind);
-			emit(rc, "connection.open", st, NULL, f);
+			emit(rc, EV_CONNECTION_OPEN, st, NULL, f);
 		}
 		return slot->h;
 	}
@@ -343,7 +390,7 @@ static int do_approve(run_ctx *rc, const step *st, prim_call *c)
 	cJSON_AddStringToObject(f, "mode", mode);
 	char ts[40];
 	cJSON_AddStringToObject(f, "answered_at", ts_now(ts, sizeof ts));
-	emit(rc, "approve", st, NULL, f);
+	emit(rc, EV_APPROVE, st, NULL, f);
 	if (!approved)
 		c->error = xasprintf("not approved by %s", by);
 	free(comment);
@@ -466,7 +513,7 @@ static void on_spawn(void *ud, int pid, unsigned long long start_time)
 		cJSON_AddNumberToObject(f, "start_time", (double)start_time);
 	cJSON_AddStringToObject(f, "boot_id", proc_boot_id());
 	pthread_mutex_lock(&g_lock);
-	emit(n->rc, "step.spawn", n->st, n->phase, f);
+	emit(n->rc, EV_STEP_SPAWN, n->st, n->phase, f);
 	pthread_mutex_unlock(&g_lock);
 }
 
@@ -534,37 +581,31 @@ static int run_use(run_ctx *rc, const step *st, const char *phase,
 static int end_step(run_ctx *rc, const step *st, const char *phase, int64_t t0, int status,
 		    int attempts, value *result, value *recs, char *error);
 
-/*
- * Run one step in a phase.  cancel is the flag primitives poll: the
- * run's g_cancel, or g_never for rollback steps (a second Ctrl-C must not
- * abort a rollback).
- */
-static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig_atomic_t *cancel)
+/* step.start's fields: what the step is (run_group adds `concurrent`) */
+static cJSON *step_start_fields(const step *st)
 {
-	int64_t t0 = now_ms();
-	int write = st->effect == EFFECT_WRITE;
 	cJSON *f = cJSON_CreateObject();
 	if (st->title)
 		cJSON_AddStringToObject(f, "title", st->title);
 	cJSON_AddStringToObject(f, "primitive", st->prim->name);
-	cJSON_AddStringToObject(f, "effect", write ? "write" : "read");
+	cJSON_AddStringToObject(f, "effect", st->effect == EFFECT_WRITE ? "write" : "read");
 	if (st->owner)
 		cJSON_AddStringToObject(f, "rollback_of", st->owner->id);
 	if (st->frag)
 		cJSON_AddStringToObject(f, "fragment", st->frag->id);
-	emit(rc, "step.start", st, phase, f);
+	return f;
+}
 
-	value *result = NULL, *recs = NULL;
-	char *error = NULL;
-	int status = ST_OK, attempts = 0;
-	term_step_start(&rc->term, st->id, st->title, st->prim->name, write);
-
-	/*
-	 * a need that failed makes this step moot -- except in rollback and
-	 * cleanup, which always do all they can, and after a failure its step
-	 * declared harmless (on-failure: continue).  A need skipped by its
-	 * `if` does not block: conditional steps are optional by design.
-	 */
+/*
+ * Does a need of st make it moot?  A need that failed does -- except in
+ * rollback and cleanup (cancel is g_never), which always do all they
+ * can, and after a failure its step declared harmless (on-failure:
+ * continue).  A need skipped by its `if` does not block: conditional
+ * steps are optional by design.  1 with *error set (the reason st is
+ * skipped), else 0.
+ */
+static int need_blocks(const step *st, volatile sig_atomic_t *cancel, char **error)
+{
 	for (size_t i = 0; cancel != &g_never && i < st->needs.n; i++) {
 		const step *need = st->needs.v[i];
 		value *s = v_obj_get(t_sc->steps, local_id(need));
@@ -572,109 +613,172 @@ static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig
 		if (ss && !strcmp(ss, "failed") && need->on_failure == ONFAIL_CONTINUE)
 			continue;
 		if (!ss || !strcmp(ss, "failed")) {
-			status = ST_SKIPPED;
-			error = xasprintf("needs '%s' (%s)", st->needs.v[i]->id, ss ? ss : "not run");
-			goto done;
+			*error = xasprintf("needs '%s' (%s)", st->needs.v[i]->id, ss ? ss : "not run");
+			return 1;
 		}
 	}
-	if (st->if_) {
-		value *ctx = ctx_make(rc, NULL);
-		char *err = NULL;
-		value *v = render_node(st->if_, ctx, &err);
-		v_release(ctx);
-		if (!v) {
-			status = ST_FAILED;
-			error = xasprintf("if: %s", err);
-			free(err);
-			goto done;
-		}
-		int go = v_truthy(v);
-		v_release(v);
-		if (!go) {
-			status = ST_SKIPPED;
-			goto done;
-		}
-	}
-	if (st->frag) {
-		/* a fragment: its steps are the attempt; its outputs the result */
-		status = run_use(rc, st, phase, cancel, &result, &error);
-		attempts = 1;
-		if (status != ST_WOULD && !judge(rc, st, phase, 1, 0, status == ST_OK ? 0 : -1,
-						 result, &recs, &error))
-			status = ST_FAILED;
-		goto done;
-	}
-	if (rc->o->mode == MODE_DRY_RUN && write) {
-		value *ctx = ctx_make(rc, NULL);
-		char *err = NULL;
-		value *args = render_node(st->action, ctx, &err);
-		value *extra = args ? render_extra(st, ctx, &err) : NULL;
-		v_release(ctx);
-		cJSON *w = cJSON_CreateObject();
-		cJSON_AddItemToObject(w, "action", args ? vjson(rc, args) : cJSON_CreateString(err ? err : ""));
-		if (extra && v_len(extra))
-			cJSON_AddItemToObject(w, "with", vjson(rc, extra));
-		if (args)
-			v_release(args);
-		if (extra)
-			v_release(extra);
-		free(err);
-		status = ST_WOULD;
-		cJSON *e = cJSON_CreateObject();
-		cJSON_AddStringToObject(e, "status", "would-run");
-		cJSON_AddItemToObject(e, "would_run", w);
-		cJSON_AddNumberToObject(e, "duration_ms", 0);
-		emit(rc, "step.end", st, phase, e);
-		record_step(rc, st, status, NULL, NULL);
-		rc->counts[status]++;
-		term_step_end(&rc->term, st->id, "would-run", 0, 0, NULL);
-		return status;
-	}
-	if (write)
-		transcript_sync(&rc->t);
+	return 0;
+}
 
+/*
+ * A step's `if`: 1 when the step is to run (no `if`, or a true one), 0
+ * when it is skipped, -1 when the condition cannot be evaluated (*error
+ * set).
+ */
+static int step_if(run_ctx *rc, const step *st, char **error)
+{
+	if (!st->if_)
+		return 1;
+	value *ctx = ctx_make(rc, NULL);
+	char *err = NULL;
+	value *v = render_node(st->if_, ctx, &err);
+	v_release(ctx);
+	if (!v) {
+		*error = xasprintf("if: %s", err);
+		free(err);
+		return -1;
+	}
+	int go = v_truthy(v);
+	v_release(v);
+	return go;
+}
+
+/*
+ * A write step in a dry run: nothing runs; step.end records it as
+ * would-run with its rendered action (and env, cwd, stdin).  Returns
+ * ST_WOULD.
+ */
+static int would_run(run_ctx *rc, const step *st, const char *phase)
+{
+	value *ctx = ctx_make(rc, NULL);
+	char *err = NULL;
+	value *args = render_node(st->action, ctx, &err);
+	value *extra = args ? render_extra(st, ctx, &err) : NULL;
+	v_release(ctx);
+	cJSON *w = cJSON_CreateObject();
+	cJSON_AddItemToObject(w, "action", args ? vjson(rc, args) : cJSON_CreateString(err ? err : ""));
+	if (extra && v_len(extra))
+		cJSON_AddItemToObject(w, "with", vjson(rc, extra));
+	if (args)
+		v_release(args);
+	if (extra)
+		v_release(extra);
+	free(err);
+	cJSON *e = cJSON_CreateObject();
+	cJSON_AddStringToObject(e, "status", "would-run");
+	cJSON_AddItemToObject(e, "would_run", w);
+	cJSON_AddNumberToObject(e, "duration_ms", 0);
+	emit(rc, EV_STEP_END, st, phase, e);
+	record_step(rc, st, ST_WOULD, NULL, NULL);
+	rc->counts[ST_WOULD]++;
+	term_step_end(&rc->term, st->id, "would-run", 0, 0, NULL);
+	return ST_WOULD;
+}
+
+/*
+ * One attempt of a step: call the primitive and judge the result; with
+ * `until`, poll (every until_every_ms) until the condition holds, the
+ * window closes or the run is cancelled.  Returns ST_OK or ST_FAILED;
+ * *result, *recs and *error are the last poll's (released first).
+ */
+static int run_attempt(run_ctx *rc, const step *st, const char *phase, int attempt,
+		       volatile sig_atomic_t *cancel, value **result, value **recs, char **error)
+{
+	int64_t poll_end = now_ms() + st->until_within_ms;
+	int status = ST_FAILED;
+	for (int poll = 1;; poll++) {
+		if (*result)
+			v_release(*result);
+		if (*recs)
+			v_release(*recs);
+		*result = *recs = NULL;
+		free(*error);
+		*error = NULL;
+		int r = call_prim(rc, st, phase, attempt, cancel, result, error);
+		int ok = judge(rc, st, phase, attempt, st->has_until ? poll : 0, r, *result, recs,
+			       error);
+		status = ok ? ST_OK : ST_FAILED;
+		if (ok || !st->has_until || *cancel)
+			break;
+		if (now_ms() + st->until_every_ms > poll_end) {
+			char d[32];
+			char *e = *error;
+			*error = xasprintf("condition not met within %s (%d polls): %s",
+					   dur_format(st->until_within_ms, d, sizeof d), poll, e ? e : "");
+			free(e);
+			break;
+		}
+		if (sleep_ms(st->until_every_ms, cancel) < 0)
+			break;
+	}
+	return status;
+}
+
+/*
+ * The attempts of a step (`retry`: up to retry_attempts, the delay
+ * growing by retry_backoff up to retry_max_delay_ms), until one passes
+ * or the run is cancelled.  Returns the last attempt's status, its
+ * number in *attempts.
+ */
+static int run_attempts(run_ctx *rc, const step *st, const char *phase,
+			volatile sig_atomic_t *cancel, value **result, value **recs, char **error,
+			int *attempts)
+{
+	int status = ST_OK;
 	int64_t delay = st->retry_delay_ms;
 	for (int attempt = 1; attempt <= st->retry_attempts; attempt++) {
-		attempts = attempt;
-		int64_t poll_end = now_ms() + st->until_within_ms;
-		for (int poll = 1;; poll++) {
-			if (result)
-				v_release(result);
-			if (recs)
-				v_release(recs);
-			result = recs = NULL;
-			free(error);
-			error = NULL;
-			int r = call_prim(rc, st, phase, attempt, cancel, &result, &error);
-			int ok = judge(rc, st, phase, attempt, st->has_until ? poll : 0, r, result,
-				       &recs, &error);
-			status = ok ? ST_OK : ST_FAILED;
-			if (ok || !st->has_until || *cancel)
-				break;
-			if (now_ms() + st->until_every_ms > poll_end) {
-				char d[32];
-				char *e = error;
-				error = xasprintf("condition not met within %s (%d polls): %s",
-						  dur_format(st->until_within_ms, d, sizeof d), poll,
-						  e ? e : "");
-				free(e);
-				break;
-			}
-			if (sleep_ms(st->until_every_ms, cancel) < 0)
-				break;
-		}
+		*attempts = attempt;
+		status = run_attempt(rc, st, phase, attempt, cancel, result, recs, error);
 		if (status == ST_OK || *cancel || attempt == st->retry_attempts)
 			break;
-		term_step_retry(&rc->term, st->id, attempt, st->retry_attempts, error);
+		term_step_retry(&rc->term, st->id, attempt, st->retry_attempts, *error);
 		if (sleep_ms(delay, cancel) < 0)
 			break;
 		delay = (int64_t)((double)delay * st->retry_backoff);
 		if (st->retry_max_delay_ms > 0 && delay > st->retry_max_delay_ms)
 			delay = st->retry_max_delay_ms;
 	}
-	if (*cancel && status != ST_OK && !error)
-		error = xstrdup("interrupted");
-done:
+	if (*cancel && status != ST_OK && !*error)
+		*error = xstrdup("interrupted");
+	return status;
+}
+
+/*
+ * Run one step in a phase: step.start, then (unless a need or its `if`
+ * makes it moot) the fragment call of a `use` step, the would-run record
+ * of a write step in a dry run, or its attempts; then end_step().  cancel
+ * is the flag primitives poll: the run's g_cancel, or g_never for
+ * rollback steps (a second Ctrl-C must not abort a rollback).
+ */
+static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig_atomic_t *cancel)
+{
+	int64_t t0 = now_ms();
+	int write = st->effect == EFFECT_WRITE;
+	emit(rc, EV_STEP_START, st, phase, step_start_fields(st));
+
+	value *result = NULL, *recs = NULL;
+	char *error = NULL;
+	int status = ST_OK, attempts = 0, go;
+	term_step_start(&rc->term, st->id, st->title, st->prim->name, write);
+
+	if (need_blocks(st, cancel, &error)) {
+		status = ST_SKIPPED;
+	} else if ((go = step_if(rc, st, &error)) <= 0) {
+		status = go < 0 ? ST_FAILED : ST_SKIPPED;
+	} else if (st->frag) {
+		/* a fragment: its steps are the attempt; its outputs the result */
+		status = run_use(rc, st, phase, cancel, &result, &error);
+		attempts = 1;
+		if (status != ST_WOULD && !judge(rc, st, phase, 1, 0, status == ST_OK ? 0 : -1,
+						 result, &recs, &error))
+			status = ST_FAILED;
+	} else if (rc->o->mode == MODE_DRY_RUN && write) {
+		return would_run(rc, st, phase);
+	} else {
+		if (write)
+			transcript_sync(&rc->t);
+		status = run_attempts(rc, st, phase, cancel, &result, &recs, &error, &attempts);
+	}
 	return end_step(rc, st, phase, t0, status, attempts, result, recs, error);
 }
 
@@ -713,7 +817,7 @@ static int judge(run_ctx *rc, const step *st, const char *phase, int attempt, in
 	if (!ok && *recs && v_len(*recs))
 		cJSON_AddItemToObject(a, "matchers", st->sensitive ? cJSON_CreateString(REDACT_MASK)
 								 : vjson(rc, *recs));
-	emit(rc, "step.attempt", st, phase, a);
+	emit(rc, EV_STEP_ATTEMPT, st, phase, a);
 	return ok;
 }
 
@@ -753,7 +857,7 @@ static int end_step(run_ctx *rc, const step *st, const char *phase, int64_t t0, 
 		cJSON_AddItemToObject(e, "matchers", st->sensitive ? cJSON_CreateString(REDACT_MASK) : vjson(rc, recs));
 	if (outputs && v_len(outputs))
 		cJSON_AddItemToObject(e, "outputs", st->sensitive ? cJSON_CreateString(REDACT_MASK) : vjson(rc, outputs));
-	emit(rc, "step.end", st, phase, e);
+	emit(rc, EV_STEP_END, st, phase, e);
 	record_step(rc, st, status, outputs, result);
 	rc->counts[status]++;
 	term_step_end(&rc->term, st->id, status_names[status], dur, attempts,
@@ -821,7 +925,7 @@ static int run_probe(run_ctx *rc, const step *probe, const char *phase)
 		cJSON_AddItemToObject(f, "result", result_json(rc, probe, result));
 	if (recs && v_len(recs))
 		cJSON_AddItemToObject(f, "matchers", vjson(rc, recs));
-	emit(rc, "step.check", probe, phase, f);
+	emit(rc, EV_STEP_CHECK, probe, phase, f);
 	if (result)
 		v_release(result);
 	if (recs)
@@ -862,7 +966,7 @@ static int decide_in_doubt(run_ctx *rc, step *st, const char *phase)
 	cJSON *f = cJSON_CreateObject();
 	cJSON_AddStringToObject(f, "decision", rerun ? "rerun" : "applied");
 	cJSON_AddStringToObject(f, "why", how);
-	emit(rc, "step.in-doubt", st, phase, f);
+	emit(rc, EV_STEP_IN_DOUBT, st, phase, f);
 	term_line(&rc->term, "  in doubt: %s (%s)", st->id, how);
 	if (rerun)
 		return -1;
@@ -932,14 +1036,10 @@ static void run_group(run_ctx *rc, step *const *g, size_t n, const char *phase, 
 	int64_t *t0 = xcalloc(n, sizeof(int64_t));
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
-		cJSON *f = cJSON_CreateObject();
-		if (g[i]->title)
-			cJSON_AddStringToObject(f, "title", g[i]->title);
-		cJSON_AddStringToObject(f, "primitive", g[i]->prim->name);
-		cJSON_AddStringToObject(f, "effect", "read");
+		cJSON *f = step_start_fields(g[i]);     /* a read step, of no fragment */
 		cJSON_AddNumberToObject(f, "concurrent", (double)n);
 		t0[i] = now_ms();
-		emit(rc, "step.start", g[i], phase, f);
+		emit(rc, EV_STEP_START, g[i], phase, f);
 		prepared[i] = prepare_call(rc, g[i], 1, &g_cancel, &calls[i]) == 0;
 		if (prepared[i])
 			ready[k++] = &calls[i];
@@ -1014,11 +1114,18 @@ static void *ticker_main(void *arg)
 
 /* ---------- --parallel N ---------- */
 
+/* where a step of a parallel phase is */
+typedef enum job_state {
+	JOB_WAITING,            /* not started: its needs or what it holds are busy */
+	JOB_RUNNING,            /* on its thread */
+	JOB_ENDED,              /* joined, after_step() done */
+} job_state;
+
 typedef struct job {
 	run_ctx *rc;
 	step *st;
 	const char *phase;
-	int state;              /* 0 waiting, 1 running, 2 ended */
+	job_state state;
 	int status;
 	int finished;           /* set by the worker */
 	pthread_t th;
@@ -1078,9 +1185,9 @@ static int run_phase_parallel(run_ctx *rc, int ph)
 	}
 	while (ended < n) {
 		for (size_t i = 0; i < n; i++)
-			if (jobs[i].state == 1 && jobs[i].finished) {
+			if (jobs[i].state == JOB_RUNNING && jobs[i].finished) {
 				pthread_join(jobs[i].th, NULL);
-				jobs[i].state = 2;
+				jobs[i].state = JOB_ENDED;
 				running--;
 				ended++;
 				if (after_step(rc, jobs[i].st, jobs[i].status, 0) < 0)
@@ -1092,23 +1199,23 @@ static int run_phase_parallel(run_ctx *rc, int ph)
 			break;
 		for (size_t i = 0; !stop && i < n && running < (size_t)rc->o->parallel; i++) {
 			job *j = &jobs[i];
-			if (j->state)
+			if (j->state != JOB_WAITING)
 				continue;
 			int ready = 1;
 			for (size_t k = 0; k < j->st->needs.n && ready; k++)
 				for (size_t m = 0; m < n; m++)
-					if (jobs[m].st == j->st->needs.v[k] && jobs[m].state != 2)
+					if (jobs[m].st == j->st->needs.v[k] && jobs[m].state != JOB_ENDED)
 						ready = 0;
 			const char *h = holds(j->st);
 			for (size_t m = 0; m < n && ready; m++) {
-				const char *o = jobs[m].state == 1 ? holds(jobs[m].st) : NULL;
-				if (jobs[m].state == 1 && (!strcmp(h ? h : "", "*") || (o && !strcmp(o, "*")) ||
+				const char *o = jobs[m].state == JOB_RUNNING ? holds(jobs[m].st) : NULL;
+				if (jobs[m].state == JOB_RUNNING && (!strcmp(h ? h : "", "*") || (o && !strcmp(o, "*")) ||
 							   (h && o && !strcmp(h, o))))
 					ready = 0;
 			}
 			if (!ready)
 				continue;
-			j->state = 1;
+			j->state = JOB_RUNNING;
 			running++;
 			/* signals stay with the main thread */
 			pthread_sigmask(SIG_BLOCK, &block, &old);
@@ -1119,7 +1226,7 @@ static int run_phase_parallel(run_ctx *rc, int ph)
 				j->status = run_step(rc, j->st, j->phase, &g_cancel);
 				j->finished = 1;
 				j->th = pthread_self();
-				j->state = 2;
+				j->state = JOB_ENDED;
 				running--;
 				ended++;
 				if (after_step(rc, j->st, j->status, 0) < 0)
@@ -1234,12 +1341,8 @@ static int run_use(run_ctx *rc, const step *st, const char *phase,
 	cJSON *f = cJSON_CreateObject();
 	cJSON_AddStringToObject(f, "fragment", fr->id);
 	cJSON_AddStringToObject(f, "file", fr->path);
-	cJSON *in = v_to_cjson(inputs);
-	for (size_t i = 0; i < fr->ninputs; i++)
-		if (fr->inputs[i].type == IT_SECRET)
-			cJSON_ReplaceItemInObject(in, fr->inputs[i].name, cJSON_CreateString(REDACT_MASK));
-	cJSON_AddItemToObject(f, "inputs", in);
-	emit(rc, "fragment.start", st, phase, f);
+	cJSON_AddItemToObject(f, "inputs", inputs_json(fr, inputs));
+	emit(rc, EV_FRAGMENT_START, st, phase, f);
 
 	int rolling_back = !strcmp(phase, "rollback");
 	int would = 0, wrote = 0;
@@ -1373,7 +1476,7 @@ static void run_rollbacks(run_ctx *rc, const char *reason)
 	cJSON *ids = cJSON_AddArrayToObject(f, "steps");
 	for (size_t i = 0; i < ntodo; i++)
 		cJSON_AddItemToArray(ids, cJSON_CreateString(todo[i].st->id));
-	emit(rc, "rollback.start", NULL, "rollback", f);
+	emit(rc, EV_ROLLBACK_START, NULL, "rollback", f);
 	if (ntodo)
 		term_phase(&rc->term, "rollback");
 	int nfailed = 0;
@@ -1400,7 +1503,7 @@ static void run_rollbacks(run_ctx *rc, const char *reason)
 	cJSON_AddStringToObject(e, "status", nfailed ? "incomplete" : "complete");
 	cJSON_AddNumberToObject(e, "rolled_back", (double)ntodo);
 	cJSON_AddItemToObject(e, "failed", failed);
-	emit(rc, "rollback.end", NULL, "rollback", e);
+	emit(rc, EV_ROLLBACK_END, NULL, "rollback", e);
 	free(todo);
 }
 
@@ -1489,6 +1592,14 @@ static char *default_transcript_path(const runbook *rb)
 	}
 }
 
+/* this host's name ("localhost" when it has none), into host[256] */
+static void host_name(char host[256])
+{
+	memset(host, 0, 256);
+	strcpy(host, "localhost");
+	gethostname(host, 255);
+}
+
 static char *operator_default(void)
 {
 	const char *u = getenv("USER");
@@ -1497,212 +1608,245 @@ static char *operator_default(void)
 		pw = getpwuid(getuid());
 		u = pw ? pw->pw_name : "unknown";
 	}
-	char host[256] = "localhost";
-	gethostname(host, sizeof host - 1);
+	char host[256];
+	host_name(host);
 	return xasprintf("%s@%s", u, host);
 }
 
-
-int run_runbook(runbook *rb, const run_opts *o)
+/*
+ * The run's context before anything else: the redactor, the terminal
+ * and its running clock, the operator.  Takes g_lock (run_release lets
+ * it go).
+ */
+static void run_init(run_ctx *rc, runbook *rb, const run_opts *o)
 {
-	run_ctx rc;
-	memset(&rc, 0, sizeof rc);
-	rc.rb = rb;
-	rc.o = o;
-	t_sc = &rc.top;
+	memset(rc, 0, sizeof *rc);
+	rc->rb = rb;
+	rc->o = o;
+	rc->lock_fd = -1;
+	t_sc = &rc->top;
 	pthread_mutex_lock(&g_lock);
-	rc.top.rb = rb;
-	rc.red = redactor_new();
-	rc.t0 = now_ms();
-	term_init(&rc.term, stdout, o->tty, o->color, o->quiet, rc.red);
+	rc->top.rb = rb;
+	rc->red = redactor_new();
+	rc->t0 = now_ms();
+	term_init(&rc->term, stdout, o->tty, o->color, o->quiet, rc->red);
 	if (o->parallel > 1)
-		rc.term.live = 0;       /* lines of overlapping steps cannot be rewritten */
-	pthread_t ticker;
-	int ticking = 0;
+		rc->term.live = 0;      /* lines of overlapping steps cannot be rewritten */
 	__atomic_store_n(&g_tick_stop, 0, __ATOMIC_RELEASE);
-	if (rc.term.live && !o->quiet) {
+	if (rc->term.live && !o->quiet) {
 		sigset_t block, old;
 		sigemptyset(&block);
 		sigaddset(&block, SIGINT);
 		sigaddset(&block, SIGTERM);
 		pthread_sigmask(SIG_BLOCK, &block, &old);
-		ticking = pthread_create(&ticker, NULL, ticker_main, &rc.term) == 0;
+		rc->ticking = pthread_create(&rc->ticker, NULL, ticker_main, &rc->term) == 0;
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
-	int code = EXIT_OK;
+	rc->op = o->operator_name ? xstrdup(o->operator_name) : operator_default();
+	rc->operator_name = rc->op;
+}
+
+/* a start-up error: print it (err is freed), exit with code */
+static int start_error(char *err, int code)
+{
+	fprintf(stderr, "runbook: %s\n", err);
+	free(err);
+	return code;
+}
+
+/*
+ * Resume: the run's `steps` context, its completed write steps (whose
+ * rollbacks may still run) and the step whose failure stopped it, from
+ * the transcript it continues.
+ */
+static void resume_restore(run_ctx *rc, const resume_state *rs)
+{
+	/* a fresh object: the executor mutates it as steps end */
+	for (size_t i = 0; rs->steps && i < v_len(rs->steps); i++)
+		v_obj_set(rc->steps, v_obj_key(rs->steps, i), v_obj_val(rs->steps, i));
+	/* a fragment's steps ("u/x") are not resumed on their own: their
+	 * scope (the call's inputs) is not in the transcript */
+	for (size_t i = 0; i < rs->ndone; i++) {
+		step *st = strchr(rs->done_writes[i], '/') ? NULL
+			: runbook_find_step(rc->rb, rs->done_writes[i]);
+		if (st)
+			push_done(rc, st, &rc->top);
+	}
+	if (rs->failed_step) {
+		char *top = xstrndup(rs->failed_step, strcspn(rs->failed_step, "/"));
+		rc->failed_step = runbook_find_step(rc->rb, top);
+		free(top);
+		rc->failed = 1;
+	}
+}
+
+/*
+ * The values a run starts with: its inputs, the --approve answers, env,
+ * what a resumed run had done, the `run` context (a new run id in
+ * run_id), the connections' slots and every secret, the environment
+ * scrubbed of them.  Returns 0, or an exit code (the error printed).
+ */
+static int run_prepare(run_ctx *rc, char run_id[33])
+{
+	runbook *rb = rc->rb;
+	const run_opts *o = rc->o;
 	char *err = NULL;
-	char *op = o->operator_name ? xstrdup(o->operator_name) : operator_default();
-	rc.operator_name = op;
-	char *tpath = NULL;
-	signer *sg = NULL;
-	int lock_fd = -1;
 
 	if (rb->fragment) {
 		fprintf(stderr, "runbook: %s is a fragment: run it from a runbook's 'use:' step\n",
 			rb->path);
-		code = EXIT_USAGE;
-		goto out;
+		return EXIT_USAGE;
 	}
 	input_args ia = { o->inputs, o->ninputs, o->inputs_file,
 			  o->resume ? o->resume->inputs : NULL };
-	rc.inputs = inputs_resolve(rb, &ia, rc.red, 0, &err);
-	if (!rc.inputs) {
-		fprintf(stderr, "runbook: %s\n", err);
-		code = EXIT_USAGE;
-		goto out;
-	}
-	if (o->approve && strcmp(o->approve, "auto") && !(rc.answers = load_owned_mapping(o->approve,
-			"an answers file is a mapping of step id: yes|no or {approved, comment, by}", &err))) {
-		fprintf(stderr, "runbook: %s\n", err);
-		code = EXIT_USAGE;
-		goto out;
-	}
-	rc.env = env_object();
-	rc.steps = v_obj();
-
-	const resume_state *rs = o->resume;
-	if (rs) {
-		/* a fresh object: the executor mutates it as steps end */
-		for (size_t i = 0; rs->steps && i < v_len(rs->steps); i++)
-			v_obj_set(rc.steps, v_obj_key(rs->steps, i), v_obj_val(rs->steps, i));
-		/* a fragment's steps ("u/x") are not resumed on their own: their
-		 * scope (the call's inputs) is not in the transcript */
-		for (size_t i = 0; i < rs->ndone; i++) {
-			step *st = strchr(rs->done_writes[i], '/') ? NULL
-				: runbook_find_step(rb, rs->done_writes[i]);
-			if (st)
-				push_done(&rc, st, &rc.top);
-		}
-		if (rs->failed_step) {
-			char *top = xstrndup(rs->failed_step, strcspn(rs->failed_step, "/"));
-			rc.failed_step = runbook_find_step(rb, top);
-			free(top);
-			rc.failed = 1;
-		}
-	}
-	char run_id[33];
+	rc->inputs = inputs_resolve(rb, &ia, rc->red, 0, &err);
+	if (!rc->inputs)
+		return start_error(err, EXIT_USAGE);
+	if (o->approve && strcmp(o->approve, "auto") && !(rc->answers = load_owned_mapping(o->approve,
+			"an answers file is a mapping of step id: yes|no or {approved, comment, by}", &err)))
+		return start_error(err, EXIT_USAGE);
+	rc->env = env_object();
+	rc->steps = v_obj();
+	if (o->resume)
+		resume_restore(rc, o->resume);
 	run_id_new(run_id);
-	rc.run = v_obj();
-	v_obj_set_take(rc.run, "id", v_str(run_id));
-	v_obj_set_take(rc.run, "mode", v_str(mode_names[o->mode]));
-	v_obj_set_take(rc.run, "operator", v_str(op));
-	rc.conns = xcalloc(rb->nconns + 1, sizeof(conn_slot));
-	rc.top.inputs = rc.inputs;
-	rc.top.steps = rc.steps;
-	rc.top.conns = rc.conns;
-	expr_set_secret_sink(sink_derived, rc.red);
-	register_conn_secrets(&rc);
-	scrub_environment(&rc);
+	rc->run = v_obj();
+	v_obj_set_take(rc->run, "id", v_str(run_id));
+	v_obj_set_take(rc->run, "mode", v_str(mode_names[o->mode]));
+	v_obj_set_take(rc->run, "operator", v_str(rc->op));
+	rc->conns = xcalloc(rb->nconns + 1, sizeof(conn_slot));
+	rc->top.inputs = rc->inputs;
+	rc->top.steps = rc->steps;
+	rc->top.conns = rc->conns;
+	expr_set_secret_sink(sink_derived, rc->red);
+	register_conn_secrets(rc);
+	scrub_environment(rc);
+	return 0;
+}
 
-	/* a dry run changes nothing: it needs no lock */
-	if (o->mode != MODE_DRY_RUN && (lock_fd = run_lock_take(rb->id, op, &err, &code)) < 0) {
-		fprintf(stderr, "runbook: %s\n", err);
-		goto out;
-	}
-	if (o->sign_key && !(sg = signer_new(o->sign_key, 0, &err))) {
-		fprintf(stderr, "runbook: %s\n", err);
-		code = EXIT_USAGE;
-		goto out;
-	}
-	if (rs) {
-		tpath = xstrdup(rs->transcript);
-		if (transcript_reopen(&rc.t, tpath, rc.red, &err) < 0) {
-			fprintf(stderr, "runbook: %s\n", err);
-			code = EXIT_USAGE;
-			goto out;
-		}
-		memcpy(run_id, rc.t.run_id, sizeof run_id);
+/*
+ * Where the run is recorded: the run lock (a dry run changes nothing and
+ * takes none), the signer, and the transcript -- a new one, or for a
+ * resume the one it continues, whose run id becomes the run's.  Returns
+ * 0, or an exit code (the error printed).
+ */
+static int open_record(run_ctx *rc, char run_id[33])
+{
+	const runbook *rb = rc->rb;
+	const run_opts *o = rc->o;
+	char *err = NULL;
+	int code = EXIT_OK;
+
+	if (o->mode != MODE_DRY_RUN && (rc->lock_fd = run_lock_take(rb->id, rc->op, &err, &code)) < 0)
+		return start_error(err, code);
+	if (o->sign_key && !(rc->sg = signer_new(o->sign_key, 0, &err)))
+		return start_error(err, EXIT_USAGE);
+	if (o->resume) {
+		rc->tpath = xstrdup(o->resume->transcript);
+		if (transcript_reopen(&rc->t, rc->tpath, rc->red, &err) < 0)
+			return start_error(err, EXIT_USAGE);
+		memcpy(run_id, rc->t.run_id, 33);
 		run_id[32] = 0;
-		v_obj_set_take(rc.run, "id", v_str(run_id));
+		v_obj_set_take(rc->run, "id", v_str(run_id));
 	} else {
-		tpath = o->transcript_path ? xstrdup(o->transcript_path) : default_transcript_path(rb);
-		if (transcript_open(&rc.t, tpath, run_id, rc.red, &err) < 0) {
-			fprintf(stderr, "runbook: %s\n", err);
-			code = EXIT_USAGE;
-			goto out;
+		rc->tpath = o->transcript_path ? xstrdup(o->transcript_path) : default_transcript_path(rb);
+		if (transcript_open(&rc->t, rc->tpath, run_id, rc->red, &err) < 0)
+			return start_error(err, EXIT_USAGE);
+	}
+	return 0;
+}
+
+/* run.start: what runs, with what, by whom, where */
+static void emit_run_start(run_ctx *rc)
+{
+	const runbook *rb = rc->rb;
+	char host[256];
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "runbook", rb->id);
+	if (rb->title)
+		cJSON_AddStringToObject(f, "title", rb->title);
+	if (rb->version)
+		cJSON_AddStringToObject(f, "version", rb->version);
+	cJSON_AddStringToObject(f, "file", rb->path);
+	cJSON_AddStringToObject(f, "sha256", rb->sha256);
+	cJSON_AddStringToObject(f, "mode", mode_names[rc->o->mode]);
+	cJSON_AddItemToObject(f, "inputs", inputs_json(rb, rc->inputs));
+	if (rb->objectives) {
+		char *oerr = NULL;
+		value *ov = render_node(rb->objectives, NULL, &oerr);
+		free(oerr);
+		if (ov) {
+			cJSON_AddItemToObject(f, "objectives", v_to_cjson(ov));
+			v_release(ov);
 		}
 	}
+	cJSON_AddStringToObject(f, "operator", rc->op);
+	host_name(host);
+	cJSON_AddStringToObject(f, "host", host);
+	cJSON_AddNumberToObject(f, "pid", getpid());
+	cJSON_AddStringToObject(f, "interpreter", "runbook " RUNBOOK_VERSION);
+	emit(rc, EV_RUN_START, NULL, NULL, f);
+}
 
-	if (sg)
-		signer_attach(sg, &rc.t);
-	g_cancel = g_signal = g_nsignals = 0;
-	{
-		const char *ca = getenv("RUNBOOK_TEST_CRASH_AFTER");
-		g_crash_after = ca && *ca ? atol(ca) : -1;
-	}
-	install_signals();
+/* run.resume: where the record continues, by whom, and what it does now */
+static void emit_run_resume(run_ctx *rc)
+{
+	const resume_state *rs = rc->o->resume;
+	char host[256];
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddNumberToObject(f, "from_seq", (double)rs->from_seq);
+	cJSON_AddNumberToObject(f, "torn_bytes", (double)transcript_torn_bytes(&rc->t));
+	cJSON_AddStringToObject(f, "sha256", rc->rb->sha256);
+	cJSON_AddStringToObject(f, "operator", rc->op);
+	host_name(host);
+	cJSON_AddStringToObject(f, "host", host);
+	cJSON_AddNumberToObject(f, "pid", getpid());
+	if (rs->in_doubt)
+		cJSON_AddStringToObject(f, "in_doubt", rs->in_doubt);
+	if (rs->reaped && v_len(rs->reaped))
+		cJSON_AddItemToObject(f, "reaped", v_to_cjson(rs->reaped));
+	cJSON_AddStringToObject(f, "action", rs->rollback_only ? "rollback"
+				: rs->rolling_back || rs->failed_step ? "finish-rollback" : "continue");
+	emit(rc, EV_RUN_RESUME, NULL, NULL, f);
+}
 
-	if (rs) {
-		cJSON *f = cJSON_CreateObject();
-		cJSON_AddNumberToObject(f, "from_seq", (double)rs->from_seq);
-		cJSON_AddNumberToObject(f, "torn_bytes", (double)transcript_torn_bytes(&rc.t));
-		cJSON_AddStringToObject(f, "sha256", rb->sha256);
-		cJSON_AddStringToObject(f, "operator", op);
-		char host[256] = "localhost";
-		gethostname(host, sizeof host - 1);
-		cJSON_AddStringToObject(f, "host", host);
-		cJSON_AddNumberToObject(f, "pid", getpid());
-		if (rs->in_doubt)
-			cJSON_AddStringToObject(f, "in_doubt", rs->in_doubt);
-		if (rs->reaped && v_len(rs->reaped))
-			cJSON_AddItemToObject(f, "reaped", v_to_cjson(rs->reaped));
-		cJSON_AddStringToObject(f, "action", rs->rollback_only ? "rollback"
-					: rs->rolling_back || rs->failed_step ? "finish-rollback" : "continue");
-		emit(&rc, "run.resume", NULL, NULL, f);
-	} else {
-		cJSON *f = cJSON_CreateObject();
-		cJSON_AddStringToObject(f, "runbook", rb->id);
-		if (rb->title)
-			cJSON_AddStringToObject(f, "title", rb->title);
-		if (rb->version)
-			cJSON_AddStringToObject(f, "version", rb->version);
-		cJSON_AddStringToObject(f, "file", rb->path);
-		cJSON_AddStringToObject(f, "sha256", rb->sha256);
-		cJSON_AddStringToObject(f, "mode", mode_names[o->mode]);
-		cJSON *in = v_to_cjson(rc.inputs);
-		for (size_t i = 0; i < rb->ninputs; i++)
-			if (rb->inputs[i].type == IT_SECRET)
-				cJSON_ReplaceItemInObject(in, rb->inputs[i].name, cJSON_CreateString(REDACT_MASK));
-		cJSON_AddItemToObject(f, "inputs", in);
-		if (rb->objectives) {
-			char *oerr = NULL;
-			value *ov = render_node(rb->objectives, NULL, &oerr);
-			free(oerr);
-			if (ov) {
-				cJSON_AddItemToObject(f, "objectives", v_to_cjson(ov));
-				v_release(ov);
-			}
-		}
-		cJSON_AddStringToObject(f, "operator", op);
-		char host[256] = "localhost";
-		gethostname(host, sizeof host - 1);
-		cJSON_AddStringToObject(f, "host", host);
-		cJSON_AddNumberToObject(f, "pid", getpid());
-		cJSON_AddStringToObject(f, "interpreter", "runbook " RUNBOOK_VERSION);
-		emit(&rc, "run.start", NULL, NULL, f);
-	}
-	if (!o->quiet)
-		term_line(&rc.term, "%s%s: %s (%s)", rs ? "resume " : "", mode_names[o->mode], rb->id,
-			  rb->title ? rb->title : "");
-
-	/* resuming a run that was failing or rolling back: straight to rollback */
-	int stop = rs && (rs->rollback_only || rs->rolling_back || rs->failed_step);
-	if (rs && rs->rollback_only && rs->in_doubt) {
-		/* --rollback: the step in doubt may have half-applied: undo it too */
+/*
+ * A resume of a run that was failing or rolling back goes straight to
+ * the rollback (1); with --rollback the step in doubt may have
+ * half-applied, so it is undone too.  0: the phases run.
+ */
+static int resume_stops(run_ctx *rc)
+{
+	const resume_state *rs = rc->o->resume;
+	if (!rs)
+		return 0;
+	if (rs->rollback_only && rs->in_doubt) {
 		char *top = xstrndup(rs->in_doubt, strcspn(rs->in_doubt, "/"));
-		step *st = runbook_find_step(rb, top);
+		step *st = runbook_find_step(rc->rb, top);
 		free(top);
-		if (st && !rc.failed_step)
-			rc.failed_step = st;
+		if (st && !rc->failed_step)
+			rc->failed_step = st;
 	}
-	if (rs && rs->rollback_only)
-		rc.failed = 1;
+	if (rs->rollback_only)
+		rc->failed = 1;
+	return rs->rollback_only || rs->rolling_back || rs->failed_step;
+}
+
+/*
+ * The phases in order (a drill's inject and symptoms first), each
+ * between phase.start and phase.end.  A phase whose steps all finished
+ * before a resume is not entered again; after one that stopped the run
+ * (or when stop is set) none is.
+ */
+static void run_phases(run_ctx *rc, int stop)
+{
 	static const int run_phases[] = { PH_CHECKS, PH_STEPS, PH_VERIFY };
 	static const int drill_phases[] = { PH_INJECT, PH_SYMPTOMS, PH_CHECKS, PH_STEPS, PH_VERIFY };
-	const int *phases = o->mode == MODE_DRILL ? drill_phases : run_phases;
-	size_t nph = o->mode == MODE_DRILL ? 5 : 3;
+	const resume_state *rs = rc->o->resume;
+	const int *phases = rc->o->mode == MODE_DRILL ? drill_phases : run_phases;
+	size_t nph = rc->o->mode == MODE_DRILL ? 5 : 3;
 	for (size_t i = 0; i < nph && !stop; i++) {
-		const steplist *pl = &rb->lists[phases[i]];
+		const steplist *pl = &rc->rb->lists[phases[i]];
 		int todo = 0;
 		for (size_t k = 0; k < pl->n; k++)
 			todo += !rs || !in_list(rs->finished, rs->nfinished, pl->v[k]->id);
@@ -1710,132 +1854,212 @@ int run_runbook(runbook *rb, const run_opts *o)
 			continue;
 		cJSON *pf = cJSON_CreateObject();
 		cJSON_AddStringToObject(pf, "phase", phase_names[phases[i]]);
-		emit(&rc, "phase.start", NULL, phase_names[phases[i]], pf);
+		emit(rc, EV_PHASE_START, NULL, phase_names[phases[i]], pf);
 		int64_t pt0 = now_ms();
-		if (run_phase(&rc, phases[i], 0) < 0)
+		if (run_phase(rc, phases[i], 0) < 0)
 			stop = 1;
-		{
-			cJSON *pe = cJSON_CreateObject();
-			cJSON_AddStringToObject(pe, "phase", phase_names[phases[i]]);
-			cJSON_AddStringToObject(pe, "status", stop ? "failed" : "ok");
-			cJSON_AddNumberToObject(pe, "duration_ms", (double)(now_ms() - pt0));
-			emit(&rc, "phase.end", NULL, phase_names[phases[i]], pe);
-		}
+		cJSON *pe = cJSON_CreateObject();
+		cJSON_AddStringToObject(pe, "phase", phase_names[phases[i]]);
+		cJSON_AddStringToObject(pe, "status", stop ? "failed" : "ok");
+		cJSON_AddNumberToObject(pe, "duration_ms", (double)(now_ms() - pt0));
+		emit(rc, EV_PHASE_END, NULL, phase_names[phases[i]], pe);
 	}
-	int interrupted = g_signal != 0;
-	if (interrupted) {
-		cJSON *f = cJSON_CreateObject();
-		cJSON_AddStringToObject(f, "signal", g_signal == SIGINT ? "SIGINT" : "SIGTERM");
-		cJSON_AddNumberToObject(f, "number", g_signal);
-		if (rc.failed_step)
-			cJSON_AddStringToObject(f, "during", rc.failed_step->id);
-		emit(&rc, "signal", NULL, NULL, f);
-		term_line(&rc.term, "interrupted by %s: rolling back", g_signal == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+/* the signal that stopped the run: recorded, and said on the terminal */
+static void record_signal(run_ctx *rc)
+{
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "signal", g_signal == SIGINT ? "SIGINT" : "SIGTERM");
+	cJSON_AddNumberToObject(f, "number", g_signal);
+	if (rc->failed_step)
+		cJSON_AddStringToObject(f, "during", rc->failed_step->id);
+	emit(rc, EV_SIGNAL, NULL, NULL, f);
+	term_line(&rc->term, "interrupted by %s: rolling back", g_signal == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+/*
+ * Does the rollback run, and why (*reason)?  By the runbook's policy:
+ * on-failure after a failure or a signal, always, never -- except that
+ * on-failure: abort is the step author's explicit word: it wins over
+ * the runbook's rollback: always.
+ */
+static int rollback_due(const run_ctx *rc, const char **reason)
+{
+	int failed = rc->failed || rc->interrupted;
+	*reason = NULL;
+	if (rc->aborted)
+		return 0;
+	if (rc->rb->rollback_policy == RBPOL_ALWAYS) {
+		*reason = failed ? (rc->interrupted ? "signal" : "failure") : "always";
+		return 1;
 	}
-	int failed = rc.failed || interrupted;
-	int do_rb = 0;
-	const char *reason = NULL;
-	if (rc.aborted) {
-		/* on-failure: abort is the step author's explicit word: it wins
-		 * over the runbook's rollback: always */
-		do_rb = 0;
-	} else if (rb->rollback_policy == RBPOL_ALWAYS) {
-		do_rb = 1;
-		reason = failed ? (interrupted ? "signal" : "failure") : "always";
-	} else if (rb->rollback_policy == RBPOL_ON_FAILURE && failed && !rc.aborted) {
-		do_rb = 1;
-		reason = interrupted ? "signal" : "failure";
+	if (rc->rb->rollback_policy == RBPOL_ON_FAILURE && failed) {
+		*reason = rc->interrupted ? "signal" : "failure";
+		return 1;
 	}
-	if (do_rb)
-		run_rollbacks(&rc, reason);
-	if (o->mode == MODE_DRILL && rb->lists[PH_CLEANUP].n) {
+	return 0;
+}
+
+/* the run's status (*status, for run.end) and its exit code */
+static int run_outcome(const run_ctx *rc, const char **status)
+{
+	int code = EXIT_OK;
+	*status = "ok";
+	if (rc->interrupted) {
+		*status = "interrupted";
+		code = rc->rollback_incomplete ? EXIT_ROLLBACK_INCOMPLETE : EXIT_SIGNAL(g_signal);
+	} else if (rc->failed) {
+		*status = rc->aborted ? "aborted" : "failed";
+		code = rc->rollback_incomplete ? EXIT_ROLLBACK_INCOMPLETE : EXIT_FAILED;
+	} else if (rc->rollback_incomplete) {
+		code = EXIT_ROLLBACK_INCOMPLETE;
+		*status = "rollback-incomplete";
+	}
+	if (rc->io_error && code == EXIT_OK)
+		code = EXIT_FAILED;
+	return code;
+}
+
+/* run.end, the final signed checkpoint, and the transcript on disk */
+static void emit_run_end(run_ctx *rc, const char *status, int code)
+{
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "status", status);
+	cJSON_AddNumberToObject(f, "exit", code);
+	cJSON_AddNumberToObject(f, "duration_ms", (double)(now_ms() - rc->t0));
+	if (rc->failed_step)
+		cJSON_AddStringToObject(f, "failed_step", rc->failed_step->id);
+	cJSON_AddStringToObject(f, "rollback", rc->do_rb ? (rc->rollback_incomplete ? "incomplete" : "complete")
+					       : (rc->aborted ? "skipped (on-failure: abort)" : "none"));
+	cJSON *cnt = cJSON_AddObjectToObject(f, "counts");
+	for (int i = 0; i < 4; i++)
+		cJSON_AddNumberToObject(cnt, status_names[i], rc->counts[i]);
+	if (g_nsignals > 1)
+		cJSON_AddNumberToObject(f, "signals_ignored_during_rollback", g_nsignals - 1);
+	emit(rc, EV_RUN_END, NULL, NULL, f);
+	if (rc->sg && signer_finish(rc->sg, &rc->t) < 0)
+		term_line(&rc->term, "runbook: cannot write the final signed checkpoint");
+	transcript_sync(&rc->t);
+}
+
+/* the last lines on the terminal: the verdict, the counts, the transcript */
+static void print_summary(run_ctx *rc, int code)
+{
+	char d[32];
+	dur_format(now_ms() - rc->t0, d, sizeof d);
+	const char *what = code == EXIT_OK ? "succeeded" : rc->interrupted ? "was interrupted"
+		: rc->aborted ? "aborted" : "failed";
+	char would[48] = "";
+	if (rc->counts[ST_WOULD])
+		snprintf(would, sizeof would, ", %d would run (dry run)", rc->counts[ST_WOULD]);
+	term_line(&rc->term, "\n%s %s in %s: %d ok, %d failed, %d skipped%s%s",
+		  rc->rb->id, what, d, rc->counts[ST_OK], rc->counts[ST_FAILED], rc->counts[ST_SKIPPED],
+		  would, code == EXIT_OK && rc->counts[ST_FAILED] ? " (failures allowed by on-failure: continue)" : "");
+	if (rc->failed_step)
+		term_line(&rc->term, "failed step: %s", rc->failed_step->id);
+	if (rc->do_rb)
+		term_line(&rc->term, "rollback %s (%d steps undone)",
+			  rc->rollback_incomplete ? "INCOMPLETE" : "complete", rc->rolled_back);
+	term_line(&rc->term, "transcript: %s", rc->tpath);
+}
+
+/*
+ * The run, once it is recorded: run.start (or run.resume), the phases,
+ * the signal that stopped them, the rollbacks, a drill's cleanup (always),
+ * run.end and the summary.  Returns the exit code.
+ */
+static int run_recorded(run_ctx *rc)
+{
+	const run_opts *o = rc->o;
+	const char *reason, *status;
+
+	if (rc->sg)
+		signer_attach(rc->sg, &rc->t);
+	g_cancel = g_signal = g_nsignals = 0;
+	{
+		const char *ca = getenv("RUNBOOK_TEST_CRASH_AFTER");
+		g_crash_after = ca && *ca ? atol(ca) : -1;
+	}
+	install_signals();
+	if (o->resume)
+		emit_run_resume(rc);
+	else
+		emit_run_start(rc);
+	if (!o->quiet)
+		term_line(&rc->term, "%s%s: %s (%s)", o->resume ? "resume " : "", mode_names[o->mode],
+			  rc->rb->id, rc->rb->title ? rc->rb->title : "");
+
+	run_phases(rc, resume_stops(rc));
+	rc->interrupted = g_signal != 0;
+	if (rc->interrupted)
+		record_signal(rc);
+	rc->do_rb = rollback_due(rc, &reason);
+	if (rc->do_rb)
+		run_rollbacks(rc, reason);
+	if (o->mode == MODE_DRILL && rc->rb->lists[PH_CLEANUP].n) {
 		cJSON *pf = cJSON_CreateObject();
 		cJSON_AddStringToObject(pf, "phase", "cleanup");
-		emit(&rc, "phase.start", NULL, "cleanup", pf);
-		run_phase(&rc, PH_CLEANUP, 1);
+		emit(rc, EV_PHASE_START, NULL, "cleanup", pf);
+		run_phase(rc, PH_CLEANUP, 1);
 	}
-
-	const char *status = "ok";
-	if (interrupted) {
-		status = "interrupted";
-		code = rc.rollback_incomplete ? EXIT_ROLLBACK_INCOMPLETE : EXIT_SIGNAL(g_signal);
-	} else if (rc.failed) {
-		status = rc.aborted ? "aborted" : "failed";
-		code = rc.rollback_incomplete ? EXIT_ROLLBACK_INCOMPLETE : EXIT_FAILED;
-	} else if (rc.rollback_incomplete) {
-		code = EXIT_ROLLBACK_INCOMPLETE;
-		status = "rollback-incomplete";
-	}
-	if (rc.io_error && code == EXIT_OK)
-		code = EXIT_FAILED;
-	{
-		cJSON *f = cJSON_CreateObject();
-		cJSON_AddStringToObject(f, "status", status);
-		cJSON_AddNumberToObject(f, "exit", code);
-		cJSON_AddNumberToObject(f, "duration_ms", (double)(now_ms() - rc.t0));
-		if (rc.failed_step)
-			cJSON_AddStringToObject(f, "failed_step", rc.failed_step->id);
-		cJSON_AddStringToObject(f, "rollback", do_rb ? (rc.rollback_incomplete ? "incomplete" : "complete")
-						       : (rc.aborted ? "skipped (on-failure: abort)" : "none"));
-		cJSON *cnt = cJSON_AddObjectToObject(f, "counts");
-		for (int i = 0; i < 4; i++)
-			cJSON_AddNumberToObject(cnt, status_names[i], rc.counts[i]);
-		if (g_nsignals > 1)
-			cJSON_AddNumberToObject(f, "signals_ignored_during_rollback", g_nsignals - 1);
-		emit(&rc, "run.end", NULL, NULL, f);
-		if (sg && signer_finish(sg, &rc.t) < 0)
-			term_line(&rc.term, "runbook: cannot write the final signed checkpoint");
-		transcript_sync(&rc.t);
-	}
-	{
-		char d[32];
-		dur_format(now_ms() - rc.t0, d, sizeof d);
-		const char *what = code == EXIT_OK ? "succeeded" : interrupted ? "was interrupted"
-			: rc.aborted ? "aborted" : "failed";
-		char would[48] = "";
-		if (rc.counts[ST_WOULD])
-			snprintf(would, sizeof would, ", %d would run (dry run)", rc.counts[ST_WOULD]);
-		term_line(&rc.term, "\n%s %s in %s: %d ok, %d failed, %d skipped%s%s",
-			  rb->id, what, d, rc.counts[ST_OK], rc.counts[ST_FAILED], rc.counts[ST_SKIPPED],
-			  would, code == EXIT_OK && rc.counts[ST_FAILED] ? " (failures allowed by on-failure: continue)" : "");
-		if (rc.failed_step)
-			term_line(&rc.term, "failed step: %s", rc.failed_step->id);
-		if (do_rb)
-			term_line(&rc.term, "rollback %s (%d steps undone)",
-				  rc.rollback_incomplete ? "INCOMPLETE" : "complete", rc.rolled_back);
-		term_line(&rc.term, "transcript: %s", tpath);
-	}
-	transcript_close(&rc.t);
+	int code = run_outcome(rc, &status);
+	emit_run_end(rc, status, code);
+	print_summary(rc, code);
+	transcript_close(&rc->t);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
-out:
-	if (ticking) {
+	return code;
+}
+
+/* Release everything the run held, and g_lock. */
+static void run_release(run_ctx *rc)
+{
+	if (rc->ticking) {
 		__atomic_store_n(&g_tick_stop, 1, __ATOMIC_RELEASE);
-		pthread_join(ticker, NULL);
+		pthread_join(rc->ticker, NULL);
 	}
-	free(rc.term.line);
-	if (lock_fd >= 0)
-		close(lock_fd);
-	signer_free(sg);
-	scopes_release(&rc);
-	free(rc.conns);
-	free(rc.done);
-	free(rc.last_error);
-	free(tpath);
-	free(err);
-	free(op);
-	if (rc.inputs)
-		v_release(rc.inputs);
-	if (rc.env)
-		v_release(rc.env);
-	if (rc.steps)
-		v_release(rc.steps);
-	if (rc.run)
-		v_release(rc.run);
-	if (rc.answers)
-		v_release(rc.answers);
+	free(rc->term.line);
+	if (rc->lock_fd >= 0)
+		close(rc->lock_fd);
+	signer_free(rc->sg);
+	scopes_release(rc);
+	free(rc->conns);
+	free(rc->done);
+	free(rc->last_error);
+	free(rc->tpath);
+	free(rc->op);
+	if (rc->inputs)
+		v_release(rc->inputs);
+	if (rc->env)
+		v_release(rc->env);
+	if (rc->steps)
+		v_release(rc->steps);
+	if (rc->run)
+		v_release(rc->run);
+	if (rc->answers)
+		v_release(rc->answers);
 	expr_set_secret_sink(NULL, NULL);
-	redactor_free(rc.red);
+	redactor_free(rc->red);
 	pthread_mutex_unlock(&g_lock);
+}
+
+/*
+ * Run a runbook (see exec.h): prepare its values, open its record, run
+ * it, release it all.  Returns the exit code.
+ */
+int run_runbook(runbook *rb, const run_opts *o)
+{
+	run_ctx rc;
+	char run_id[33];
+	int code;
+
+	run_init(&rc, rb, o);
+	code = run_prepare(&rc, run_id);
+	if (!code)
+		code = open_record(&rc, run_id);
+	if (!code)
+		code = run_recorded(&rc);
+	run_release(&rc);
 	return code;
 }

@@ -118,7 +118,7 @@ int reap_dead_run(const runbook *rb, const tlog *l, int dry_run, value **reaped)
 	reap_target *t = xcalloc(l->n + 1, sizeof *t);
 	for (size_t i = 0; i < l->n; i++) {
 		const tlog_event *e = &l->v[i];
-		if (strcmp(e->event, "step.spawn"))
+		if (e->id != EV_STEP_SPAWN)
 			continue;
 		int64_t pg = tev_int(e, "pgid", tev_int(e, "pid", 0));
 		int64_t s = tev_int(e, "start_time", 0);

@@ -1,9 +1,9 @@
 /*
  * test_tlog.c - the transcript reader: the run's clock (mono readings of
  * one boot, else timestamps, never backwards), wall-clock steps back,
- * the time down before a resume, the whole run's duration, and numbers
- * that are not integers in range.  tlog_read() does not check the chain,
- * so the lines here carry no hash.
+ * the time down before a resume, the whole run's duration, numbers that
+ * are not integers in range, and the required fields of every event.
+ * tlog_read() does not check the chain, so the lines here carry no hash.
  */
 #include "unit.h"
 #include "record/tlog.h"
@@ -137,6 +137,63 @@ static void test_numbers(void)
 	tlog_release(&l);
 }
 
+/* one event line: ev with every required field of its row but `without` */
+static char *event_line(event_id ev, const char *without)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f = open_memstream(&line, &cap);
+
+	fprintf(f, "{\"seq\":1,\"ts\":\"2024-05-01T12:00:00.000Z\",\"event\":\"%s\"",
+		event_table[ev].name);
+	for (const char *const *k = event_table[ev].required; *k; k++)
+		if (!without || strcmp(*k, without))
+			fprintf(f, ",\"%s\":%s", *k, strcmp(*k, "step") && strcmp(*k, "phase") ? "1" : "\"x\"");
+	fputc('}', f);
+	fclose(f);
+	return line;
+}
+
+/*
+ * Every row of the table is read the same way: an event with all its
+ * required fields is complete, one without any of them is noted, naming
+ * the field; a name the table does not know has no required fields.
+ */
+static void test_required_fields(void)
+{
+	for (int i = 0; i < EV_COUNT; i++) {
+		const event_def *d = &event_table[i];
+		char *full = event_line((event_id)i, NULL);
+		const char *v[] = { full, NULL };
+		tlog l;
+
+		CHECK(read_lines(&l, v) == 0);
+		CHECK(l.n == 1 && l.v[0].id == (event_id)i && l.missing_fields == 0);
+		tlog_release(&l);
+		free(full);
+		for (const char *const *k = d->required; *k; k++) {
+			char *line = event_line((event_id)i, *k), want[96];
+			const char *w[] = { line, line, NULL };
+
+			CHECK(read_lines(&l, w) == 0);
+			snprintf(want, sizeof(want), "seq 1 (%s): the required field '%s' is missing",
+				 d->name, *k);
+			CHECK(l.missing_fields == 2 && l.first_missing_seq == 1);
+			CHECK_STR(l.first_missing, want);
+			tlog_release(&l);
+			free(line);
+		}
+	}
+	{
+		const char *v[] = { "{\"seq\":1,\"event\":\"log\"}", NULL };
+		tlog l;
+
+		CHECK(read_lines(&l, v) == 0);
+		CHECK(l.n == 1 && l.v[0].id == EV_UNKNOWN && l.missing_fields == 0);
+		tlog_release(&l);
+	}
+}
+
 int main(void)
 {
 	char cmd[128];
@@ -148,6 +205,7 @@ int main(void)
 	test_resume_other_boot();
 	test_step_back();
 	test_numbers();
+	test_required_fields();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		CHECK(!"cleanup");

@@ -169,15 +169,15 @@ static void write_run(const char *path, const char *run, const redactor *red, in
 
 	CHECK(transcript_open(&t, path, run, red, &err) == 0);
 	free(err);
-	CHECK(transcript_emit(&t, "run.start", NULL, NULL, fields_with_secrets()) == 0);
+	CHECK(transcript_emit(&t, EV_RUN_START, NULL, NULL, fields_with_secrets()) == 0);
 	for (i = 0; i < nsteps; i++) {
 		cJSON *f = cJSON_CreateObject();
 		cJSON_AddNumberToObject(f, "attempt", 1);
 		cJSON_AddStringToObject(f, "status", "ok");
-		CHECK(transcript_emit(&t, "step.end", "restart", "steps", f) == 0);
+		CHECK(transcript_emit(&t, EV_STEP_END, "restart", "steps", f) == 0);
 	}
 	if (end)
-		CHECK(transcript_emit(&t, "run.end", NULL, NULL, NULL) == 0);
+		CHECK(transcript_emit(&t, EV_RUN_END, NULL, NULL, NULL) == 0);
 	CHECK(transcript_sync(&t) == 0);
 	transcript_close(&t);
 }
@@ -223,10 +223,10 @@ static void test_write(void)
 	CHECK(transcript_open(&t, path, "r-one", red, &err) == 0);
 	t.on_event = on_event;
 	t.ud = &calls;
-	CHECK(transcript_emit(&t, "run.start", NULL, NULL, fields_with_secrets()) == 0);
+	CHECK(transcript_emit(&t, EV_RUN_START, NULL, NULL, fields_with_secrets()) == 0);
 	CHECK(calls == 1 && last_len > 0);
-	CHECK(transcript_emit(&t, "step.start", "restart-" SECRET, "steps", NULL) == 0);
-	CHECK(transcript_emit(&t, "run.end", NULL, NULL, cJSON_CreateObject()) == 0);
+	CHECK(transcript_emit(&t, EV_STEP_START, "restart-" SECRET, "steps", NULL) == 0);
+	CHECK(transcript_emit(&t, EV_RUN_END, NULL, NULL, cJSON_CreateObject()) == 0);
 	CHECK(t.seq == 3 && calls == 3);
 	CHECK(transcript_sync(&t) == 0);
 	memcpy(last, t.prev, 65);
@@ -238,7 +238,7 @@ static void test_write(void)
 
 		memcpy(before, t.prev, 65);
 		dup2(ro, t.fd);
-		CHECK(transcript_emit(&t, "step.end", NULL, NULL, NULL) == -1);
+		CHECK(transcript_emit(&t, EV_STEP_END, NULL, NULL, NULL) == -1);
 		CHECK(t.seq == 3 && strcmp(t.prev, before) == 0 && calls == 3);
 		dup2(saved, t.fd);
 		close(saved);
@@ -352,8 +352,8 @@ static void test_reopen(void)
 	CHECK(transcript_torn_bytes(&t) == (long)strlen(torn));
 	free(slurp(path, &len));
 	CHECK(len == len0);
-	CHECK(transcript_emit(&t, "resume", NULL, NULL, NULL) == 0);
-	CHECK(transcript_emit(&t, "run.end", NULL, NULL, NULL) == 0);
+	CHECK(transcript_emit(&t, EV_RUN_RESUME, NULL, NULL, NULL) == 0);
+	CHECK(transcript_emit(&t, EV_RUN_END, NULL, NULL, NULL) == 0);
 	CHECK(t.seq == 6);
 	transcript_close(&t);
 	CHECK(transcript_check_chain(path, NULL, NULL) == 0);
@@ -441,10 +441,10 @@ static void test_clock_and_numbers(void)
 		cJSON_AddNumberToObject(fl, "mono", 5);
 		cJSON_AddStringToObject(fl, "boot", "forged");
 		cJSON_AddStringToObject(fl, "signed_by", "forged");
-		CHECK(transcript_emit(&t, "run.start", NULL, NULL, fl) == 0);
+		CHECK(transcript_emit(&t, EV_RUN_START, NULL, NULL, fl) == 0);
 	}
-	CHECK(transcript_emit(&t, "step.start", "a", "steps", NULL) == 0);
-	CHECK(transcript_emit(&t, "run.resume", NULL, NULL, NULL) == 0);
+	CHECK(transcript_emit(&t, EV_STEP_START, "a", "steps", NULL) == 0);
+	CHECK(transcript_emit(&t, EV_RUN_RESUME, NULL, NULL, NULL) == 0);
 	transcript_close(&t);
 	buf = slurp(path, &len);
 	CHECK(split(buf, lines, 8) == 3);
@@ -601,6 +601,74 @@ static void test_tamper(void)
 	free(bufb);
 }
 
+/*
+ * The table of events: one row per name, each with a meaning and its
+ * required fields; event_missing() sees the step and phase the writer
+ * takes apart; a field is structural (never redacted) for the events
+ * whose row says so, and only for them.
+ */
+static void test_event_table(void)
+{
+	redactor *red = redactor_new();
+	char path[128], *buf, *lines[4], *err = NULL;
+	transcript t;
+	size_t len;
+
+	for (int i = 0; i < EV_COUNT; i++) {
+		const event_def *d = &event_table[i];
+		CHECK(d->name && d->doc && *d->doc && d->required && d->structural);
+		CHECK(event_lookup(d->name) == (event_id)i);
+		for (int k = 0; k < i; k++)
+			CHECK(strcmp(event_table[k].name, d->name) != 0);
+	}
+	CHECK(event_lookup("log") == EV_UNKNOWN && event_lookup("") == EV_UNKNOWN);
+	CHECK(event_missing(EV_UNKNOWN, NULL, NULL, NULL) == NULL);
+
+	{
+		cJSON *f = cJSON_CreateObject();
+		CHECK_STR(event_missing(EV_STEP_END, f, NULL, NULL), "step");
+		CHECK_STR(event_missing(EV_STEP_END, f, "a", "steps"), "status");
+		cJSON_AddStringToObject(f, "status", "ok");
+		CHECK_STR(event_missing(EV_STEP_END, f, "a", "steps"), "duration_ms");
+		cJSON_AddNumberToObject(f, "duration_ms", 1);
+		CHECK(event_missing(EV_STEP_END, f, "a", "steps") == NULL);
+		CHECK(event_missing(EV_STEP_END, NULL, "a", "steps") != NULL);
+		/* the step and phase given as fields (a reader's view) */
+		cJSON_AddStringToObject(f, "step", "a");
+		CHECK_STR(event_missing(EV_STEP_END, f, NULL, NULL), "phase");
+		cJSON_AddStringToObject(f, "phase", "steps");
+		CHECK(event_missing(EV_STEP_END, f, NULL, NULL) == NULL);
+		cJSON_Delete(f);
+	}
+	CHECK(event_structural(EV_APPROVE, "mode") && !event_structural(EV_STEP_END, "mode"));
+	CHECK(event_structural(EV_STEP_END, "status") && !event_structural(EV_STEP_END, "error"));
+	CHECK(!event_structural(EV_UNKNOWN, "status"));
+
+	/* a secret equal to a value: kept where the field is structural */
+	redact_add(red, "file", 4);
+	snprintf(path, sizeof(path), "%s/structural.jsonl", dir);
+	CHECK(transcript_open(&t, path, "r-struct", red, &err) == 0);
+	{
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "mode", "file");
+		cJSON_AddStringToObject(f, "question", "file");
+		CHECK(transcript_emit(&t, EV_APPROVE, "ask", NULL, f) == 0);
+		f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "mode", "file");
+		cJSON_AddStringToObject(f, "status", "file");
+		CHECK(transcript_emit(&t, EV_STEP_END, "ask", "steps", f) == 0);
+	}
+	transcript_close(&t);
+	buf = slurp(path, &len);
+	CHECK(split(buf, lines, 4) == 2);
+	CHECK(strstr(lines[0], "\"event\":\"approve\",") != NULL);
+	CHECK(strstr(lines[0], "\"mode\":\"file\",\"question\":\"***\"") != NULL);
+	CHECK(strstr(lines[1], "\"event\":\"step.end\",") != NULL);
+	CHECK(strstr(lines[1], "\"mode\":\"***\",\"status\":\"file\"") != NULL);
+	free(buf);
+	redactor_free(red);
+}
+
 int main(void)
 {
 	char cmd[128];
@@ -615,6 +683,7 @@ int main(void)
 	test_reopen();
 	test_tamper();
 	test_clock_and_numbers();
+	test_event_table();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		CHECK(!"cleanup");

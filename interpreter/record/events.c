@@ -1,0 +1,187 @@
+/*
+ * events.c - the table of transcript events (see events.h).
+ *
+ * To add an event: a row here (and its EV_* id in events.h, same place in
+ * the order), then emit it with that id; its required fields are checked
+ * by the sanitizer build of the suite and by `runbook verify`, its
+ * structural fields are kept unredacted, and `make docs` lists it.
+ */
+#include "record/events.h"
+
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#define FIELDS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define NONE ((const char *const[]){ NULL })
+
+const event_def event_table[EV_COUNT] = {
+	[EV_RUN_START] = {
+		"run.start",
+		"a run begins: the runbook (id, title, version, file and its sha256), the mode, "
+		"the inputs with secrets masked, the objectives, operator, host, pid and "
+		"interpreter; `boot` (the boot id) and, when signing, `signed_by` (the key id)",
+		FIELDS("runbook", "file", "sha256", "mode", "inputs", "operator", "host", "pid",
+		       "interpreter"),
+		FIELDS("runbook", "title", "version", "file", "sha256", "mode", "objectives",
+		       "operator", "host", "interpreter"),
+	},
+	[EV_RUN_RESUME] = {
+		"run.resume",
+		"`runbook resume` continues the run: the seq it continues from, the bytes of a "
+		"torn line it cut, the runbook's sha256, operator, host, pid, the step in doubt, "
+		"the leftover processes it killed (`reaped`) and its action "
+		"(continue, finish-rollback, rollback); `boot` and `signed_by` as in run.start",
+		FIELDS("from_seq", "torn_bytes", "sha256", "operator", "host", "pid", "action"),
+		FIELDS("sha256", "operator", "host", "in_doubt", "reaped", "action"),
+	},
+	[EV_RUN_END] = {
+		"run.end",
+		"the run ends: status, exit code, duration, the step that failed, what the "
+		"rollback did, the count of steps per status, and the signals ignored during "
+		"the rollback",
+		FIELDS("status", "exit", "duration_ms", "rollback", "counts"),
+		FIELDS("status", "failed_step", "rollback", "counts"),
+	},
+	[EV_PHASE_START] = {
+		"phase.start",
+		"a phase begins (checks, steps, verify; a drill's inject, symptoms and cleanup)",
+		FIELDS("phase"),
+		NONE,
+	},
+	[EV_PHASE_END] = {
+		"phase.end",
+		"a phase ends: ok or failed, and its duration",
+		FIELDS("phase", "status", "duration_ms"),
+		FIELDS("status"),
+	},
+	[EV_CONNECTION_OPEN] = {
+		"connection.open",
+		"a step opened a connection, on its first use: its name and kind",
+		FIELDS("step", "connection", "kind"),
+		FIELDS("connection", "kind"),
+	},
+	[EV_FRAGMENT_START] = {
+		"fragment.start",
+		"a `use` step calls a fragment: its id, its file and the call's inputs with "
+		"secrets masked",
+		FIELDS("step", "phase", "fragment", "file", "inputs"),
+		FIELDS("fragment", "file"),
+	},
+	[EV_STEP_START] = {
+		"step.start",
+		"a step begins: primitive, effect, title; a rollback step names the step it "
+		"undoes (`rollback_of`), a sub-step its fragment, a check sent out with others "
+		"how many went at once (`concurrent`)",
+		FIELDS("step", "phase", "primitive", "effect"),
+		FIELDS("title", "primitive", "effect", "rollback_of", "fragment"),
+	},
+	[EV_STEP_SPAWN] = {
+		"step.spawn",
+		"an exec or shell attempt's process started: attempt, pid, process group, start "
+		"time and boot id, so that a resume can end it",
+		FIELDS("step", "phase", "attempt", "pid", "pgid"),
+		FIELDS("boot_id"),
+	},
+	[EV_STEP_ATTEMPT] = {
+		"step.attempt",
+		"one try or poll of a step: attempt, poll, ok or failed, the error, and the "
+		"matchers of a failed one",
+		FIELDS("step", "phase", "attempt", "status"),
+		FIELDS("status"),
+	},
+	[EV_STEP_END] = {
+		"step.end",
+		"a step ends: status (ok, failed, skipped, would-run), duration, attempts, the "
+		"error or the reason it was skipped, the result, every matcher with expected and "
+		"actual, the outputs (masked for a step with `sensitive: true`), and what a dry "
+		"run would have run",
+		FIELDS("step", "phase", "status", "duration_ms"),
+		FIELDS("status"),
+	},
+	[EV_STEP_CHECK] = {
+		"step.check",
+		"a step's `check:` probe ran (on resume, or to decide its own undo): ok or "
+		"failed, the error, the result and the matchers",
+		FIELDS("step", "phase", "status"),
+		FIELDS("status"),
+	},
+	[EV_STEP_IN_DOUBT] = {
+		"step.in-doubt",
+		"resume's decision about the step that had started but not ended: rerun or "
+		"applied, and why",
+		FIELDS("step", "phase", "decision", "why"),
+		FIELDS("decision"),
+	},
+	[EV_APPROVE] = {
+		"approve",
+		"an approval: the question, the answer, who gave it, the comment, the mode "
+		"(tty, auto, file) and when",
+		FIELDS("step", "question", "approved", "by", "comment", "mode", "answered_at"),
+		FIELDS("mode", "answered_at"),
+	},
+	[EV_ROLLBACK_START] = {
+		"rollback.start",
+		"the rollback begins: why, the steps it undoes in order, and whether the failed "
+		"step's own undo runs (`failed_step`, `failed_step_undo` run or skipped, "
+		"`failed_step_why`)",
+		FIELDS("phase", "reason", "steps"),
+		FIELDS("failed_step", "failed_step_undo", "steps"),
+	},
+	[EV_ROLLBACK_END] = {
+		"rollback.end",
+		"the rollback ends: complete or incomplete, how many steps it undid, the undo "
+		"steps that failed",
+		FIELDS("phase", "status", "rolled_back", "failed"),
+		FIELDS("status", "failed"),
+	},
+	[EV_SIGNAL] = {
+		"signal",
+		"SIGINT or SIGTERM stopped the run: its name and number, and the step it "
+		"interrupted",
+		FIELDS("signal", "number"),
+		FIELDS("signal", "during"),
+	},
+	[EV_CHECKPOINT] = {
+		"checkpoint",
+		"`--sign-key`: an Ed25519 signature (`sig`, by `key_id`) over the chain up to "
+		"`upto_seq`, whose hash is `upto_hash`; every 50 events and after run.end",
+		FIELDS("upto_seq", "upto_hash", "key_id", "sig"),
+		FIELDS("upto_seq", "upto_hash", "key_id", "sig"),
+	},
+};
+
+event_id event_lookup(const char *name)
+{
+	for (int i = 0; i < EV_COUNT; i++)
+		if (!strcmp(event_table[i].name, name))
+			return (event_id)i;
+	return EV_UNKNOWN;
+}
+
+static int in(const char *const *v, const char *key)
+{
+	for (; *v; v++)
+		if (!strcmp(*v, key))
+			return 1;
+	return 0;
+}
+
+int event_structural(event_id ev, const char *key)
+{
+	return ev < EV_COUNT && in(event_table[ev].structural, key);
+}
+
+const char *event_missing(event_id ev, const cJSON *fields, const char *step,
+			  const char *phase)
+{
+	if (ev >= EV_COUNT)
+		return NULL;
+	for (const char *const *k = event_table[ev].required; *k; k++) {
+		if ((step && !strcmp(*k, "step")) || (phase && !strcmp(*k, "phase")))
+			continue;
+		if (!cJSON_IsObject(fields) || !cJSON_GetObjectItemCaseSensitive(fields, *k))
+			return *k;
+	}
+	return NULL;
+}
