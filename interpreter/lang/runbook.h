@@ -135,14 +135,6 @@ int graph_build(runbook *rb, diags *dg);
 enum { GRAPH_DOT, GRAPH_MERMAID };
 
 /*
- * The candidate closest to word, for "did you mean" hints (validate.c):
- * a candidate word begins (3+ chars), else Damerau-Levenshtein <= 2, else
- * one that begins word.  n == (size_t)-1: cands is NULL-terminated.
- * NULL when nothing is close.
- */
-const char *rb_suggest(const char *word, const char *const *cands, size_t n);
-
-/*
  * The validator's key tables (validate.c), for `runbook schema`: each a
  * NULL-terminated list of names with a parallel list of one-line docs.
  */

@@ -26,6 +26,7 @@
 #include "lang/expr.h"
 #include "base/value.h"
 #include "base/hash.h"
+#include "base/suggest.h"
 
 #include <pcre2.h>
 #include <pthread.h>
@@ -249,67 +250,10 @@ const rb_keytables rb_keys = {
 
 /* ---- did you mean ---- */
 
-/* optimal string alignment distance (Damerau-Levenshtein, adjacent swaps) */
-static size_t dl_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	if (la > 64 || lb > 64)
-		return 99;
-	size_t d[65][65];
-	for (size_t i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (size_t i = 1; i <= la; i++)
-		for (size_t j = 1; j <= lb; j++) {
-			size_t cost = a[i - 1] != b[j - 1];
-			size_t m = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < m)
-				m = d[i][j - 1] + 1;
-			if (d[i - 1][j - 1] + cost < m)
-				m = d[i - 1][j - 1] + cost;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-			    d[i - 2][j - 2] + 1 < m)
-				m = d[i - 2][j - 2] + 1;
-			d[i][j] = m;
-		}
-	return d[la][lb];
-}
-
-/*
- * The candidate closest to word: one that word begins (3 characters at
- * least: "idem" -> "idempotent"), else the nearest by Damerau-Levenshtein
- * distance <= 2 (and less than the word's length, so "a" does not suggest
- * "id"), else one that begins word.  n = (size_t)-1: cands is
- * NULL-terminated.  Returns NULL when nothing is close.  Shared with
- * graph.c.
- */
-const char *rb_suggest(const char *word, const char *const *cands, size_t n)
-{
-	const char *best = NULL, *longer = NULL, *shorter = NULL;
-	size_t bestd = 3, wl = strlen(word);
-	for (size_t i = 0; i < n && cands[i]; i++) {
-		const char *c = cands[i];
-		size_t d, cl = strlen(c);
-		if (!strcmp(c, word))
-			continue;
-		if (!longer && wl >= 3 && cl > wl && !strncmp(word, c, wl))
-			longer = c;
-		if (!shorter && cl >= 3 && cl < wl && !strncmp(word, c, cl))
-			shorter = c;
-		d = dl_distance(word, c);
-		if (d < bestd && d < wl) {
-			best = c;
-			bestd = d;
-		}
-	}
-	return longer ? longer : best ? best : shorter;
-}
-
 /* "; did you mean 'x'?" or "" (arena string) */
 static const char *hint(vctx *v, const char *word, const char *const *cands, size_t n)
 {
-	const char *s = rb_suggest(word, cands, n);
+	const char *s = suggest(word, cands, n, 0);
 	return s ? arena_printf(v->a, "; did you mean '%s'?", s) : "";
 }
 
@@ -1075,7 +1019,7 @@ static int looks_like_matcher(const node *m)
 {
 	for (size_t i = 0; i < m->n; i++)
 		if (in_list(m->keys[i]->str, matchers) ||
-		    rb_suggest(m->keys[i]->str, matchers, (size_t)-1))
+		    suggest(m->keys[i]->str, matchers, (size_t)-1, 0))
 			return 1;
 	return 0;
 }

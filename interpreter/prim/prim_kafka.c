@@ -36,6 +36,7 @@
  */
 #include "lang/prim.h"
 #include "base/proc.h"
+#include "base/suggest.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -1228,50 +1229,17 @@ int prim_kafka_effect(const node *action)
 	return -1;
 }
 
-/* edit distance, for "did you mean" */
-static size_t edits(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[64];
-
-	if (lb >= 64)
-		return 64;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t corner = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t best = corner + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			corner = up;
-		}
-	}
-	return row[lb];
-}
-
 static void check_keys(const node *m, const char *what, const char *const *allowed, diags *dg)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		const node *k = m->keys[i];
-		const char *best = NULL;
-		size_t bd = 3;
 		int ok = 0;
-		for (int j = 0; allowed[j]; j++) {
+		for (int j = 0; allowed[j]; j++)
 			if (strcmp(k->str, allowed[j]) == 0)
 				ok = 1;
-			size_t d = edits(k->str, allowed[j]);
-			if (d < bd) {
-				bd = d;
-				best = allowed[j];
-			}
-		}
 		if (ok)
 			continue;
+		const char *best = suggest(k->str, allowed, (size_t)-1, 0);
 		if (best)
 			diag_add(dg, SEV_ERROR, k->file, k->line, k->col, "unknown-key",
 				 "unknown key '%s' in kafka %s (did you mean '%s'?)", k->str, what, best);
