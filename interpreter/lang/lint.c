@@ -86,8 +86,7 @@ static void lint_tls_insecure(const runbook *rb, diags *dg, const char *id)
 		if (!st->prim || strcmp(st->prim->name, "http"))
 			continue;
 		const node *ins = node_get(node_get(st->action, "tls"), "insecure");
-		if (ins && ins->kind == N_SCALAR && ins->style == S_PLAIN &&
-		    (!strcmp(ins->str, "true") || !strcmp(ins->str, "True") || !strcmp(ins->str, "TRUE")))
+		if (node_is_true(ins))
 			warn(dg, ins, id, "tls.insecure turns off certificate checks: anyone on the path can answer");
 	}
 }

@@ -308,15 +308,16 @@ static int is_null_text(const char *s)
 	}
 }
 
-static int is_bool_text(const char *s)
+/* 1 for the core schema's true words, 0 for its false ones, else -1 */
+int yaml_bool_text(const char *s)
 {
 	static const char *const words[] = {
 		"true", "True", "TRUE", "false", "False", "FALSE", NULL
 	};
 	for (size_t i = 0; words[i]; i++)
 		if (!strcmp(s, words[i]))
-			return 1;
-	return 0;
+			return i < 3;
+	return -1;
 }
 
 /*
@@ -353,7 +354,7 @@ static void check_tag(loader *L, pos at, const char *tag, node *n)
 		else if (!strcmp(t, "float"))
 			ok = full_match_float(n->str);
 		else if (!strcmp(t, "bool"))
-			ok = is_bool_text(n->str);
+			ok = yaml_bool_text(n->str) >= 0;
 		else if (!strcmp(t, "null"))
 			ok = is_null_text(n->str);
 		if (ok == 1) {
@@ -955,6 +956,24 @@ int node_is_null(const node *n)
 	if (!n)
 		return 1;
 	return n->kind == N_SCALAR && n->style == S_PLAIN && is_null_text(n->str);
+}
+
+/* A plain boolean scalar (see node.h): *b gets its value. */
+int node_bool(const node *n, int *b)
+{
+	if (!n || n->kind != N_SCALAR || n->style != S_PLAIN)
+		return 0;
+	int t = yaml_bool_text(n->str);
+	if (t < 0)
+		return 0;
+	*b = t;
+	return 1;
+}
+
+int node_is_true(const node *n)
+{
+	int b;
+	return node_bool(n, &b) && b;
 }
 
 /* "string", "mapping" or "list", for messages. */

@@ -312,21 +312,6 @@ static int in_list(const char *s, const char *const *l)
 	return index_of(s, l) >= 0;
 }
 
-static int plain_bool(const node *n, int *b)
-{
-	if (!is_scalar(n) || n->style != S_PLAIN)
-		return 0;
-	static const char *const t[] = { "true", "True", "TRUE", NULL };
-	static const char *const f[] = { "false", "False", "FALSE", NULL };
-	if (in_list(n->str, t))
-		*b = 1;
-	else if (in_list(n->str, f))
-		*b = 0;
-	else
-		return 0;
-	return 1;
-}
-
 static int plain_int(const node *n, long long *out)
 {
 	if (!is_scalar(n) || n->style != S_PLAIN || !n->len)
@@ -448,7 +433,7 @@ static int want_str(vctx *v, const node *n, const char *what)
 
 static int want_bool(vctx *v, const node *n, const char *what, int *out)
 {
-	if (plain_bool(n, out))
+	if (node_bool(n, out))
 		return 1;
 	err(v, n, "type", "'%s' must be true or false, got %s", what, got(v, n));
 	return 0;
@@ -697,7 +682,7 @@ static const char *default_mismatch(const input_def *in, const node *d)
 	case IT_NUMBER:
 		return plain_num(d, &x) ? NULL : "a number";
 	case IT_BOOL:
-		return plain_bool(d, &b) ? NULL : "true or false";
+		return node_bool(d, &b) ? NULL : "true or false";
 	case IT_DURATION:
 		return is_scalar(d) && dur_parse(d->str, d->len, &ms) == 0 ? NULL
 			: "a duration like 30s";
@@ -894,7 +879,7 @@ static int shape_ok(vctx *v, node *n, int types)
 		return 1;
 	if ((types & P_NUM) && (plain_int(n, &i) || plain_num(n, &x)))
 		return 1;
-	if ((types & P_BOOL) && plain_bool(n, &b))
+	if ((types & P_BOOL) && node_bool(n, &b))
 		return 1;
 	if ((types & P_DUR) && dur_parse(n->str, n->len, &ms) == 0)
 		return 1;
@@ -1051,7 +1036,7 @@ static void check_matcher_obj(vctx *v, step *st, node *m, int depth)
 			}
 		} else if (!strcmp(op, "exists")) {
 			int b;
-			if (!single && !plain_bool(x, &b))
+			if (!single && !node_bool(x, &b))
 				err(v, x, "type", "matcher 'exists' needs true or false, got %s", got(v, x));
 		} else if (!strcmp(op, "len")) {
 			long long n;
@@ -1620,7 +1605,7 @@ static step *parse_step(vctx *v, node *n, const stepctx *sc)
 			want_str(v, x, "description");
 		} else if (sk == SK_IF) {
 			int b;
-			if (!plain_bool(x, &b) && !is_single_tmpl(v, x) && x->cache != &bad_tmpl_mark)
+			if (!node_bool(x, &b) && !is_single_tmpl(v, x) && x->cache != &bad_tmpl_mark)
 				err(v, x, "type",
 				    "'if' must be one ${{ }} expression or true/false, got %s", got(v, x));
 			st->if_ = x;

@@ -1202,13 +1202,6 @@ static int is_template(const node *n)
 	return n && n->kind == N_SCALAR && strstr(n->str, "${{");
 }
 
-static int is_true(const node *n)
-{
-	return n && n->kind == N_SCALAR && n->style == S_PLAIN &&
-	       (strcmp(n->str, "true") == 0 || strcmp(n->str, "True") == 0 ||
-		strcmp(n->str, "TRUE") == 0);
-}
-
 /*
  * The effect of a kafka action, from its keys: produce writes; consume,
  * lag and topics read.  A group consume commits offsets, which moves the
@@ -1309,16 +1302,14 @@ static void validate_consume(const node *m, const node *at, diags *dg)
 	const node *g = node_get(m, "group"), *fb = node_get(m, "from-beginning");
 	if (g && node_is_null(g))
 		g = NULL;
-	if (fb && !node_is_null(fb) && !is_template(fb) && !is_true(fb) &&
-	    !(fb->kind == N_SCALAR && fb->style == S_PLAIN &&
-	      (strcmp(fb->str, "false") == 0 || strcmp(fb->str, "False") == 0 ||
-	       strcmp(fb->str, "FALSE") == 0)))
+	int b;
+	if (fb && !node_is_null(fb) && !is_template(fb) && !node_bool(fb, &b))
 		diag_add(dg, SEV_ERROR, fb->file, fb->line, fb->col, "invalid-value",
 			 "kafka consume 'from-beginning' must be true or false");
-	else if (g && fb && (is_true(fb) || is_template(fb)))
+	else if (g && fb && (node_is_true(fb) || is_template(fb)))
 		diag_add(dg, SEV_ERROR, fb->file, fb->line, fb->col, "invalid-value",
 			 "kafka consume takes 'group' or 'from-beginning', not both");
-	else if (!g && !(fb && (is_true(fb) || is_template(fb))))
+	else if (!g && !(fb && (node_is_true(fb) || is_template(fb))))
 		diag_add(dg, SEV_ERROR, at->file, at->line, at->col, "missing-key",
 			 "kafka consume needs 'group' or 'from-beginning: true'");
 	if (g && g->kind != N_SCALAR)
@@ -1334,7 +1325,7 @@ static void validate_consume(const node *m, const node *at, diags *dg)
 
 static void validate_topics(const node *v, diags *dg)
 {
-	if (node_is_null(v) || is_true(v) || is_template(v))
+	if (node_is_null(v) || node_is_true(v) || is_template(v))
 		return;
 	if (v->kind == N_SEQ) {
 		for (size_t i = 0; i < v->n; i++)
