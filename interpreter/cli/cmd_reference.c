@@ -10,6 +10,7 @@
  */
 #include "cli/cmd.h"
 #include "lang/expr.h"
+#include "lang/match.h"
 #include "lang/prim.h"
 #include "lang/runbook.h"
 #include "run/exec.h"
@@ -142,12 +143,19 @@ static void sec_primitives(FILE *f)
 	fputc('\n', f);
 }
 
+/* the matcher table (lang/match.h): a row each, with its operand */
 static void sec_matchers(FILE *f)
 {
 	fputs("## Matchers\n\n`expect` maps result fields (or paths into them, `rows[0].status`) to a\n"
-	      "literal or to a matcher object:\n\n", f);
-	list_inline(f, rb_keys.matchers);
-	fputs(".\n\n", f);
+	      "literal or to a matcher object `{ op: operand }`, whose matchers must all hold:\n\n"
+	      "| matcher | operand | holds when the actual value is |\n|---|---|---|\n", f);
+	for (size_t i = 0; i < matcher_count; i++) {
+		const matcher *m = &matcher_table[i];
+		fprintf(f, "| `%s` | %s | ", m->name, match_operand_name(m->operand));
+		cell(f, m->doc);
+		fputs(" |\n", f);
+	}
+	fputc('\n', f);
 }
 
 static void sec_expressions(FILE *f)

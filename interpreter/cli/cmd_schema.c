@@ -5,7 +5,7 @@
  * Generated, never written by hand: the keys and their docs come from
  * the validator's tables (rb_keys, validate.c), the actions and their
  * parameters from the primitive table (prim.c), the connection kinds
- * from conn_kinds[].  Each key of those tables must have a shape here
+ * from conn_kinds[], the matchers from the matcher table (match.c).  Each key of those tables must have a shape here
  * (key_shape); a key without one stops the command, so a new key in the
  * validator cannot be forgotten in the schema.  The committed copy,
  * schema/runbook.schema.json, is compared with this output by
@@ -18,6 +18,7 @@
  */
 #include "cli/cmd.h"
 #include "run/exec.h"
+#include "lang/match.h"
 #include "lang/prim.h"
 #include "lang/runbook.h"
 
@@ -394,39 +395,30 @@ static cJSON *drill_shape(const char *k)
 	return steps_or_null();
 }
 
+/* a matcher's operand, by the kind its row says; a single ${{ }} may be
+ * anything */
+static cJSON *operand_shape(int operand)
+{
+	switch (operand) {
+	case MO_LIST:
+		return any_of(typed("array", NULL), ref(REF("template")));
+	case MO_PATTERN:
+		return typed("string", NULL);
+	case MO_BOOL:
+		return any_of(typed("boolean", NULL), ref(REF("template")));
+	default:
+		return cJSON_CreateObject();    /* a literal, or a matcher (len, not, any, all) */
+	}
+}
+
+/* the matcher table (lang/match.h): each matcher, its operand and doc */
 static cJSON *matcher_schema(void)
 {
-	static const struct { const char *name, *doc; } docs[] = {
-		{ "eq", "equal to" }, { "ne", "not equal to" }, { "lt", "less than" },
-		{ "le", "less than or equal to" }, { "gt", "greater than" },
-		{ "ge", "greater than or equal to" }, { "in", "one of a list" },
-		{ "matches", "matches a PCRE2 pattern (multi-line)" },
-		{ "contains", "a string or list that contains it" },
-		{ "exists", "true: the path is there; false: it is not" },
-		{ "len", "a length: an int or a matcher" }, { "not", "the matcher does not hold" },
-		{ "any", "some item of the list matches" }, { "all", "every item matches" },
-	};
 	cJSON *o = typed("object", "a matcher: { op: expected }; a mapping without a matcher key is a literal compared for equality");
 	cJSON *props = cJSON_AddObjectToObject(o, "properties");
-	for (size_t i = 0; rb_keys.matchers[i]; i++) {
-		const char *m = rb_keys.matchers[i], *what = NULL;
-		for (size_t j = 0; j < sizeof docs / sizeof docs[0]; j++)
-			if (!strcmp(docs[j].name, m))
-				what = docs[j].doc;
-		if (!what) {
-			missing("matcher", m);
-			continue;
-		}
-		cJSON *s;
-		if (!strcmp(m, "in"))
-			s = any_of(typed("array", NULL), ref(REF("template")));
-		else if (!strcmp(m, "matches"))
-			s = typed("string", NULL);
-		else if (!strcmp(m, "exists"))
-			s = any_of(typed("boolean", NULL), ref(REF("template")));
-		else
-			s = cJSON_CreateObject();       /* a literal, or a matcher (not, any, all) */
-		cJSON_AddItemToObject(props, m, describe(s, what));
+	for (size_t i = 0; i < matcher_count; i++) {
+		const matcher *m = &matcher_table[i];
+		cJSON_AddItemToObject(props, m->name, describe(operand_shape(m->operand), m->doc));
 	}
 	cJSON_AddBoolToObject(o, "additionalProperties", 0);
 	return o;

@@ -148,7 +148,6 @@ typedef struct rb_keytables {
 	const char *const *effects;
 	const char *const *on_failure;
 	const char *const *policies;
-	const char *const *matchers;
 	const char *const *contexts;
 } rb_keytables;
 extern const rb_keytables rb_keys;

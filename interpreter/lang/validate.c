@@ -24,6 +24,7 @@
 #include "lang/fragment.h"
 #include "lang/prim.h"
 #include "lang/expr.h"
+#include "lang/match.h"
 #include "base/value.h"
 #include "base/hash.h"
 #include "base/suggest.h"
@@ -235,26 +236,27 @@ static const char *const effect_names[] = { "read", "write", NULL };
 static const char *const onfail_names[] = { "rollback", "continue", "abort", NULL };
 static const char *const policy_names[] = { "on-failure", "always", "never", NULL };
 static const char *const contexts[] = { "inputs", "env", "steps", "result", "run", NULL };
-static const char *const matchers[] = {
-	"eq", "ne", "lt", "le", "gt", "ge", "in", "matches", "contains", "exists",
-	"len", "not", "any", "all", NULL,
-};
 
 const rb_keytables rb_keys = {
 	{ top_keys, top_docs }, { fragment_keys, fragment_docs }, { step_keys, step_docs },
 	{ input_keys, input_docs }, { retry_keys, retry_docs }, { until_keys, until_docs },
 	{ defaults_keys, defaults_docs }, { objective_keys, objective_docs },
 	{ drill_keys, drill_docs },
-	input_types, effect_names, onfail_names, policy_names, matchers, contexts,
+	input_types, effect_names, onfail_names, policy_names, contexts,
 };
 
 /* ---- did you mean ---- */
 
-/* "; did you mean 'x'?" or "" (arena string) */
+/* "; did you mean 'x'?" for the suggestion s, or "" (arena string) */
+static const char *hint_for(vctx *v, const char *s)
+{
+	return s ? arena_printf(v->a, "; did you mean '%s'?", s) : "";
+}
+
+/* the hint among the names cands (n as for suggest()) */
 static const char *hint(vctx *v, const char *word, const char *const *cands, size_t n)
 {
-	const char *s = suggest(word, cands, n, 0);
-	return s ? arena_printf(v->a, "; did you mean '%s'?", s) : "";
+	return hint_for(v, suggest(word, cands, n, 0));
 }
 
 /* ---- diagnostics ---- */
@@ -997,57 +999,77 @@ static void parse_defaults(vctx *v, node *m)
 /* ---- expect ---- */
 
 static void check_matcher(vctx *v, step *st, node *val, int depth);
+static void check_matcher_obj(vctx *v, step *st, node *m, int depth);
+
+/* the matcher whose name op nearly is, or NULL */
+static const char *near_matcher(const char *op)
+{
+	return suggest_rows(op, matcher_table, matcher_count, sizeof matcher_table[0], 0);
+}
 
 /* a mapping is a matcher object when a key is (or nearly is) a matcher
  * name; otherwise it is a literal compared for equality, as in expect.c */
 static int looks_like_matcher(const node *m)
 {
 	for (size_t i = 0; i < m->n; i++)
-		if (in_list(m->keys[i]->str, matchers) ||
-		    suggest(m->keys[i]->str, matchers, (size_t)-1, 0))
+		if (matcher_find(m->keys[i]->str) || near_matcher(m->keys[i]->str))
 			return 1;
 	return 0;
 }
 
-/* a matcher object {op: expected}: ops known, shapes right, regexes compile */
+/* the operand x of matcher mt has the shape its row says; a pattern
+ * compiles, and a nested matcher object is checked in turn */
+static void check_operand(vctx *v, step *st, const matcher *mt, node *x, int depth)
+{
+	const char *op = mt->name;
+	int single = is_single_tmpl(v, x);
+	long long n;
+	int b;
+	switch (mt->operand) {
+	case MO_LIST:
+		if (!single && !is_seq(x))
+			err(v, x, "type", "matcher '%s' needs a list, got %s", op, got(v, x));
+		break;
+	case MO_PATTERN:
+		if (!is_scalar(x) || node_is_null(x))
+			err(v, x, "type", "matcher '%s' needs a pattern string, got %s", op, got(v, x));
+		else if (!parse_tmpl(v, x) && x->cache != &bad_tmpl_mark) {
+			int owned;
+			pcre2_code *re = compile_pattern(v, x, PCRE2_MULTILINE, &owned);
+			if (re && owned)
+				pcre2_code_free(re);
+		}
+		break;
+	case MO_BOOL:
+		if (!single && !node_bool(x, &b))
+			err(v, x, "type", "matcher '%s' needs true or false, got %s", op, got(v, x));
+		break;
+	case MO_COUNT:
+		if (is_map(x))
+			check_matcher_obj(v, st, x, depth + 1);
+		else if (!single && !plain_int(x, &n))
+			err(v, x, "type", "matcher '%s' needs an int or a matcher, got %s", op,
+			    got(v, x));
+		break;
+	case MO_MATCHER:
+		check_matcher(v, st, x, depth + 1);
+		break;
+	default:
+		break;
+	}
+}
+
+/* a matcher object {op: expected}: ops known, operands right */
 static void check_matcher_obj(vctx *v, step *st, node *m, int depth)
 {
 	for (size_t i = 0; i < m->n; i++) {
-		node *k = m->keys[i], *x = m->vals[i];
-		const char *op = k->str;
-		if (!in_list(op, matchers)) {
-			err(v, k, "unknown-key", "unknown matcher '%s'%s", op,
-			    hint(v, op, matchers, (size_t)-1));
-			continue;
-		}
-		int single = is_single_tmpl(v, x);
-		if (!strcmp(op, "in")) {
-			if (!single && !is_seq(x))
-				err(v, x, "type", "matcher 'in' needs a list, got %s", got(v, x));
-		} else if (!strcmp(op, "matches")) {
-			if (!is_scalar(x) || node_is_null(x))
-				err(v, x, "type", "matcher 'matches' needs a pattern string, got %s",
-				    got(v, x));
-			else if (!parse_tmpl(v, x) && x->cache != &bad_tmpl_mark) {
-				int owned;
-				pcre2_code *re = compile_pattern(v, x, PCRE2_MULTILINE, &owned);
-				if (re && owned)
-					pcre2_code_free(re);
-			}
-		} else if (!strcmp(op, "exists")) {
-			int b;
-			if (!single && !node_bool(x, &b))
-				err(v, x, "type", "matcher 'exists' needs true or false, got %s", got(v, x));
-		} else if (!strcmp(op, "len")) {
-			long long n;
-			if (is_map(x))
-				check_matcher_obj(v, st, x, depth + 1);
-			else if (!single && !plain_int(x, &n))
-				err(v, x, "type", "matcher 'len' needs an int or a matcher, got %s",
-				    got(v, x));
-		} else if (!strcmp(op, "not") || !strcmp(op, "any") || !strcmp(op, "all")) {
-			check_matcher(v, st, x, depth + 1);
-		}
+		node *k = m->keys[i];
+		const matcher *mt = matcher_find(k->str);
+		if (!mt)
+			err(v, k, "unknown-key", "unknown matcher '%s'%s", k->str,
+			    hint_for(v, near_matcher(k->str)));
+		else
+			check_operand(v, st, mt, m->vals[i], depth);
 	}
 }
 
