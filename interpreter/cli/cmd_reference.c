@@ -73,11 +73,51 @@ static void sec_file(FILE *f)
 	fputs(".\n\n", f);
 }
 
+/* where a step key is not allowed, from its row's flags: "" when nowhere */
+static void step_key_limits(FILE *f, const step_key *r)
+{
+	static const struct { int flag; const char *where; } places[] = {
+		{ SKF_PROBE, "a `check` probe" }, { SKF_ROLLBACK, "a rollback step" },
+		{ SKF_USE, "a `use` step" },
+	};
+	int n = 0;
+	for (size_t i = 0; i < sizeof places / sizeof places[0]; i++)
+		if (!(r->flags & places[i].flag))
+			fprintf(f, "%s%s", n++ ? ", " : "", places[i].where);
+}
+
+/* the step key table (step_key_table, validate.c): the keys of every
+ * step, then those a primitive adds */
 static void sec_steps(FILE *f)
 {
-	fputs("## Steps\n\nA step has exactly one action key (a primitive, below) and any of:\n\n", f);
-	keys_table(f, &rb_keys.step);
-	fputs("`effect` is one of ", f);
+	fputs("## Steps\n\nA step has exactly one action key (a primitive, below) and any of:\n\n"
+	      "| key | meaning | not allowed in |\n|---|---|---|\n", f);
+	for (size_t i = 0; i < step_key_count; i++) {
+		const step_key *r = &step_key_table[i];
+		if (r->flags & SKF_ROW)
+			continue;
+		fprintf(f, "| `%s` | ", r->name);
+		cell(f, r->doc);
+		fputs(" | ", f);
+		step_key_limits(f, r);
+		fputs(" |\n", f);
+	}
+	fputs("\nKeys a primitive adds, on the steps of the primitives that list them:\n\n"
+	      "| key | meaning | primitives |\n|---|---|---|\n", f);
+	for (size_t i = 0; i < step_key_count; i++) {
+		const step_key *r = &step_key_table[i];
+		if (!(r->flags & SKF_ROW))
+			continue;
+		fprintf(f, "| `%s` | ", r->name);
+		cell(f, r->doc);
+		fputs(" | ", f);
+		for (size_t j = 0, n = 0; j < prim_count; j++)
+			for (size_t k = 0; prim_table[j].step_keys[k]; k++)
+				if (!strcmp(prim_table[j].step_keys[k], r->name))
+					fprintf(f, "%s`%s`", n++ ? ", " : "", prim_table[j].name);
+		fputs(" |\n", f);
+	}
+	fputs("\n`effect` is one of ", f);
 	list_inline(f, rb_keys.effects);
 	fputs("; `on-failure` one of ", f);
 	list_inline(f, rb_keys.on_failure);
