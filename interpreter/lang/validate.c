@@ -675,30 +675,9 @@ static const char *default_mismatch(const input_def *in, const node *d)
 	return NULL;
 }
 
-static void parse_input(vctx *v, input_def *in, node *key, node *m)
+/* an enum's `values` (and enum inputs without them) */
+static void input_values(vctx *v, input_def *in, node *m, node *t)
 {
-	const char *where = arena_printf(v->a, "in input '%s'", in->name);
-	in->n = m;
-	in->type = IT_STRING;
-	if (m && node_is_null(m)) {
-		in->required = 1;
-		return;
-	}
-	if (!is_map(m)) {
-		err(v, m, "type", "input '%s' must be a mapping, got %s", in->name, got(v, m));
-		return;
-	}
-	check_keys(v, m, input_keys, where);
-	node *t = node_get(m, "type");
-	if (t) {
-		int i = want_enum(v, t, "type", input_types);
-		if (i >= 0)
-			in->type = i;
-	}
-	node *desc = node_get(m, "description");
-	if (desc && want_str(v, desc, "description"))
-		in->description = desc->str;
-
 	node *vals = node_get(m, "values");
 	if (vals) {
 		if (in->type != IT_ENUM)
@@ -716,7 +695,12 @@ static void parse_input(vctx *v, input_def *in, node *key, node *m)
 		}
 	} else if (in->type == IT_ENUM)
 		err(v, t, "required", "enum input '%s' needs 'values'", in->name);
+}
 
+/* a secret's `from: env:NAME | file:/path` (a fragment's secrets come
+ * from its caller) */
+static void input_from(vctx *v, input_def *in, node *key, node *m)
+{
 	node *from = node_get(m, "from");
 	if (from && v->rb->fragment) {
 		err(v, node_key(m, "from"), "value",
@@ -740,7 +724,11 @@ static void parse_input(vctx *v, input_def *in, node *key, node *m)
 	} else if (in->type == IT_SECRET && !v->rb->fragment)
 		err(v, key, "secret",
 		    "secret input '%s' needs 'from: env:NAME' or 'from: file:/path'", in->name);
+}
 
+/* `default`: none for a secret; a literal one must fit the type */
+static void input_default(vctx *v, input_def *in, node *m)
+{
 	node *def = node_get(m, "default");
 	if (def && in->type == IT_SECRET) {
 		err(v, node_key(m, "default"), "secret",
@@ -758,27 +746,60 @@ static void parse_input(vctx *v, input_def *in, node *key, node *m)
 				    in->name, want, got(v, def));
 		}
 	}
+}
 
+/* `pattern`: it compiles, and a literal default matches it */
+static void input_pattern(vctx *v, input_def *in, node *m)
+{
 	node *pat = node_get(m, "pattern");
-	if (pat && want_str(v, pat, "pattern")) {
-		int owned;
-		pcre2_code *re = compile_pattern(v, pat, 0, &owned);
-		if (re) {
-			in->pattern = pat->str;
-			if (in->def && is_scalar(in->def) && !in->def->cache) {
-				pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-				int rc = pcre2_match(re, (PCRE2_SPTR)in->def->str, in->def->len, 0, 0,
-						     md, NULL);
-				pcre2_match_data_free(md);
-				if (rc < 0)
-					err(v, in->def, "pattern",
-					    "default %s of input '%s' does not match its pattern '%s'",
-					    got(v, in->def), in->name, pat->str);
-			}
-			if (owned)
-				pcre2_code_free(re);
-		}
+	if (!pat || !want_str(v, pat, "pattern"))
+		return;
+	int owned;
+	pcre2_code *re = compile_pattern(v, pat, 0, &owned);
+	if (!re)
+		return;
+	in->pattern = pat->str;
+	if (in->def && is_scalar(in->def) && !in->def->cache) {
+		pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+		int rc = pcre2_match(re, (PCRE2_SPTR)in->def->str, in->def->len, 0, 0, md, NULL);
+		pcre2_match_data_free(md);
+		if (rc < 0)
+			err(v, in->def, "pattern",
+			    "default %s of input '%s' does not match its pattern '%s'",
+			    got(v, in->def), in->name, pat->str);
 	}
+	if (owned)
+		pcre2_code_free(re);
+}
+
+/* one input: a mapping of input_keys (or null: a required string) */
+static void parse_input(vctx *v, input_def *in, node *key, node *m)
+{
+	const char *where = arena_printf(v->a, "in input '%s'", in->name);
+	in->n = m;
+	in->type = IT_STRING;
+	if (m && node_is_null(m)) {
+		in->required = 1;
+		return;
+	}
+	if (!is_map(m)) {
+		err(v, m, "type", "input '%s' must be a mapping, got %s", in->name, got(v, m));
+		return;
+	}
+	check_keys(v, m, input_keys, where);
+	node *t = node_get(m, "type");
+	if (t) {
+		int i = want_enum(v, t, "type", input_types);
+		if (i >= 0)
+			in->type = i;
+	}
+	node *desc = node_get(m, "description");
+	if (desc && want_str(v, desc, "description"))
+		in->description = desc->str;
+	input_values(v, in, m, t);
+	input_from(v, in, key, m);
+	input_default(v, in, m);
+	input_pattern(v, in, m);
 
 	node *req = node_get(m, "required");
 	int r;
