@@ -75,3 +75,14 @@ const char *suggest(const char *word, const char *const *cands, size_t n, int fl
 {
 	return suggest_rows(word, cands, n, sizeof *cands, flags);
 }
+
+const void *rows_find(const char *name, const void *rows, size_t n, size_t stride)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *row = (const char *)rows + i * stride;
+		const char *c = *(const char *const *)row;
+		if (c && c[0] == name[0] && !strcmp(c, name))
+			return row;
+	}
+	return NULL;
+}

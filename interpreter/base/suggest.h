@@ -8,6 +8,10 @@
  * adjacent swap counts one) when it is at most 2 and less than the word's
  * length (so "a" does not suggest "id"), else the first candidate the word
  * begins with ("lenght" -> "len").  Ties go to the earlier candidate.
+ *
+ * The language's tables (matchers, step keys, lint rules...) are arrays
+ * of rows whose first member is the row's name: suggest_rows() and
+ * rows_find() read them as they are.
  */
 #ifndef RB_SUGGEST_H
 #define RB_SUGGEST_H
@@ -30,6 +34,10 @@ const char *suggest(const char *word, const char *const *cands, size_t n, int fl
  */
 const char *suggest_rows(const char *word, const void *rows, size_t n, size_t stride,
 			 int flags);
+
+/* the row named name in such a table, or NULL (first bytes compared
+ * inline: most lookups miss on them) */
+const void *rows_find(const char *name, const void *rows, size_t n, size_t stride);
 
 /* optimal string alignment distance (Damerau-Levenshtein with adjacent
  * swaps); a large number for words over 64 bytes */

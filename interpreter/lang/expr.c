@@ -40,6 +40,7 @@
 #include <math.h>
 #include <pcre2.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -443,6 +444,8 @@ static const fn functions[] = {
 };
 
 #define NFUNCS (sizeof(functions) / sizeof(functions[0]))
+/* suggest_rows() reads the name as the first member */
+_Static_assert(offsetof(struct fn, name) == 0, "the name comes first");
 
 /* the i-th function for docs: its name, arity and one-line doc; NULL past the end */
 const char *expr_function(size_t i, size_t *min, size_t *max, const char **doc)

@@ -10,7 +10,9 @@
 #include "lang/lint.h"
 #include "lang/prim.h"
 #include "lang/expr.h"
+#include "base/suggest.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -254,13 +256,12 @@ const lint_rule lint_rules[] = {
 	},
 };
 const size_t lint_rule_count = sizeof lint_rules / sizeof lint_rules[0];
+/* rows_find() and suggest_rows() read the id as the first member */
+_Static_assert(offsetof(lint_rule, id) == 0, "the id comes first");
 
 const lint_rule *lint_rule_find(const char *id)
 {
-	for (size_t i = 0; i < lint_rule_count; i++)
-		if (!strcmp(lint_rules[i].id, id))
-			return &lint_rules[i];
-	return NULL;
+	return rows_find(id, lint_rules, lint_rule_count, sizeof lint_rules[0]);
 }
 
 const char *lint_severity_name(int severity)

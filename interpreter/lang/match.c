@@ -10,8 +10,10 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "lang/match.h"
 #include "base/arena.h"
+#include "base/suggest.h"
 
 #include <pcre2.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -266,13 +268,12 @@ const matcher matcher_table[] = {
 	  MO_MATCHER, m_all },
 };
 const size_t matcher_count = sizeof matcher_table / sizeof matcher_table[0];
+/* rows_find() and suggest_rows() read the name as the first member */
+_Static_assert(offsetof(matcher, name) == 0, "the name comes first");
 
 const matcher *matcher_find(const char *name)
 {
-	for (size_t i = 0; i < matcher_count; i++)
-		if (matcher_table[i].name[0] == name[0] && !strcmp(matcher_table[i].name, name))
-			return &matcher_table[i];
-	return NULL;
+	return rows_find(name, matcher_table, matcher_count, sizeof matcher_table[0]);
 }
 
 const char *match_operand_name(int operand)

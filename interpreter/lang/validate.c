@@ -32,6 +32,7 @@
 #include <pcre2.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1370,6 +1371,31 @@ static void parse_id(vctx *v, step *st, node *idn, const stepctx *sc)
 	id_insert(v, st);
 }
 
+/*
+ * A mapping of names to scalars (outputs, env): each name matches
+ * [A-Za-z_][A-Za-z0-9_]* (with '-' after the first character when dash),
+ * each value is a scalar.  what names a key in messages ("output"),
+ * value_what and want a value ("env value", "a string").
+ */
+static void check_name_map(vctx *v, const node *m, int dash, const char *what,
+			   const char *value_what, const char *want)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		if (!name_ok(m->keys[i]->str, dash))
+			err(v, m->keys[i], "value", "%s name '%s' must match %s", what, m->keys[i]->str,
+			    dash ? "[A-Za-z_][A-Za-z0-9_-]*" : "[A-Za-z_][A-Za-z0-9_]*");
+		if (!is_scalar(m->vals[i]))
+			err(v, m->vals[i], "type", "%s '%s' must be %s, got %s", value_what,
+			    m->keys[i]->str, want, got(v, m->vals[i]));
+	}
+}
+
+/* outputs (of a step, or of a fragment): name -> ${{ }} template */
+static void check_outputs(vctx *v, const node *m)
+{
+	check_name_map(v, m, 1, "output", "output", "a ${{ }} template");
+}
+
 /* ---- the step keys: one parse function per row of step_key_table ---- */
 
 static void sk_title(stepparse *p, node *k, node *x)
@@ -1469,14 +1495,7 @@ static void sk_outputs(stepparse *p, node *k, node *m)
 {
 	vctx *v = p->v;
 	if (want_map(v, m, "outputs")) {
-		for (size_t i = 0; i < m->n; i++) {
-			if (!name_ok(m->keys[i]->str, 1))
-				err(v, m->keys[i], "value",
-				    "output name '%s' must match [A-Za-z_][A-Za-z0-9_-]*", m->keys[i]->str);
-			if (!is_scalar(m->vals[i]))
-				err(v, m->vals[i], "type", "output '%s' must be a ${{ }} template, got %s",
-				    m->keys[i]->str, got(v, m->vals[i]));
-		}
+		check_outputs(v, m);
 		p->st->outputs = m;
 	}
 	walk_tmpl(v, m, p->refst, R_RESULT);
@@ -1548,15 +1567,7 @@ static void sk_env(stepparse *p, node *k, node *m)
 {
 	vctx *v = p->v;
 	if (want_map(v, m, "env")) {
-		for (size_t i = 0; i < m->n; i++) {
-			if (!name_ok(m->keys[i]->str, 0))
-				err(v, m->keys[i], "value",
-				    "environment variable name '%s' must match [A-Za-z_][A-Za-z0-9_]*",
-				    m->keys[i]->str);
-			if (!is_scalar(m->vals[i]))
-				err(v, m->vals[i], "type", "env value '%s' must be a string, got %s",
-				    m->keys[i]->str, got(v, m->vals[i]));
-		}
+		check_name_map(v, m, 0, "environment variable", "env value", "a string");
 		p->st->env = m;
 	}
 	walk_tmpl(v, m, p->refst, 0);
@@ -1630,13 +1641,12 @@ const step_key step_key_table[] = {
 	  SKF_ALL | SKF_ROW, KS_MAPPING, NULL, sk_with },
 };
 const size_t step_key_count = sizeof step_key_table / sizeof step_key_table[0];
+/* rows_find() and suggest_rows() read the name as the first member */
+_Static_assert(offsetof(step_key, name) == 0, "the name comes first");
 
 const step_key *step_key_find(const char *key)
 {
-	for (size_t i = 0; i < step_key_count; i++)
-		if (step_key_table[i].name[0] == key[0] && !strcmp(step_key_table[i].name, key))
-			return &step_key_table[i];
-	return NULL;
+	return rows_find(key, step_key_table, step_key_count, sizeof step_key_table[0]);
 }
 
 /* ---- parse_step and its parts ---- */
@@ -1998,14 +2008,7 @@ static void parse_fragment_outputs(vctx *v, node *m)
 {
 	if (!want_map(v, m, "outputs"))
 		return;
-	for (size_t i = 0; i < m->n; i++) {
-		if (!name_ok(m->keys[i]->str, 1))
-			err(v, m->keys[i], "value", "output name '%s' must match [A-Za-z_][A-Za-z0-9_-]*",
-			    m->keys[i]->str);
-		if (!is_scalar(m->vals[i]))
-			err(v, m->vals[i], "type", "output '%s' must be a ${{ }} template, got %s",
-			    m->keys[i]->str, got(v, m->vals[i]));
-	}
+	check_outputs(v, m);
 	walk_tmpl(v, m, NULL, 0);
 	v->rb->outputs = m;
 }

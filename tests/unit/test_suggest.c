@@ -35,6 +35,10 @@ int main(void)
 	CHECK(suggest_rows("tojson", rows, 3, sizeof rows[0], 0) == NULL);
 	CHECK_STR(suggest_rows("tojson", rows, 3, sizeof rows[0], SUGGEST_NOCASE), "toJSON");
 	CHECK_STR(suggest_rows("startswith", rows, 3, sizeof rows[0], 0), "startsWith");
+	/* the row of a name */
+	CHECK(rows_find("toJSON", rows, 3, sizeof rows[0]) == &rows[1]);
+	CHECK(rows_find("tojson", rows, 3, sizeof rows[0]) == NULL);
+	CHECK(rows_find("startsWith", rows, 2, sizeof rows[0]) == NULL);
 	CHECK(suggest_distance("abc", "acb", 0) == 1);
 	CHECK(suggest_distance("ABC", "abc", SUGGEST_NOCASE) == 0);
 	CHECK(suggest_distance("ABC", "abc", 0) == 3);
