@@ -159,7 +159,10 @@ extern const rb_keytables rb_keys;
  * where the key is allowed; a key without SKF_ROLLBACK is refused in a
  * rollback step with the row's rollback_why.  The keys a primitive adds
  * (env, cwd, stdin, with) are rows with SKF_ROW: a step has them only
- * when its primitive's row lists them (prim.h, step_keys).
+ * when its primitive's row lists them (prim.h, step_keys).  To add a step
+ * key, add a row and its parse function in validate.c (and the field it
+ * fills in struct step); the schema, the reference and the unknown-key
+ * hints follow from the row.
  */
 enum {
 	SKF_PROBE = 1,          /* allowed in a `check:` probe */
