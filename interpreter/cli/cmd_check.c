@@ -5,6 +5,7 @@
  * Exit EXIT_USAGE (2) when any file has an error, else EXIT_OK.
  */
 #include "cli/cmd.h"
+#include "lang/lint.h"
 #include "lang/runbook.h"
 
 #include <dirent.h>
@@ -14,13 +15,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
-enum { O_FORMAT = 1, O_NO_COLOR };
+enum { O_FORMAT = 1, O_NO_COLOR, O_LIST_RULES };
 
 const cmd_opt check_options[] = {
 	OPT_STRING(O_FORMAT, "format", 0, "text|json|github|sarif|junit",
 		   "how to print the diagnostics (default text)"),
 	OPT_NO_COLOR(O_NO_COLOR),
 	OPT_STDLIB,
+	OPT_FLAG(O_LIST_RULES, "list-rules", 0, "list the lint rules (id, severity, summary) and exit"),
 	OPT_END
 };
 
@@ -124,7 +126,11 @@ int cmd_check(const command *self, int argc, char **argv)
 			fmt = p.val;
 		else if (id == O_NO_COLOR)
 			no_color = 1;
-		else if (id == OPTS_ARG)
+		else if (id == O_LIST_RULES) {
+			free(paths);
+			lint_list(stdout);
+			return EXIT_OK;
+		} else if (id == OPTS_ARG)
 			paths[npaths++] = p.val;
 	}
 	int format = diag_format_from_name(fmt);

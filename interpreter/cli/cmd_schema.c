@@ -3,11 +3,13 @@
  * runbook and fragment files, for editors (yaml-language-server) and CI.
  *
  * Generated, never written by hand: the keys and their docs come from
- * the validator's tables (rb_keys, validate.c), the actions and their
- * parameters from the primitive table (prim.c), the connection kinds
- * from conn_kinds[].  Each key of those tables must have a shape here
- * (key_shape); a key without one stops the command, so a new key in the
- * validator cannot be forgotten in the schema.  The committed copy,
+ * the validator's tables (rb_keys and step_key_table, validate.c), the
+ * actions and their parameters from the primitive table (prim.c), the
+ * connection kinds from conn_kinds[], the matchers from the matcher
+ * table (match.c).  A step key's row names its shape (step_key_schema);
+ * each key of the other tables must have a shape here (top_shape...); a
+ * key without one stops the command, so a new key in the validator cannot
+ * be forgotten in the schema.  The committed copy,
  * schema/runbook.schema.json, is compared with this output by
  * tests/cases/schema/schema.sh.
  *
@@ -18,6 +20,7 @@
  */
 #include "cli/cmd.h"
 #include "run/exec.h"
+#include "lang/match.h"
 #include "lang/prim.h"
 #include "lang/runbook.h"
 
@@ -154,59 +157,38 @@ static cJSON *action_schema(const prim_def *p)
 	return o;
 }
 
-/* the step-level keys a primitive row adds (env, cwd, stdin, with) */
-static cJSON *row_key_shape(const char *key)
-{
-	if (!strcmp(key, "env")) {
-		cJSON *o = typed("object", "environment of the child: NAME: value (the way to pass secrets)");
-		cJSON_AddItemToObject(o, "additionalProperties", scalar());
-		return o;
-	}
-	if (!strcmp(key, "cwd"))
-		return typed("string", "working directory of the child");
-	if (!strcmp(key, "stdin"))
-		return typed("string", "text written to the child's standard input");
-	if (!strcmp(key, "with"))
-		return typed("object", "the fragment's inputs: name: value (templates over the caller's context)");
-	return NULL;
-}
-
 enum { SK_STEP, SK_ROLLBACK, SK_PROBE };
 
-static cJSON *step_key_shape(const char *key, int kind)
+/* the schema of a step key, by the shape its row says (step_key_table) */
+static cJSON *step_key_schema(const step_key *r)
 {
-	if (!strcmp(key, "id"))
-		return ref(REF("id"));
-	if (!strcmp(key, "title") || !strcmp(key, "description"))
-		return scalar();
-	if (!strcmp(key, "if"))
-		return any_of(typed("boolean", NULL), ref(REF("template")));
-	if (!strcmp(key, "needs"))
-		return any_of(typed("string", NULL), array_of(typed("string", NULL)));
-	if (!strcmp(key, "effect"))
-		return str_enum(rb_keys.effects);
-	if (!strcmp(key, "timeout"))
-		return ref(REF("duration"));
-	if (!strcmp(key, "retry"))
-		return ref(REF("retry"));
-	if (!strcmp(key, "until"))
-		return ref(REF("until"));
-	if (!strcmp(key, "expect"))
-		return any_of(ref(REF("template")), ref(REF("expect")));
-	if (!strcmp(key, "outputs"))
-		return ref(REF("outputs"));
-	if (!strcmp(key, "on-failure"))
-		return str_enum(rb_keys.on_failure);
-	if (!strcmp(key, "sensitive") || !strcmp(key, "idempotent"))
-		return typed("boolean", NULL);
-	if (!strcmp(key, "rollback"))
-		return kind == SK_STEP ? any_of(ref(REF("rollback-step")),
-						array_of(ref(REF("rollback-step")))) : NULL;
-	if (!strcmp(key, "check"))
-		return ref(REF("probe"));
-	if (!strcmp(key, "rollback-on-failure"))
-		return typed("boolean", NULL);
-	return NULL;
+	cJSON *o;
+	switch (r->shape) {
+	case KS_ID: o = ref(REF("id")); break;
+	case KS_TEXT: o = scalar(); break;
+	case KS_CONDITION: o = any_of(typed("boolean", NULL), ref(REF("template"))); break;
+	case KS_STEP_IDS: o = any_of(typed("string", NULL), array_of(typed("string", NULL))); break;
+	case KS_EFFECT: o = str_enum(rb_keys.effects); break;
+	case KS_DURATION: o = ref(REF("duration")); break;
+	case KS_RETRY: o = ref(REF("retry")); break;
+	case KS_UNTIL: o = ref(REF("until")); break;
+	case KS_EXPECT: o = any_of(ref(REF("template")), ref(REF("expect"))); break;
+	case KS_OUTPUTS: o = ref(REF("outputs")); break;
+	case KS_ON_FAILURE: o = str_enum(rb_keys.on_failure); break;
+	case KS_BOOL: o = typed("boolean", NULL); break;
+	case KS_STEPS:
+		o = any_of(ref(REF("rollback-step")), array_of(ref(REF("rollback-step"))));
+		break;
+	case KS_PROBE: o = ref(REF("probe")); break;
+	case KS_ENV:
+		o = typed("object", r->doc);
+		cJSON_AddItemToObject(o, "additionalProperties", scalar());
+		return o;
+	case KS_STRING: o = typed("string", NULL); break;
+	case KS_MAPPING: o = typed("object", NULL); break;
+	default: return NULL;
+	}
+	return describe(o, r->doc);
 }
 
 static int fatal;
@@ -217,17 +199,6 @@ static void missing(const char *what, const char *key)
 	fatal = 1;
 }
 
-/* keys a `check:` probe may not have (validate.c says the same) */
-static int probe_forbids(const char *key)
-{
-	static const char *const f[] = { "id", "needs", "rollback", "check", "on-failure",
-					 "idempotent", "rollback-on-failure", NULL };
-	for (size_t i = 0; f[i]; i++)
-		if (!strcmp(f[i], key))
-			return 1;
-	return 0;
-}
-
 /* a step: its keys, every action and row key, exactly one action */
 static cJSON *step_schema(int kind)
 {
@@ -235,18 +206,17 @@ static cJSON *step_schema(int kind)
 			 : kind == SK_ROLLBACK ? "a rollback step: the id defaults to <step>-rollback"
 			 : "a read probe: did the step take effect? (used by runbook resume)");
 	cJSON *props = cJSON_AddObjectToObject(o, "properties");
-	const rb_keytable *sk = &rb_keys.step;
-	for (size_t i = 0; sk->names[i]; i++) {
-		const char *k = sk->names[i];
-		if ((kind == SK_PROBE && probe_forbids(k)) ||
-		    (kind == SK_ROLLBACK && (!strcmp(k, "rollback") || !strcmp(k, "rollback-on-failure"))))
+	int where = kind == SK_STEP ? 0 : kind == SK_ROLLBACK ? SKF_ROLLBACK : SKF_PROBE;
+	for (size_t i = 0; i < step_key_count; i++) {
+		const step_key *r = &step_key_table[i];
+		if ((r->flags & SKF_ROW) || (r->flags & where) != where)
 			continue;
-		cJSON *s = step_key_shape(k, kind);
+		cJSON *s = step_key_schema(r);
 		if (!s) {
-			missing("step key", k);
+			missing("step key", r->name);
 			continue;
 		}
-		cJSON_AddItemToObject(props, k, describe(s, sk->docs[i]));
+		cJSON_AddItemToObject(props, r->name, s);
 	}
 	cJSON *one = cJSON_CreateArray();
 	for (size_t i = 0; i < prim_count; i++) {
@@ -255,7 +225,8 @@ static cJSON *step_schema(int kind)
 		for (size_t j = 0; p->step_keys[j]; j++) {
 			if (cJSON_GetObjectItemCaseSensitive(props, p->step_keys[j]))
 				continue;
-			cJSON *s = row_key_shape(p->step_keys[j]);
+			const step_key *r = step_key_find(p->step_keys[j]);
+			cJSON *s = r ? step_key_schema(r) : NULL;
 			if (!s) {
 				missing("step key", p->step_keys[j]);
 				continue;
@@ -394,39 +365,30 @@ static cJSON *drill_shape(const char *k)
 	return steps_or_null();
 }
 
+/* a matcher's operand, by the kind its row says; a single ${{ }} may be
+ * anything */
+static cJSON *operand_shape(int operand)
+{
+	switch (operand) {
+	case MO_LIST:
+		return any_of(typed("array", NULL), ref(REF("template")));
+	case MO_PATTERN:
+		return typed("string", NULL);
+	case MO_BOOL:
+		return any_of(typed("boolean", NULL), ref(REF("template")));
+	default:
+		return cJSON_CreateObject();    /* a literal, or a matcher (len, not, any, all) */
+	}
+}
+
+/* the matcher table (lang/match.h): each matcher, its operand and doc */
 static cJSON *matcher_schema(void)
 {
-	static const struct { const char *name, *doc; } docs[] = {
-		{ "eq", "equal to" }, { "ne", "not equal to" }, { "lt", "less than" },
-		{ "le", "less than or equal to" }, { "gt", "greater than" },
-		{ "ge", "greater than or equal to" }, { "in", "one of a list" },
-		{ "matches", "matches a PCRE2 pattern (multi-line)" },
-		{ "contains", "a string or list that contains it" },
-		{ "exists", "true: the path is there; false: it is not" },
-		{ "len", "a length: an int or a matcher" }, { "not", "the matcher does not hold" },
-		{ "any", "some item of the list matches" }, { "all", "every item matches" },
-	};
 	cJSON *o = typed("object", "a matcher: { op: expected }; a mapping without a matcher key is a literal compared for equality");
 	cJSON *props = cJSON_AddObjectToObject(o, "properties");
-	for (size_t i = 0; rb_keys.matchers[i]; i++) {
-		const char *m = rb_keys.matchers[i], *what = NULL;
-		for (size_t j = 0; j < sizeof docs / sizeof docs[0]; j++)
-			if (!strcmp(docs[j].name, m))
-				what = docs[j].doc;
-		if (!what) {
-			missing("matcher", m);
-			continue;
-		}
-		cJSON *s;
-		if (!strcmp(m, "in"))
-			s = any_of(typed("array", NULL), ref(REF("template")));
-		else if (!strcmp(m, "matches"))
-			s = typed("string", NULL);
-		else if (!strcmp(m, "exists"))
-			s = any_of(typed("boolean", NULL), ref(REF("template")));
-		else
-			s = cJSON_CreateObject();       /* a literal, or a matcher (not, any, all) */
-		cJSON_AddItemToObject(props, m, describe(s, what));
+	for (size_t i = 0; i < matcher_count; i++) {
+		const matcher *m = &matcher_table[i];
+		cJSON_AddItemToObject(props, m->name, describe(operand_shape(m->operand), m->doc));
 	}
 	cJSON_AddBoolToObject(o, "additionalProperties", 0);
 	return o;

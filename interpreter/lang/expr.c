@@ -33,16 +33,17 @@
  * cannot exhaust the stack of the parser or the evaluator.
  */
 #include "lang/expr.h"
+#include "base/suggest.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <ctype.h>
 #include <math.h>
 #include <pcre2.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #define EXPR_MAX_NEST 100
@@ -443,6 +444,8 @@ static const fn functions[] = {
 };
 
 #define NFUNCS (sizeof(functions) / sizeof(functions[0]))
+/* suggest_rows() reads the name as the first member */
+_Static_assert(offsetof(struct fn, name) == 0, "the name comes first");
 
 /* the i-th function for docs: its name, arity and one-line doc; NULL past the end */
 const char *expr_function(size_t i, size_t *min, size_t *max, const char **doc)
@@ -465,56 +468,6 @@ static const fn *fn_find(const char *name)
 	return NULL;
 }
 
-/* Case-insensitive edit distance, for "did you mean". */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j;
-	size_t row[64], prev, tmp;
-
-	if (lb >= sizeof(row) / sizeof(row[0]) || la > 64)
-		return (size_t)-1;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			size_t cost = tolower((unsigned char)a[i - 1]) !=
-				      tolower((unsigned char)b[j - 1]);
-			size_t best = prev + cost;
-
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			tmp = row[j];
-			row[j] = best;
-			prev = tmp;
-		}
-	}
-	return row[lb];
-}
-
-static const char *fn_suggest(const char *name)
-{
-	const char *best = NULL;
-	size_t bestd = 3, i;
-
-	for (i = 0; i < NFUNCS; i++) {
-		const char *f = functions[i].name;
-		size_t d = edit_distance(name, f), fl = strlen(f);
-
-		/* "lenght" -> "len": a known name typed with extra letters */
-		if (fl >= 3 && !strncasecmp(name, f, fl) && d > 1)
-			d = 1;
-		if (d < bestd) {
-			bestd = d;
-			best = f;
-		}
-	}
-	return best;
-}
-
 static int check_call(parser *p, const char *name, size_t off, size_t nargs,
 		      const fn **out)
 {
@@ -522,7 +475,7 @@ static int check_call(parser *p, const char *name, size_t off, size_t nargs,
 	const char *hint;
 
 	if (!f) {
-		hint = fn_suggest(name);
+		hint = suggest_rows(name, functions, NFUNCS, sizeof functions[0], SUGGEST_NOCASE);
 		if (hint)
 			return fail(p, off, arena_printf(p->a,
 				"unknown function '%s' (did you mean '%s'?)", name, hint));

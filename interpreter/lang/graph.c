@@ -11,6 +11,7 @@
  */
 #include "lang/runbook.h"
 #include "lang/prim.h"
+#include "base/suggest.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,7 +79,7 @@ static void bad_need(glist *g, const step *st, const node *item)
 	for (size_t i = 0; i < g->l->n; i++)
 		if (g->l->v[i]->id)
 			ids[n++] = g->l->v[i]->id;
-	const char *s = rb_suggest(id, ids, n);
+	const char *s = suggest(id, ids, n, 0);
 	diag_add(g->dg, SEV_ERROR, item->file, item->line, item->col, "unknown-step",
 		 "step '%s' needs unknown step '%s'%s%s%s", sid, id,
 		 s ? "; did you mean '" : "", s ? s : "", s ? "'?" : "");

@@ -1,34 +1,33 @@
 /*
  * lint.c - advice on a valid runbook: warnings, never errors.
  *
- * One row per rule (id, one-line summary, check), as linters keep them;
- * `runbook check` runs them all after validation.  A check only reads the
- * model and reports at the node a reader would fix.
+ * One row per rule (id, severity, summary, rationale, example, check),
+ * as linters keep them (lint.h); `runbook check` runs them all after
+ * validation, `--list-rules` and the reference print them.  A check only
+ * reads the model and reports at the node a reader would fix, with its
+ * row's id and severity.
  */
-#include "lang/runbook.h"
+#include "lang/lint.h"
 #include "lang/prim.h"
 #include "lang/expr.h"
+#include "base/suggest.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-typedef struct lint_rule {
-	const char *id;
-	const char *summary;
-	void (*check)(const runbook *rb, diags *dg, const char *id);
-} lint_rule;
-
-static void warn(diags *dg, const node *n, const char *rule, const char *msg)
+/* a finding of rule r at n */
+static void warn(diags *dg, const node *n, const lint_rule *r, const char *msg)
 {
-	diag_add(dg, SEV_WARNING, n->file, n->line, n->col, rule, "%s", msg);
+	diag_add(dg, r->severity, n->file, n->line, n->col, r->id, "%s", msg);
 }
 
-static void lint_owner(const runbook *rb, diags *dg, const char *id)
+static void lint_owner(const runbook *rb, diags *dg, const lint_rule *r)
 {
 	const node *root = rb->d.root;
 	if (root && root->kind == N_MAP && !node_get(root, "owner"))
-		warn(dg, root, id, "no 'owner': say which team maintains this runbook");
+		warn(dg, root, r, "no 'owner': say which team maintains this runbook");
 }
 
 /* days since the epoch of a valid YYYY-MM-DD */
@@ -41,7 +40,7 @@ static long long days_of(const char *date)
 	return (long long)(timegm(&tm) / 86400);
 }
 
-static void lint_stale(const runbook *rb, diags *dg, const char *id)
+static void lint_stale(const runbook *rb, diags *dg, const lint_rule *r)
 {
 	if (!rb->last_reviewed)
 		return;
@@ -59,10 +58,10 @@ static void lint_stale(const runbook *rb, diags *dg, const char *id)
 	char msg[160];
 	snprintf(msg, sizeof msg, "last reviewed %s, %lld days ago (more than %lld): review it",
 		 rb->last_reviewed, age, limit);
-	warn(dg, node_get(rb->d.root, "last-reviewed"), id, msg);
+	warn(dg, node_get(rb->d.root, "last-reviewed"), r, msg);
 }
 
-static void lint_shell_template(const runbook *rb, diags *dg, const char *id)
+static void lint_shell_template(const runbook *rb, diags *dg, const lint_rule *r)
 {
 	for (size_t i = 0; i < rb->all.n; i++) {
 		const step *st = rb->all.v[i];
@@ -74,25 +73,24 @@ static void lint_shell_template(const runbook *rb, diags *dg, const char *id)
 			continue;
 		int line, col;
 		node_pos_at(a, (size_t)(p - a->str), &line, &col);
-		diag_add(dg, SEV_WARNING, a->file, line, col, id,
+		diag_add(dg, r->severity, a->file, line, col, r->id,
 			 "'${{ }}' in shell text is pasted into the command line; pass the value through env: and use \"$NAME\"");
 	}
 }
 
-static void lint_tls_insecure(const runbook *rb, diags *dg, const char *id)
+static void lint_tls_insecure(const runbook *rb, diags *dg, const lint_rule *r)
 {
 	for (size_t i = 0; i < rb->all.n; i++) {
 		const step *st = rb->all.v[i];
 		if (!st->prim || strcmp(st->prim->name, "http"))
 			continue;
 		const node *ins = node_get(node_get(st->action, "tls"), "insecure");
-		if (ins && ins->kind == N_SCALAR && ins->style == S_PLAIN &&
-		    (!strcmp(ins->str, "true") || !strcmp(ins->str, "True") || !strcmp(ins->str, "TRUE")))
-			warn(dg, ins, id, "tls.insecure turns off certificate checks: anyone on the path can answer");
+		if (node_is_true(ins))
+			warn(dg, ins, r, "tls.insecure turns off certificate checks: anyone on the path can answer");
 	}
 }
 
-static void lint_write_in_check(const runbook *rb, diags *dg, const char *id)
+static void lint_write_in_check(const runbook *rb, diags *dg, const lint_rule *r)
 {
 	for (size_t i = 0; i < rb->all.n; i++) {
 		const step *st = rb->all.v[i];
@@ -103,7 +101,7 @@ static void lint_write_in_check(const runbook *rb, diags *dg, const char *id)
 		snprintf(msg, sizeof msg,
 			 "step '%s' in %s writes; checks and verify should only read (add 'effect: read' if it does)",
 			 st->id, phase_names[st->phase]);
-		warn(dg, st->action_key, id, msg);
+		warn(dg, st->action_key, r, msg);
 	}
 }
 
@@ -141,7 +139,7 @@ static const step *undone_write(const step *st, const runbook **in)
 	return writes ? NULL : st;
 }
 
-static void lint_no_rollback(const runbook *rb, diags *dg, const char *id)
+static void lint_no_rollback(const runbook *rb, diags *dg, const lint_rule *r)
 {
 	if (rb->rollback_policy == RBPOL_NEVER)
 		return;
@@ -154,26 +152,129 @@ static void lint_no_rollback(const runbook *rb, diags *dg, const char *id)
 		if (!u)
 			continue;
 		if (u == st)
-			diag_add(dg, SEV_WARNING, st->action_key->file, st->action_key->line,
-				 st->action_key->col, id,
+			diag_add(dg, r->severity, st->action_key->file, st->action_key->line,
+				 st->action_key->col, r->id,
 				 "write step '%s' has no rollback: say how to undo it, or 'effect: read' if it only reads",
 				 st->id);
 		else
-			diag_add(dg, SEV_WARNING, st->action_key->file, st->action_key->line,
-				 st->action_key->col, id,
+			diag_add(dg, r->severity, st->action_key->file, st->action_key->line,
+				 st->action_key->col, r->id,
 				 "write step '%s' of fragment '%s' has no rollback: give '%s' a 'rollback:' of its own",
 				 u->id ? u->id : "?", in && in->id ? in->id : "?", st->id);
 	}
 }
 
-static const lint_rule lint_rules[] = {
-	{ "lint-owner", "the runbook names its owner", lint_owner },
-	{ "lint-stale", "last-reviewed is at most 90 days old (RUNBOOK_STALE_DAYS)", lint_stale },
-	{ "lint-shell-template", "no ${{ }} inside shell text", lint_shell_template },
-	{ "lint-tls-insecure", "no http step turns off TLS verification", lint_tls_insecure },
-	{ "lint-write-in-check", "checks and verify steps only read", lint_write_in_check },
-	{ "lint-no-rollback", "every write step says how to undo it (a use step: every write step of its fragment)", lint_no_rollback },
+const lint_rule lint_rules[] = {
+	{
+		"lint-owner", SEV_WARNING, "the runbook names its owner",
+		"A runbook is run during an incident by someone who did not write it. When a "
+		"step is wrong or out of date, that reader needs to know which team to ask, "
+		"and someone must be the one to fix it: `owner:` says who.",
+		"runbook: restart-worker\n"
+		"title: Restart the worker\n"
+		"steps:\n"
+		"  - { id: status, exec: [systemctl, status, worker], effect: read }\n",
+		lint_owner,
+	},
+	{
+		"lint-stale", SEV_WARNING, "last-reviewed is at most 90 days old (RUNBOOK_STALE_DAYS)",
+		"A procedure drifts from the system it operates on: hosts are renamed, flags "
+		"change, services move. A runbook nobody has read for a quarter is likely to "
+		"fail when it is needed. The limit is 90 days, or RUNBOOK_STALE_DAYS; a "
+		"runbook without `last-reviewed` is not judged.",
+		"runbook: restart-worker\n"
+		"title: Restart the worker\n"
+		"owner: platform\n"
+		"last-reviewed: 2020-01-01\n"
+		"steps:\n"
+		"  - { id: status, exec: [systemctl, status, worker], effect: read }\n",
+		lint_stale,
+	},
+	{
+		"lint-shell-template", SEV_WARNING, "no ${{ }} inside shell text",
+		"The text of a `shell:` step is parsed by the shell after its templates are "
+		"rendered, so a value holding a quote, a `;` or a `$(...)` becomes part of "
+		"the command. Pass the value through `env:` and write \"$NAME\": the shell "
+		"never runs a variable's value as code.",
+		"runbook: greet\n"
+		"title: Greet\n"
+		"owner: platform\n"
+		"inputs:\n"
+		"  name: { type: string }\n"
+		"steps:\n"
+		"  - id: greet\n"
+		"    shell: echo \"hello ${{ inputs.name }}\"\n"
+		"    effect: read\n",
+		lint_shell_template,
+	},
+	{
+		"lint-tls-insecure", SEV_WARNING, "no http step turns off TLS verification",
+		"`tls.insecure: true` accepts any certificate, so whoever is on the network "
+		"path can answer in the service's name, and the runbook acts on what it is "
+		"told. Give the service's CA with `tls.ca-file` instead.",
+		"runbook: health\n"
+		"title: Health\n"
+		"owner: platform\n"
+		"steps:\n"
+		"  - id: health\n"
+		"    http: { url: \"https://api.internal/health\", tls: { insecure: true } }\n",
+		lint_tls_insecure,
+	},
+	{
+		"lint-write-in-check", SEV_WARNING, "checks and verify steps only read",
+		"`checks` decide whether the runbook may start and `verify` whether it "
+		"worked: they are questions about the system. A step there that changes it "
+		"does so outside the `steps` a reviewer reads as the procedure, and "
+		"`--dry-run`, which runs only what reads, skips it. A command that only "
+		"reads says `effect: read`.",
+		"runbook: flush\n"
+		"title: Flush\n"
+		"owner: platform\n"
+		"checks:\n"
+		"  - id: flush-first\n"
+		"    exec: [redis-cli, flushall]\n"
+		"steps:\n"
+		"  - { id: status, exec: [systemctl, status, worker], effect: read }\n",
+		lint_write_in_check,
+	},
+	{
+		"lint-no-rollback", SEV_WARNING,
+		"every write step says how to undo it (a use step: every write step of its fragment)",
+		"When a later step or the verification fails, the completed write steps are "
+		"undone in reverse order; a write step without `rollback:` stays as it is, "
+		"and the system is left half-changed. Say how to undo it, or that its failure "
+		"may stand (`on-failure: continue`), or that it only reads (`effect: read`). "
+		"A `use` step without a rollback of its own is judged by its fragment's write "
+		"steps. Not checked under `rollback: never`.",
+		"runbook: scale\n"
+		"title: Scale up\n"
+		"owner: platform\n"
+		"steps:\n"
+		"  - id: scale-up\n"
+		"    exec: [kubectl, scale, deploy/worker, --replicas=4]\n",
+		lint_no_rollback,
+	},
 };
+const size_t lint_rule_count = sizeof lint_rules / sizeof lint_rules[0];
+/* rows_find() and suggest_rows() read the id as the first member */
+_Static_assert(offsetof(lint_rule, id) == 0, "the id comes first");
+
+const lint_rule *lint_rule_find(const char *id)
+{
+	return rows_find(id, lint_rules, lint_rule_count, sizeof lint_rules[0]);
+}
+
+const char *lint_severity_name(int severity)
+{
+	return severity == SEV_ERROR ? "error" : "warning";
+}
+
+void lint_list(FILE *f)
+{
+	for (size_t i = 0; i < lint_rule_count; i++)
+		fprintf(f, "%-20s %-8s %s\n", lint_rules[i].id,
+			lint_severity_name(lint_rules[i].severity), lint_rules[i].summary);
+}
 
 /*
  * Run every lint rule over a validated (possibly partly invalid) model;
@@ -184,6 +285,6 @@ void lint_runbook(const runbook *rb, diags *dg)
 {
 	if (!rb->d.root)
 		return;
-	for (size_t i = 0; i < sizeof lint_rules / sizeof lint_rules[0]; i++)
-		lint_rules[i].check(rb, dg, lint_rules[i].id);
+	for (size_t i = 0; i < lint_rule_count; i++)
+		lint_rules[i].check(rb, dg, &lint_rules[i]);
 }

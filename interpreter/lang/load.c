@@ -308,15 +308,16 @@ static int is_null_text(const char *s)
 	}
 }
 
-static int is_bool_text(const char *s)
+/* 1 for the core schema's true words, 0 for its false ones, else -1 */
+int yaml_bool_text(const char *s)
 {
 	static const char *const words[] = {
 		"true", "True", "TRUE", "false", "False", "FALSE", NULL
 	};
 	for (size_t i = 0; words[i]; i++)
 		if (!strcmp(s, words[i]))
-			return 1;
-	return 0;
+			return i < 3;
+	return -1;
 }
 
 /*
@@ -353,7 +354,7 @@ static void check_tag(loader *L, pos at, const char *tag, node *n)
 		else if (!strcmp(t, "float"))
 			ok = full_match_float(n->str);
 		else if (!strcmp(t, "bool"))
-			ok = is_bool_text(n->str);
+			ok = yaml_bool_text(n->str) >= 0;
 		else if (!strcmp(t, "null"))
 			ok = is_null_text(n->str);
 		if (ok == 1) {
@@ -575,6 +576,158 @@ static node *parse_key(loader *L, yaml_event_t *ev, int depth, size_t *size,
 	return k;
 }
 
+/* An alias as a node: the anchored node itself (shared), or an empty
+ * scalar after an error.  Consumes *ev. */
+static int parse_alias(loader *L, yaml_event_t *ev, int depth, pos start, node **out,
+		       size_t *size, int *height)
+{
+	anchor *e = anchor_find(L, (char *)ev->data.alias.anchor);
+	node *n = NULL;
+	if (!e) {
+		lerr(L, start, "yaml-syntax", "undefined alias '%s'",
+		     (char *)ev->data.alias.anchor);
+	} else if (!e->n) {
+		lerr(L, start, "yaml-feature",
+		     "alias '%s' is inside its own anchor (a recursive structure)",
+		     e->name);
+	} else if (depth + e->height > LOAD_MAX_DEPTH) {
+		lerr(L, start, "yaml-depth", "alias '%s' nests deeper than %d levels",
+		     e->name, LOAD_MAX_DEPTH);
+		L->fatal = 1;
+	} else {
+		n = e->n;
+		*size = e->size;
+		*height = e->height;
+	}
+	yaml_event_delete(ev);
+	if (L->fatal)
+		return -1;
+	if (!n) {
+		n = new_node(L, N_SCALAR, start);
+		n->str = arena_strdup(L->a, "");
+		*size = 1;
+	}
+	*out = n;
+	return count_nodes(L, *size, start);
+}
+
+/* The anchor and tag of the event that starts a node (NULL when it has
+ * none); -1 for an event that starts no node. */
+static int event_props(const yaml_event_t *ev, char **anchor_name, char **tag)
+{
+	if (ev->type == YAML_SCALAR_EVENT) {
+		*anchor_name = (char *)ev->data.scalar.anchor;
+		*tag = (char *)ev->data.scalar.tag;
+	} else if (ev->type == YAML_SEQUENCE_START_EVENT) {
+		*anchor_name = (char *)ev->data.sequence_start.anchor;
+		*tag = (char *)ev->data.sequence_start.tag;
+	} else if (ev->type == YAML_MAPPING_START_EVENT) {
+		*anchor_name = (char *)ev->data.mapping_start.anchor;
+		*tag = (char *)ev->data.mapping_start.tag;
+	} else
+		return -1;
+	return 0;
+}
+
+/* A scalar node from its event: the value and its style. */
+static node *new_scalar(loader *L, const yaml_event_t *ev, pos at)
+{
+	node *n = new_node(L, N_SCALAR, at);
+	n->len = ev->data.scalar.length;
+	n->str = arena_strndup(L->a, (char *)ev->data.scalar.value, n->len);
+	switch (ev->data.scalar.style) {
+	case YAML_SINGLE_QUOTED_SCALAR_STYLE: n->style = S_SINGLE; break;
+	case YAML_DOUBLE_QUOTED_SCALAR_STYLE: n->style = S_DOUBLE; break;
+	case YAML_LITERAL_SCALAR_STYLE: n->style = S_LITERAL; break;
+	case YAML_FOLDED_SCALAR_STYLE: n->style = S_FOLDED; break;
+	default: n->style = S_PLAIN; break;
+	}
+	return n;
+}
+
+/*
+ * The children of the mapping or list n, up to its end event: keys and
+ * values of a mapping (duplicate keys reported), items of a list.  *size
+ * and *height as for parse_node.  Returns -1 on a fatal error.
+ */
+static int parse_children(loader *L, node *n, int depth, size_t *size, int *height)
+{
+	int is_map = n->kind == N_MAP;
+	pos at = { n->line, n->col, n->offset };
+	if (depth + 1 > LOAD_MAX_DEPTH) {
+		lerr(L, at, "yaml-depth", "nesting deeper than %d levels",
+		     LOAD_MAX_DEPTH);
+		L->fatal = 1;
+		return -1;
+	}
+	/* children collect on the stack, then move to the arena at
+	 * their final size; only long collections touch the heap */
+	node *kbuf[16], *vbuf[16];
+	size_t cap = 16, cnt = 0, sz = 1;
+	node **keys = kbuf, **vals = vbuf;
+	int h = 0;
+	yaml_event_type_t endt = is_map ? YAML_MAPPING_END_EVENT :
+				 YAML_SEQUENCE_END_EVENT;
+	for (;;) {
+		yaml_event_t ce;
+		if (next_event(L, &ce))
+			break;
+		if (ce.type == endt) {
+			yaml_event_delete(&ce);
+			break;
+		}
+		size_t csz;
+		int ch;
+		node *k = NULL, *v = NULL;
+		if (is_map) {
+			k = parse_key(L, &ce, depth + 1, &csz, &ch);
+			if (!k)
+				break;
+			sz += csz;
+			if (ch > h)
+				h = ch;
+			if (next_event(L, &ce))
+				break;
+		}
+		if (parse_node(L, &ce, depth + 1, &v, &csz, &ch))
+			break;
+		sz += csz;
+		if (ch > h)
+			h = ch;
+		if (cnt == cap) {
+			cap *= 2;
+			vals = grow_children(vals, vbuf, cnt, cap);
+			if (is_map)
+				keys = grow_children(keys, kbuf, cnt, cap);
+		}
+		if (is_map)
+			keys[cnt] = k;
+		vals[cnt++] = v;
+	}
+	if (!L->fatal) {
+		n->n = cnt;
+		if (cnt) {
+			n->vals = arena_alloc(L->a, cnt * sizeof(*vals));
+			memcpy(n->vals, vals, cnt * sizeof(*vals));
+			if (is_map) {
+				n->keys = arena_alloc(L->a, cnt * sizeof(*keys));
+				memcpy(n->keys, keys, cnt * sizeof(*keys));
+			}
+		}
+	}
+	if (keys != kbuf)
+		free(keys);
+	if (vals != vbuf)
+		free(vals);
+	if (L->fatal)
+		return -1;
+	if (is_map)
+		check_duplicates(L, n);
+	*size = sz;
+	*height = h + 1;
+	return 0;
+}
+
 /*
  * Build the node whose first event is *ev (consumed).  depth is the number
  * of collections around it.  *size gets the expanded node count of the
@@ -588,48 +741,11 @@ static int parse_node(loader *L, yaml_event_t *ev, int depth, node **out,
 	*size = 0;
 	*height = 0;
 
-	if (ev->type == YAML_ALIAS_EVENT) {
-		anchor *e = anchor_find(L, (char *)ev->data.alias.anchor);
-		node *n = NULL;
-		if (!e) {
-			lerr(L, start, "yaml-syntax", "undefined alias '%s'",
-			     (char *)ev->data.alias.anchor);
-		} else if (!e->n) {
-			lerr(L, start, "yaml-feature",
-			     "alias '%s' is inside its own anchor (a recursive structure)",
-			     e->name);
-		} else if (depth + e->height > LOAD_MAX_DEPTH) {
-			lerr(L, start, "yaml-depth", "alias '%s' nests deeper than %d levels",
-			     e->name, LOAD_MAX_DEPTH);
-			L->fatal = 1;
-		} else {
-			n = e->n;
-			*size = e->size;
-			*height = e->height;
-		}
-		yaml_event_delete(ev);
-		if (L->fatal)
-			return -1;
-		if (!n) {
-			n = new_node(L, N_SCALAR, start);
-			n->str = arena_strdup(L->a, "");
-			*size = 1;
-		}
-		*out = n;
-		return count_nodes(L, *size, start);
-	}
+	if (ev->type == YAML_ALIAS_EVENT)
+		return parse_alias(L, ev, depth, start, out, size, height);
 
 	char *anchor_name = NULL, *tag = NULL;
-	if (ev->type == YAML_SCALAR_EVENT) {
-		anchor_name = (char *)ev->data.scalar.anchor;
-		tag = (char *)ev->data.scalar.tag;
-	} else if (ev->type == YAML_SEQUENCE_START_EVENT) {
-		anchor_name = (char *)ev->data.sequence_start.anchor;
-		tag = (char *)ev->data.sequence_start.tag;
-	} else if (ev->type == YAML_MAPPING_START_EVENT) {
-		anchor_name = (char *)ev->data.mapping_start.anchor;
-		tag = (char *)ev->data.mapping_start.tag;
-	} else {
+	if (event_props(ev, &anchor_name, &tag) < 0) {
 		lerr(L, start, "yaml-syntax", "unexpected YAML event");
 		yaml_event_delete(ev);
 		L->fatal = 1;
@@ -648,96 +764,14 @@ static int parse_node(loader *L, yaml_event_t *ev, int depth, node **out,
 
 	node *n;
 	if (ev->type == YAML_SCALAR_EVENT) {
-		n = new_node(L, N_SCALAR, at);
-		n->len = ev->data.scalar.length;
-		n->str = arena_strndup(L->a, (char *)ev->data.scalar.value, n->len);
-		switch (ev->data.scalar.style) {
-		case YAML_SINGLE_QUOTED_SCALAR_STYLE: n->style = S_SINGLE; break;
-		case YAML_DOUBLE_QUOTED_SCALAR_STYLE: n->style = S_DOUBLE; break;
-		case YAML_LITERAL_SCALAR_STYLE: n->style = S_LITERAL; break;
-		case YAML_FOLDED_SCALAR_STYLE: n->style = S_FOLDED; break;
-		default: n->style = S_PLAIN; break;
-		}
+		n = new_scalar(L, ev, at);
 		*size = 1;
 	} else {
-		int is_map = ev->type == YAML_MAPPING_START_EVENT;
-		n = new_node(L, is_map ? N_MAP : N_SEQ, at);
-		if (depth + 1 > LOAD_MAX_DEPTH) {
-			lerr(L, at, "yaml-depth", "nesting deeper than %d levels",
-			     LOAD_MAX_DEPTH);
-			L->fatal = 1;
+		n = new_node(L, ev->type == YAML_MAPPING_START_EVENT ? N_MAP : N_SEQ, at);
+		if (parse_children(L, n, depth, size, height) < 0) {
 			yaml_event_delete(ev);
 			return -1;
 		}
-		/* children collect on the stack, then move to the arena at
-		 * their final size; only long collections touch the heap */
-		node *kbuf[16], *vbuf[16];
-		size_t cap = 16, cnt = 0, sz = 1;
-		node **keys = kbuf, **vals = vbuf;
-		int h = 0;
-		yaml_event_type_t endt = is_map ? YAML_MAPPING_END_EVENT :
-					 YAML_SEQUENCE_END_EVENT;
-		for (;;) {
-			yaml_event_t ce;
-			if (next_event(L, &ce))
-				break;
-			if (ce.type == endt) {
-				yaml_event_delete(&ce);
-				break;
-			}
-			size_t csz;
-			int ch;
-			node *k = NULL, *v = NULL;
-			if (is_map) {
-				k = parse_key(L, &ce, depth + 1, &csz, &ch);
-				if (!k)
-					break;
-				sz += csz;
-				if (ch > h)
-					h = ch;
-				if (next_event(L, &ce))
-					break;
-			}
-			if (parse_node(L, &ce, depth + 1, &v, &csz, &ch))
-				break;
-			sz += csz;
-			if (ch > h)
-				h = ch;
-			if (cnt == cap) {
-				cap *= 2;
-				vals = grow_children(vals, vbuf, cnt, cap);
-				if (is_map)
-					keys = grow_children(keys, kbuf, cnt, cap);
-			}
-			if (is_map)
-				keys[cnt] = k;
-			vals[cnt++] = v;
-		}
-		if (L->fatal) {
-			if (keys != kbuf)
-				free(keys);
-			if (vals != vbuf)
-				free(vals);
-			yaml_event_delete(ev);
-			return -1;
-		}
-		n->n = cnt;
-		if (cnt) {
-			n->vals = arena_alloc(L->a, cnt * sizeof(*vals));
-			memcpy(n->vals, vals, cnt * sizeof(*vals));
-			if (is_map) {
-				n->keys = arena_alloc(L->a, cnt * sizeof(*keys));
-				memcpy(n->keys, keys, cnt * sizeof(*keys));
-			}
-		}
-		if (keys != kbuf)
-			free(keys);
-		if (vals != vbuf)
-			free(vals);
-		if (is_map)
-			check_duplicates(L, n);
-		*size = sz;
-		*height = h + 1;
 	}
 	check_tag(L, start, tag, n);
 	if (anchor_name)
@@ -955,6 +989,24 @@ int node_is_null(const node *n)
 	if (!n)
 		return 1;
 	return n->kind == N_SCALAR && n->style == S_PLAIN && is_null_text(n->str);
+}
+
+/* A plain boolean scalar (see node.h): *b gets its value. */
+int node_bool(const node *n, int *b)
+{
+	if (!n || n->kind != N_SCALAR || n->style != S_PLAIN)
+		return 0;
+	int t = yaml_bool_text(n->str);
+	if (t < 0)
+		return 0;
+	*b = t;
+	return 1;
+}
+
+int node_is_true(const node *n)
+{
+	int b;
+	return node_bool(n, &b) && b;
 }
 
 /* "string", "mapping" or "list", for messages. */

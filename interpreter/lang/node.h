@@ -65,6 +65,19 @@ node *node_key(const node *map, const char *key);   /* the key node */
 int node_is_null(const node *n);      /* ~, null, empty plain scalar */
 
 /*
+ * Booleans, one answer for every reader of the tree: the YAML 1.2 core
+ * schema's, as render.c's scalar_literal() types a scalar.  true, True,
+ * TRUE, false, False and FALSE are booleans when plain (or tagged !!bool);
+ * a quoted 'true' is a string, and so is yes/on/1.
+ * yaml_bool_text: 1 or 0 for those words, -1 for any other text.
+ * node_bool: 1 with *b set when n is a boolean scalar, else 0.
+ * node_is_true: n is the boolean true.
+ */
+int yaml_bool_text(const char *s);
+int node_bool(const node *n, int *b);
+int node_is_true(const node *n);
+
+/*
  * Position of byte `off` inside a scalar's value, mapped back to the
  * source (best effort for escapes and folded lines).  Used to point at an
  * error inside a ${{ }} expression.

@@ -40,13 +40,11 @@ value *scalar_literal(const node *n)
 	if (n->style != S_PLAIN)
 		return v_strn(n->str, n->len);
 	const char *s = n->str;
-	if (n->len == 0 || !strcmp(s, "~") || !strcmp(s, "null") ||
-	    !strcmp(s, "Null") || !strcmp(s, "NULL"))
+	int b;
+	if (node_is_null(n))
 		return v_null();
-	if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE"))
-		return v_bool(1);
-	if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE"))
-		return v_bool(0);
+	if (node_bool(n, &b))
+		return v_bool(b);
 	if (is_int_text(s)) {
 		errno = 0;
 		long long ll = strtoll(s, NULL, 10);

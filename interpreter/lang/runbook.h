@@ -135,14 +135,6 @@ int graph_build(runbook *rb, diags *dg);
 enum { GRAPH_DOT, GRAPH_MERMAID };
 
 /*
- * The candidate closest to word, for "did you mean" hints (validate.c):
- * a candidate word begins (3+ chars), else Damerau-Levenshtein <= 2, else
- * one that begins word.  n == (size_t)-1: cands is NULL-terminated.
- * NULL when nothing is close.
- */
-const char *rb_suggest(const char *word, const char *const *cands, size_t n);
-
-/*
  * The validator's key tables (validate.c), for `runbook schema`: each a
  * NULL-terminated list of names with a parallel list of one-line docs.
  */
@@ -151,15 +143,69 @@ typedef struct rb_keytable {
 	const char *const *docs;
 } rb_keytable;
 typedef struct rb_keytables {
-	rb_keytable top, fragment_top, step, input, retry, until, defaults, objectives, drill;
+	rb_keytable top, fragment_top, input, retry, until, defaults, objectives, drill;
 	const char *const *input_types;
 	const char *const *effects;
 	const char *const *on_failure;
 	const char *const *policies;
-	const char *const *matchers;
 	const char *const *contexts;
 } rb_keytables;
 extern const rb_keytables rb_keys;
+
+/*
+ * The step keys (validate.c): one row per key a step may have besides its
+ * action, read by validation (each row's parse function), by `runbook
+ * schema` (its shape) and by the reference (its doc).  The flags say
+ * where the key is allowed; a key without SKF_ROLLBACK is refused in a
+ * rollback step with the row's rollback_why.  The keys a primitive adds
+ * (env, cwd, stdin, with) are rows with SKF_ROW: a step has them only
+ * when its primitive's row lists them (prim.h, step_keys).  To add a step
+ * key, add a row and its parse function in validate.c (and the field it
+ * fills in struct step); the schema, the reference and the unknown-key
+ * hints follow from the row.
+ */
+enum {
+	SKF_PROBE = 1,          /* allowed in a `check:` probe */
+	SKF_ROLLBACK = 2,       /* allowed in a rollback step */
+	SKF_USE = 4,            /* allowed in a `use` step */
+	SKF_ALL = SKF_PROBE | SKF_ROLLBACK | SKF_USE,
+	SKF_ROW = 8,            /* only for the primitives whose row lists it */
+};
+/* the value a step key takes, for the schema */
+enum step_key_shape {
+	KS_ID,                  /* a step id */
+	KS_TEXT,                /* any scalar, read as text */
+	KS_CONDITION,           /* true, false or one ${{ }} */
+	KS_STEP_IDS,            /* a step id or a list of them */
+	KS_EFFECT,              /* read or write */
+	KS_DURATION,            /* 30s, 5m... */
+	KS_RETRY,               /* the retry mapping */
+	KS_UNTIL,               /* the until mapping */
+	KS_EXPECT,              /* result fields to matchers, or one ${{ }} */
+	KS_OUTPUTS,             /* name: template */
+	KS_ON_FAILURE,          /* rollback, continue or abort */
+	KS_BOOL,                /* true or false */
+	KS_STEPS,               /* a step or a list of steps (rollback) */
+	KS_PROBE,               /* a read step without id (check) */
+	KS_ENV,                 /* NAME: value */
+	KS_STRING,              /* a string */
+	KS_MAPPING,             /* a mapping */
+};
+struct step_parse;
+typedef struct step_key {
+	const char *name;
+	const char *doc;        /* one line, for the schema and the reference */
+	int flags;              /* SKF_* */
+	int shape;              /* KS_* */
+	const char *rollback_why;   /* the error in a rollback step (no SKF_ROLLBACK) */
+	/* validate and record the key's value x (key node k); NULL: read by
+	 * parse_step itself before the other keys (id) */
+	void (*parse)(struct step_parse *p, node *k, node *x);
+} step_key;
+extern const step_key step_key_table[];
+extern const size_t step_key_count;
+/* the row of key, or NULL */
+const step_key *step_key_find(const char *key);
 /* the lint rules (lint.c): warnings only */
 void lint_runbook(const runbook *rb, diags *dg);
 void graph_print(FILE *out, const runbook *rb, int format);

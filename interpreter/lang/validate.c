@@ -24,12 +24,15 @@
 #include "lang/fragment.h"
 #include "lang/prim.h"
 #include "lang/expr.h"
+#include "lang/match.h"
 #include "base/value.h"
 #include "base/hash.h"
+#include "base/suggest.h"
 
 #include <pcre2.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,7 +86,8 @@ static char bad_tmpl_mark;
  * The key tables.  Each list of names has a parallel list of one-line
  * docs (same order, checked at compile time) that `runbook schema`
  * prints as descriptions: the schema is generated from what the
- * validator accepts.
+ * validator accepts.  The step keys are one table of rows (name, doc,
+ * where allowed, shape, parse function): step_key_table, with parse_step.
  */
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 /* the timeout of a step that does I/O when neither it nor defaults says */
@@ -156,42 +160,6 @@ SAME_LEN(input_keys, input_docs);
 static const char *const input_types[] = {
 	"string", "int", "number", "bool", "duration", "url", "secret", "list", "enum", NULL,
 };
-static const char *const step_keys[] = {
-	"id", "title", "description", "if", "needs", "effect", "timeout", "retry",
-	"until", "expect", "outputs", "on-failure", "sensitive", "rollback",
-	"idempotent", "check", "rollback-on-failure", NULL,
-};
-static const char *const step_docs[] = {
-	"unique in the file: [a-z0-9][a-z0-9-]*",
-	"a one-line title",
-	"free text",
-	"a ${{ }} condition: the step is skipped when it is false",
-	"step ids of the same list this step waits for (default: the previous step)",
-	"read or write; the default comes from the primitive",
-	"how long one attempt may take, e.g. 30s",
-	"{attempts, delay, backoff, max-delay}: retry a failed attempt",
-	"{every, within}: poll until `expect` holds",
-	"result fields to literals or matchers, or one ${{ }} boolean",
-	"name: ${{ }} template over `result`: named values for later steps",
-	"rollback (default), continue or abort",
-	"true: the result is redacted in the transcript",
-	"the undo of this step: a step or a list of steps",
-	"true: safe to run again when a resumed run does not know whether it ran",
-	"a read probe that tells whether the step took effect (after a crash or a failure)",
-	"true: undo this step even when it failed (for commands known to half-apply)",
-	NULL,
-};
-SAME_LEN(step_keys, step_docs);
-/* step_keys[] positions, for parse_step's dispatch */
-enum {
-	SK_ID, SK_TITLE, SK_DESCRIPTION, SK_IF, SK_NEEDS, SK_EFFECT, SK_TIMEOUT,
-	SK_RETRY, SK_UNTIL, SK_EXPECT, SK_OUTPUTS, SK_ON_FAILURE, SK_SENSITIVE,
-	SK_ROLLBACK, SK_IDEMPOTENT, SK_CHECK, SK_ROLLBACK_ON_FAILURE,
-};
-/* keys a `check` probe may not have: it is run on its own by resume */
-static const char *const probe_forbidden[] = {
-	"id", "needs", "rollback", "check", "on-failure", "idempotent", "rollback-on-failure", NULL,
-};
 static const char *const retry_keys[] = { "attempts", "delay", "backoff", "max-delay", NULL };
 static const char *const retry_docs[] = {
 	"attempts in all, 1 to 1000", "wait before the second attempt",
@@ -234,83 +202,26 @@ static const char *const effect_names[] = { "read", "write", NULL };
 static const char *const onfail_names[] = { "rollback", "continue", "abort", NULL };
 static const char *const policy_names[] = { "on-failure", "always", "never", NULL };
 static const char *const contexts[] = { "inputs", "env", "steps", "result", "run", NULL };
-static const char *const matchers[] = {
-	"eq", "ne", "lt", "le", "gt", "ge", "in", "matches", "contains", "exists",
-	"len", "not", "any", "all", NULL,
-};
 
 const rb_keytables rb_keys = {
-	{ top_keys, top_docs }, { fragment_keys, fragment_docs }, { step_keys, step_docs },
-	{ input_keys, input_docs }, { retry_keys, retry_docs }, { until_keys, until_docs },
+	{ top_keys, top_docs }, { fragment_keys, fragment_docs }, { input_keys, input_docs }, { retry_keys, retry_docs }, { until_keys, until_docs },
 	{ defaults_keys, defaults_docs }, { objective_keys, objective_docs },
 	{ drill_keys, drill_docs },
-	input_types, effect_names, onfail_names, policy_names, matchers, contexts,
+	input_types, effect_names, onfail_names, policy_names, contexts,
 };
 
 /* ---- did you mean ---- */
 
-/* optimal string alignment distance (Damerau-Levenshtein, adjacent swaps) */
-static size_t dl_distance(const char *a, const char *b)
+/* "; did you mean 'x'?" for the suggestion s, or "" (arena string) */
+static const char *hint_for(vctx *v, const char *s)
 {
-	size_t la = strlen(a), lb = strlen(b);
-	if (la > 64 || lb > 64)
-		return 99;
-	size_t d[65][65];
-	for (size_t i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (size_t i = 1; i <= la; i++)
-		for (size_t j = 1; j <= lb; j++) {
-			size_t cost = a[i - 1] != b[j - 1];
-			size_t m = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < m)
-				m = d[i][j - 1] + 1;
-			if (d[i - 1][j - 1] + cost < m)
-				m = d[i - 1][j - 1] + cost;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-			    d[i - 2][j - 2] + 1 < m)
-				m = d[i - 2][j - 2] + 1;
-			d[i][j] = m;
-		}
-	return d[la][lb];
+	return s ? arena_printf(v->a, "; did you mean '%s'?", s) : "";
 }
 
-/*
- * The candidate closest to word: one that word begins (3 characters at
- * least: "idem" -> "idempotent"), else the nearest by Damerau-Levenshtein
- * distance <= 2 (and less than the word's length, so "a" does not suggest
- * "id"), else one that begins word.  n = (size_t)-1: cands is
- * NULL-terminated.  Returns NULL when nothing is close.  Shared with
- * graph.c.
- */
-const char *rb_suggest(const char *word, const char *const *cands, size_t n)
-{
-	const char *best = NULL, *longer = NULL, *shorter = NULL;
-	size_t bestd = 3, wl = strlen(word);
-	for (size_t i = 0; i < n && cands[i]; i++) {
-		const char *c = cands[i];
-		size_t d, cl = strlen(c);
-		if (!strcmp(c, word))
-			continue;
-		if (!longer && wl >= 3 && cl > wl && !strncmp(word, c, wl))
-			longer = c;
-		if (!shorter && cl >= 3 && cl < wl && !strncmp(word, c, cl))
-			shorter = c;
-		d = dl_distance(word, c);
-		if (d < bestd && d < wl) {
-			best = c;
-			bestd = d;
-		}
-	}
-	return longer ? longer : best ? best : shorter;
-}
-
-/* "; did you mean 'x'?" or "" (arena string) */
+/* the hint among the names cands (n as for suggest()) */
 static const char *hint(vctx *v, const char *word, const char *const *cands, size_t n)
 {
-	const char *s = rb_suggest(word, cands, n);
-	return s ? arena_printf(v->a, "; did you mean '%s'?", s) : "";
+	return hint_for(v, suggest(word, cands, n, 0));
 }
 
 /* ---- diagnostics ---- */
@@ -366,21 +277,6 @@ static int index_of(const char *s, const char *const *l)
 static int in_list(const char *s, const char *const *l)
 {
 	return index_of(s, l) >= 0;
-}
-
-static int plain_bool(const node *n, int *b)
-{
-	if (!is_scalar(n) || n->style != S_PLAIN)
-		return 0;
-	static const char *const t[] = { "true", "True", "TRUE", NULL };
-	static const char *const f[] = { "false", "False", "FALSE", NULL };
-	if (in_list(n->str, t))
-		*b = 1;
-	else if (in_list(n->str, f))
-		*b = 0;
-	else
-		return 0;
-	return 1;
 }
 
 static int plain_int(const node *n, long long *out)
@@ -504,7 +400,7 @@ static int want_str(vctx *v, const node *n, const char *what)
 
 static int want_bool(vctx *v, const node *n, const char *what, int *out)
 {
-	if (plain_bool(n, out))
+	if (node_bool(n, out))
 		return 1;
 	err(v, n, "type", "'%s' must be true or false, got %s", what, got(v, n));
 	return 0;
@@ -753,7 +649,7 @@ static const char *default_mismatch(const input_def *in, const node *d)
 	case IT_NUMBER:
 		return plain_num(d, &x) ? NULL : "a number";
 	case IT_BOOL:
-		return plain_bool(d, &b) ? NULL : "true or false";
+		return node_bool(d, &b) ? NULL : "true or false";
 	case IT_DURATION:
 		return is_scalar(d) && dur_parse(d->str, d->len, &ms) == 0 ? NULL
 			: "a duration like 30s";
@@ -780,30 +676,9 @@ static const char *default_mismatch(const input_def *in, const node *d)
 	return NULL;
 }
 
-static void parse_input(vctx *v, input_def *in, node *key, node *m)
+/* an enum's `values` (and enum inputs without them) */
+static void input_values(vctx *v, input_def *in, node *m, node *t)
 {
-	const char *where = arena_printf(v->a, "in input '%s'", in->name);
-	in->n = m;
-	in->type = IT_STRING;
-	if (m && node_is_null(m)) {
-		in->required = 1;
-		return;
-	}
-	if (!is_map(m)) {
-		err(v, m, "type", "input '%s' must be a mapping, got %s", in->name, got(v, m));
-		return;
-	}
-	check_keys(v, m, input_keys, where);
-	node *t = node_get(m, "type");
-	if (t) {
-		int i = want_enum(v, t, "type", input_types);
-		if (i >= 0)
-			in->type = i;
-	}
-	node *desc = node_get(m, "description");
-	if (desc && want_str(v, desc, "description"))
-		in->description = desc->str;
-
 	node *vals = node_get(m, "values");
 	if (vals) {
 		if (in->type != IT_ENUM)
@@ -821,7 +696,12 @@ static void parse_input(vctx *v, input_def *in, node *key, node *m)
 		}
 	} else if (in->type == IT_ENUM)
 		err(v, t, "required", "enum input '%s' needs 'values'", in->name);
+}
 
+/* a secret's `from: env:NAME | file:/path` (a fragment's secrets come
+ * from its caller) */
+static void input_from(vctx *v, input_def *in, node *key, node *m)
+{
 	node *from = node_get(m, "from");
 	if (from && v->rb->fragment) {
 		err(v, node_key(m, "from"), "value",
@@ -845,7 +725,11 @@ static void parse_input(vctx *v, input_def *in, node *key, node *m)
 	} else if (in->type == IT_SECRET && !v->rb->fragment)
 		err(v, key, "secret",
 		    "secret input '%s' needs 'from: env:NAME' or 'from: file:/path'", in->name);
+}
 
+/* `default`: none for a secret; a literal one must fit the type */
+static void input_default(vctx *v, input_def *in, node *m)
+{
 	node *def = node_get(m, "default");
 	if (def && in->type == IT_SECRET) {
 		err(v, node_key(m, "default"), "secret",
@@ -863,27 +747,60 @@ static void parse_input(vctx *v, input_def *in, node *key, node *m)
 				    in->name, want, got(v, def));
 		}
 	}
+}
 
+/* `pattern`: it compiles, and a literal default matches it */
+static void input_pattern(vctx *v, input_def *in, node *m)
+{
 	node *pat = node_get(m, "pattern");
-	if (pat && want_str(v, pat, "pattern")) {
-		int owned;
-		pcre2_code *re = compile_pattern(v, pat, 0, &owned);
-		if (re) {
-			in->pattern = pat->str;
-			if (in->def && is_scalar(in->def) && !in->def->cache) {
-				pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-				int rc = pcre2_match(re, (PCRE2_SPTR)in->def->str, in->def->len, 0, 0,
-						     md, NULL);
-				pcre2_match_data_free(md);
-				if (rc < 0)
-					err(v, in->def, "pattern",
-					    "default %s of input '%s' does not match its pattern '%s'",
-					    got(v, in->def), in->name, pat->str);
-			}
-			if (owned)
-				pcre2_code_free(re);
-		}
+	if (!pat || !want_str(v, pat, "pattern"))
+		return;
+	int owned;
+	pcre2_code *re = compile_pattern(v, pat, 0, &owned);
+	if (!re)
+		return;
+	in->pattern = pat->str;
+	if (in->def && is_scalar(in->def) && !in->def->cache) {
+		pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+		int rc = pcre2_match(re, (PCRE2_SPTR)in->def->str, in->def->len, 0, 0, md, NULL);
+		pcre2_match_data_free(md);
+		if (rc < 0)
+			err(v, in->def, "pattern",
+			    "default %s of input '%s' does not match its pattern '%s'",
+			    got(v, in->def), in->name, pat->str);
 	}
+	if (owned)
+		pcre2_code_free(re);
+}
+
+/* one input: a mapping of input_keys (or null: a required string) */
+static void parse_input(vctx *v, input_def *in, node *key, node *m)
+{
+	const char *where = arena_printf(v->a, "in input '%s'", in->name);
+	in->n = m;
+	in->type = IT_STRING;
+	if (m && node_is_null(m)) {
+		in->required = 1;
+		return;
+	}
+	if (!is_map(m)) {
+		err(v, m, "type", "input '%s' must be a mapping, got %s", in->name, got(v, m));
+		return;
+	}
+	check_keys(v, m, input_keys, where);
+	node *t = node_get(m, "type");
+	if (t) {
+		int i = want_enum(v, t, "type", input_types);
+		if (i >= 0)
+			in->type = i;
+	}
+	node *desc = node_get(m, "description");
+	if (desc && want_str(v, desc, "description"))
+		in->description = desc->str;
+	input_values(v, in, m, t);
+	input_from(v, in, key, m);
+	input_default(v, in, m);
+	input_pattern(v, in, m);
 
 	node *req = node_get(m, "required");
 	int r;
@@ -950,7 +867,7 @@ static int shape_ok(vctx *v, node *n, int types)
 		return 1;
 	if ((types & P_NUM) && (plain_int(n, &i) || plain_num(n, &x)))
 		return 1;
-	if ((types & P_BOOL) && plain_bool(n, &b))
+	if ((types & P_BOOL) && node_bool(n, &b))
 		return 1;
 	if ((types & P_DUR) && dur_parse(n->str, n->len, &ms) == 0)
 		return 1;
@@ -1068,57 +985,77 @@ static void parse_defaults(vctx *v, node *m)
 /* ---- expect ---- */
 
 static void check_matcher(vctx *v, step *st, node *val, int depth);
+static void check_matcher_obj(vctx *v, step *st, node *m, int depth);
+
+/* the matcher whose name op nearly is, or NULL */
+static const char *near_matcher(const char *op)
+{
+	return suggest_rows(op, matcher_table, matcher_count, sizeof matcher_table[0], 0);
+}
 
 /* a mapping is a matcher object when a key is (or nearly is) a matcher
  * name; otherwise it is a literal compared for equality, as in expect.c */
 static int looks_like_matcher(const node *m)
 {
 	for (size_t i = 0; i < m->n; i++)
-		if (in_list(m->keys[i]->str, matchers) ||
-		    rb_suggest(m->keys[i]->str, matchers, (size_t)-1))
+		if (matcher_find(m->keys[i]->str) || near_matcher(m->keys[i]->str))
 			return 1;
 	return 0;
 }
 
-/* a matcher object {op: expected}: ops known, shapes right, regexes compile */
+/* the operand x of matcher mt has the shape its row says; a pattern
+ * compiles, and a nested matcher object is checked in turn */
+static void check_operand(vctx *v, step *st, const matcher *mt, node *x, int depth)
+{
+	const char *op = mt->name;
+	int single = is_single_tmpl(v, x);
+	long long n;
+	int b;
+	switch (mt->operand) {
+	case MO_LIST:
+		if (!single && !is_seq(x))
+			err(v, x, "type", "matcher '%s' needs a list, got %s", op, got(v, x));
+		break;
+	case MO_PATTERN:
+		if (!is_scalar(x) || node_is_null(x))
+			err(v, x, "type", "matcher '%s' needs a pattern string, got %s", op, got(v, x));
+		else if (!parse_tmpl(v, x) && x->cache != &bad_tmpl_mark) {
+			int owned;
+			pcre2_code *re = compile_pattern(v, x, PCRE2_MULTILINE, &owned);
+			if (re && owned)
+				pcre2_code_free(re);
+		}
+		break;
+	case MO_BOOL:
+		if (!single && !node_bool(x, &b))
+			err(v, x, "type", "matcher '%s' needs true or false, got %s", op, got(v, x));
+		break;
+	case MO_COUNT:
+		if (is_map(x))
+			check_matcher_obj(v, st, x, depth + 1);
+		else if (!single && !plain_int(x, &n))
+			err(v, x, "type", "matcher '%s' needs an int or a matcher, got %s", op,
+			    got(v, x));
+		break;
+	case MO_MATCHER:
+		check_matcher(v, st, x, depth + 1);
+		break;
+	default:
+		break;
+	}
+}
+
+/* a matcher object {op: expected}: ops known, operands right */
 static void check_matcher_obj(vctx *v, step *st, node *m, int depth)
 {
 	for (size_t i = 0; i < m->n; i++) {
-		node *k = m->keys[i], *x = m->vals[i];
-		const char *op = k->str;
-		if (!in_list(op, matchers)) {
-			err(v, k, "unknown-key", "unknown matcher '%s'%s", op,
-			    hint(v, op, matchers, (size_t)-1));
-			continue;
-		}
-		int single = is_single_tmpl(v, x);
-		if (!strcmp(op, "in")) {
-			if (!single && !is_seq(x))
-				err(v, x, "type", "matcher 'in' needs a list, got %s", got(v, x));
-		} else if (!strcmp(op, "matches")) {
-			if (!is_scalar(x) || node_is_null(x))
-				err(v, x, "type", "matcher 'matches' needs a pattern string, got %s",
-				    got(v, x));
-			else if (!parse_tmpl(v, x) && x->cache != &bad_tmpl_mark) {
-				int owned;
-				pcre2_code *re = compile_pattern(v, x, PCRE2_MULTILINE, &owned);
-				if (re && owned)
-					pcre2_code_free(re);
-			}
-		} else if (!strcmp(op, "exists")) {
-			int b;
-			if (!single && !plain_bool(x, &b))
-				err(v, x, "type", "matcher 'exists' needs true or false, got %s", got(v, x));
-		} else if (!strcmp(op, "len")) {
-			long long n;
-			if (is_map(x))
-				check_matcher_obj(v, st, x, depth + 1);
-			else if (!single && !plain_int(x, &n))
-				err(v, x, "type", "matcher 'len' needs an int or a matcher, got %s",
-				    got(v, x));
-		} else if (!strcmp(op, "not") || !strcmp(op, "any") || !strcmp(op, "all")) {
-			check_matcher(v, st, x, depth + 1);
-		}
+		node *k = m->keys[i];
+		const matcher *mt = matcher_find(k->str);
+		if (!mt)
+			err(v, k, "unknown-key", "unknown matcher '%s'%s", k->str,
+			    hint_for(v, near_matcher(k->str)));
+		else
+			check_operand(v, st, mt, m->vals[i], depth);
 	}
 }
 
@@ -1395,6 +1332,23 @@ static const char *step_label(vctx *v, const step *st, const stepctx *sc)
 	return arena_printf(v->a, "step %zu of '%s'", sc->index + 1, sc->listname);
 }
 
+/* one step being parsed: what its keys' parse functions share */
+typedef struct step_parse {
+	vctx *v;
+	step *st;
+	const stepctx *sc;
+	step *refst;            /* whose order applies to templates (a probe: its step's) */
+	const char *label;      /* "step 'x'", made for the first message that needs it */
+	node *until_key;        /* `until`, which needs an `expect` (checked at the end) */
+} stepparse;
+
+static const char *label(stepparse *p)
+{
+	if (!p->label)
+		p->label = step_label(p->v, p->st, p->sc);
+	return p->label;
+}
+
 static void parse_id(vctx *v, step *st, node *idn, const stepctx *sc)
 {
 	if (!idn) {
@@ -1417,10 +1371,61 @@ static void parse_id(vctx *v, step *st, node *idn, const stepctx *sc)
 	id_insert(v, st);
 }
 
-static void parse_needs(vctx *v, step *st, node *nd)
+/*
+ * A mapping of names to scalars (outputs, env): each name matches
+ * [A-Za-z_][A-Za-z0-9_]* (with '-' after the first character when dash),
+ * each value is a scalar.  what names a key in messages ("output"),
+ * value_what and want a value ("env value", "a string").
+ */
+static void check_name_map(vctx *v, const node *m, int dash, const char *what,
+			   const char *value_what, const char *want)
 {
+	for (size_t i = 0; i < m->n; i++) {
+		if (!name_ok(m->keys[i]->str, dash))
+			err(v, m->keys[i], "value", "%s name '%s' must match %s", what, m->keys[i]->str,
+			    dash ? "[A-Za-z_][A-Za-z0-9_-]*" : "[A-Za-z_][A-Za-z0-9_]*");
+		if (!is_scalar(m->vals[i]))
+			err(v, m->vals[i], "type", "%s '%s' must be %s, got %s", value_what,
+			    m->keys[i]->str, want, got(v, m->vals[i]));
+	}
+}
+
+/* outputs (of a step, or of a fragment): name -> ${{ }} template */
+static void check_outputs(vctx *v, const node *m)
+{
+	check_name_map(v, m, 1, "output", "output", "a ${{ }} template");
+}
+
+/* ---- the step keys: one parse function per row of step_key_table ---- */
+
+static void sk_title(stepparse *p, node *k, node *x)
+{
+	if (want_str(p->v, x, "title")) {
+		p->st->title = x->str;
+		walk_tmpl(p->v, x, p->refst, 0);
+	}
+}
+
+static void sk_description(stepparse *p, node *k, node *x)
+{
+	want_str(p->v, x, "description");
+}
+
+static void sk_if(stepparse *p, node *k, node *x)
+{
+	vctx *v = p->v;
+	int b;
+	if (!node_bool(x, &b) && !is_single_tmpl(v, x) && x->cache != &bad_tmpl_mark)
+		err(v, x, "type", "'if' must be one ${{ }} expression or true/false, got %s", got(v, x));
+	p->st->if_ = x;
+	walk_tmpl(v, x, p->refst, 0);
+}
+
+static void sk_needs(stepparse *p, node *k, node *nd)
+{
+	vctx *v = p->v;
 	if (is_scalar(nd)) {
-		st->needs_node = nd;
+		p->st->needs_node = nd;
 		return;
 	}
 	if (!is_seq(nd)) {
@@ -1435,42 +1440,35 @@ static void parse_needs(vctx *v, step *st, node *nd)
 			ok = 0;
 		}
 	if (ok)
-		st->needs_node = nd;
+		p->st->needs_node = nd;
 }
 
-static void parse_env(vctx *v, step *st, node *m)
+static void sk_effect(stepparse *p, node *k, node *x)
 {
-	if (!want_map(v, m, "env"))
-		return;
-	for (size_t i = 0; i < m->n; i++) {
-		if (!name_ok(m->keys[i]->str, 0))
-			err(v, m->keys[i], "value",
-			    "environment variable name '%s' must match [A-Za-z_][A-Za-z0-9_]*",
-			    m->keys[i]->str);
-		if (!is_scalar(m->vals[i]))
-			err(v, m->vals[i], "type", "env value '%s' must be a string, got %s",
-			    m->keys[i]->str, got(v, m->vals[i]));
+	int e = want_enum(p->v, x, "effect", effect_names);
+	if (e >= 0) {
+		p->st->effect = e;
+		p->st->effect_explicit = 1;
 	}
-	st->env = m;
 }
 
-static void parse_outputs(vctx *v, step *st, node *m)
+static void sk_timeout(stepparse *p, node *k, node *x)
 {
-	if (!want_map(v, m, "outputs"))
-		return;
-	for (size_t i = 0; i < m->n; i++) {
-		if (!name_ok(m->keys[i]->str, 1))
-			err(v, m->keys[i], "value", "output name '%s' must match [A-Za-z_][A-Za-z0-9_-]*",
-			    m->keys[i]->str);
-		if (!is_scalar(m->vals[i]))
-			err(v, m->vals[i], "type", "output '%s' must be a ${{ }} template, got %s",
-			    m->keys[i]->str, got(v, m->vals[i]));
-	}
-	st->outputs = m;
+	want_dur(p->v, x, "timeout", &p->st->timeout_ms);
 }
 
-static void parse_until(vctx *v, step *st, node *m)
+static void sk_retry(stepparse *p, node *k, node *x)
 {
+	step *st = p->st;
+	parse_retry(p->v, x, &st->retry_attempts, &st->retry_delay_ms, &st->retry_backoff,
+		    &st->retry_max_delay_ms);
+}
+
+static void sk_until(stepparse *p, node *k, node *m)
+{
+	vctx *v = p->v;
+	step *st = p->st;
+	p->until_key = k;
 	if (!want_map(v, m, "until"))
 		return;
 	check_keys(v, m, until_keys, "in 'until'");
@@ -1485,6 +1483,173 @@ static void parse_until(vctx *v, step *st, node *m)
 		want_dur(v, within, "within", &st->until_within_ms);
 	st->has_until = 1;
 }
+
+static void sk_expect(stepparse *p, node *k, node *x)
+{
+	p->st->expect = x;
+	check_expect(p->v, p->st, x);
+	walk_tmpl(p->v, x, p->refst, R_RESULT);
+}
+
+static void sk_outputs(stepparse *p, node *k, node *m)
+{
+	vctx *v = p->v;
+	if (want_map(v, m, "outputs")) {
+		check_outputs(v, m);
+		p->st->outputs = m;
+	}
+	walk_tmpl(v, m, p->refst, R_RESULT);
+}
+
+static void sk_on_failure(stepparse *p, node *k, node *x)
+{
+	int e = want_enum(p->v, x, "on-failure", onfail_names);
+	if (e >= 0)
+		p->st->on_failure = e;
+}
+
+static void sk_sensitive(stepparse *p, node *k, node *x)
+{
+	want_bool(p->v, x, "sensitive", &p->st->sensitive);
+}
+
+static void sk_idempotent(stepparse *p, node *k, node *x)
+{
+	want_bool(p->v, x, "idempotent", &p->st->idempotent);
+}
+
+static void sk_rollback_on_failure(stepparse *p, node *k, node *x)
+{
+	step *st = p->st;
+	if (want_bool(p->v, x, "rollback-on-failure", &st->rollback_on_failure) &&
+	    st->rollback_on_failure && st->prim && !strcmp(st->prim->name, "sql"))
+		err(p->v, x, "rollback",
+		    "a failed sql statement was rolled back by the database: "
+		    "'rollback-on-failure' does not apply to sql steps");
+}
+
+/* the undo of a step: one step or a list, each parsed as a rollback step */
+static void sk_rollback(stepparse *p, node *k, node *rb)
+{
+	vctx *v = p->v;
+	step *st = p->st;
+	if (!is_map(rb) && !is_seq(rb)) {
+		err(v, rb, "type", "'rollback' must be a step or a list of steps, got %s", got(v, rb));
+		return;
+	}
+	size_t n = is_map(rb) ? 1 : rb->n;
+	st->rollback.v = arena_alloc(v->a, (n + 1) * sizeof(step *));
+	for (size_t i = 0; i < n; i++) {
+		stepctx sc = { PH_ROLLBACK, st->rollback.n, st, NULL, "rollback" };
+		step *r = parse_step(v, is_map(rb) ? rb : rb->vals[i], &sc);
+		if (r)
+			st->rollback.v[st->rollback.n++] = r;
+	}
+}
+
+/* the `check:` probe: a step of its own, without id, that only reads */
+static void sk_check(stepparse *p, node *k, node *x)
+{
+	vctx *v = p->v;
+	if (!want_map(v, x, "check"))
+		return;
+	stepctx pc = { p->sc->phase, 0, NULL, p->st, p->sc->listname };
+	step *probe = parse_step(v, x, &pc);
+	if (probe && probe->prim && probe->effect == EFFECT_WRITE)
+		err(v, probe->action_key, "effect",
+		    "the check of %s must only read; '%s' writes (add 'effect: read' if it does not)",
+		    label(p), probe->prim->name);
+	p->st->check = x;
+	p->st->check_step = probe;
+}
+
+static void sk_env(stepparse *p, node *k, node *m)
+{
+	vctx *v = p->v;
+	if (want_map(v, m, "env")) {
+		check_name_map(v, m, 0, "environment variable", "env value", "a string");
+		p->st->env = m;
+	}
+	walk_tmpl(v, m, p->refst, 0);
+}
+
+static void sk_cwd(stepparse *p, node *k, node *x)
+{
+	if (want_str(p->v, x, "cwd"))
+		p->st->cwd = x;
+	walk_tmpl(p->v, x, p->refst, 0);
+}
+
+static void sk_stdin(stepparse *p, node *k, node *x)
+{
+	if (want_str(p->v, x, "stdin"))
+		p->st->stdin_ = x;
+	walk_tmpl(p->v, x, p->refst, 0);
+}
+
+static void sk_with(stepparse *p, node *k, node *x)
+{
+	p->st->with = x;        /* walked by check_use, against the fragment's inputs */
+}
+
+/* a check probe is run on its own by resume: no id, needs, rollback... */
+#define NOT_PROBE (SKF_ROLLBACK | SKF_USE)
+/* a use step's fragment steps have their own timeout, retry and until */
+#define NOT_USE (SKF_PROBE | SKF_ROLLBACK)
+
+const step_key step_key_table[] = {
+	{ "id", "unique in the file: [a-z0-9][a-z0-9-]*", NOT_PROBE, KS_ID, NULL, NULL },
+	{ "title", "a one-line title", SKF_ALL, KS_TEXT, NULL, sk_title },
+	{ "description", "free text", SKF_ALL, KS_TEXT, NULL, sk_description },
+	{ "if", "a ${{ }} condition: the step is skipped when it is false", SKF_ALL,
+	  KS_CONDITION, NULL, sk_if },
+	{ "needs", "step ids of the same list this step waits for (default: the previous step)",
+	  NOT_PROBE, KS_STEP_IDS, NULL, sk_needs },
+	{ "effect", "read or write; the default comes from the primitive", SKF_ALL, KS_EFFECT,
+	  NULL, sk_effect },
+	{ "timeout", "how long one attempt may take, e.g. 30s", NOT_USE, KS_DURATION, NULL,
+	  sk_timeout },
+	{ "retry", "{attempts, delay, backoff, max-delay}: retry a failed attempt", NOT_USE,
+	  KS_RETRY, NULL, sk_retry },
+	{ "until", "{every, within}: poll until `expect` holds", NOT_USE, KS_UNTIL, NULL,
+	  sk_until },
+	{ "expect", "result fields to literals or matchers, or one ${{ }} boolean", SKF_ALL,
+	  KS_EXPECT, NULL, sk_expect },
+	{ "outputs", "name: ${{ }} template over `result`: named values for later steps",
+	  SKF_ALL, KS_OUTPUTS, NULL, sk_outputs },
+	{ "on-failure", "rollback (default), continue or abort", NOT_PROBE, KS_ON_FAILURE, NULL,
+	  sk_on_failure },
+	{ "sensitive", "true: the result is redacted in the transcript", SKF_ALL, KS_BOOL, NULL,
+	  sk_sensitive },
+	{ "rollback", "the undo of this step: a step or a list of steps", SKF_USE, KS_STEPS,
+	  "a rollback step cannot have its own rollback", sk_rollback },
+	{ "idempotent", "true: safe to run again when a resumed run does not know whether it ran",
+	  NOT_PROBE, KS_BOOL, NULL, sk_idempotent },
+	{ "check", "a read probe that tells whether the step took effect (after a crash or a failure)",
+	  NOT_PROBE, KS_PROBE, NULL, sk_check },
+	{ "rollback-on-failure",
+	  "true: undo this step even when it failed (for commands known to half-apply)", SKF_USE,
+	  KS_BOOL, "'rollback-on-failure' is for a step with a rollback, not for a rollback step",
+	  sk_rollback_on_failure },
+	/* the keys a primitive adds, for the steps of the rows that list them */
+	{ "env", "environment of the child: NAME: value (the way to pass secrets)",
+	  SKF_ALL | SKF_ROW, KS_ENV, NULL, sk_env },
+	{ "cwd", "working directory of the child", SKF_ALL | SKF_ROW, KS_STRING, NULL, sk_cwd },
+	{ "stdin", "text written to the child's standard input", SKF_ALL | SKF_ROW, KS_STRING,
+	  NULL, sk_stdin },
+	{ "with", "the fragment's inputs: name: value (templates over the caller's context)",
+	  SKF_ALL | SKF_ROW, KS_MAPPING, NULL, sk_with },
+};
+const size_t step_key_count = sizeof step_key_table / sizeof step_key_table[0];
+/* rows_find() and suggest_rows() read the name as the first member */
+_Static_assert(offsetof(step_key, name) == 0, "the name comes first");
+
+const step_key *step_key_find(const char *key)
+{
+	return rows_find(key, step_key_table, step_key_count, sizeof step_key_table[0]);
+}
+
+/* ---- parse_step and its parts ---- */
 
 /* the action against its row: shape, parameters, connection, templates */
 static int check_action(vctx *v, step *st, step *refst, node *ak)
@@ -1549,22 +1714,6 @@ static int check_action(vctx *v, step *st, step *refst, node *ak)
 	return 1;
 }
 
-static void parse_rollback(vctx *v, step *st, node *rb)
-{
-	if (!is_map(rb) && !is_seq(rb)) {
-		err(v, rb, "type", "'rollback' must be a step or a list of steps, got %s", got(v, rb));
-		return;
-	}
-	size_t n = is_map(rb) ? 1 : rb->n;
-	st->rollback.v = arena_alloc(v->a, (n + 1) * sizeof(step *));
-	for (size_t i = 0; i < n; i++) {
-		stepctx sc = { PH_ROLLBACK, st->rollback.n, st, NULL, "rollback" };
-		step *r = parse_step(v, is_map(rb) ? rb : rb->vals[i], &sc);
-		if (r)
-			st->rollback.v[st->rollback.n++] = r;
-	}
-}
-
 /*
  * Does a primitive wait on a process or a service?  Those get the default
  * timeout (defaults.timeout, else DEFAULT_IO_TIMEOUT_MS); a `wait` would be
@@ -1576,61 +1725,68 @@ static int prim_does_io(const prim_def *p)
 	return !in_list(p->name, no_io);
 }
 
-static step *parse_step(vctx *v, node *n, const stepctx *sc)
+/* a new step of n with the defaults of the file (defaults:, then built-in) */
+static step *new_step(vctx *v, node *n, const stepctx *sc)
 {
-	if (!is_map(n)) {
-		err(v, n, "type", "a step must be a mapping, got %s", got(v, n));
-		return NULL;
-	}
-	runbook *rb = v->rb;
 	step *st = arena_alloc(v->a, sizeof *st);
 	st->n = n;
 	st->phase = sc->phase;
 	st->index = sc->index;
 	st->owner = sc->owner;
-	st->timeout_ms = rb->default_timeout_ms;
+	st->timeout_ms = v->rb->default_timeout_ms;
 	st->retry_attempts = v->dfl_attempts;
 	st->retry_delay_ms = v->dfl_delay;
 	st->retry_backoff = v->dfl_backoff;
 	st->retry_max_delay_ms = v->dfl_max_delay;
 	st->on_failure = v->dfl_onfail;
-	/* templates of a probe are ordered like its step's */
-	step *refst = sc->probe_of ? sc->probe_of : st;
+	return st;
+}
 
-	node *idn = node_get(n, "id");
-	if (!sc->probe_of) {
-		if (idn || !sc->owner)
-			parse_id(v, st, idn, sc);
-		if (!st->id && sc->owner && !idn) {
-			if (v->nunnamed == v->capunnamed) {
-				v->capunnamed = v->capunnamed ? 2 * v->capunnamed : 16;
-				v->unnamed = xrealloc(v->unnamed, v->capunnamed * sizeof *v->unnamed);
-			}
-			v->unnamed[v->nunnamed++] = st;
+/* the step's id (a rollback step may leave it to name_rollbacks), and
+ * its place in rb->all; a probe has neither */
+static void register_step(stepparse *p)
+{
+	vctx *v = p->v;
+	step *st = p->st;
+	const stepctx *sc = p->sc;
+	node *idn = node_get(st->n, "id");
+	if (sc->probe_of)
+		return;
+	if (idn || !sc->owner)
+		parse_id(v, st, idn, sc);
+	if (!st->id && sc->owner && !idn) {
+		if (v->nunnamed == v->capunnamed) {
+			v->capunnamed = v->capunnamed ? 2 * v->capunnamed : 16;
+			v->unnamed = xrealloc(v->unnamed, v->capunnamed * sizeof *v->unnamed);
 		}
-		list_push(v->a, &rb->all, st);
+		v->unnamed[v->nunnamed++] = st;
 	}
-	/* the label is only needed by messages: made on the first one */
-	const char *label = NULL;
-#define LABEL() (label ? label : (label = step_label(v, st, sc)))
+	list_push(v->a, &v->rb->all, st);
+}
 
-	/* the action first: the other keys are judged against its row */
-	node *ak = NULL;
-	unsigned char isprim[64];
+/*
+ * The action key: exactly one key of the step is a primitive.  Sets
+ * st->prim, st->action, st->action_key; isprim[i] (for the first cap
+ * keys) says whether key i is one.  Returns the action key, or NULL.
+ */
+static node *find_action(stepparse *p, unsigned char *isprim, size_t cap)
+{
+	step *st = p->st;
+	node *n = st->n, *ak = NULL;
 	for (size_t i = 0; i < n->n; i++) {
-		const prim_def *p = find_prim(n->keys[i]->str);
-		if (i < sizeof isprim)
-			isprim[i] = p != NULL;
-		if (!p)
+		const prim_def *pd = find_prim(n->keys[i]->str);
+		if (i < cap)
+			isprim[i] = pd != NULL;
+		if (!pd)
 			continue;
 		if (ak) {
-			err(v, n->keys[i], "action",
-			    "%s has two actions, '%s' and '%s'; a step has exactly one", LABEL(),
+			err(p->v, n->keys[i], "action",
+			    "%s has two actions, '%s' and '%s'; a step has exactly one", label(p),
 			    ak->str, n->keys[i]->str);
 			continue;
 		}
 		ak = n->keys[i];
-		st->prim = p;
+		st->prim = pd;
 		st->action = n->vals[i];
 		st->action_key = ak;
 	}
@@ -1640,151 +1796,88 @@ static step *parse_step(vctx *v, node *n, const stepctx *sc)
 			size_t l = strlen(names);
 			snprintf(names + l, sizeof names - l, "%s%s", i ? ", " : "", prim_table[i].name);
 		}
-		err(v, n, "action", "%s has no action: it needs one of %s", LABEL(), names);
+		err(p->v, n, "action", "%s has no action: it needs one of %s", label(p), names);
 	}
-	const char *const *row_keys = st->prim ? st->prim->step_keys : NULL;
-	/* the default timeout bounds the primitives that wait on the outside
-	 * world; wait, approve, assert, log and use only take their own */
-	if (st->prim && !prim_does_io(st->prim))
-		st->timeout_ms = 0;
+	return ak;
+}
 
-	node *until_key = NULL;
-	for (size_t i = 0; i < n->n; i++) {
-		node *k = n->keys[i], *x = n->vals[i];
-		const char *key = k->str;
-		if (i < sizeof isprim ? isprim[i] : find_prim(key) != NULL)
-			continue;
-		if (sc->probe_of && in_list(key, probe_forbidden)) {
-			err(v, k, "unknown-key", "'%s' is not allowed in %s", key, LABEL());
-			continue;
-		}
-		int sk = index_of(key, step_keys);
-		if (is_use(st) && (sk == SK_TIMEOUT || sk == SK_RETRY || sk == SK_UNTIL)) {
-			err(v, k, "unknown-key",
-			    "'%s' is not valid for a 'use' step: the fragment's steps have their own",
-			    key);
-			continue;
-		}
-		if (sk == SK_ID) {
-			/* parsed above */
-		} else if (sk == SK_TITLE) {
-			if (want_str(v, x, "title")) {
-				st->title = x->str;
-				walk_tmpl(v, x, refst, 0);
-			}
-		} else if (sk == SK_DESCRIPTION) {
-			want_str(v, x, "description");
-		} else if (sk == SK_IF) {
-			int b;
-			if (!plain_bool(x, &b) && !is_single_tmpl(v, x) && x->cache != &bad_tmpl_mark)
-				err(v, x, "type",
-				    "'if' must be one ${{ }} expression or true/false, got %s", got(v, x));
-			st->if_ = x;
-			walk_tmpl(v, x, refst, 0);
-		} else if (sk == SK_NEEDS) {
-			parse_needs(v, st, x);
-		} else if (sk == SK_EFFECT) {
-			int e = want_enum(v, x, "effect", effect_names);
-			if (e >= 0) {
-				st->effect = e;
-				st->effect_explicit = 1;
-			}
-		} else if (sk == SK_TIMEOUT) {
-			want_dur(v, x, "timeout", &st->timeout_ms);
-		} else if (sk == SK_RETRY) {
-			parse_retry(v, x, &st->retry_attempts, &st->retry_delay_ms,
-				    &st->retry_backoff, &st->retry_max_delay_ms);
-		} else if (sk == SK_UNTIL) {
-			until_key = k;
-			parse_until(v, st, x);
-		} else if (sk == SK_EXPECT) {
-			st->expect = x;
-			check_expect(v, st, x);
-			walk_tmpl(v, x, refst, R_RESULT);
-		} else if (sk == SK_OUTPUTS) {
-			parse_outputs(v, st, x);
-			walk_tmpl(v, x, refst, R_RESULT);
-		} else if (sk == SK_ON_FAILURE) {
-			int e = want_enum(v, x, "on-failure", onfail_names);
-			if (e >= 0)
-				st->on_failure = e;
-		} else if (sk == SK_SENSITIVE) {
-			want_bool(v, x, "sensitive", &st->sensitive);
-		} else if (sk == SK_IDEMPOTENT) {
-			want_bool(v, x, "idempotent", &st->idempotent);
-		} else if (sk == SK_ROLLBACK_ON_FAILURE) {
-			if (sc->owner)
-				err(v, k, "rollback", "'rollback-on-failure' is for a step with a rollback, not for a rollback step");
-			else if (want_bool(v, x, "rollback-on-failure", &st->rollback_on_failure) &&
-				 st->rollback_on_failure && st->prim && !strcmp(st->prim->name, "sql"))
-				err(v, x, "rollback",
-				    "a failed sql statement was rolled back by the database: "
-				    "'rollback-on-failure' does not apply to sql steps");
-		} else if (sk == SK_ROLLBACK) {
-			if (sc->owner)
-				err(v, k, "rollback", "a rollback step cannot have its own rollback");
-			else
-				parse_rollback(v, st, x);
-		} else if (sk == SK_CHECK) {
-			if (want_map(v, x, "check")) {
-				stepctx pc = { sc->phase, 0, NULL, st, sc->listname };
-				step *probe = parse_step(v, x, &pc);
-				if (probe && probe->prim && probe->effect == EFFECT_WRITE)
-					err(v, probe->action_key, "effect",
-					    "the check of %s must only read; '%s' writes (add 'effect: read' if it does not)",
-					    LABEL(), probe->prim->name);
-				st->check = x;
-				st->check_step = probe;
-			}
-		} else if (row_keys && in_list(key, row_keys)) {
-			if (!strcmp(key, "with")) {
-				st->with = x;   /* walked by check_use, against the fragment's inputs */
-				continue;
-			}
-			if (!strcmp(key, "env"))
-				parse_env(v, st, x);
-			else if (!strcmp(key, "cwd")) {
-				if (want_str(v, x, "cwd"))
-					st->cwd = x;
-			} else if (!strcmp(key, "stdin")) {
-				if (want_str(v, x, "stdin"))
-					st->stdin_ = x;
-			}
-			walk_tmpl(v, x, refst, 0);
-		} else {
-			/* a key of another primitive's row, or a typo */
-			const prim_def *other = NULL;
-			for (size_t j = 0; j < prim_count && !other; j++)
-				if (in_list(key, prim_table[j].step_keys))
-					other = &prim_table[j];
-			if (other && st->prim) {
-				err(v, k, "unknown-key", "'%s' is not valid for a '%s' step (only for %s)",
-				    key, st->prim->name, other->name);
-				continue;
-			}
-			const char *cands[64];
-			size_t nc = 0;
-			for (size_t j = 0; step_keys[j]; j++)
-				if (!sc->probe_of || !in_list(step_keys[j], probe_forbidden))
-					cands[nc++] = step_keys[j];
-			for (size_t j = 0; row_keys && row_keys[j] && nc < 48; j++)
-				cands[nc++] = row_keys[j];
-			for (size_t j = 0; j < prim_count && nc < 63; j++)
-				cands[nc++] = prim_table[j].name;
-			cands[nc] = NULL;
-			err(v, k, "unknown-key", "unknown key '%s' in %s%s", key, LABEL(),
-			    hint(v, key, cands, nc));
-		}
+/* May this step have key k (row r)?  Reports why not and returns 0. */
+static int key_allowed(stepparse *p, const step_key *r, node *k)
+{
+	if (p->sc->probe_of && !(r->flags & SKF_PROBE)) {
+		err(p->v, k, "unknown-key", "'%s' is not allowed in %s", k->str, label(p));
+		return 0;
 	}
+	if (is_use(p->st) && !(r->flags & SKF_USE)) {
+		err(p->v, k, "unknown-key",
+		    "'%s' is not valid for a 'use' step: the fragment's steps have their own", k->str);
+		return 0;
+	}
+	if (p->sc->owner && !(r->flags & SKF_ROLLBACK)) {
+		err(p->v, k, "rollback", "%s", r->rollback_why);
+		return 0;
+	}
+	return 1;
+}
+
+/* a key no row of this step has: another primitive's, or a typo */
+static void unknown_step_key(stepparse *p, node *k)
+{
+	const char *key = k->str;
+	const prim_def *other = NULL, *pd = p->st->prim;
+	const char *const *row_keys = pd ? pd->step_keys : NULL;
+	for (size_t j = 0; j < prim_count && !other; j++)
+		if (in_list(key, prim_table[j].step_keys))
+			other = &prim_table[j];
+	if (other && pd) {
+		err(p->v, k, "unknown-key", "'%s' is not valid for a '%s' step (only for %s)", key,
+		    pd->name, other->name);
+		return;
+	}
+	/* the candidates: the keys this step may have, then the actions */
+	const char *cands[64];
+	size_t nc = 0;
+	for (size_t j = 0; j < step_key_count; j++)
+		if (!(step_key_table[j].flags & SKF_ROW) &&
+		    (!p->sc->probe_of || (step_key_table[j].flags & SKF_PROBE)))
+			cands[nc++] = step_key_table[j].name;
+	for (size_t j = 0; row_keys && row_keys[j] && nc < 48; j++)
+		cands[nc++] = row_keys[j];
+	for (size_t j = 0; j < prim_count && nc < 63; j++)
+		cands[nc++] = prim_table[j].name;
+	cands[nc] = NULL;
+	err(p->v, k, "unknown-key", "unknown key '%s' in %s%s", key, label(p),
+	    hint(p->v, key, cands, nc));
+}
+
+/* one key of the step (not its action): its row's parse function */
+static void parse_step_key(stepparse *p, node *k, node *x)
+{
+	const step_key *r = step_key_find(k->str);
+	if (r && (r->flags & SKF_ROW) && !(p->st->prim && in_list(k->str, p->st->prim->step_keys)))
+		r = NULL;
+	if (!r)
+		unknown_step_key(p, k);
+	else if (key_allowed(p, r, k) && r->parse)
+		r->parse(p, k, x);
+}
+
+/* once every key is read: until's condition, the action against its row,
+ * the effect (stated, the row's, or decided from the action), and a `use`
+ * step's fragment */
+static void finish_step(stepparse *p, node *ak)
+{
+	vctx *v = p->v;
+	step *st = p->st;
 	/* without expect, exec and shell expect exit 0 and http a 2xx status:
 	 * `until` polls on that; the other primitives have no such default */
-	if (until_key && !st->expect && !(st->prim && (!strcmp(st->prim->name, "exec") ||
+	if (p->until_key && !st->expect && !(st->prim && (!strcmp(st->prim->name, "exec") ||
 			!strcmp(st->prim->name, "shell") || !strcmp(st->prim->name, "http"))))
-		err(v, until_key, "required", "'until' needs an 'expect': the condition to wait for "
+		err(v, p->until_key, "required", "'until' needs an 'expect': the condition to wait for "
 		    "(only exec, shell and http have an implicit one)");
 
 	if (st->prim) {
-		int shape = check_action(v, st, refst, ak);
+		int shape = check_action(v, st, p->refst, ak);
 		if (!st->effect_explicit) {
 			int e = st->prim->default_effect;
 			if (st->prim->effect_of)
@@ -1795,13 +1888,41 @@ static step *parse_step(vctx *v, node *n, const stepctx *sc)
 	if (is_use(st)) {
 		st->retry_attempts = 1;
 		st->timeout_ms = 0;
-		if (sc->probe_of)
-			err(v, ak, "action", "the check of %s cannot be a 'use' step", LABEL());
+		if (p->sc->probe_of)
+			err(v, ak, "action", "the check of %s cannot be a 'use' step", label(p));
 		else
 			check_use(v, st);
 	}
+}
+
+/*
+ * A step mapping of the list sc says: its id, its action (first: the
+ * other keys are judged against its row), then every other key by its
+ * row of step_key_table, then what needs all of them.  NULL when n is
+ * not a mapping.
+ */
+static step *parse_step(vctx *v, node *n, const stepctx *sc)
+{
+	if (!is_map(n)) {
+		err(v, n, "type", "a step must be a mapping, got %s", got(v, n));
+		return NULL;
+	}
+	step *st = new_step(v, n, sc);
+	stepparse p = { v, st, sc, sc->probe_of ? sc->probe_of : st, NULL, NULL };
+	register_step(&p);
+
+	unsigned char isprim[64];
+	node *ak = find_action(&p, isprim, sizeof isprim);
+	/* the default timeout bounds the primitives that wait on the outside
+	 * world; wait, approve, assert, log and use only take their own */
+	if (st->prim && !prim_does_io(st->prim))
+		st->timeout_ms = 0;
+
+	for (size_t i = 0; i < n->n; i++)
+		if (!(i < sizeof isprim ? isprim[i] : find_prim(n->keys[i]->str) != NULL))
+			parse_step_key(&p, n->keys[i], n->vals[i]);
+	finish_step(&p, ak);
 	return st;
-#undef LABEL
 }
 
 static void parse_list(vctx *v, node *l, int phase)
@@ -1887,14 +2008,7 @@ static void parse_fragment_outputs(vctx *v, node *m)
 {
 	if (!want_map(v, m, "outputs"))
 		return;
-	for (size_t i = 0; i < m->n; i++) {
-		if (!name_ok(m->keys[i]->str, 1))
-			err(v, m->keys[i], "value", "output name '%s' must match [A-Za-z_][A-Za-z0-9_-]*",
-			    m->keys[i]->str);
-		if (!is_scalar(m->vals[i]))
-			err(v, m->vals[i], "type", "output '%s' must be a ${{ }} template, got %s",
-			    m->keys[i]->str, got(v, m->vals[i]));
-	}
+	check_outputs(v, m);
 	walk_tmpl(v, m, NULL, 0);
 	v->rb->outputs = m;
 }

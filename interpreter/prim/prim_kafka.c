@@ -36,6 +36,7 @@
  */
 #include "lang/prim.h"
 #include "base/proc.h"
+#include "base/suggest.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -1201,13 +1202,6 @@ static int is_template(const node *n)
 	return n && n->kind == N_SCALAR && strstr(n->str, "${{");
 }
 
-static int is_true(const node *n)
-{
-	return n && n->kind == N_SCALAR && n->style == S_PLAIN &&
-	       (strcmp(n->str, "true") == 0 || strcmp(n->str, "True") == 0 ||
-		strcmp(n->str, "TRUE") == 0);
-}
-
 /*
  * The effect of a kafka action, from its keys: produce writes; consume,
  * lag and topics read.  A group consume commits offsets, which moves the
@@ -1228,50 +1222,17 @@ int prim_kafka_effect(const node *action)
 	return -1;
 }
 
-/* edit distance, for "did you mean" */
-static size_t edits(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[64];
-
-	if (lb >= 64)
-		return 64;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t corner = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t best = corner + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			corner = up;
-		}
-	}
-	return row[lb];
-}
-
 static void check_keys(const node *m, const char *what, const char *const *allowed, diags *dg)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		const node *k = m->keys[i];
-		const char *best = NULL;
-		size_t bd = 3;
 		int ok = 0;
-		for (int j = 0; allowed[j]; j++) {
+		for (int j = 0; allowed[j]; j++)
 			if (strcmp(k->str, allowed[j]) == 0)
 				ok = 1;
-			size_t d = edits(k->str, allowed[j]);
-			if (d < bd) {
-				bd = d;
-				best = allowed[j];
-			}
-		}
 		if (ok)
 			continue;
+		const char *best = suggest(k->str, allowed, (size_t)-1, 0);
 		if (best)
 			diag_add(dg, SEV_ERROR, k->file, k->line, k->col, "unknown-key",
 				 "unknown key '%s' in kafka %s (did you mean '%s'?)", k->str, what, best);
@@ -1341,16 +1302,14 @@ static void validate_consume(const node *m, const node *at, diags *dg)
 	const node *g = node_get(m, "group"), *fb = node_get(m, "from-beginning");
 	if (g && node_is_null(g))
 		g = NULL;
-	if (fb && !node_is_null(fb) && !is_template(fb) && !is_true(fb) &&
-	    !(fb->kind == N_SCALAR && fb->style == S_PLAIN &&
-	      (strcmp(fb->str, "false") == 0 || strcmp(fb->str, "False") == 0 ||
-	       strcmp(fb->str, "FALSE") == 0)))
+	int b;
+	if (fb && !node_is_null(fb) && !is_template(fb) && !node_bool(fb, &b))
 		diag_add(dg, SEV_ERROR, fb->file, fb->line, fb->col, "invalid-value",
 			 "kafka consume 'from-beginning' must be true or false");
-	else if (g && fb && (is_true(fb) || is_template(fb)))
+	else if (g && fb && (node_is_true(fb) || is_template(fb)))
 		diag_add(dg, SEV_ERROR, fb->file, fb->line, fb->col, "invalid-value",
 			 "kafka consume takes 'group' or 'from-beginning', not both");
-	else if (!g && !(fb && (is_true(fb) || is_template(fb))))
+	else if (!g && !(fb && (node_is_true(fb) || is_template(fb))))
 		diag_add(dg, SEV_ERROR, at->file, at->line, at->col, "missing-key",
 			 "kafka consume needs 'group' or 'from-beginning: true'");
 	if (g && g->kind != N_SCALAR)
@@ -1366,7 +1325,7 @@ static void validate_consume(const node *m, const node *at, diags *dg)
 
 static void validate_topics(const node *v, diags *dg)
 {
-	if (node_is_null(v) || is_true(v) || is_template(v))
+	if (node_is_null(v) || node_is_true(v) || is_template(v))
 		return;
 	if (v->kind == N_SEQ) {
 		for (size_t i = 0; i < v->n; i++)

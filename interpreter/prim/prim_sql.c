@@ -846,12 +846,6 @@ static int has_template(const node *n)
 	return n && n->kind == N_SCALAR && n->str && strstr(n->str, "${{");
 }
 
-static int is_true(const node *n)
-{
-	return n && n->kind == N_SCALAR &&
-	       (!strcmp(n->str, "true") || !strcmp(n->str, "True") || !strcmp(n->str, "TRUE"));
-}
-
 /* words that make a statement a write (or a side effect) wherever they
  * appear outside literals, quoted identifiers and comments */
 static const char *const write_words[] = {
@@ -962,7 +956,7 @@ int prim_sql_effect(const node *action)
 	const node *ro = node_get(action, "read-only");
 	const node *q = node_get(action, "query");
 
-	if (is_true(ro))
+	if (node_is_true(ro))
 		return EFFECT_READ;
 	if (has_template(ro) || has_template(q))
 		return -1;

@@ -21,3 +21,10 @@ done
 for fn in contains startsWith format toJSON; do
 	grep -q "^| \`$fn\` |" reference.md || fail "function '$fn' is not in the reference"
 done
+# every lint rule that `check --list-rules` lists has its section
+rb check --list-rules
+expect_rc 0
+[ "$(wc -l <out)" -ge 6 ] || fail "check --list-rules lists $(wc -l <out) rules"
+for id in $(awk '{print $1}' out); do
+	grep -q "^### \`$id\`$" reference.md || fail "lint rule '$id' is not in the reference"
+done
