@@ -24,6 +24,7 @@
  */
 #include "base/proc.h"
 #include "base/arena.h"
+#include "base/clock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -53,13 +54,6 @@ extern char **environ;
 #define READ_CHUNK              65536
 
 enum { STAGE_CHDIR = 1, STAGE_EXEC };
-
-int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- processes as /proc shows them ---- */
 
@@ -123,26 +117,6 @@ int proc_kill_exact(int pid, unsigned long long start_time, int sig)
 	if (fd >= 0)
 		close(fd);
 	return rc;
-}
-
-static char boot_id[40];
-static pthread_once_t boot_once = PTHREAD_ONCE_INIT;
-
-static void read_boot_id(void)
-{
-	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	ssize_t n = read(fd, boot_id, sizeof(boot_id) - 1);
-	close(fd);
-	boot_id[n > 0 ? n : 0] = 0;
-	boot_id[strcspn(boot_id, "\n")] = 0;
-}
-
-const char *proc_boot_id(void)
-{
-	pthread_once(&boot_once, read_boot_id);
-	return boot_id;
 }
 
 /* ---- the registry of leaders in flight (shared by concurrent calls) ---- */
@@ -355,13 +329,6 @@ static int child_main(void *arg)
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, none, NULL, KSIGSET_BYTES);
 	execve(a->prog, a->argv, a->envp);
 	child_fail(a, STAGE_EXEC);
-}
-
-static int64_t boottime_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 /*
@@ -969,20 +936,4 @@ void proc_result_release(proc_result *res)
 	free(res->err);
 	res->out = res->err = NULL;
 	res->out_len = res->err_len = 0;
-}
-
-int sleep_cancellable(int64_t ms, volatile sig_atomic_t *cancel)
-{
-	int64_t end = now_ms() + ms;
-	for (;;) {
-		if (cancel && *cancel)
-			return -1;
-		int64_t left = end - now_ms();
-		if (left <= 0)
-			return 0;
-		if (left > 100)
-			left = 100;
-		struct timespec ts = { left / 1000, (left % 1000) * 1000000L };
-		nanosleep(&ts, NULL);
-	}
 }

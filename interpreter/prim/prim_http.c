@@ -19,7 +19,7 @@
  */
 #include "lang/prim.h"
 #include "base/utf8.h"
-#include "base/proc.h"
+#include "base/clock.h"
 
 #include <ctype.h>
 #include <pthread.h>

@@ -35,7 +35,7 @@
  * connection serialises steps that share it (--parallel).
  */
 #include "lang/prim.h"
-#include "base/proc.h"
+#include "base/clock.h"
 
 #include <errno.h>
 #include <pthread.h>

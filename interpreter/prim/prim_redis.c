@@ -25,6 +25,7 @@
  * of step, is dropped (the next step connects afresh).
  */
 #include "lang/prim.h"
+#include "base/clock.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -54,14 +55,6 @@ typedef struct rconn {
 	int64_t connect_ms;
 	const redactor *red;    /* the run's, for the replies to AUTH... */
 } rconn;
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static struct timeval ms_tv(int64_t ms)
 {
@@ -158,7 +151,7 @@ static int rr_fill(rreader *r)
 		if (r->cancel && *r->cancel)
 			return rr_fail(r, RX_FAIL, xstrdup("redis command cancelled"));
 		if (r->deadline) {
-			left = r->deadline - mono_ms();
+			left = r->deadline - now_ms();
 			if (left <= 0)
 				return rr_fail(r, RX_FAIL, xasprintf("redis command timed out after %lldms",
 								     (long long)r->budget));
@@ -455,7 +448,7 @@ static int setup_cmd(rconn *h, int argc, const char **argv, int64_t deadline,
  */
 static int rconn_connect(rconn *h, int64_t budget, char **err)
 {
-	int64_t deadline = mono_ms() + budget;
+	int64_t deadline = now_ms() + budget;
 	char dbtext[32];
 
 	rconn_drop(h);
@@ -886,7 +879,7 @@ int prim_redis_run(prim_call *c)
 {
 	rconn *h = c->conn;
 	const value *cmd = arg_get(c->args, "command");
-	int64_t started = mono_ms();
+	int64_t started = now_ms();
 	int64_t deadline = c->timeout_ms > 0 ? started + c->timeout_ms : 0;
 	size_t argc = 0;
 	const char **argv = NULL;
@@ -952,8 +945,8 @@ int prim_redis_run(prim_call *c)
 				err = xasprintf("redis at %s:%d: connection lost", h->host, h->port);
 				goto out;
 			}
-			if (deadline && deadline - mono_ms() < budget)
-				budget = deadline - mono_ms();
+			if (deadline && deadline - now_ms() < budget)
+				budget = deadline - now_ms();
 			reconnected = 1;
 			if (budget <= 0) {
 				err = xasprintf("redis command timed out after %lldms",
@@ -986,7 +979,7 @@ int prim_redis_run(prim_call *c)
 	v_obj_set(c->result, "reply", reply);
 	v_obj_set_take(c->result, "type", v_str(reply_type(type)));
 	v_obj_set_take(c->result, "reply_truncated", v_bool(truncated));
-	v_obj_set_take(c->result, "duration", v_dur(mono_ms() - started));
+	v_obj_set_take(c->result, "duration", v_dur(now_ms() - started));
 	rc = 0;
 out:
 	if (reply)

@@ -20,6 +20,7 @@
  * back what it wrote.  The result then says rows_truncated.
  */
 #include "lang/prim.h"
+#include "base/clock.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -44,14 +45,6 @@ enum {
 	OID_NUMERIC = 1700, OID_JSONB = 3802,
 };
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int cancelled(volatile sig_atomic_t *cancel)
 {
 	return cancel && *cancel;
@@ -66,7 +59,7 @@ static int wait_fd(int fd, short events, int64_t deadline)
 	int r;
 
 	if (deadline) {
-		left = deadline - mono_ms();
+		left = deadline - now_ms();
 		if (left > POLL_SLICE_MS)
 			left = POLL_SLICE_MS;
 		if (left < 0)
@@ -181,7 +174,7 @@ static int pg_poll(PGconn *pg, int reset, int64_t deadline, int64_t budget,
 						 PQhost(pg), PQport(pg));
 				return -1;
 			}
-			if (mono_ms() >= deadline) {
+			if (now_ms() >= deadline) {
 				*err = xasprintf("connection to postgres at %s:%s timed out after %lldms",
 						 PQhost(pg), PQport(pg), (long long)budget);
 				return -1;
@@ -231,7 +224,7 @@ void *conn_pg_open(const value *spec, int64_t timeout_ms, volatile sig_atomic_t 
 		return NULL;
 	}
 	PQsetNoticeProcessor(pg, quiet_notices, NULL);
-	if (pg_poll(pg, 0, mono_ms() + budget, budget, cancel, err) < 0) {
+	if (pg_poll(pg, 0, now_ms() + budget, budget, cancel, err) < 0) {
 		if ((pw = PQpass(pg)) && *pw)
 			redact_add(red, pw, strlen(pw));
 		*err = redacted(red, *err);
@@ -288,13 +281,13 @@ static void cancel_running(PGconn *pg)
 {
 	PGcancel *cn = PQgetCancel(pg);
 	char eb[256];
-	int64_t deadline = mono_ms() + PG_CANCEL_DRAIN_MS;
+	int64_t deadline = now_ms() + PG_CANCEL_DRAIN_MS;
 
 	if (cn) {
 		PQcancel(cn, eb, sizeof(eb));
 		PQfreeCancel(cn);
 	}
-	while (mono_ms() < deadline) {
+	while (now_ms() < deadline) {
 		PGresult *r;
 
 		while (!PQisBusy(pg)) {
@@ -337,7 +330,7 @@ static PGresult *roundtrip(PGconn *pg, const char *sql, int nparams,
 			*err = conn_error(pg);
 			return NULL;
 		}
-		if (cancelled(cancel) || (deadline && mono_ms() >= deadline))
+		if (cancelled(cancel) || (deadline && now_ms() >= deadline))
 			goto stop;
 		if (wait_fd(PQsocket(pg), POLLIN | POLLOUT, deadline) > 0 &&
 		    !PQconsumeInput(pg)) {
@@ -391,7 +384,7 @@ static PGresult *roundtrip(PGconn *pg, const char *sql, int nparams,
 			PQclear(keep);
 			keep = r;
 		}
-		if (cancelled(cancel) || (deadline && mono_ms() >= deadline))
+		if (cancelled(cancel) || (deadline && now_ms() >= deadline))
 			goto stop;
 		if (wait_fd(PQsocket(pg), POLLIN, deadline) > 0 && !PQconsumeInput(pg))
 			goto lost;
@@ -445,7 +438,7 @@ static int ensure_ready(PGconn *pg, int64_t deadline, int64_t budget,
 		*err = conn_error(pg);
 		return -1;
 	}
-	return pg_poll(pg, 1, deadline ? deadline : mono_ms() + PG_CONNECT_DEFAULT_MS,
+	return pg_poll(pg, 1, deadline ? deadline : now_ms() + PG_CONNECT_DEFAULT_MS,
 		       deadline ? budget : PG_CONNECT_DEFAULT_MS, cancel, err);
 }
 
@@ -612,7 +605,7 @@ static int fetch_rows(PGconn *pg, fetch *f, const char *sql, int nparams,
 			*err = conn_error(pg);
 			return -1;
 		}
-		if (cancelled(cancel) || (deadline && mono_ms() >= deadline))
+		if (cancelled(cancel) || (deadline && now_ms() >= deadline))
 			goto stop;
 		if (wait_fd(PQsocket(pg), POLLIN | POLLOUT, deadline) > 0 &&
 		    !PQconsumeInput(pg)) {
@@ -651,7 +644,7 @@ static int fetch_rows(PGconn *pg, fetch *f, const char *sql, int nparams,
 			}
 			fetch_result(f, pg, r);
 		}
-		if (cancelled(cancel) || (deadline && mono_ms() >= deadline))
+		if (cancelled(cancel) || (deadline && now_ms() >= deadline))
 			goto stop;
 		if (wait_fd(PQsocket(pg), POLLIN, deadline) > 0 && !PQconsumeInput(pg))
 			goto lost;
@@ -678,7 +671,7 @@ static value *fetch_value(fetch *f, int64_t started)
 	v_obj_set_take(res, "row_count", v_num(f->cancelled ? (double)v_len(f->rows) : f->count));
 	v_obj_set_take(res, "columns", f->cols ? v_retain(f->cols) : v_list());
 	v_obj_set_take(res, "rows_truncated", v_bool(f->truncated));
-	v_obj_set_take(res, "duration", v_dur(mono_ms() - started));
+	v_obj_set_take(res, "duration", v_dur(now_ms() - started));
 	return res;
 }
 
@@ -724,7 +717,7 @@ int prim_sql_run(prim_call *c)
 	const value *query = arg_get(c->args, "query");
 	const value *plist = arg_get(c->args, "params");
 	const value *ro = arg_get(c->args, "read-only");
-	int64_t started = mono_ms();
+	int64_t started = now_ms();
 	int64_t deadline = c->timeout_ms > 0 ? started + c->timeout_ms : 0;
 	int readonly = c->dry_run, in_tx = 0, rc = -1;
 	size_t n = 0;
@@ -821,7 +814,7 @@ out:
 		char *e2 = NULL;
 
 		/* a short grace of its own: the step deadline may be gone */
-		if (run_simple(pg, "ROLLBACK", 0, NULL, mono_ms() + PG_CANCEL_DRAIN_MS,
+		if (run_simple(pg, "ROLLBACK", 0, NULL, now_ms() + PG_CANCEL_DRAIN_MS,
 			       PG_CANCEL_DRAIN_MS, NULL, &e2) < 0 && rc == 0) {
 			err = xasprintf("read-only transaction: %s", e2);
 			v_release(c->result);

@@ -8,6 +8,7 @@
  */
 #include "record/sign.h"
 #include "base/arena.h"
+#include "base/clock.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -188,7 +189,7 @@ static int write_checkpoint(signer *s, transcript *t)
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "seq", (double)(t->seq + 1));
 	cJSON_AddStringToObject(o, "ts", ts_now(ts, sizeof(ts)));
-	cJSON_AddNumberToObject(o, "mono", (double)mono_now_ms());
+	cJSON_AddNumberToObject(o, "mono", (double)boottime_ms());
 	cJSON_AddStringToObject(o, "event", "checkpoint");
 	cJSON_AddStringToObject(o, "run", t->run_id);
 	cJSON_AddStringToObject(o, "prev", t->prev);

@@ -13,7 +13,7 @@
 #include "lang/fragment.h"
 #include "run/lock.h"
 #include "lang/prim.h"
-#include "base/proc.h"
+#include "base/clock.h"
 #include "record/sign.h"
 #include "base/term.h"
 #include "record/transcript.h"
@@ -464,7 +464,7 @@ static void on_spawn(void *ud, int pid, unsigned long long start_time)
 	cJSON_AddNumberToObject(f, "pgid", pid);        /* it leads its own group */
 	if (start_time)
 		cJSON_AddNumberToObject(f, "start_time", (double)start_time);
-	cJSON_AddStringToObject(f, "boot_id", proc_boot_id());
+	cJSON_AddStringToObject(f, "boot_id", boot_id());
 	pthread_mutex_lock(&g_lock);
 	emit(n->rc, "step.spawn", n->st, n->phase, f);
 	pthread_mutex_unlock(&g_lock);

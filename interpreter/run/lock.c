@@ -7,6 +7,7 @@
  */
 #include "run/lock.h"
 #include "base/arena.h"
+#include "base/clock.h"
 #include "record/transcript.h"
 
 #include <errno.h>
