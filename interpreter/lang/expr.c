@@ -33,6 +33,7 @@
  * cannot exhaust the stack of the parser or the evaluator.
  */
 #include "lang/expr.h"
+#include "base/hex.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <ctype.h>
@@ -207,14 +208,13 @@ static int lex_string(parser *p, token *t)
 				break;
 			case 'u':
 				for (k = 0; k < 4; k++) {
-					char h = i + 2 + k < p->end ? s[i + 2 + k] : '\0';
+					int h = hex_digit(i + 2 + k < p->end ? s[i + 2 + k] : '\0');
 
-					if (!isxdigit((unsigned char)h)) {
+					if (h < 0) {
 						sbuf_release(&b);
 						return fail(p, i, "bad \\u escape: 4 hex digits expected");
 					}
-					cp = cp * 16 + (unsigned long)(isdigit((unsigned char)h) ?
-						h - '0' : (tolower((unsigned char)h) - 'a' + 10));
+					cp = cp * 16 + (unsigned long)h;
 				}
 				utf8_put(&b, cp);
 				i += 4;

@@ -26,6 +26,7 @@
  */
 #include "lang/prim.h"
 #include "base/clock.h"
+#include "base/hex.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -483,40 +484,17 @@ static int rconn_connect(rconn *h, int64_t budget, char **err)
 	return 0;
 }
 
-static int hexval(int c)
-{
-	if (isdigit(c))
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* percent-decode s[0..n) into a malloc'd string; NULL when malformed */
-static char *pct_decode(const char *s, size_t n)
+static char *pct_decode_strict(const char *s, size_t n)
 {
-	char *out = xmalloc(n + 1), *o = out;
+	char *out = xmalloc(n + 1);
+	size_t bad;
 
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '%') {
-			int a, b;
-
-			if (i + 2 >= n) {
-				free(out);
-				return NULL;
-			}
-			a = hexval((unsigned char)s[i + 1]);
-			b = hexval((unsigned char)s[i + 2]);
-			if (a < 0 || b < 0) {
-				free(out);
-				return NULL;
-			}
-			*o++ = (char)(a * 16 + b);
-			i += 2;
-		} else {
-			*o++ = s[i];
-		}
+	pct_decode(s, n, out, &bad);
+	if (bad) {
+		free(out);
+		return NULL;
 	}
-	*o = '\0';
 	return out;
 }
 
@@ -561,9 +539,9 @@ static int parse_url(rconn *h, const char *url, redactor *red, char **err)
 		const char *c = memchr(p, ':', (size_t)(at - p));
 
 		if (c) {
-			if (c > p && !(h->user = pct_decode(p, (size_t)(c - p))))
+			if (c > p && !(h->user = pct_decode_strict(p, (size_t)(c - p))))
 				goto bad_cred;
-			if (!(h->pass = pct_decode(c + 1, (size_t)(at - c - 1))))
+			if (!(h->pass = pct_decode_strict(c + 1, (size_t)(at - c - 1))))
 				goto bad_cred;
 		} else {
 			/* user@ or password@?  Ambiguous: refuse, but keep the

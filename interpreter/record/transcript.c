@@ -27,6 +27,7 @@
 #include "record/transcript.h"
 #include "base/arena.h"
 #include "base/clock.h"
+#include "base/hex.h"
 #include "base/utf8.h"
 #include "base/value.h"
 
@@ -61,9 +62,7 @@ static int torn_fd = -1;
  */
 void run_id_new(char out[33])
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char b[16];
-	int i;
 
 	if (RAND_bytes(b, sizeof(b)) != 1) {
 		int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
@@ -76,11 +75,7 @@ void run_id_new(char out[33])
 			abort();
 		}
 	}
-	for (i = 0; i < 16; i++) {
-		out[2 * i] = hex[b[i] >> 4];
-		out[2 * i + 1] = hex[b[i] & 15];
-	}
-	out[32] = '\0';
+	hex_encode(b, sizeof(b), out);
 }
 
 /* mkdir -p of path's parent directory, new directories 0700 */
