@@ -19,16 +19,14 @@
  *
  * The model points into the tree and lives in rb->a, like the tree.
  */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include "lang/runbook.h"
 #include "lang/fragment.h"
 #include "lang/prim.h"
 #include "lang/expr.h"
 #include "base/value.h"
 #include "base/hash.h"
+#include "base/re.h"
 
-#include <pcre2.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -663,78 +661,18 @@ static void list_push(arena *a, steplist *l, step *st)
 /* ---- inputs and connections ---- */
 
 /*
- * Compiled patterns, shared by every file of the process: a corpus repeats
- * the same few patterns, and compiling is the costly part of checking one.
- * Open addressing over PAT_SLOTS slots, at most PAT_MAX entries, kept for
- * the life of the process (read-only once made, so safe to share).  Past
- * that, compile_pattern() hands out private copies.
+ * Compile a literal pattern (once per process: base/re.h).  A bad one is
+ * reported with PCRE2's message at its offset: 0, or -1 then.
  */
-#define PAT_SLOTS 512
-#define PAT_MAX 256
-
-static struct pat_entry {
-	char *text;
-	size_t len;
-	uint32_t opts;
-	pcre2_code *re;
-} pat_cache[PAT_SLOTS];
-static size_t pat_count;
-static pthread_mutex_t pat_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static struct pat_entry *pat_slot(const char *text, size_t len, uint32_t opts)
+static int check_pattern(vctx *v, node *pat, int opts)
 {
-	size_t h = 1469598103934665603u ^ opts;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)text[i]) * 1099511628211u;
-	for (size_t i = h & (PAT_SLOTS - 1);; i = (i + 1) & (PAT_SLOTS - 1)) {
-		struct pat_entry *e = &pat_cache[i];
-		if (!e->text || (e->len == len && e->opts == opts && !memcmp(e->text, text, len)))
-			return e;
-	}
-}
+	re_error e;
 
-/*
- * Compile a literal pcre2 pattern (PCRE2_UTF | opts), or find it compiled.
- * A bad pattern is reported with pcre2's message at its offset and gives
- * NULL.  *owned says whether the caller must pcre2_code_free() the result
- * (only once the cache is full); otherwise the cache keeps it.
- */
-static pcre2_code *compile_pattern(vctx *v, node *pat, uint32_t opts, int *owned)
-{
-	*owned = 0;
-	pthread_mutex_lock(&pat_lock);
-	struct pat_entry *e = pat_slot(pat->str, pat->len, opts);
-	pcre2_code *re = e->re;
-	pthread_mutex_unlock(&pat_lock);
-	if (re)
-		return re;
-
-	int ec;
-	PCRE2_SIZE eo;
-	re = pcre2_compile((PCRE2_SPTR)pat->str, pat->len, PCRE2_UTF | opts, &ec, &eo, NULL);
-	if (!re) {
-		PCRE2_UCHAR msg[256];
-		pcre2_get_error_message(ec, msg, sizeof msg);
-		err_in(v, SEV_ERROR, pat, eo, "pattern", "invalid pattern: %s at offset %zu",
-		       (char *)msg, (size_t)eo);
-		return NULL;
-	}
-	pthread_mutex_lock(&pat_lock);
-	e = pat_slot(pat->str, pat->len, opts);
-	if (e->re) {
-		/* another thread got there first */
-		pcre2_code_free(re);
-		re = e->re;
-	} else if (pat_count < PAT_MAX) {
-		e->text = xstrndup(pat->str, pat->len);
-		e->len = pat->len;
-		e->opts = opts;
-		e->re = re;
-		pat_count++;
-	} else
-		*owned = 1;
-	pthread_mutex_unlock(&pat_lock);
-	return re;
+	if (re_check(pat->str, pat->len, opts, &e) == 0)
+		return 0;
+	err_in(v, SEV_ERROR, pat, e.offset, "pattern", "invalid pattern: %s at offset %zu", e.msg,
+	       e.offset);
+	return -1;
 }
 
 /* Does a literal default fit the input's type? Message or NULL. */
@@ -866,22 +804,14 @@ static void parse_input(vctx *v, input_def *in, node *key, node *m)
 
 	node *pat = node_get(m, "pattern");
 	if (pat && want_str(v, pat, "pattern")) {
-		int owned;
-		pcre2_code *re = compile_pattern(v, pat, 0, &owned);
-		if (re) {
+		if (check_pattern(v, pat, 0) == 0) {
 			in->pattern = pat->str;
-			if (in->def && is_scalar(in->def) && !in->def->cache) {
-				pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-				int rc = pcre2_match(re, (PCRE2_SPTR)in->def->str, in->def->len, 0, 0,
-						     md, NULL);
-				pcre2_match_data_free(md);
-				if (rc < 0)
-					err(v, in->def, "pattern",
-					    "default %s of input '%s' does not match its pattern '%s'",
-					    got(v, in->def), in->name, pat->str);
-			}
-			if (owned)
-				pcre2_code_free(re);
+			re_error e;
+			if (in->def && is_scalar(in->def) && !in->def->cache &&
+			    re_match(pat->str, pat->len, 0, in->def->str, in->def->len, 0, &e) != 1)
+				err(v, in->def, "pattern",
+				    "default %s of input '%s' does not match its pattern '%s'",
+				    got(v, in->def), in->name, pat->str);
 		}
 	}
 
@@ -1099,12 +1029,8 @@ static void check_matcher_obj(vctx *v, step *st, node *m, int depth)
 			if (!is_scalar(x) || node_is_null(x))
 				err(v, x, "type", "matcher 'matches' needs a pattern string, got %s",
 				    got(v, x));
-			else if (!parse_tmpl(v, x) && x->cache != &bad_tmpl_mark) {
-				int owned;
-				pcre2_code *re = compile_pattern(v, x, PCRE2_MULTILINE, &owned);
-				if (re && owned)
-					pcre2_code_free(re);
-			}
+			else if (!parse_tmpl(v, x) && x->cache != &bad_tmpl_mark)
+				check_pattern(v, x, RE_MULTILINE);
 		} else if (!strcmp(op, "exists")) {
 			int b;
 			if (!single && !plain_bool(x, &b))
@@ -1209,18 +1135,11 @@ static void check_with_literal(vctx *v, const runbook *fr, const input_def *in, 
 	}
 	if (!in->pattern || !is_scalar(x))
 		return;
-	int ec;
-	PCRE2_SIZE eo;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)in->pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
-				       &ec, &eo, NULL);
-	if (!re)
-		return;         /* reported in the fragment */
-	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-	if (pcre2_match(re, (PCRE2_SPTR)x->str, x->len, 0, 0, md, NULL) < 0)
+	re_error e;
+	int r = re_match(in->pattern, strlen(in->pattern), 0, x->str, x->len, 0, &e);
+	if (r == 0 || (r < 0 && !e.bad_pattern))        /* a bad one is reported in the fragment */
 		err(v, x, "pattern", "%s does not match the pattern '%s' of input '%s' of fragment '%s'",
 		    got(v, x), in->pattern, in->name, fr->id);
-	pcre2_match_data_free(md);
-	pcre2_code_free(re);
 }
 
 /* `with:` against the fragment's inputs: names, required ones, literal
