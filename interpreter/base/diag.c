@@ -58,22 +58,14 @@ void diags_release(diags *d)
  * Add a diagnostic.  file and rule are copied (either may be NULL); line
  * and col are 1-based, 0 when unknown.  Never fails (OOM aborts).
  */
-void diag_add(diags *d, int severity, const char *file, int line, int col,
-	      const char *rule, const char *fmt, ...)
+void diag_vadd(diags *d, int severity, const char *file, int line, int col,
+	       const char *rule, const char *fmt, va_list ap)
 {
 	if (d->n == d->cap) {
 		d->cap = d->cap ? d->cap * 2 : 16;
 		d->v = xrealloc(d->v, d->cap * sizeof(*d->v));
 	}
-	va_list ap;
-	char *msg;
-	va_start(ap, fmt);
-	int n = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		fputs("runbook: out of memory\n", stderr);
-		abort();
-	}
+	char *msg = vxasprintf(fmt, ap);
 
 	diag *g = &d->v[d->n++];
 	g->file = file ? xstrdup(file) : NULL;
@@ -86,6 +78,15 @@ void diag_add(diags *d, int severity, const char *file, int line, int col,
 		d->nerr++;
 	else
 		d->nwarn++;
+}
+
+void diag_add(diags *d, int severity, const char *file, int line, int col,
+	      const char *rule, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	diag_vadd(d, severity, file, line, col, rule, fmt, ap);
+	va_end(ap);
 }
 
 typedef struct diag_ix {

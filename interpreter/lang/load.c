@@ -69,16 +69,9 @@ static void lerr(loader *L, pos at, const char *rule, const char *fmt, ...)
 static void lerr(loader *L, pos at, const char *rule, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 	va_start(ap, fmt);
-	int n = vasprintf(&msg, fmt, ap);
+	diag_vadd(L->dg, SEV_ERROR, L->file, at.line, at.col, rule, fmt, ap);
 	va_end(ap);
-	if (n < 0) {
-		fputs("runbook: out of memory\n", stderr);
-		abort();
-	}
-	diag_add(L->dg, SEV_ERROR, L->file, at.line, at.col, rule, "%s", msg);
-	free(msg);
 	L->nerr++;
 }
 

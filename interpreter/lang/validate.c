@@ -316,12 +316,7 @@ static const char *hint(vctx *v, const char *word, const char *const *cands, siz
 static void vdiag(vctx *v, int sev, const char *file, int line, int col,
 		  const char *rule, const char *fmt, va_list ap)
 {
-	char *msg;
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	diag_add(v->dg, sev, file ? file : v->rb->path, line, col, rule, "%s",
-		 msg ? msg : "out of memory");
-	free(msg);
+	diag_vadd(v->dg, sev, file ? file : v->rb->path, line, col, rule, fmt, ap);
 }
 
 __attribute__((format(printf, 4, 5)))

@@ -340,11 +340,8 @@ static int kop_fail(kop *op, const char *fmt, ...)
 	if (!op->err) {
 		va_list ap;
 		va_start(ap, fmt);
-		if (vasprintf(&op->err, fmt, ap) < 0)
-			op->err = NULL;
+		op->err = vxasprintf(fmt, ap);
 		va_end(ap);
-		if (!op->err)
-			op->err = xstrdup("out of memory");
 	}
 	return -1;
 }
