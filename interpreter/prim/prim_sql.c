@@ -302,108 +302,172 @@ static void cancel_running(PGconn *pg)
 	}
 }
 
+/* A statement to send, and what to do with its results. */
+typedef struct pg_stmt {
+	const char *sql;
+	int nparams;
+	const char *const *params;      /* text parameters */
+	int single_row;                 /* rows one result each (PQsetSingleRowMode) */
+	int64_t deadline, budget;       /* deadline 0 = none; budget names the timeout */
+	volatile sig_atomic_t *cancel;
+	/* each result but a COPY's, which it must PQclear */
+	void (*take)(void *ud, PGconn *pg, PGresult *r);
+	void *ud;
+	char *copy_err;                 /* out: the statement was a COPY (refused) */
+} pg_stmt;
+
+/* what a statement stopped by the deadline or a signal says, once it was
+ * also cancelled on the server */
+static void stopped(PGconn *pg, const pg_stmt *q, char **err)
+{
+	if (cancelled(q->cancel))
+		*err = xstrdup("query cancelled");
+	else
+		*err = xasprintf("query timed out after %lldms (cancelled on the server)",
+				 (long long)q->budget);
+	cancel_running(pg);
+}
+
+/* Send the statement, flushing it within the deadline: 0, or -1 with *err. */
+static int pg_send(PGconn *pg, pg_stmt *q, char **err)
+{
+	if (!PQsendQueryParams(pg, q->sql, q->nparams, NULL, q->params, NULL, NULL, 0)) {
+		*err = conn_error(pg);
+		return -1;
+	}
+	if (q->single_row)
+		PQsetSingleRowMode(pg);
+	for (;;) {
+		int f = PQflush(pg);
+
+		if (f == 0)
+			return 0;
+		if (f < 0) {
+			*err = conn_error(pg);
+			return -1;
+		}
+		if (cancelled(q->cancel) || (q->deadline && now_ms() >= q->deadline)) {
+			stopped(pg, q, err);
+			return -1;
+		}
+		if (wait_fd(PQsocket(pg), POLLIN | POLLOUT, q->deadline) > 0 &&
+		    !PQconsumeInput(pg)) {
+			*err = conn_error(pg);
+			return -1;
+		}
+	}
+}
+
 /*
- * One round trip: send sql with text parameters, wait for every result
- * until the deadline (0 = none) or cancellation.  Returns the decisive
- * result (the first error, else the last one) for the caller to PQclear,
- * or NULL with *err when the statement could not be carried out at all.
- * A result in error state is returned, not turned into *err: the caller
- * words it.
+ * The results that are ready, each to q->take.  A COPY is refused: COPY
+ * FROM STDIN is ended at once, and the rows of a COPY TO STDOUT are read
+ * and dropped (*copy_out while they come).  1 once the last result was
+ * read, 0 when more are to come, -1 when the connection was lost.
+ */
+static int pg_take_ready(PGconn *pg, pg_stmt *q, int *copy_out)
+{
+	while (*copy_out) {
+		char *buf = NULL;
+		int n = PQgetCopyData(pg, &buf, 1);
+
+		if (buf)
+			PQfreemem(buf);
+		if (n > 0)
+			continue;
+		if (n == -2)
+			return -1;
+		if (n == -1)
+			*copy_out = 0;
+		break;          /* 0: the rest is still to come */
+	}
+	while (!*copy_out && !PQisBusy(pg)) {
+		PGresult *r = PQgetResult(pg);
+		ExecStatusType st;
+
+		if (!r)
+			return 1;
+		st = PQresultStatus(r);
+		if (st == PGRES_COPY_IN) {
+			PQputCopyEnd(pg, "COPY FROM STDIN is not supported by the sql primitive");
+			PQclear(r);
+		} else if (st == PGRES_COPY_OUT) {
+			if (!q->copy_err)
+				q->copy_err = xstrdup("COPY TO STDOUT is not supported by the sql primitive");
+			*copy_out = 1;
+			PQclear(r);
+		} else
+			q->take(q->ud, pg, r);
+	}
+	return 0;
+}
+
+/*
+ * One round trip: send the statement and hand every result to q->take
+ * until the last one, the deadline or cancellation.  0 once all were read
+ * (q->copy_err set when it was a COPY), or -1 with *err when the statement
+ * could not be carried out at all (a timeout or a signal cancels it on the
+ * server too).
+ */
+static int pg_exchange(PGconn *pg, pg_stmt *q, char **err)
+{
+	int copy_out = 0;
+
+	if (pg_send(pg, q, err) < 0)
+		return -1;
+	for (;;) {
+		int r = pg_take_ready(pg, q, &copy_out);
+
+		if (r > 0)
+			return 0;
+		if (r == 0 && (cancelled(q->cancel) || (q->deadline && now_ms() >= q->deadline))) {
+			stopped(pg, q, err);
+			return -1;
+		}
+		if (r < 0 || (wait_fd(PQsocket(pg), POLLIN, q->deadline) > 0 && !PQconsumeInput(pg))) {
+			*err = conn_error(pg);
+			return -1;
+		}
+	}
+}
+
+/* take(): keep the decisive result, the first error, else the last one */
+static void keep_decisive(void *ud, PGconn *pg, PGresult *r)
+{
+	PGresult **keep = ud;
+
+	if (*keep && PQresultStatus(*keep) == PGRES_FATAL_ERROR) {
+		PQclear(r);
+		return;
+	}
+	PQclear(*keep);
+	*keep = r;
+}
+
+/*
+ * Send sql with text parameters and wait for every result until the
+ * deadline (0 = none) or cancellation.  Returns the decisive result for
+ * the caller to PQclear, or NULL with *err when the statement could not
+ * be carried out at all.  A result in error state is returned, not turned
+ * into *err: the caller words it.
  */
 static PGresult *roundtrip(PGconn *pg, const char *sql, int nparams,
 			   const char *const *params, int64_t deadline,
 			   int64_t budget, volatile sig_atomic_t *cancel, char **err)
 {
 	PGresult *keep = NULL;
-	int copy_out = 0;
+	pg_stmt q = { sql, nparams, params, 0, deadline, budget, cancel, keep_decisive, &keep, NULL };
 
-	if (!PQsendQueryParams(pg, sql, nparams, NULL, params, NULL, NULL, 0)) {
-		*err = conn_error(pg);
+	if (pg_exchange(pg, &q, err) < 0 || q.copy_err) {
+		if (q.copy_err && !*err)
+			*err = q.copy_err;
+		else
+			free(q.copy_err);
+		PQclear(keep);
 		return NULL;
 	}
-	for (;;) {
-		int f = PQflush(pg);
-
-		if (f == 0)
-			break;
-		if (f < 0) {
-			*err = conn_error(pg);
-			return NULL;
-		}
-		if (cancelled(cancel) || (deadline && now_ms() >= deadline))
-			goto stop;
-		if (wait_fd(PQsocket(pg), POLLIN | POLLOUT, deadline) > 0 &&
-		    !PQconsumeInput(pg)) {
-			*err = conn_error(pg);
-			return NULL;
-		}
-	}
-	for (;;) {
-		if (copy_out) {
-			char *buf = NULL;
-			int n = PQgetCopyData(pg, &buf, 1);
-
-			if (buf)
-				PQfreemem(buf);
-			if (n > 0)
-				continue;
-			if (n == -1)
-				copy_out = 0;
-			else if (n == -2)
-				goto lost;
-		}
-		while (!copy_out && !PQisBusy(pg)) {
-			PGresult *r = PQgetResult(pg);
-			ExecStatusType st;
-
-			if (!r) {
-				if (*err) {             /* COPY TO STDOUT */
-					PQclear(keep);
-					return NULL;
-				}
-				if (!keep)
-					*err = xstrdup("postgres returned no result");
-				return keep;
-			}
-			st = PQresultStatus(r);
-			if (st == PGRES_COPY_IN) {
-				PQputCopyEnd(pg, "COPY FROM STDIN is not supported by the sql primitive");
-				PQclear(r);
-				continue;
-			}
-			if (st == PGRES_COPY_OUT) {
-				*err = xstrdup("COPY TO STDOUT is not supported by the sql primitive");
-				copy_out = 1;
-				PQclear(r);
-				continue;
-			}
-			if (keep && PQresultStatus(keep) == PGRES_FATAL_ERROR) {
-				PQclear(r);
-				continue;
-			}
-			PQclear(keep);
-			keep = r;
-		}
-		if (cancelled(cancel) || (deadline && now_ms() >= deadline))
-			goto stop;
-		if (wait_fd(PQsocket(pg), POLLIN, deadline) > 0 && !PQconsumeInput(pg))
-			goto lost;
-	}
-stop:
-	PQclear(keep);
-	free(*err);
-	if (cancelled(cancel))
-		*err = xstrdup("query cancelled");
-	else
-		*err = xasprintf("query timed out after %lldms (cancelled on the server)",
-				 (long long)budget);
-	cancel_running(pg);
-	return NULL;
-lost:
-	PQclear(keep);
-	free(*err);
-	*err = conn_error(pg);
-	return NULL;
+	if (!keep)
+		*err = xstrdup("postgres returned no result");
+	return keep;
 }
 
 /* Run a statement whose result only matters as success or failure. */
@@ -482,7 +546,7 @@ typedef struct fetch {
 	int can_cancel;                 /* a read: stop it on the server */
 	value *rows, *cols;             /* cols NULL until the first result */
 	double count;                   /* rows seen (or the command's count) */
-	int truncated, cancelled, copy_out, got_final;
+	int truncated, cancelled, got_final;
 	char *err;                      /* a statement error, worded */
 } fetch;
 
@@ -518,9 +582,11 @@ static void add_columns(fetch *f, const PGresult *r)
 		v_list_push_take(f->cols, v_str(PQfname(r, j)));
 }
 
-/* One result of the statement (a row in single-row mode, the end, an error). */
-static void fetch_result(fetch *f, PGconn *pg, PGresult *r)
+/* take(): one result of the statement (a row in single-row mode, the
+ * end, an error) into the fetch ud */
+static void fetch_result(void *ud, PGconn *pg, PGresult *r)
 {
+	fetch *f = ud;
 	ExecStatusType st = PQresultStatus(r);
 
 	switch (st) {
@@ -561,14 +627,6 @@ static void fetch_result(fetch *f, PGconn *pg, PGresult *r)
 	case PGRES_EMPTY_QUERY:
 		f->got_final = 1;
 		break;
-	case PGRES_COPY_IN:
-		PQputCopyEnd(pg, "COPY FROM STDIN is not supported by the sql primitive");
-		break;
-	case PGRES_COPY_OUT:
-		if (!f->err)
-			f->err = xstrdup("COPY TO STDOUT is not supported by the sql primitive");
-		f->copy_out = 1;
-		break;
 	default: {
 		const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 		/* the cancel we sent once the bound was reached */
@@ -591,75 +649,27 @@ static int fetch_rows(PGconn *pg, fetch *f, const char *sql, int nparams,
 		      const char *const *params, int64_t deadline, int64_t budget,
 		      volatile sig_atomic_t *cancel, char **err)
 {
-	if (!PQsendQueryParams(pg, sql, nparams, NULL, params, NULL, NULL, 0)) {
-		*err = conn_error(pg);
+	pg_stmt q = { sql, nparams, params, 1, deadline, budget, cancel, fetch_result, f, NULL };
+
+	if (pg_exchange(pg, &q, err) < 0) {
+		free(q.copy_err);
 		return -1;
 	}
-	PQsetSingleRowMode(pg);
-	for (;;) {
-		int fl = PQflush(pg);
-
-		if (fl == 0)
-			break;
-		if (fl < 0) {
-			*err = conn_error(pg);
-			return -1;
-		}
-		if (cancelled(cancel) || (deadline && now_ms() >= deadline))
-			goto stop;
-		if (wait_fd(PQsocket(pg), POLLIN | POLLOUT, deadline) > 0 &&
-		    !PQconsumeInput(pg)) {
-			*err = conn_error(pg);
-			return -1;
-		}
+	if (q.copy_err) {
+		/* it came before any error of the statement */
+		free(f->err);
+		f->err = q.copy_err;
 	}
-	for (;;) {
-		if (f->copy_out) {
-			char *buf = NULL;
-			int n = PQgetCopyData(pg, &buf, 1);
-
-			if (buf)
-				PQfreemem(buf);
-			if (n > 0)
-				continue;
-			if (n == -1)
-				f->copy_out = 0;
-			else if (n == -2)
-				goto lost;
-		}
-		while (!f->copy_out && !PQisBusy(pg)) {
-			PGresult *r = PQgetResult(pg);
-
-			if (!r) {
-				if (f->err) {
-					*err = f->err;
-					f->err = NULL;
-					return -1;
-				}
-				if (!f->got_final) {
-					*err = xstrdup("postgres returned no result");
-					return -1;
-				}
-				return 0;
-			}
-			fetch_result(f, pg, r);
-		}
-		if (cancelled(cancel) || (deadline && now_ms() >= deadline))
-			goto stop;
-		if (wait_fd(PQsocket(pg), POLLIN, deadline) > 0 && !PQconsumeInput(pg))
-			goto lost;
+	if (f->err) {
+		*err = f->err;
+		f->err = NULL;
+		return -1;
 	}
-stop:
-	if (cancelled(cancel))
-		*err = xstrdup("query cancelled");
-	else
-		*err = xasprintf("query timed out after %lldms (cancelled on the server)",
-				 (long long)budget);
-	cancel_running(pg);
-	return -1;
-lost:
-	*err = conn_error(pg);
-	return -1;
+	if (!f->got_final) {
+		*err = xstrdup("postgres returned no result");
+		return -1;
+	}
+	return 0;
 }
 
 /* {rows, row_count, columns, rows_truncated, duration} */
