@@ -710,6 +710,91 @@ static char *param_text(const value *v, size_t i, char **err)
 	}
 }
 
+/* The parameters as libpq's text array (*params, n of them; NULL for an
+ * SQL NULL).  0, or -1 with *err (a message the caller prefixes). */
+static int sql_params(const value *plist, char ***params, size_t *n, char **err)
+{
+	*params = NULL;
+	*n = 0;
+	if (!plist || v_type(plist) == V_NULL)
+		return 0;
+	if (v_type(plist) != V_LIST) {
+		*err = xasprintf("sql 'params' must be a list, not a %s", v_type_name(plist));
+		return -1;
+	}
+	if (v_len(plist) > 65535) {
+		*err = xasprintf("sql takes at most 65535 parameters, not %zu", v_len(plist));
+		return -1;
+	}
+	*n = v_len(plist);
+	*params = xcalloc(*n ? *n : 1, sizeof(char *));
+	for (size_t i = 0; i < *n; i++) {
+		(*params)[i] = param_text(v_list_get(plist, i), i, err);
+		if (*err)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Make the connection ready for the step: reconnected if needed, its
+ * statement_timeout the step's (per step, so an earlier step's setting
+ * never lingers; 0 = none), and inside BEGIN READ ONLY when readonly
+ * (*in_tx then).  0, or -1 with *err.
+ */
+static int sql_session(PGconn *pg, prim_call *c, int64_t deadline, int readonly, int *in_tx,
+		       char **err)
+{
+	char stmo[32];
+	const char *stmo_arg[1] = { stmo };
+	const char *set = "SELECT set_config('statement_timeout', $1, false)";
+
+	if (ensure_ready(pg, deadline, c->timeout_ms, c->cancel, err) < 0)
+		return -1;
+	snprintf(stmo, sizeof(stmo), "%lld", (long long)(c->timeout_ms > 0 ? c->timeout_ms : 0));
+	if (run_simple(pg, set, 1, stmo_arg, deadline, c->timeout_ms, c->cancel, err) < 0) {
+		/* the server may have gone between steps: reconnect once; this
+		 * statement is idempotent, so trying it again is safe */
+		if (PQstatus(pg) != CONNECTION_BAD || cancelled(c->cancel))
+			return -1;
+		free(*err);
+		*err = NULL;
+		if (ensure_ready(pg, deadline, c->timeout_ms, c->cancel, err) < 0 ||
+		    run_simple(pg, set, 1, stmo_arg, deadline, c->timeout_ms, c->cancel, err) < 0)
+			return -1;
+	}
+	if (!readonly)
+		return 0;
+	if (PQtransactionStatus(pg) != PQTRANS_IDLE) {
+		*err = xstrdup("cannot run read-only: the connection is inside "
+			       "a transaction an earlier step opened");
+		return -1;
+	}
+	if (run_simple(pg, "BEGIN READ ONLY", 0, NULL, deadline, c->timeout_ms, c->cancel, err) < 0)
+		return -1;
+	*in_tx = 1;
+	return 0;
+}
+
+/* End a read-only step's transaction, with a short grace of its own (the
+ * step deadline may be gone); a failed ROLLBACK fails a step that had
+ * succeeded (*rc, c->result, *err). */
+static void sql_rollback(PGconn *pg, prim_call *c, int *rc, char **err)
+{
+	char *e2 = NULL;
+
+	if (PQstatus(pg) != CONNECTION_OK)
+		return;
+	if (run_simple(pg, "ROLLBACK", 0, NULL, now_ms() + PG_CANCEL_DRAIN_MS,
+		       PG_CANCEL_DRAIN_MS, NULL, &e2) < 0 && *rc == 0) {
+		*err = xasprintf("read-only transaction: %s", e2);
+		v_release(c->result);
+		c->result = NULL;
+		*rc = -1;
+	}
+	free(e2);
+}
+
 /*
  * The `sql` primitive: one statement with $n parameters on c->conn.
  * Under `read-only: true` or --dry-run the statement runs inside BEGIN
@@ -725,14 +810,12 @@ int prim_sql_run(prim_call *c)
 {
 	PGconn *pg = c->conn;
 	const value *query = arg_get(c->args, "query");
-	const value *plist = arg_get(c->args, "params");
 	const value *ro = arg_get(c->args, "read-only");
 	int64_t started = now_ms();
 	int64_t deadline = c->timeout_ms > 0 ? started + c->timeout_ms : 0;
 	int readonly = c->dry_run, in_tx = 0, rc = -1;
 	size_t n = 0;
-	char **params = NULL, *err = NULL, stmo[32];
-	const char *stmo_arg[1] = { stmo };
+	char **params = NULL, *err = NULL;
 	fetch f = { .red = c->red };
 
 	if (!pg) {
@@ -759,51 +842,9 @@ int prim_sql_run(prim_call *c)
 		c->error = xasprintf("sql 'read-only' must be a boolean, not a %s", v_type_name(ro));
 		return -1;
 	}
-	if (plist && v_type(plist) == V_LIST) {
-		n = v_len(plist);
-		if (n > 65535) {
-			c->error = xasprintf("sql takes at most 65535 parameters, not %zu", n);
-			return -1;
-		}
-		params = xcalloc(n ? n : 1, sizeof(char *));
-		for (size_t i = 0; i < n; i++) {
-			params[i] = param_text(v_list_get(plist, i), i, &err);
-			if (err)
-				goto out;
-		}
-	} else if (plist && v_type(plist) != V_NULL) {
-		c->error = xasprintf("sql 'params' must be a list, not a %s", v_type_name(plist));
-		return -1;
-	}
-
-	if (ensure_ready(pg, deadline, c->timeout_ms, c->cancel, &err) < 0)
+	if (sql_params(arg_get(c->args, "params"), &params, &n, &err) < 0 ||
+	    sql_session(pg, c, deadline, readonly, &in_tx, &err) < 0)
 		goto out;
-	/* per step, so an earlier step's setting never lingers; 0 = none */
-	snprintf(stmo, sizeof(stmo), "%lld", (long long)(c->timeout_ms > 0 ? c->timeout_ms : 0));
-	if (run_simple(pg, "SELECT set_config('statement_timeout', $1, false)", 1,
-		       stmo_arg, deadline, c->timeout_ms, c->cancel, &err) < 0) {
-		/* the server may have gone between steps: reconnect once; this
-		 * statement is idempotent, so trying it again is safe */
-		if (PQstatus(pg) != CONNECTION_BAD || cancelled(c->cancel))
-			goto out;
-		free(err);
-		err = NULL;
-		if (ensure_ready(pg, deadline, c->timeout_ms, c->cancel, &err) < 0 ||
-		    run_simple(pg, "SELECT set_config('statement_timeout', $1, false)", 1,
-			       stmo_arg, deadline, c->timeout_ms, c->cancel, &err) < 0)
-			goto out;
-	}
-	if (readonly) {
-		if (PQtransactionStatus(pg) != PQTRANS_IDLE) {
-			err = xstrdup("cannot run read-only: the connection is inside "
-				      "a transaction an earlier step opened");
-			goto out;
-		}
-		if (run_simple(pg, "BEGIN READ ONLY", 0, NULL, deadline, c->timeout_ms,
-			       c->cancel, &err) < 0)
-			goto out;
-		in_tx = 1;
-	}
 	/* a read may be stopped on the server once the bounds are reached,
 	 * unless that would abort a transaction an earlier step opened */
 	f.can_cancel = in_tx || (PQtransactionStatus(pg) == PQTRANS_IDLE &&
@@ -820,19 +861,8 @@ out:
 	if (f.cols)
 		v_release(f.cols);
 	free(f.err);
-	if (in_tx && PQstatus(pg) == CONNECTION_OK) {
-		char *e2 = NULL;
-
-		/* a short grace of its own: the step deadline may be gone */
-		if (run_simple(pg, "ROLLBACK", 0, NULL, now_ms() + PG_CANCEL_DRAIN_MS,
-			       PG_CANCEL_DRAIN_MS, NULL, &e2) < 0 && rc == 0) {
-			err = xasprintf("read-only transaction: %s", e2);
-			v_release(c->result);
-			c->result = NULL;
-			rc = -1;
-		}
-		free(e2);
-	}
+	if (in_tx)
+		sql_rollback(pg, c, &rc, &err);
 	for (size_t i = 0; params && i < n; i++)
 		free(params[i]);
 	free(params);
