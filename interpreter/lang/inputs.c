@@ -153,137 +153,148 @@ value *input_coerce(const input_def *in, const value *v, char **err)
 }
 
 
-value *inputs_resolve(const runbook *rb, const input_args *o, redactor *red,
-		      int for_plan, char **err)
+/* Names given (--input, --inputs FILE) that the runbook does not declare,
+ * or that name a secret, are mistakes: 0, or -1 with *err. */
+static int check_given(const runbook *rb, const input_args *o, const value *given, char **err)
 {
-	value *given = NULL;
-	if (o->file && !(given = load_data_mapping(o->file,
-							  "an inputs file is a mapping of name: value", err)))
-		return NULL;
-	/* names given that the runbook does not declare are mistakes */
 	for (size_t i = 0; i < o->ngiven; i++) {
 		const input_def *in = runbook_find_input(rb, o->given[i].key);
 		if (!in) {
 			*err = xasprintf("unknown input '%s'", o->given[i].key);
-			goto fail;
+			return -1;
 		}
 		if (in->type == IT_SECRET) {
 			*err = xasprintf("input '%s' is a secret: it comes from %s, never "
 					 "from the command line", in->name, in->from ? in->from : "its from:");
-			goto fail;
+			return -1;
 		}
 	}
-	if (given) {
-		for (size_t i = 0; i < v_len(given); i++) {
-			const input_def *in = runbook_find_input(rb, v_obj_key(given, i));
-			if (!in) {
-				*err = xasprintf("%s: unknown input '%s'", o->file, v_obj_key(given, i));
-				goto fail;
-			}
-			if (in->type == IT_SECRET) {
-				*err = xasprintf("%s: input '%s' is a secret: it comes from %s",
-						 o->file, in->name, in->from ? in->from : "its from:");
-				goto fail;
-			}
+	for (size_t i = 0; given && i < v_len(given); i++) {
+		const input_def *in = runbook_find_input(rb, v_obj_key(given, i));
+		if (!in) {
+			*err = xasprintf("%s: unknown input '%s'", o->file, v_obj_key(given, i));
+			return -1;
 		}
-	}
-
-	value *out = v_obj();
-	for (size_t i = 0; i < rb->ninputs; i++) {
-		const input_def *in = &rb->inputs[i];
-		value *raw = NULL;
 		if (in->type == IT_SECRET) {
-			if (for_plan) {
-				v_obj_set_take(out, in->name, v_secret(v_str(REDACT_MASK)));
-				continue;
-			}
-			const char *from = in->from ? in->from : "";
-			char *sec = NULL;
-			if (!strncmp(from, "env:", 4)) {
-				const char *e = getenv(from + 4);
-				if (!e) {
-					*err = xasprintf("secret '%s': environment variable %s is not set",
-							 in->name, from + 4);
-					v_release(out);
-					goto fail;
-				}
-				if (!*e) {       /* as an empty file, below */
-					*err = xasprintf("secret '%s': environment variable %s is set "
-							 "but empty", in->name, from + 4);
-					v_release(out);
-					goto fail;
-				}
-				sec = xstrdup(e);
-			} else if (!strncmp(from, "file:", 5)) {
-				if (!(sec = read_secret_file(from + 5, err))) {
-					v_release(out);
-					goto fail;
-				}
-				/* an empty secret is a mistake (a file not yet filled in),
-				 * and there would be nothing to redact */
-				if (!*sec) {
-					*err = xasprintf("secret '%s': file '%s' is empty (or only a newline)",
-							 in->name, from + 5);
-					free(sec);
-					v_release(out);
-					goto fail;
-				}
+			*err = xasprintf("%s: input '%s' is a secret: it comes from %s",
+					 o->file, in->name, in->from ? in->from : "its from:");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A secret from its env: or file: source, added to red; never empty
+ * (a file not yet filled in is a mistake, and there would be nothing to
+ * redact).  NULL with *err. */
+static value *secret_value(const input_def *in, redactor *red, char **err)
+{
+	const char *from = in->from ? in->from : "";
+	char *sec = NULL;
+
+	if (!strncmp(from, "env:", 4)) {
+		const char *e = getenv(from + 4);
+		if (!e) {
+			*err = xasprintf("secret '%s': environment variable %s is not set",
+					 in->name, from + 4);
+			return NULL;
+		}
+		if (!*e) {       /* as an empty file, below */
+			*err = xasprintf("secret '%s': environment variable %s is set "
+					 "but empty", in->name, from + 4);
+			return NULL;
+		}
+		sec = xstrdup(e);
+	} else if (!strncmp(from, "file:", 5)) {
+		if (!(sec = read_secret_file(from + 5, err)))
+			return NULL;
+		if (!*sec) {
+			*err = xasprintf("secret '%s': file '%s' is empty (or only a newline)",
+					 in->name, from + 5);
+			free(sec);
+			return NULL;
+		}
+	} else {
+		*err = xasprintf("secret '%s' has no usable from:", in->name);
+		return NULL;
+	}
+	redact_add(red, sec, strlen(sec));
+	return v_secret(v_str_take(sec, strlen(sec)));
+}
+
+/* The raw value of a plain input, highest source first: --input (the
+ * last wins), the inputs a resumed run started with (never new ones), the
+ * --inputs file, the rendered default.  NULL when none (*err may be set
+ * by the default). */
+static value *given_value(const input_def *in, const input_args *o, const value *given,
+			  char **err)
+{
+	for (size_t j = o->ngiven; j-- > 0;)
+		if (!strcmp(o->given[j].key, in->name))
+			return v_str(o->given[j].val);
+	if (o->resumed && v_obj_get(o->resumed, in->name))
+		return v_retain(v_obj_get(o->resumed, in->name));
+	if (given && v_obj_get(given, in->name))
+		return v_retain(v_obj_get(given, in->name));
+	if (in->def) {
+		value *dctx = v_obj();
+		v_obj_set_take(dctx, "env", env_object());
+		value *raw = render_node(in->def, dctx, err);
+		v_release(dctx);
+		return raw;
+	}
+	return NULL;
+}
+
+/* One input's value, typed and checked against its pattern; for_plan:
+ * placeholders for secrets and missing values.  NULL with *err. */
+static value *input_value(const input_def *in, const input_args *o, const value *given,
+			  redactor *red, int for_plan, char **err)
+{
+	if (in->type == IT_SECRET)
+		return for_plan ? v_secret(v_str(REDACT_MASK)) : secret_value(in, red, err);
+	value *raw = given_value(in, o, given, err);
+	if (!raw) {
+		if (for_plan)
+			return v_str_take(xasprintf("<%s>", in->name), strlen(in->name) + 2);
+		if (!*err)
+			*err = xasprintf("input '%s' is required (--input %s=...)", in->name, in->name);
+		return NULL;
+	}
+	value *v = input_coerce(in, raw, err);
+	v_release(raw);
+	if (!v)
+		return NULL;
+	if (in->pattern && v_type(v) == V_STR && !input_pattern_ok(in->pattern, v_as_str(v), err)) {
+		if (!*err)
+			*err = xasprintf("input '%s' does not match its pattern '%s'",
+					 in->name, in->pattern);
+		v_release(v);
+		return NULL;
+	}
+	return v;
+}
+
+value *inputs_resolve(const runbook *rb, const input_args *o, redactor *red,
+		      int for_plan, char **err)
+{
+	value *given = NULL, *out = NULL;
+	if (o->file && !(given = load_data_mapping(o->file,
+							  "an inputs file is a mapping of name: value", err)))
+		return NULL;
+	if (check_given(rb, o, given, err) == 0) {
+		out = v_obj();
+		for (size_t i = 0; i < rb->ninputs && out; i++) {
+			value *v = input_value(&rb->inputs[i], o, given, red, for_plan, err);
+			if (v) {
+				v_obj_set_take(out, rb->inputs[i].name, v);
 			} else {
-				*err = xasprintf("secret '%s' has no usable from:", in->name);
 				v_release(out);
-				goto fail;
+				out = NULL;
 			}
-			redact_add(red, sec, strlen(sec));
-			v_obj_set_take(out, in->name, v_secret(v_str_take(sec, strlen(sec))));
-			continue;
 		}
-		for (size_t j = o->ngiven; j-- > 0;)
-			if (!strcmp(o->given[j].key, in->name)) {
-				raw = v_str(o->given[j].val);
-				break;
-			}
-		/* resume: the inputs the run started with, never new ones */
-		if (!raw && o->resumed && v_obj_get(o->resumed, in->name))
-			raw = v_retain(v_obj_get(o->resumed, in->name));
-		if (!raw && given && v_obj_get(given, in->name))
-			raw = v_retain(v_obj_get(given, in->name));
-		if (!raw && in->def) {
-			value *dctx = v_obj();
-			v_obj_set_take(dctx, "env", env_object());
-			raw = render_node(in->def, dctx, err);
-			v_release(dctx);
-		}
-		if (!raw) {
-			if (for_plan) {
-				v_obj_set_take(out, in->name, v_str_take(xasprintf("<%s>", in->name), strlen(in->name) + 2));
-				continue;
-			}
-			if (!*err)
-				*err = xasprintf("input '%s' is required (--input %s=...)", in->name, in->name);
-			v_release(out);
-			goto fail;
-		}
-		value *v = input_coerce(in, raw, err);
-		v_release(raw);
-		if (!v) {
-			v_release(out);
-			goto fail;
-		}
-		if (in->pattern && v_type(v) == V_STR && !input_pattern_ok(in->pattern, v_as_str(v), err)) {
-			if (!*err)
-				*err = xasprintf("input '%s' does not match its pattern '%s'",
-						 in->name, in->pattern);
-			v_release(v);
-			v_release(out);
-			goto fail;
-		}
-		v_obj_set_take(out, in->name, v);
 	}
 	if (given)
 		v_release(given);
 	return out;
-fail:
-	if (given)
-		v_release(given);
-	return NULL;
 }
