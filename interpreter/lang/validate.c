@@ -1091,7 +1091,7 @@ static void check_expect(vctx *v, step *st, node *ex)
 
 static int is_use(const step *st)
 {
-	return st->prim && st->prim->name[0] == 'u' && !strcmp(st->prim->name, "use");
+	return st->prim && (st->prim->flags & PF_FRAGMENT);
 }
 
 static runbook *load_rb(const char *path, diags *dg, int lint, char **chain, size_t depth);
@@ -1409,7 +1409,7 @@ static int check_action(vctx *v, step *st, step *refst, node *ak)
 		err(v, a, "type", "'%s' must be %s, got %s", p->name, types_desc(v, p->forms), got(v, a));
 		return 0;
 	}
-	int argv = !strcmp(p->name, "exec") || !strcmp(p->name, "shell");
+	int argv = p->flags & (PF_ARGV | PF_SHELL);
 	if (is_seq(a)) {
 		if (!a->n)
 			err(v, a, "value", "'%s' needs at least the program to run", p->name);
@@ -1438,7 +1438,7 @@ static int check_action(vctx *v, step *st, step *refst, node *ak)
 			if (!shape_ok(v, x, pp->types))
 				err(v, x, "type", "'%s' of '%s' must be %s, got %s", k->str, p->name,
 				    types_desc(v, pp->types), got(v, x));
-			walk_tmpl(v, x, refst, !strcmp(p->name, "http") && !strcmp(k->str, "url") ? R_URL : 0);
+			walk_tmpl(v, x, refst, p->url_param && !strcmp(k->str, p->url_param) ? R_URL : 0);
 		}
 		for (const prim_param *q = p->params; q->name; q++)
 			if (q->required && !node_get(a, q->name))
@@ -1486,8 +1486,7 @@ static void parse_rollback(vctx *v, step *st, node *rb)
  */
 static int prim_does_io(const prim_def *p)
 {
-	static const char *const no_io[] = { "wait", "approve", "assert", "log", "use", NULL };
-	return !in_list(p->name, no_io);
+	return (p->flags & PF_IO) != 0;
 }
 
 static step *parse_step(vctx *v, node *n, const stepctx *sc)
@@ -1558,7 +1557,7 @@ static step *parse_step(vctx *v, node *n, const stepctx *sc)
 	}
 	const char *const *row_keys = st->prim ? st->prim->step_keys : NULL;
 	/* the default timeout bounds the primitives that wait on the outside
-	 * world; wait, approve, assert, log and use only take their own */
+	 * world (PF_IO); the others only take their own */
 	if (st->prim && !prim_does_io(st->prim))
 		st->timeout_ms = 0;
 
@@ -1630,10 +1629,9 @@ static step *parse_step(vctx *v, node *n, const stepctx *sc)
 			if (sc->owner)
 				err(v, k, "rollback", "'rollback-on-failure' is for a step with a rollback, not for a rollback step");
 			else if (want_bool(v, x, "rollback-on-failure", &st->rollback_on_failure) &&
-				 st->rollback_on_failure && st->prim && !strcmp(st->prim->name, "sql"))
-				err(v, x, "rollback",
-				    "a failed sql statement was rolled back by the database: "
-				    "'rollback-on-failure' does not apply to sql steps");
+				 st->rollback_on_failure && st->prim && st->prim->failure_undone)
+				err(v, x, "rollback", "%s: 'rollback-on-failure' does not apply to %s steps",
+				    st->prim->failure_undone, st->prim->name);
 		} else if (sk == SK_ROLLBACK) {
 			if (sc->owner)
 				err(v, k, "rollback", "a rollback step cannot have its own rollback");
@@ -1690,12 +1688,14 @@ static step *parse_step(vctx *v, node *n, const stepctx *sc)
 			    hint(v, key, cands, nc));
 		}
 	}
-	/* without expect, exec and shell expect exit 0 and http a 2xx status:
-	 * `until` polls on that; the other primitives have no such default */
-	if (until_key && !st->expect && !(st->prim && (!strcmp(st->prim->name, "exec") ||
-			!strcmp(st->prim->name, "shell") || !strcmp(st->prim->name, "http"))))
+	/* without expect, a step has its row's default expectation (exec and
+	 * shell: exit 0, http: a 2xx status): `until` polls on that */
+	if (until_key && !st->expect && !(st->prim && st->prim->default_expect.field)) {
+		char *names = prim_default_expect_names();
 		err(v, until_key, "required", "'until' needs an 'expect': the condition to wait for "
-		    "(only exec, shell and http have an implicit one)");
+		    "(only %s have an implicit one)", names);
+		free(names);
+	}
 
 	if (st->prim) {
 		int shape = check_action(v, st, refst, ak);

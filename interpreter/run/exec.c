@@ -479,7 +479,7 @@ static int call_prim(run_ctx *rc, const step *st, const char *phase, int attempt
 	int r = prepare_call(rc, st, attempt, cancel, &c);
 	c.on_spawn = on_spawn;
 	c.spawn_ud = &note;
-	if (r == 0 && !strcmp(st->prim->name, "approve"))
+	if (r == 0 && (st->prim->flags & PF_APPROVAL))
 		r = do_approve(rc, st, &c);
 	else if (r == 0) {
 		pthread_mutex_unlock(&g_lock);
@@ -1044,10 +1044,9 @@ static void *job_main(void *arg)
  */
 static const char *holds(const step *st)
 {
-	if (st->frag || !strcmp(st->prim->name, "approve"))
+	if (st->frag || (st->prim->flags & PF_RUNS_ALONE))
 		return "*";
-	const char *k = st->prim->conn_kind;
-	if (!k || !strcmp(k, "http") || !strcmp(k, "prometheus"))
+	if (!st->prim->conn_kind || (st->prim->flags & PF_SHARED_CONN))
 		return NULL;
 	const node *c = st->action && st->action->kind == N_MAP ? node_get(st->action, "connection") : NULL;
 	if (!c || c->kind != N_SCALAR || c->cache)
@@ -1311,8 +1310,8 @@ static int own_undo(run_ctx *rc, const done_step *fs, const char **why)
 		*why = "--in-doubt rollback";
 		return 1;
 	}
-	if (st->prim && !strcmp(st->prim->name, "sql")) {
-		*why = "a failed sql statement was rolled back by the database";
+	if (st->prim && st->prim->failure_undone) {
+		*why = st->prim->failure_undone;
 		return 0;
 	}
 	if (st->rollback_on_failure) {
