@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#define SLEEP_SLICE_MS 100      /* longest sleep before *cancel is looked at */
+#define SLEEP_SLICE_MS 100 /* longest sleep before *cancel is looked at */
 
 int64_t now_ms(void)
 {

@@ -80,9 +80,11 @@ void junit_print(FILE *out, junit *j, const char *suite, const char *const *prop
 	sbuf head = { 0 };
 
 	end_case(j);
-	sbuf_addf(&head, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	sbuf_addf(&head,
+		  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		  "<testsuites name=\"runbook\" tests=\"%zu\" failures=\"%zu\" errors=\"0\">\n"
-		  "  <testsuite name=\"", j->tests, j->failed);
+		  "  <testsuite name=\"",
+		  j->tests, j->failed);
 	xml_escape(&head, suite);
 	sbuf_addf(&head, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\">\n",
 		  j->tests, j->failed);

@@ -14,9 +14,9 @@
 #include "base/arena.h"
 
 typedef struct junit {
-	sbuf cases;             /* the <testcase> elements so far */
-	size_t tests, failed;   /* cases, and cases with a failure */
-	int open;               /* a case is begun: 1 before its first child, 2 after */
+	sbuf cases;           /* the <testcase> elements so far */
+	size_t tests, failed; /* cases, and cases with a failure */
+	int open;             /* a case is begun: 1 before its first child, 2 after */
 	int case_failed;
 } junit;
 

@@ -103,8 +103,8 @@ int re_check(const char *pat, size_t len, int opts, re_error *e)
 	return re ? 0 : -1;
 }
 
-int re_match(const char *pat, size_t plen, int opts, const char *s, size_t n,
-	     uint32_t limit, re_error *e)
+int re_match(const char *pat, size_t plen, int opts, const char *s, size_t n, uint32_t limit,
+	     re_error *e)
 {
 	int owned;
 	pcre2_code *re = re_get(pat, plen, opts, &owned, e);

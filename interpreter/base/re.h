@@ -19,15 +19,15 @@
 
 /* options, added to PCRE2_UTF */
 enum {
-	RE_MULTILINE = 1,       /* ^ and $ match at every line */
-	RE_INVALID_UTF = 2,     /* a subject that is not UTF-8 can match where it is valid,
+	RE_MULTILINE = 1,   /* ^ and $ match at every line */
+	RE_INVALID_UTF = 2, /* a subject that is not UTF-8 can match where it is valid,
 				 * instead of being an error */
 };
 
 /* Why a call failed; msg is PCRE2's own message. */
 typedef struct re_error {
-	int bad_pattern;        /* the pattern does not compile; offset is in the pattern */
-	int bad_subject;        /* the subject is not valid UTF-8; offset is in the subject */
+	int bad_pattern; /* the pattern does not compile; offset is in the pattern */
+	int bad_subject; /* the subject is not valid UTF-8; offset is in the subject */
 	size_t offset;
 	char msg[256];
 } re_error;
@@ -40,7 +40,7 @@ int re_check(const char *pat, size_t len, int opts, re_error *e);
  * the match limit).  limit: the backtracking budget of one attempt
  * (PCRE2's match limit), 0 for PCRE2's default.
  */
-int re_match(const char *pat, size_t plen, int opts, const char *s, size_t n,
-	     uint32_t limit, re_error *e);
+int re_match(const char *pat, size_t plen, int opts, const char *s, size_t n, uint32_t limit,
+	     re_error *e);
 
 #endif

@@ -110,7 +110,9 @@ static void test_default_expect(void)
  * the test fails until it does), with a connection of every kind and a
  * fragment to call.
  */
-static const struct { const char *prim, *action; } samples[] = {
+static const struct {
+	const char *prim, *action;
+} samples[] = {
 	{ "exec", "[echo, \"${{ 1 }}\"]" },
 	{ "shell", "\"echo ${{ 1 }}\"" },
 	{ "http", "{ url: \"http://127.0.0.1:1/\" }" },
@@ -158,7 +160,8 @@ static runbook *load_step(const prim_def *p, const char *keys, diags *dg)
 		 "  kf: { kafka: \"127.0.0.1:1\" }\n"
 		 "  pr: { prometheus: \"http://127.0.0.1:1\" }\n"
 		 "  ht: { http: \"http://127.0.0.1:1\" }\n"
-		 "steps:\n  - id: s\n    %s: %s\n    effect: read\n%s", p->name, sample(p), keys);
+		 "steps:\n  - id: s\n    %s: %s\n    effect: read\n%s",
+		 p->name, sample(p), keys);
 	diags_init(dg);
 	if (write_file(path, text) < 0)
 		return NULL;
@@ -188,7 +191,8 @@ static void test_validation_follows_rows(void)
 		runbook *rb;
 
 		if (!sample(p)) {
-			fprintf(stderr, "row '%s' has no sample action in test_prim_table.c\n", p->name);
+			fprintf(stderr, "row '%s' has no sample action in test_prim_table.c\n",
+				p->name);
 			CHECK(sample(p) != NULL);
 			continue;
 		}
@@ -213,22 +217,25 @@ static void test_validation_follows_rows(void)
 		if (st)
 			CHECK(st->timeout_ms == ((p->flags & PF_IO) ? 7000 : 0));
 		/* ${{ }} pasted into shell text: linted for PF_SHELL rows only */
-		CHECK(has_diag(&dg, "lint-shell-template", "shell text") == !!(p->flags & PF_SHELL));
+		CHECK(has_diag(&dg, "lint-shell-template", "shell text") ==
+		      !!(p->flags & PF_SHELL));
 		runbook_free(rb);
 		diags_release(&dg);
 
 		/* an expect that names the default's field replaces the default */
 		if (p->default_expect.field) {
 			char keys[128];
-			snprintf(keys, sizeof keys, "    expect: { %s: %g }\n", p->default_expect.field,
-				 p->default_expect.hi + 1);
+			snprintf(keys, sizeof keys, "    expect: { %s: %g }\n",
+				 p->default_expect.field, p->default_expect.hi + 1);
 			rb = load_step(p, keys, &dg);
 			CHECK(rb != NULL);
 			if (rb) {
 				value *r = v_obj(), *ctx = v_obj(), *recs = NULL;
 				char *err = NULL;
-				v_obj_set_take(r, p->default_expect.field, v_num(p->default_expect.hi + 1));
-				CHECK(expect_eval(runbook_find_step(rb, "s"), r, ctx, &recs, &err) == 1);
+				v_obj_set_take(r, p->default_expect.field,
+					       v_num(p->default_expect.hi + 1));
+				CHECK(expect_eval(runbook_find_step(rb, "s"), r, ctx, &recs,
+						  &err) == 1);
 				CHECK(v_len(recs) == 1);
 				v_release(recs);
 				v_release(r);
@@ -239,9 +246,11 @@ static void test_validation_follows_rows(void)
 		}
 
 		/* a service that undoes its own failures refuses rollback-on-failure */
-		rb = load_step(p, "    rollback-on-failure: true\n    rollback: { log: undo }\n", &dg);
+		rb = load_step(p, "    rollback-on-failure: true\n    rollback: { log: undo }\n",
+			       &dg);
 		CHECK((rb != NULL) == !p->failure_undone);
-		CHECK(has_diag(&dg, "rollback", "does not apply to") == (p->failure_undone != NULL));
+		CHECK(has_diag(&dg, "rollback", "does not apply to") ==
+		      (p->failure_undone != NULL));
 		if (p->failure_undone)
 			CHECK(has_diag(&dg, "rollback", p->failure_undone));
 		runbook_free(rb);
