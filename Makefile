@@ -8,6 +8,8 @@
 #   make bench      benchmarks (figures go in README.md)
 #   make schema     regenerate schema/runbook.schema.json
 #   make docs       regenerate docs/reference.md (the language reference)
+#   make format-check   clang-format --dry-run on the files that follow
+#                   .clang-format (listed in .clang-format-clean)
 #   make install PREFIX=/usr/local [DESTDIR=...]   /  make uninstall
 #   make clean      remove $(BUILD)
 #
@@ -43,7 +45,7 @@ LIBOBJS := $(LIBSRCS:interpreter/%.c=$(BUILD)/obj/%.o)
 UNITS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all deps test-deps test all-tests unit demo asan bench schema docs install uninstall clean
+.PHONY: all deps test-deps test all-tests unit demo asan bench schema docs format-check install uninstall clean
 
 all: $(BUILD)/runbook
 
@@ -103,6 +105,9 @@ schema: $(BUILD)/runbook
 
 docs: $(BUILD)/runbook
 	$(BUILD)/runbook reference > docs/reference.md
+
+format-check:
+	clang-format --dry-run -Werror $$(grep -v '^#' .clang-format-clean)
 
 install: $(BUILD)/runbook
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/runbook/stdlib

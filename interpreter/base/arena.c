@@ -58,7 +58,7 @@ char *xstrdup(const char *s)
 	return xstrndup(s, strlen(s));
 }
 
-static char *vxasprintf(const char *fmt, va_list ap)
+char *vxasprintf(const char *fmt, va_list ap)
 {
 	va_list cp;
 	va_copy(cp, ap);
@@ -170,14 +170,19 @@ void sbuf_addc(sbuf *b, char c)
 	sbuf_add(b, &c, 1);
 }
 
+void sbuf_vaddf(sbuf *b, const char *fmt, va_list ap)
+{
+	char *p = vxasprintf(fmt, ap);
+	sbuf_adds(b, p);
+	free(p);
+}
+
 void sbuf_addf(sbuf *b, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *p = vxasprintf(fmt, ap);
+	sbuf_vaddf(b, fmt, ap);
 	va_end(ap);
-	sbuf_adds(b, p);
-	free(p);
 }
 
 char *sbuf_detach(sbuf *b)

@@ -14,6 +14,7 @@
 #ifndef RB_ARENA_H
 #define RB_ARENA_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 typedef struct arena_block arena_block;
@@ -37,6 +38,7 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *vxasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* growable byte buffer (heap), used for output capture and JSON building */
 typedef struct sbuf {
@@ -47,6 +49,7 @@ void sbuf_add(sbuf *b, const char *s, size_t n);
 void sbuf_adds(sbuf *b, const char *s);
 void sbuf_addc(sbuf *b, char c);
 void sbuf_addf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sbuf_vaddf(sbuf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 char *sbuf_detach(sbuf *b);     /* NUL-terminated, caller frees; b reset */
 void sbuf_release(sbuf *b);
 

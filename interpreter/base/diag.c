@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include "base/arena.h"
+#include "base/junit.h"
 
 typedef struct source {
 	char *file;
@@ -58,22 +59,14 @@ void diags_release(diags *d)
  * Add a diagnostic.  file and rule are copied (either may be NULL); line
  * and col are 1-based, 0 when unknown.  Never fails (OOM aborts).
  */
-void diag_add(diags *d, int severity, const char *file, int line, int col,
-	      const char *rule, const char *fmt, ...)
+void diag_vadd(diags *d, int severity, const char *file, int line, int col,
+	       const char *rule, const char *fmt, va_list ap)
 {
 	if (d->n == d->cap) {
 		d->cap = d->cap ? d->cap * 2 : 16;
 		d->v = xrealloc(d->v, d->cap * sizeof(*d->v));
 	}
-	va_list ap;
-	char *msg;
-	va_start(ap, fmt);
-	int n = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		fputs("runbook: out of memory\n", stderr);
-		abort();
-	}
+	char *msg = vxasprintf(fmt, ap);
 
 	diag *g = &d->v[d->n++];
 	g->file = file ? xstrdup(file) : NULL;
@@ -86,6 +79,15 @@ void diag_add(diags *d, int severity, const char *file, int line, int col,
 		d->nerr++;
 	else
 		d->nwarn++;
+}
+
+void diag_add(diags *d, int severity, const char *file, int line, int col,
+	      const char *rule, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	diag_vadd(d, severity, file, line, col, rule, fmt, ap);
+	va_end(ap);
 }
 
 typedef struct diag_ix {
@@ -610,93 +612,60 @@ static void print_sarif(FILE *out, const diags *d, char *const *files, size_t nf
 
 /* ---- junit ---- */
 
-static void xml_escape(sbuf *b, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': sbuf_adds(b, "&amp;"); break;
-		case '<': sbuf_adds(b, "&lt;"); break;
-		case '>': sbuf_adds(b, "&gt;"); break;
-		case '"': sbuf_adds(b, "&quot;"); break;
-		case '\'': sbuf_adds(b, "&apos;"); break;
-		case '\t': sbuf_adds(b, "&#9;"); break;
-		case '\n': sbuf_adds(b, "&#10;"); break;
-		default: sbuf_addc(b, *s); break;
-		}
-	}
-}
-
-/* A safe, XML-escaped copy of s appended to b. */
-static void xml_text(sbuf *b, const char *s)
-{
-	char *m = safe_msg(s);
-	xml_escape(b, m);
-	free(m);
-}
-
 static int same_file(const diag *g, const char *f)
 {
 	return !strcmp(g->file ? g->file : "", f);
 }
 
-/* One testcase per file: a <failure> per error, warnings in system-out. */
-static void junit_case(sbuf *b, const diags *d, const char *f, int *failed)
+/* "file:line:col: severity: message [rule]", each part made safe (heap) */
+static char *junit_line(const diag *g, const char *f, const char *severity)
 {
-	sbuf_adds(b, "    <testcase classname=\"");
-	xml_text(b, f);
-	sbuf_adds(b, "\" name=\"runbook check\"");
-	int any = 0;
-	for (size_t i = 0; i < d->n; i++)
-		any |= same_file(&d->v[i], f);
-	if (!any) {
-		sbuf_adds(b, "/>\n");
-		return;
+	sbuf b = { 0 };
+	char *sf = safe_msg(f), *m = safe_msg(g->msg);
+
+	sbuf_adds(&b, sf);
+	if (g->line)
+		sbuf_addf(&b, ":%d", g->line);
+	if (g->col)
+		sbuf_addf(&b, ":%d", g->col);
+	sbuf_addf(&b, ": %s: %s", severity, m);
+	if (g->rule) {
+		char *r = safe_msg(g->rule);
+		sbuf_addf(&b, " [%s]", r);
+		free(r);
 	}
-	sbuf_adds(b, ">\n");
+	free(sf);
+	free(m);
+	return sbuf_detach(&b);
+}
+
+/* One testcase per file: a <failure> per error, warnings in system-out. */
+static void junit_file(junit *j, const diags *d, const char *f)
+{
+	char *sf = safe_msg(f);
 	sbuf w = { 0 };
+
+	junit_case(j, sf, "runbook check");
+	free(sf);
 	for (size_t i = 0; i < d->n; i++) {
 		const diag *g = &d->v[i];
 		if (!same_file(g, f))
 			continue;
-		sbuf loc = { 0 };
-		sbuf_adds(&loc, f);
-		if (g->line)
-			sbuf_addf(&loc, ":%d", g->line);
-		if (g->col)
-			sbuf_addf(&loc, ":%d", g->col);
+		char *line = junit_line(g, f, g->severity == SEV_WARNING ? "warning" : "error");
 		if (g->severity == SEV_WARNING) {
-			xml_text(&w, loc.buf);
-			sbuf_adds(&w, ": warning: ");
-			xml_text(&w, g->msg);
-			if (g->rule)
-				sbuf_addf(&w, " [%s]", g->rule);
-			sbuf_adds(&w, "&#10;");
+			sbuf_adds(&w, line);
+			sbuf_addc(&w, '\n');
 		} else {
-			*failed = 1;
-			sbuf_adds(b, "      <failure message=\"");
-			xml_text(b, g->msg);
-			sbuf_adds(b, "\" type=\"");
-			xml_text(b, g->rule ? g->rule : "error");
-			sbuf_adds(b, "\">");
-			xml_text(b, loc.buf);
-			sbuf_adds(b, ": error: ");
-			xml_text(b, g->msg);
-			if (g->rule) {
-				sbuf_adds(b, " [");
-				xml_text(b, g->rule);
-				sbuf_addc(b, ']');
-			}
-			sbuf_adds(b, "</failure>\n");
+			char *m = safe_msg(g->msg), *r = safe_msg(g->rule ? g->rule : "error");
+			junit_failure(j, m, r, line);
+			free(m);
+			free(r);
 		}
-		sbuf_release(&loc);
+		free(line);
 	}
-	if (w.len) {
-		sbuf_adds(b, "      <system-out>");
-		sbuf_add(b, w.buf, w.len);
-		sbuf_adds(b, "</system-out>\n");
-	}
+	if (w.len)
+		junit_output(j, w.buf);
 	sbuf_release(&w);
-	sbuf_adds(b, "    </testcase>\n");
 }
 
 static void print_junit(FILE *out, const diags *d, char *const *files, size_t nfiles)
@@ -714,20 +683,10 @@ static void print_junit(FILE *out, const diags *d, char *const *files, size_t nf
 		if (k == nf)
 			fl[nf++] = f;
 	}
-	sbuf body = { 0 };
-	int nfailed = 0;
-	for (size_t i = 0; i < nf; i++) {
-		int failed = 0;
-		junit_case(&body, d, fl[i], &failed);
-		nfailed += failed;
-	}
-	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		"<testsuites name=\"runbook\" tests=\"%zu\" failures=\"%d\" errors=\"0\">\n"
-		"  <testsuite name=\"runbook check\" tests=\"%zu\" failures=\"%d\" errors=\"0\" skipped=\"0\">\n"
-		"%s"
-		"  </testsuite>\n"
-		"</testsuites>\n", nf, nfailed, nf, nfailed, body.buf ? body.buf : "");
-	sbuf_release(&body);
+	junit j = { 0 };
+	for (size_t i = 0; i < nf; i++)
+		junit_file(&j, d, fl[i]);
+	junit_print(out, &j, "runbook check", NULL);
 	free(fl);
 }
 

@@ -44,6 +44,9 @@ void diags_release(diags *d);
 void diag_add(diags *d, int severity, const char *file, int line, int col,
 	      const char *rule, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
+void diag_vadd(diags *d, int severity, const char *file, int line, int col,
+	       const char *rule, const char *fmt, va_list ap)
+	__attribute__((format(printf, 7, 0)));
 /* stable sort by file, line, col (keeps insertion order on ties) */
 void diags_sort(diags *d);
 

@@ -1,5 +1,6 @@
 /* hash.c - SHA-256 through OpenSSL's EVP, as lowercase hex (see hash.h). */
 #include "base/hash.h"
+#include "base/hex.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,18 +10,6 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
-
-static void to_hex(const unsigned char *md, unsigned len, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[2 * len] = '\0';
-}
 
 /*
  * OpenSSL 3 looks the algorithm up on every EVP_sha256() digest; fetch it
@@ -45,7 +34,7 @@ void sha256_hex(const void *data, size_t len, char out[65])
 		fputs("runbook: SHA-256 unavailable\n", stderr);
 		abort();
 	}
-	to_hex(md, mdlen, out);
+	hex_encode(md, mdlen, out);
 }
 
 /*
@@ -79,7 +68,7 @@ int sha256_file_hex(const char *path, char out[65])
 	}
 	if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1)
 		goto out;
-	to_hex(md, mdlen, out);
+	hex_encode(md, mdlen, out);
 	rc = 0;
 out:
 	EVP_MD_CTX_free(ctx);

@@ -24,6 +24,7 @@
  */
 #include "base/proc.h"
 #include "base/arena.h"
+#include "base/clock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -53,13 +54,6 @@ extern char **environ;
 #define READ_CHUNK              65536
 
 enum { STAGE_CHDIR = 1, STAGE_EXEC };
-
-int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- processes as /proc shows them ---- */
 
@@ -123,26 +117,6 @@ int proc_kill_exact(int pid, unsigned long long start_time, int sig)
 	if (fd >= 0)
 		close(fd);
 	return rc;
-}
-
-static char boot_id[40];
-static pthread_once_t boot_once = PTHREAD_ONCE_INIT;
-
-static void read_boot_id(void)
-{
-	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	ssize_t n = read(fd, boot_id, sizeof(boot_id) - 1);
-	close(fd);
-	boot_id[n > 0 ? n : 0] = 0;
-	boot_id[strcspn(boot_id, "\n")] = 0;
-}
-
-const char *proc_boot_id(void)
-{
-	pthread_once(&boot_once, read_boot_id);
-	return boot_id;
 }
 
 /* ---- the registry of leaders in flight (shared by concurrent calls) ---- */
@@ -355,13 +329,6 @@ static int child_main(void *arg)
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, none, NULL, KSIGSET_BYTES);
 	execve(a->prog, a->argv, a->envp);
 	child_fail(a, STAGE_EXEC);
-}
-
-static int64_t boottime_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 /*
@@ -823,6 +790,112 @@ static int spawn_error(proc_result *res, const proc_spec *sp, int stage, int err
 	return -1;
 }
 
+/* The state of one call, its deadline counted from t0. */
+static run *run_new(const proc_spec *sp, proc_result *res, int64_t t0)
+{
+	/* the read chunk is scratch: zeroing 64 KiB per step shows in the benchmark */
+	run *r = xmalloc(sizeof(*r));
+	memset(r, 0, offsetof(run, chunk));
+	r->sp = sp;
+	r->res = res;
+	r->pidfd = r->in_fd = r->out.fd = r->err.fd = -1;
+	r->out.max = r->err.max = sp->max_capture ? sp->max_capture : DEFAULT_MAX_CAPTURE;
+	r->grace_ms = sp->grace_ms > 0 ? sp->grace_ms : DEFAULT_GRACE_MS;
+	if (sp->timeout_ms > 0)
+		r->deadline = t0 + sp->timeout_ms;
+	return r;
+}
+
+static void run_free(run *r)
+{
+	free(r->out.buf);
+	free(r->err.buf);
+	free(r->termed);
+	free(r->seen);
+	free(r);
+}
+
+/*
+ * Spawn the child on the given pipe ends, registered as a leader in
+ * flight (the registry's lock also orders it with the first call's
+ * PR_SET_CHILD_SUBREAPER), and tell on_spawn.  0 with r->pid, or -1 with
+ * the spawn error in r->res.
+ */
+static int start_child(run *r, const char *prog, char **envp, int in, int out, int err)
+{
+	const proc_spec *sp = r->sp;
+	pid_t pid;
+	int stage = 0, e;
+	unsigned long long start = 0;
+
+	pthread_mutex_lock(&reg_lock);
+	if (!subreaper_set) {
+		prctl(PR_SET_CHILD_SUBREAPER, 1);
+		subreaper_set = 1;
+	}
+	e = spawn(&pid, &start, &stage, prog, sp, envp, in, out, err);
+	if (!e)
+		reg_add(pid);
+	pthread_mutex_unlock(&reg_lock);
+	if (e) {
+		spawn_error(r->res, sp, stage, e);
+		return -1;
+	}
+	r->pid = pid;
+	if (sp->on_spawn) {
+		proc_stat ps;
+		if (!start && proc_stat_read(pid, &ps) == 0)
+			start = ps.start_time;  /* not reaped yet: readable even if it exited */
+		sp->on_spawn(sp->ud, (int)pid, start);
+	}
+	return 0;
+}
+
+/* While the child's stdin is written, SIGPIPE is blocked in this thread:
+ * a child that does not read it all gives EPIPE, not a signal.  *old is
+ * the mask to restore. */
+static void sigpipe_block(sigset_t *old)
+{
+	sigset_t pipeset;
+
+	sigemptyset(&pipeset);
+	sigaddset(&pipeset, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipeset, old);
+}
+
+/* Restore the mask, first taking the SIGPIPE the writes left pending
+ * (unless it was blocked before: then it may be someone else's). */
+static void sigpipe_restore(const sigset_t *old)
+{
+	sigset_t pipeset, pending;
+
+	sigemptyset(&pipeset);
+	sigaddset(&pipeset, SIGPIPE);
+	sigpending(&pending);
+	if (sigismember(&pending, SIGPIPE) && !sigismember(old, SIGPIPE)) {
+		struct timespec zero = { 0, 0 };
+		sigtimedwait(&pipeset, NULL, &zero);
+	}
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+/* the exit status and the captured output, into res */
+static void collect(run *r, proc_result *res)
+{
+	if (WIFSIGNALED(r->status)) {
+		res->term_signal = WTERMSIG(r->status);
+		res->exit_code = 128 + res->term_signal;
+	} else {
+		res->exit_code = WEXITSTATUS(r->status);
+	}
+	free(res->out);
+	free(res->err);
+	res->out = capture_detach(&r->out, &res->out_len);
+	res->err = capture_detach(&r->err, &res->err_len);
+	res->out_truncated = r->out.truncated;
+	res->err_truncated = r->err.truncated;
+}
+
 /*
  * Run the child described by spec and wait for it and everything it
  * spawned.  res is filled in either case (out/err always malloc'd; release
@@ -845,17 +918,7 @@ int proc_run(const proc_spec *sp, proc_result *res)
 		return -1;
 	}
 
-	/* the read chunk is scratch: zeroing 64 KiB per step shows in the benchmark */
-	run *r = xmalloc(sizeof(*r));
-	memset(r, 0, offsetof(run, chunk));
-	r->sp = sp;
-	r->res = res;
-	r->pidfd = r->in_fd = r->out.fd = r->err.fd = -1;
-	r->out.max = r->err.max = sp->max_capture ? sp->max_capture : DEFAULT_MAX_CAPTURE;
-	r->grace_ms = sp->grace_ms > 0 ? sp->grace_ms : DEFAULT_GRACE_MS;
-	if (sp->timeout_ms > 0)
-		r->deadline = t0 + sp->timeout_ms;
-
+	run *r = run_new(sp, res, t0);
 	char **envp = build_env(sp->env_set);
 	const char *path = env_lookup(envp, "PATH");
 	char *prog = NULL;
@@ -871,78 +934,33 @@ int proc_run(const proc_spec *sp, proc_result *res)
 		spawn_error(res, sp, STAGE_EXEC, errno);
 		goto out_fds;
 	}
-
-	pid_t pid;
-	pthread_mutex_lock(&reg_lock);
-	if (!subreaper_set) {
-		prctl(PR_SET_CHILD_SUBREAPER, 1);
-		subreaper_set = 1;
-	}
-	int stage = 0;
-	unsigned long long start = 0;
-	e = spawn(&pid, &start, &stage, prog, sp, envp, in[0], out[1], err[1]);
-	if (!e)
-		reg_add(pid);
-	pthread_mutex_unlock(&reg_lock);
-	if (e) {
-		spawn_error(res, sp, stage, e);
+	if (start_child(r, prog, envp, in[0], out[1], err[1]) < 0)
 		goto out_fds;
-	}
-	r->pid = pid;
-	if (sp->on_spawn) {
-		proc_stat ps;
-		if (!start && proc_stat_read(pid, &ps) == 0)
-			start = ps.start_time;  /* not reaped yet: readable even if it exited */
-		sp->on_spawn(sp->ud, (int)pid, start);
-	}
 	close_fd(&in[0]);
 	close_fd(&out[1]);
 	close_fd(&err[1]);
 
-	r->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	r->pidfd = (int)syscall(SYS_pidfd_open, r->pid, 0);
 	r->out.fd = out[0];
 	r->err.fd = err[0];
 	out[0] = err[0] = -1;
-	sigset_t pipeset, oldset;
+	sigset_t oldset;
 	if (sp->stdin_data) {
 		r->in_fd = in[1];
 		in[1] = -1;
 		fcntl(r->in_fd, F_SETFL, O_NONBLOCK);
 		if (!sp->stdin_len)
 			close_fd(&r->in_fd);
-		/* EPIPE instead of a SIGPIPE when the child does not read it all */
-		sigemptyset(&pipeset);
-		sigaddset(&pipeset, SIGPIPE);
-		pthread_sigmask(SIG_BLOCK, &pipeset, &oldset);
+		sigpipe_block(&oldset);
 	}
 
 	wait_leader(r);
 	clean_up(r);
 	close_fd(&r->in_fd);
 	close_fd(&r->pidfd);
-
-	if (sp->stdin_data) {
-		sigset_t pending;
-		sigpending(&pending);
-		if (sigismember(&pending, SIGPIPE) && !sigismember(&oldset, SIGPIPE)) {
-			struct timespec zero = { 0, 0 };
-			sigtimedwait(&pipeset, NULL, &zero);
-		}
-		pthread_sigmask(SIG_SETMASK, &oldset, NULL);
-	}
-
-	if (WIFSIGNALED(r->status)) {
-		res->term_signal = WTERMSIG(r->status);
-		res->exit_code = 128 + res->term_signal;
-	} else {
-		res->exit_code = WEXITSTATUS(r->status);
-	}
-	free(res->out);
-	free(res->err);
-	res->out = capture_detach(&r->out, &res->out_len);
-	res->err = capture_detach(&r->err, &res->err_len);
-	res->out_truncated = r->out.truncated;
-	res->err_truncated = r->err.truncated;
+	if (sp->stdin_data)
+		sigpipe_restore(&oldset);
+	collect(r, res);
 	rc = 0;
 
 out_fds:
@@ -951,11 +969,7 @@ out_fds:
 		close_fd(&out[i]);
 		close_fd(&err[i]);
 	}
-	free(r->out.buf);
-	free(r->err.buf);
-	free(r->termed);
-	free(r->seen);
-	free(r);
+	run_free(r);
 	free(prog);
 	free(envp);
 	res->duration_ms = now_ms() - t0;
@@ -969,20 +983,4 @@ void proc_result_release(proc_result *res)
 	free(res->err);
 	res->out = res->err = NULL;
 	res->out_len = res->err_len = 0;
-}
-
-int sleep_cancellable(int64_t ms, volatile sig_atomic_t *cancel)
-{
-	int64_t end = now_ms() + ms;
-	for (;;) {
-		if (cancel && *cancel)
-			return -1;
-		int64_t left = end - now_ms();
-		if (left <= 0)
-			return 0;
-		if (left > 100)
-			left = 100;
-		struct timespec ts = { left / 1000, (left % 1000) * 1000000L };
-		nanosleep(&ts, NULL);
-	}
 }

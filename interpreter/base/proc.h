@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <signal.h>
+/* now_ms(), boot_id(): the clocks a child's deadline and start time are read on */
+#include "base/clock.h"
 
 typedef struct proc_spec {
 	char *const *argv;          /* NULL-terminated, argv[0] looked up in PATH */
@@ -76,13 +78,5 @@ proc_stat *proc_scan(size_t *n);
  * 0, or -1 when it is gone, or another process has its pid.
  */
 int proc_kill_exact(int pid, unsigned long long start_time, int sig);
-/* this boot's id (/proc/sys/kernel/random/boot_id), "" when unknown */
-const char *proc_boot_id(void);
-
-/* monotonic milliseconds */
-int64_t now_ms(void);
-/* sleep ms, waking every 100 ms to look at *cancel (may be NULL):
- * 0 when slept, -1 when cancelled */
-int sleep_cancellable(int64_t ms, volatile sig_atomic_t *cancel);
 
 #endif

@@ -42,6 +42,7 @@
  */
 #include "base/redact.h"
 #include "base/arena.h"
+#include "base/hex.h"
 #include "base/utf8.h"
 #include "base/value.h"
 
@@ -423,32 +424,14 @@ out:
 	pthread_rwlock_unlock(&r->lock);
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Add s[0..n) as a secret, and its percent-decoded value if different. */
 static void add_url_part(redactor *r, const char *s, size_t n)
 {
 	char *d = xmalloc(n + 1);
-	size_t i, o = 0;
+	size_t o;
 
 	redact_add(r, s, n);
-	for (i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n &&
-		    hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-			d[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-			i += 2;
-		} else {
-			d[o++] = s[i];
-		}
-	}
+	o = pct_decode(s, n, d, NULL);
 	redact_add(r, d, o);
 	explicit_bzero(d, n + 1);
 	free(d);

@@ -2,7 +2,7 @@
 #include "base/term.h"
 #include "base/arena.h"
 #include "base/value.h"
-#include "base/proc.h"
+#include "base/clock.h"
 
 #include <stdarg.h>
 #include <stdlib.h>

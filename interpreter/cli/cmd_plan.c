@@ -143,7 +143,7 @@ static void add_argv_text(sbuf *b, const value *l)
 static char *action_text(const step *st, const value *args)
 {
 	sbuf b = { 0 };
-	if (v_type(args) == V_LIST && !strcmp(st->prim->name, "exec"))
+	if (v_type(args) == V_LIST && (st->prim->flags & PF_ARGV))
 		add_argv_text(&b, args);
 	else if (v_type(args) == V_STR)
 		sbuf_adds(&b, v_as_str(args));

@@ -158,6 +158,13 @@ static void sec_primitives(FILE *f)
 		fprintf(f, "\n\nForm: %s. Default effect: %s%s.\n\n", types_text(p->forms, buf, sizeof buf),
 			p->default_effect == EFFECT_WRITE ? "write" : "read",
 			p->effect_of ? " (it depends on the action)" : "");
+		const prim_expect *dx = &p->default_expect;
+		if (dx->field && dx->lo == dx->hi)
+			fprintf(f, "Unless `expect` names `%s`, it expects `%s` %g.\n\n", dx->field,
+				dx->field, dx->lo);
+		else if (dx->field)
+			fprintf(f, "Unless `expect` names `%s`, it expects `%s` from %g to %g.\n\n",
+				dx->field, dx->field, dx->lo, dx->hi);
 		if (p->params && p->params[0].name) {
 			fputs("| parameter | type | required | meaning |\n|---|---|---|---|\n", f);
 			for (const prim_param *q = p->params; q->name; q++) {

@@ -110,13 +110,10 @@ static void addf(report *r, const char *fmt, ...) __attribute__((format(printf, 
 static void addf(report *r, const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) >= 0)
-		sbuf_adds(&r->b, s);
+	sbuf_vaddf(&r->b, fmt, ap);
 	va_end(ap);
-	free(s);
 }
 
 static const char *str_or(const char *s, const char *dflt)

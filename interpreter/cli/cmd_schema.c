@@ -144,7 +144,7 @@ static cJSON *action_schema(const prim_def *p)
 		cJSON_AddBoolToObject(o, "additionalProperties", 0);
 	} else if (p->forms == P_LIST) {
 		o = array_of(scalar());
-	} else if (!strcmp(p->name, "use")) {
+	} else if (p->flags & PF_FRAGMENT) {
 		o = typed("string", NULL);
 		cJSON_AddStringToObject(o, "pattern", "^(?!.*\\$\\{\\{)");
 	} else

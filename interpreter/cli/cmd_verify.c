@@ -5,6 +5,7 @@
  */
 #include "cli/cmd.h"
 #include "base/arena.h"
+#include "base/junit.h"
 #include "record/tlog.h"
 
 #include <stdlib.h>
@@ -109,51 +110,22 @@ static void print_json(FILE *f, const char *path, const tlog *l, const verdict *
 	cJSON_Delete(o);
 }
 
-static void xml_escape(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&apos;", f); break;
-		default:
-			if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
-				fputc(' ', f);
-			else
-				fputc(*s, f);
-		}
-	}
-}
-
 static void print_junit(FILE *f, const char *path, const verdict *vd)
 {
-	size_t nfail = 0;
+	junit j = { 0 };
+	char *suite = xasprintf("runbook verify %s", path);
+	const char *const props[] = { "authenticated", vd->authenticated ? "true" : "false", NULL };
 
-	for (size_t i = 0; i < vd->n; i++)
-		nfail += vd->v[i].result == VC_FAIL;
-	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"
-		   "  <testsuite name=\"runbook verify ");
-	xml_escape(f, path);
-	fprintf(f, "\" tests=\"%zu\" failures=\"%zu\">\n", vd->n, nfail);
-	fprintf(f, "    <properties><property name=\"authenticated\" value=\"%s\"/></properties>\n",
-		vd->authenticated ? "true" : "false");
 	for (size_t i = 0; i < vd->n; i++) {
 		const vcheck *c = &vd->v[i];
-		fprintf(f, "    <testcase classname=\"%s\" name=\"", c->group);
-		xml_escape(f, c->name);
-		if (c->result == VC_FAIL) {
-			fputs("\">\n      <failure message=\"", f);
-			xml_escape(f, c->detail);
-			fputs("\"/>\n    </testcase>\n", f);
-		} else {
-			fputs("\">\n      <system-out>", f);
-			xml_escape(f, c->detail);
-			fputs("</system-out>\n    </testcase>\n", f);
-		}
+		junit_case(&j, c->group, c->name);
+		if (c->result == VC_FAIL)
+			junit_failure(&j, c->detail, NULL, NULL);
+		else
+			junit_output(&j, c->detail);
 	}
-	fputs("  </testsuite>\n</testsuites>\n", f);
+	junit_print(f, &j, suite, props);
+	free(suite);
 }
 
 /*

@@ -33,13 +33,12 @@
  * cannot exhaust the stack of the parser or the evaluator.
  */
 #include "lang/expr.h"
+#include "base/hex.h"
+#include "base/re.h"
 #include "base/suggest.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include <ctype.h>
 #include <math.h>
-#include <pcre2.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,14 +207,13 @@ static int lex_string(parser *p, token *t)
 				break;
 			case 'u':
 				for (k = 0; k < 4; k++) {
-					char h = i + 2 + k < p->end ? s[i + 2 + k] : '\0';
+					int h = hex_digit(i + 2 + k < p->end ? s[i + 2 + k] : '\0');
 
-					if (!isxdigit((unsigned char)h)) {
+					if (h < 0) {
 						sbuf_release(&b);
 						return fail(p, i, "bad \\u escape: 4 hex digits expected");
 					}
-					cp = cp * 16 + (unsigned long)(isdigit((unsigned char)h) ?
-						h - '0' : (tolower((unsigned char)h) - 'a' + 10));
+					cp = cp * 16 + (unsigned long)h;
 				}
 				utf8_put(&b, cp);
 				i += 4;
@@ -498,7 +496,7 @@ static int check_call(parser *p, const char *name, size_t off, size_t nargs,
 	return 0;
 }
 
-static int re_check(const char *pat, size_t len, char **err);
+static int pattern_check(const char *pat, size_t len, char **err);
 
 /*
  * A `matches` whose pattern is a string literal is compiled now, so a bad
@@ -510,7 +508,7 @@ static int check_pattern(parser *p, const expr *pat)
 
 	if (pat->kind != N_STR)
 		return 0;
-	if (re_check(pat->s, pat->slen, &err) == 0)
+	if (pattern_check(pat->s, pat->slen, &err) == 0)
 		return 0;
 	fail(p, pat->off, arena_strdup(p->a, err));
 	free(err);
@@ -944,106 +942,37 @@ expr *expr_parse(arena *a, const char *src, size_t len,
 }
 
 /* ------------------------------------------------------------------ */
-/* regular expressions */
+/* regular expressions: compiled once per process (base/re.h); a subject
+ * that is not UTF-8 can still match where it is valid */
 
-#define RE_CACHE_MAX 256
-
-static struct re_entry {
-	char *pat;
-	size_t len;
-	pcre2_code *code;
-} re_cache[RE_CACHE_MAX];
-static size_t re_count;
-static pthread_mutex_t re_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static pcre2_code *re_compile(const char *pat, size_t len, char **err)
+static char *pattern_error(const char *pat, size_t len, const re_error *e)
 {
-	int code;
-	PCRE2_SIZE eoff;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, len,
-				       PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
-				       &code, &eoff, NULL);
-	PCRE2_UCHAR msg[256];
-
-	if (!re) {
-		pcre2_get_error_message(code, msg, sizeof(msg));
-		*err = xasprintf("invalid pattern '%.*s': %s at offset %zu",
-				 (int)len, pat, (char *)msg, (size_t)eoff);
-	}
-	return re;
-}
-
-/*
- * The compiled form of pat.  The first RE_CACHE_MAX distinct patterns are
- * kept for the life of the process (they are shared, read-only, between
- * threads); past that, the caller gets a private copy it must free, which
- * *owned tells it.
- */
-static pcre2_code *re_lookup(const char *pat, size_t len, int *owned, char **err)
-{
-	pcre2_code *re = NULL;
-	size_t i;
-
-	*owned = 0;
-	pthread_mutex_lock(&re_lock);
-	for (i = 0; i < re_count; i++) {
-		if (re_cache[i].len == len && !memcmp(re_cache[i].pat, pat, len)) {
-			re = re_cache[i].code;
-			break;
-		}
-	}
-	if (!re) {
-		re = re_compile(pat, len, err);
-		if (re && re_count < RE_CACHE_MAX) {
-			re_cache[re_count].pat = xstrndup(pat, len);
-			re_cache[re_count].len = len;
-			re_cache[re_count].code = re;
-			re_count++;
-		} else if (re) {
-			*owned = 1;
-		}
-	}
-	pthread_mutex_unlock(&re_lock);
-	return re;
+	if (e->bad_pattern)
+		return xasprintf("invalid pattern '%.*s': %s at offset %zu", (int)len, pat, e->msg,
+				 e->offset);
+	return xasprintf("matches: %s", e->msg);
 }
 
 /* Validate a pattern (parse time): 0 when it compiles, else -1 and *err. */
-static int re_check(const char *pat, size_t len, char **err)
+static int pattern_check(const char *pat, size_t len, char **err)
 {
-	int owned;
-	pcre2_code *re = re_lookup(pat, len, &owned, err);
+	re_error e;
 
-	if (re && owned)
-		pcre2_code_free(re);
-	return re ? 0 : -1;
+	if (re_check(pat, len, RE_INVALID_UTF, &e) == 0)
+		return 0;
+	*err = pattern_error(pat, len, &e);
+	return -1;
 }
 
 /* 1 match, 0 no match, -1 error (*err set). */
-static int re_match(const char *pat, size_t plen, const char *s, size_t n,
-		    char **err)
+static int pattern_match(const char *pat, size_t plen, const char *s, size_t n, char **err)
 {
-	int owned, rc;
-	pcre2_code *re = re_lookup(pat, plen, &owned, err);
-	pcre2_match_data *md;
+	re_error e;
+	int rc = re_match(pat, plen, RE_INVALID_UTF, s, n, 0, &e);
 
-	if (!re)
-		return -1;
-	md = pcre2_match_data_create_from_pattern(re, NULL);
-	rc = pcre2_match(re, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
-	pcre2_match_data_free(md);
-	if (owned)
-		pcre2_code_free(re);
-	if (rc >= 0)
-		return 1;
-	if (rc == PCRE2_ERROR_NOMATCH)
-		return 0;
-	{
-		PCRE2_UCHAR msg[256];
-
-		pcre2_get_error_message(rc, msg, sizeof(msg));
-		*err = xasprintf("matches: %s", (char *)msg);
-	}
-	return -1;
+	if (rc < 0)
+		*err = pattern_error(pat, plen, &e);
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1213,8 +1142,8 @@ static value *f_matches(value **v, size_t n, char **err)
 		return v_bool(0);
 	if (v_type(v[0]) != V_STR)
 		return type_error(err, "matches", "string", v[0]);
-	rc = re_match(v_as_str(v[1]), v_str_len(v[1]),
-		      v_as_str(v[0]), v_str_len(v[0]), err);
+	rc = pattern_match(v_as_str(v[1]), v_str_len(v[1]),
+			   v_as_str(v[0]), v_str_len(v[0]), err);
 	return rc < 0 ? NULL : v_bool(rc);
 }
 

@@ -6,13 +6,12 @@
  * (env:NAME or file:/path), never from the command line, and are added to
  * the run's redactor before anything is printed.
  */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include "lang/inputs.h"
 #include "lang/render.h"
+#include "base/re.h"
 
 #include <errno.h>
 #include <math.h>
-#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,19 +41,12 @@ static char *read_secret_file(const char *path, char **err)
 
 int input_pattern_ok(const char *pattern, const char *s, char **err)
 {
-	int ec;
-	PCRE2_SIZE eo;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-				       PCRE2_UTF, &ec, &eo, NULL);
-	if (!re) {
+	re_error e;
+	int rc = re_match(pattern, strlen(pattern), 0, s, strlen(s), 0, &e);
+
+	if (rc < 0 && e.bad_pattern)
 		*err = xasprintf("bad pattern '%s'", pattern);
-		return 0;
-	}
-	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-	int rc = pcre2_match(re, (PCRE2_SPTR)s, strlen(s), 0, 0, md, NULL);
-	pcre2_match_data_free(md);
-	pcre2_code_free(re);
-	return rc >= 0;
+	return rc == 1;
 }
 
 /*

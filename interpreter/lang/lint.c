@@ -66,7 +66,7 @@ static void lint_shell_template(const runbook *rb, diags *dg, const lint_rule *r
 	for (size_t i = 0; i < rb->all.n; i++) {
 		const step *st = rb->all.v[i];
 		const node *a = st->action;
-		if (!st->prim || strcmp(st->prim->name, "shell") || !a || a->kind != N_SCALAR)
+		if (!st->prim || !(st->prim->flags & PF_SHELL) || !a || a->kind != N_SCALAR)
 			continue;
 		const char *p = memmem(a->str, a->len, "${{", 3);
 		if (!p)
@@ -82,7 +82,7 @@ static void lint_tls_insecure(const runbook *rb, diags *dg, const lint_rule *r)
 {
 	for (size_t i = 0; i < rb->all.n; i++) {
 		const step *st = rb->all.v[i];
-		if (!st->prim || strcmp(st->prim->name, "http"))
+		if (!st->prim || !prim_param_find(st->prim, "tls"))
 			continue;
 		const node *ins = node_get(node_get(st->action, "tls"), "insecure");
 		if (node_is_true(ins))
@@ -118,7 +118,7 @@ static const step *undone_write(const step *st, const runbook **in)
 	if (!st->prim || st->effect != EFFECT_WRITE || st->rollback.n ||
 	    st->on_failure == ONFAIL_CONTINUE)
 		return NULL;
-	if (strcmp(st->prim->name, "use"))
+	if (!(st->prim->flags & PF_FRAGMENT))
 		return st;
 	if (!st->frag)
 		return NULL;

@@ -16,6 +16,7 @@
  * load still returns -1 but d->root holds the complete tree.
  */
 #include "lang/node.h"
+#include "base/hex.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -68,16 +69,9 @@ static void lerr(loader *L, pos at, const char *rule, const char *fmt, ...)
 static void lerr(loader *L, pos at, const char *rule, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 	va_start(ap, fmt);
-	int n = vasprintf(&msg, fmt, ap);
+	diag_vadd(L->dg, SEV_ERROR, L->file, at.line, at.col, rule, fmt, ap);
 	va_end(ap);
-	if (n < 0) {
-		fputs("runbook: out of memory\n", stderr);
-		abort();
-	}
-	diag_add(L->dg, SEV_ERROR, L->file, at.line, at.col, rule, "%s", msg);
-	free(msg);
 	L->nerr++;
 }
 
@@ -1023,17 +1017,6 @@ const char *node_kind_name(const node *n)
 
 /* ---- node_pos_at ---- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * A double-quoted escape at p (just after the backslash): sets *vb to the
  * bytes it produces in the value and returns the source characters it
@@ -1056,8 +1039,8 @@ static size_t escape_size(const char *p, const char *end, size_t *vb)
 	}
 	uint32_t cp = 0;
 	size_t i;
-	for (i = 0; i < digits && p + 1 + i < end && hexval(p[1 + i]) >= 0; i++)
-		cp = cp * 16 + (uint32_t)hexval(p[1 + i]);
+	for (i = 0; i < digits && p + 1 + i < end && hex_digit(p[1 + i]) >= 0; i++)
+		cp = cp * 16 + (uint32_t)hex_digit(p[1 + i]);
 	*vb = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
 	return 1 + i;
 }

@@ -7,12 +7,11 @@
  * {path, op, expected, actual, ok}; the compound matchers (len with a
  * matcher object, not, any, all) judge their parts with match_object().
  */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include "lang/match.h"
 #include "base/arena.h"
+#include "base/re.h"
 #include "base/suggest.h"
 
-#include <pcre2.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,38 +26,22 @@
 /*
  * 1 when pattern matches s, 0 when not, -1 with *err when PCRE2 cannot
  * tell (a bad pattern, invalid UTF-8 in s, the match limit): an error is
- * never a "no match", or `not: {matches: ...}` would pass on it.
+ * never a "no match", or `not: {matches: ...}` would pass on it.  The
+ * pattern is compiled once per process (base/re.h).
  */
-static int re_match(const char *pattern, const char *s, size_t len, char **err)
+static int pattern_match(const char *pattern, const char *s, size_t len, char **err)
 {
-	int ec;
-	PCRE2_SIZE eo;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-				       PCRE2_UTF | PCRE2_MULTILINE, &ec, &eo, NULL);
-	if (!re) {
-		PCRE2_UCHAR msg[256];
-		pcre2_get_error_message(ec, msg, sizeof msg);
-		*err = xasprintf("bad pattern '%s': %s at offset %zu", pattern, (char *)msg, (size_t)eo);
-		return -1;
-	}
-	pcre2_match_context *mc = pcre2_match_context_create(NULL);
-	if (mc)
-		pcre2_set_match_limit(mc, RE_MATCH_LIMIT);
-	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-	int rc = md ? pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, md, mc) : PCRE2_ERROR_NOMEMORY;
-	if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {
-		PCRE2_UCHAR msg[256];
-		pcre2_get_error_message(rc, msg, sizeof msg);
-		if (rc <= PCRE2_ERROR_UTF8_ERR1 && rc >= PCRE2_ERROR_UTF8_ERR21)
-			*err = xasprintf("PCRE2 error matching '%s': %s at offset %zu of the subject",
-					 pattern, (char *)msg, (size_t)pcre2_get_startchar(md));
-		else
-			*err = xasprintf("PCRE2 error matching '%s': %s", pattern, (char *)msg);
-	}
-	pcre2_match_data_free(md);
-	pcre2_match_context_free(mc);
-	pcre2_code_free(re);
-	return rc >= 0 ? 1 : rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
+	re_error e;
+	int rc = re_match(pattern, strlen(pattern), RE_MULTILINE, s, len, RE_MATCH_LIMIT, &e);
+
+	if (rc < 0 && e.bad_pattern)
+		*err = xasprintf("bad pattern '%s': %s at offset %zu", pattern, e.msg, e.offset);
+	else if (rc < 0 && e.bad_subject)
+		*err = xasprintf("PCRE2 error matching '%s': %s at offset %zu of the subject",
+				 pattern, e.msg, e.offset);
+	else if (rc < 0)
+		*err = xasprintf("PCRE2 error matching '%s': %s", pattern, e.msg);
+	return rc;
 }
 
 /* numbers given as text ("200") compare with numbers: YAML users quote */
@@ -152,7 +135,7 @@ static int m_matches(match_call *c)
 	if (!c->act || v_type(c->exp) != V_STR)
 		return 0;
 	char *txt = v_to_text(c->act);
-	int r = re_match(v_as_str(c->exp), txt, strlen(txt), c->err);
+	int r = pattern_match(v_as_str(c->exp), txt, strlen(txt), c->err);
 	free(txt);
 	if (r < 0) {
 		char *e = *c->err;

@@ -1,9 +1,10 @@
 /*
  * prim.c - the primitive table and the connection-kind table.
  *
- * One row per action key.  Everything that needs to know about a
- * primitive (validate.c, cmd_plan, the executor's dry-run rule, the JSON
- * schema printer) reads it from here.
+ * One row per action key, its fields named (prim.h says what each one
+ * means).  Everything that needs to know about a primitive (validation,
+ * lint, `plan`, the executor, the JSON schema, the reference) reads it
+ * from here, never the primitive's name.
  */
 #include "lang/prim.h"
 
@@ -79,45 +80,143 @@ static const prim_param prom_params[] = {
 };
 
 const prim_def prim_table[] = {
-	{ "exec", P_LIST, NULL, exec_keys, EFFECT_WRITE, NULL, NULL,
-	  prim_exec_run, NULL, exec_results, NULL,
-	  "run a program with an argv array (execve, no shell)" },
-	{ "shell", P_STR, NULL, exec_keys, EFFECT_WRITE, NULL, NULL,
-	  prim_shell_run, NULL, exec_results, NULL,
-	  "run text with /bin/sh -c (explicit opt-in)" },
-	{ "http", P_MAP, http_params, no_keys, EFFECT_WRITE, prim_http_effect, prim_http_validate,
-	  prim_http_run, prim_http_batch, http_results, "http",
-	  "an HTTP request through libcurl" },
-	{ "sql", P_MAP, sql_params, no_keys, EFFECT_WRITE, prim_sql_effect, NULL,
-	  prim_sql_run, NULL, sql_results, "postgres",
-	  "one parameterised PostgreSQL statement through libpq" },
-	{ "redis", P_MAP, redis_params, no_keys, EFFECT_WRITE, prim_redis_effect, NULL,
-	  prim_redis_run, NULL, redis_results, "redis",
-	  "one Redis command sent as an argv through hiredis" },
-	{ "kafka", P_MAP, kafka_params, no_keys, EFFECT_READ, prim_kafka_effect, prim_kafka_validate,
-	  prim_kafka_run, NULL, kafka_results, "kafka",
-	  "produce, consume, consumer lag or topic metadata through librdkafka" },
-	{ "prometheus", P_MAP, prom_params, no_keys, EFFECT_READ, NULL, prim_prom_validate,
-	  prim_prom_run, NULL, prom_results, "prometheus",
-	  "a PromQL query or the firing alerts, through the HTTP API" },
-	{ "wait", P_DUR, NULL, no_keys, EFFECT_READ, NULL, NULL,
-	  prim_wait_run, NULL, wait_results, NULL,
-	  "sleep for a duration (interruptible)" },
-	{ "approve", P_STR, NULL, no_keys, EFFECT_READ, NULL, NULL,
-	  NULL /* the executor asks: it owns the TTY and the answers file */,
-	  NULL, approve_results, NULL,
-	  "ask the operator to confirm before going on" },
-	{ "assert", P_STR | P_BOOL, NULL, no_keys, EFFECT_READ, NULL, NULL,
-	  prim_assert_run, NULL, assert_results, NULL,
-	  "a pure check of an expression" },
-	{ "log", P_STR, NULL, no_keys, EFFECT_READ, NULL, NULL,
-	  prim_log_run, NULL, log_results, NULL,
-	  "a note in the transcript" },
-	/* the executor runs the fragment's steps itself; the effect is the
-	 * fragment's (validate.c), the result its outputs (any field) */
-	{ "use", P_STR, NULL, use_keys, EFFECT_WRITE, NULL, NULL,
-	  NULL, NULL, NULL, NULL,
-	  "call a runbook fragment: its steps run as sub-steps, its outputs are the result" },
+	{
+		.name = "exec",
+		.summary = "run a program with an argv array (execve, no shell)",
+		.forms = P_LIST,
+		.step_keys = exec_keys,
+		.result_fields = exec_results,
+		.flags = PF_ARGV | PF_IO,
+		.default_expect = { "exit", 0, 0 },
+		.default_effect = EFFECT_WRITE,
+		.run = prim_exec_run,
+	},
+	{
+		.name = "shell",
+		.summary = "run text with /bin/sh -c (explicit opt-in)",
+		.forms = P_STR,
+		.step_keys = exec_keys,
+		.result_fields = exec_results,
+		.flags = PF_SHELL | PF_IO,
+		.default_expect = { "exit", 0, 0 },
+		.default_effect = EFFECT_WRITE,
+		.run = prim_shell_run,
+	},
+	{
+		.name = "http",
+		.summary = "an HTTP request through libcurl",
+		.forms = P_MAP,
+		.params = http_params,
+		.step_keys = no_keys,
+		.result_fields = http_results,
+		.conn_kind = "http",
+		.flags = PF_IO | PF_SHARED_CONN,
+		.default_expect = { "status", 200, 299 },
+		.url_param = "url",
+		.default_effect = EFFECT_WRITE,
+		.effect_of = prim_http_effect,
+		.validate = prim_http_validate,
+		.run = prim_http_run,
+		.run_batch = prim_http_batch,
+	},
+	{
+		.name = "sql",
+		.summary = "one parameterised PostgreSQL statement through libpq",
+		.forms = P_MAP,
+		.params = sql_params,
+		.step_keys = no_keys,
+		.result_fields = sql_results,
+		.conn_kind = "postgres",
+		.flags = PF_IO,
+		.failure_undone = "a failed sql statement was rolled back by the database",
+		.default_effect = EFFECT_WRITE,
+		.effect_of = prim_sql_effect,
+		.run = prim_sql_run,
+	},
+	{
+		.name = "redis",
+		.summary = "one Redis command sent as an argv through hiredis",
+		.forms = P_MAP,
+		.params = redis_params,
+		.step_keys = no_keys,
+		.result_fields = redis_results,
+		.conn_kind = "redis",
+		.flags = PF_IO,
+		.default_effect = EFFECT_WRITE,
+		.effect_of = prim_redis_effect,
+		.run = prim_redis_run,
+	},
+	{
+		.name = "kafka",
+		.summary = "produce, consume, consumer lag or topic metadata through librdkafka",
+		.forms = P_MAP,
+		.params = kafka_params,
+		.step_keys = no_keys,
+		.result_fields = kafka_results,
+		.conn_kind = "kafka",
+		.flags = PF_IO,
+		.default_effect = EFFECT_READ,
+		.effect_of = prim_kafka_effect,
+		.validate = prim_kafka_validate,
+		.run = prim_kafka_run,
+	},
+	{
+		.name = "prometheus",
+		.summary = "a PromQL query or the firing alerts, through the HTTP API",
+		.forms = P_MAP,
+		.params = prom_params,
+		.step_keys = no_keys,
+		.result_fields = prom_results,
+		.conn_kind = "prometheus",
+		.flags = PF_IO | PF_SHARED_CONN,
+		.default_effect = EFFECT_READ,
+		.validate = prim_prom_validate,
+		.run = prim_prom_run,
+	},
+	{
+		.name = "wait",
+		.summary = "sleep for a duration (interruptible)",
+		.forms = P_DUR,
+		.step_keys = no_keys,
+		.result_fields = wait_results,
+		.default_effect = EFFECT_READ,
+		.run = prim_wait_run,
+	},
+	{
+		.name = "approve",
+		.summary = "ask the operator to confirm before going on",
+		.forms = P_STR,
+		.step_keys = no_keys,
+		.result_fields = approve_results,
+		.flags = PF_APPROVAL | PF_RUNS_ALONE,
+		.default_effect = EFFECT_READ,
+	},
+	{
+		.name = "assert",
+		.summary = "a pure check of an expression",
+		.forms = P_STR | P_BOOL,
+		.step_keys = no_keys,
+		.result_fields = assert_results,
+		.default_effect = EFFECT_READ,
+		.run = prim_assert_run,
+	},
+	{
+		.name = "log",
+		.summary = "a note in the transcript",
+		.forms = P_STR,
+		.step_keys = no_keys,
+		.result_fields = log_results,
+		.default_effect = EFFECT_READ,
+		.run = prim_log_run,
+	},
+	{
+		.name = "use",
+		.summary = "call a runbook fragment: its steps run as sub-steps, its outputs are the result",
+		.forms = P_STR,
+		.step_keys = use_keys,
+		.flags = PF_FRAGMENT | PF_RUNS_ALONE,
+		.default_effect = EFFECT_WRITE,
+	},
 };
 const size_t prim_count = sizeof(prim_table) / sizeof(prim_table[0]);
 
@@ -127,6 +226,30 @@ const prim_def *prim_find(const char *name)
 		if (strcmp(prim_table[i].name, name) == 0)
 			return &prim_table[i];
 	return NULL;
+}
+
+const prim_param *prim_param_find(const prim_def *p, const char *name)
+{
+	for (const prim_param *q = p->params; q && q->name; q++)
+		if (strcmp(q->name, name) == 0)
+			return q;
+	return NULL;
+}
+
+char *prim_default_expect_names(void)
+{
+	sbuf b = { 0 };
+	size_t n = 0, k = 0;
+
+	for (size_t i = 0; i < prim_count; i++)
+		n += prim_table[i].default_expect.field != NULL;
+	for (size_t i = 0; i < prim_count; i++) {
+		if (!prim_table[i].default_expect.field)
+			continue;
+		k++;
+		sbuf_addf(&b, "%s%s", k == 1 ? "" : k == n ? " and " : ", ", prim_table[i].name);
+	}
+	return sbuf_detach(&b);
 }
 
 const conn_kind conn_kinds[] = {

@@ -3,9 +3,10 @@
  *
  * Validation (allowed forms, parameters, required parameters, extra step
  * keys), `plan` (default effect, rendered request), `--dry-run` (read steps
- * run, write steps are recorded as would-run) and the JSON schema all read
- * the same row, so they cannot disagree.  A new primitive is a new row in
- * prim.c plus its run function in prim_<name>.c.
+ * run, write steps are recorded as would-run), the executor, lint, the
+ * JSON schema and the reference all read the same row, so they cannot
+ * disagree.  A new primitive is a new row in prim.c plus its run function
+ * in prim/prim_<name>.c.
  *
  * A run function receives the step's action already rendered (templates
  * evaluated) as a value, and fills c->result with an object holding the
@@ -61,11 +62,65 @@ typedef struct prim_call {
 	char *error;            /* out: malloc'd, when the action could not be performed */
 } prim_call;
 
+/*
+ * What the readers of a row must know about a primitive beyond its shape
+ * and parameters.  Each flag stands where code would otherwise test the
+ * primitive's name.
+ */
+enum {
+	/* the action is an argv (exec): `plan` shows it quoted as a command
+	 * line, and a secret in it is an error (argv is public in /proc) */
+	PF_ARGV = 1 << 0,
+	/* the action is text for /bin/sh -c (shell): a secret in it is an
+	 * error, and lint warns of a ${{ }} pasted into it */
+	PF_SHELL = 1 << 1,
+	/* it waits on a process or a service, so it gets the default timeout
+	 * (defaults.timeout); a `wait` would be cut short by one, an
+	 * `approve` would stop waiting for its human */
+	PF_IO = 1 << 2,
+	/* an approval: the executor asks the operator itself (it owns the
+	 * terminal and the answers file), so the row has no run function */
+	PF_APPROVAL = 1 << 3,
+	/* a fragment call (use): the action is a literal path, validation
+	 * loads the fragment, and the executor runs its steps as sub-steps
+	 * (no run function; its effect and result are the fragment's) */
+	PF_FRAGMENT = 1 << 4,
+	/* under --parallel the step runs with no other step beside it (an
+	 * approval holds the terminal; a fragment's steps hold what they hold) */
+	PF_RUNS_ALONE = 1 << 5,
+	/* its connection may be used by two steps at once (http, prometheus:
+	 * a request is a handle of its own), so --parallel does not make one
+	 * step wait for the other; the other kinds are one client each */
+	PF_SHARED_CONN = 1 << 6,
+};
+
+/*
+ * The expectation a step of this primitive has when its `expect` does not
+ * name the field: field within [lo, hi] (lo == hi: equal to it).  `until`
+ * without `expect` polls on it; field NULL: none, `until` needs `expect`.
+ */
+typedef struct prim_expect {
+	const char *field;
+	double lo, hi;
+} prim_expect;
+
 typedef struct prim_def {
 	const char *name;
+	const char *summary;    /* one line for docs/schema */
 	int forms;              /* P_LIST | P_STR | P_MAP ... accepted shapes of the action value */
 	const prim_param *params;       /* keys when the action is a mapping; NULL-name terminated */
-	const char *const *step_keys;   /* extra step-level keys (env, cwd, stdin) */
+	const char *const *step_keys;   /* extra step-level keys (env, cwd, stdin); never NULL */
+	const char *const *result_fields;  /* NULL: any (a fragment's outputs) */
+	const char *conn_kind;  /* the connection kind its `connection:` names, or NULL */
+	int flags;              /* PF_* */
+	prim_expect default_expect;
+	/* the parameter that is a URL: a value a template puts in its path,
+	 * query or fragment is percent-encoded, a secret there is a warning */
+	const char *url_param;
+	/* set when the service itself undoes a failed action, saying so
+	 * (sql: the database rolls a failed statement back): a failed step of
+	 * it does not run its own rollback, and rollback-on-failure is refused */
+	const char *failure_undone;
 	int default_effect;
 	/* effect from the action when it depends on it (http method, redis
 	 * command, kafka op); NULL: default_effect.  May return -1: unknown
@@ -73,19 +128,23 @@ typedef struct prim_def {
 	int (*effect_of)(const node *action);
 	/* extra static checks beyond the table (may be NULL) */
 	void (*validate)(const runbook *rb, const step *st, diags *dg);
+	/* performs the action (prim_<name>.c); NULL for PF_APPROVAL and
+	 * PF_FRAGMENT, which the executor does itself */
 	int (*run)(prim_call *c);
 	/* optional: run n independent read calls concurrently (http checks in
 	 * one group through the curl multi interface); each call's result or
 	 * error is filled as run() would.  NULL: the executor calls run(). */
 	void (*run_batch)(prim_call **calls, size_t n);
-	const char *const *result_fields;
-	const char *conn_kind;  /* the connection kind its `connection:` names, or NULL */
-	const char *summary;    /* one line for docs/schema */
 } prim_def;
 
 extern const prim_def prim_table[];
 extern const size_t prim_count;
 const prim_def *prim_find(const char *name);
+/* the row's parameter of that name, or NULL */
+const prim_param *prim_param_find(const prim_def *p, const char *name);
+/* the names of the rows with a default expectation, "a, b and c"
+ * (malloc'd), for messages that say which primitives have one */
+char *prim_default_expect_names(void);
 
 /* ---- connections (the runbook's `connections:`), opened lazily by the executor ---- */
 typedef struct conn_kind {

@@ -19,7 +19,6 @@
  *
  * The model points into the tree and lives in rb->a, like the tree.
  */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include "lang/runbook.h"
 #include "lang/fragment.h"
 #include "lang/prim.h"
@@ -27,10 +26,9 @@
 #include "lang/match.h"
 #include "base/value.h"
 #include "base/hash.h"
+#include "base/re.h"
 #include "base/suggest.h"
 
-#include <pcre2.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -229,12 +227,7 @@ static const char *hint(vctx *v, const char *word, const char *const *cands, siz
 static void vdiag(vctx *v, int sev, const char *file, int line, int col,
 		  const char *rule, const char *fmt, va_list ap)
 {
-	char *msg;
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	diag_add(v->dg, sev, file ? file : v->rb->path, line, col, rule, "%s",
-		 msg ? msg : "out of memory");
-	free(msg);
+	diag_vadd(v->dg, sev, file ? file : v->rb->path, line, col, rule, fmt, ap);
 }
 
 __attribute__((format(printf, 4, 5)))
@@ -559,78 +552,18 @@ static void list_push(arena *a, steplist *l, step *st)
 /* ---- inputs and connections ---- */
 
 /*
- * Compiled patterns, shared by every file of the process: a corpus repeats
- * the same few patterns, and compiling is the costly part of checking one.
- * Open addressing over PAT_SLOTS slots, at most PAT_MAX entries, kept for
- * the life of the process (read-only once made, so safe to share).  Past
- * that, compile_pattern() hands out private copies.
+ * Compile a literal pattern (once per process: base/re.h).  A bad one is
+ * reported with PCRE2's message at its offset: 0, or -1 then.
  */
-#define PAT_SLOTS 512
-#define PAT_MAX 256
-
-static struct pat_entry {
-	char *text;
-	size_t len;
-	uint32_t opts;
-	pcre2_code *re;
-} pat_cache[PAT_SLOTS];
-static size_t pat_count;
-static pthread_mutex_t pat_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static struct pat_entry *pat_slot(const char *text, size_t len, uint32_t opts)
+static int check_pattern(vctx *v, node *pat, int opts)
 {
-	size_t h = 1469598103934665603u ^ opts;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)text[i]) * 1099511628211u;
-	for (size_t i = h & (PAT_SLOTS - 1);; i = (i + 1) & (PAT_SLOTS - 1)) {
-		struct pat_entry *e = &pat_cache[i];
-		if (!e->text || (e->len == len && e->opts == opts && !memcmp(e->text, text, len)))
-			return e;
-	}
-}
+	re_error e;
 
-/*
- * Compile a literal pcre2 pattern (PCRE2_UTF | opts), or find it compiled.
- * A bad pattern is reported with pcre2's message at its offset and gives
- * NULL.  *owned says whether the caller must pcre2_code_free() the result
- * (only once the cache is full); otherwise the cache keeps it.
- */
-static pcre2_code *compile_pattern(vctx *v, node *pat, uint32_t opts, int *owned)
-{
-	*owned = 0;
-	pthread_mutex_lock(&pat_lock);
-	struct pat_entry *e = pat_slot(pat->str, pat->len, opts);
-	pcre2_code *re = e->re;
-	pthread_mutex_unlock(&pat_lock);
-	if (re)
-		return re;
-
-	int ec;
-	PCRE2_SIZE eo;
-	re = pcre2_compile((PCRE2_SPTR)pat->str, pat->len, PCRE2_UTF | opts, &ec, &eo, NULL);
-	if (!re) {
-		PCRE2_UCHAR msg[256];
-		pcre2_get_error_message(ec, msg, sizeof msg);
-		err_in(v, SEV_ERROR, pat, eo, "pattern", "invalid pattern: %s at offset %zu",
-		       (char *)msg, (size_t)eo);
-		return NULL;
-	}
-	pthread_mutex_lock(&pat_lock);
-	e = pat_slot(pat->str, pat->len, opts);
-	if (e->re) {
-		/* another thread got there first */
-		pcre2_code_free(re);
-		re = e->re;
-	} else if (pat_count < PAT_MAX) {
-		e->text = xstrndup(pat->str, pat->len);
-		e->len = pat->len;
-		e->opts = opts;
-		e->re = re;
-		pat_count++;
-	} else
-		*owned = 1;
-	pthread_mutex_unlock(&pat_lock);
-	return re;
+	if (re_check(pat->str, pat->len, opts, &e) == 0)
+		return 0;
+	err_in(v, SEV_ERROR, pat, e.offset, "pattern", "invalid pattern: %s at offset %zu", e.msg,
+	       e.offset);
+	return -1;
 }
 
 /* Does a literal default fit the input's type? Message or NULL. */
@@ -753,24 +686,15 @@ static void input_default(vctx *v, input_def *in, node *m)
 static void input_pattern(vctx *v, input_def *in, node *m)
 {
 	node *pat = node_get(m, "pattern");
-	if (!pat || !want_str(v, pat, "pattern"))
-		return;
-	int owned;
-	pcre2_code *re = compile_pattern(v, pat, 0, &owned);
-	if (!re)
+	if (!pat || !want_str(v, pat, "pattern") || check_pattern(v, pat, 0) < 0)
 		return;
 	in->pattern = pat->str;
-	if (in->def && is_scalar(in->def) && !in->def->cache) {
-		pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-		int rc = pcre2_match(re, (PCRE2_SPTR)in->def->str, in->def->len, 0, 0, md, NULL);
-		pcre2_match_data_free(md);
-		if (rc < 0)
-			err(v, in->def, "pattern",
-			    "default %s of input '%s' does not match its pattern '%s'",
-			    got(v, in->def), in->name, pat->str);
-	}
-	if (owned)
-		pcre2_code_free(re);
+	re_error e;
+	if (in->def && is_scalar(in->def) && !in->def->cache &&
+	    re_match(pat->str, pat->len, 0, in->def->str, in->def->len, 0, &e) != 1)
+		err(v, in->def, "pattern",
+		    "default %s of input '%s' does not match its pattern '%s'",
+		    got(v, in->def), in->name, pat->str);
 }
 
 /* one input: a mapping of input_keys (or null: a required string) */
@@ -1019,12 +943,8 @@ static void check_operand(vctx *v, step *st, const matcher *mt, node *x, int dep
 	case MO_PATTERN:
 		if (!is_scalar(x) || node_is_null(x))
 			err(v, x, "type", "matcher '%s' needs a pattern string, got %s", op, got(v, x));
-		else if (!parse_tmpl(v, x) && x->cache != &bad_tmpl_mark) {
-			int owned;
-			pcre2_code *re = compile_pattern(v, x, PCRE2_MULTILINE, &owned);
-			if (re && owned)
-				pcre2_code_free(re);
-		}
+		else if (!parse_tmpl(v, x) && x->cache != &bad_tmpl_mark)
+			check_pattern(v, x, RE_MULTILINE);
 		break;
 	case MO_BOOL:
 		if (!single && !node_bool(x, &b))
@@ -1107,7 +1027,7 @@ static void check_expect(vctx *v, step *st, node *ex)
 
 static int is_use(const step *st)
 {
-	return st->prim && st->prim->name[0] == 'u' && !strcmp(st->prim->name, "use");
+	return st->prim && (st->prim->flags & PF_FRAGMENT);
 }
 
 static runbook *load_rb(const char *path, diags *dg, int lint, char **chain, size_t depth);
@@ -1146,18 +1066,11 @@ static void check_with_literal(vctx *v, const runbook *fr, const input_def *in, 
 	}
 	if (!in->pattern || !is_scalar(x))
 		return;
-	int ec;
-	PCRE2_SIZE eo;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)in->pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
-				       &ec, &eo, NULL);
-	if (!re)
-		return;         /* reported in the fragment */
-	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-	if (pcre2_match(re, (PCRE2_SPTR)x->str, x->len, 0, 0, md, NULL) < 0)
+	re_error e;
+	int r = re_match(in->pattern, strlen(in->pattern), 0, x->str, x->len, 0, &e);
+	if (r == 0 || (r < 0 && !e.bad_pattern))        /* a bad one is reported in the fragment */
 		err(v, x, "pattern", "%s does not match the pattern '%s' of input '%s' of fragment '%s'",
 		    got(v, x), in->pattern, in->name, fr->id);
-	pcre2_match_data_free(md);
-	pcre2_code_free(re);
 }
 
 /* `with:` against the fragment's inputs: names, required ones, literal
@@ -1522,10 +1435,9 @@ static void sk_rollback_on_failure(stepparse *p, node *k, node *x)
 {
 	step *st = p->st;
 	if (want_bool(p->v, x, "rollback-on-failure", &st->rollback_on_failure) &&
-	    st->rollback_on_failure && st->prim && !strcmp(st->prim->name, "sql"))
-		err(p->v, x, "rollback",
-		    "a failed sql statement was rolled back by the database: "
-		    "'rollback-on-failure' does not apply to sql steps");
+	    st->rollback_on_failure && st->prim && st->prim->failure_undone)
+		err(p->v, x, "rollback", "%s: 'rollback-on-failure' does not apply to %s steps",
+		    st->prim->failure_undone, st->prim->name);
 }
 
 /* the undo of a step: one step or a list, each parsed as a rollback step */
@@ -1660,7 +1572,7 @@ static int check_action(vctx *v, step *st, step *refst, node *ak)
 		err(v, a, "type", "'%s' must be %s, got %s", p->name, types_desc(v, p->forms), got(v, a));
 		return 0;
 	}
-	int argv = !strcmp(p->name, "exec") || !strcmp(p->name, "shell");
+	int argv = p->flags & (PF_ARGV | PF_SHELL);
 	if (is_seq(a)) {
 		if (!a->n)
 			err(v, a, "value", "'%s' needs at least the program to run", p->name);
@@ -1689,7 +1601,7 @@ static int check_action(vctx *v, step *st, step *refst, node *ak)
 			if (!shape_ok(v, x, pp->types))
 				err(v, x, "type", "'%s' of '%s' must be %s, got %s", k->str, p->name,
 				    types_desc(v, pp->types), got(v, x));
-			walk_tmpl(v, x, refst, !strcmp(p->name, "http") && !strcmp(k->str, "url") ? R_URL : 0);
+			walk_tmpl(v, x, refst, p->url_param && !strcmp(k->str, p->url_param) ? R_URL : 0);
 		}
 		for (const prim_param *q = p->params; q->name; q++)
 			if (q->required && !node_get(a, q->name))
@@ -1721,8 +1633,7 @@ static int check_action(vctx *v, step *st, step *refst, node *ak)
  */
 static int prim_does_io(const prim_def *p)
 {
-	static const char *const no_io[] = { "wait", "approve", "assert", "log", "use", NULL };
-	return !in_list(p->name, no_io);
+	return (p->flags & PF_IO) != 0;
 }
 
 /* a new step of n with the defaults of the file (defaults:, then built-in) */
@@ -1869,12 +1780,14 @@ static void finish_step(stepparse *p, node *ak)
 {
 	vctx *v = p->v;
 	step *st = p->st;
-	/* without expect, exec and shell expect exit 0 and http a 2xx status:
-	 * `until` polls on that; the other primitives have no such default */
-	if (p->until_key && !st->expect && !(st->prim && (!strcmp(st->prim->name, "exec") ||
-			!strcmp(st->prim->name, "shell") || !strcmp(st->prim->name, "http"))))
+	/* without expect, a step has its row's default expectation (exec and
+	 * shell: exit 0, http: a 2xx status): `until` polls on that */
+	if (p->until_key && !st->expect && !(st->prim && st->prim->default_expect.field)) {
+		char *names = prim_default_expect_names();
 		err(v, p->until_key, "required", "'until' needs an 'expect': the condition to wait for "
-		    "(only exec, shell and http have an implicit one)");
+		    "(only %s have an implicit one)", names);
+		free(names);
+	}
 
 	if (st->prim) {
 		int shape = check_action(v, st, p->refst, ak);

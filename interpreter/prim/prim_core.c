@@ -4,7 +4,7 @@
  * terminal and the answers file.)
  */
 #include "lang/prim.h"
-#include "base/proc.h"
+#include "base/clock.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -19,7 +19,7 @@
  */
 #include "lang/prim.h"
 #include "base/utf8.h"
-#include "base/proc.h"
+#include "base/clock.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -640,17 +640,9 @@ static int req_apply(http_req *r)
 	return 0;
 }
 
-/*
- * Build the easy handle of one call from its rendered args.  On a bad
- * argument the call fails (r->done) and -1 is returned.
- */
-static int req_prepare(http_req *r, prim_call *c)
+/* The action is a mapping of known parameters: 0, or -1 (the call failed). */
+static int req_check_keys(http_req *r, const value *a)
 {
-	const value *a = c->args;
-	http_conn *hc = c->conn;
-
-	r->c = c;
-	r->rheaders = v_obj();
 	if (!a || v_type(a) != V_OBJ) {
 		req_fail(r, xstrdup("http: the action must be a mapping"));
 		return -1;
@@ -664,7 +656,12 @@ static int req_prepare(http_req *r, prim_call *c)
 			return -1;
 		}
 	}
+	return 0;
+}
 
+/* r->method: the `method` (GET by default) in upper case, a token */
+static int req_method(http_req *r, const value *a)
+{
 	value *mv = arg_get(a, "method");
 	if (mv && (v_type(mv) != V_STR || !v_str_len(mv))) {
 		req_fail(r, xstrdup("http: 'method' must be a non-empty string"));
@@ -678,7 +675,17 @@ static int req_prepare(http_req *r, prim_call *c)
 		}
 		*q = (char)toupper((unsigned char)*q);
 	}
+	return 0;
+}
 
+/*
+ * r->url: the `url`, joined to the connection's base URL when relative,
+ * http(s) only, with the `query` parameters; its credentials become
+ * secrets.  Also creates the curl handle (the query is encoded with it).
+ */
+static int req_url(http_req *r, prim_call *c, const value *a)
+{
+	http_conn *hc = c->conn;
 	const char *url = arg_str(a, "url");
 	if (!url || !url[0]) {
 		req_fail(r, xstrdup("http: 'url' must be a non-empty string"));
@@ -715,8 +722,15 @@ static int req_prepare(http_req *r, prim_call *c)
 		return -1;
 	}
 	r->url = sbuf_detach(&u);
+	return 0;
+}
 
+/* what every hop of the call shares: protocols, callbacks, the deadline */
+static void req_handle(http_req *r, prim_call *c)
+{
+	http_conn *hc = c->conn;
 	CURL *h = r->h;
+
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_SHARE, hc ? hc->share.sh : global_share.sh);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r->errbuf);
@@ -732,8 +746,12 @@ static int req_prepare(http_req *r, prim_call *c)
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
 	if (c->timeout_ms > 0)
 		r->deadline = now_ms() + c->timeout_ms;
+}
 
-	/* redirects are followed here, not by curl (see req_redirect) */
+/* follow-redirects, redirect-headers (redirects are followed here, not
+ * by curl: see req_redirect) and max-body */
+static int req_limits(http_req *r, const value *a)
+{
 	value *fr = arg_get(a, "follow-redirects");
 	r->follow = fr && v_truthy(fr);
 	value *rh = arg_get(a, "redirect-headers");
@@ -750,12 +768,13 @@ static int req_prepare(http_req *r, prim_call *c)
 		return -1;
 	}
 	r->max_body = mb ? (size_t)v_as_num(mb) : DEFAULT_MAX_BODY;
+	return 0;
+}
 
-	r->blen = req_body(r, a);
-	if (r->blen < 0)
-		return -1;
-
-	/* headers: the step's first, so they win over the connection's */
+/* credentials, headers (the step's first, so they win over the
+ * connection's), the body's Content-Type, TLS */
+static int req_headers(http_req *r, const value *a, http_conn *hc)
+{
 	if (set_auth(r, arg_get(a, "auth")) < 0 ||
 	    add_headers(r, arg_get(a, "headers"), "headers") < 0 ||
 	    (hc && add_headers(r, hc->headers, "connection headers") < 0))
@@ -773,6 +792,27 @@ static int req_prepare(http_req *r, prim_call *c)
 		/* no 100-continue round trip */
 		r->hdrs = curl_slist_append(r->hdrs, "Expect:");
 	}
+	return 0;
+}
+
+/*
+ * Build the easy handle of one call from its rendered args.  On a bad
+ * argument the call fails (r->done) and -1 is returned.
+ */
+static int req_prepare(http_req *r, prim_call *c)
+{
+	const value *a = c->args;
+
+	r->c = c;
+	r->rheaders = v_obj();
+	if (req_check_keys(r, a) < 0 || req_method(r, a) < 0 || req_url(r, c, a) < 0)
+		return -1;
+	req_handle(r, c);
+	if (req_limits(r, a) < 0)
+		return -1;
+	r->blen = req_body(r, a);
+	if (r->blen < 0 || req_headers(r, a, c->conn) < 0)
+		return -1;
 	return req_apply(r);
 }
 

@@ -35,6 +35,7 @@
  * connection serialises steps that share it (--parallel).
  */
 #include "lang/prim.h"
+#include "base/clock.h"
 #include "base/proc.h"
 #include "base/suggest.h"
 
@@ -341,11 +342,8 @@ static int kop_fail(kop *op, const char *fmt, ...)
 	if (!op->err) {
 		va_list ap;
 		va_start(ap, fmt);
-		if (vasprintf(&op->err, fmt, ap) < 0)
-			op->err = NULL;
+		op->err = vxasprintf(fmt, ap);
 		va_end(ap);
-		if (!op->err)
-			op->err = xstrdup("out of memory");
 	}
 	return -1;
 }
@@ -468,6 +466,14 @@ static const struct rd_kafka_metadata *kmeta(kop *op, kclient *cl, const char *t
 	if (kcall(op, cl, "metadata request", meta_fn, &a) < 0)
 		return NULL;
 	return a.md;
+}
+
+/* Metadata of all topics for a read, which starts from what the cluster
+ * says now: an earlier operation's "all brokers down" is forgotten. */
+static const struct rd_kafka_metadata *kmeta_read(kop *op, kclient *cl)
+{
+	cl->all_down = 0;
+	return kmeta(op, cl, NULL);
 }
 
 /* the topic's entry, or NULL with op->err when it does not exist or errs;
@@ -762,174 +768,217 @@ static void consume_close(kop *op, kclient *cl)
 	kclient_free(cl);
 }
 
-static int kafka_consume(kop *op, const value *a, value *res)
+/* One consume: its arguments, its client, and what it has read so far. */
+typedef struct consume {
+	const char *topic, *group;      /* group NULL: from the beginning */
+	int64_t max, wait_ms;           /* max-messages; timeout, -1 when none */
+	size_t room;                    /* bytes of messages still allowed */
+	kclient *cl;                    /* a group consume's own, else the connection's */
+	int nparts, maxid;              /* the topic's partitions, their largest id */
+	value *msgs;
+	rd_kafka_topic_partition_list_t *offs;  /* per partition read: the next offset */
+	char *eof;                      /* per partition id: it reported its end */
+	int at_end, truncated;
+	int64_t count;
+} consume;
+
+/* The consume's arguments: topic, exactly one of group and
+ * from-beginning, max-messages, max-result, timeout.  -1 with op->err. */
+static int consume_args(kop *op, const value *a, consume *k)
 {
-	const char *topic = arg_req_str(op, a, "topic");
-	const char *group = arg_str(a, "group");
 	value *fbv = arg_get(a, "from-beginning");
 	int fb = fbv && v_truthy(fbv);
-	int64_t max, wait_ms = -1;
 	value *tv = arg_get(a, "timeout");
-
-	size_t room;
 	char *cerr = NULL;
-	int truncated = 0;
 
-	if (!topic || arg_int(op, a, "max-messages", 1, 1, &max) < 0)
+	k->topic = arg_req_str(op, a, "topic");
+	k->group = arg_str(a, "group");
+	k->wait_ms = -1;
+	if (!k->topic || arg_int(op, a, "max-messages", 1, 1, &k->max) < 0)
 		return -1;
-	if (arg_count(op->c->args, "max-result", DEFAULT_MAX_RESULT, &room, &cerr) < 0) {
+	if (arg_count(op->c->args, "max-result", DEFAULT_MAX_RESULT, &k->room, &cerr) < 0) {
 		kop_fail(op, "kafka: %s", cerr);
 		free(cerr);
 		return -1;
 	}
-	if (group && !*group)
-		group = NULL;
-	if (!group == !fb)
+	if (k->group && !*k->group)
+		k->group = NULL;
+	if (!k->group == !fb)
 		return kop_fail(op, "kafka consume needs exactly one of 'group' and 'from-beginning: true'");
 	if (tv && v_type(tv) == V_DUR) {
-		wait_ms = v_as_dur(tv);
+		k->wait_ms = v_as_dur(tv);
 	} else if (tv && v_type(tv) == V_STR) {
-		if (dur_parse(v_as_str(tv), v_str_len(tv), &wait_ms) < 0)
+		if (dur_parse(v_as_str(tv), v_str_len(tv), &k->wait_ms) < 0)
 			return kop_fail(op, "kafka consume 'timeout' is not a duration: '%s'",
 					v_as_str(tv));
 	} else if (tv && v_type(tv) != V_NULL) {
 		return kop_fail(op, "kafka consume 'timeout' must be a duration like 5s, not a %s",
 				v_type_name(tv));
 	}
+	return 0;
+}
 
-	/* a group consume joins the group with a client of its own, closed
-	 * (leaving the group) at the end of the step */
+/* the client of a consume: a group consume joins the group with a client
+ * of its own, closed (leaving the group) at the end of the step */
+static kclient *consume_client(kop *op, const char *group)
+{
+	char *err = NULL;
 	kclient *cl;
-	if (group) {
-		char *err = NULL;
-		cl = kclient_new(op->kc, RD_KAFKA_CONSUMER, group, &err);
-		if (!cl) {
-			kop_fail(op, "%s", err);
-			free(err);
-			return -1;
-		}
-	} else {
-		cl = kop_client(op, RD_KAFKA_CONSUMER, NULL);
-		if (!cl)
-			return -1;
+
+	if (!group)
+		return kop_client(op, RD_KAFKA_CONSUMER, NULL);
+	cl = kclient_new(op->kc, RD_KAFKA_CONSUMER, group, &err);
+	if (!cl) {
+		kop_fail(op, "%s", err);
+		free(err);
 	}
-	cl->all_down = 0;
-	const struct rd_kafka_metadata *md = kmeta(op, cl, NULL);
-	const rd_kafka_metadata_topic_t *t = md ? md_topic(op, md, topic, 0) : NULL;
+	return cl;
+}
+
+/* Subscribe (group) or assign every partition from its beginning: 0, or
+ * -1 with op->err and a group consume's client freed. */
+static int consume_start(kop *op, consume *k)
+{
+	k->cl = consume_client(op, k->group);
+	if (!k->cl)
+		return -1;
+	const struct rd_kafka_metadata *md = kmeta_read(op, k->cl);
+	const rd_kafka_metadata_topic_t *t = md ? md_topic(op, md, k->topic, 0) : NULL;
 	if (!t) {
 		if (md)
 			rd_kafka_metadata_destroy(md);
-		if (group)
-			kclient_free(cl);
+		if (k->group)
+			kclient_free(k->cl);
 		return -1;
 	}
-	int nparts = t->partition_cnt, maxid = 0;
-	for (int i = 0; i < nparts; i++)
-		if (t->partitions[i].id > maxid)
-			maxid = t->partitions[i].id;
-	rd_kafka_topic_partition_list_t *tp = rd_kafka_topic_partition_list_new(nparts ? nparts : 1);
+	k->nparts = t->partition_cnt;
+	for (int i = 0; i < k->nparts; i++)
+		if (t->partitions[i].id > k->maxid)
+			k->maxid = t->partitions[i].id;
+	rd_kafka_topic_partition_list_t *tp =
+		rd_kafka_topic_partition_list_new(k->nparts ? k->nparts : 1);
 	rd_kafka_resp_err_t e;
-	if (group) {
-		rd_kafka_topic_partition_list_add(tp, topic, RD_KAFKA_PARTITION_UA);
-		e = rd_kafka_subscribe(cl->rk, tp);
+	if (k->group) {
+		rd_kafka_topic_partition_list_add(tp, k->topic, RD_KAFKA_PARTITION_UA);
+		e = rd_kafka_subscribe(k->cl->rk, tp);
 	} else {
-		for (int i = 0; i < nparts; i++)
-			rd_kafka_topic_partition_list_add(tp, topic, t->partitions[i].id)->offset =
+		for (int i = 0; i < k->nparts; i++)
+			rd_kafka_topic_partition_list_add(tp, k->topic, t->partitions[i].id)->offset =
 				RD_KAFKA_OFFSET_BEGINNING;
-		e = rd_kafka_assign(cl->rk, tp);
+		e = rd_kafka_assign(k->cl->rk, tp);
 	}
 	rd_kafka_topic_partition_list_destroy(tp);
 	rd_kafka_metadata_destroy(md);
 	if (e) {
-		if (group)
-			kclient_free(cl);
-		return kop_fail(op, "kafka consume of '%s' failed: %s", topic, rd_kafka_err2str(e));
+		if (k->group)
+			kclient_free(k->cl);
+		return kop_fail(op, "kafka consume of '%s' failed: %s", k->topic, rd_kafka_err2str(e));
 	}
+	return 0;
+}
+
+/*
+ * One message (or event) the consumer gave, which it destroys: 0 to go
+ * on, 1 when the bound is reached (the message is neither returned nor
+ * committed, so the next read gets it), -1 with op->err on an error no
+ * waiting gets past.
+ */
+static int consume_message(kop *op, consume *k, rd_kafka_message_t *m)
+{
+	int32_t p = m->partition;
+	int known = p >= 0 && p <= k->maxid, rc = 0;
+
+	if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+		if (known && !k->eof[p]) {
+			k->eof[p] = 1;
+			k->at_end++;
+		}
+	} else if (m->err) {
+		if (consume_fatal(m->err))
+			rc = kop_fail(op, "kafka consume of '%s' failed: %s", k->topic,
+				      rd_kafka_message_errstr(m));
+		else
+			snprintf(k->cl->lasterr, sizeof(k->cl->lasterr), "%s",
+				 rd_kafka_message_errstr(m));
+	} else if (k->count > 0 && message_cost(m) > k->room) {
+		k->truncated = 1;
+		rc = 1;
+	} else {
+		if (known && k->eof[p]) {
+			k->eof[p] = 0;
+			k->at_end--;
+		}
+		v_list_push_take(k->msgs, message_value(m, &k->room, op->c->red, &k->truncated));
+		k->count++;
+		rd_kafka_topic_partition_t *o = rd_kafka_topic_partition_list_find(
+			k->offs, rd_kafka_topic_name(m->rkt), m->partition);
+		if (!o)
+			o = rd_kafka_topic_partition_list_add(k->offs, rd_kafka_topic_name(m->rkt),
+							      m->partition);
+		o->offset = m->offset + 1;
+	}
+	rd_kafka_message_destroy(m);
+	return rc;
+}
+
+/*
+ * Read up to max-messages until poll_end.  From the beginning, the read
+ * ends where the log ends: once every partition reported its end
+ * (enable.partition.eof), not at the timeout; a group consume waits for
+ * max-messages or the timeout.  0, or -1 with op->err.
+ */
+static int consume_read(kop *op, consume *k, int64_t poll_end)
+{
+	while (k->count < k->max && (k->group || k->at_end < k->nparts)) {
+		if (kop_check(op, k->cl) < 0)
+			return -1;
+		int64_t left = poll_end - now_ms();
+		if (left <= 0)
+			return 0;
+		rd_kafka_poll(k->cl->rk, 0);
+		rd_kafka_message_t *m = rd_kafka_consumer_poll(k->cl->rk,
+			left < KAFKA_SLICE_MS ? (int)left : KAFKA_SLICE_MS);
+		int r = m ? consume_message(op, k, m) : 0;
+		if (r)
+			return r < 0 ? -1 : 0;
+	}
+	return 0;
+}
+
+/* consume: read messages of a topic from the beginning, or as a member of
+ * a group (committing what it read); then leave the topic */
+static int kafka_consume(kop *op, const value *a, value *res)
+{
+	consume k = { 0 };
+
+	if (consume_args(op, a, &k) < 0 || consume_start(op, &k) < 0)
+		return -1;
 
 	/* a group consume keeps time to commit what it read */
 	int64_t total = op->deadline - op->start;
-	int64_t poll_end = op->deadline - (group ? (total / 4 < 1000 ? total / 4 : 1000) : 0);
-	if (wait_ms >= 0 && now_ms() + wait_ms < poll_end)
-		poll_end = now_ms() + wait_ms;
+	int64_t poll_end = op->deadline - (k.group ? (total / 4 < 1000 ? total / 4 : 1000) : 0);
+	if (k.wait_ms >= 0 && now_ms() + k.wait_ms < poll_end)
+		poll_end = now_ms() + k.wait_ms;
 
-	value *msgs = v_list();
-	rd_kafka_topic_partition_list_t *offs = rd_kafka_topic_partition_list_new(8);
-	int64_t count = 0;
-	/* from the beginning, the read ends where the log ends: once every
-	 * partition reported its end (enable.partition.eof), not at the
-	 * timeout; a group consume waits for max-messages or the timeout */
-	char *eof = xcalloc((size_t)maxid + 1, 1);
-	int rc = 0, at_end = 0;
-	while (count < max && (group || at_end < nparts)) {
-		if (kop_check(op, cl) < 0) {
-			rc = -1;
-			break;
-		}
-		int64_t left = poll_end - now_ms();
-		if (left <= 0)
-			break;
-		rd_kafka_poll(cl->rk, 0);
-		rd_kafka_message_t *m = rd_kafka_consumer_poll(cl->rk,
-			left < KAFKA_SLICE_MS ? (int)left : KAFKA_SLICE_MS);
-		if (!m)
-			continue;
-		int32_t p = m->partition;
-		int known = p >= 0 && p <= maxid;
-		if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-			if (known && !eof[p]) {
-				eof[p] = 1;
-				at_end++;
-			}
-			rd_kafka_message_destroy(m);
-			continue;
-		}
-		if (m->err) {
-			if (consume_fatal(m->err))
-				rc = kop_fail(op, "kafka consume of '%s' failed: %s", topic,
-					      rd_kafka_message_errstr(m));
-			else
-				snprintf(cl->lasterr, sizeof(cl->lasterr), "%s",
-					 rd_kafka_message_errstr(m));
-			rd_kafka_message_destroy(m);
-			if (rc < 0)
-				break;
-			continue;
-		}
-		if (count > 0 && message_cost(m) > room) {
-			/* neither returned nor committed: the next read gets it */
-			truncated = 1;
-			rd_kafka_message_destroy(m);
-			break;
-		}
-		if (known && eof[p]) {
-			eof[p] = 0;
-			at_end--;
-		}
-		v_list_push_take(msgs, message_value(m, &room, op->c->red, &truncated));
-		count++;
-		rd_kafka_topic_partition_t *o = rd_kafka_topic_partition_list_find(
-			offs, rd_kafka_topic_name(m->rkt), m->partition);
-		if (!o)
-			o = rd_kafka_topic_partition_list_add(offs, rd_kafka_topic_name(m->rkt),
-							      m->partition);
-		o->offset = m->offset + 1;
-		rd_kafka_message_destroy(m);
-	}
-	if (rc == 0 && group && offs->cnt > 0)
-		rc = consume_commit(op, cl, offs);
-	rd_kafka_topic_partition_list_destroy(offs);
-	free(eof);
-	if (group)
-		consume_close(op, cl);
+	k.msgs = v_list();
+	k.offs = rd_kafka_topic_partition_list_new(8);
+	k.eof = xcalloc((size_t)k.maxid + 1, 1);
+	int rc = consume_read(op, &k, poll_end);
+	if (rc == 0 && k.group && k.offs->cnt > 0)
+		rc = consume_commit(op, k.cl, k.offs);
+	rd_kafka_topic_partition_list_destroy(k.offs);
+	free(k.eof);
+	if (k.group)
+		consume_close(op, k.cl);
 	else
-		rd_kafka_assign(cl->rk, NULL);
+		rd_kafka_assign(k.cl->rk, NULL);
 	if (rc < 0) {
-		v_release(msgs);
+		v_release(k.msgs);
 		return -1;
 	}
-	v_obj_set_take(res, "messages", msgs);
-	v_obj_set_take(res, "count", md_num(count));
-	v_obj_set_take(res, "messages_truncated", v_bool(truncated));
+	v_obj_set_take(res, "messages", k.msgs);
+	v_obj_set_take(res, "count", md_num(k.count));
+	v_obj_set_take(res, "messages_truncated", v_bool(k.truncated));
 	return 0;
 }
 
@@ -962,10 +1011,7 @@ static int kafka_lag(kop *op, const value *a, value *res)
 	if (!topic)
 		return -1;
 	kclient *cl = kop_client(op, RD_KAFKA_CONSUMER, group);
-	if (!cl)
-		return -1;
-	cl->all_down = 0;
-	const struct rd_kafka_metadata *md = kmeta(op, cl, NULL);
+	const struct rd_kafka_metadata *md = cl ? kmeta_read(op, cl) : NULL;
 	if (!md)
 		return -1;
 	const rd_kafka_metadata_topic_t *t = md_topic(op, md, topic, 0);
@@ -1063,10 +1109,7 @@ static int kafka_topics(kop *op, const value *a, value *res)
 				v_type_name(a));
 	}
 	kclient *cl = kop_client(op, RD_KAFKA_CONSUMER, NULL);
-	if (!cl)
-		return -1;
-	cl->all_down = 0;
-	const struct rd_kafka_metadata *md = kmeta(op, cl, NULL);
+	const struct rd_kafka_metadata *md = cl ? kmeta_read(op, cl) : NULL;
 	if (!md)
 		return -1;
 

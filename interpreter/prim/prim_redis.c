@@ -25,6 +25,8 @@
  * of step, is dropped (the next step connects afresh).
  */
 #include "lang/prim.h"
+#include "base/clock.h"
+#include "base/hex.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -54,14 +56,6 @@ typedef struct rconn {
 	int64_t connect_ms;
 	const redactor *red;    /* the run's, for the replies to AUTH... */
 } rconn;
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static struct timeval ms_tv(int64_t ms)
 {
@@ -158,7 +152,7 @@ static int rr_fill(rreader *r)
 		if (r->cancel && *r->cancel)
 			return rr_fail(r, RX_FAIL, xstrdup("redis command cancelled"));
 		if (r->deadline) {
-			left = r->deadline - mono_ms();
+			left = r->deadline - now_ms();
 			if (left <= 0)
 				return rr_fail(r, RX_FAIL, xasprintf("redis command timed out after %lldms",
 								     (long long)r->budget));
@@ -455,7 +449,7 @@ static int setup_cmd(rconn *h, int argc, const char **argv, int64_t deadline,
  */
 static int rconn_connect(rconn *h, int64_t budget, char **err)
 {
-	int64_t deadline = mono_ms() + budget;
+	int64_t deadline = now_ms() + budget;
 	char dbtext[32];
 
 	rconn_drop(h);
@@ -490,40 +484,17 @@ static int rconn_connect(rconn *h, int64_t budget, char **err)
 	return 0;
 }
 
-static int hexval(int c)
-{
-	if (isdigit(c))
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* percent-decode s[0..n) into a malloc'd string; NULL when malformed */
-static char *pct_decode(const char *s, size_t n)
+static char *pct_decode_strict(const char *s, size_t n)
 {
-	char *out = xmalloc(n + 1), *o = out;
+	char *out = xmalloc(n + 1);
+	size_t bad;
 
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '%') {
-			int a, b;
-
-			if (i + 2 >= n) {
-				free(out);
-				return NULL;
-			}
-			a = hexval((unsigned char)s[i + 1]);
-			b = hexval((unsigned char)s[i + 2]);
-			if (a < 0 || b < 0) {
-				free(out);
-				return NULL;
-			}
-			*o++ = (char)(a * 16 + b);
-			i += 2;
-		} else {
-			*o++ = s[i];
-		}
+	pct_decode(s, n, out, &bad);
+	if (bad) {
+		free(out);
+		return NULL;
 	}
-	*o = '\0';
 	return out;
 }
 
@@ -568,9 +539,9 @@ static int parse_url(rconn *h, const char *url, redactor *red, char **err)
 		const char *c = memchr(p, ':', (size_t)(at - p));
 
 		if (c) {
-			if (c > p && !(h->user = pct_decode(p, (size_t)(c - p))))
+			if (c > p && !(h->user = pct_decode_strict(p, (size_t)(c - p))))
 				goto bad_cred;
-			if (!(h->pass = pct_decode(c + 1, (size_t)(at - c - 1))))
+			if (!(h->pass = pct_decode_strict(c + 1, (size_t)(at - c - 1))))
 				goto bad_cred;
 		} else {
 			/* user@ or password@?  Ambiguous: refuse, but keep the
@@ -874,6 +845,113 @@ static int stale(const redisContext *ctx)
 	return ctx->err || poll(&p, 1, 0) != 0;
 }
 
+/* A command as the argv hiredis sends: numbers, booleans and durations
+ * as text (owned), strings borrowed from the rendered args. */
+typedef struct rargv {
+	size_t argc;
+	const char **argv;
+	size_t *lens;
+	char **owned;
+} rargv;
+
+/* the argv of the `command` list: 0, or -1 with *err on an item that is
+ * not a scalar or an empty command name */
+static int rargv_make(rargv *a, const value *cmd, char **err)
+{
+	a->argc = v_len(cmd);
+	a->argv = xcalloc(a->argc, sizeof(*a->argv));
+	a->lens = xcalloc(a->argc, sizeof(*a->lens));
+	a->owned = xcalloc(a->argc, sizeof(*a->owned));
+	for (size_t i = 0; i < a->argc; i++) {
+		const value *it = v_list_get(cmd, i);
+
+		switch (v_type(it)) {
+		case V_STR:
+			a->argv[i] = v_as_str(it);
+			a->lens[i] = v_str_len(it);
+			break;
+		case V_NUM: case V_BOOL: case V_DUR:
+			a->owned[i] = v_to_text(it);
+			a->argv[i] = a->owned[i];
+			a->lens[i] = strlen(a->owned[i]);
+			break;
+		default:
+			*err = xasprintf("redis command argument %zu is a %s, not a scalar",
+					 i + 1, v_type_name(it));
+			return -1;
+		}
+	}
+	if (a->argv[0][0] == '\0') {
+		*err = xstrdup("redis command name is empty");
+		return -1;
+	}
+	return 0;
+}
+
+static void rargv_release(rargv *a)
+{
+	for (size_t i = 0; a->owned && i < a->argc; i++)
+		free(a->owned[i]);
+	free(a->owned);
+	free(a->lens);
+	free(a->argv);
+}
+
+/* What a redis step's command reads back. */
+typedef struct rreply {
+	value *reply;
+	char type;
+	int truncated;
+} rreply;
+
+/*
+ * Send the command and read its reply before the deadline (0 = none),
+ * connecting first when the connection is closed or stale.  A broken
+ * connection is retried once on a new one, only if the command cannot
+ * have had an effect (it was not sent, or it only reads).  0 with *out,
+ * or -1 with *err.
+ */
+static int redis_call(rconn *h, prim_call *c, const rargv *a, int64_t deadline, size_t max,
+		      rreply *out, char **err)
+{
+	int reconnected = 0;
+
+	for (;;) {
+		int sent = 0, x;
+
+		if (!h->ctx || stale(h->ctx)) {
+			int64_t budget = h->connect_ms;
+
+			if (reconnected) {
+				*err = xasprintf("redis at %s:%d: connection lost", h->host, h->port);
+				return -1;
+			}
+			if (deadline && deadline - now_ms() < budget)
+				budget = deadline - now_ms();
+			reconnected = 1;
+			if (budget <= 0) {
+				*err = xasprintf("redis command timed out after %lldms",
+						 (long long)c->timeout_ms);
+				return -1;
+			}
+			if (rconn_connect(h, budget, err) < 0)
+				return -1;
+		}
+		redisSetTimeout(h->ctx, ms_tv(c->timeout_ms > 0 ? c->timeout_ms : 0));
+		x = rexec(h, (int)a->argc, a->argv, a->lens, deadline, c->timeout_ms, c->cancel,
+			  c->red, max, &out->reply, &out->type, &out->truncated, &sent, err);
+		if (x == RX_OK)
+			return 0;
+		if (x == RX_IO && !reconnected &&
+		    (!sent || cmd_effect(a->argv[0], a->argc > 1 ? a->argv[1] : NULL) == EFFECT_READ)) {
+			free(*err);
+			*err = NULL;
+			continue;
+		}
+		return -1;
+	}
+}
+
 /*
  * The `redis` primitive: send c->args.command as an argv on c->conn and
  * map the reply into {reply, type, duration}.  A connection found closed
@@ -886,15 +964,12 @@ int prim_redis_run(prim_call *c)
 {
 	rconn *h = c->conn;
 	const value *cmd = arg_get(c->args, "command");
-	int64_t started = mono_ms();
+	int64_t started = now_ms();
 	int64_t deadline = c->timeout_ms > 0 ? started + c->timeout_ms : 0;
-	size_t argc = 0;
-	const char **argv = NULL;
-	size_t *lens = NULL;
-	char **owned = NULL, *err = NULL;
-	value *reply = NULL;
-	char type = 0;
-	int rc = -1, reconnected = 0, truncated = 0;
+	rargv a = { 0 };
+	rreply r = { 0 };
+	char *err = NULL;
+	int rc = -1;
 	size_t max;
 
 	if (!h) {
@@ -910,92 +985,26 @@ int prim_redis_run(prim_call *c)
 		c->error = xstrdup("redis 'command' must be a non-empty list: [GET, key]");
 		return -1;
 	}
-	argc = v_len(cmd);
-	if (argc > INT32_MAX) {
+	if (v_len(cmd) > INT32_MAX) {
 		c->error = xstrdup("redis command has too many arguments");
 		return -1;
 	}
-	argv = xcalloc(argc, sizeof(*argv));
-	lens = xcalloc(argc, sizeof(*lens));
-	owned = xcalloc(argc, sizeof(*owned));
-	for (size_t i = 0; i < argc; i++) {
-		const value *it = v_list_get(cmd, i);
-
-		switch (v_type(it)) {
-		case V_STR:
-			argv[i] = v_as_str(it);
-			lens[i] = v_str_len(it);
-			break;
-		case V_NUM: case V_BOOL: case V_DUR:
-			owned[i] = v_to_text(it);
-			argv[i] = owned[i];
-			lens[i] = strlen(owned[i]);
-			break;
-		default:
-			err = xasprintf("redis command argument %zu is a %s, not a scalar",
-					i + 1, v_type_name(it));
-			goto out;
-		}
-	}
-	if (argv[0][0] == '\0') {
-		err = xstrdup("redis command name is empty");
+	if (rargv_make(&a, cmd, &err) < 0 || redis_call(h, c, &a, deadline, max, &r, &err) < 0)
 		goto out;
-	}
-
-	for (;;) {
-		int sent = 0, x;
-
-		if (!h->ctx || stale(h->ctx)) {
-			int64_t budget = h->connect_ms;
-
-			if (reconnected) {
-				err = xasprintf("redis at %s:%d: connection lost", h->host, h->port);
-				goto out;
-			}
-			if (deadline && deadline - mono_ms() < budget)
-				budget = deadline - mono_ms();
-			reconnected = 1;
-			if (budget <= 0) {
-				err = xasprintf("redis command timed out after %lldms",
-						(long long)c->timeout_ms);
-				goto out;
-			}
-			if (rconn_connect(h, budget, &err) < 0)
-				goto out;
-		}
-		redisSetTimeout(h->ctx, ms_tv(c->timeout_ms > 0 ? c->timeout_ms : 0));
-		x = rexec(h, (int)argc, argv, lens, deadline, c->timeout_ms, c->cancel,
-			  c->red, max, &reply, &type, &truncated, &sent, &err);
-		if (x == RX_OK)
-			break;
-		/* a broken connection: retry on a new one only if the command
-		 * cannot have had an effect */
-		if (x == RX_IO && !reconnected &&
-		    (!sent || cmd_effect(argv[0], argc > 1 ? argv[1] : NULL) == EFFECT_READ)) {
-			free(err);
-			err = NULL;
-			continue;
-		}
-		goto out;
-	}
-	if (type == '-' || type == '!') {
-		err = xstrdup(v_type(reply) == V_STR ? v_as_str(reply) : "error");
+	if (r.type == '-' || r.type == '!') {
+		err = xstrdup(v_type(r.reply) == V_STR ? v_as_str(r.reply) : "error");
 		goto out;
 	}
 	c->result = v_obj();
-	v_obj_set(c->result, "reply", reply);
-	v_obj_set_take(c->result, "type", v_str(reply_type(type)));
-	v_obj_set_take(c->result, "reply_truncated", v_bool(truncated));
-	v_obj_set_take(c->result, "duration", v_dur(mono_ms() - started));
+	v_obj_set(c->result, "reply", r.reply);
+	v_obj_set_take(c->result, "type", v_str(reply_type(r.type)));
+	v_obj_set_take(c->result, "reply_truncated", v_bool(r.truncated));
+	v_obj_set_take(c->result, "duration", v_dur(now_ms() - started));
 	rc = 0;
 out:
-	if (reply)
-		v_release(reply);
-	for (size_t i = 0; owned && i < argc; i++)
-		free(owned[i]);
-	free(owned);
-	free(lens);
-	free(argv);
+	if (r.reply)
+		v_release(r.reply);
+	rargv_release(&a);
 	if (rc < 0)
 		c->error = err ? redact_str(c->red, err, strlen(err), NULL) : xstrdup("redis failed");
 	free(err);

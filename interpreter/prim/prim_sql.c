@@ -20,6 +20,7 @@
  * back what it wrote.  The result then says rows_truncated.
  */
 #include "lang/prim.h"
+#include "base/clock.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -44,14 +45,6 @@ enum {
 	OID_NUMERIC = 1700, OID_JSONB = 3802,
 };
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int cancelled(volatile sig_atomic_t *cancel)
 {
 	return cancel && *cancel;
@@ -66,7 +59,7 @@ static int wait_fd(int fd, short events, int64_t deadline)
 	int r;
 
 	if (deadline) {
-		left = deadline - mono_ms();
+		left = deadline - now_ms();
 		if (left > POLL_SLICE_MS)
 			left = POLL_SLICE_MS;
 		if (left < 0)
@@ -181,7 +174,7 @@ static int pg_poll(PGconn *pg, int reset, int64_t deadline, int64_t budget,
 						 PQhost(pg), PQport(pg));
 				return -1;
 			}
-			if (mono_ms() >= deadline) {
+			if (now_ms() >= deadline) {
 				*err = xasprintf("connection to postgres at %s:%s timed out after %lldms",
 						 PQhost(pg), PQport(pg), (long long)budget);
 				return -1;
@@ -231,7 +224,7 @@ void *conn_pg_open(const value *spec, int64_t timeout_ms, volatile sig_atomic_t 
 		return NULL;
 	}
 	PQsetNoticeProcessor(pg, quiet_notices, NULL);
-	if (pg_poll(pg, 0, mono_ms() + budget, budget, cancel, err) < 0) {
+	if (pg_poll(pg, 0, now_ms() + budget, budget, cancel, err) < 0) {
 		if ((pw = PQpass(pg)) && *pw)
 			redact_add(red, pw, strlen(pw));
 		*err = redacted(red, *err);
@@ -288,13 +281,13 @@ static void cancel_running(PGconn *pg)
 {
 	PGcancel *cn = PQgetCancel(pg);
 	char eb[256];
-	int64_t deadline = mono_ms() + PG_CANCEL_DRAIN_MS;
+	int64_t deadline = now_ms() + PG_CANCEL_DRAIN_MS;
 
 	if (cn) {
 		PQcancel(cn, eb, sizeof(eb));
 		PQfreeCancel(cn);
 	}
-	while (mono_ms() < deadline) {
+	while (now_ms() < deadline) {
 		PGresult *r;
 
 		while (!PQisBusy(pg)) {
@@ -309,108 +302,172 @@ static void cancel_running(PGconn *pg)
 	}
 }
 
+/* A statement to send, and what to do with its results. */
+typedef struct pg_stmt {
+	const char *sql;
+	int nparams;
+	const char *const *params;      /* text parameters */
+	int single_row;                 /* rows one result each (PQsetSingleRowMode) */
+	int64_t deadline, budget;       /* deadline 0 = none; budget names the timeout */
+	volatile sig_atomic_t *cancel;
+	/* each result but a COPY's, which it must PQclear */
+	void (*take)(void *ud, PGconn *pg, PGresult *r);
+	void *ud;
+	char *copy_err;                 /* out: the statement was a COPY (refused) */
+} pg_stmt;
+
+/* what a statement stopped by the deadline or a signal says, once it was
+ * also cancelled on the server */
+static void stopped(PGconn *pg, const pg_stmt *q, char **err)
+{
+	if (cancelled(q->cancel))
+		*err = xstrdup("query cancelled");
+	else
+		*err = xasprintf("query timed out after %lldms (cancelled on the server)",
+				 (long long)q->budget);
+	cancel_running(pg);
+}
+
+/* Send the statement, flushing it within the deadline: 0, or -1 with *err. */
+static int pg_send(PGconn *pg, pg_stmt *q, char **err)
+{
+	if (!PQsendQueryParams(pg, q->sql, q->nparams, NULL, q->params, NULL, NULL, 0)) {
+		*err = conn_error(pg);
+		return -1;
+	}
+	if (q->single_row)
+		PQsetSingleRowMode(pg);
+	for (;;) {
+		int f = PQflush(pg);
+
+		if (f == 0)
+			return 0;
+		if (f < 0) {
+			*err = conn_error(pg);
+			return -1;
+		}
+		if (cancelled(q->cancel) || (q->deadline && now_ms() >= q->deadline)) {
+			stopped(pg, q, err);
+			return -1;
+		}
+		if (wait_fd(PQsocket(pg), POLLIN | POLLOUT, q->deadline) > 0 &&
+		    !PQconsumeInput(pg)) {
+			*err = conn_error(pg);
+			return -1;
+		}
+	}
+}
+
 /*
- * One round trip: send sql with text parameters, wait for every result
- * until the deadline (0 = none) or cancellation.  Returns the decisive
- * result (the first error, else the last one) for the caller to PQclear,
- * or NULL with *err when the statement could not be carried out at all.
- * A result in error state is returned, not turned into *err: the caller
- * words it.
+ * The results that are ready, each to q->take.  A COPY is refused: COPY
+ * FROM STDIN is ended at once, and the rows of a COPY TO STDOUT are read
+ * and dropped (*copy_out while they come).  1 once the last result was
+ * read, 0 when more are to come, -1 when the connection was lost.
+ */
+static int pg_take_ready(PGconn *pg, pg_stmt *q, int *copy_out)
+{
+	while (*copy_out) {
+		char *buf = NULL;
+		int n = PQgetCopyData(pg, &buf, 1);
+
+		if (buf)
+			PQfreemem(buf);
+		if (n > 0)
+			continue;
+		if (n == -2)
+			return -1;
+		if (n == -1)
+			*copy_out = 0;
+		break;          /* 0: the rest is still to come */
+	}
+	while (!*copy_out && !PQisBusy(pg)) {
+		PGresult *r = PQgetResult(pg);
+		ExecStatusType st;
+
+		if (!r)
+			return 1;
+		st = PQresultStatus(r);
+		if (st == PGRES_COPY_IN) {
+			PQputCopyEnd(pg, "COPY FROM STDIN is not supported by the sql primitive");
+			PQclear(r);
+		} else if (st == PGRES_COPY_OUT) {
+			if (!q->copy_err)
+				q->copy_err = xstrdup("COPY TO STDOUT is not supported by the sql primitive");
+			*copy_out = 1;
+			PQclear(r);
+		} else
+			q->take(q->ud, pg, r);
+	}
+	return 0;
+}
+
+/*
+ * One round trip: send the statement and hand every result to q->take
+ * until the last one, the deadline or cancellation.  0 once all were read
+ * (q->copy_err set when it was a COPY), or -1 with *err when the statement
+ * could not be carried out at all (a timeout or a signal cancels it on the
+ * server too).
+ */
+static int pg_exchange(PGconn *pg, pg_stmt *q, char **err)
+{
+	int copy_out = 0;
+
+	if (pg_send(pg, q, err) < 0)
+		return -1;
+	for (;;) {
+		int r = pg_take_ready(pg, q, &copy_out);
+
+		if (r > 0)
+			return 0;
+		if (r == 0 && (cancelled(q->cancel) || (q->deadline && now_ms() >= q->deadline))) {
+			stopped(pg, q, err);
+			return -1;
+		}
+		if (r < 0 || (wait_fd(PQsocket(pg), POLLIN, q->deadline) > 0 && !PQconsumeInput(pg))) {
+			*err = conn_error(pg);
+			return -1;
+		}
+	}
+}
+
+/* take(): keep the decisive result, the first error, else the last one */
+static void keep_decisive(void *ud, PGconn *pg, PGresult *r)
+{
+	PGresult **keep = ud;
+
+	if (*keep && PQresultStatus(*keep) == PGRES_FATAL_ERROR) {
+		PQclear(r);
+		return;
+	}
+	PQclear(*keep);
+	*keep = r;
+}
+
+/*
+ * Send sql with text parameters and wait for every result until the
+ * deadline (0 = none) or cancellation.  Returns the decisive result for
+ * the caller to PQclear, or NULL with *err when the statement could not
+ * be carried out at all.  A result in error state is returned, not turned
+ * into *err: the caller words it.
  */
 static PGresult *roundtrip(PGconn *pg, const char *sql, int nparams,
 			   const char *const *params, int64_t deadline,
 			   int64_t budget, volatile sig_atomic_t *cancel, char **err)
 {
 	PGresult *keep = NULL;
-	int copy_out = 0;
+	pg_stmt q = { sql, nparams, params, 0, deadline, budget, cancel, keep_decisive, &keep, NULL };
 
-	if (!PQsendQueryParams(pg, sql, nparams, NULL, params, NULL, NULL, 0)) {
-		*err = conn_error(pg);
+	if (pg_exchange(pg, &q, err) < 0 || q.copy_err) {
+		if (q.copy_err && !*err)
+			*err = q.copy_err;
+		else
+			free(q.copy_err);
+		PQclear(keep);
 		return NULL;
 	}
-	for (;;) {
-		int f = PQflush(pg);
-
-		if (f == 0)
-			break;
-		if (f < 0) {
-			*err = conn_error(pg);
-			return NULL;
-		}
-		if (cancelled(cancel) || (deadline && mono_ms() >= deadline))
-			goto stop;
-		if (wait_fd(PQsocket(pg), POLLIN | POLLOUT, deadline) > 0 &&
-		    !PQconsumeInput(pg)) {
-			*err = conn_error(pg);
-			return NULL;
-		}
-	}
-	for (;;) {
-		if (copy_out) {
-			char *buf = NULL;
-			int n = PQgetCopyData(pg, &buf, 1);
-
-			if (buf)
-				PQfreemem(buf);
-			if (n > 0)
-				continue;
-			if (n == -1)
-				copy_out = 0;
-			else if (n == -2)
-				goto lost;
-		}
-		while (!copy_out && !PQisBusy(pg)) {
-			PGresult *r = PQgetResult(pg);
-			ExecStatusType st;
-
-			if (!r) {
-				if (*err) {             /* COPY TO STDOUT */
-					PQclear(keep);
-					return NULL;
-				}
-				if (!keep)
-					*err = xstrdup("postgres returned no result");
-				return keep;
-			}
-			st = PQresultStatus(r);
-			if (st == PGRES_COPY_IN) {
-				PQputCopyEnd(pg, "COPY FROM STDIN is not supported by the sql primitive");
-				PQclear(r);
-				continue;
-			}
-			if (st == PGRES_COPY_OUT) {
-				*err = xstrdup("COPY TO STDOUT is not supported by the sql primitive");
-				copy_out = 1;
-				PQclear(r);
-				continue;
-			}
-			if (keep && PQresultStatus(keep) == PGRES_FATAL_ERROR) {
-				PQclear(r);
-				continue;
-			}
-			PQclear(keep);
-			keep = r;
-		}
-		if (cancelled(cancel) || (deadline && mono_ms() >= deadline))
-			goto stop;
-		if (wait_fd(PQsocket(pg), POLLIN, deadline) > 0 && !PQconsumeInput(pg))
-			goto lost;
-	}
-stop:
-	PQclear(keep);
-	free(*err);
-	if (cancelled(cancel))
-		*err = xstrdup("query cancelled");
-	else
-		*err = xasprintf("query timed out after %lldms (cancelled on the server)",
-				 (long long)budget);
-	cancel_running(pg);
-	return NULL;
-lost:
-	PQclear(keep);
-	free(*err);
-	*err = conn_error(pg);
-	return NULL;
+	if (!keep)
+		*err = xstrdup("postgres returned no result");
+	return keep;
 }
 
 /* Run a statement whose result only matters as success or failure. */
@@ -445,7 +502,7 @@ static int ensure_ready(PGconn *pg, int64_t deadline, int64_t budget,
 		*err = conn_error(pg);
 		return -1;
 	}
-	return pg_poll(pg, 1, deadline ? deadline : mono_ms() + PG_CONNECT_DEFAULT_MS,
+	return pg_poll(pg, 1, deadline ? deadline : now_ms() + PG_CONNECT_DEFAULT_MS,
 		       deadline ? budget : PG_CONNECT_DEFAULT_MS, cancel, err);
 }
 
@@ -489,7 +546,7 @@ typedef struct fetch {
 	int can_cancel;                 /* a read: stop it on the server */
 	value *rows, *cols;             /* cols NULL until the first result */
 	double count;                   /* rows seen (or the command's count) */
-	int truncated, cancelled, copy_out, got_final;
+	int truncated, cancelled, got_final;
 	char *err;                      /* a statement error, worded */
 } fetch;
 
@@ -525,9 +582,11 @@ static void add_columns(fetch *f, const PGresult *r)
 		v_list_push_take(f->cols, v_str(PQfname(r, j)));
 }
 
-/* One result of the statement (a row in single-row mode, the end, an error). */
-static void fetch_result(fetch *f, PGconn *pg, PGresult *r)
+/* take(): one result of the statement (a row in single-row mode, the
+ * end, an error) into the fetch ud */
+static void fetch_result(void *ud, PGconn *pg, PGresult *r)
 {
+	fetch *f = ud;
 	ExecStatusType st = PQresultStatus(r);
 
 	switch (st) {
@@ -568,14 +627,6 @@ static void fetch_result(fetch *f, PGconn *pg, PGresult *r)
 	case PGRES_EMPTY_QUERY:
 		f->got_final = 1;
 		break;
-	case PGRES_COPY_IN:
-		PQputCopyEnd(pg, "COPY FROM STDIN is not supported by the sql primitive");
-		break;
-	case PGRES_COPY_OUT:
-		if (!f->err)
-			f->err = xstrdup("COPY TO STDOUT is not supported by the sql primitive");
-		f->copy_out = 1;
-		break;
 	default: {
 		const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 		/* the cancel we sent once the bound was reached */
@@ -598,75 +649,27 @@ static int fetch_rows(PGconn *pg, fetch *f, const char *sql, int nparams,
 		      const char *const *params, int64_t deadline, int64_t budget,
 		      volatile sig_atomic_t *cancel, char **err)
 {
-	if (!PQsendQueryParams(pg, sql, nparams, NULL, params, NULL, NULL, 0)) {
-		*err = conn_error(pg);
+	pg_stmt q = { sql, nparams, params, 1, deadline, budget, cancel, fetch_result, f, NULL };
+
+	if (pg_exchange(pg, &q, err) < 0) {
+		free(q.copy_err);
 		return -1;
 	}
-	PQsetSingleRowMode(pg);
-	for (;;) {
-		int fl = PQflush(pg);
-
-		if (fl == 0)
-			break;
-		if (fl < 0) {
-			*err = conn_error(pg);
-			return -1;
-		}
-		if (cancelled(cancel) || (deadline && mono_ms() >= deadline))
-			goto stop;
-		if (wait_fd(PQsocket(pg), POLLIN | POLLOUT, deadline) > 0 &&
-		    !PQconsumeInput(pg)) {
-			*err = conn_error(pg);
-			return -1;
-		}
+	if (q.copy_err) {
+		/* it came before any error of the statement */
+		free(f->err);
+		f->err = q.copy_err;
 	}
-	for (;;) {
-		if (f->copy_out) {
-			char *buf = NULL;
-			int n = PQgetCopyData(pg, &buf, 1);
-
-			if (buf)
-				PQfreemem(buf);
-			if (n > 0)
-				continue;
-			if (n == -1)
-				f->copy_out = 0;
-			else if (n == -2)
-				goto lost;
-		}
-		while (!f->copy_out && !PQisBusy(pg)) {
-			PGresult *r = PQgetResult(pg);
-
-			if (!r) {
-				if (f->err) {
-					*err = f->err;
-					f->err = NULL;
-					return -1;
-				}
-				if (!f->got_final) {
-					*err = xstrdup("postgres returned no result");
-					return -1;
-				}
-				return 0;
-			}
-			fetch_result(f, pg, r);
-		}
-		if (cancelled(cancel) || (deadline && mono_ms() >= deadline))
-			goto stop;
-		if (wait_fd(PQsocket(pg), POLLIN, deadline) > 0 && !PQconsumeInput(pg))
-			goto lost;
+	if (f->err) {
+		*err = f->err;
+		f->err = NULL;
+		return -1;
 	}
-stop:
-	if (cancelled(cancel))
-		*err = xstrdup("query cancelled");
-	else
-		*err = xasprintf("query timed out after %lldms (cancelled on the server)",
-				 (long long)budget);
-	cancel_running(pg);
-	return -1;
-lost:
-	*err = conn_error(pg);
-	return -1;
+	if (!f->got_final) {
+		*err = xstrdup("postgres returned no result");
+		return -1;
+	}
+	return 0;
 }
 
 /* {rows, row_count, columns, rows_truncated, duration} */
@@ -678,7 +681,7 @@ static value *fetch_value(fetch *f, int64_t started)
 	v_obj_set_take(res, "row_count", v_num(f->cancelled ? (double)v_len(f->rows) : f->count));
 	v_obj_set_take(res, "columns", f->cols ? v_retain(f->cols) : v_list());
 	v_obj_set_take(res, "rows_truncated", v_bool(f->truncated));
-	v_obj_set_take(res, "duration", v_dur(mono_ms() - started));
+	v_obj_set_take(res, "duration", v_dur(now_ms() - started));
 	return res;
 }
 
@@ -707,6 +710,91 @@ static char *param_text(const value *v, size_t i, char **err)
 	}
 }
 
+/* The parameters as libpq's text array (*params, n of them; NULL for an
+ * SQL NULL).  0, or -1 with *err (a message the caller prefixes). */
+static int sql_params(const value *plist, char ***params, size_t *n, char **err)
+{
+	*params = NULL;
+	*n = 0;
+	if (!plist || v_type(plist) == V_NULL)
+		return 0;
+	if (v_type(plist) != V_LIST) {
+		*err = xasprintf("sql 'params' must be a list, not a %s", v_type_name(plist));
+		return -1;
+	}
+	if (v_len(plist) > 65535) {
+		*err = xasprintf("sql takes at most 65535 parameters, not %zu", v_len(plist));
+		return -1;
+	}
+	*n = v_len(plist);
+	*params = xcalloc(*n ? *n : 1, sizeof(char *));
+	for (size_t i = 0; i < *n; i++) {
+		(*params)[i] = param_text(v_list_get(plist, i), i, err);
+		if (*err)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Make the connection ready for the step: reconnected if needed, its
+ * statement_timeout the step's (per step, so an earlier step's setting
+ * never lingers; 0 = none), and inside BEGIN READ ONLY when readonly
+ * (*in_tx then).  0, or -1 with *err.
+ */
+static int sql_session(PGconn *pg, prim_call *c, int64_t deadline, int readonly, int *in_tx,
+		       char **err)
+{
+	char stmo[32];
+	const char *stmo_arg[1] = { stmo };
+	const char *set = "SELECT set_config('statement_timeout', $1, false)";
+
+	if (ensure_ready(pg, deadline, c->timeout_ms, c->cancel, err) < 0)
+		return -1;
+	snprintf(stmo, sizeof(stmo), "%lld", (long long)(c->timeout_ms > 0 ? c->timeout_ms : 0));
+	if (run_simple(pg, set, 1, stmo_arg, deadline, c->timeout_ms, c->cancel, err) < 0) {
+		/* the server may have gone between steps: reconnect once; this
+		 * statement is idempotent, so trying it again is safe */
+		if (PQstatus(pg) != CONNECTION_BAD || cancelled(c->cancel))
+			return -1;
+		free(*err);
+		*err = NULL;
+		if (ensure_ready(pg, deadline, c->timeout_ms, c->cancel, err) < 0 ||
+		    run_simple(pg, set, 1, stmo_arg, deadline, c->timeout_ms, c->cancel, err) < 0)
+			return -1;
+	}
+	if (!readonly)
+		return 0;
+	if (PQtransactionStatus(pg) != PQTRANS_IDLE) {
+		*err = xstrdup("cannot run read-only: the connection is inside "
+			       "a transaction an earlier step opened");
+		return -1;
+	}
+	if (run_simple(pg, "BEGIN READ ONLY", 0, NULL, deadline, c->timeout_ms, c->cancel, err) < 0)
+		return -1;
+	*in_tx = 1;
+	return 0;
+}
+
+/* End a read-only step's transaction, with a short grace of its own (the
+ * step deadline may be gone); a failed ROLLBACK fails a step that had
+ * succeeded (*rc, c->result, *err). */
+static void sql_rollback(PGconn *pg, prim_call *c, int *rc, char **err)
+{
+	char *e2 = NULL;
+
+	if (PQstatus(pg) != CONNECTION_OK)
+		return;
+	if (run_simple(pg, "ROLLBACK", 0, NULL, now_ms() + PG_CANCEL_DRAIN_MS,
+		       PG_CANCEL_DRAIN_MS, NULL, &e2) < 0 && *rc == 0) {
+		*err = xasprintf("read-only transaction: %s", e2);
+		v_release(c->result);
+		c->result = NULL;
+		*rc = -1;
+	}
+	free(e2);
+}
+
 /*
  * The `sql` primitive: one statement with $n parameters on c->conn.
  * Under `read-only: true` or --dry-run the statement runs inside BEGIN
@@ -722,14 +810,12 @@ int prim_sql_run(prim_call *c)
 {
 	PGconn *pg = c->conn;
 	const value *query = arg_get(c->args, "query");
-	const value *plist = arg_get(c->args, "params");
 	const value *ro = arg_get(c->args, "read-only");
-	int64_t started = mono_ms();
+	int64_t started = now_ms();
 	int64_t deadline = c->timeout_ms > 0 ? started + c->timeout_ms : 0;
 	int readonly = c->dry_run, in_tx = 0, rc = -1;
 	size_t n = 0;
-	char **params = NULL, *err = NULL, stmo[32];
-	const char *stmo_arg[1] = { stmo };
+	char **params = NULL, *err = NULL;
 	fetch f = { .red = c->red };
 
 	if (!pg) {
@@ -756,51 +842,9 @@ int prim_sql_run(prim_call *c)
 		c->error = xasprintf("sql 'read-only' must be a boolean, not a %s", v_type_name(ro));
 		return -1;
 	}
-	if (plist && v_type(plist) == V_LIST) {
-		n = v_len(plist);
-		if (n > 65535) {
-			c->error = xasprintf("sql takes at most 65535 parameters, not %zu", n);
-			return -1;
-		}
-		params = xcalloc(n ? n : 1, sizeof(char *));
-		for (size_t i = 0; i < n; i++) {
-			params[i] = param_text(v_list_get(plist, i), i, &err);
-			if (err)
-				goto out;
-		}
-	} else if (plist && v_type(plist) != V_NULL) {
-		c->error = xasprintf("sql 'params' must be a list, not a %s", v_type_name(plist));
-		return -1;
-	}
-
-	if (ensure_ready(pg, deadline, c->timeout_ms, c->cancel, &err) < 0)
+	if (sql_params(arg_get(c->args, "params"), &params, &n, &err) < 0 ||
+	    sql_session(pg, c, deadline, readonly, &in_tx, &err) < 0)
 		goto out;
-	/* per step, so an earlier step's setting never lingers; 0 = none */
-	snprintf(stmo, sizeof(stmo), "%lld", (long long)(c->timeout_ms > 0 ? c->timeout_ms : 0));
-	if (run_simple(pg, "SELECT set_config('statement_timeout', $1, false)", 1,
-		       stmo_arg, deadline, c->timeout_ms, c->cancel, &err) < 0) {
-		/* the server may have gone between steps: reconnect once; this
-		 * statement is idempotent, so trying it again is safe */
-		if (PQstatus(pg) != CONNECTION_BAD || cancelled(c->cancel))
-			goto out;
-		free(err);
-		err = NULL;
-		if (ensure_ready(pg, deadline, c->timeout_ms, c->cancel, &err) < 0 ||
-		    run_simple(pg, "SELECT set_config('statement_timeout', $1, false)", 1,
-			       stmo_arg, deadline, c->timeout_ms, c->cancel, &err) < 0)
-			goto out;
-	}
-	if (readonly) {
-		if (PQtransactionStatus(pg) != PQTRANS_IDLE) {
-			err = xstrdup("cannot run read-only: the connection is inside "
-				      "a transaction an earlier step opened");
-			goto out;
-		}
-		if (run_simple(pg, "BEGIN READ ONLY", 0, NULL, deadline, c->timeout_ms,
-			       c->cancel, &err) < 0)
-			goto out;
-		in_tx = 1;
-	}
 	/* a read may be stopped on the server once the bounds are reached,
 	 * unless that would abort a transaction an earlier step opened */
 	f.can_cancel = in_tx || (PQtransactionStatus(pg) == PQTRANS_IDLE &&
@@ -817,19 +861,8 @@ out:
 	if (f.cols)
 		v_release(f.cols);
 	free(f.err);
-	if (in_tx && PQstatus(pg) == CONNECTION_OK) {
-		char *e2 = NULL;
-
-		/* a short grace of its own: the step deadline may be gone */
-		if (run_simple(pg, "ROLLBACK", 0, NULL, mono_ms() + PG_CANCEL_DRAIN_MS,
-			       PG_CANCEL_DRAIN_MS, NULL, &e2) < 0 && rc == 0) {
-			err = xasprintf("read-only transaction: %s", e2);
-			v_release(c->result);
-			c->result = NULL;
-			rc = -1;
-		}
-		free(e2);
-	}
+	if (in_tx)
+		sql_rollback(pg, c, &rc, &err);
 	for (size_t i = 0; params && i < n; i++)
 		free(params[i]);
 	free(params);

@@ -9,6 +9,7 @@
 #include "record/sign.h"
 #include "base/arena.h"
 #include "record/events.h"
+#include "base/clock.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -189,7 +190,7 @@ static int write_checkpoint(signer *s, transcript *t)
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "seq", (double)(t->seq + 1));
 	cJSON_AddStringToObject(o, "ts", ts_now(ts, sizeof(ts)));
-	cJSON_AddNumberToObject(o, "mono", (double)mono_now_ms());
+	cJSON_AddNumberToObject(o, "mono", (double)boottime_ms());
 	cJSON_AddStringToObject(o, "event", event_table[EV_CHECKPOINT].name);
 	cJSON_AddStringToObject(o, "run", t->run_id);
 	cJSON_AddStringToObject(o, "prev", t->prev);

@@ -369,18 +369,17 @@ static void add(verdict *vd, const char *group, const char *name, int result, lo
 {
 	va_list ap;
 	vcheck *c;
-	char *d = NULL;
+	char *d;
 
 	va_start(ap, fmt);
-	if (vasprintf(&d, fmt, ap) < 0)
-		d = NULL;
+	d = vxasprintf(fmt, ap);
 	va_end(ap);
 	vd->v = xrealloc(vd->v, (vd->n + 1) * sizeof(*vd->v));
 	c = &vd->v[vd->n++];
 	c->group = group;
 	c->name = xstrdup(name);
 	c->result = result;
-	c->detail = d ? d : xstrdup("");
+	c->detail = d;
 	c->seq = seq;
 	if (result == VC_FAIL) {
 		vd->ok = 0;

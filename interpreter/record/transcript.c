@@ -28,6 +28,8 @@
 #include "record/transcript.h"
 #include "base/arena.h"
 #include "record/events.h"
+#include "base/clock.h"
+#include "base/hex.h"
 #include "base/utf8.h"
 #include "base/value.h"
 
@@ -62,9 +64,7 @@ static int torn_fd = -1;
  */
 void run_id_new(char out[33])
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char b[16];
-	int i;
 
 	if (RAND_bytes(b, sizeof(b)) != 1) {
 		int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
@@ -77,67 +77,7 @@ void run_id_new(char out[33])
 			abort();
 		}
 	}
-	for (i = 0; i < 16; i++) {
-		out[2 * i] = hex[b[i] >> 4];
-		out[2 * i + 1] = hex[b[i] & 15];
-	}
-	out[32] = '\0';
-}
-
-/*
- * The current time, RFC 3339 in UTC with milliseconds
- * ("2024-05-01T12:34:56.789Z"), into buf (cap >= 32).  Returns buf.
- */
-char *ts_now(char *buf, size_t cap)
-{
-	struct timespec ts;
-	struct tm tm;
-	size_t n;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, cap - n, ".%03ldZ", ts.tv_nsec / 1000000);
-	return buf;
-}
-
-/*
- * The monotonic reading recorded beside ts: ms of CLOCK_BOOTTIME, which
- * does not step with the wall clock and keeps counting through a suspend,
- * so the difference of two readings of one boot is the real time between
- * them.
- */
-int64_t mono_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * This boot's id (/proc/sys/kernel/random/boot_id, read once), or NULL
- * when it cannot be read: it tells a reader whether two monotonic
- * readings are of the same boot.
- */
-static char boot[40];
-static pthread_once_t boot_once = PTHREAD_ONCE_INIT;
-
-static void boot_read(void)
-{
-	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
-	size_t n = f ? fread(boot, 1, sizeof(boot) - 1, f) : 0;
-
-	if (f)
-		fclose(f);
-	boot[n] = '\0';
-	boot[strspn(boot, "0123456789abcdef-")] = '\0';
-}
-
-const char *boot_id(void)
-{
-	pthread_once(&boot_once, boot_read);
-	return boot[0] ? boot : NULL;
+	hex_encode(b, sizeof(b), out);
 }
 
 /* mkdir -p of path's parent directory, new directories 0700 */
@@ -600,8 +540,8 @@ int transcript_emit(transcript *t, event_id ev, const char *step,
 	cJSON_AddItemToObject(o, "ts", cJSON_CreateString(ts_now(ts, sizeof(ts))));
 	/* writer keys too, not redacted: the monotonic clock on every event, and
 	 * in run.start / run.resume the boot id and the signing key id */
-	cJSON_AddItemToObject(o, "mono", cJSON_CreateNumber((double)mono_now_ms()));
-	if ((ev == EV_RUN_START || ev == EV_RUN_RESUME) && boot_id())
+	cJSON_AddItemToObject(o, "mono", cJSON_CreateNumber((double)boottime_ms()));
+	if ((ev == EV_RUN_START || ev == EV_RUN_RESUME) && *boot_id())
 		cJSON_AddItemToObject(o, "boot", cJSON_CreateString(boot_id()));
 	if ((ev == EV_RUN_START || ev == EV_RUN_RESUME) && t->signed_by)
 		cJSON_AddItemToObject(o, "signed_by", cJSON_CreateString(t->signed_by));

@@ -20,6 +20,7 @@
 #define RB_TRANSCRIPT_H
 
 #include <stdint.h>
+#include "base/clock.h"     /* ts_now(), boottime_ms(), boot_id(): ts, mono and boot */
 #include "base/hash.h"
 #include "base/redact.h"
 #include "record/events.h"
@@ -95,13 +96,5 @@ int transcript_check_chain(const char *path, long *first_bad_seq, char **why);
  * through it (a cast of 1e119 is undefined behaviour).
  */
 int json_int(const struct cJSON *x, int64_t *out);
-
-/* ms of CLOCK_BOOTTIME: the "mono" of every event */
-int64_t mono_now_ms(void);
-/* this boot's id (the "boot" of run.start and run.resume), NULL if unknown */
-const char *boot_id(void);
-
-/* RFC 3339 UTC with milliseconds into buf (>= 32 bytes) */
-char *ts_now(char *buf, size_t cap);
 
 #endif

@@ -13,7 +13,7 @@
 #include "lang/fragment.h"
 #include "run/lock.h"
 #include "lang/prim.h"
-#include "base/proc.h"
+#include "base/clock.h"
 #include "record/sign.h"
 #include "base/term.h"
 #include "record/events.h"
@@ -511,7 +511,7 @@ static void on_spawn(void *ud, int pid, unsigned long long start_time)
 	cJSON_AddNumberToObject(f, "pgid", pid);        /* it leads its own group */
 	if (start_time)
 		cJSON_AddNumberToObject(f, "start_time", (double)start_time);
-	cJSON_AddStringToObject(f, "boot_id", proc_boot_id());
+	cJSON_AddStringToObject(f, "boot_id", boot_id());
 	pthread_mutex_lock(&g_lock);
 	emit(n->rc, EV_STEP_SPAWN, n->st, n->phase, f);
 	pthread_mutex_unlock(&g_lock);
@@ -526,7 +526,7 @@ static int call_prim(run_ctx *rc, const step *st, const char *phase, int attempt
 	int r = prepare_call(rc, st, attempt, cancel, &c);
 	c.on_spawn = on_spawn;
 	c.spawn_ud = &note;
-	if (r == 0 && !strcmp(st->prim->name, "approve"))
+	if (r == 0 && (st->prim->flags & PF_APPROVAL))
 		r = do_approve(rc, st, &c);
 	else if (r == 0) {
 		pthread_mutex_unlock(&g_lock);
@@ -1151,10 +1151,9 @@ static void *job_main(void *arg)
  */
 static const char *holds(const step *st)
 {
-	if (st->frag || !strcmp(st->prim->name, "approve"))
+	if (st->frag || (st->prim->flags & PF_RUNS_ALONE))
 		return "*";
-	const char *k = st->prim->conn_kind;
-	if (!k || !strcmp(k, "http") || !strcmp(k, "prometheus"))
+	if (!st->prim->conn_kind || (st->prim->flags & PF_SHARED_CONN))
 		return NULL;
 	const node *c = st->action && st->action->kind == N_MAP ? node_get(st->action, "connection") : NULL;
 	if (!c || c->kind != N_SCALAR || c->cache)
@@ -1414,8 +1413,8 @@ static int own_undo(run_ctx *rc, const done_step *fs, const char **why)
 		*why = "--in-doubt rollback";
 		return 1;
 	}
-	if (st->prim && !strcmp(st->prim->name, "sql")) {
-		*why = "a failed sql statement was rolled back by the database";
+	if (st->prim && st->prim->failure_undone) {
+		*why = st->prim->failure_undone;
 		return 0;
 	}
 	if (st->rollback_on_failure) {

@@ -62,15 +62,38 @@ static int match_key(const char *path, value *exp, value *result, value *recs, c
 	return match_op(path, "eq", exp, act, recs, err);
 }
 
+/* The row's default expectation, recorded like one written out: an
+ * equality, or {ge: lo, le: hi}. */
+static int match_default(const prim_expect *dx, const value *result, value *recs, char **err)
+{
+	value *act = path_get((value *)result, dx->field);
+	value *lo = v_num(dx->lo);
+	int r;
+
+	if (dx->lo == dx->hi) {
+		r = match_op(dx->field, "eq", lo, act, recs, err);
+	} else {
+		value *hi = v_num(dx->hi), *m = v_obj();
+		v_obj_set(m, "ge", lo);
+		v_obj_set(m, "le", hi);
+		r = match_object(dx->field, m, act, recs, err);
+		v_release(m);
+		v_release(hi);
+	}
+	v_release(lo);
+	return r;
+}
+
 int expect_eval(const step *st, const value *result, const value *ctx,
 		value **records, char **err)
 {
 	value *recs = v_list();
 	*records = recs;
 	int all = 1;
-	const char *pname = st->prim ? st->prim->name : "";
+	const prim_expect *dx = st->prim && st->prim->default_expect.field ?
+		&st->prim->default_expect : NULL;
 	const node *ex = st->expect;
-	int has_exit = 0, has_status = 0;
+	int named = 0;          /* expect names the default expectation's field */
 
 	if (ex && ex->kind == N_SCALAR) {
 		value *v = render_node(ex, ctx, err);
@@ -91,10 +114,8 @@ int expect_eval(const step *st, const value *result, const value *ctx,
 			const char *key = v_obj_key(spec, i);
 			value *exp = v_obj_val(spec, i);
 			int r;
-			if (!strcmp(key, "exit"))
-				has_exit = 1;
-			if (!strcmp(key, "status"))
-				has_status = 1;
+			if (dx && !strcmp(key, dx->field))
+				named = 1;
 			if (!strcmp(key, "json") && v_type(exp) == V_OBJ && !match_is_object(exp)) {
 				r = 1;
 				for (size_t j = 0; j < v_len(exp) && r >= 0; j++) {
@@ -116,20 +137,7 @@ int expect_eval(const step *st, const value *result, const value *ctx,
 		}
 		v_release(spec);
 	}
-	if ((!strcmp(pname, "exec") || !strcmp(pname, "shell")) && !has_exit) {
-		value *zero = v_num(0);
-		all &= match_op("exit", "eq", zero, path_get((value *)result, "exit"), recs, err);
-		v_release(zero);
-	}
-	if (!strcmp(pname, "http") && !has_status) {
-		value *lo = v_num(200), *hi = v_num(299);
-		value *m = v_obj();
-		v_obj_set(m, "ge", lo);
-		v_obj_set(m, "le", hi);
-		all &= match_object("status", m, path_get((value *)result, "status"), recs, err);
-		v_release(m);
-		v_release(lo);
-		v_release(hi);
-	}
+	if (dx && !named)
+		all &= match_default(dx, result, recs, err);
 	return all;
 }

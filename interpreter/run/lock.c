@@ -8,6 +8,7 @@
 #include "run/lock.h"
 #include "run/exitcode.h"
 #include "base/arena.h"
+#include "base/clock.h"
 #include "record/transcript.h"
 
 #include <errno.h>

@@ -16,6 +16,7 @@
 #include "run/lock.h"
 #include "base/arena.h"
 #include "run/exec.h"
+#include "base/clock.h"
 #include "base/proc.h"
 
 #include <cjson/cJSON.h>
@@ -51,7 +52,7 @@ static void note_kill(reap_kill **v, size_t *n, int pid, int pgid, const char *s
 
 size_t reap_targets(const reap_target *t, size_t n, reap_kill **killed, size_t *survivors)
 {
-	const char *boot = proc_boot_id();
+	const char *boot = boot_id();
 	/* 0: to look at, 1: the leader was seen with its start time, 2: leave alone */
 	char *st = xcalloc(n + 1, 1);
 	for (size_t i = 0; i < n; i++)

@@ -495,7 +495,7 @@ static void test_reap(void)
 	CHECK(st > 0);
 	reap_kill *k = NULL;
 	size_t left = 9;
-	reap_target wrong = { .pgid = p, .start_time = st + 1, .boot_id = proc_boot_id(), .step = "s" };
+	reap_target wrong = { .pgid = p, .start_time = st + 1, .boot_id = boot_id(), .step = "s" };
 	CHECK(reap_targets(&wrong, 1, &k, &left) == 0);
 	CHECK(k == NULL && left == 0);
 	CHECK(kill(p, 0) == 0 && waitpid(p, NULL, WNOHANG) == 0);
@@ -506,7 +506,7 @@ static void test_reap(void)
 	CHECK(reap_targets(&unknown, 1, &k, &left) == 0);
 	CHECK(waitpid(p, NULL, WNOHANG) == 0);
 
-	reap_target right = { .pgid = p, .start_time = st, .boot_id = proc_boot_id(), .step = "s" };
+	reap_target right = { .pgid = p, .start_time = st, .boot_id = boot_id(), .step = "s" };
 	CHECK(reap_targets(&right, 1, &k, &left) == 1);
 	CHECK(k && k[0].pid == p && k[0].pgid == p && !strcmp(k[0].step, "s"));
 	free(k);
@@ -538,7 +538,7 @@ static void test_reap(void)
 	proc_stat ms;
 	CHECK(proc_stat_read(member, &ms) == 0 && ms.pgrp == lead);
 	/* whatever its start time was: the leader is not there to compare */
-	reap_target gone = { .pgid = lead, .start_time = 12345, .boot_id = proc_boot_id(), .step = "g" };
+	reap_target gone = { .pgid = lead, .start_time = 12345, .boot_id = boot_id(), .step = "g" };
 	CHECK(reap_targets(&gone, 1, &k, &left) == 1);
 	CHECK(k && k[0].pid == member && k[0].pgid == lead);
 	free(k);
