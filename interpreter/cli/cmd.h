@@ -67,4 +67,12 @@ int usage_error(const command *c, const char *fmt, ...) __attribute__((format(pr
 /* colour on a terminal unless NO_COLOR is set or --no-color was given */
 int want_color(FILE *f, int no_color_flag);
 
+/* read and judge a transcript for verify and report (cmd_verify.c):
+ * 0, or -1 with the reason printed */
+struct tlog;
+struct verdict;
+struct verify_opts;
+int read_verdict(const command *self, const char *path, const struct verify_opts *o,
+		 struct tlog *l, struct verdict *vd);
+
 #endif

@@ -833,7 +833,6 @@ int cmd_report(const command *self, int argc, char **argv)
 	report r;
 	tlog l;
 	verdict vd;
-	char *err = NULL;
 	int rc = EXIT_OK, id;
 	opt_parser p;
 
@@ -861,17 +860,8 @@ int cmd_report(const command *self, int argc, char **argv)
 		r.fmt = FMT_HTML;
 	else
 		return usage_error(self, "unknown format '%s'", format);
-	if (tlog_read(&l, path, &err) < 0) {
-		fprintf(stderr, "runbook report: %s\n", err);
-		free(err);
+	if (read_verdict(self, path, &o, &l, &vd) < 0)
 		return EXIT_USAGE;
-	}
-	if (verify_transcript(path, &l, &o, &vd, &err) < 0) {
-		fprintf(stderr, "runbook report: %s\n", err);
-		free(err);
-		tlog_release(&l);
-		return EXIT_USAGE;
-	}
 	r.l = &l;
 	r.vd = &vd;
 	gather(&r);

@@ -129,6 +129,29 @@ static void print_junit(FILE *f, const char *path, const verdict *vd)
 }
 
 /*
+ * Read the transcript at path and judge it (tlog_read + verify_transcript),
+ * for verify and report.  0, or -1 with the reason printed as "runbook
+ * CMD: ..." (l is then released).
+ */
+int read_verdict(const command *self, const char *path, const verify_opts *o, tlog *l,
+		 verdict *vd)
+{
+	char *err = NULL;
+	if (tlog_read(l, path, &err) < 0) {
+		fprintf(stderr, "runbook %s: %s\n", self->name, err);
+		free(err);
+		return -1;
+	}
+	if (verify_transcript(path, l, o, vd, &err) < 0) {
+		fprintf(stderr, "runbook %s: %s\n", self->name, err);
+		free(err);
+		tlog_release(l);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * `runbook verify`: exit 0 when every check holds, 5 when one does not,
  * 2 for a usage error or a file that cannot be read.
  */
@@ -139,7 +162,6 @@ int cmd_verify(const command *self, int argc, char **argv)
 	int no_color = 0, rc, id;
 	tlog l;
 	verdict vd;
-	char *err = NULL;
 	opt_parser p;
 
 	opts_init(&p, self, argc, argv);
@@ -161,17 +183,8 @@ int cmd_verify(const command *self, int argc, char **argv)
 		return usage_error(self, "no transcript given");
 	if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "junit"))
 		return usage_error(self, "unknown format '%s'", format);
-	if (tlog_read(&l, path, &err) < 0) {
-		fprintf(stderr, "runbook verify: %s\n", err);
-		free(err);
+	if (read_verdict(self, path, &o, &l, &vd) < 0)
 		return EXIT_USAGE;
-	}
-	if (verify_transcript(path, &l, &o, &vd, &err) < 0) {
-		fprintf(stderr, "runbook verify: %s\n", err);
-		free(err);
-		tlog_release(&l);
-		return EXIT_USAGE;
-	}
 	if (!strcmp(format, "json"))
 		print_json(stdout, path, &l, &vd, o.pubkey_path);
 	else if (!strcmp(format, "junit"))
