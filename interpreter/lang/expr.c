@@ -1711,28 +1711,55 @@ value *expr_eval(const expr *e, const value *ctx, char **err)
 	return r;
 }
 
-static void walk(const expr *e, expr_ref_cb cb, void *ud)
+/*
+ * The static path of the reference e: `steps.x.outputs['y']` gives
+ * {steps, x, outputs, y}, each with its offset; 0 when e is not a root
+ * followed by names only, or past EXPR_PATH_MAX parts.  `*` (a filter
+ * over every item) ends a static path.
+ */
+static size_t ref_path(const expr *e, expr_path *p)
 {
-	size_t i;
+	if (e->kind == N_ROOT) {
+		p->part[0] = e->s;
+		p->off[0] = e->off;
+		return p->n = 1;
+	}
+	const char *name = e->kind == N_FIELD ? e->s
+		: e->kind == N_INDEX && e->b->kind == N_STR ? e->b->s : NULL;
+	if (!name || !strcmp(name, "*") || !ref_path(e->a, p) || p->n == EXPR_PATH_MAX)
+		return p->n = 0;
+	p->part[p->n] = name;
+	p->off[p->n] = e->kind == N_FIELD ? e->off + 1 : e->b->off;
+	return ++p->n;
+}
+
+static void walk(const expr *e, expr_path_cb cb, void *ud)
+{
+	expr_path p;
 
 	if (!e)
 		return;
-	if ((e->kind == N_FIELD || (e->kind == N_INDEX && e->b->kind == N_STR)) &&
-	    e->a->kind == N_ROOT) {
-		cb(ud, e->a->s, e->s ? e->s : e->b->s, e->a->off);
-		if (e->kind == N_INDEX)
-			walk(e->b, cb, ud);
-		return;
-	}
-	if (e->kind == N_ROOT) {
-		cb(ud, e->s, NULL, e->off);
+	if (ref_path(e, &p)) {
+		cb(ud, &p);
 		return;
 	}
 	walk(e->a, cb, ud);
 	walk(e->b, cb, ud);
 	walk(e->c, cb, ud);
-	for (i = 0; i < e->nargs; i++)
+	for (size_t i = 0; i < e->nargs; i++)
 		walk(e->args[i], cb, ud);
+}
+
+/* the root and second part of a path, for an expr_ref_cb */
+typedef struct ref_adapter {
+	expr_ref_cb cb;
+	void *ud;
+} ref_adapter;
+
+static void ref_of_path(void *ud, const expr_path *p)
+{
+	ref_adapter *r = ud;
+	r->cb(r->ud, p->part[0], p->n > 1 ? p->part[1] : NULL, p->off[0]);
 }
 
 /*
@@ -1742,7 +1769,8 @@ static void walk(const expr *e, expr_ref_cb cb, void *ud)
  */
 void expr_walk_refs(const expr *e, expr_ref_cb cb, void *ud)
 {
-	walk(e, cb, ud);
+	ref_adapter r = { cb, ud };
+	walk(e, ref_of_path, &r);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1988,11 +2016,15 @@ value *tmpl_render(const tmpl *t, const value *ctx, char **err)
 	return derived(sbuf_value(&b), sec, 1);
 }
 
-void tmpl_walk_refs(const tmpl *t, expr_ref_cb cb, void *ud)
+void tmpl_walk_paths(const tmpl *t, expr_path_cb cb, void *ud)
 {
-	size_t i;
-
-	for (i = 0; i < t->n; i++)
+	for (size_t i = 0; i < t->n; i++)
 		if (t->segs[i].e)
 			walk(t->segs[i].e, cb, ud);
+}
+
+void tmpl_walk_refs(const tmpl *t, expr_ref_cb cb, void *ud)
+{
+	ref_adapter r = { cb, ud };
+	tmpl_walk_paths(t, ref_of_path, &r);
 }

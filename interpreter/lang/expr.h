@@ -60,6 +60,18 @@ value *expr_eval(const expr *e, const value *ctx, char **err);
 typedef void (*expr_ref_cb)(void *ud, const char *root, const char *second,
 			    size_t off);
 void expr_walk_refs(const expr *e, expr_ref_cb cb, void *ud);
+/*
+ * The same with the whole static path: `steps.x.outputs['y'] | trim`
+ * gives {steps, x, outputs, y} and the byte offset of each part (the
+ * path stops before an index that is not a string literal, and at `*`).
+ */
+#define EXPR_PATH_MAX 8
+typedef struct expr_path {
+	const char *part[EXPR_PATH_MAX];
+	size_t off[EXPR_PATH_MAX];
+	size_t n;
+} expr_path;
+typedef void (*expr_path_cb)(void *ud, const expr_path *p);
 
 /*
  * Where values computed from secrets go: fn(ud, s, n) is called for each
@@ -92,6 +104,7 @@ value *tmpl_render(const tmpl *t, const value *ctx, char **err);
  * scheme/host part or standing for the whole URL, stay as they are. */
 void tmpl_mark_url(tmpl *t);
 void tmpl_walk_refs(const tmpl *t, expr_ref_cb cb, void *ud);
+void tmpl_walk_paths(const tmpl *t, expr_path_cb cb, void *ud);
 
 /* Does s contain "${{" at all (fast pre-check) */
 int has_template(const char *s, size_t len);

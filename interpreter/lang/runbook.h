@@ -93,6 +93,7 @@ struct step {
 	                         * and freed with the runbook (fragment.h) */
 	steplist needs;         /* resolved dependencies (same phase) */
 	node *needs_node;
+	node *for_each;         /* `for-each`: the items (a list or an object), or NULL */
 };
 
 typedef struct runbook {

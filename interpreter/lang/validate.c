@@ -54,6 +54,7 @@ typedef struct tref {
 	step *st;               /* the step whose order applies (NULL outside steps) */
 	int flags;
 	const char *what;       /* R_WITH_PUBLIC: "input 'x' of fragment 'y'" */
+	const step *result_of;  /* R_RESULT: the step whose result `result` is */
 } tref;
 
 typedef struct vctx {
@@ -75,6 +76,7 @@ typedef struct vctx {
 	char **chain;
 	size_t depth;
 	const char *with_what;  /* for add_ref while walking a `with:` value */
+	const step *result_of;  /* for add_ref while walking expect and outputs */
 } vctx;
 
 /* a parse that failed: reported once, never rendered (the load fails) */
@@ -199,7 +201,7 @@ SAME_LEN(drill_keys, drill_docs);
 static const char *const effect_names[] = { "read", "write", NULL };
 static const char *const onfail_names[] = { "rollback", "continue", "abort", NULL };
 static const char *const policy_names[] = { "on-failure", "always", "never", NULL };
-static const char *const contexts[] = { "inputs", "env", "steps", "result", "run", NULL };
+static const char *const contexts[] = { "inputs", "env", "steps", "result", "run", "each", NULL };
 
 const rb_keytables rb_keys = {
 	{ top_keys, top_docs }, { fragment_keys, fragment_docs }, { input_keys, input_docs }, { retry_keys, retry_docs }, { until_keys, until_docs },
@@ -470,7 +472,7 @@ static void add_ref(vctx *v, node *n, tmpl *t, step *st, int flags)
 		v->caprefs = v->caprefs ? v->caprefs * 2 : 64;
 		v->refs = xrealloc(v->refs, v->caprefs * sizeof *v->refs);
 	}
-	v->refs[v->nrefs++] = (tref){ n, t, st, flags, v->with_what };
+	v->refs[v->nrefs++] = (tref){ n, t, st, flags, v->with_what, v->result_of };
 }
 
 /* parse every template under n (values, not keys) and remember its refs */
@@ -1031,6 +1033,7 @@ static int is_use(const step *st)
 }
 
 static runbook *load_rb(const char *path, diags *dg, int lint, char **chain, size_t depth);
+static void check_result_field(vctx *v, node *n, size_t off, const step *st, const char *f);
 
 /* set once a fragment was loaded: from then on diagnostics are merged
  * without repeats (a file may be reached both directly and by `use`) */
@@ -1185,6 +1188,11 @@ static void check_use(vctx *v, step *st)
 	}
 	st->frag = fr;
 	check_with(v, st, fr);
+	/* a use step's result is its fragment's outputs */
+	for (size_t i = 0; is_map(st->expect) && i < st->expect->n; i++) {
+		node *k = st->expect->keys[i];
+		check_result_field(v, k, 0, st, path_head(v, k->str));
+	}
 	if (!st->effect_explicit) {
 		st->effect = EFFECT_READ;
 		for (size_t i = 0; i < fr->lists[PH_STEPS].n; i++)
@@ -1401,7 +1409,9 @@ static void sk_expect(stepparse *p, node *k, node *x)
 {
 	p->st->expect = x;
 	check_expect(p->v, p->st, x);
+	p->v->result_of = p->st;
 	walk_tmpl(p->v, x, p->refst, R_RESULT);
+	p->v->result_of = NULL;
 }
 
 static void sk_outputs(stepparse *p, node *k, node *m)
@@ -1411,7 +1421,9 @@ static void sk_outputs(stepparse *p, node *k, node *m)
 		check_outputs(v, m);
 		p->st->outputs = m;
 	}
+	v->result_of = p->st;
 	walk_tmpl(v, m, p->refst, R_RESULT);
+	v->result_of = NULL;
 }
 
 static void sk_on_failure(stepparse *p, node *k, node *x)
@@ -2076,7 +2088,9 @@ typedef struct refwalk {
 	const tref *r;
 } refwalk;
 
-static void check_step_ref(vctx *v, const tref *r, const char *id, size_t off)
+/* `steps.<id>`: the step exists and runs before the one whose template
+ * this is; the step, or NULL when there is none */
+static const step *check_step_ref(vctx *v, const tref *r, const char *id, size_t off)
 {
 	const step *from = r->st, *to = id_find(v, id);
 	if (!to) {
@@ -2086,37 +2100,158 @@ static void check_step_ref(vctx *v, const tref *r, const char *id, size_t off)
 		err_in(v, SEV_ERROR, r->n, off, "unknown-step", "unknown step '%s'%s", id,
 		       hint(v, id, ids, v->rb->all.n));
 		free(ids);
-		return;
+		return NULL;
 	}
 	if (!from)
-		return;
+		return to;
 	const char *fid = from->id ? from->id : "?";
 	if (to == from) {
 		err_in(v, SEV_ERROR, r->n, off, "step-order",
 		       "step '%s' refers to itself; use 'result' for its own result", fid);
-		return;
+		return to;
 	}
 	if (same_list(from, to)) {
 		if (to->index < from->index || needs_reaches(v->rb, from, to))
-			return;
+			return to;
 		err_in(v, SEV_ERROR, r->n, off, "step-order",
 		       "step '%s' refers to '%s', which runs after it; move '%s' earlier or add it to 'needs'",
 		       fid, id, id);
-		return;
+		return to;
 	}
 	if (phase_before(from->phase, to->phase))
-		return;
+		return to;
 	err_in(v, SEV_ERROR, r->n, off, "step-order",
 	       "step '%s' (%s) refers to '%s' (%s), which does not run before it", fid,
 	       phase_names[from->phase], id, phase_names[to->phase]);
+	return to;
 }
 
-static void ref_cb(void *ud, const char *root, const char *second, size_t off)
+/* the keys of the mapping m (NULL: none) as a NULL-terminated arena list */
+static const char *const *map_keys(vctx *v, const node *m)
+{
+	size_t n = is_map(m) ? m->n : 0;
+	const char **k = arena_alloc(v->a, (n + 1) * sizeof *k);
+	for (size_t i = 0; i < n; i++)
+		k[i] = m->keys[i]->str;
+	k[n] = NULL;
+	return k;
+}
+
+/*
+ * The fields of st's result: its row's, or for a `use` step the outputs
+ * its fragment declares.  NULL when any field may be there (a row
+ * without a list) or they cannot be known (a fragment that did not load).
+ */
+static const char *const *result_fields_of(vctx *v, const step *st)
+{
+	if (!st || !st->prim)
+		return NULL;
+	if (!is_use(st))
+		return st->prim->result_fields;
+	return st->frag ? map_keys(v, st->frag->outputs) : NULL;
+}
+
+/* field f of st's result (`result.f`, `steps.x.result.f`, an expect key
+ * of a `use` step) is one it has; reported at offset off of n */
+static void check_result_field(vctx *v, node *n, size_t off, const step *st, const char *f)
+{
+	const char *const *fields = result_fields_of(v, st);
+	if (!fields || in_list(f, fields))
+		return;
+	if (is_use(st))
+		err_in(v, SEV_ERROR, n, off, "unknown-output", "fragment '%s' has no output '%s'%s",
+		       st->frag->id, f, hint(v, f, fields, (size_t)-1));
+	else
+		err_in(v, SEV_ERROR, n, off, "unknown-field", "'%s' has no result field '%s'%s",
+		       st->prim->name, f, hint(v, f, fields, (size_t)-1));
+}
+
+/* `steps.x.outputs.o`: x declares o (in its `outputs`, or a `use` step
+ * without them in its fragment's); reported at offset off of n */
+static void check_output_ref(vctx *v, node *n, size_t off, const step *st, const char *o)
+{
+	const node *decl = node_get(st->n, "outputs");
+	if (!decl && is_use(st)) {
+		if (st->frag)
+			check_result_field(v, n, off, st, o);
+		return;
+	}
+	if (decl && (!is_map(decl) || node_get(decl, o)))
+		return;
+	const char *const *names = map_keys(v, decl);
+	const char *h = names[0] ? hint(v, o, names, (size_t)-1) : " (it declares no outputs)";
+	const char *const *frag = result_fields_of(v, st);
+	if (!*h && is_use(st) && frag && in_list(o, frag))
+		h = arena_printf(v->a, " (its outputs replace its fragment's: that one is 'steps.%s.result.%s')",
+				 st->id, o);
+	err_in(v, SEV_ERROR, n, off, "unknown-output", "step '%s' has no output '%s'%s", st->id, o, h);
+}
+
+/* what the `steps` context holds of a step (`items`: of a for-each step) */
+static const char *const step_entry_fields[] = { "status", "outputs", "result", "items", NULL };
+
+/* `steps.x.<field>...` past the step id: a field the entry has, and the
+ * output or result field named after it */
+static void check_step_path(vctx *v, node *n, const step *st, const expr_path *p)
+{
+	const char *f = p->part[2];
+	if (!in_list(f, step_entry_fields) || (!strcmp(f, "items") && !st->for_each)) {
+		const char *const fields[] = { "status", "outputs", "result", st->for_each ? "items" : NULL,
+					       NULL };
+		const char *h = hint(v, f, fields, (size_t)-1);
+		err_in(v, SEV_ERROR, n, p->off[2], "unknown-field", "'steps.%s' has no field '%s'%s",
+		       st->id, f, *h ? h : st->for_each ? " (it has status, outputs, result and items)"
+		       : " (a step has status, outputs and result)");
+		return;
+	}
+	if (p->n < 4)
+		return;
+	if (!strcmp(f, "outputs"))
+		check_output_ref(v, n, p->off[3], st, p->part[3]);
+	else if (!strcmp(f, "result"))
+		check_result_field(v, n, p->off[3], st, p->part[3]);
+}
+
+/* `inputs.x`: declared, and a secret only where one may go */
+static void check_input_ref(vctx *v, const tref *r, const char *name, size_t off)
+{
+	node *n = r->n;
+	const input_def *in = runbook_find_input(v->rb, name);
+	if (!in) {
+		const char **names = xcalloc(v->rb->ninputs + 1, sizeof *names);
+		for (size_t i = 0; i < v->rb->ninputs; i++)
+			names[i] = v->rb->inputs[i].name;
+		err_in(v, SEV_ERROR, n, off, "unknown-input", "unknown input '%s'%s", name,
+		       hint(v, name, names, v->rb->ninputs));
+		free(names);
+	} else if (in->type == IT_SECRET && (r->flags & R_ARGV))
+		err_in(v, SEV_ERROR, n, off, "secret-in-argv",
+		       "secret '%s' would be visible in the process list; pass it through env:",
+		       name);
+	else if (in->type == IT_SECRET && (r->flags & R_WITH_PUBLIC))
+		err_in(v, SEV_ERROR, n, off, "secret-in-argv",
+		       "secret '%s' is passed to %s, which is not a secret: the fragment may put it in argv; declare that input 'type: secret'",
+		       name, r->what ? r->what : "a fragment input");
+	else if (in->type == IT_SECRET && (r->flags & R_URL))
+		err_in(v, SEV_WARNING, n, off, "secret-in-url",
+		       "secret '%s' in a URL ends up in logs and proxies; send it in a header",
+		       name);
+}
+
+/* a template of a for-each step, or of its rollback (its item's undo) */
+static int in_for_each(const step *st)
+{
+	return st && (st->for_each || (st->owner && st->owner->for_each));
+}
+
+static void ref_cb(void *ud, const expr_path *p)
 {
 	refwalk *w = ud;
 	vctx *v = w->v;
 	const tref *r = w->r;
 	node *n = r->n;
+	const char *root = p->part[0], *second = p->n > 1 ? p->part[1] : NULL;
+	size_t off = p->off[0];
 	if (!in_list(root, contexts)) {
 		err_in(v, SEV_ERROR, n, off, "unknown-context", "unknown context '%s'%s", root,
 		       hint(v, root, contexts, (size_t)-1));
@@ -2127,7 +2262,8 @@ static void ref_cb(void *ud, const char *root, const char *second, size_t off)
 		       "'%s' is not available in an input default (only env and run)", root);
 		return;
 	}
-	if ((r->flags & R_CONN) && (!strcmp(root, "steps") || !strcmp(root, "result"))) {
+	if ((r->flags & R_CONN) &&
+	    (!strcmp(root, "steps") || !strcmp(root, "result") || !strcmp(root, "each"))) {
 		err_in(v, SEV_ERROR, n, off, "context",
 		       "'%s' is not available in a connection (only inputs, env and run)", root);
 		return;
@@ -2136,29 +2272,18 @@ static void ref_cb(void *ud, const char *root, const char *second, size_t off)
 		if (!(r->flags & R_RESULT))
 			err_in(v, SEV_ERROR, n, off, "context",
 			       "'result' is only available in expect, outputs and until");
+		else if (second)
+			check_result_field(v, n, p->off[1], r->result_of, second);
+	} else if (!strcmp(root, "each")) {
+		if (!in_for_each(r->st))
+			err_in(v, SEV_ERROR, n, off, "context",
+			       "'each' is only available in a for-each step (its action, env, if, expect, outputs and rollback)");
 	} else if (!strcmp(root, "inputs") && second) {
-		const input_def *in = runbook_find_input(v->rb, second);
-		if (!in) {
-			const char **names = xcalloc(v->rb->ninputs + 1, sizeof *names);
-			for (size_t i = 0; i < v->rb->ninputs; i++)
-				names[i] = v->rb->inputs[i].name;
-			err_in(v, SEV_ERROR, n, off, "unknown-input", "unknown input '%s'%s", second,
-			       hint(v, second, names, v->rb->ninputs));
-			free(names);
-		} else if (in->type == IT_SECRET && (r->flags & R_ARGV))
-			err_in(v, SEV_ERROR, n, off, "secret-in-argv",
-			       "secret '%s' would be visible in the process list; pass it through env:",
-			       second);
-		else if (in->type == IT_SECRET && (r->flags & R_WITH_PUBLIC))
-			err_in(v, SEV_ERROR, n, off, "secret-in-argv",
-			       "secret '%s' is passed to %s, which is not a secret: the fragment may put it in argv; declare that input 'type: secret'",
-			       second, r->what ? r->what : "a fragment input");
-		else if (in->type == IT_SECRET && (r->flags & R_URL))
-			err_in(v, SEV_WARNING, n, off, "secret-in-url",
-			       "secret '%s' in a URL ends up in logs and proxies; send it in a header",
-			       second);
+		check_input_ref(v, r, second, off);
 	} else if (!strcmp(root, "steps") && second) {
-		check_step_ref(v, r, second, off);
+		const step *to = check_step_ref(v, r, second, off);
+		if (to && p->n > 2)
+			check_step_path(v, n, to, p);
 	}
 }
 
@@ -2166,7 +2291,7 @@ static void validate_refs(vctx *v)
 {
 	for (size_t i = 0; i < v->nrefs; i++) {
 		refwalk w = { v, &v->refs[i] };
-		tmpl_walk_refs(v->refs[i].t, ref_cb, &w);
+		tmpl_walk_paths(v->refs[i].t, ref_cb, &w);
 	}
 }
 
