@@ -912,6 +912,7 @@ static void parse_defaults(vctx *v, node *m)
 
 static void check_matcher(vctx *v, step *st, node *val, int depth);
 static void check_matcher_obj(vctx *v, step *st, node *m, int depth);
+static void check_judged(vctx *v, step *st, node *val, int depth);
 
 /* the matcher whose name op nearly is, or NULL */
 static const char *near_matcher(const char *op)
@@ -960,7 +961,7 @@ static void check_operand(vctx *v, step *st, const matcher *mt, node *x, int dep
 			    got(v, x));
 		break;
 	case MO_MATCHER:
-		check_matcher(v, st, x, depth + 1);
+		check_judged(v, st, x, depth + 1);
 		break;
 	default:
 		break;
@@ -987,6 +988,51 @@ static void check_matcher(vctx *v, step *st, node *val, int depth)
 		return;
 	if (is_map(val) && looks_like_matcher(val))
 		check_matcher_obj(v, st, val, depth);
+}
+
+/* a path into a value: names, '.', [int] (as match_path_get reads it) */
+static void check_field_path(vctx *v, node *k)
+{
+	for (const char *p = k->str; (p = strchr(p, '[')); p++) {
+		char *end;
+		strtol(p + 1, &end, 10);
+		if (end == p + 1 || *end != ']') {
+			err_in(v, SEV_ERROR, k, (size_t)(p - k->str), "expect",
+			       "'%s': an index in a field path is an integer, like items[0]", k->str);
+			return;
+		}
+	}
+}
+
+/*
+ * A value judged under any, all, not or json: a mapping whose keys are
+ * all matcher names is a matcher object; one with none is a field map,
+ * each value judged in turn.  A mapping with both is refused: 'gt' and
+ * 'lte' together are a misspelt matcher more often than two fields (a
+ * field named like a matcher is written '.gt').
+ */
+static void check_judged(vctx *v, step *st, node *val, int depth)
+{
+	if (depth > 16 || !is_map(val) || !val->n)
+		return;
+	node *op = NULL, *field = NULL;
+	for (size_t i = 0; i < val->n; i++)
+		*(matcher_find(val->keys[i]->str) ? &op : &field) = val->keys[i];
+	if (!field) {
+		check_matcher_obj(v, st, val, depth);
+		return;
+	}
+	if (op) {
+		const char *near = near_matcher(field->str);
+		err(v, field, "unknown-key",
+		    "mapping mixes the matcher '%s' and the field '%s'%s (write a field named like a matcher as '.%s')",
+		    op->str, field->str, hint_for(v, near), op->str);
+		return;
+	}
+	for (size_t i = 0; i < val->n; i++) {
+		check_field_path(v, val->keys[i]);
+		check_judged(v, st, val->vals[i], depth + 1);
+	}
 }
 
 /* the first component of a result path: "rows[0].status" -> "rows" */
@@ -1017,10 +1063,9 @@ static void check_expect(vctx *v, step *st, node *ex)
 			    hint(v, head, fields, (size_t)-1));
 			continue;
 		}
-		if (!strcmp(k->str, "json") && is_map(x) && !looks_like_matcher(x)) {
-			for (size_t j = 0; j < x->n; j++)
-				check_matcher(v, st, x->vals[j], 0);
-		} else
+		if (!strcmp(k->str, "json"))
+			check_judged(v, st, x, 0);
+		else
 			check_matcher(v, st, x, 0);
 	}
 }
