@@ -913,6 +913,19 @@ int dur_parse(const char *s, size_t n, int64_t *ms)
 	return 0;
 }
 
+int v_dur_of(const value *v, int64_t *ms)
+{
+	int64_t x;
+	if (v_type(v) == V_DUR)
+		x = v_as_dur(v);
+	else if (v_type(v) != V_STR || dur_parse(v_as_str(v), v_str_len(v), &x) < 0)
+		return -1;
+	if (x < 0)
+		return -1;
+	*ms = x;
+	return 0;
+}
+
 /*
  * Format ms as its largest units, e.g. 90000 -> "1m30s", 1500 -> "1s500ms",
  * 0 -> "0s"; negative durations get a leading '-'.  Returns buf.

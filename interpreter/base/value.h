@@ -109,5 +109,8 @@ value *v_from_cjson(const struct cJSON *j);
 int dur_parse(const char *s, size_t n, int64_t *ms);
 /* "1m30s", "500ms", "0s"; writes into buf (>= 32 bytes) */
 char *dur_format(int64_t ms, char *buf, size_t cap);
+/* A value as a duration: a duration value, or text dur_parse reads (a
+ * number is not one: 30 what?).  0 with *ms (never negative), else -1. */
+int v_dur_of(const value *v, int64_t *ms);
 
 #endif

@@ -199,6 +199,19 @@ static void plan_fragment(plan_ctx *p, const step *st, const char *phase, int in
 	v_release(sub.ctx);
 }
 
+/* a duration of a step: its ${{ }} rendered with what plan knows (its
+ * text when that is not enough), else the literal ms (malloc'd) */
+static char *plan_dur(plan_ctx *p, const node *templated, int64_t ms)
+{
+	char b[32];
+	if (!templated)
+		return xstrdup(dur_format(ms, b, sizeof b));
+	value *v = plan_render(templated, p->ctx, p->red);
+	char *s = v_dur_of(v, &ms) == 0 ? xstrdup(dur_format(ms, b, sizeof b)) : v_to_text(v);
+	v_release(v);
+	return s;
+}
+
 static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent)
 {
 	value *args = plan_render(st->action, p->ctx, p->red);
@@ -223,9 +236,10 @@ static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent
 		cJSON_AddStringToObject(j, "primitive", st->prim->name);
 		cJSON_AddStringToObject(j, "effect", eff);
 		cJSON_AddStringToObject(j, "action", ract);
-		if (st->timeout_ms > 0) {
-			char tb[32];
-			cJSON_AddStringToObject(j, "timeout", dur_format(st->timeout_ms, tb, sizeof tb));
+		if (st->timeout_ms > 0 || st->templated.timeout) {
+			char *tb = plan_dur(p, st->templated.timeout, st->timeout_ms);
+			cJSON_AddStringToObject(j, "timeout", tb);
+			free(tb);
 		}
 		if (conn_txt)
 			cJSON_AddStringToObject(j, "connection", conn_txt);
@@ -256,12 +270,19 @@ static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent
 		if (st->if_)
 			printf("%*s    if: %s\n", indent + 20, "", st->if_->str);
 		if (st->has_until) {
-			char a[32], b[32];
-			printf("%*s    until: every %s within %s\n", indent + 20, "",
-			       dur_format(st->until_every_ms, a, sizeof a),
-			       dur_format(st->until_within_ms, b, sizeof b));
+			char *a = plan_dur(p, st->templated.until_every, st->until_every_ms);
+			char *b = plan_dur(p, st->templated.until_within, st->until_within_ms);
+			printf("%*s    until: every %s within %s\n", indent + 20, "", a, b);
+			free(a);
+			free(b);
 		}
-		if (st->retry_attempts > 1)
+		if (st->templated.retry_attempts) {
+			value *n = plan_render(st->templated.retry_attempts, p->ctx, p->red);
+			char *t = v_to_text(n);
+			printf("%*s    retry: %s attempts\n", indent + 20, "", t);
+			free(t);
+			v_release(n);
+		} else if (st->retry_attempts > 1)
 			printf("%*s    retry: %d attempts\n", indent + 20, "", st->retry_attempts);
 	}
 	free(conn_txt);

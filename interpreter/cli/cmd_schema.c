@@ -169,7 +169,7 @@ static cJSON *step_key_schema(const step_key *r)
 	case KS_CONDITION: o = any_of(typed("boolean", NULL), ref(REF("template"))); break;
 	case KS_STEP_IDS: o = any_of(typed("string", NULL), array_of(typed("string", NULL))); break;
 	case KS_EFFECT: o = str_enum(rb_keys.effects); break;
-	case KS_DURATION: o = ref(REF("duration")); break;
+	case KS_DURATION: o = any_of(ref(REF("duration")), ref(REF("template"))); break;
 	case KS_RETRY: o = ref(REF("retry")); break;
 	case KS_UNTIL: o = ref(REF("until")); break;
 	case KS_EXPECT: o = any_of(ref(REF("template")), ref(REF("expect"))); break;
@@ -323,20 +323,22 @@ static cJSON *input_shape(const char *k)
 	return NULL;
 }
 
+/* a step's durations and counts may be ${{ }}, read when the step starts */
 static cJSON *retry_shape(const char *k)
 {
 	if (!strcmp(k, "attempts"))
-		return typed("integer", NULL);
+		return any_of(typed("integer", NULL), ref(REF("template")));
 	if (!strcmp(k, "backoff"))
 		return typed("number", NULL);
 	if (!strcmp(k, "delay") || !strcmp(k, "max-delay"))
-		return ref(REF("duration"));
+		return any_of(ref(REF("duration")), ref(REF("template")));
 	return NULL;
 }
 
 static cJSON *until_shape(const char *k)
 {
-	return !strcmp(k, "every") || !strcmp(k, "within") ? ref(REF("duration")) : NULL;
+	return !strcmp(k, "every") || !strcmp(k, "within")
+		? any_of(ref(REF("duration")), ref(REF("template"))) : NULL;
 }
 
 static cJSON *defaults_shape(const char *k)

@@ -83,6 +83,13 @@ struct step {
 	int64_t retry_max_delay_ms; /* 0 = unbounded */
 	int has_until;
 	int64_t until_every_ms, until_within_ms;
+	/* those of the values above given as ${{ }} templates (NULL: the
+	 * literal above, checked statically); the executor renders them
+	 * when the step starts, with the step's context (run/exec.c) */
+	struct step_templated {
+		node *timeout, *until_every, *until_within;
+		node *retry_attempts, *retry_delay, *retry_max_delay;
+	} templated;
 	int on_failure;         /* ONFAIL_* */
 	int sensitive;
 	int idempotent;

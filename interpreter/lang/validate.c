@@ -162,14 +162,16 @@ static const char *const input_types[] = {
 };
 static const char *const retry_keys[] = { "attempts", "delay", "backoff", "max-delay", NULL };
 static const char *const retry_docs[] = {
-	"attempts in all, 1 to 1000", "wait before the second attempt",
+	"attempts in all, 1 to 1000 (in a step also a ${{ }}, read when the step starts)",
+	"wait before the second attempt (in a step also a ${{ }})",
 	"factor applied to the delay after each attempt, 1.0 to 100",
-	"upper bound of the delay", NULL,
+	"upper bound of the delay (in a step also a ${{ }})", NULL,
 };
 SAME_LEN(retry_keys, retry_docs);
 static const char *const until_keys[] = { "every", "within", NULL };
 static const char *const until_docs[] = {
-	"how often to poll", "how long to keep polling", NULL,
+	"how often to poll: a duration, or a ${{ }} read when the step starts",
+	"how long to keep polling: a duration, or a ${{ }}", NULL,
 };
 SAME_LEN(until_keys, until_docs);
 static const char *const defaults_keys[] = { "timeout", "retry", "on-failure", NULL };
@@ -860,8 +862,25 @@ static void parse_connections(vctx *v, node *m)
 
 /* ---- defaults, retry, until ---- */
 
+/*
+ * A duration or count of a step that may come from an expression: a
+ * scalar holding ${{ }} is kept in *late (its references judged with the
+ * step's) and checked when the step runs; anything else is checked now.
+ * late NULL (defaults): literal only.  1 when n is such a template.
+ */
+static int late_value(vctx *v, node *n, node **late, step *refst)
+{
+	if (!late || !is_scalar(n) || !has_template(n->str, n->len))
+		return 0;
+	*late = n;
+	walk_tmpl(v, n, refst, 0);
+	return 1;
+}
+
+/* retry: the step's values, and the step's templates when st (NULL:
+ * defaults, literal only) */
 static void parse_retry(vctx *v, node *m, int *attempts, int64_t *delay, double *backoff,
-			int64_t *max_delay)
+			int64_t *max_delay, step *st, step *refst)
 {
 	if (!want_map(v, m, "retry"))
 		return;
@@ -869,7 +888,8 @@ static void parse_retry(vctx *v, node *m, int *attempts, int64_t *delay, double 
 	node *n;
 	long long a;
 	double b;
-	if ((n = node_get(m, "attempts"))) {
+	struct step_templated *late = st ? &st->templated : NULL;
+	if ((n = node_get(m, "attempts")) && !late_value(v, n, late ? &late->retry_attempts : NULL, refst)) {
 		if (!plain_int(n, &a))
 			err(v, n, "type", "'attempts' must be an int, got %s", got(v, n));
 		else if (a < 1 || a > 1000)
@@ -877,9 +897,10 @@ static void parse_retry(vctx *v, node *m, int *attempts, int64_t *delay, double 
 		else
 			*attempts = (int)a;
 	}
-	if ((n = node_get(m, "delay")))
+	if ((n = node_get(m, "delay")) && !late_value(v, n, late ? &late->retry_delay : NULL, refst))
 		want_dur(v, n, "delay", delay);
-	if ((n = node_get(m, "max-delay")))
+	if ((n = node_get(m, "max-delay")) &&
+	    !late_value(v, n, late ? &late->retry_max_delay : NULL, refst))
 		want_dur(v, n, "max-delay", max_delay);
 	if ((n = node_get(m, "backoff"))) {
 		if (!plain_num(n, &b))
@@ -900,7 +921,8 @@ static void parse_defaults(vctx *v, node *m)
 	if ((n = node_get(m, "timeout")))
 		want_dur(v, n, "timeout", &v->rb->default_timeout_ms);
 	if ((n = node_get(m, "retry")))
-		parse_retry(v, n, &v->dfl_attempts, &v->dfl_delay, &v->dfl_backoff, &v->dfl_max_delay);
+		parse_retry(v, n, &v->dfl_attempts, &v->dfl_delay, &v->dfl_backoff, &v->dfl_max_delay,
+			    NULL, NULL);
 	if ((n = node_get(m, "on-failure"))) {
 		int i = want_enum(v, n, "on-failure", onfail_names);
 		if (i >= 0)
@@ -1420,14 +1442,15 @@ static void sk_effect(stepparse *p, node *k, node *x)
 
 static void sk_timeout(stepparse *p, node *k, node *x)
 {
-	want_dur(p->v, x, "timeout", &p->st->timeout_ms);
+	if (!late_value(p->v, x, &p->st->templated.timeout, p->refst))
+		want_dur(p->v, x, "timeout", &p->st->timeout_ms);
 }
 
 static void sk_retry(stepparse *p, node *k, node *x)
 {
 	step *st = p->st;
 	parse_retry(p->v, x, &st->retry_attempts, &st->retry_delay_ms, &st->retry_backoff,
-		    &st->retry_max_delay_ms);
+		    &st->retry_max_delay_ms, st, p->refst);
 }
 
 static void sk_until(stepparse *p, node *k, node *m)
@@ -1441,11 +1464,11 @@ static void sk_until(stepparse *p, node *k, node *m)
 	node *every = node_get(m, "every"), *within = node_get(m, "within");
 	if (!every)
 		err(v, m, "required", "'until' needs 'every': how often to poll");
-	else
+	else if (!late_value(v, every, &st->templated.until_every, p->refst))
 		want_dur(v, every, "every", &st->until_every_ms);
 	if (!within)
 		err(v, m, "required", "'until' needs 'within': how long to keep polling");
-	else
+	else if (!late_value(v, within, &st->templated.until_within, p->refst))
 		want_dur(v, within, "within", &st->until_within_ms);
 	st->has_until = 1;
 }
@@ -1576,8 +1599,8 @@ const step_key step_key_table[] = {
 	  NOT_PROBE, KS_STEP_IDS, NULL, sk_needs },
 	{ "effect", "read or write; the default comes from the primitive", SKF_ALL, KS_EFFECT,
 	  NULL, sk_effect },
-	{ "timeout", "how long one attempt may take, e.g. 30s", NOT_USE, KS_DURATION, NULL,
-	  sk_timeout },
+	{ "timeout", "how long one attempt may take, e.g. 30s, or a ${{ }} read when the step starts",
+	  NOT_USE, KS_DURATION, NULL, sk_timeout },
 	{ "retry", "{attempts, delay, backoff, max-delay}: retry a failed attempt", NOT_USE,
 	  KS_RETRY, NULL, sk_retry },
 	{ "until", "{every, within}: poll until `expect` holds", NOT_USE, KS_UNTIL, NULL,

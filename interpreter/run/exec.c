@@ -233,8 +233,8 @@ static void record_step(run_ctx *rc, const step *st, int status, value *outputs,
 
 /* ---------- connections ---------- */
 
-static void *conn_for(run_ctx *rc, const step *st, value *args, const conn_def **cd,
-		      char **err)
+static void *conn_for(run_ctx *rc, const step *st, value *args, int64_t timeout_ms,
+		      const conn_def **cd, char **err)
 {
 	const char *name = arg_str(args, "connection");
 	*cd = NULL;
@@ -257,7 +257,7 @@ static void *conn_for(run_ctx *rc, const step *st, value *args, const conn_def *
 			return NULL;
 		if (v_type(spec) == V_STR)
 			redact_add_url_credentials(rc->red, v_as_str(spec));
-		slot->h = slot->kind->open(spec, st->timeout_ms, &g_cancel, rc->red, err);
+		slot->h = slot->kind->open(spec, timeout_ms, &g_cancel, rc->red, err);
 		v_release(spec);
 		if (!slot->h && !*err)
 			*err = xasprintf("cannot open connection '%s'", name);
@@ -430,11 +430,11 @@ static value *render_extra(const step *st, const value *ctx, char **err)
 
 /*
  * Prepare one call of a step's primitive: render the action and the
- * extra keys, open the connection.  Returns 0, or -1 with c->error set
- * (the call is then already released).
+ * extra keys, open the connection (within timeout_ms, the attempt's).
+ * Returns 0, or -1 with c->error set (the call is then already released).
  */
-static int prepare_call(run_ctx *rc, const step *st, int attempt, volatile sig_atomic_t *cancel,
-			prim_call *c)
+static int prepare_call(run_ctx *rc, const step *st, int64_t timeout_ms, int attempt,
+			volatile sig_atomic_t *cancel, prim_call *c)
 {
 	memset(c, 0, sizeof *c);
 	char *err = NULL;
@@ -454,13 +454,13 @@ static int prepare_call(run_ctx *rc, const step *st, int attempt, volatile sig_a
 	c->st = st;
 	c->args = args;
 	c->extra = extra;
-	c->timeout_ms = st->timeout_ms;
+	c->timeout_ms = timeout_ms;
 	c->attempt = attempt;
 	c->cancel = cancel;
 	c->red = rc->red;
 	c->dry_run = rc->o->mode == MODE_DRY_RUN;
 	if (st->prim->conn_kind) {
-		c->conn = conn_for(rc, st, args, &c->conn_def, &c->error);
+		c->conn = conn_for(rc, st, args, timeout_ms, &c->conn_def, &c->error);
 		if (!c->conn && c->error) {
 			v_release(c->args);
 			v_release(c->extra);
@@ -518,12 +518,12 @@ static void on_spawn(void *ud, int pid, unsigned long long start_time)
 }
 
 /* Call the primitive once: render, connect, run.  Fills *result / *err. */
-static int call_prim(run_ctx *rc, const step *st, const char *phase, int attempt,
-		     volatile sig_atomic_t *cancel, value **result, char **err)
+static int call_prim(run_ctx *rc, const step *st, int64_t timeout_ms, const char *phase,
+		     int attempt, volatile sig_atomic_t *cancel, value **result, char **err)
 {
 	prim_call c;
 	spawn_note note = { rc, st, phase, attempt };
-	int r = prepare_call(rc, st, attempt, cancel, &c);
+	int r = prepare_call(rc, st, timeout_ms, attempt, cancel, &c);
 	c.on_spawn = on_spawn;
 	c.spawn_ud = &note;
 	if (r == 0 && (st->prim->flags & PF_APPROVAL))
@@ -571,6 +571,83 @@ static char *first_failed_matcher(const redactor *red, const value *recs)
 		return m;
 	}
 	return NULL;
+}
+
+/*
+ * A step's durations and counts for one run of it (an item of a
+ * for-each step: one each): the literal ones of struct step, or those
+ * given as ${{ }} rendered with the step's context when it starts.
+ */
+typedef struct step_dur {
+	int64_t timeout_ms, every_ms, within_ms, delay_ms, max_delay_ms;
+	int attempts;
+} step_dur;
+
+static int durations_templated(const step *st)
+{
+	const struct step_templated *t = &st->templated;
+	return t->timeout || t->until_every || t->until_within || t->retry_attempts ||
+	       t->retry_delay || t->retry_max_delay;
+}
+
+/* the template n of `what` rendered as a duration (count: an attempts
+ * count, 1 to 1000) into *out; -1 with *error naming the value and the
+ * template's position */
+static int templated_value(run_ctx *rc, const value *ctx, const node *n, const char *what,
+			   int count, int64_t *out, char **error)
+{
+	char *err = NULL;
+	value *v = render_node(n, ctx, &err);
+	if (!v) {
+		*error = xasprintf("%s:%d:%d: '%s': %s", n->file, n->line, n->col, what, err);
+		free(err);
+		return -1;
+	}
+	int ok;
+	if (count) {
+		double x = v_type(v) == V_NUM ? v_as_num(v) : -1;
+		if (v_type(v) == V_STR && v_str_len(v) && strspn(v_as_str(v), "0123456789") == v_str_len(v))
+			x = strtod(v_as_str(v), NULL);
+		ok = x >= 1 && x <= 1000 && x == (double)(int64_t)x;
+		*out = ok ? (int64_t)x : 0;
+	} else
+		ok = v_dur_of(v, out) == 0;
+	if (!ok) {
+		char *q = quoted(rc->red, v, 80);
+		*error = xasprintf("%s:%d:%d: '%s' must be %s, got %s", n->file, n->line, n->col, what,
+				   count ? "an int from 1 to 1000" : "a duration like 30s", q);
+		free(q);
+	}
+	v_release(v);
+	return ok ? 0 : -1;
+}
+
+/* Fill *d for a run of st; -1 with *error when a template's value is not
+ * one (the step then fails without running). */
+static int step_durations(run_ctx *rc, const step *st, step_dur *d, char **error)
+{
+	*d = (step_dur){ st->timeout_ms, st->until_every_ms, st->until_within_ms,
+			 st->retry_delay_ms, st->retry_max_delay_ms, st->retry_attempts };
+	if (!durations_templated(st))
+		return 0;
+	const struct step_templated *t = &st->templated;
+	const struct { const node *n; const char *what; int64_t *out; } late[] = {
+		{ t->timeout, "timeout", &d->timeout_ms },
+		{ t->until_every, "every", &d->every_ms },
+		{ t->until_within, "within", &d->within_ms },
+		{ t->retry_delay, "delay", &d->delay_ms },
+		{ t->retry_max_delay, "max-delay", &d->max_delay_ms },
+	};
+	value *ctx = ctx_make(rc, NULL);
+	int64_t attempts = d->attempts;
+	int r = t->retry_attempts ? templated_value(rc, ctx, t->retry_attempts, "attempts", 1,
+						    &attempts, error) : 0;
+	for (size_t i = 0; r == 0 && i < sizeof late / sizeof late[0]; i++)
+		if (late[i].n)
+			r = templated_value(rc, ctx, late[i].n, late[i].what, 0, late[i].out, error);
+	v_release(ctx);
+	d->attempts = (int)attempts;
+	return r;
 }
 
 static int judge(run_ctx *rc, const step *st, const char *phase, int attempt, int poll,
@@ -681,10 +758,11 @@ static int would_run(run_ctx *rc, const step *st, const char *phase)
  * window closes or the run is cancelled.  Returns ST_OK or ST_FAILED;
  * *result, *recs and *error are the last poll's (released first).
  */
-static int run_attempt(run_ctx *rc, const step *st, const char *phase, int attempt,
-		       volatile sig_atomic_t *cancel, value **result, value **recs, char **error)
+static int run_attempt(run_ctx *rc, const step *st, const step_dur *d, const char *phase,
+		       int attempt, volatile sig_atomic_t *cancel, value **result, value **recs,
+		       char **error)
 {
-	int64_t poll_end = now_ms() + st->until_within_ms;
+	int64_t poll_end = now_ms() + d->within_ms;
 	int status = ST_FAILED;
 	for (int poll = 1;; poll++) {
 		if (*result)
@@ -694,21 +772,21 @@ static int run_attempt(run_ctx *rc, const step *st, const char *phase, int attem
 		*result = *recs = NULL;
 		free(*error);
 		*error = NULL;
-		int r = call_prim(rc, st, phase, attempt, cancel, result, error);
+		int r = call_prim(rc, st, d->timeout_ms, phase, attempt, cancel, result, error);
 		int ok = judge(rc, st, phase, attempt, st->has_until ? poll : 0, r, *result, recs,
 			       error);
 		status = ok ? ST_OK : ST_FAILED;
 		if (ok || !st->has_until || *cancel)
 			break;
-		if (now_ms() + st->until_every_ms > poll_end) {
-			char d[32];
+		if (now_ms() + d->every_ms > poll_end) {
+			char b[32];
 			char *e = *error;
 			*error = xasprintf("condition not met within %s (%d polls): %s",
-					   dur_format(st->until_within_ms, d, sizeof d), poll, e ? e : "");
+					   dur_format(d->within_ms, b, sizeof b), poll, e ? e : "");
 			free(e);
 			break;
 		}
-		if (sleep_ms(st->until_every_ms, cancel) < 0)
+		if (sleep_ms(d->every_ms, cancel) < 0)
 			break;
 	}
 	return status;
@@ -725,18 +803,21 @@ static int run_attempts(run_ctx *rc, const step *st, const char *phase,
 			int *attempts)
 {
 	int status = ST_OK;
-	int64_t delay = st->retry_delay_ms;
-	for (int attempt = 1; attempt <= st->retry_attempts; attempt++) {
+	step_dur d;
+	if (step_durations(rc, st, &d, error) < 0)
+		return ST_FAILED;
+	int64_t delay = d.delay_ms;
+	for (int attempt = 1; attempt <= d.attempts; attempt++) {
 		*attempts = attempt;
-		status = run_attempt(rc, st, phase, attempt, cancel, result, recs, error);
-		if (status == ST_OK || *cancel || attempt == st->retry_attempts)
+		status = run_attempt(rc, st, &d, phase, attempt, cancel, result, recs, error);
+		if (status == ST_OK || *cancel || attempt == d.attempts)
 			break;
-		term_step_retry(&rc->term, st->id, attempt, st->retry_attempts, *error);
+		term_step_retry(&rc->term, st->id, attempt, d.attempts, *error);
 		if (sleep_ms(delay, cancel) < 0)
 			break;
 		delay = (int64_t)((double)delay * st->retry_backoff);
-		if (st->retry_max_delay_ms > 0 && delay > st->retry_max_delay_ms)
-			delay = st->retry_max_delay_ms;
+		if (d.max_delay_ms > 0 && delay > d.max_delay_ms)
+			delay = d.max_delay_ms;
 	}
 	if (*cancel && status != ST_OK && !*error)
 		*error = xstrdup("interrupted");
@@ -904,7 +985,9 @@ static int run_probe(run_ctx *rc, const step *probe, const char *phase)
 {
 	value *result = NULL, *recs = NULL;
 	char *error = NULL;
-	int ok = call_prim(rc, probe, phase, 1, &g_cancel, &result, &error) == 0;
+	step_dur d;
+	int ok = step_durations(rc, probe, &d, &error) == 0 &&
+		 call_prim(rc, probe, d.timeout_ms, phase, 1, &g_cancel, &result, &error) == 0;
 	if (ok) {
 		value *ctx = ctx_make(rc, result);
 		char *err = NULL;
@@ -1016,7 +1099,7 @@ static int batchable(const run_ctx *rc, const step *st, int ph, const step *firs
 		     char *const *ids, size_t n)
 {
 	if (!st->prim->run_batch || st->effect != EFFECT_READ || st->if_ || st->has_until ||
-	    st->retry_attempts != 1 || st->needs_node || rc->o->resume)
+	    st->retry_attempts != 1 || st->needs_node || rc->o->resume || durations_templated(st))
 		return 0;
 	if (ph != PH_CHECKS && ph != PH_VERIFY && ph != PH_SYMPTOMS)
 		return 0;
@@ -1040,7 +1123,7 @@ static void run_group(run_ctx *rc, step *const *g, size_t n, const char *phase, 
 		cJSON_AddNumberToObject(f, "concurrent", (double)n);
 		t0[i] = now_ms();
 		emit(rc, EV_STEP_START, g[i], phase, f);
-		prepared[i] = prepare_call(rc, g[i], 1, &g_cancel, &calls[i]) == 0;
+		prepared[i] = prepare_call(rc, g[i], g[i]->timeout_ms, 1, &g_cancel, &calls[i]) == 0;
 		if (prepared[i])
 			ready[k++] = &calls[i];
 	}
