@@ -337,7 +337,7 @@ static cJSON *retry_shape(const char *k)
 
 static cJSON *until_shape(const char *k)
 {
-	return !strcmp(k, "every") || !strcmp(k, "within")
+	return !strcmp(k, "every") || !strcmp(k, "within") || !strcmp(k, "hold")
 		? any_of(ref(REF("duration")), ref(REF("template"))) : NULL;
 }
 

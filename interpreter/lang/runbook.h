@@ -83,11 +83,12 @@ struct step {
 	int64_t retry_max_delay_ms; /* 0 = unbounded */
 	int has_until;
 	int64_t until_every_ms, until_within_ms;
+	int64_t until_hold_ms;  /* until.hold: how long expect must keep holding; 0 = none */
 	/* those of the values above given as ${{ }} templates (NULL: the
 	 * literal above, checked statically); the executor renders them
 	 * when the step starts, with the step's context (run/exec.c) */
 	struct step_templated {
-		node *timeout, *until_every, *until_within;
+		node *timeout, *until_every, *until_within, *until_hold;
 		node *retry_attempts, *retry_delay, *retry_max_delay;
 	} templated;
 	int on_failure;         /* ONFAIL_* */

@@ -168,10 +168,12 @@ static const char *const retry_docs[] = {
 	"upper bound of the delay (in a step also a ${{ }})", NULL,
 };
 SAME_LEN(retry_keys, retry_docs);
-static const char *const until_keys[] = { "every", "within", NULL };
+static const char *const until_keys[] = { "every", "within", "hold", NULL };
 static const char *const until_docs[] = {
 	"how often to poll: a duration, or a ${{ }} read when the step starts",
-	"how long to keep polling: a duration, or a ${{ }}", NULL,
+	"how long to keep polling: a duration, or a ${{ }}",
+	"a soak: how long `expect` must keep holding, polled every `every` (a duration, or a "
+	"${{ }}); a poll that fails starts it again, and `within` bounds the whole", NULL,
 };
 SAME_LEN(until_keys, until_docs);
 static const char *const defaults_keys[] = { "timeout", "retry", "on-failure", NULL };
@@ -1470,6 +1472,15 @@ static void sk_until(stepparse *p, node *k, node *m)
 		err(v, m, "required", "'until' needs 'within': how long to keep polling");
 	else if (!late_value(v, within, &st->templated.until_within, p->refst))
 		want_dur(v, within, "within", &st->until_within_ms);
+	node *hold = node_get(m, "hold");
+	if (hold && !late_value(v, hold, &st->templated.until_hold, p->refst) &&
+	    want_dur(v, hold, "hold", &st->until_hold_ms) && within && !st->templated.until_within &&
+	    st->until_hold_ms > st->until_within_ms) {
+		char h[32], w[32];
+		err(v, hold, "value", "'hold' (%s) is longer than 'within' (%s): the condition could "
+		    "never hold long enough", dur_format(st->until_hold_ms, h, sizeof h),
+		    dur_format(st->until_within_ms, w, sizeof w));
+	}
 	st->has_until = 1;
 }
 
@@ -1603,7 +1614,8 @@ const step_key step_key_table[] = {
 	  NOT_USE, KS_DURATION, NULL, sk_timeout },
 	{ "retry", "{attempts, delay, backoff, max-delay}: retry a failed attempt", NOT_USE,
 	  KS_RETRY, NULL, sk_retry },
-	{ "until", "{every, within}: poll until `expect` holds", NOT_USE, KS_UNTIL, NULL,
+	{ "until", "{every, within, hold}: poll until `expect` holds (for `hold`: keeps holding)",
+	  NOT_USE, KS_UNTIL, NULL,
 	  sk_until },
 	{ "expect", "result fields to literals or matchers, or one ${{ }} boolean", SKF_ALL,
 	  KS_EXPECT, NULL, sk_expect },

@@ -85,8 +85,9 @@ const event_def event_table[EV_COUNT] = {
 	},
 	[EV_STEP_ATTEMPT] = {
 		"step.attempt",
-		"one try or poll of a step: attempt, poll, ok or failed, the error, and the "
-		"matchers of a failed one",
+		"one try or poll of a step: attempt, poll, ok or failed, the error, the "
+		"matchers of a failed one, and under `until.hold` how long the condition has "
+		"held so far (`held_ms`; 0 after a failing poll)",
 		FIELDS("step", "phase", "attempt", "status"),
 		FIELDS("status"),
 	},

@@ -581,13 +581,14 @@ static char *first_failed_matcher(const redactor *red, const value *recs)
 typedef struct step_dur {
 	int64_t timeout_ms, every_ms, within_ms, delay_ms, max_delay_ms;
 	int attempts;
+	int64_t hold_ms;
 } step_dur;
 
 static int durations_templated(const step *st)
 {
 	const struct step_templated *t = &st->templated;
-	return t->timeout || t->until_every || t->until_within || t->retry_attempts ||
-	       t->retry_delay || t->retry_max_delay;
+	return t->timeout || t->until_every || t->until_within || t->until_hold ||
+	       t->retry_attempts || t->retry_delay || t->retry_max_delay;
 }
 
 /* the template n of `what` rendered as a duration (count: an attempts
@@ -627,7 +628,8 @@ static int templated_value(run_ctx *rc, const value *ctx, const node *n, const c
 static int step_durations(run_ctx *rc, const step *st, step_dur *d, char **error)
 {
 	*d = (step_dur){ st->timeout_ms, st->until_every_ms, st->until_within_ms,
-			 st->retry_delay_ms, st->retry_max_delay_ms, st->retry_attempts };
+			 st->retry_delay_ms, st->retry_max_delay_ms, st->retry_attempts,
+			 st->until_hold_ms };
 	if (!durations_templated(st))
 		return 0;
 	const struct step_templated *t = &st->templated;
@@ -635,6 +637,7 @@ static int step_durations(run_ctx *rc, const step *st, step_dur *d, char **error
 		{ t->timeout, "timeout", &d->timeout_ms },
 		{ t->until_every, "every", &d->every_ms },
 		{ t->until_within, "within", &d->within_ms },
+		{ t->until_hold, "hold", &d->hold_ms },
 		{ t->retry_delay, "delay", &d->delay_ms },
 		{ t->retry_max_delay, "max-delay", &d->max_delay_ms },
 	};
@@ -753,17 +756,57 @@ static int would_run(run_ctx *rc, const step *st, const char *phase)
 }
 
 /*
+ * until.hold: when the condition began to hold (-1: it does not hold
+ * now), how long it has held at the last poll, and the longest it held.
+ */
+typedef struct poll_hold {
+	int64_t since, held, best;
+} poll_hold;
+
+static int judge_held(run_ctx *rc, const step *st, const char *phase, int attempt, int poll,
+		      int r, value *result, value **recs, char **error, poll_hold *h);
+
+/* can the hold still be reached before the window closes at poll_end? */
+static int hold_out_of_reach(const step_dur *d, const poll_hold *h, int64_t poll_end)
+{
+	if (!h)
+		return 0;
+	int64_t from = h->since >= 0 ? h->since : now_ms() + d->every_ms;
+	return from + d->hold_ms > poll_end;
+}
+
+/* the error of a window that closed: polls, the hold reached, the last error (taken) */
+static char *until_missed(const step_dur *d, int polls, const poll_hold *h, char *last)
+{
+	char w[32], hd[32], bd[32];
+	char *e;
+	dur_format(d->within_ms, w, sizeof w);
+	if (h)
+		e = xasprintf("condition did not hold for %s within %s (%d polls; it held %s at best)%s%s",
+			      dur_format(d->hold_ms, hd, sizeof hd), w, polls,
+			      dur_format(h->best, bd, sizeof bd), last ? ": " : "", last ? last : "");
+	else
+		e = xasprintf("condition not met within %s (%d polls): %s", w, polls, last ? last : "");
+	free(last);
+	return e;
+}
+
+/*
  * One attempt of a step: call the primitive and judge the result; with
- * `until`, poll (every until_every_ms) until the condition holds, the
- * window closes or the run is cancelled.  Returns ST_OK or ST_FAILED;
- * *result, *recs and *error are the last poll's (released first).
+ * `until`, poll (every until_every_ms) until the condition holds -- with
+ * `hold`, until it has held that long without a failing poll -- the
+ * window closes (or the hold can no longer be reached in it) or the run
+ * is cancelled.  Returns ST_OK or ST_FAILED; *result, *recs and *error
+ * are the last poll's (released first).
  */
 static int run_attempt(run_ctx *rc, const step *st, const step_dur *d, const char *phase,
 		       int attempt, volatile sig_atomic_t *cancel, value **result, value **recs,
 		       char **error)
 {
 	int64_t poll_end = now_ms() + d->within_ms;
-	int status = ST_FAILED;
+	poll_hold hold = { -1, 0, 0 };
+	poll_hold *h = st->has_until && d->hold_ms > 0 ? &hold : NULL;
+	int done = 0;
 	for (int poll = 1;; poll++) {
 		if (*result)
 			v_release(*result);
@@ -773,23 +816,19 @@ static int run_attempt(run_ctx *rc, const step *st, const step_dur *d, const cha
 		free(*error);
 		*error = NULL;
 		int r = call_prim(rc, st, d->timeout_ms, phase, attempt, cancel, result, error);
-		int ok = judge(rc, st, phase, attempt, st->has_until ? poll : 0, r, *result, recs,
-			       error);
-		status = ok ? ST_OK : ST_FAILED;
-		if (ok || !st->has_until || *cancel)
+		int ok = judge_held(rc, st, phase, attempt, st->has_until ? poll : 0, r, *result, recs,
+				    error, h);
+		done = ok && (!h || h->held >= d->hold_ms);
+		if (done || !st->has_until || *cancel)
 			break;
-		if (now_ms() + d->every_ms > poll_end) {
-			char b[32];
-			char *e = *error;
-			*error = xasprintf("condition not met within %s (%d polls): %s",
-					   dur_format(d->within_ms, b, sizeof b), poll, e ? e : "");
-			free(e);
+		if (now_ms() + d->every_ms > poll_end || hold_out_of_reach(d, h, poll_end)) {
+			*error = until_missed(d, poll, h, *error);
 			break;
 		}
 		if (sleep_ms(d->every_ms, cancel) < 0)
 			break;
 	}
-	return status;
+	return done ? ST_OK : ST_FAILED;
 }
 
 /*
@@ -871,6 +910,13 @@ static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig
 static int judge(run_ctx *rc, const step *st, const char *phase, int attempt, int poll,
 		 int r, value *result, value **recs, char **error)
 {
+	return judge_held(rc, st, phase, attempt, poll, r, result, recs, error, NULL);
+}
+
+/* judge(), and for until.hold (h) how long the condition has held (held_ms) */
+static int judge_held(run_ctx *rc, const step *st, const char *phase, int attempt, int poll,
+		      int r, value *result, value **recs, char **error, poll_hold *h)
+{
 	int ok = r == 0;
 	if (ok) {
 		value *ctx = ctx_make(rc, result);
@@ -891,6 +937,14 @@ static int judge(run_ctx *rc, const step *st, const char *phase, int attempt, in
 	if (poll)
 		cJSON_AddNumberToObject(a, "poll", poll);
 	cJSON_AddStringToObject(a, "status", ok ? "ok" : "failed");
+	if (h) {
+		int64_t t = now_ms();
+		h->since = !ok ? -1 : h->since < 0 ? t : h->since;
+		h->held = ok ? t - h->since : 0;
+		if (h->held > h->best)
+			h->best = h->held;
+		cJSON_AddNumberToObject(a, "held_ms", (double)h->held);
+	}
 	if (*error)
 		cJSON_AddStringToObject(a, "error", *error);
 	/* a passing attempt's matchers are in step.end; a failing one's say
