@@ -320,6 +320,13 @@ static cJSON *input_shape(const char *k)
 	}
 	if (!strcmp(k, "required"))
 		return typed("boolean", NULL);
+	if (!strcmp(k, "min") || !strcmp(k, "max"))
+		return typed("number", NULL);
+	if (!strcmp(k, "min-items") || !strcmp(k, "max-items")) {
+		cJSON *o = typed("integer", NULL);
+		cJSON_AddNumberToObject(o, "minimum", 0);
+		return o;
+	}
 	return NULL;
 }
 

@@ -44,6 +44,9 @@ typedef struct input_def {
 	const char *from;       /* secrets: "env:NAME" or "file:/path" */
 	int required;           /* no default and not a secret-from */
 	const char *description;
+	int has_min, has_max;   /* int and number: min, max given */
+	double min, max;
+	long long min_items, max_items;  /* list: -1 when not given */
 } input_def;
 
 typedef struct conn_def {

@@ -21,7 +21,9 @@
  */
 #include "lang/runbook.h"
 #include "lang/fragment.h"
+#include "lang/inputs.h"
 #include "lang/prim.h"
+#include "lang/render.h"
 #include "lang/expr.h"
 #include "lang/match.h"
 #include "base/value.h"
@@ -144,7 +146,8 @@ static const char *const fragment_docs[] = {
 };
 SAME_LEN(fragment_keys, fragment_docs);
 static const char *const input_keys[] = {
-	"type", "default", "pattern", "description", "values", "from", "required", NULL,
+	"type", "default", "pattern", "description", "values", "from", "required",
+	"min", "max", "min-items", "max-items", NULL,
 };
 static const char *const input_docs[] = {
 	"string (default), int, number, bool, duration, url, secret, list or enum",
@@ -154,6 +157,10 @@ static const char *const input_docs[] = {
 	"the allowed values of an enum",
 	"where a secret comes from: env:NAME or file:/path (never argv)",
 	"whether the input must be given (default: when it has no default)",
+	"int and number: the smallest value allowed",
+	"int and number: the largest value allowed",
+	"list: the fewest items allowed",
+	"list: the most items allowed",
 	NULL,
 };
 SAME_LEN(input_keys, input_docs);
@@ -703,12 +710,88 @@ static void input_pattern(vctx *v, input_def *in, node *m)
 		    got(v, in->def), in->name, pat->str);
 }
 
+/* a literal of input in's type outside its bounds: the run-time message
+ * (input_in_bounds, malloc'd), else NULL */
+static char *literal_out_of_bounds(const input_def *in, const node *x)
+{
+	value *lit = literal_node(x);
+	char *e = NULL;
+	value *c = input_coerce(in, lit, &e);
+	free(e);                /* its type is default_mismatch's to judge */
+	e = NULL;
+	if (c && input_in_bounds(in, c, &e))
+		e = NULL;
+	if (c)
+		v_release(c);
+	v_release(lit);
+	return e;
+}
+
+/* `min`/`max` (int, number) or `min-items`/`max-items` (list): *has set
+ * when given; numbers, whole and not negative for the item counts */
+static void input_bound(vctx *v, input_def *in, node *m, const char *key, int *has,
+			double *num, long long *count)
+{
+	node *x = node_get(m, key);
+	int items = count != NULL;
+	long long c;
+	if (!x)
+		return;
+	if (items ? in->type != IT_LIST : in->type != IT_INT && in->type != IT_NUMBER) {
+		err(v, node_key(m, key), "value", "'%s' only applies to %s inputs (input '%s' is a%s %s%s)",
+		    key, items ? "list" : "int and number", in->name,
+		    in->type == IT_INT || in->type == IT_ENUM ? "n" : "", input_types[in->type],
+		    !items && in->type == IT_LIST ? ": use 'min-items' and 'max-items'" : "");
+		return;
+	}
+	if (items && (!plain_int(x, &c) || c < 0))
+		err(v, x, "type", "'%s' must be a whole number of items, got %s", key, got(v, x));
+	else if (!items && !plain_num(x, num))
+		err(v, x, "type", "'%s' must be a number, got %s", key, got(v, x));
+	else {
+		if (items)
+			*count = c;
+		if (has)
+			*has = 1;
+	}
+}
+
+/*
+ * The bounds of an input (min/max, min-items/max-items), in order, and a
+ * literal default within them: checked by the run-time check
+ * (input_check, inputs.c) on the default's value.
+ */
+static void input_bounds(vctx *v, input_def *in, node *m)
+{
+	int has_mi = 0, has_ma = 0;
+	input_bound(v, in, m, "min", &in->has_min, &in->min, NULL);
+	input_bound(v, in, m, "max", &in->has_max, &in->max, NULL);
+	input_bound(v, in, m, "min-items", &has_mi, NULL, &in->min_items);
+	input_bound(v, in, m, "max-items", &has_ma, NULL, &in->max_items);
+	if ((in->has_min && in->has_max && in->min > in->max) ||
+	    (has_mi && has_ma && in->min_items > in->max_items)) {
+		const char *lo = in->has_max ? "min" : "min-items", *hi;
+		hi = in->has_max ? "max" : "max-items";
+		err(v, node_get(m, hi), "value", "'%s' (%s) is less than '%s' (%s)", hi,
+		    node_get(m, hi)->str, lo, node_get(m, lo)->str);
+		return;
+	}
+	if (!in->def || (is_scalar(in->def) && has_template(in->def->str, in->def->len)) ||
+	    default_mismatch(in, in->def))
+		return;
+	char *e = literal_out_of_bounds(in, in->def);
+	if (e)
+		err(v, in->def, "value", "default of %s", e);
+	free(e);
+}
+
 /* one input: a mapping of input_keys (or null: a required string) */
 static void parse_input(vctx *v, input_def *in, node *key, node *m)
 {
 	const char *where = arena_printf(v->a, "in input '%s'", in->name);
 	in->n = m;
 	in->type = IT_STRING;
+	in->min_items = in->max_items = -1;
 	if (m && node_is_null(m)) {
 		in->required = 1;
 		return;
@@ -731,6 +814,7 @@ static void parse_input(vctx *v, input_def *in, node *key, node *m)
 	input_from(v, in, key, m);
 	input_default(v, in, m);
 	input_pattern(v, in, m);
+	input_bounds(v, in, m);
 
 	node *req = node_get(m, "required");
 	int r;
@@ -1136,6 +1220,10 @@ static void check_with_literal(vctx *v, const runbook *fr, const input_def *in, 
 		    fr->id, want, got(v, x));
 		return;
 	}
+	char *b = literal_out_of_bounds(in, x);
+	if (b)
+		err(v, x, "value", "fragment '%s': %s", fr->id, b);
+	free(b);
 	if (!in->pattern || !is_scalar(x))
 		return;
 	re_error e;
