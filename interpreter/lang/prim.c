@@ -62,7 +62,8 @@ static const prim_param redis_params[] = {
 static const prim_param kafka_params[] = {
 	{ "connection", P_STR, 1, "a kafka connection" },
 	{ "produce", P_MAP, 0, "{topic, key, value, headers, partition}" },
-	{ "consume", P_MAP, 0, "{topic, group | from-beginning, max-messages, timeout}" },
+	{ "consume", P_MAP, 0, "{topic, group | from-beginning, max-messages, timeout, until-end}; "
+	  "until-end: true stops once caught up with the log as of the start (kcat -e)" },
 	{ "lag", P_MAP, 0, "{group, topic}" },
 	{ "topics", P_ANY, 0, "metadata of all topics, or of the listed ones" },
 	{ "max-result", P_NUM, 0, "bytes of consumed messages kept (default 1 MiB)" },
