@@ -127,6 +127,9 @@ static void sec_steps(FILE *f)
 	keys_table(f, &rb_keys.retry);
 	fputs("### until\n\n", f);
 	keys_table(f, &rb_keys.until);
+	fputs("### fields\n\nEach field of a `manual` step (`fields:`) is a mapping (or null: a "
+	      "string):\n\n", f);
+	keys_table(f, &rb_keys.field);
 }
 
 static const char *types_text(int t, char *buf, size_t cap)

@@ -668,6 +668,7 @@ static void section_matchers(report *r)
 		para(r, "No step declared matchers.");
 }
 
+/* approvals and manual actions: what was asked, the answer, who, when */
 static void section_approvals(report *r)
 {
 	static const char *const cols[] = { "Step", "Question", "Answer", "By", "Comment", "Time",
@@ -677,16 +678,18 @@ static void section_approvals(report *r)
 	heading(r, "approvals", "Approvals");
 	for (size_t i = 0; i < r->l->n; i++) {
 		const tlog_event *e = &r->l->v[i];
-		const cJSON *ap;
-		if (e->id != EV_APPROVE)
+		int manual = e->id == EV_MANUAL;
+		if (e->id != EV_APPROVE && !manual)
 			continue;
 		if (!any++)
 			table_head(r, "approvals", cols);
-		ap = tev_get(e, "approved");
 		row_start(r, NULL);
 		cell(r, e->step);
-		cell(r, tev_str(e, "question"));
-		cell_status(r, cJSON_IsTrue(ap) ? "approved" : "refused");
+		cell(r, tev_str(e, manual ? "instructions" : "question"));
+		if (manual)
+			cell_status(r, cJSON_IsTrue(tev_get(e, "confirmed")) ? "confirmed" : "refused");
+		else
+			cell_status(r, cJSON_IsTrue(tev_get(e, "approved")) ? "approved" : "refused");
 		cell(r, tev_str(e, "by"));
 		cell(r, tev_str(e, "comment"));
 		cell(r, str_or(tev_str(e, "answered_at"), tev_str(e, "ts")));
@@ -696,7 +699,7 @@ static void section_approvals(report *r)
 	if (any)
 		table_end(r);
 	else
-		para(r, "No approval was asked.");
+		para(r, "No approval or manual action was asked.");
 }
 
 static void section_rollbacks(report *r)
@@ -763,7 +766,7 @@ static const char CSS[] =
 	"table.summary td:first-child{width:160px;font-weight:600}"
 	"tr.fail td{background:#fff3f3}"
 	".st{display:inline-block;padding:0 6px;border-radius:3px;color:#fff;background:#6b7280}"
-	".st-ok,.st-met,.st-approved{background:#2e9d4f}"
+	".st-ok,.st-met,.st-approved,.st-confirmed{background:#2e9d4f}"
 	".st-fail,.st-failed,.st-missed,.st-refused{background:#d23b3b}"
 	".st-skipped{background:#9aa0a6}.st-would-run{background:#3b7dd8}"
 	".st-in-doubt{background:#e8a317}"

@@ -186,6 +186,11 @@ static cJSON *step_key_schema(const step_key *r)
 		return o;
 	case KS_STRING: o = typed("string", NULL); break;
 	case KS_MAPPING: o = typed("object", NULL); break;
+	case KS_FIELDS:
+		o = typed("object", r->doc);
+		cJSON_AddItemToObject(o, "additionalProperties",
+				      any_of(ref(REF("field")), typed("null", NULL)));
+		return o;
 	default: return NULL;
 	}
 	return describe(o, r->doc);
@@ -420,6 +425,8 @@ static cJSON *defs(void)
 
 	cJSON_AddItemToObject(d, "input", keyed(&rb_keys.input, input_shape, "input key",
 						"a typed parameter"));
+	cJSON_AddItemToObject(d, "field", keyed(&rb_keys.field, input_shape, "field key",
+						"a value the operator enters (a manual step)"));
 	x = typed("object", "name: input; a name with no mapping is a required string");
 	cJSON_AddItemToObject(x, "additionalProperties",
 			      any_of(ref(REF("input")), typed("null", NULL)));

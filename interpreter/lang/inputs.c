@@ -85,10 +85,10 @@ static value *comma_list(const input_def *in, const char *s, char **err)
 		while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
 			e--;
 		if (b == e || strcspn(b, "[]{}\"") < (size_t)(e - b)) {
-			*err = b == e ? xasprintf("input '%s': item %zu of the comma list '%s' is empty",
-						  in->name, i, s)
-				: xasprintf("input '%s' must be a JSON or YAML flow list like [a, b] or a "
-					    "comma list like a,b; got '%s'", in->name, s);
+			*err = b == e ? xasprintf("%s '%s': item %zu of the comma list '%s' is empty",
+						  input_noun(in), in->name, i, s)
+				: xasprintf("%s '%s' must be a JSON or YAML flow list like [a, b] or a "
+					    "comma list like a,b; got '%s'", input_noun(in), in->name, s);
 			v_release(l);
 			return NULL;
 		}
@@ -117,12 +117,12 @@ static value *list_from_text(const input_def *in, const char *s, char **err)
 	diags dg;
 	arena_init(&a);
 	diags_init(&dg);
-	char *name = xasprintf("input '%s'", in->name);
+	char *name = xasprintf("%s '%s'", input_noun(in), in->name);
 	value *l = NULL;
 	if (load_buffer(&a, name, s, strlen(s), &d, &dg) == 0 && d.root && d.root->kind == N_SEQ)
 		l = literal_node(d.root);
 	else
-		*err = xasprintf("input '%s' must be a list, got '%s'%s%s", in->name, s,
+		*err = xasprintf("%s '%s' must be a list, got '%s'%s%s", input_noun(in), in->name, s,
 				 dg.n ? ": " : "", dg.n ? dg.v[0].msg : " (a mapping)");
 	free(name);
 	diags_release(&dg);
@@ -134,16 +134,16 @@ int input_in_bounds(const input_def *in, const value *v, char **err)
 {
 	char *g = NULL;
 	if (v_type(v) == V_NUM && in->has_min && v_as_num(v) < in->min)
-		*err = xasprintf("input '%s' must be at least %.15g, got %s", in->name, in->min,
+		*err = xasprintf("%s '%s' must be at least %.15g, got %s", input_noun(in), in->name, in->min,
 				 g = shown(v));
 	else if (v_type(v) == V_NUM && in->has_max && v_as_num(v) > in->max)
-		*err = xasprintf("input '%s' must be at most %.15g, got %s", in->name, in->max,
+		*err = xasprintf("%s '%s' must be at most %.15g, got %s", input_noun(in), in->name, in->max,
 				 g = shown(v));
 	else if (v_type(v) == V_LIST && in->min_items >= 0 && (long long)v_len(v) < in->min_items)
-		*err = xasprintf("input '%s' needs at least %lld item%s, got %zu", in->name,
+		*err = xasprintf("%s '%s' needs at least %lld item%s, got %zu", input_noun(in), in->name,
 				 in->min_items, in->min_items == 1 ? "" : "s", v_len(v));
 	else if (v_type(v) == V_LIST && in->max_items >= 0 && (long long)v_len(v) > in->max_items)
-		*err = xasprintf("input '%s' takes at most %lld item%s, got %zu", in->name,
+		*err = xasprintf("%s '%s' takes at most %lld item%s, got %zu", input_noun(in), in->name,
 				 in->max_items, in->max_items == 1 ? "" : "s", v_len(v));
 	else
 		return 1;
@@ -156,7 +156,7 @@ int input_check(const input_def *in, const value *v, char **err)
 	if (in->pattern && v_type(v) == V_STR && !input_pattern_ok(in->pattern, v_as_str(v), err)) {
 		if (!*err) {
 			char *g = shown(v);
-			*err = xasprintf("input '%s' does not match its pattern '%s': got %s", in->name,
+			*err = xasprintf("%s '%s' does not match its pattern '%s': got %s", input_noun(in), in->name,
 					 in->pattern, g);
 			free(g);
 		}
@@ -187,7 +187,7 @@ value *input_coerce(const input_def *in, const value *v, char **err)
 	case IT_URL:
 		if (s && strstr(s, "://") && strcspn(s, " \t\r\n") == strlen(s))
 			return v_retain((value *)v);
-		*err = xasprintf("input '%s' must be a URL (scheme://host...)", in->name);
+		*err = xasprintf("%s '%s' must be a URL (scheme://host...)", input_noun(in), in->name);
 		return NULL;
 	case IT_INT:
 	case IT_NUMBER: {
@@ -203,7 +203,7 @@ value *input_coerce(const input_def *in, const value *v, char **err)
 		} else
 			break;
 		if (in->type == IT_INT && (d != floor(d) || fabs(d) > 9007199254740992.0)) {
-			*err = xasprintf("input '%s' must be an integer", in->name);
+			*err = xasprintf("%s '%s' must be an integer", input_noun(in), in->name);
 			return NULL;
 		}
 		return v_num(d);
@@ -222,7 +222,7 @@ value *input_coerce(const input_def *in, const value *v, char **err)
 		int64_t ms;
 		if (s && dur_parse(s, strlen(s), &ms) == 0)
 			return v_dur(ms);
-		*err = xasprintf("input '%s' must be a duration like 30s or 5m", in->name);
+		*err = xasprintf("%s '%s' must be a duration like 30s or 5m", input_noun(in), in->name);
 		return NULL;
 	}
 	case IT_LIST:
@@ -247,7 +247,7 @@ value *input_coerce(const input_def *in, const value *v, char **err)
 			for (size_t i = 0; i < in->values->n; i++)
 				sbuf_addf(&sb, "%s%s", i ? ", " : "", in->values->vals[i]->str);
 			char *g = shown(v);
-			*err = xasprintf("input '%s' must be one of: %s; got %s", in->name,
+			*err = xasprintf("%s '%s' must be one of: %s; got %s", input_noun(in), in->name,
 					 sb.buf ? sb.buf : "", g);
 			free(g);
 			sbuf_release(&sb);
@@ -255,7 +255,7 @@ value *input_coerce(const input_def *in, const value *v, char **err)
 		}
 		break;
 	}
-	*err = xasprintf("input '%s' must be of type %s, got %s", in->name,
+	*err = xasprintf("%s '%s' must be of type %s, got %s", input_noun(in), in->name,
 			 type_names[in->type], v_type_name(v));
 	return NULL;
 }

@@ -47,6 +47,11 @@ int input_pattern_ok(const char *pattern, const char *s, char **err);
  * bounds alone.
  */
 int input_check(const input_def *in, const value *v, char **err);
+/* "input", or "field" for a manual step's field: the word for messages */
+static inline const char *input_noun(const input_def *in)
+{
+	return in->field ? "field" : "input";
+}
 int input_in_bounds(const input_def *in, const value *v, char **err);
 
 #endif

@@ -14,6 +14,7 @@
 static const char *const exec_keys[] = { "env", "cwd", "stdin", NULL };
 static const char *const no_keys[] = { NULL };
 static const char *const use_keys[] = { "with", NULL };
+static const char *const manual_keys[] = { "fields", NULL };
 
 static const char *const exec_results[] = { "exit", "stdout", "stderr", "duration", "stdout_truncated", "stderr_truncated", "stdout_base64", "stderr_base64", "timed_out", NULL };
 static const char *const http_results[] = { "status", "headers", "body", "json", "duration", "body_truncated", "body_base64", NULL };
@@ -23,6 +24,7 @@ static const char *const kafka_results[] = { "partition", "offset", "messages", 
 static const char *const prom_results[] = { "value", "vector", "resultType", "vector_truncated", "firing", "alerts", "alerts_truncated", "duration", NULL };
 static const char *const wait_results[] = { "duration", NULL };
 static const char *const approve_results[] = { "approved", "by", "comment", "mode", NULL };
+static const char *const manual_results[] = { "confirmed", "by", "fields", "comment", "mode", NULL };
 static const char *const assert_results[] = { "value", NULL };
 static const char *const log_results[] = { "message", NULL };
 
@@ -191,6 +193,16 @@ const prim_def prim_table[] = {
 		.result_fields = approve_results,
 		.flags = PF_APPROVAL | PF_RUNS_ALONE,
 		.default_effect = EFFECT_READ,
+	},
+	{
+		.name = "manual",
+		.summary = "a manual action: Markdown instructions the operator carries out and "
+			   "confirms, entering the step's `fields`",
+		.forms = P_STR,
+		.step_keys = manual_keys,
+		.result_fields = manual_results,
+		.flags = PF_MANUAL | PF_RUNS_ALONE,
+		.default_effect = EFFECT_WRITE,
 	},
 	{
 		.name = "assert",

@@ -47,6 +47,7 @@ typedef struct input_def {
 	int has_min, has_max;   /* int and number: min, max given */
 	double min, max;
 	long long min_items, max_items;  /* list: -1 when not given */
+	int field;              /* a manual step's field, not an input (messages say so) */
 } input_def;
 
 typedef struct conn_def {
@@ -105,6 +106,8 @@ struct step {
 	steplist needs;         /* resolved dependencies (same phase) */
 	node *needs_node;
 	node *for_each;         /* `for-each`: the items (a list or an object), or NULL */
+	input_def *fields;      /* a manual step's `fields`: what the operator enters */
+	size_t nfields;
 };
 
 typedef struct runbook {
@@ -161,6 +164,7 @@ typedef struct rb_keytables {
 	const char *const *on_failure;
 	const char *const *policies;
 	const char *const *contexts;
+	rb_keytable field;      /* a manual step's field */
 } rb_keytables;
 extern const rb_keytables rb_keys;
 
@@ -202,6 +206,7 @@ enum step_key_shape {
 	KS_ENV,                 /* NAME: value */
 	KS_STRING,              /* a string */
 	KS_MAPPING,             /* a mapping */
+	KS_FIELDS,              /* name: field (a manual step's fields) */
 };
 struct step_parse;
 typedef struct step_key {

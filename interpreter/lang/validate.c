@@ -167,6 +167,23 @@ SAME_LEN(input_keys, input_docs);
 static const char *const input_types[] = {
 	"string", "int", "number", "bool", "duration", "url", "secret", "list", "enum", NULL,
 };
+/* a manual step's field: a value the operator enters */
+static const char *const field_keys[] = {
+	"type", "description", "pattern", "values", "min", "max", "min-items", "max-items", NULL,
+};
+static const char *const field_docs[] = {
+	"string (default), int, number, bool, duration, url, list, enum, or secret: read "
+	"without echo on a terminal and masked everywhere",
+	"what the operator is asked for",
+	"a PCRE2 pattern the value must match",
+	"the allowed values of an enum",
+	"int and number: the smallest value allowed",
+	"int and number: the largest value allowed",
+	"list: the fewest items allowed",
+	"list: the most items allowed",
+	NULL,
+};
+SAME_LEN(field_keys, field_docs);
 static const char *const retry_keys[] = { "attempts", "delay", "backoff", "max-delay", NULL };
 static const char *const retry_docs[] = {
 	"attempts in all, 1 to 1000 (in a step also a ${{ }}, read when the step starts)",
@@ -219,6 +236,7 @@ const rb_keytables rb_keys = {
 	{ defaults_keys, defaults_docs }, { objective_keys, objective_docs },
 	{ drill_keys, drill_docs },
 	input_types, effect_names, onfail_names, policy_names, contexts,
+	{ field_keys, field_docs },
 };
 
 /* ---- did you mean ---- */
@@ -629,11 +647,12 @@ static void input_values(vctx *v, input_def *in, node *m, node *t)
 	if (vals) {
 		if (in->type != IT_ENUM)
 			err(v, node_key(m, "values"), "value",
-			    "'values' only applies to enum inputs (input '%s' is a %s)", in->name,
-			    input_types[in->type]);
+			    "'values' only applies to enum %ss (%s '%s' is a %s)", input_noun(in),
+			    input_noun(in), in->name, input_types[in->type]);
 		else if (want_seq(v, vals, "values")) {
 			if (!vals->n)
-				err(v, vals, "value", "enum input '%s' needs at least one value", in->name);
+				err(v, vals, "value", "enum %s '%s' needs at least one value", input_noun(in),
+				    in->name);
 			for (size_t i = 0; i < vals->n; i++)
 				if (!is_scalar(vals->vals[i]) || node_is_null(vals->vals[i]))
 					err(v, vals->vals[i], "type", "enum values must be strings, got %s",
@@ -641,7 +660,7 @@ static void input_values(vctx *v, input_def *in, node *m, node *t)
 			in->values = vals;
 		}
 	} else if (in->type == IT_ENUM)
-		err(v, t, "required", "enum input '%s' needs 'values'", in->name);
+		err(v, t, "required", "enum %s '%s' needs 'values'", input_noun(in), in->name);
 }
 
 /* a secret's `from: env:NAME | file:/path` (a fragment's secrets come
@@ -738,8 +757,8 @@ static void input_bound(vctx *v, input_def *in, node *m, const char *key, int *h
 	if (!x)
 		return;
 	if (items ? in->type != IT_LIST : in->type != IT_INT && in->type != IT_NUMBER) {
-		err(v, node_key(m, key), "value", "'%s' only applies to %s inputs (input '%s' is a%s %s%s)",
-		    key, items ? "list" : "int and number", in->name,
+		err(v, node_key(m, key), "value", "'%s' only applies to %s %ss (%s '%s' is a%s %s%s)",
+		    key, items ? "list" : "int and number", input_noun(in), input_noun(in), in->name,
 		    in->type == IT_INT || in->type == IT_ENUM ? "n" : "", input_types[in->type],
 		    !items && in->type == IT_LIST ? ": use 'min-items' and 'max-items'" : "");
 		return;
@@ -785,22 +804,26 @@ static void input_bounds(vctx *v, input_def *in, node *m)
 	free(e);
 }
 
-/* one input: a mapping of input_keys (or null: a required string) */
-static void parse_input(vctx *v, input_def *in, node *key, node *m)
+/*
+ * What an input and a manual step's field share: a mapping of keys (or
+ * null: a required string), its type, description and enum values.
+ * Returns 1 when the mapping's other keys are to be read.
+ */
+static int parse_typed(vctx *v, input_def *in, node *m, const char *const *keys)
 {
-	const char *where = arena_printf(v->a, "in input '%s'", in->name);
 	in->n = m;
 	in->type = IT_STRING;
 	in->min_items = in->max_items = -1;
 	if (m && node_is_null(m)) {
 		in->required = 1;
-		return;
+		return 0;
 	}
 	if (!is_map(m)) {
-		err(v, m, "type", "input '%s' must be a mapping, got %s", in->name, got(v, m));
-		return;
+		err(v, m, "type", "%s '%s' must be a mapping, got %s", input_noun(in), in->name,
+		    got(v, m));
+		return 0;
 	}
-	check_keys(v, m, input_keys, where);
+	check_keys(v, m, keys, arena_printf(v->a, "in %s '%s'", input_noun(in), in->name));
 	node *t = node_get(m, "type");
 	if (t) {
 		int i = want_enum(v, t, "type", input_types);
@@ -811,6 +834,14 @@ static void parse_input(vctx *v, input_def *in, node *key, node *m)
 	if (desc && want_str(v, desc, "description"))
 		in->description = desc->str;
 	input_values(v, in, m, t);
+	return 1;
+}
+
+/* one input: a mapping of input_keys (or null: a required string) */
+static void parse_input(vctx *v, input_def *in, node *key, node *m)
+{
+	if (!parse_typed(v, in, m, input_keys))
+		return;
 	input_from(v, in, key, m);
 	input_default(v, in, m);
 	input_pattern(v, in, m);
@@ -1620,12 +1651,38 @@ static void sk_rollback_on_failure(stepparse *p, node *k, node *x)
 }
 
 /* the undo of a step: one step or a list, each parsed as a rollback step */
+/* `rollback: "text"` of a manual step: the step `{manual: "text"}` (a
+ * manual undo, confirmed the same way), made in the arena */
+static node *manual_undo(vctx *v, const step *st, node *k, node *text)
+{
+	node *m = arena_alloc(v->a, sizeof *m), *key = arena_alloc(v->a, sizeof *key);
+	*key = *k;
+	key->str = (char *)st->prim->name;
+	key->len = strlen(key->str);
+	key->style = S_PLAIN;
+	*m = *text;
+	m->kind = N_MAP;
+	m->str = NULL;
+	m->len = 0;
+	m->n = 1;
+	m->cache = NULL;
+	m->keys = arena_alloc(v->a, sizeof(node *));
+	m->vals = arena_alloc(v->a, sizeof(node *));
+	m->keys[0] = key;
+	m->vals[0] = text;
+	return m;
+}
+
 static void sk_rollback(stepparse *p, node *k, node *rb)
 {
 	vctx *v = p->v;
 	step *st = p->st;
+	if (is_scalar(rb) && !node_is_null(rb) && st->prim && (st->prim->flags & PF_MANUAL))
+		rb = manual_undo(v, st, k, rb);
 	if (!is_map(rb) && !is_seq(rb)) {
-		err(v, rb, "type", "'rollback' must be a step or a list of steps, got %s", got(v, rb));
+		err(v, rb, "type", "'rollback' must be a step or a list of steps%s, got %s",
+		    st->prim && (st->prim->flags & PF_MANUAL) ? " (or the manual undo's instructions)" : "",
+		    got(v, rb));
 		return;
 	}
 	size_t n = is_map(rb) ? 1 : rb->n;
@@ -1676,6 +1733,31 @@ static void sk_stdin(stepparse *p, node *k, node *x)
 	if (want_str(p->v, x, "stdin"))
 		p->st->stdin_ = x;
 	walk_tmpl(p->v, x, p->refst, 0);
+}
+
+/* a manual step's `fields`: name: field, each like an input (no default
+ * or from: the operator enters it) */
+static void sk_fields(stepparse *p, node *k, node *m)
+{
+	vctx *v = p->v;
+	step *st = p->st;
+	if (!want_map(v, m, "fields"))
+		return;
+	st->fields = arena_alloc(v->a, (m->n + 1) * sizeof *st->fields);
+	for (size_t i = 0; i < m->n; i++) {
+		node *key = m->keys[i];
+		if (!name_ok(key->str, 1))
+			err(v, key, "value", "field name '%s' must match [A-Za-z_][A-Za-z0-9_-]*",
+			    key->str);
+		input_def *f = &st->fields[st->nfields++];
+		f->name = key->str;
+		f->field = 1;
+		if (parse_typed(v, f, m->vals[i], field_keys)) {
+			input_pattern(v, f, m->vals[i]);
+			input_bounds(v, f, m->vals[i]);
+		}
+		f->required = 1;
+	}
 }
 
 static void sk_with(stepparse *p, node *k, node *x)
@@ -1731,6 +1813,8 @@ const step_key step_key_table[] = {
 	  NULL, sk_stdin },
 	{ "with", "the fragment's inputs: name: value (templates over the caller's context)",
 	  SKF_ALL | SKF_ROW, KS_MAPPING, NULL, sk_with },
+	{ "fields", "what the operator enters: name: {type, description, pattern, values, min, max, "
+	  "min-items, max-items}; in `result.fields`", SKF_ALL | SKF_ROW, KS_FIELDS, NULL, sk_fields },
 };
 const size_t step_key_count = sizeof step_key_table / sizeof step_key_table[0];
 /* rows_find() and suggest_rows() read the name as the first member */

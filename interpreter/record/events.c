@@ -121,6 +121,15 @@ const event_def event_table[EV_COUNT] = {
 		FIELDS("step", "question", "approved", "by", "comment", "mode", "answered_at"),
 		FIELDS("mode", "answered_at"),
 	},
+	[EV_MANUAL] = {
+		"manual",
+		"a manual action: its instructions, whether the operator confirmed it done, who, "
+		"the comment, the fields entered (secret ones masked), the mode (tty, auto, file) "
+		"and when",
+		FIELDS("step", "instructions", "confirmed", "by", "comment", "fields", "mode",
+		       "answered_at"),
+		FIELDS("mode", "answered_at"),
+	},
 	[EV_ROLLBACK_START] = {
 		"rollback.start",
 		"the rollback begins: why, the steps it undoes in order, and whether the failed "

@@ -9,6 +9,7 @@
  * line before they start, so the record always precedes the effect.
  */
 #include "run/exec.h"
+#include "run/ask.h"
 #include "lang/expr.h"
 #include "lang/fragment.h"
 #include "run/lock.h"
@@ -296,107 +297,54 @@ static void scopes_release(run_ctx *rc)
 	rc->frag_scopes = NULL;
 }
 
-/* ---------- approve ---------- */
+/* ---------- approve, manual ---------- */
 
-static int approve_tty(run_ctx *rc, const char *question, int *approved, char **comment)
+/*
+ * The approve and manual primitives: the operator answers (run/ask.h);
+ * the answer is the result, and an approve or manual event records it
+ * (a secret field masked).  Not approved, not confirmed: the step fails.
+ */
+static int do_ask(run_ctx *rc, const step *st, prim_call *c)
 {
-	FILE *tty = fopen("/dev/tty", "r+");
-	if (!tty || !isatty(fileno(tty))) {
-		if (tty)
-			fclose(tty);
+	asker k = { rc->o->approve, rc->answers, rc->operator_name, rc->red };
+	int manual = (st->prim->flags & PF_MANUAL) != 0;
+	const char *yes = manual ? "confirmed" : "approved";
+	char *text = v_to_text(c->args);
+	answer a;
+	if ((manual ? ask_manual(&k, st, text, &a, &c->error)
+		    : ask_approval(&k, st, text, &a, &c->error)) < 0) {
+		free(text);
 		return -1;
 	}
-	char *q = redact_str(rc->red, question, strlen(question), NULL);
-	fprintf(tty, "\n  ? %s\n    approve? [y/N] (an optional comment may follow: \"y, checked the dashboard\") ", q);
-	free(q);
-	fflush(tty);
-	char line[1024];
-	*approved = 0;
-	*comment = NULL;
-	if (!fgets(line, sizeof line, tty)) {
-		fclose(tty);
-		return 0;
-	}
-	line[strcspn(line, "\r\n")] = 0;
-	char *p = line;
-	while (*p == ' ')
-		p++;
-	size_t w = strcspn(p, " ,");
-	if ((w == 1 && (*p == 'y' || *p == 'Y')) || (w == 3 && !strncasecmp(p, "yes", 3)))
-		*approved = 1;
-	p += w;
-	while (*p == ' ' || *p == ',')
-		p++;
-	if (*p)
-		*comment = xstrdup(p);
-	fclose(tty);
-	return 0;
-}
-
-/* The approve primitive: TTY prompt, --approve auto, or an answers file. */
-static int do_approve(run_ctx *rc, const step *st, prim_call *c)
-{
-	char *question = v_to_text(c->args);
-	int approved = 0;
-	char *comment = NULL;
-	const char *mode;
-	const char *by = rc->operator_name;
-	char *by_owned = NULL;
-	if (rc->o->approve && !strcmp(rc->o->approve, "auto")) {
-		mode = "auto";
-		approved = 1;
-	} else if (rc->answers) {
-		mode = "file";
-		value *a = v_obj_get(rc->answers, st->id);
-		if (!a) {
-			c->error = xasprintf("no answer for '%s' in %s", st->id, rc->o->approve);
-			free(question);
-			return -1;
-		}
-		if (v_type(a) == V_OBJ) {
-			value *ap = v_obj_get(a, "approved");
-			approved = ap && v_truthy(ap);
-			if (v_obj_get(a, "comment"))
-				comment = v_to_text(v_obj_get(a, "comment"));
-			if (v_obj_get(a, "by"))
-				by = by_owned = v_to_text(v_obj_get(a, "by"));
-		} else if (v_type(a) == V_STR) {
-			approved = !strcasecmp(v_as_str(a), "yes") || !strcasecmp(v_as_str(a), "y") ||
-				   !strcasecmp(v_as_str(a), "approve") || !strcasecmp(v_as_str(a), "approved");
-		} else
-			approved = v_truthy(a);
-	} else {
-		mode = "tty";
-		if (approve_tty(rc, question, &approved, &comment) < 0) {
-			c->error = xstrdup("approval needed but there is no terminal: use "
-					   "--approve auto or --approve FILE");
-			free(question);
-			return -1;
-		}
-	}
 	c->result = v_obj();
-	v_obj_set_take(c->result, "approved", v_bool(approved));
-	v_obj_set_take(c->result, "by", v_str(by));
-	v_obj_set_take(c->result, "comment", comment ? v_str(comment) : v_null());
-	v_obj_set_take(c->result, "mode", v_str(mode));
+	v_obj_set_take(c->result, yes, v_bool(a.yes));
+	v_obj_set_take(c->result, "by", v_str(a.by));
+	if (manual)
+		v_obj_set(c->result, "fields", a.fields);
+	v_obj_set_take(c->result, "comment", a.comment ? v_str(a.comment) : v_null());
+	v_obj_set_take(c->result, "mode", v_str(a.mode));
 	cJSON *f = cJSON_CreateObject();
-	cJSON_AddStringToObject(f, "question", question);
-	cJSON_AddBoolToObject(f, "approved", approved);
-	cJSON_AddStringToObject(f, "by", by);
-	if (comment)
-		cJSON_AddStringToObject(f, "comment", comment);
+	cJSON_AddStringToObject(f, manual ? "instructions" : "question", text);
+	cJSON_AddBoolToObject(f, yes, a.yes);
+	cJSON_AddStringToObject(f, "by", a.by);
+	if (a.comment)
+		cJSON_AddStringToObject(f, "comment", a.comment);
 	else
 		cJSON_AddNullToObject(f, "comment");
-	cJSON_AddStringToObject(f, "mode", mode);
-	char ts[40];
-	cJSON_AddStringToObject(f, "answered_at", ts_now(ts, sizeof ts));
-	emit(rc, EV_APPROVE, st, NULL, f);
-	if (!approved)
-		c->error = xasprintf("not approved by %s", by);
-	free(comment);
-	free(by_owned);
-	free(question);
-	return approved ? 0 : -1;
+	if (manual) {
+		value *masked = v_masked(a.fields, REDACT_MASK);
+		cJSON_AddItemToObject(f, "fields", vjson(rc, masked));
+		v_release(masked);
+	}
+	cJSON_AddStringToObject(f, "mode", a.mode);
+	cJSON_AddStringToObject(f, "answered_at", a.answered_at);
+	emit(rc, manual ? EV_MANUAL : EV_APPROVE, st, NULL, f);
+	if (!a.yes)
+		c->error = xasprintf("not %s by %s", yes, a.by);
+	int ok = a.yes;
+	answer_release(&a);
+	free(text);
+	return ok ? 0 : -1;
 }
 
 /* ---------- one step ---------- */
@@ -526,8 +474,8 @@ static int call_prim(run_ctx *rc, const step *st, int64_t timeout_ms, const char
 	int r = prepare_call(rc, st, timeout_ms, attempt, cancel, &c);
 	c.on_spawn = on_spawn;
 	c.spawn_ud = &note;
-	if (r == 0 && (st->prim->flags & PF_APPROVAL))
-		r = do_approve(rc, st, &c);
+	if (r == 0 && (st->prim->flags & (PF_APPROVAL | PF_MANUAL)))
+		r = do_ask(rc, st, &c);
 	else if (r == 0) {
 		pthread_mutex_unlock(&g_lock);
 		r = st->prim->run(&c);
@@ -1839,8 +1787,11 @@ static int run_prepare(run_ctx *rc, char run_id[33])
 	if (!rc->inputs)
 		return start_error(err, EXIT_USAGE);
 	if (o->approve && strcmp(o->approve, "auto") && !(rc->answers = load_owned_mapping(o->approve,
-			"an answers file is a mapping of step id: yes|no or {approved, comment, by}", &err)))
+			"an answers file is a mapping of step id: yes|no, {approved, comment, by} "
+			"or {confirmed, comment, by, fields}", &err)))
 		return start_error(err, EXIT_USAGE);
+	asker k = { o->approve, rc->answers, NULL, rc->red };
+	ask_register_secrets(&k, rb);
 	rc->env = env_object();
 	rc->steps = v_obj();
 	if (o->resume)

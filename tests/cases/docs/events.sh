@@ -1,5 +1,5 @@
 # The transcript events are one table: every event a representative set
-# of runs writes (a run with secrets, an approval, a fragment, retries and
+# of runs writes (a run with secrets, an approval, a manual step, a fragment, retries and
 # polls, a failure and its rollback, a dry run, a drill, --parallel, a
 # signed run, a crash and its resume, a signal, concurrent http checks on
 # a connection) is listed in the reference with the fields it always
@@ -39,6 +39,8 @@ checks:
 steps:
   - id: ask
     approve: "go?"
+  - id: by-hand
+    manual: "Check the **dashboard**."
   - id: w1
     exec: [sh, -c, 'echo w1 \$T']
     env: { T: "\${{ inputs.tok }}" }
