@@ -22,6 +22,8 @@ const command commands[] = {
 	  "TRANSCRIPT", verify_options },
 	{ "resume", cmd_resume, "continue or roll back a run whose interpreter died", "TRANSCRIPT",
 	  resume_options },
+	{ "undo", cmd_undo, "undo a run that ended: the rollbacks of its completed write steps",
+	  "TRANSCRIPT", undo_options },
 	{ "report", cmd_report, "a drill report from a transcript (--format md|html)", "TRANSCRIPT",
 	  report_options },
 	{ "schema", cmd_schema, "print the JSON Schema of runbook and fragment files", "",

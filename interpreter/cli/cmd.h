@@ -44,6 +44,7 @@ int cmd_drill(const command *self, int argc, char **argv);
 int cmd_verify(const command *self, int argc, char **argv);
 int cmd_report(const command *self, int argc, char **argv);
 int cmd_resume(const command *self, int argc, char **argv);
+int cmd_undo(const command *self, int argc, char **argv);
 int cmd_schema(const command *self, int argc, char **argv);
 int cmd_reference(const command *self, int argc, char **argv);
 
@@ -55,6 +56,7 @@ extern const cmd_opt drill_options[];
 extern const cmd_opt verify_options[];
 extern const cmd_opt report_options[];
 extern const cmd_opt resume_options[];
+extern const cmd_opt undo_options[];
 extern const cmd_opt schema_options[];
 extern const cmd_opt reference_options[];
 
@@ -74,5 +76,15 @@ struct verdict;
 struct verify_opts;
 int read_verdict(const command *self, const char *path, const struct verify_opts *o,
 		 struct tlog *l, struct verdict *vd);
+
+/* resume and undo (cmd_resume.c): the transcript at path, whose chain
+ * must hold, read into l, with a run.start: 0, or the exit code (the
+ * message printed, l released) */
+int record_read(const command *self, const char *path, struct tlog *l);
+/* the runbook the run of l ran (rbpath, else run.start's file), valid and
+ * unchanged since (same sha256); NULL with the message printed */
+struct runbook;
+struct runbook *record_runbook(const command *self, const char *rbpath, const struct tlog *l,
+			       int no_color);
 
 #endif

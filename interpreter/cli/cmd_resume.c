@@ -85,54 +85,63 @@ static int resume_parse(opt_parser *p, resume_args *a, run_opts *o)
 	return OPTS_DONE;
 }
 
-/*
- * The transcript at a->path, whose chain must hold, read into l; it must
- * be a run that started and did not end.  Returns 0, or the exit code
- * (the message printed).
- */
-static int resume_read(const resume_args *a, tlog *l)
+int record_read(const command *self, const char *path, tlog *l)
 {
 	long bad = 0;
 	char *why = NULL, *err = NULL;
-	int chain = transcript_check_chain(a->path, &bad, &why);
+	int chain = transcript_check_chain(path, &bad, &why);
 	if (chain < 0 || chain == 1) {
-		fprintf(stderr, "runbook resume: %s: %s%s\n", a->path,
+		fprintf(stderr, "runbook %s: %s: %s%s\n", self->name, path,
 			chain == 1 ? "the transcript does not verify: " : "", why ? why : "cannot read");
 		free(why);
 		return chain == 1 ? EXIT_VERIFY_FAILED : EXIT_USAGE;
 	}
 	free(why);
-	if (tlog_read(l, a->path, &err) < 0) {
-		fprintf(stderr, "runbook resume: %s\n", err);
+	if (tlog_read(l, path, &err) < 0) {
+		fprintf(stderr, "runbook %s: %s\n", self->name, err);
 		free(err);
 		return EXIT_USAGE;
 	}
-	if (!l->start)
-		fprintf(stderr, "runbook resume: %s has no run.start: nothing to resume\n", a->path);
-	else if (l->end)
-		fprintf(stderr, "runbook resume: %s ended (%s, exit %lld): nothing to resume\n", a->path,
-			tev_str(l->end, "status") ? tev_str(l->end, "status") : "?",
-			(long long)tev_int(l->end, "exit", -1));
-	else
+	if (l->start)
 		return 0;
+	fprintf(stderr, "runbook %s: %s has no run.start: nothing to %s\n", self->name, path,
+		self->name);
 	tlog_release(l);
 	return EXIT_USAGE;
 }
 
-/* the runbook the run ran (--runbook, else run.start's file), unchanged since; NULL if not */
-static runbook *resume_runbook(const resume_args *a, const tlog *l)
+/*
+ * The transcript at a->path (record_read); it must be a run that did not
+ * end.  Returns 0, or the exit code (the message printed).
+ */
+static int resume_read(const command *self, const resume_args *a, tlog *l)
 {
-	const char *rbpath = a->rbpath ? a->rbpath : tev_str(l->start, "file");
+	int rc = record_read(self, a->path, l);
+	if (rc || !l->end)
+		return rc;
+	fprintf(stderr, "runbook resume: %s ended (%s, exit %lld): nothing to resume%s\n", a->path,
+		tev_str(l->end, "status") ? tev_str(l->end, "status") : "?",
+		(long long)tev_int(l->end, "exit", -1),
+		l->undo && !l->undo_end ? " (its undo was interrupted: run `runbook undo` again)"
+		: l->undo ? "" : " (`runbook undo` reverses it)");
+	tlog_release(l);
+	return EXIT_USAGE;
+}
+
+runbook *record_runbook(const command *self, const char *rbpath, const tlog *l, int no_color)
+{
+	const char *cmd = self->name;
+	rbpath = rbpath ? rbpath : tev_str(l->start, "file");
 	if (!rbpath) {
-		fprintf(stderr, "runbook resume: run.start names no runbook file: use --runbook FILE\n");
+		fprintf(stderr, "runbook %s: run.start names no runbook file: use --runbook FILE\n", cmd);
 		return NULL;
 	}
 	diags dg;
 	diags_init(&dg);
 	runbook *rb = runbook_load(rbpath, &dg, 0);
 	if (!rb || dg.nerr) {
-		diags_print(stderr, &dg, DIAG_TEXT, want_color(stderr, a->no_color), NULL, 0);
-		fprintf(stderr, "runbook resume: %s is not a valid runbook\n", rbpath);
+		diags_print(stderr, &dg, DIAG_TEXT, want_color(stderr, no_color), NULL, 0);
+		fprintf(stderr, "runbook %s: %s is not a valid runbook\n", cmd, rbpath);
 		diags_release(&dg);
 		if (rb)
 			runbook_free(rb);
@@ -141,8 +150,9 @@ static runbook *resume_runbook(const resume_args *a, const tlog *l)
 	diags_release(&dg);
 	const char *sha = tev_str(l->start, "sha256");
 	if (!sha || strcmp(sha, rb->sha256)) {
-		fprintf(stderr, "runbook resume: %s changed since the run started (sha256 %.12s..., now %.12s...): "
-			"resuming would mix two versions of the procedure\n", rbpath, sha ? sha : "?", rb->sha256);
+		fprintf(stderr, "runbook %s: %s changed since the run started (sha256 %.12s..., now %.12s...): "
+			"going on would mix two versions of the procedure\n", cmd, rbpath, sha ? sha : "?",
+			rb->sha256);
 		runbook_free(rb);
 		return NULL;
 	}
@@ -225,10 +235,10 @@ int cmd_resume(const command *self, int argc, char **argv)
 
 	/* the integrity of what we build on comes first */
 	tlog l;
-	int rc = resume_read(&a, &l);
+	int rc = resume_read(self, &a, &l);
 	if (rc)
 		return rc;
-	runbook *rb = resume_runbook(&a, &l);
+	runbook *rb = record_runbook(self, a.rbpath, &l, a.no_color);
 	rc = rb ? resume_run(&a, &o, rb, &l) : EXIT_USAGE;
 	if (rb)
 		runbook_free(rb);

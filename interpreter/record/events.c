@@ -35,6 +35,15 @@ const event_def event_table[EV_COUNT] = {
 		FIELDS("from_seq", "torn_bytes", "sha256", "operator", "host", "pid", "action"),
 		FIELDS("sha256", "operator", "host", "in_doubt", "reaped", "action"),
 	},
+	[EV_RUN_UNDO] = {
+		"run.undo",
+		"`runbook undo` reverses the run, which had ended: the seq it continues from, the "
+		"runbook's sha256, operator, host, pid and the leftover processes of an "
+		"interrupted undo it killed (`reaped`); a rollback.start ... rollback.end and a "
+		"run.end of its own follow; `boot` and `signed_by` as in run.start",
+		FIELDS("from_seq", "sha256", "operator", "host", "pid"),
+		FIELDS("sha256", "operator", "host", "reaped"),
+	},
 	[EV_RUN_END] = {
 		"run.end",
 		"the run ends: status, exit code, duration, the step that failed, what the "

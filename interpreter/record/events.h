@@ -23,6 +23,7 @@ struct cJSON;
 typedef enum event_id {
 	EV_RUN_START,
 	EV_RUN_RESUME,
+	EV_RUN_UNDO,
 	EV_RUN_END,
 	EV_PHASE_START,
 	EV_PHASE_END,

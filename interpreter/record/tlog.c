@@ -206,7 +206,7 @@ static void timeline(tlog *l)
 
 	for (size_t i = 0; i < l->n; i++) {
 		tlog_event *e = &l->v[i];
-		int starts = e->id == EV_RUN_START || e->id == EV_RUN_RESUME;
+		int starts = e->id == EV_RUN_START || e->id == EV_RUN_RESUME || e->id == EV_RUN_UNDO;
 		int64_t at = -1;
 
 		if (starts && i > 0)
@@ -302,10 +302,16 @@ int tlog_read(tlog *l, const char *path, char **err)
 	fclose(f);
 	l->path = xstrdup(path);
 	for (i = 0; i < l->n; i++) {
-		if (!l->start && l->v[i].id == EV_RUN_START)
-			l->start = &l->v[i];
-		if (l->v[i].id == EV_RUN_END)
-			l->end = &l->v[i];
+		const tlog_event *e = &l->v[i];
+		if (!l->start && e->id == EV_RUN_START)
+			l->start = e;
+		if (e->id == EV_RUN_UNDO) {
+			l->undo = e;
+			l->undo_end = NULL;
+		} else if (e->id == EV_RUN_END && l->undo)
+			l->undo_end = e;
+		else if (e->id == EV_RUN_END)
+			l->end = e;
 	}
 	timeline(l);
 	return 0;
@@ -598,6 +604,34 @@ static void check_integrity(const char *path, const tlog *l, verdict *vd)
 		    l->first_missing, l->missing_fields > 1 ? " (and more)" : "");
 }
 
+/*
+ * The undo after run.end (`runbook undo`): its last run.undo ends with a
+ * run.end that says the rollback completed, and nothing but checkpoints
+ * follows.  A passing check says what the undo did.
+ */
+static void check_undo(const tlog *l, verdict *vd)
+{
+	const tlog_event *u = l->undo, *ue = l->undo_end;
+	if (!ue) {
+		vd->interrupted = 1;
+		add(vd, "completeness", "undo", VC_FAIL, u->seq,
+		    "the undo begun at seq %ld (run.undo) did not end: run `runbook undo` again to "
+		    "finish it", u->seq);
+		return;
+	}
+	for (const tlog_event *e = ue + 1; e < l->v + l->n; e++)
+		if (!is(e, EV_CHECKPOINT)) {
+			add(vd, "completeness", "undo", VC_FAIL, e->seq,
+			    "event seq %ld '%s' follows the undo's run.end (seq %ld)", e->seq, e->event,
+			    ue->seq);
+			return;
+		}
+	const char *rb = tev_str(ue, "rollback");
+	add(vd, "completeness", "undo", rb && !strcmp(rb, "complete") ? VC_PASS : VC_FAIL, 0,
+	    "undone at seq %ld (run.undo) to %ld: rollback %s, exit %lld", u->seq, ue->seq,
+	    rb ? rb : "?", (long long)tev_int(ue, "exit", -1));
+}
+
 static void check_completeness(const tlog *l, verdict *vd)
 {
 	const tlog_event *last = l->n ? &l->v[l->n - 1] : NULL;
@@ -619,7 +653,7 @@ static void check_completeness(const tlog *l, verdict *vd)
 			add(vd, "completeness", event_table[EV_RUN_END].name, VC_FAIL, 0, "interrupted: no events");
 		return;
 	}
-	for (const tlog_event *e = l->end + 1; e < l->v + l->n; e++) {
+	for (const tlog_event *e = l->end + 1; e < l->v + l->n && !is(e, EV_RUN_UNDO); e++) {
 		if (!is(e, EV_CHECKPOINT)) {
 			add(vd, "completeness", event_table[EV_RUN_END].name, VC_FAIL, e->seq,
 			    "event seq %ld '%s' follows run.end (seq %ld)", e->seq, e->event,
@@ -634,6 +668,8 @@ static void check_completeness(const tlog *l, verdict *vd)
 	else
 		add(vd, "completeness", event_table[EV_RUN_END].name, VC_PASS, 0, "run.end at seq %ld: status %s, exit ?",
 		    l->end->seq, l->end->status ? l->end->status : "?");
+	if (l->undo)
+		check_undo(l, vd);
 }
 
 /*
@@ -700,7 +736,8 @@ static const tlog_event *by_seq(const tlog *l, long seq)
  */
 static const char *signed_by(const tlog_event *e)
 {
-	return is(e, EV_RUN_START) || is(e, EV_RUN_RESUME) ? tev_str(e, "signed_by") : NULL;
+	return is(e, EV_RUN_START) || is(e, EV_RUN_RESUME) || is(e, EV_RUN_UNDO)
+		? tev_str(e, "signed_by") : NULL;
 }
 
 /* the key run.start (or the first signed run.resume) says signed the run */
@@ -779,12 +816,13 @@ static int check_signatures(const tlog *l, const sign_pub *pub, verdict *vd)
 			    first);
 		return 0;
 	}
-	if (!l->end || covered < l->end->seq) {
+	const tlog_event *final_end = l->undo_end ? l->undo_end : l->end;
+	if (!final_end || covered < final_end->seq) {
 		add(vd, "signatures", "checkpoints", VC_FAIL, covered + 1,
 		    "first bad seq %ld: the last signed checkpoint covers seq %ld, %s: "
 		    "the tail was truncated or the run was interrupted",
 		    covered + 1, covered,
-		    l->end ? "not run.end" : "and there is no run.end");
+		    final_end ? "not run.end" : "and there is no run.end");
 		return 0;
 	}
 	if (badby) {
@@ -797,12 +835,12 @@ static int check_signatures(const tlog *l, const sign_pub *pub, verdict *vd)
 		add(vd, "signatures", "checkpoints", VC_PASS, 0,
 		    "%ld checkpoint%s signed by key '%s' verif%s; the last (seq %ld) covers run.end "
 		    "(seq %ld)", ncp, ncp == 1 ? "" : "s", want, ncp == 1 ? "ies" : "y", lastcp->seq,
-		    l->end->seq);
+		    final_end->seq);
 	else
 		add(vd, "signatures", "checkpoints", VC_PASS, 0,
 		    "%ld checkpoint%s of key '%s' (as run.start says) in place; the last (seq %ld) "
 		    "covers run.end (seq %ld); signatures not checked without --pubkey",
-		    ncp, ncp == 1 ? "" : "s", want, lastcp->seq, l->end->seq);
+		    ncp, ncp == 1 ? "" : "s", want, lastcp->seq, final_end->seq);
 	return 1;
 }
 

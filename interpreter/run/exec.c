@@ -56,6 +56,7 @@ typedef struct scope {
 	value *inputs, *steps;
 	conn_slot *conns;       /* rb->nconns slots */
 	struct scope *next;     /* the run's fragment scopes */
+	char *call;             /* runbook undo: the id of the use step it was made again for */
 } scope;
 
 /* a completed write step and the scope its rollback runs in */
@@ -292,6 +293,7 @@ static void scopes_release(run_ctx *rc)
 		free(sc->conns);
 		v_release(sc->inputs);
 		v_release(sc->steps);
+		free(sc->call);
 		free(sc);
 	}
 	rc->frag_scopes = NULL;
@@ -1738,6 +1740,79 @@ static int start_error(char *err, int code)
 	return code;
 }
 
+/* runbook undo: the run ended, and its writes are undone */
+static int undoing(const run_ctx *rc)
+{
+	return rc->o->resume && rc->o->resume->undo;
+}
+
+/*
+ * runbook undo: the scope of the fragment call `call` (a use step's id,
+ * "u" or "u/v"), made again as run_use made it: its `with:` rendered in
+ * its caller's scope, the call's steps back from the record.  NULL (said
+ * on the terminal) when its inputs no longer render, or when the use step
+ * has a rollback of its own, which replaces its steps' (*use: the step).
+ */
+static scope *undo_scope(run_ctx *rc, const char *call, const step **use)
+{
+	const char *slash = strrchr(call, '/');
+	char *up = slash ? xstrndup(call, (size_t)(slash - call)) : NULL;
+	const step *caller_use = NULL;
+	scope *caller = up ? undo_scope(rc, up, &caller_use) : &rc->top;
+	free(up);
+	*use = caller ? runbook_find_step(rc->rb, call) : NULL;
+	if (!*use || !(*use)->frag || (*use)->rollback.n)
+		return NULL;
+	for (scope *sc = rc->frag_scopes; sc; sc = sc->next)
+		if (sc->call && !strcmp(sc->call, call))
+			return sc;
+	char *err = NULL;
+	scope *was = t_sc;
+	t_sc = caller;
+	value *ctx = ctx_make(rc, NULL);
+	value *with = (*use)->with ? render_node((*use)->with, ctx, &err) : v_obj();
+	v_release(ctx);
+	t_sc = was;
+	value *inputs = with ? fragment_inputs((*use)->frag, with, rc->red, &err) : NULL;
+	if (with)
+		v_release(with);
+	if (!inputs) {
+		term_line(&rc->term, "  %s: its fragment's steps are not undone: with: %s", call,
+			  err ? err : "cannot render");
+		free(err);
+		return NULL;
+	}
+	scope *sc = scope_new(rc, (*use)->frag, inputs);
+	sc->call = xstrdup(call);
+	size_t n = strlen(call);
+	const value *rec = rc->o->resume->steps;
+	for (size_t i = 0; rec && i < v_len(rec); i++) {
+		const char *k = v_obj_key(rec, i);
+		if (!strncmp(k, call, n) && k[n] == '/' && !strchr(k + n + 1, '/'))
+			v_obj_set(sc->steps, k + n + 1, v_obj_val(rec, i));
+	}
+	return sc;
+}
+
+/*
+ * runbook undo: the completed write steps in completion order, a
+ * fragment's with the scope of its call made again (undo_scope).
+ */
+static void undo_restore(run_ctx *rc)
+{
+	const resume_state *rs = rc->o->resume;
+	for (size_t i = 0; i < rs->ndone; i++) {
+		const char *id = rs->done_writes[i], *slash = strrchr(id, '/');
+		step *st = runbook_find_step(rc->rb, id);
+		const step *use = NULL;
+		char *call = slash && st ? xstrndup(id, (size_t)(slash - id)) : NULL;
+		scope *sc = call ? undo_scope(rc, call, &use) : &rc->top;
+		free(call);
+		if (st && sc)
+			push_done(rc, st, sc);
+	}
+}
+
 /*
  * Resume: the run's `steps` context, its completed write steps (whose
  * rollbacks may still run) and the step whose failure stopped it, from
@@ -1749,8 +1824,9 @@ static void resume_restore(run_ctx *rc, const resume_state *rs)
 	for (size_t i = 0; rs->steps && i < v_len(rs->steps); i++)
 		v_obj_set(rc->steps, v_obj_key(rs->steps, i), v_obj_val(rs->steps, i));
 	/* a fragment's steps ("u/x") are not resumed on their own: their
-	 * scope (the call's inputs) is not in the transcript */
-	for (size_t i = 0; i < rs->ndone; i++) {
+	 * scope (the call's inputs) is not in the transcript (an undo makes
+	 * it again, once the run's values are there: undo_restore) */
+	for (size_t i = 0; i < rs->ndone && !rs->undo; i++) {
 		step *st = strchr(rs->done_writes[i], '/') ? NULL
 			: runbook_find_step(rc->rb, rs->done_writes[i]);
 		if (st)
@@ -1760,7 +1836,7 @@ static void resume_restore(run_ctx *rc, const resume_state *rs)
 		char *top = xstrndup(rs->failed_step, strcspn(rs->failed_step, "/"));
 		rc->failed_step = runbook_find_step(rc->rb, top);
 		free(top);
-		rc->failed = 1;
+		rc->failed = !rs->undo;         /* an undo is not the run failing again */
 	}
 }
 
@@ -1808,6 +1884,8 @@ static int run_prepare(run_ctx *rc, char run_id[33])
 	expr_set_secret_sink(sink_derived, rc->red);
 	register_conn_secrets(rc);
 	scrub_environment(rc);
+	if (undoing(rc))
+		undo_restore(rc);
 	return 0;
 }
 
@@ -1897,16 +1975,37 @@ static void emit_run_resume(run_ctx *rc)
 	emit(rc, EV_RUN_RESUME, NULL, NULL, f);
 }
 
+/* run.undo: where the record continues, by whom (the run.end before it
+ * is the run's own) */
+static void emit_run_undo(run_ctx *rc)
+{
+	const resume_state *rs = rc->o->resume;
+	char host[256];
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddNumberToObject(f, "from_seq", (double)rs->from_seq);
+	cJSON_AddStringToObject(f, "sha256", rc->rb->sha256);
+	cJSON_AddStringToObject(f, "operator", rc->op);
+	host_name(host);
+	cJSON_AddStringToObject(f, "host", host);
+	cJSON_AddNumberToObject(f, "pid", getpid());
+	if (rs->reaped && v_len(rs->reaped))
+		cJSON_AddItemToObject(f, "reaped", v_to_cjson(rs->reaped));
+	emit(rc, EV_RUN_UNDO, NULL, NULL, f);
+}
+
 /*
  * A resume of a run that was failing or rolling back goes straight to
  * the rollback (1); with --rollback the step in doubt may have
- * half-applied, so it is undone too.  0: the phases run.
+ * half-applied, so it is undone too; an undo runs no phase.  0: the
+ * phases run.
  */
 static int resume_stops(run_ctx *rc)
 {
 	const resume_state *rs = rc->o->resume;
 	if (!rs)
 		return 0;
+	if (rs->undo)
+		return 1;
 	if (rs->rollback_only && rs->in_doubt) {
 		char *top = xstrndup(rs->in_doubt, strcspn(rs->in_doubt, "/"));
 		step *st = runbook_find_step(rc->rb, top);
@@ -1975,6 +2074,10 @@ static int rollback_due(const run_ctx *rc, const char **reason)
 {
 	int failed = rc->failed || rc->interrupted;
 	*reason = NULL;
+	if (undoing(rc)) {
+		*reason = "undo";
+		return 1;
+	}
 	if (rc->aborted)
 		return 0;
 	if (rc->rb->rollback_policy == RBPOL_ALWAYS) {
@@ -2005,6 +2108,8 @@ static int run_outcome(const run_ctx *rc, const char **status)
 	}
 	if (rc->io_error && code == EXIT_OK)
 		code = EXIT_FAILED;
+	if (undoing(rc) && code == EXIT_OK)
+		*status = "undone";
 	return code;
 }
 
@@ -2015,7 +2120,7 @@ static void emit_run_end(run_ctx *rc, const char *status, int code)
 	cJSON_AddStringToObject(f, "status", status);
 	cJSON_AddNumberToObject(f, "exit", code);
 	cJSON_AddNumberToObject(f, "duration_ms", (double)(now_ms() - rc->t0));
-	if (rc->failed_step)
+	if (rc->failed_step && !undoing(rc))
 		cJSON_AddStringToObject(f, "failed_step", rc->failed_step->id);
 	cJSON_AddStringToObject(f, "rollback", rc->do_rb ? (rc->rollback_incomplete ? "incomplete" : "complete")
 					       : (rc->aborted ? "skipped (on-failure: abort)" : "none"));
@@ -2035,15 +2140,16 @@ static void print_summary(run_ctx *rc, int code)
 {
 	char d[32];
 	dur_format(now_ms() - rc->t0, d, sizeof d);
-	const char *what = code == EXIT_OK ? "succeeded" : rc->interrupted ? "was interrupted"
-		: rc->aborted ? "aborted" : "failed";
+	const char *what = code == EXIT_OK ? (undoing(rc) ? "was undone" : "succeeded")
+		: rc->interrupted ? "was interrupted" : rc->aborted ? "aborted"
+		: undoing(rc) ? "was not undone completely" : "failed";
 	char would[48] = "";
 	if (rc->counts[ST_WOULD])
 		snprintf(would, sizeof would, ", %d would run (dry run)", rc->counts[ST_WOULD]);
 	term_line(&rc->term, "\n%s %s in %s: %d ok, %d failed, %d skipped%s%s",
 		  rc->rb->id, what, d, rc->counts[ST_OK], rc->counts[ST_FAILED], rc->counts[ST_SKIPPED],
 		  would, code == EXIT_OK && rc->counts[ST_FAILED] ? " (failures allowed by on-failure: continue)" : "");
-	if (rc->failed_step)
+	if (rc->failed_step && !undoing(rc))
 		term_line(&rc->term, "failed step: %s", rc->failed_step->id);
 	if (rc->do_rb)
 		term_line(&rc->term, "rollback %s (%d steps undone)",
@@ -2069,13 +2175,15 @@ static int run_recorded(run_ctx *rc)
 		g_crash_after = ca && *ca ? atol(ca) : -1;
 	}
 	install_signals();
-	if (o->resume)
+	if (undoing(rc))
+		emit_run_undo(rc);
+	else if (o->resume)
 		emit_run_resume(rc);
 	else
 		emit_run_start(rc);
 	if (!o->quiet)
-		term_line(&rc->term, "%s%s: %s (%s)", o->resume ? "resume " : "", mode_names[o->mode],
-			  rc->rb->id, rc->rb->title ? rc->rb->title : "");
+		term_line(&rc->term, "%s%s: %s (%s)", undoing(rc) ? "undo " : o->resume ? "resume " : "",
+			  mode_names[o->mode], rc->rb->id, rc->rb->title ? rc->rb->title : "");
 
 	run_phases(rc, resume_stops(rc));
 	rc->interrupted = g_signal != 0;
