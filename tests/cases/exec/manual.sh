@@ -93,6 +93,26 @@ bad 'gen-key: { confirmed: true, fields: { key: k1, region: eu, count: 12, note:
 bad 'gen-key: { confirmed: true, fields: { key: "", region: eu, count: 1, note: n } }' "field 'key' is a secret: it must be a string, not empty"
 bad 'other: yes' "no answer for 'gen-key' in bad.yaml"
 
+# a secret field never goes into an argv (the process list is public)
+cat > argv.yaml <<'Y'
+runbook: manual-argv
+title: A secret field in an argv
+owner: platform-operations
+steps:
+  - id: gen
+    manual: "Make a key"
+    fields: { key: { type: secret } }
+  - id: leak
+    exec: [echo, "${{ steps.gen.result.fields.key }}"]
+    effect: read
+Y
+printf 'gen: { confirmed: true, fields: { key: %s } }\n' "$SECRET" > argv-ans.yaml
+chmod 600 argv-ans.yaml
+rb run argv.yaml --approve argv-ans.yaml --transcript h.jsonl
+expect_rc 1
+expect_out "leak .*argument 2 holds a secret"
+grep -qF -- "$SECRET" h.jsonl out err && fail "the secret field leaked through an argv"
+
 # --approve auto confirms a manual step without fields, never one with them
 cat > plain.yaml <<'Y'
 runbook: manual-plain
