@@ -86,5 +86,15 @@ int record_read(const command *self, const char *path, struct tlog *l);
 struct runbook;
 struct runbook *record_runbook(const command *self, const char *rbpath, const struct tlog *l,
 			       int no_color);
+/* then the run of l goes on (o->mode set): what it left running is ended
+ * (reap.h), its run.start inputs and its replay are read into a
+ * resume_state, and go() -- resume's or undo's part -- decides and runs
+ * it (setting o->resume); returns the exit code */
+struct replay;
+struct resume_state;
+struct run_opts;
+int record_continue(struct runbook *rb, const struct tlog *l, struct run_opts *o, const char *path,
+		    int (*go)(void *ud, struct runbook *rb, const struct replay *rp,
+			      struct resume_state *r, struct run_opts *o), void *ud);
 
 #endif

@@ -181,12 +181,10 @@ static int must_ask(const resume_args *a, const runbook *rb, const replay *rp)
 	return 1;
 }
 
-/* the dead run of l, replayed, continued by the executor; returns the exit code */
-static int resume_run(resume_args *a, run_opts *o, runbook *rb, const tlog *l)
+int record_continue(runbook *rb, const tlog *l, run_opts *o, const char *path,
+		    int (*go)(void *ud, runbook *rb, const replay *rp, resume_state *r,
+			      run_opts *o), void *ud)
 {
-	const char *mode = tev_str(l->start, "mode");
-	o->mode = mode && !strcmp(mode, "drill") ? MODE_DRILL
-		  : mode && !strcmp(mode, "dry-run") ? MODE_DRY_RUN : MODE_RUN;
 	/* first of all: nothing the dead run started may still be running */
 	value *reaped = NULL;
 	int reap_rc = reap_dead_run(rb, l, o->mode == MODE_DRY_RUN, &reaped);
@@ -196,28 +194,45 @@ static int resume_run(resume_args *a, run_opts *o, runbook *rb, const tlog *l)
 	value *inputs = jin ? v_from_cjson(jin) : v_obj();
 	replay rp;
 	replay_run(l, rb, &rp);
-	if (a->decision == INDOUBT_ROLLBACK)
-		a->rollback_only = 1;
-	int rc = EXIT_USAGE;
-	if (!must_ask(a, rb, &rp)) {
-		resume_state r = {
-			.transcript = a->path, .inputs = inputs, .steps = rp.steps,
-			.finished = rp.finished, .nfinished = rp.nfinished,
-			.done_writes = rp.done_writes, .ndone = rp.ndone,
-			.rolled = rp.rolled, .nrolled = rp.nrolled,
-			.in_doubt = rp.in_doubt, .decision = a->decision,
-			.rollback_only = a->rollback_only, .rolling_back = rp.rolling_back,
-			.failed_step = rp.failed_step, .from_seq = rp.last_seq, .reaped = reaped,
-		};
-		o->resume = &r;
-		rc = run_runbook(rb, o);
-		o->resume = NULL;
-	}
+	resume_state r = {
+		.transcript = path, .inputs = inputs, .steps = rp.steps,
+		.finished = rp.finished, .nfinished = rp.nfinished,
+		.done_writes = rp.done_writes, .ndone = rp.ndone,
+		.rolled = rp.rolled, .nrolled = rp.nrolled,
+		.failed_step = rp.failed_step, .from_seq = rp.last_seq, .reaped = reaped,
+	};
+	int rc = go(ud, rb, &rp, &r, o);
+	o->resume = NULL;
 	replay_release(&rp);
 	v_release(inputs);
 	if (reaped)
 		v_release(reaped);
 	return rc;
+}
+
+/* resume's part of record_continue: the step in doubt, the rollback */
+static int resume_go(void *ud, runbook *rb, const replay *rp, resume_state *r, run_opts *o)
+{
+	resume_args *a = ud;
+	if (a->decision == INDOUBT_ROLLBACK)
+		a->rollback_only = 1;
+	if (must_ask(a, rb, rp))
+		return EXIT_USAGE;
+	r->in_doubt = rp->in_doubt;
+	r->decision = a->decision;
+	r->rollback_only = a->rollback_only;
+	r->rolling_back = rp->rolling_back;
+	o->resume = r;
+	return run_runbook(rb, o);
+}
+
+/* the dead run of l, replayed, continued by the executor; returns the exit code */
+static int resume_run(resume_args *a, run_opts *o, runbook *rb, const tlog *l)
+{
+	const char *mode = tev_str(l->start, "mode");
+	o->mode = mode && !strcmp(mode, "drill") ? MODE_DRILL
+		  : mode && !strcmp(mode, "dry-run") ? MODE_DRY_RUN : MODE_RUN;
+	return record_continue(rb, l, o, a->path, resume_go, a);
 }
 
 int cmd_resume(const command *self, int argc, char **argv)

@@ -18,11 +18,9 @@
  */
 #include "cli/cmd.h"
 #include "run/exec.h"
-#include "run/reap.h"
 #include "record/replay.h"
 #include "record/tlog.h"
 
-#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -88,41 +86,17 @@ static int anything_to_undo(const runbook *rb, const replay *rp)
 	return rp->failed_step && undo_pending(runbook_find_step(rb, rp->failed_step), rp);
 }
 
-/* the undo of the run of l: what it left running ended, its record
- * replayed, the rollbacks run by the executor; returns the exit code */
-static int undo_run(const char *path, run_opts *o, runbook *rb, const tlog *l)
+/* undo's part of record_continue: anything left to undo, by the executor */
+static int undo_go(void *ud, runbook *rb, const replay *rp, resume_state *r, run_opts *o)
 {
-	o->mode = MODE_RUN;
-	value *reaped = NULL;
-	int reap_rc = reap_dead_run(rb, l, 0, &reaped);
-	if (reap_rc < 0)
-		return -reap_rc;
-	cJSON *jin = tev_get(l->start, "inputs");
-	value *inputs = jin ? v_from_cjson(jin) : v_obj();
-	replay rp;
-	replay_run(l, rb, &rp);
-	int rc = EXIT_OK;
-	if (!anything_to_undo(rb, &rp)) {
+	if (!anything_to_undo(rb, rp)) {
 		fprintf(stderr, "runbook undo: %s: nothing to undo: no completed write step has a "
-			"rollback that has not run\n", path);
-	} else {
-		resume_state r = {
-			.transcript = path, .inputs = inputs, .steps = rp.steps,
-			.finished = rp.finished, .nfinished = rp.nfinished,
-			.done_writes = rp.done_writes, .ndone = rp.ndone,
-			.rolled = rp.rolled, .nrolled = rp.nrolled,
-			.failed_step = rp.failed_step, .from_seq = rp.last_seq, .reaped = reaped,
-			.undo = 1,
-		};
-		o->resume = &r;
-		rc = run_runbook(rb, o);
-		o->resume = NULL;
+			"rollback that has not run\n", (const char *)ud);
+		return EXIT_OK;
 	}
-	replay_release(&rp);
-	v_release(inputs);
-	if (reaped)
-		v_release(reaped);
-	return rc;
+	r->undo = 1;
+	o->resume = r;
+	return run_runbook(rb, o);
 }
 
 int cmd_undo(const command *self, int argc, char **argv)
@@ -153,6 +127,7 @@ int cmd_undo(const command *self, int argc, char **argv)
 		return usage_error(self, "no transcript given");
 	o.tty = isatty(STDOUT_FILENO);
 	o.color = want_color(stdout, no_color);
+	o.mode = MODE_RUN;
 
 	tlog l;
 	int rc = record_read(self, path, &l);
@@ -161,7 +136,7 @@ int cmd_undo(const command *self, int argc, char **argv)
 	rc = undoable(path, &l);
 	runbook *rb = rc ? NULL : record_runbook(self, rbpath, &l, no_color);
 	if (!rc)
-		rc = rb ? undo_run(path, &o, rb, &l) : EXIT_USAGE;
+		rc = rb ? record_continue(rb, &l, &o, path, undo_go, (void *)path) : EXIT_USAGE;
 	if (rb)
 		runbook_free(rb);
 	tlog_release(&l);
