@@ -55,3 +55,22 @@ rb run late.yaml --transcript l.jsonl
 expect_rc 1
 expect_jq l.jsonl '[.[] | select(.event=="step.attempt" and .step=="late")] | length <= 2' "out of reach after at most two polls"
 expect_jq l.jsonl '[.[] | select(.event=="step.end" and .step=="late")][0] | (.error | test("did not hold for 9s within 10s \\([12] polls; it held 0s at best\\): ")) and .duration_ms < 5000' "fails early"
+
+# hold from an expression: read when the step starts, a bad value fails it
+cat > tpl.yaml <<'Y'
+runbook: soak-input
+title: Soak from an input
+inputs:
+  soak: { type: string, default: 200ms }
+steps:
+  - id: soak
+    exec: [true]
+    effect: read
+    until: { every: 20ms, within: 10s, hold: "${{ inputs.soak }}" }
+Y
+rb run tpl.yaml --transcript tp.jsonl
+expect_rc 0
+expect_jq tp.jsonl '[.[] | select(.event=="step.attempt" and .step=="soak")] | (last.held_ms >= 200) and (.[:-1] | map(.held_ms) | max) < 200' "templated hold"
+rb run tpl.yaml --transcript tq.jsonl --input soak=soon
+expect_rc 1
+expect_jq tq.jsonl '[.[] | select(.event=="step.end" and .step=="soak")][0].error | test("tpl.yaml:9:.*.hold. must be a duration like 30s, got .soon.")' "a bad templated hold"
