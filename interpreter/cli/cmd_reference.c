@@ -185,6 +185,9 @@ static void sec_primitives(FILE *f)
 			list_inline(f, p->result_fields);
 			fputs(".\n\n", f);
 		}
+		if (p->terminal_field)
+			fprintf(f, "Its `%s` is printed on the terminal under the step's line.\n\n",
+				p->terminal_field);
 	}
 	fputs("### Connections\n\nNamed under `connections:`, each with one kind:\n\n", f);
 	for (size_t i = 0; i < conn_kind_count; i++)

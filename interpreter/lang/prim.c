@@ -202,10 +202,11 @@ const prim_def prim_table[] = {
 	},
 	{
 		.name = "log",
-		.summary = "a note in the transcript",
+		.summary = "a note in the transcript and on the terminal",
 		.forms = P_STR,
 		.step_keys = no_keys,
 		.result_fields = log_results,
+		.terminal_field = "message",
 		.default_effect = EFFECT_READ,
 		.run = prim_log_run,
 	},

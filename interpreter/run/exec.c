@@ -943,6 +943,13 @@ static int end_step(run_ctx *rc, const step *st, const char *phase, int64_t t0, 
 	rc->counts[status]++;
 	term_step_end(&rc->term, st->id, status_names[status], dur, attempts,
 		      status == ST_FAILED ? error : NULL);
+	value *shown = status == ST_OK && result && st->prim->terminal_field && !st->sensitive
+		? v_obj_get(result, st->prim->terminal_field) : NULL;
+	if (shown) {
+		char *text = v_to_text(shown);
+		term_step_text(&rc->term, text);
+		free(text);
+	}
 	free(rc->last_error);
 	rc->last_error = error ? xstrdup(error) : NULL;
 	if (result)
