@@ -123,6 +123,8 @@ static void sec_steps(FILE *f)
 	list_inline(f, rb_keys.effects);
 	fputs("; `on-failure` one of ", f);
 	list_inline(f, rb_keys.on_failure);
+	fputs("; `dry-run` one of ", f);
+	list_inline(f, rb_keys.dry_run);
 	fputs(".\n\n### retry\n\n", f);
 	keys_table(f, &rb_keys.retry);
 	fputs("### until\n\n", f);
