@@ -674,14 +674,25 @@ static cJSON *step_start_fields(const step *st)
 }
 
 /*
+ * Why a step did not run, for its step.end and its terminal line: `skip`
+ * (if, needs, uses, dry-run), the step it names and that step's status
+ * are structure; the reason an operator reads is a value.
+ */
+typedef struct not_run {
+	const char *skip;
+	char *need;             /* needs, uses: that step's id (malloc'd) */
+	const char *need_status;
+	char *reason;           /* malloc'd */
+} not_run;
+
+/*
  * Does a need of st make it moot?  A need that failed does -- except in
  * rollback and cleanup (cancel is g_never), which always do all they
  * can, and after a failure its step declared harmless (on-failure:
  * continue).  A need skipped by its `if` does not block: conditional
- * steps are optional by design.  1 with *error set (the reason st is
- * skipped), else 0.
+ * steps are optional by design.  1 with *why set (st is skipped), else 0.
  */
-static int need_blocks(const step *st, volatile sig_atomic_t *cancel, char **error)
+static int need_blocks(const step *st, volatile sig_atomic_t *cancel, not_run *why)
 {
 	for (size_t i = 0; cancel != &g_never && i < st->needs.n; i++) {
 		const step *need = st->needs.v[i];
@@ -690,17 +701,39 @@ static int need_blocks(const step *st, volatile sig_atomic_t *cancel, char **err
 		if (ss && !strcmp(ss, "failed") && need->on_failure == ONFAIL_CONTINUE)
 			continue;
 		if (!ss || !strcmp(ss, "failed")) {
-			*error = xasprintf("needs '%s' (%s)", st->needs.v[i]->id, ss ? ss : "not run");
+			why->skip = "needs";
+			why->need = xstrdup(need->id);
+			why->need_status = ss ? "failed" : "not-run";
+			why->reason = xasprintf("needs '%s' (%s)", need->id, ss ? ss : "not run");
 			return 1;
 		}
 	}
 	return 0;
 }
 
+/* "if: inputs.env == 'prod' -> false": the condition as written, and its value */
+static char *if_reason(run_ctx *rc, const node *cond, const value *v)
+{
+	const char *s = cond->str;
+	size_t n = cond->len;
+	if (n >= 5 && !strncmp(s, "${{", 3) && !strncmp(s + n - 2, "}}", 2)) {
+		s += 3;
+		n -= 5;
+	}
+	while (n && strchr(" \t\n", *s))
+		s++, n--;
+	while (n && strchr(" \t\n", s[n - 1]))
+		n--;
+	char *val = quoted(rc->red, v, 200);
+	char *r = xasprintf("if: %.*s -> %s", (int)n, s, val);
+	free(val);
+	return r;
+}
+
 /*
  * A step's `if`: 1 when the step is to run (no `if`, or a true one), 0
- * when it is skipped, -1 when the condition cannot be evaluated (*error
- * set).
+ * when it is skipped (*error: the condition and its value), -1 when the
+ * condition cannot be evaluated (*error set).
  */
 static int step_if(run_ctx *rc, const step *st, char **error)
 {
@@ -716,40 +749,71 @@ static int step_if(run_ctx *rc, const step *st, char **error)
 		return -1;
 	}
 	int go = v_truthy(v);
+	if (!go)
+		*error = if_reason(rc, st->if_, v);
 	v_release(v);
 	return go;
 }
 
 /*
- * A write step in a dry run: nothing runs; step.end records it as
- * would-run with its rendered action (and env, cwd, stdin).  Returns
- * ST_WOULD.
+ * What a would-run step would have run: its rendered action (and env,
+ * cwd, stdin), or NULL with *err when it cannot be rendered.
  */
-static int would_run(run_ctx *rc, const step *st, const char *phase)
+static cJSON *would_run(run_ctx *rc, const step *st, char **err)
 {
 	value *ctx = ctx_make(rc, NULL);
-	char *err = NULL;
-	value *args = render_node(st->action, ctx, &err);
-	value *extra = args ? render_extra(st, ctx, &err) : NULL;
+	value *args = render_node(st->action, ctx, err);
+	value *extra = args ? render_extra(st, ctx, err) : NULL;
 	v_release(ctx);
-	cJSON *w = cJSON_CreateObject();
-	cJSON_AddItemToObject(w, "action", args ? vjson(rc, args) : cJSON_CreateString(err ? err : ""));
-	if (extra && v_len(extra))
-		cJSON_AddItemToObject(w, "with", vjson(rc, extra));
+	cJSON *w = NULL;
+	if (extra) {
+		w = cJSON_CreateObject();
+		cJSON_AddItemToObject(w, "action", vjson(rc, args));
+		if (v_len(extra))
+			cJSON_AddItemToObject(w, "with", vjson(rc, extra));
+	}
 	if (args)
 		v_release(args);
 	if (extra)
 		v_release(extra);
+	return w;
+}
+
+/*
+ * The end of a step that did not run: skipped (a need, its `if`) or
+ * would-run (a dry run, with what it would have run).  step.end and the
+ * terminal say why.  Consumes why.
+ */
+static int end_not_run(run_ctx *rc, const step *st, const char *phase, int64_t t0, int status,
+		       not_run *why)
+{
+	cJSON *w = NULL;
+	char *err = NULL;
+	if (status == ST_WOULD && !(w = would_run(rc, st, &err))) {
+		w = cJSON_CreateObject();
+		cJSON_AddStringToObject(w, "action", err ? err : "");
+	}
 	free(err);
+	int64_t dur = now_ms() - t0;
 	cJSON *e = cJSON_CreateObject();
-	cJSON_AddStringToObject(e, "status", "would-run");
-	cJSON_AddItemToObject(e, "would_run", w);
-	cJSON_AddNumberToObject(e, "duration_ms", 0);
+	cJSON_AddStringToObject(e, "status", status_names[status]);
+	cJSON_AddNumberToObject(e, "duration_ms", (double)dur);
+	if (w)
+		cJSON_AddItemToObject(e, "would_run", w);
+	cJSON_AddStringToObject(e, "skip", why->skip);
+	if (why->need) {
+		cJSON_AddStringToObject(e, "need", why->need);
+		cJSON_AddStringToObject(e, "need_status", why->need_status);
+	}
+	cJSON_AddStringToObject(e, "reason", why->reason);
 	emit(rc, EV_STEP_END, st, phase, e);
-	record_step(rc, st, ST_WOULD, NULL, NULL);
-	rc->counts[ST_WOULD]++;
-	term_step_end(&rc->term, st->id, "would-run", 0, 0, NULL);
-	return ST_WOULD;
+	record_step(rc, st, status, NULL, NULL);
+	rc->counts[status]++;
+	term_step_end(&rc->term, st->id, status_names[status], dur, 0, why->reason);
+	free(rc->last_error);
+	rc->last_error = why->reason;
+	free(why->need);
+	return status;
 }
 
 /*
@@ -826,40 +890,51 @@ static int run_attempts(run_ctx *rc, const step *st, const char *phase,
 
 /*
  * Run one step in a phase: step.start, then (unless a need or its `if`
- * makes it moot) the fragment call of a `use` step, the would-run record
- * of a write step in a dry run, or its attempts; then end_step().  cancel
- * is the flag primitives poll: the run's g_cancel, or g_never for
- * rollback steps (a second Ctrl-C must not abort a rollback).
+ * makes it moot, or a dry run does not run it) the fragment call of a
+ * `use` step or its attempts; then end_step(), or end_not_run() for a
+ * step that did not run.  cancel is the flag primitives poll: the run's
+ * g_cancel, or g_never for rollback steps (a second Ctrl-C must not
+ * abort a rollback).
  */
 static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig_atomic_t *cancel)
 {
 	int64_t t0 = now_ms();
-	int write = st->effect == EFFECT_WRITE;
+	int write = st->effect == EFFECT_WRITE, dry = rc->o->mode == MODE_DRY_RUN;
 	emit(rc, EV_STEP_START, st, phase, step_start_fields(st));
 
 	value *result = NULL, *recs = NULL;
 	char *error = NULL;
+	not_run why = { 0 };
 	int status = ST_OK, attempts = 0, go;
 	term_step_start(&rc->term, st->id, st->title, st->prim->name, write);
 
-	if (need_blocks(st, cancel, &error)) {
+	if (need_blocks(st, cancel, &why)) {
 		status = ST_SKIPPED;
 	} else if ((go = step_if(rc, st, &error)) <= 0) {
 		status = go < 0 ? ST_FAILED : ST_SKIPPED;
+		if (!go) {
+			why = (not_run){ "if", NULL, NULL, error };
+			error = NULL;
+		}
 	} else if (st->frag) {
 		/* a fragment: its steps are the attempt; its outputs the result */
 		status = run_use(rc, st, phase, cancel, &result, &error);
 		attempts = 1;
-		if (status != ST_WOULD && !judge(rc, st, phase, 1, 0, status == ST_OK ? 0 : -1,
-						 result, &recs, &error))
+		if (status == ST_WOULD)
+			why = (not_run){ "dry-run", NULL, NULL,
+					 xstrdup("a step of its fragment would run") };
+		else if (!judge(rc, st, phase, 1, 0, status == ST_OK ? 0 : -1, result, &recs, &error))
 			status = ST_FAILED;
-	} else if (rc->o->mode == MODE_DRY_RUN && write) {
-		return would_run(rc, st, phase);
+	} else if (dry && write) {
+		why = (not_run){ "dry-run", NULL, NULL, xstrdup("a write step") };
+		status = ST_WOULD;
 	} else {
 		if (write)
 			transcript_sync(&rc->t);
 		status = run_attempts(rc, st, phase, cancel, &result, &recs, &error, &attempts);
 	}
+	if (why.skip)
+		return end_not_run(rc, st, phase, t0, status, &why);
 	return end_step(rc, st, phase, t0, status, attempts, result, recs, error);
 }
 
