@@ -190,6 +190,9 @@ static void sec_primitives(FILE *f)
 		if (p->terminal_field)
 			fprintf(f, "Its `%s` is printed on the terminal under the step's line.\n\n",
 				p->terminal_field);
+		if (p->dry_run_skip)
+			fprintf(f, "In a dry run it is recorded as would-run (%s) unless the step says "
+				"`dry-run: run`.\n\n", p->dry_run_skip);
 	}
 	fputs("### Connections\n\nNamed under `connections:`, each with one kind:\n\n", f);
 	for (size_t i = 0; i < conn_kind_count; i++)

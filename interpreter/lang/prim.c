@@ -179,6 +179,7 @@ const prim_def prim_table[] = {
 		.forms = P_DUR,
 		.step_keys = no_keys,
 		.result_fields = wait_results,
+		.dry_run_skip = "a dry run does not wait",
 		.default_effect = EFFECT_READ,
 		.run = prim_wait_run,
 	},

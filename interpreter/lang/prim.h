@@ -121,6 +121,9 @@ typedef struct prim_def {
 	 * (sql: the database rolls a failed statement back): a failed step of
 	 * it does not run its own rollback, and rollback-on-failure is refused */
 	const char *failure_undone;
+	/* set when a dry run records the step as would-run although it only
+	 * reads, saying why (wait: sleeping there proves nothing) */
+	const char *dry_run_skip;
 	/* the result field printed on the terminal under the step's line
 	 * (log: its text), a value: redacted, hidden by --quiet */
 	const char *terminal_field;
