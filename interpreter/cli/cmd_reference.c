@@ -123,6 +123,8 @@ static void sec_steps(FILE *f)
 	list_inline(f, rb_keys.effects);
 	fputs("; `on-failure` one of ", f);
 	list_inline(f, rb_keys.on_failure);
+	fputs("; `dry-run` one of ", f);
+	list_inline(f, rb_keys.dry_run);
 	fputs(".\n\n### retry\n\n", f);
 	keys_table(f, &rb_keys.retry);
 	fputs("### until\n\n", f);
@@ -188,6 +190,12 @@ static void sec_primitives(FILE *f)
 			list_inline(f, p->result_fields);
 			fputs(".\n\n", f);
 		}
+		if (p->terminal_field)
+			fprintf(f, "Its `%s` is printed on the terminal under the step's line.\n\n",
+				p->terminal_field);
+		if (p->dry_run_skip)
+			fprintf(f, "In a dry run it is recorded as would-run (%s) unless the step says "
+				"`dry-run: run`.\n\n", p->dry_run_skip);
 	}
 	fputs("### Connections\n\nNamed under `connections:`, each with one kind:\n\n", f);
 	for (size_t i = 0; i < conn_kind_count; i++)

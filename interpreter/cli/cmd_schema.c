@@ -175,6 +175,7 @@ static cJSON *step_key_schema(const step_key *r)
 	case KS_EXPECT: o = any_of(ref(REF("template")), ref(REF("expect"))); break;
 	case KS_OUTPUTS: o = ref(REF("outputs")); break;
 	case KS_ON_FAILURE: o = str_enum(rb_keys.on_failure); break;
+	case KS_DRY_RUN: o = str_enum(rb_keys.dry_run); break;
 	case KS_BOOL: o = typed("boolean", NULL); break;
 	case KS_STEPS:
 		o = any_of(ref(REF("rollback-step")), array_of(ref(REF("rollback-step"))));

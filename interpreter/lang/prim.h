@@ -126,6 +126,12 @@ typedef struct prim_def {
 	 * (sql: the database rolls a failed statement back): a failed step of
 	 * it does not run its own rollback, and rollback-on-failure is refused */
 	const char *failure_undone;
+	/* set when a dry run records the step as would-run although it only
+	 * reads, saying why (wait: sleeping there proves nothing) */
+	const char *dry_run_skip;
+	/* the result field printed on the terminal under the step's line
+	 * (log: its text), a value: redacted, hidden by --quiet */
+	const char *terminal_field;
 	int default_effect;
 	/* effect from the action when it depends on it (http method, redis
 	 * command, kafka op); NULL: default_effect.  May return -1: unknown

@@ -28,6 +28,8 @@ extern const char *const phase_names[PH__COUNT];
 enum { EFFECT_READ = 0, EFFECT_WRITE = 1 };
 enum { ONFAIL_ROLLBACK, ONFAIL_CONTINUE, ONFAIL_ABORT };
 enum { RBPOL_ON_FAILURE, RBPOL_ALWAYS, RBPOL_NEVER };
+/* a step's `dry-run:` (none: the dry run's rules decide) */
+enum { DRYRUN_RULES, DRYRUN_RUN, DRYRUN_SKIP };
 
 enum input_type {
 	IT_STRING, IT_INT, IT_NUMBER, IT_BOOL, IT_DURATION, IT_URL,
@@ -99,6 +101,7 @@ struct step {
 	int sensitive;
 	int idempotent;
 	int rollback_on_failure; /* undo even when this step failed (it may half-apply) */
+	int dry_run;            /* DRYRUN_*: its `dry-run:` */
 	steplist rollback;      /* the undo steps (phase PH_ROLLBACK) */
 	step *owner;            /* for a rollback step: the step it undoes */
 	struct runbook *frag;   /* a `use` step: its fragment, loaded for this step alone
@@ -164,6 +167,7 @@ typedef struct rb_keytables {
 	const char *const *on_failure;
 	const char *const *policies;
 	const char *const *contexts;
+	const char *const *dry_run;
 	rb_keytable field;      /* a manual step's field */
 } rb_keytables;
 extern const rb_keytables rb_keys;
@@ -207,6 +211,7 @@ enum step_key_shape {
 	KS_STRING,              /* a string */
 	KS_MAPPING,             /* a mapping */
 	KS_FIELDS,              /* name: field (a manual step's fields) */
+	KS_DRY_RUN,             /* run or skip */
 };
 struct step_parse;
 typedef struct step_key {

@@ -229,13 +229,14 @@ SAME_LEN(drill_keys, drill_docs);
 static const char *const effect_names[] = { "read", "write", NULL };
 static const char *const onfail_names[] = { "rollback", "continue", "abort", NULL };
 static const char *const policy_names[] = { "on-failure", "always", "never", NULL };
+static const char *const dry_run_names[] = { "run", "skip", NULL };
 static const char *const contexts[] = { "inputs", "env", "steps", "result", "run", "each", NULL };
 
 const rb_keytables rb_keys = {
 	{ top_keys, top_docs }, { fragment_keys, fragment_docs }, { input_keys, input_docs }, { retry_keys, retry_docs }, { until_keys, until_docs },
 	{ defaults_keys, defaults_docs }, { objective_keys, objective_docs },
 	{ drill_keys, drill_docs },
-	input_types, effect_names, onfail_names, policy_names, contexts,
+	input_types, effect_names, onfail_names, policy_names, contexts, dry_run_names,
 	{ field_keys, field_docs },
 };
 
@@ -1631,6 +1632,13 @@ static void sk_on_failure(stepparse *p, node *k, node *x)
 		p->st->on_failure = e;
 }
 
+static void sk_dry_run(stepparse *p, node *k, node *x)
+{
+	int e = want_enum(p->v, x, "dry-run", dry_run_names);
+	if (e >= 0)
+		p->st->dry_run = e == 0 ? DRYRUN_RUN : DRYRUN_SKIP;
+}
+
 static void sk_sensitive(stepparse *p, node *k, node *x)
 {
 	want_bool(p->v, x, "sensitive", &p->st->sensitive);
@@ -1795,6 +1803,10 @@ const step_key step_key_table[] = {
 	  sk_on_failure },
 	{ "sensitive", "true: the result is redacted in the transcript", SKF_ALL, KS_BOOL, NULL,
 	  sk_sensitive },
+	{ "dry-run", "run: a verify step or a wait, which a dry run records as would-run, runs "
+	  "for real (read steps only); skip: a dry run records this step as would-run", SKF_USE,
+	  KS_DRY_RUN,
+	  "a rollback step never runs in a dry run", sk_dry_run },
 	{ "rollback", "the undo of this step: a step or a list of steps", SKF_USE, KS_STEPS,
 	  "a rollback step cannot have its own rollback", sk_rollback },
 	{ "idempotent", "true: safe to run again when a resumed run does not know whether it ran",
@@ -2038,8 +2050,8 @@ static void parse_step_key(stepparse *p, node *k, node *x)
 }
 
 /* once every key is read: until's condition, the action against its row,
- * the effect (stated, the row's, or decided from the action), and a `use`
- * step's fragment */
+ * the effect (stated, the row's, or decided from the action), a `use`
+ * step's fragment, and `dry-run: run` (for a read step only) */
 static void finish_step(stepparse *p, node *ak)
 {
 	vctx *v = p->v;
@@ -2070,6 +2082,10 @@ static void finish_step(stepparse *p, node *ak)
 		else
 			check_use(v, st);
 	}
+	if (st->dry_run == DRYRUN_RUN && st->effect == EFFECT_WRITE)
+		err(v, node_get(st->n, "dry-run"), "dry-run",
+		    "'dry-run: run' is for read steps; %s writes, and a dry run never runs a write",
+		    label(p));
 }
 
 /*

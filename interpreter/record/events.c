@@ -103,11 +103,12 @@ const event_def event_table[EV_COUNT] = {
 	[EV_STEP_END] = {
 		"step.end",
 		"a step ends: status (ok, failed, skipped, would-run), duration, attempts, the "
-		"error or the reason it was skipped, the result, every matcher with expected and "
-		"actual, the outputs (masked for a step with `sensitive: true`), and what a dry "
-		"run would have run",
+		"error, the result, every matcher with expected and actual, the outputs (masked "
+		"for a step with `sensitive: true`), and what a dry run would have run; a step "
+		"that did not run says why: `skip` (if, needs, uses, dry-run), the step it names "
+		"(`need`) and that step's status (`need_status`), and the `reason` in words",
 		FIELDS("step", "phase", "status", "duration_ms"),
-		FIELDS("status"),
+		FIELDS("status", "skip", "need", "need_status"),
 	},
 	[EV_STEP_CHECK] = {
 		"step.check",

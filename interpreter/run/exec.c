@@ -54,6 +54,7 @@ typedef struct conn_slot {
 typedef struct scope {
 	const runbook *rb;
 	value *inputs, *steps;
+	value *unreal;          /* a dry run: would-run steps whose effect is not there */
 	conn_slot *conns;       /* rb->nconns slots */
 	struct scope *next;     /* the run's fragment scopes */
 	char *call;             /* runbook undo: the id of the use step it was made again for */
@@ -294,6 +295,7 @@ static void scopes_release(run_ctx *rc)
 		v_release(sc->inputs);
 		v_release(sc->steps);
 		free(sc->call);
+		v_release(sc->unreal);
 		free(sc);
 	}
 	rc->frag_scopes = NULL;
@@ -627,14 +629,28 @@ static cJSON *step_start_fields(const step *st)
 }
 
 /*
+ * Why a step did not run, for its step.end and its terminal line: `skip`
+ * (if, needs, uses, dry-run), the step it names and that step's status
+ * are structure; the reason an operator reads is a value.
+ */
+typedef struct not_run {
+	const char *skip;
+	char *need;             /* needs, uses: that step's id (malloc'd) */
+	const char *need_status;
+	char *reason;           /* malloc'd */
+	/* a would-run step whose effect or values a dry run does not have:
+	 * what needs it or uses its values is would-run too */
+	int unreal;
+} not_run;
+
+/*
  * Does a need of st make it moot?  A need that failed does -- except in
  * rollback and cleanup (cancel is g_never), which always do all they
  * can, and after a failure its step declared harmless (on-failure:
  * continue).  A need skipped by its `if` does not block: conditional
- * steps are optional by design.  1 with *error set (the reason st is
- * skipped), else 0.
+ * steps are optional by design.  1 with *why set (st is skipped), else 0.
  */
-static int need_blocks(const step *st, volatile sig_atomic_t *cancel, char **error)
+static int need_blocks(const step *st, volatile sig_atomic_t *cancel, not_run *why)
 {
 	for (size_t i = 0; cancel != &g_never && i < st->needs.n; i++) {
 		const step *need = st->needs.v[i];
@@ -643,17 +659,39 @@ static int need_blocks(const step *st, volatile sig_atomic_t *cancel, char **err
 		if (ss && !strcmp(ss, "failed") && need->on_failure == ONFAIL_CONTINUE)
 			continue;
 		if (!ss || !strcmp(ss, "failed")) {
-			*error = xasprintf("needs '%s' (%s)", st->needs.v[i]->id, ss ? ss : "not run");
+			why->skip = "needs";
+			why->need = xstrdup(need->id);
+			why->need_status = ss ? "failed" : "not-run";
+			why->reason = xasprintf("needs '%s' (%s)", need->id, ss ? ss : "not run");
 			return 1;
 		}
 	}
 	return 0;
 }
 
+/* "if: inputs.env == 'prod' -> false": the condition as written, and its value */
+static char *if_reason(run_ctx *rc, const node *cond, const value *v)
+{
+	const char *s = cond->str;
+	size_t n = cond->len;
+	if (n >= 5 && !strncmp(s, "${{", 3) && !strncmp(s + n - 2, "}}", 2)) {
+		s += 3;
+		n -= 5;
+	}
+	while (n && strchr(" \t\n", *s))
+		s++, n--;
+	while (n && strchr(" \t\n", s[n - 1]))
+		n--;
+	char *val = quoted(rc->red, v, 200);
+	char *r = xasprintf("if: %.*s -> %s", (int)n, s, val);
+	free(val);
+	return r;
+}
+
 /*
  * A step's `if`: 1 when the step is to run (no `if`, or a true one), 0
- * when it is skipped, -1 when the condition cannot be evaluated (*error
- * set).
+ * when it is skipped (*error: the condition and its value), -1 when the
+ * condition cannot be evaluated (*error set).
  */
 static int step_if(run_ctx *rc, const step *st, char **error)
 {
@@ -669,40 +707,226 @@ static int step_if(run_ctx *rc, const step *st, char **error)
 		return -1;
 	}
 	int go = v_truthy(v);
+	if (!go)
+		*error = if_reason(rc, st->if_, v);
 	v_release(v);
 	return go;
 }
 
+/* ---------- dry run ---------- */
+
+static void scan_refs(const node *n, expr_ref_cb cb, void *ud);
+
+static int is_would_run(const value *s)
+{
+	const char *ss = s ? v_as_str(v_obj_get(s, "status")) : NULL;
+	return ss && !strcmp(ss, status_names[ST_WOULD]);
+}
+
+/* the first would-run step of `steps` a template uses (its local id) */
+typedef struct uses_scan {
+	const value *steps;
+	const char *hit;
+} uses_scan;
+
+static void ref_would_run(void *ud, const char *root, const char *second, size_t off)
+{
+	uses_scan *u = ud;
+	(void)off;
+	if (u->hit || strcmp(root, "steps"))
+		return;
+	if (second) {
+		if (is_would_run(v_obj_get(u->steps, second)))
+			u->hit = second;
+		return;
+	}
+	/* `steps` as a whole, or steps[expression]: any would-run step */
+	for (size_t i = 0; i < v_len(u->steps) && !u->hit; i++)
+		if (is_would_run(v_obj_val(u->steps, i)))
+			u->hit = v_obj_key(u->steps, i);
+}
+
 /*
- * A write step in a dry run: nothing runs; step.end records it as
- * would-run with its rendered action (and env, cwd, stdin).  Returns
- * ST_WOULD.
+ * The would-run step (its id, malloc'd) whose values st uses: in its
+ * `if` (cond), or in what it does (its action, env, cwd, stdin, with,
+ * expect, outputs).  NULL when none: a would-run step's outputs and
+ * result are empty, so what st would do with them is not what a run does.
  */
-static int would_run(run_ctx *rc, const step *st, const char *phase)
+static char *uses_would_run(const step *st, int cond)
+{
+	const node *keys[] = { st->action, st->env, st->cwd, st->stdin_, st->with, st->expect,
+			       st->outputs };
+	uses_scan u = { t_sc->steps, NULL };
+	if (cond && st->if_)
+		scan_refs(st->if_, ref_would_run, &u);
+	for (size_t i = 0; !cond && i < sizeof keys / sizeof keys[0] && !u.hit; i++)
+		if (keys[i])
+			scan_refs(keys[i], ref_would_run, &u);
+	if (!u.hit)
+		return NULL;
+	return xasprintf("%.*s%s", (int)(local_id(st) - st->id), st->id, u.hit);
+}
+
+/* the need of st whose effect a dry run does not have, or NULL */
+static const step *unreal_need(const step *st)
+{
+	for (size_t i = 0; i < st->needs.n; i++)
+		if (v_obj_get(t_sc->unreal, local_id(st->needs.v[i])))
+			return st->needs.v[i];
+	return NULL;
+}
+
+/* st uses the values of would-run step `used` (taken): *why says so */
+static int why_uses(not_run *why, char *used, const char *where)
+{
+	why->skip = "uses";
+	why->need = used;
+	why->need_status = status_names[ST_WOULD];
+	why->reason = xasprintf("%suses '%s' (would-run)", where, used);
+	why->unreal = 1;
+	return 1;
+}
+
+/* a dry run: st's `if` uses a would-run step's values (1, *why set) */
+static int dry_if(const step *st, not_run *why)
+{
+	char *used = st->if_ ? uses_would_run(st, 1) : NULL;
+	return used ? why_uses(why, used, "its if ") : 0;
+}
+
+/*
+ * In a dry run, is st would-run (1, *why set) or run for real (0)?  A
+ * write never runs; nor does a step that needs a step whose effect is
+ * not there or uses the values of a would-run step (its inputs are not
+ * real), nor one that says `dry-run: skip`.  Unless a read step says
+ * `dry-run: run`, a primitive whose row says so (wait) and a verify step
+ * of the runbook (it checks what the steps did) are would-run too.  A
+ * `use` step is entered: its own steps decide.
+ */
+static int dry_why(const run_ctx *rc, const step *st, not_run *why)
+{
+	const step *need;
+	char *used;
+	why->skip = "dry-run";
+	why->unreal = 1;
+	if (st->effect == EFFECT_WRITE && !st->frag) {
+		why->reason = xstrdup("a write step");
+		return 1;
+	}
+	if ((need = unreal_need(st))) {
+		why->skip = "needs";
+		why->need = xstrdup(need->id);
+		why->need_status = status_names[ST_WOULD];
+		why->reason = xasprintf("needs '%s' (would-run)", need->id);
+		return 1;
+	}
+	if ((used = uses_would_run(st, 0)))
+		return why_uses(why, used, "");
+	why->unreal = 0;
+	if (st->dry_run == DRYRUN_SKIP)
+		why->reason = xstrdup("dry-run: skip");
+	else if (st->dry_run == DRYRUN_RUN)
+		;
+	else if (st->prim->dry_run_skip)
+		why->reason = xstrdup(st->prim->dry_run_skip);
+	else if (st->phase == PH_VERIFY && t_sc == &rc->top)
+		why->reason = xstrdup("a verify step (dry-run: run runs it)");
+	if (!why->reason)
+		why->skip = NULL;
+	return why->reason != NULL;
+}
+
+/*
+ * A resumed dry run: which of the would-run steps it had recorded lack
+ * their effect (the rules above, in each phase's order; a `use` step is
+ * taken to lack it).
+ */
+static void dry_restore(run_ctx *rc)
+{
+	for (int ph = 0; ph < PH__COUNT; ph++)
+		for (size_t i = 0; i < rc->rb->lists[ph].n; i++) {
+			const step *st = rc->rb->lists[ph].v[i];
+			char *used = NULL;
+			if (is_would_run(v_obj_get(rc->steps, st->id)) &&
+			    (st->effect == EFFECT_WRITE || st->frag || unreal_need(st) ||
+			     (used = uses_would_run(st, 0)) || (used = uses_would_run(st, 1))))
+				v_obj_set_take(rc->top.unreal, st->id, v_bool(1));
+			free(used);
+		}
+}
+
+/*
+ * What a would-run step would have run: its rendered action (and env,
+ * cwd, stdin), or NULL with *err when it cannot be rendered.
+ */
+static cJSON *would_run(run_ctx *rc, const step *st, char **err)
 {
 	value *ctx = ctx_make(rc, NULL);
-	char *err = NULL;
-	value *args = render_node(st->action, ctx, &err);
-	value *extra = args ? render_extra(st, ctx, &err) : NULL;
+	value *args = render_node(st->action, ctx, err);
+	value *extra = args ? render_extra(st, ctx, err) : NULL;
 	v_release(ctx);
-	cJSON *w = cJSON_CreateObject();
-	cJSON_AddItemToObject(w, "action", args ? vjson(rc, args) : cJSON_CreateString(err ? err : ""));
-	if (extra && v_len(extra))
-		cJSON_AddItemToObject(w, "with", vjson(rc, extra));
+	cJSON *w = NULL;
+	if (extra) {
+		w = cJSON_CreateObject();
+		cJSON_AddItemToObject(w, "action", vjson(rc, args));
+		if (v_len(extra))
+			cJSON_AddItemToObject(w, "with", vjson(rc, extra));
+	}
 	if (args)
 		v_release(args);
 	if (extra)
 		v_release(extra);
+	return w;
+}
+
+/*
+ * The end of a step that did not run: skipped (a need, its `if`) or
+ * would-run (a dry run, with what it would have run).  step.end and the
+ * terminal say why.  An action that cannot be rendered fails the step,
+ * as it would in a run -- unless it uses a would-run step's values,
+ * which a dry run does not have.  Consumes why.
+ */
+static int end_not_run(run_ctx *rc, const step *st, const char *phase, int64_t t0, int status,
+		       not_run *why)
+{
+	cJSON *w = NULL;
+	char *err = NULL, *used = NULL;
+	if (status == ST_WOULD && !(w = would_run(rc, st, &err)) && !(used = uses_would_run(st, 0))) {
+		free(why->need);
+		free(why->reason);
+		char *e = xasprintf("%s:%d:%d: %s", st->action->file, st->action->line,
+				    st->action->col, err ? err : "cannot render");
+		free(err);
+		return end_step(rc, st, phase, t0, ST_FAILED, 0, NULL, NULL, e);
+	}
+	if (status == ST_WOULD && !w) {
+		w = cJSON_CreateObject();
+		cJSON_AddStringToObject(w, "action", err ? err : "");
+	}
 	free(err);
+	free(used);
+	int64_t dur = now_ms() - t0;
 	cJSON *e = cJSON_CreateObject();
-	cJSON_AddStringToObject(e, "status", "would-run");
-	cJSON_AddItemToObject(e, "would_run", w);
-	cJSON_AddNumberToObject(e, "duration_ms", 0);
+	cJSON_AddStringToObject(e, "status", status_names[status]);
+	cJSON_AddNumberToObject(e, "duration_ms", (double)dur);
+	if (w)
+		cJSON_AddItemToObject(e, "would_run", w);
+	cJSON_AddStringToObject(e, "skip", why->skip);
+	if (why->need) {
+		cJSON_AddStringToObject(e, "need", why->need);
+		cJSON_AddStringToObject(e, "need_status", why->need_status);
+	}
+	cJSON_AddStringToObject(e, "reason", why->reason);
 	emit(rc, EV_STEP_END, st, phase, e);
-	record_step(rc, st, ST_WOULD, NULL, NULL);
-	rc->counts[ST_WOULD]++;
-	term_step_end(&rc->term, st->id, "would-run", 0, 0, NULL);
-	return ST_WOULD;
+	record_step(rc, st, status, NULL, NULL);
+	if (status == ST_WOULD && why->unreal)
+		v_obj_set_take(t_sc->unreal, local_id(st), v_bool(1));
+	rc->counts[status]++;
+	term_step_end(&rc->term, st->id, status_names[status], dur, 0, why->reason);
+	free(rc->last_error);
+	rc->last_error = why->reason;
+	free(why->need);
+	return status;
 }
 
 /*
@@ -815,40 +1039,52 @@ static int run_attempts(run_ctx *rc, const step *st, const char *phase,
 
 /*
  * Run one step in a phase: step.start, then (unless a need or its `if`
- * makes it moot) the fragment call of a `use` step, the would-run record
- * of a write step in a dry run, or its attempts; then end_step().  cancel
- * is the flag primitives poll: the run's g_cancel, or g_never for
- * rollback steps (a second Ctrl-C must not abort a rollback).
+ * makes it moot, or a dry run does not run it) the fragment call of a
+ * `use` step or its attempts; then end_step(), or end_not_run() for a
+ * step that did not run.  cancel is the flag primitives poll: the run's
+ * g_cancel, or g_never for rollback steps (a second Ctrl-C must not
+ * abort a rollback).
  */
 static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig_atomic_t *cancel)
 {
 	int64_t t0 = now_ms();
-	int write = st->effect == EFFECT_WRITE;
+	int write = st->effect == EFFECT_WRITE, dry = rc->o->mode == MODE_DRY_RUN;
 	emit(rc, EV_STEP_START, st, phase, step_start_fields(st));
 
 	value *result = NULL, *recs = NULL;
 	char *error = NULL;
+	not_run why = { 0 };
 	int status = ST_OK, attempts = 0, go;
 	term_step_start(&rc->term, st->id, st->title, st->prim->name, write);
 
-	if (need_blocks(st, cancel, &error)) {
+	if (need_blocks(st, cancel, &why)) {
 		status = ST_SKIPPED;
+	} else if (dry && dry_if(st, &why)) {
+		status = ST_WOULD;
 	} else if ((go = step_if(rc, st, &error)) <= 0) {
 		status = go < 0 ? ST_FAILED : ST_SKIPPED;
+		if (!go) {
+			why = (not_run){ "if", NULL, NULL, error, 0 };
+			error = NULL;
+		}
+	} else if (dry && dry_why(rc, st, &why)) {
+		status = ST_WOULD;
 	} else if (st->frag) {
 		/* a fragment: its steps are the attempt; its outputs the result */
 		status = run_use(rc, st, phase, cancel, &result, &error);
 		attempts = 1;
-		if (status != ST_WOULD && !judge(rc, st, phase, 1, 0, status == ST_OK ? 0 : -1,
-						 result, &recs, &error))
+		if (status == ST_WOULD)
+			why = (not_run){ "dry-run", NULL, NULL,
+					 xstrdup("a step of its fragment would run"), 1 };
+		else if (!judge(rc, st, phase, 1, 0, status == ST_OK ? 0 : -1, result, &recs, &error))
 			status = ST_FAILED;
-	} else if (rc->o->mode == MODE_DRY_RUN && write) {
-		return would_run(rc, st, phase);
 	} else {
 		if (write)
 			transcript_sync(&rc->t);
 		status = run_attempts(rc, st, phase, cancel, &result, &recs, &error, &attempts);
 	}
+	if (why.skip)
+		return end_not_run(rc, st, phase, t0, status, &why);
 	return end_step(rc, st, phase, t0, status, attempts, result, recs, error);
 }
 
@@ -947,6 +1183,13 @@ static int end_step(run_ctx *rc, const step *st, const char *phase, int64_t t0, 
 	rc->counts[status]++;
 	term_step_end(&rc->term, st->id, status_names[status], dur, attempts,
 		      status == ST_FAILED ? error : NULL);
+	value *shown = status == ST_OK && result && st->prim->terminal_field && !st->sensitive
+		? v_obj_get(result, st->prim->terminal_field) : NULL;
+	if (shown) {
+		char *text = v_to_text(shown);
+		term_step_text(&rc->term, text);
+		free(text);
+	}
 	free(rc->last_error);
 	rc->last_error = error ? xstrdup(error) : NULL;
 	if (result)
@@ -1082,15 +1325,16 @@ static void ref_in_group(void *ud, const char *root, const char *second, size_t 
 			r->hit = 1;
 }
 
-static void scan_refs(const node *n, refscan *r)
+/* cb for every reference in the templates of n */
+static void scan_refs(const node *n, expr_ref_cb cb, void *ud)
 {
 	if (n->kind == N_SCALAR) {
 		if (n->cache)
-			tmpl_walk_refs(n->cache, ref_in_group, r);
+			tmpl_walk_refs(n->cache, cb, ud);
 		return;
 	}
 	for (size_t i = 0; i < n->n; i++)
-		scan_refs(n->vals[i], r);
+		scan_refs(n->vals[i], cb, ud);
 }
 
 /*
@@ -1109,8 +1353,16 @@ static int batchable(const run_ctx *rc, const step *st, int ph, const step *firs
 		return 0;
 	if (first && first->prim != st->prim)
 		return 0;
+	if (rc->o->mode == MODE_DRY_RUN) {
+		not_run w = { 0 };
+		int would = dry_why(rc, st, &w);
+		free(w.need);
+		free(w.reason);
+		if (would)
+			return 0;       /* recorded on its own */
+	}
 	refscan r = { ids, n, 0 };
-	scan_refs(st->action, &r);
+	scan_refs(st->action, ref_in_group, &r);
 	return !r.hit;
 }
 
@@ -1383,6 +1635,7 @@ static scope *scope_new(run_ctx *rc, const runbook *fr, value *inputs)
 	sc->rb = fr;
 	sc->inputs = inputs;
 	sc->steps = v_obj();
+	sc->unreal = v_obj();
 	sc->conns = xcalloc(fr->nconns + 1, sizeof(conn_slot));
 	sc->next = rc->frag_scopes;
 	rc->frag_scopes = sc;
@@ -1444,8 +1697,8 @@ static int run_use(run_ctx *rc, const step *st, const char *phase,
 		}
 		int s = run_step(rc, sub, phase, cancel);
 		wrote |= s == ST_OK && sub->effect == EFFECT_WRITE;
-		if (s == ST_WOULD)
-			would = 1;
+		if (s == ST_WOULD)      /* the fragment did not do what it does */
+			would |= v_obj_get(sc->unreal, local_id(sub)) != NULL;
 		else if (s == ST_OK && sub->effect == EFFECT_WRITE && !st->rollback.n && !rolling_back)
 			push_done(rc, sub, sc);
 		else if (s == ST_FAILED && (*cancel || sub->on_failure != ONFAIL_CONTINUE)) {
@@ -1465,6 +1718,11 @@ static int run_use(run_ctx *rc, const step *st, const char *phase,
 			rc->inner_applied = wrote;
 		}
 		return ST_FAILED;
+	}
+	if (!would && fr->outputs && rc->o->mode == MODE_DRY_RUN) {
+		uses_scan u = { sc->steps, NULL };
+		scan_refs(fr->outputs, ref_would_run, &u);
+		would = u.hit != NULL;  /* its outputs are not there */
 	}
 	if (would) {
 		t_sc = caller;
@@ -1880,7 +2138,10 @@ static int run_prepare(run_ctx *rc, char run_id[33])
 	rc->conns = xcalloc(rb->nconns + 1, sizeof(conn_slot));
 	rc->top.inputs = rc->inputs;
 	rc->top.steps = rc->steps;
+	rc->top.unreal = v_obj();
 	rc->top.conns = rc->conns;
+	if (o->resume && o->mode == MODE_DRY_RUN)
+		dry_restore(rc);
 	expr_set_secret_sink(sink_derived, rc->red);
 	register_conn_secrets(rc);
 	scrub_environment(rc);
@@ -2144,7 +2405,7 @@ static void print_summary(run_ctx *rc, int code)
 		: rc->interrupted ? "was interrupted" : rc->aborted ? "aborted"
 		: undoing(rc) ? "was not undone completely" : "failed";
 	char would[48] = "";
-	if (rc->counts[ST_WOULD])
+	if (rc->counts[ST_WOULD] || rc->o->mode == MODE_DRY_RUN)
 		snprintf(would, sizeof would, ", %d would run (dry run)", rc->counts[ST_WOULD]);
 	term_line(&rc->term, "\n%s %s in %s: %d ok, %d failed, %d skipped%s%s",
 		  rc->rb->id, what, d, rc->counts[ST_OK], rc->counts[ST_FAILED], rc->counts[ST_SKIPPED],
@@ -2230,6 +2491,8 @@ static void run_release(run_ctx *rc)
 		v_release(rc->env);
 	if (rc->steps)
 		v_release(rc->steps);
+	if (rc->top.unreal)
+		v_release(rc->top.unreal);
 	if (rc->run)
 		v_release(rc->run);
 	if (rc->answers)
