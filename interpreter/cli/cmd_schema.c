@@ -186,6 +186,13 @@ static cJSON *step_key_schema(const step_key *r)
 		return o;
 	case KS_STRING: o = typed("string", NULL); break;
 	case KS_MAPPING: o = typed("object", NULL); break;
+	case KS_FOR_EACH: o = any_of(typed("array", NULL), ref(REF("template"))); break;
+	case KS_LIMIT: {
+		cJSON *pct = typed("string", NULL);
+		cJSON_AddStringToObject(pct, "pattern", "^[0-9]+%$");
+		o = any_of(typed("integer", NULL), pct);
+		break;
+	}
 	default: return NULL;
 	}
 	return describe(o, r->doc);
