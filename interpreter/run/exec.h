@@ -57,6 +57,12 @@ typedef struct resume_state {
 	const char *failed_step;        /* a failure had stopped the run */
 	long from_seq;                  /* last seq before resuming */
 	value *reaped;                  /* leftover processes resume killed (list), or NULL */
+	/* for-each steps: step id -> item index (as text) -> {status, outputs,
+	 * result} of each item that ended (status "started": in doubt) */
+	value *items;
+	const long *done_items;         /* per done_writes entry: an item's index, else -1 (a
+	                                 * failed item's: in doubt, undone as own_undo decides) */
+	const long *rolled_items;       /* per rolled entry: the item it undid, else -1 */
 } resume_state;
 
 typedef struct run_opts {
