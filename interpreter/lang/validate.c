@@ -1511,13 +1511,13 @@ static void sk_with(stepparse *p, node *k, node *x)
 static void sk_for_each(stepparse *p, node *k, node *x)
 {
 	vctx *v = p->v;
+	p->st->for_each = x;    /* also after an error: its `each` is not one more */
 	if (!is_seq(x) && !is_single_tmpl(v, x)) {
 		if (x->cache != &bad_tmpl_mark)
 			err(v, x, "type", "'for-each' must be a list or one ${{ }} expression, got %s",
 			    got(v, x));
 		return;
 	}
-	p->st->for_each = x;
 	walk_tmpl(v, x, p->refst, R_FOREACH);
 }
 
@@ -1526,7 +1526,7 @@ static void parse_limit(vctx *v, node *x, const char *what, int min, fe_limit *o
 {
 	long long n;
 	const char *want = min ? "a positive int" : "an int >= 0";
-	if (is_scalar(x) && x->len > 1 && x->str[x->len - 1] == '%' && x->style == S_PLAIN) {
+	if (is_scalar(x) && x->len > 1 && x->str[x->len - 1] == '%') {
 		char *end;
 		n = strtoll(x->str, &end, 10);
 		if (end != x->str + x->len - 1 || !(x->str[0] >= '0' && x->str[0] <= '9'))
