@@ -917,7 +917,7 @@ static int end_step(run_ctx *rc, const step *st, const char *phase, int64_t t0, 
 	value *outputs = NULL;
 	const fe_set *fe = st->for_each && !item_run(st) ? t_fe_end : NULL;
 	if (fe)
-		outputs = status == ST_OK ? fe_outputs_value(fe) : NULL;  /* per item, in lists */
+		outputs = fe_outputs_value(fe); /* per item, in lists: the ok items' also when it failed */
 	else if (status == ST_OK && st->frag && !st->outputs && result)
 		outputs = v_retain(result);     /* steps.<use>.outputs: the fragment's */
 	else if (status == ST_OK && st->outputs && st->outputs->kind == N_MAP) {
