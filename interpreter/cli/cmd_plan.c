@@ -13,6 +13,7 @@
  */
 #include "cli/cmd.h"
 #include "run/exec.h"
+#include "run/foreach.h"
 #include "lang/expr.h"
 #include "lang/fragment.h"
 #include "lang/prim.h"
@@ -212,6 +213,76 @@ static char *plan_dur(plan_ctx *p, const node *templated, int64_t ms)
 	return s;
 }
 
+/* a for-each limit as the runbook says it, with what it is for n items */
+static char *limit_text(fe_limit l, size_t n, size_t min, int known)
+{
+	if (!l.percent)
+		return xasprintf("%d", l.n);
+	if (!known)
+		return xasprintf("%d%%", l.n);
+	return xasprintf("%d%% = %zu", l.n, fe_limit_of(l, n, min));
+}
+
+/*
+ * A for-each step's items, when the list is known before the run (a
+ * literal list, or one from inputs and their defaults): each item and
+ * the action rendered for it (a `use` step's `with:`).  Otherwise the
+ * list's template, known at run time.
+ */
+static void plan_items(plan_ctx *p, const step *st, cJSON *j, int indent)
+{
+	value *list = plan_render(st->for_each, p->ctx, p->red);
+	fe_set set;
+	char *err = NULL;
+	int known = fe_set_init(&set, st, list, &err) == 0;
+	free(err);
+	char *mc = limit_text(st->max_concurrency, set.n, 1, known);
+	char *me = limit_text(st->max_errors, set.n, 0, known);
+	cJSON *jf = j ? cJSON_AddObjectToObject(j, "for_each") : NULL;
+	if (jf) {
+		cJSON_AddStringToObject(jf, "max_concurrency", mc);
+		cJSON_AddStringToObject(jf, "max_errors", me);
+	}
+	if (!known) {
+		if (jf)
+			cJSON_AddStringToObject(jf, "template", st->for_each->str ? st->for_each->str : "");
+		else
+			printf("%*s    for-each: %s (known at run time; max-concurrency %s, max-errors %s)\n",
+			       indent + 20, "", st->for_each->str, mc, me);
+	} else if (!jf)
+		printf("%*s    for-each: %zu item%s (max-concurrency %s, max-errors %s)\n", indent + 20, "",
+		       set.n, set.n == 1 ? "" : "s", mc, me);
+	cJSON *ji = known && jf ? cJSON_AddArrayToObject(jf, "items") : NULL;
+	for (size_t i = 0; known && i < set.n; i++) {
+		value *ctx = v_obj();
+		for (size_t k = 0; k < v_len(p->ctx); k++)
+			v_obj_set(ctx, v_obj_key(p->ctx, k), v_obj_val(p->ctx, k));
+		v_obj_set(ctx, "each", set.v[i].each);
+		value *item = shown(v_obj_get(set.v[i].each, "item"), p->red);
+		value *args = plan_render(st->frag ? st->with : st->action, ctx, p->red);
+		char *txt = st->frag ? v_to_json(args) : action_text(st, args);
+		char *it = v_to_json(item);
+		if (ji) {
+			cJSON *x = cJSON_CreateObject();
+			cJSON_AddNumberToObject(x, "index", (double)i);
+			cJSON_AddItemToObject(x, "item", v_to_cjson(item));
+			cJSON_AddStringToObject(x, st->frag ? "with" : "action", txt);
+			cJSON_AddItemToArray(ji, x);
+		} else
+			printf("%*s    [%zu] %s: %s\n", indent + 20, "", i, it, txt);
+		free(it);
+		free(txt);
+		v_release(args);
+		v_release(item);
+		v_release(ctx);
+	}
+	free(mc);
+	free(me);
+	if (known)
+		fe_set_release(&set);
+	v_release(list);
+}
+
 static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent)
 {
 	value *args = plan_render(st->action, p->ctx, p->red);
@@ -247,6 +318,8 @@ static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent
 			cJSON_AddStringToObject(j, "undoes", st->owner->id);
 		if (st->frag)
 			cJSON_AddStringToObject(j, "fragment", st->frag->id);
+		if (st->for_each)
+			plan_items(p, st, j, indent);
 		cJSON *needs = cJSON_AddArrayToObject(j, "needs");
 		for (size_t i = 0; i < st->needs.n; i++)
 			cJSON_AddItemToArray(needs, cJSON_CreateString(st->needs.v[i]->id));
@@ -284,6 +357,8 @@ static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent
 			v_release(n);
 		} else if (st->retry_attempts > 1)
 			printf("%*s    retry: %d attempts\n", indent + 20, "", st->retry_attempts);
+		if (st->for_each)
+			plan_items(p, st, NULL, indent);
 	}
 	free(conn_txt);
 	free(ract);

@@ -159,6 +159,16 @@ runbook *record_runbook(const command *self, const char *rbpath, const tlog *l, 
 	return rb;
 }
 
+/* did an item of for-each step id start and not end? */
+static int items_started(const replay *rp, const char *id)
+{
+	value *items = v_obj_get(rp->items, id);
+	for (size_t i = 0; items && i < v_len(items); i++)
+		if (!strcmp(v_as_str(v_obj_get(v_obj_val(items, i), "status")), "started"))
+			return 1;
+	return 0;
+}
+
 /*
  * A step in doubt that neither its idempotence nor a check: probe can
  * decide, with no --in-doubt and nothing else under way (a rollback, a
@@ -171,6 +181,8 @@ static int must_ask(const resume_args *a, const runbook *rb, const replay *rp)
 	const step *st = runbook_find_step(rb, rp->in_doubt);
 	if (st->idempotent || st->check_step || a->decision != INDOUBT_ASK)
 		return 0;
+	if (st->for_each && !items_started(rp, st->id))
+		return 0;       /* between items: none is in doubt */
 	fprintf(stderr,
 		"runbook resume: step '%s' had started when the run stopped and may or may not\n"
 		"have taken effect; it is not idempotent and has no check: probe. Decide with\n"
@@ -200,6 +212,7 @@ int record_continue(runbook *rb, const tlog *l, run_opts *o, const char *path,
 		.done_writes = rp.done_writes, .ndone = rp.ndone,
 		.rolled = rp.rolled, .nrolled = rp.nrolled,
 		.failed_step = rp.failed_step, .from_seq = rp.last_seq, .reaped = reaped,
+		.items = rp.items, .done_items = rp.done_items, .rolled_items = rp.rolled_items,
 	};
 	int rc = go(ud, rb, &rp, &r, o);
 	o->resume = NULL;

@@ -192,6 +192,13 @@ static cJSON *step_key_schema(const step_key *r)
 		cJSON_AddItemToObject(o, "additionalProperties",
 				      any_of(ref(REF("field")), typed("null", NULL)));
 		return o;
+	case KS_FOR_EACH: o = any_of(typed("array", NULL), ref(REF("template"))); break;
+	case KS_LIMIT: {
+		cJSON *pct = typed("string", NULL);
+		cJSON_AddStringToObject(pct, "pattern", "^[0-9]+%$");
+		o = any_of(typed("integer", NULL), pct);
+		break;
+	}
 	default: return NULL;
 	}
 	return describe(o, r->doc);

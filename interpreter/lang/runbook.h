@@ -62,6 +62,12 @@ typedef struct conn_def {
 struct prim_def;
 typedef struct step step;
 
+/* max-concurrency, max-errors: a count, or a percentage of the items */
+typedef struct fe_limit {
+	int n;
+	int percent;            /* n is a percentage (rounded up at run time) */
+} fe_limit;
+
 typedef struct steplist {
 	step **v;
 	size_t n;
@@ -108,9 +114,11 @@ struct step {
 	                         * and freed with the runbook (fragment.h) */
 	steplist needs;         /* resolved dependencies (same phase) */
 	node *needs_node;
-	node *for_each;         /* `for-each`: the items (a list or an object), or NULL */
+	node *for_each;         /* for-each: a ${{ }} or a literal list; NULL for one run */
 	input_def *fields;      /* a manual step's `fields`: what the operator enters */
 	size_t nfields;
+	fe_limit max_concurrency;       /* items in flight at once (default 1) */
+	fe_limit max_errors;            /* failed items tolerated (default 0) */
 };
 
 typedef struct runbook {
@@ -212,6 +220,8 @@ enum step_key_shape {
 	KS_MAPPING,             /* a mapping */
 	KS_FIELDS,              /* name: field (a manual step's fields) */
 	KS_DRY_RUN,             /* run or skip */
+	KS_FOR_EACH,            /* one ${{ }} or a list */
+	KS_LIMIT,               /* a count or a percentage: 3, "25%" */
 };
 struct step_parse;
 typedef struct step_key {

@@ -48,6 +48,7 @@ enum {
 	R_CONN = 8,             /* a connection spec: inputs, env, run */
 	R_DEFAULT = 16,         /* an input default: env, run */
 	R_WITH_PUBLIC = 32,     /* a `with:` value for a fragment input that is not a secret */
+	R_FOREACH = 64,         /* a for-each list: `each` is what it makes, not yet there */
 };
 
 typedef struct tref {
@@ -231,6 +232,8 @@ static const char *const onfail_names[] = { "rollback", "continue", "abort", NUL
 static const char *const policy_names[] = { "on-failure", "always", "never", NULL };
 static const char *const dry_run_names[] = { "run", "skip", NULL };
 static const char *const contexts[] = { "inputs", "env", "steps", "result", "run", "each", NULL };
+/* the fields of `each` (key and value for the items of an object) */
+static const char *const each_fields[] = { "item", "index", "key", "value", NULL };
 
 const rb_keytables rb_keys = {
 	{ top_keys, top_docs }, { fragment_keys, fragment_docs }, { input_keys, input_docs }, { retry_keys, retry_docs }, { until_keys, until_docs },
@@ -1773,6 +1776,57 @@ static void sk_with(stepparse *p, node *k, node *x)
 	p->st->with = x;        /* walked by check_use, against the fragment's inputs */
 }
 
+/* the items: one ${{ }} (a list or an object at run time) or a literal list */
+static void sk_for_each(stepparse *p, node *k, node *x)
+{
+	vctx *v = p->v;
+	p->st->for_each = x;    /* also after an error: its `each` is not one more */
+	if (!is_seq(x) && !is_single_tmpl(v, x)) {
+		if (x->cache != &bad_tmpl_mark)
+			err(v, x, "type", "'for-each' must be a list or one ${{ }} expression, got %s",
+			    got(v, x));
+		return;
+	}
+	walk_tmpl(v, x, p->refst, R_FOREACH);
+}
+
+/* max-concurrency, max-errors: an int >= min, or "P%" with P in min..100 */
+static void parse_limit(vctx *v, node *x, const char *what, int min, fe_limit *out)
+{
+	long long n;
+	const char *want = min ? "a positive int" : "an int >= 0";
+	if (is_scalar(x) && x->len > 1 && x->str[x->len - 1] == '%') {
+		char *end;
+		n = strtoll(x->str, &end, 10);
+		if (end != x->str + x->len - 1 || !(x->str[0] >= '0' && x->str[0] <= '9'))
+			err(v, x, "type", "'%s' must be %s or a percentage like '25%%', got %s", what,
+			    want, got(v, x));
+		else if (n < min || n > 100)
+			err(v, x, "value", "'%s' must be a percentage between %d%% and 100%%, got %s",
+			    what, min, got(v, x));
+		else
+			*out = (fe_limit){ (int)n, 1 };
+		return;
+	}
+	if (!plain_int(x, &n))
+		err(v, x, "type", "'%s' must be %s or a percentage like '25%%', got %s", what, want,
+		    got(v, x));
+	else if (n < min || n > 1000000)
+		err(v, x, "value", "'%s' must be between %d and 1000000, got %lld", what, min, n);
+	else
+		*out = (fe_limit){ (int)n, 0 };
+}
+
+static void sk_max_concurrency(stepparse *p, node *k, node *x)
+{
+	parse_limit(p->v, x, "max-concurrency", 1, &p->st->max_concurrency);
+}
+
+static void sk_max_errors(stepparse *p, node *k, node *x)
+{
+	parse_limit(p->v, x, "max-errors", 0, &p->st->max_errors);
+}
+
 /* a check probe is run on its own by resume: no id, needs, rollback... */
 #define NOT_PROBE (SKF_ROLLBACK | SKF_USE)
 /* a use step's fragment steps have their own timeout, retry and until */
@@ -1827,6 +1881,17 @@ const step_key step_key_table[] = {
 	  SKF_ALL | SKF_ROW, KS_MAPPING, NULL, sk_with },
 	{ "fields", "what the operator enters: name: {type, description, pattern, values, min, max, "
 	  "min-items, max-items}; in `result.fields`", SKF_ALL | SKF_ROW, KS_FIELDS, NULL, sk_fields },
+	/* one step over many items (the `each` context) */
+	{ "for-each", "run the step once per item of a list (or key of an object): a ${{ }} or a "
+	  "literal list; `each.item`, `each.index` (`each.key`, `each.value`) in the step",
+	  SKF_USE, KS_FOR_EACH, "a rollback step cannot loop: the undo of a for-each step runs "
+	  "once per item", sk_for_each },
+	{ "max-concurrency", "for-each: items in flight at once, N or a percentage of the items "
+	  "(default 1)", SKF_USE, KS_LIMIT, "'max-concurrency' is for a for-each step, not for a "
+	  "rollback step", sk_max_concurrency },
+	{ "max-errors", "for-each: failed items tolerated, N or a percentage of the items "
+	  "(default 0); past that no new item starts and the step fails", SKF_USE, KS_LIMIT,
+	  "'max-errors' is for a for-each step, not for a rollback step", sk_max_errors },
 };
 const size_t step_key_count = sizeof step_key_table / sizeof step_key_table[0];
 /* rows_find() and suggest_rows() read the name as the first member */
@@ -1926,6 +1991,7 @@ static step *new_step(vctx *v, node *n, const stepctx *sc)
 	st->retry_backoff = v->dfl_backoff;
 	st->retry_max_delay_ms = v->dfl_max_delay;
 	st->on_failure = v->dfl_onfail;
+	st->max_concurrency.n = 1;
 	return st;
 }
 
@@ -2065,6 +2131,11 @@ static void finish_step(stepparse *p, node *ak)
 		free(names);
 	}
 
+	for (size_t i = 0; !st->for_each && i < st->n->n; i++)
+		if (!strcmp(st->n->keys[i]->str, "max-concurrency") ||
+		    !strcmp(st->n->keys[i]->str, "max-errors"))
+			err(v, st->n->keys[i], "for-each", "'%s' needs 'for-each': it limits the items "
+			    "of a for-each step", st->n->keys[i]->str);
 	if (st->prim) {
 		int shape = check_action(v, st, p->refst, ak);
 		if (!st->effect_explicit) {
@@ -2506,10 +2577,27 @@ static void check_input_ref(vctx *v, const tref *r, const char *name, size_t off
 		       name);
 }
 
-/* a template of a for-each step, or of its rollback (its item's undo) */
-static int in_for_each(const step *st)
+/* the for-each step whose `each` a template of st sees: st, or the step it undoes */
+static const step *each_owner(const step *st)
 {
-	return st && (st->for_each || (st->owner && st->owner->for_each));
+	for (; st; st = st->owner)
+		if (st->for_each)
+			return st;
+	return NULL;
+}
+
+static void check_each_ref(vctx *v, const tref *r, const char *second, size_t off)
+{
+	if (r->flags & R_FOREACH)
+		err_in(v, SEV_ERROR, r->n, off, "context",
+		       "'each' is not available in 'for-each' itself: it is made from its items");
+	else if (!each_owner(r->st))
+		err_in(v, SEV_ERROR, r->n, off, "context",
+		       "'each' is only available in a for-each step (its action, env, expect, "
+		       "outputs, rollback and if)");
+	else if (second && !in_list(second, each_fields))
+		err_in(v, SEV_ERROR, r->n, off, "context", "unknown field '%s' of 'each'%s", second,
+		       hint(v, second, each_fields, (size_t)-1));
 }
 
 static void ref_cb(void *ud, const expr_path *p)
@@ -2543,9 +2631,7 @@ static void ref_cb(void *ud, const expr_path *p)
 		else if (second)
 			check_result_field(v, n, p->off[1], r->result_of, second);
 	} else if (!strcmp(root, "each")) {
-		if (!in_for_each(r->st))
-			err_in(v, SEV_ERROR, n, off, "context",
-			       "'each' is only available in a for-each step (its action, env, if, expect, outputs and rollback)");
+		check_each_ref(v, r, second, off);
 	} else if (!strcmp(root, "inputs") && second) {
 		check_input_ref(v, r, second, off);
 	} else if (!strcmp(root, "steps") && second) {

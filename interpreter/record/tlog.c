@@ -16,6 +16,7 @@
 #include "base/value.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,6 +145,17 @@ static int event_ok(tlog *l, cJSON *j, char **why)
 	return 1;
 }
 
+/* the index of an event's for-each item, -1 when it has none (or a bad one) */
+static long item_index(const cJSON *j)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(j, "item");
+	int64_t k;
+
+	if (!json_int(cJSON_GetObjectItemCaseSensitive(it, "index"), &k) || k < 0 || k > LONG_MAX)
+		return -1;
+	return (long)k;
+}
+
 /*
  * Add a parsed event to l, with its id in the table of events; an event
  * of the table that lacks a field its row requires is noted (the first
@@ -166,6 +178,7 @@ static void add_event(tlog *l, cJSON *j, long line)
 	e->step = tev_str(e, "step");
 	e->phase = tev_str(e, "phase");
 	e->status = tev_str(e, "status");
+	e->item = item_index(j);
 	e->ts_ms = ts_parse_ms(tev_str(e, "ts"));
 	e->mono = tev_int(e, "mono", -1);
 	e->at_ms = -1;
@@ -426,6 +439,13 @@ static int in_phase(const tlog_event *e, const char *phase)
 	return e->phase && !strcmp(e->phase, phase);
 }
 
+/* an event of one item of a for-each step of the runbook itself (not of
+ * its undo, nor of a fragment's step): the step's own events have no item */
+static int is_item(const tlog_event *e)
+{
+	return e->item >= 0 && e->step && !strchr(e->step, '/') && !in_phase(e, "rollback");
+}
+
 /*
  * Indexes built once per judgement, so that every check is one pass over
  * the events: the runbook's steps by id (a sorted array), and what the
@@ -505,6 +525,8 @@ static void index_transcript(judge *j)
 			t->first_done = (size_t)-1;
 		}
 		dec = tev_str(e, "decision");
+		if (is_item(e))
+			continue;       /* the step ends with its own step.end */
 		if (t->first_done == (size_t)-1 &&
 		    (is(e, EV_STEP_END) ||
 		     /* resume found it had taken effect */
@@ -910,28 +932,174 @@ static void check_order(const judge *j)
 	    "%zu steps started after their needs finished", checked);
 }
 
-static int rollback_ran(const judge *j, const step *rs, long after)
+/* did rollback step rs start after seq `after` (for the for-each item `item`, when >= 0)? */
+/*
+ * The items of one for-each step, as its events show them: where each
+ * item is (IS_*), how many are in flight, the most at once, the failures,
+ * and the limits its own step.end recorded.
+ */
+enum { IS_NONE, IS_RUNNING, IS_DEAD, IS_ENDED };   /* IS_DEAD: running when a resume began */
+
+typedef struct fe_judge {
+	const step *st;
+	unsigned char *state;
+	size_t cap;
+	long last_first;        /* the highest index started so far, -1 */
+	size_t open, most, failed, started;
+	int64_t max_conc, max_err;      /* -1: unknown */
+} fe_judge;
+
+/* the limits of a for-each step: from its own last step.end, else from the runbook */
+static void fe_limits(const judge *j, fe_judge *f)
+{
+	const tlog_event *end = last_end(j, f->st->id);
+
+	f->max_conc = end ? tev_int(end, "max_concurrency", -1) : -1;
+	f->max_err = end ? tev_int(end, "max_errors", -1) : -1;
+	if (f->max_conc < 0 && !f->st->max_concurrency.percent)
+		f->max_conc = f->st->max_concurrency.n;
+	if (f->max_err < 0 && !f->st->max_errors.percent)
+		f->max_err = f->st->max_errors.n;
+}
+
+/* one item event of f's step; NULL, or what is wrong (malloc'd) */
+static char *fe_event(fe_judge *f, const tlog_event *e)
+{
+	size_t k = (size_t)e->item;
+	const char *d = tev_str(e, "decision");
+
+	if (k >= 10000000)
+		return xasprintf("seq %ld: item %zu of '%s' is out of range", e->seq, k, f->st->id);
+	if (k >= f->cap) {
+		size_t cap = k + 64 > 2 * f->cap ? k + 64 : 2 * f->cap;
+		f->state = xrealloc(f->state, cap);
+		memset(f->state + f->cap, IS_NONE, cap - f->cap);
+		f->cap = cap;
+	}
+	if (is(e, EV_STEP_START)) {
+		if (f->state[k] == IS_ENDED)
+			return xasprintf("seq %ld: item %zu of '%s' started again after it ended",
+					 e->seq, k, f->st->id);
+		if (f->state[k] == IS_NONE && (long)k < f->last_first)
+			return xasprintf("seq %ld: item %zu of '%s' started after item %ld: not in order",
+					 e->seq, k, f->st->id, f->last_first);
+		if (f->state[k] == IS_NONE && f->max_err >= 0 && f->failed > (size_t)f->max_err)
+			return xasprintf("seq %ld: item %zu of '%s' started after %zu failures (max-errors %lld)",
+					 e->seq, k, f->st->id, f->failed, (long long)f->max_err);
+		if (f->state[k] == IS_NONE) {
+			f->last_first = (long)k;
+			f->started++;
+		}
+		f->state[k] = IS_RUNNING;
+		if (++f->open > f->most)
+			f->most = f->open;
+		if (f->max_conc >= 0 && f->open > (size_t)f->max_conc)
+			return xasprintf("seq %ld: %zu items of '%s' in flight (max-concurrency %lld)",
+					 e->seq, f->open, f->st->id, (long long)f->max_conc);
+	} else if (is(e, EV_STEP_END) || (is(e, EV_STEP_IN_DOUBT) && d && !strcmp(d, "applied"))) {
+		if (f->state[k] == IS_ENDED)
+			return xasprintf("seq %ld: item %zu of '%s' ended twice", e->seq, k, f->st->id);
+		f->open -= f->state[k] == IS_RUNNING;
+		f->state[k] = IS_ENDED;
+		f->failed += is(e, EV_STEP_END) && e->status && !strcmp(e->status, "failed");
+	}
+	return NULL;
+}
+
+/*
+ * The items of every for-each step: each starts once, in order, at most
+ * max-concurrency in flight at once (a resume begins with none), none
+ * starts (for the first time) once the failures passed max-errors, and
+ * each ends at most once.
+ */
+static void check_items(const judge *j)
+{
+	const tlog *l = j->l;
+	fe_judge *f = NULL;
+	size_t nf = 0, items = 0, most = 0;
+	char *bad = NULL;
+
+	for (size_t i = 0; i < j->rn; i++)
+		if (j->rv[i].st->for_each && !strchr(j->rv[i].id, '/')) {
+			f = xrealloc(f, (nf + 1) * sizeof(*f));
+			f[nf] = (fe_judge){ j->rv[i].st, NULL, 0, -1, 0, 0, 0, 0, -1, -1 };
+			fe_limits(j, &f[nf++]);
+		}
+	for (size_t i = 0; i < l->n && nf && !bad; i++) {
+		const tlog_event *e = &l->v[i];
+		for (size_t k = 0; k < nf && is(e, EV_RUN_RESUME); k++) {
+			for (size_t x = 0; x < f[k].cap; x++)
+				if (f[k].state[x] == IS_RUNNING)
+					f[k].state[x] = IS_DEAD;
+			f[k].open = 0;
+		}
+		for (size_t k = 0; k < nf && is_item(e) && !bad; k++)
+			if (!strcmp(f[k].st->id, e->step))
+				bad = fe_event(&f[k], e);
+	}
+	for (size_t k = 0; k < nf; k++) {
+		items += f[k].started;
+		most = f[k].most > most ? f[k].most : most;
+		free(f[k].state);
+	}
+	free(f);
+	if (bad)
+		add(j->vd, "runbook", "items", VC_FAIL, 0, "%s", bad);
+	else if (nf)
+		add(j->vd, "runbook", "items", VC_PASS, 0,
+		    "%zu for-each step%s: %zu items started once each, in order, within "
+		    "max-concurrency (at most %zu at once) and max-errors", nf, nf == 1 ? "" : "s",
+		    items, most);
+	free(bad);
+}
+
+static int rollback_ran(const judge *j, const step *rs, long after, long item)
 {
 	const tstep *t = rs->id ? tfind(j, rs->id) : NULL;
 
-	return t && t->last_rb_start > after;
+	if (item < 0 || !t)
+		return t && t->last_rb_start > after;
+	for (size_t i = 0; i < j->l->n; i++) {
+		const tlog_event *e = &j->l->v[i];
+		if (e->seq > after && is(e, EV_STEP_START) && in_phase(e, "rollback") && e->step &&
+		    e->item == item && !strcmp(e->step, rs->id))
+			return 1;
+	}
+	return 0;
+}
+
+/* is x an entry of rollback.start's items_in_doubt for step id, item, its undo skipped? */
+static int item_undo_skipped(const cJSON *x, const char *id, long item)
+{
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(x, "step");
+	const cJSON *u = cJSON_GetObjectItemCaseSensitive(x, "undo");
+	int64_t k;
+
+	return cJSON_IsString(st) && !strcmp(st->valuestring, id) && cJSON_IsString(u) &&
+	       !strcmp(u->valuestring, "skipped") &&
+	       json_int(cJSON_GetObjectItemCaseSensitive(x, "index"), &k) && k == item;
 }
 
 /*
  * A failed step is in doubt: the rollback.start after it records whether
- * its own undo ran (failed_step_undo) and why.  Did it decide not to?
+ * its own undo ran (failed_step_undo, for a for-each item in
+ * items_in_doubt) and why.  Did it decide not to?
  */
-static int own_undo_skipped(const tlog *l, const char *id, long after)
+static int own_undo_skipped(const tlog *l, const char *id, long after, long item)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		const tlog_event *e = &l->v[i];
+		const cJSON *x;
 		const char *fs, *u;
 		if (e->seq <= after || !is(e, EV_ROLLBACK_START))
 			continue;
 		fs = tev_str(e, "failed_step");
 		u = tev_str(e, "failed_step_undo");
-		if (fs && u && !strcmp(fs, id) && !strcmp(u, "skipped"))
+		if (item < 0 && fs && u && !strcmp(fs, id) && !strcmp(u, "skipped"))
 			return 1;
+		cJSON_ArrayForEach(x, tev_get(e, "items_in_doubt"))
+			if (item >= 0 && item_undo_skipped(x, id, item))
+				return 1;
 	}
 	return 0;
 }
@@ -953,24 +1121,28 @@ static void check_rollbacks(const judge *j)
 		    in_phase(e, "rollback") || in_phase(e, "cleanup"))
 			continue;
 		st = rb_step(j, e->step);
-		if (!st || st->effect != EFFECT_WRITE)
+		/* a for-each step is judged item by item */
+		if (!st || st->effect != EFFECT_WRITE || (st->for_each && e->item < 0))
 			continue;
 		nfailed++;
 		if (!st->rollback.n || st->on_failure == ONFAIL_CONTINUE)
 			continue;
-		if (own_undo_skipped(l, e->step, e->seq)) {
+		if (own_undo_skipped(l, e->step, e->seq, e->item)) {
 			ndoubt++;
 			continue;
 		}
 		for (size_t k = 0; k < st->rollback.n && ran; k++) {
-			if (rollback_ran(j, st->rollback.v[k], e->seq))
+			char item[40] = "";
+			if (rollback_ran(j, st->rollback.v[k], e->seq, e->item))
 				continue;
 			ran = 0;
 			if (excused)
 				continue;
+			if (e->item >= 0)
+				snprintf(item, sizeof item, " (item %ld)", e->item);
 			add(j->vd, "runbook", "rollbacks", VC_FAIL, 0,
-			    "seq %ld: write step '%s' failed and its rollback '%s' did not run%s%s%s",
-			    e->seq, e->step, st->rollback.v[k]->id,
+			    "seq %ld: write step '%s'%s failed and its rollback '%s' did not run%s%s%s",
+			    e->seq, e->step, item, st->rollback.v[k]->id,
 			    why ? " (run.end says rollback " : ", and no run.end says why",
 			    why ? why : "", why ? ")" : "");
 			return;
@@ -1038,6 +1210,7 @@ static runbook *check_runbook(judge *j, const char *path, cJSON **objectives, in
 		    rid ? rid : "?", rb->id);
 	check_ids(j);
 	check_order(j);
+	check_items(j);
 	check_rollbacks(j);
 	if (rb->objectives && rb->objectives->kind == N_MAP) {
 		node *m = rb->objectives;

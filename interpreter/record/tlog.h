@@ -42,6 +42,7 @@ typedef struct tlog_event {
 	const char *step;       /* NULL when absent */
 	const char *phase;      /* NULL when absent */
 	const char *status;     /* NULL when absent */
+	long item;              /* the for-each item's index ("item": {index}), -1 when none */
 	int64_t ts_ms;          /* ms since the epoch; -1 when missing or bad */
 	int64_t mono;           /* the monotonic reading "mono" (ms); -1 when missing or bad */
 	int64_t at_ms;          /* ms since the first event, on the run's clock (see

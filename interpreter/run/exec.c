@@ -10,6 +10,7 @@
  */
 #include "run/exec.h"
 #include "run/ask.h"
+#include "run/foreach.h"
 #include "lang/expr.h"
 #include "lang/fragment.h"
 #include "run/lock.h"
@@ -58,12 +59,23 @@ typedef struct scope {
 	conn_slot *conns;       /* rb->nconns slots */
 	struct scope *next;     /* the run's fragment scopes */
 	char *call;             /* runbook undo: the id of the use step it was made again for */
+	/* the for-each item this scope runs in, or NULL: its `each` (events
+	 * carry it); in the item's own scope (item_of: its step) templates
+	 * see it, in a fragment the item calls they do not */
+	value *each;
+	const step *item_of;
+	fe_item *fe;            /* while the item runs: where its end is recorded */
+	int borrowed;           /* an item's scope: inputs, steps and connections are its step's */
+	int kept;               /* a rollback may run in it (push_done) */
+	int undo_replaced;      /* a call whose `use` step has its own rollback, or is one */
 } scope;
 
 /* a completed write step and the scope its rollback runs in */
 typedef struct done_step {
 	step *st;
 	scope *sc;
+	int doubt;              /* a failed for-each item: own_undo() decides its undo */
+	int applied;            /* a failed `use` step whose fragment had completed writes */
 } done_step;
 
 typedef struct run_ctx {
@@ -176,8 +188,51 @@ static void check_event(event_id ev, const char *step_id, const char *phase, con
 #endif
 }
 
+static cJSON *vjson(run_ctx *rc, const value *v);
+
+/* is this run of st one item of its for-each step (not the step's own run)? */
+static int item_run(const step *st)
+{
+	return t_sc->item_of == st;
+}
+
+/* does st run for a for-each item (see with_item)? */
+static int for_item(const step *st)
+{
+	return st && t_sc && t_sc->each && !(st->for_each && !item_run(st));
+}
+
+/* st's id on the terminal: "<id>[<index>]" when it runs for an item */
+static const char *shown_id(const step *st)
+{
+	static _Thread_local char buf[160];
+	if (!for_item(st))
+		return st->id;
+	snprintf(buf, sizeof buf, "%.120s[%.0f]", st->id, v_as_num(v_obj_get(t_sc->each, "index")));
+	return buf;
+}
+
+/*
+ * The events of a step that runs for a for-each item (the item itself, its
+ * rollback, the steps of a fragment it calls) carry `item`: its index and
+ * its value (redacted here; the writer keeps the field as it is).  The
+ * for-each step's own events do not.
+ */
+static cJSON *with_item(run_ctx *rc, const step *st, cJSON *fields)
+{
+	if (!for_item(st))
+		return fields;
+	if (!fields)
+		fields = cJSON_CreateObject();
+	cJSON *it = cJSON_AddObjectToObject(fields, "item");
+	cJSON_AddNumberToObject(it, "index", v_as_num(v_obj_get(t_sc->each, "index")));
+	cJSON_AddItemToObject(it, "value", vjson(rc, v_obj_get(t_sc->each, "item")));
+	return fields;
+}
+
 static void emit(run_ctx *rc, event_id ev, const step *st, const char *phase, cJSON *fields)
 {
+	fields = with_item(rc, st, fields);
 	check_event(ev, st ? st->id : NULL, phase, fields);
 	if (transcript_emit(&rc->t, ev, st ? st->id : NULL, phase, fields) < 0 && !rc->io_error) {
 		rc->io_error = 1;
@@ -213,6 +268,8 @@ static value *ctx_make(run_ctx *rc, value *result)
 	v_obj_set(c, "env", rc->env);
 	v_obj_set(c, "steps", t_sc->steps);
 	v_obj_set(c, "run", rc->run);
+	if (t_sc->item_of)
+		v_obj_set(c, "each", t_sc->each);
 	if (result)
 		v_obj_set(c, "result", result);
 	return c;
@@ -225,12 +282,23 @@ static const char *local_id(const step *st)
 	return slash ? slash + 1 : st->id;
 }
 
+/* the set of the for-each step whose own step.end this thread is writing */
+static _Thread_local const fe_set *t_fe_end;
+
+/* st's record in the `steps` context (an item's: in its set; a for-each
+ * step's has its items too) */
 static void record_step(run_ctx *rc, const step *st, int status, value *outputs, value *result)
 {
+	if (item_run(st)) {
+		fe_item_end(t_sc->fe, status_names[status], outputs, result);
+		return;
+	}
 	value *s = v_obj();
 	v_obj_set_take(s, "status", v_str(status_names[status]));
 	v_obj_set_take(s, "outputs", outputs ? v_retain(outputs) : v_obj());
 	v_obj_set_take(s, "result", result ? v_retain(result) : v_null());
+	if (st->for_each && t_fe_end)
+		v_obj_set_take(s, "items", fe_items_value(t_fe_end));
 	v_obj_set_take(t_sc->steps, local_id(st), s);
 }
 
@@ -290,6 +358,12 @@ static void scopes_release(run_ctx *rc)
 		scope_close(&rc->top);
 	for (scope *sc = rc->frag_scopes, *next; sc; sc = next) {
 		next = sc->next;
+		if (sc->each)
+			v_release(sc->each);
+		if (sc->borrowed) {
+			free(sc);
+			continue;
+		}
 		scope_close(sc);
 		free(sc->conns);
 		v_release(sc->inputs);
@@ -612,6 +686,8 @@ static int run_use(run_ctx *rc, const step *st, const char *phase,
 		   volatile sig_atomic_t *cancel, value **result, char **error);
 static int end_step(run_ctx *rc, const step *st, const char *phase, int64_t t0, int status,
 		    int attempts, value *result, value *recs, char *error);
+static int run_for_each(run_ctx *rc, const step *st, const char *phase,
+			volatile sig_atomic_t *cancel, int64_t t0);
 
 /* step.start's fields: what the step is (run_group adds `concurrent`) */
 static cJSON *step_start_fields(const step *st)
@@ -693,10 +769,18 @@ static char *if_reason(run_ctx *rc, const node *cond, const value *v)
  * when it is skipped (*error: the condition and its value), -1 when the
  * condition cannot be evaluated (*error set).
  */
+static void ref_each(void *ud, const char *root, const char *second, size_t off)
+{
+	*(int *)ud |= !strcmp(root, "each");
+}
+
 static int step_if(run_ctx *rc, const step *st, char **error)
 {
-	if (!st->if_)
-		return 1;
+	int per_item = 0;
+	if (st->if_ && st->if_->cache && st->for_each && !item_run(st))
+		tmpl_walk_refs(st->if_->cache, ref_each, &per_item);
+	if (!st->if_ || per_item)
+		return 1;       /* an `if` on `each` is decided for each item */
 	value *ctx = ctx_make(rc, NULL);
 	char *err = NULL;
 	value *v = render_node(st->if_, ctx, &err);
@@ -921,8 +1005,8 @@ static int end_not_run(run_ctx *rc, const step *st, const char *phase, int64_t t
 	record_step(rc, st, status, NULL, NULL);
 	if (status == ST_WOULD && why->unreal)
 		v_obj_set_take(t_sc->unreal, local_id(st), v_bool(1));
-	rc->counts[status]++;
-	term_step_end(&rc->term, st->id, status_names[status], dur, 0, why->reason);
+	rc->counts[status] += !item_run(st);
+	term_step_end(&rc->term, shown_id(st), status_names[status], dur, 0, why->reason);
 	free(rc->last_error);
 	rc->last_error = why->reason;
 	free(why->need);
@@ -1025,7 +1109,7 @@ static int run_attempts(run_ctx *rc, const step *st, const char *phase,
 		status = run_attempt(rc, st, &d, phase, attempt, cancel, result, recs, error);
 		if (status == ST_OK || *cancel || attempt == d.attempts)
 			break;
-		term_step_retry(&rc->term, st->id, attempt, d.attempts, *error);
+		term_step_retry(&rc->term, shown_id(st), attempt, d.attempts, *error);
 		if (sleep_ms(delay, cancel) < 0)
 			break;
 		delay = (int64_t)((double)delay * st->retry_backoff);
@@ -1055,7 +1139,7 @@ static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig
 	char *error = NULL;
 	not_run why = { 0 };
 	int status = ST_OK, attempts = 0, go;
-	term_step_start(&rc->term, st->id, st->title, st->prim->name, write);
+	term_step_start(&rc->term, shown_id(st), st->title, st->prim->name, write);
 
 	if (need_blocks(st, cancel, &why)) {
 		status = ST_SKIPPED;
@@ -1067,6 +1151,8 @@ static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig
 			why = (not_run){ "if", NULL, NULL, error, 0 };
 			error = NULL;
 		}
+	} else if (st->for_each && !item_run(st)) {
+		return run_for_each(rc, st, phase, cancel, t0);
 	} else if (dry && dry_why(rc, st, &why)) {
 		status = ST_WOULD;
 	} else if (st->frag) {
@@ -1150,7 +1236,10 @@ static int end_step(run_ctx *rc, const step *st, const char *phase, int64_t t0, 
 		    int attempts, value *result, value *recs, char *error)
 {
 	value *outputs = NULL;
-	if (status == ST_OK && st->frag && !st->outputs && result)
+	const fe_set *fe = st->for_each && !item_run(st) ? t_fe_end : NULL;
+	if (fe)
+		outputs = fe_outputs_value(fe); /* per item, in lists: the ok items' also when it failed */
+	else if (status == ST_OK && st->frag && !st->outputs && result)
 		outputs = v_retain(result);     /* steps.<use>.outputs: the fragment's */
 	else if (status == ST_OK && st->outputs && st->outputs->kind == N_MAP) {
 		value *ctx = ctx_make(rc, result);
@@ -1178,10 +1267,15 @@ static int end_step(run_ctx *rc, const step *st, const char *phase, int64_t t0, 
 		cJSON_AddItemToObject(e, "matchers", st->sensitive ? cJSON_CreateString(REDACT_MASK) : vjson(rc, recs));
 	if (outputs && v_len(outputs))
 		cJSON_AddItemToObject(e, "outputs", st->sensitive ? cJSON_CreateString(REDACT_MASK) : vjson(rc, outputs));
+	if (fe) {       /* a for-each step: how many items, and the limits they ran under */
+		cJSON_AddNumberToObject(e, "items", (double)fe->n);
+		cJSON_AddNumberToObject(e, "max_concurrency", (double)fe->max_concurrency);
+		cJSON_AddNumberToObject(e, "max_errors", (double)fe->max_errors);
+	}
 	emit(rc, EV_STEP_END, st, phase, e);
 	record_step(rc, st, status, outputs, result);
-	rc->counts[status]++;
-	term_step_end(&rc->term, st->id, status_names[status], dur, attempts,
+	rc->counts[status] += !item_run(st);
+	term_step_end(&rc->term, shown_id(st), status_names[status], dur, attempts,
 		      status == ST_FAILED ? error : NULL);
 	value *shown = status == ST_OK && result && st->prim->terminal_field && !st->sensitive
 		? v_obj_get(result, st->prim->terminal_field) : NULL;
@@ -1204,10 +1298,18 @@ static int end_step(run_ctx *rc, const step *st, const char *phase, int64_t t0, 
 
 /* ---------- phases, rollback ---------- */
 
+static void push_entry(run_ctx *rc, done_step d)
+{
+	if (d.st->for_each && !d.sc->item_of)
+		return;         /* a for-each step is undone item by item */
+	rc->done = xrealloc(rc->done, (rc->ndone + 1) * sizeof *rc->done);
+	rc->done[rc->ndone++] = d;
+	d.sc->kept = 1;
+}
+
 static void push_done(run_ctx *rc, step *st, scope *sc)
 {
-	rc->done = xrealloc(rc->done, (rc->ndone + 1) * sizeof *rc->done);
-	rc->done[rc->ndone++] = (done_step){ st, sc };
+	push_entry(rc, (done_step){ st, sc, 0, 0 });
 }
 
 /*
@@ -1297,7 +1399,7 @@ static int decide_in_doubt(run_ctx *rc, step *st, const char *phase)
 	cJSON_AddStringToObject(f, "decision", rerun ? "rerun" : "applied");
 	cJSON_AddStringToObject(f, "why", how);
 	emit(rc, EV_STEP_IN_DOUBT, st, phase, f);
-	term_line(&rc->term, "  in doubt: %s (%s)", st->id, how);
+	term_line(&rc->term, "  in doubt: %s (%s)", shown_id(st), how);
 	if (rerun)
 		return -1;
 	record_step(rc, st, ST_OK, NULL, NULL);
@@ -1346,7 +1448,7 @@ static void scan_refs(const node *n, expr_ref_cb cb, void *ud)
 static int batchable(const run_ctx *rc, const step *st, int ph, const step *first,
 		     char *const *ids, size_t n)
 {
-	if (!st->prim->run_batch || st->effect != EFFECT_READ || st->if_ || st->has_until ||
+	if (!st->prim->run_batch || st->effect != EFFECT_READ || st->if_ || st->has_until || st->for_each ||
 	    st->retry_attempts != 1 || st->needs_node || rc->o->resume || durations_templated(st))
 		return 0;
 	if (ph != PH_CHECKS && ph != PH_VERIFY && ph != PH_SYMPTOMS)
@@ -1595,7 +1697,7 @@ static int run_phase(run_ctx *rc, int ph, int always)
 			return -1;
 		if (rs && in_list(rs->finished, rs->nfinished, st->id))
 			continue;       /* finished before the interruption: never again */
-		if (rs && rs->in_doubt && !strcmp(rs->in_doubt, st->id) &&
+		if (rs && rs->in_doubt && !strcmp(rs->in_doubt, st->id) && !st->for_each &&
 		    decide_in_doubt(rc, st, phase_names[ph]) == ST_OK)
 			continue;
 		/* a run of independent read checks goes out at once */
@@ -1624,6 +1726,190 @@ static int run_phase(run_ctx *rc, int ph, int always)
 			return -1;
 	}
 	return 0;
+}
+
+/* ---------- for-each (run/foreach.c schedules the items) ---------- */
+
+/* what every item of one run of a for-each step shares */
+typedef struct item_call {
+	run_ctx *rc;
+	step *st;
+	const char *phase;
+	volatile sig_atomic_t *cancel;
+	scope *caller;          /* the scope the step runs in */
+} item_call;
+
+/* the scope of one item: the caller's, with the item's `each` */
+static scope *item_scope(run_ctx *rc, const scope *caller, const step *st, value *each)
+{
+	scope *sc = xmalloc(sizeof *sc);
+	*sc = *caller;
+	sc->each = v_retain(each);
+	sc->item_of = st;
+	sc->fe = NULL;
+	sc->borrowed = 1;
+	sc->kept = 0;
+	return sc;
+}
+
+/* a scope a rollback may run in: freed with the run */
+static void keep_scope(run_ctx *rc, scope *sc)
+{
+	sc->next = rc->frag_scopes;
+	rc->frag_scopes = sc;
+}
+
+/*
+ * After a failed item of a write step: it is in doubt like any failed
+ * step, so the rollback asks own_undo() about it -- or, for a `use` step,
+ * about the step inside the fragment that failed (its undo first).
+ */
+static void push_failed_item(run_ctx *rc, step *st, scope *sc)
+{
+	done_step d = { st, sc, 1, 0 };
+	if (st->frag && rc->inner_failed.st) {
+		d = rc->inner_failed;
+		d.doubt = 1;
+		d.applied = rc->inner_applied;
+	}
+	rc->inner_failed.st = NULL;
+	if (st->effect == EFFECT_WRITE && st->on_failure != ONFAIL_CONTINUE)
+		push_entry(rc, d);
+}
+
+/*
+ * One item, on its own thread or the caller's, g_lock held: its scope,
+ * then (an item in doubt after a crash: unless decide_in_doubt says it
+ * took effect) the step, as any step, with the item's `each`.  Returns
+ * 1 when it failed.
+ */
+static int run_item(void *ud, fe_item *it)
+{
+	item_call *c = ud;
+	run_ctx *rc = c->rc;
+	scope *sc = item_scope(rc, c->caller, c->st, it->each);
+	sc->fe = it;
+	t_sc = sc;
+	int s = it->in_doubt ? decide_in_doubt(rc, c->st, c->phase) : -1;
+	if (s != ST_OK) {
+		s = run_step(rc, c->st, c->phase, c->cancel);
+		if (s == ST_OK && c->st->effect == EFFECT_WRITE && !sc->undo_replaced)
+			push_done(rc, c->st, sc);
+		else if (s == ST_FAILED && !sc->undo_replaced)
+			push_failed_item(rc, c->st, sc);
+		else if (s == ST_FAILED)
+			rc->inner_failed.st = NULL;
+	}
+	sc->fe = NULL;
+	t_sc = c->caller;
+	if (sc->kept) {         /* a rollback may run in it */
+		keep_scope(rc, sc);
+	} else {
+		v_release(sc->each);
+		free(sc);
+	}
+	return s == ST_FAILED;
+}
+
+/* the ST_* of a status name */
+static int status_of(const char *name)
+{
+	for (int i = 0; i < 4; i++)
+		if (name && !strcmp(name, status_names[i]))
+			return i;
+	return ST_FAILED;
+}
+
+/*
+ * Resume: the items of st that ended before the interruption keep their
+ * record and are never run again; those that had started are in doubt.
+ * Items are known by their index: the list evaluates as it did.
+ */
+static void restore_items(run_ctx *rc, const step *st, fe_set *set)
+{
+	const resume_state *rs = rc->o->resume;
+	value *rec = rs && rs->items ? v_obj_get(rs->items, st->id) : NULL;
+	for (size_t i = 0; rec && i < v_len(rec); i++) {
+		char *end;
+		unsigned long k = strtoul(v_obj_key(rec, i), &end, 10);
+		value *r = v_obj_val(rec, i);
+		const char *status = v_as_str(v_obj_get(r, "status"));
+		if (*end || k >= set->n || !status)
+			continue;
+		if (!strcmp(status, "started")) {
+			set->v[k].in_doubt = 1;
+			continue;
+		}
+		set->v[k].resumed = 1;
+		fe_item_end(&set->v[k], status_names[status_of(status)], v_obj_get(r, "outputs"),
+			    v_obj_get(r, "result"));
+	}
+}
+
+/* how the items decide the step: its status, and *error */
+static int items_status(const fe_set *set, volatile sig_atomic_t *cancel, char **error)
+{
+	size_t ended[4] = { 0 }, n = 0;
+	for (size_t i = 0; i < set->n; i++)
+		if (set->v[i].status) {
+			ended[status_of(set->v[i].status)]++;
+			n++;
+		}
+	if (set->failed > set->max_errors) {
+		*error = xasprintf("%zu of %zu items failed (max-errors %zu)%s", set->failed, set->n,
+				   set->max_errors, n < set->n ? "; the rest did not start" : "");
+		return ST_FAILED;
+	}
+	if (n < set->n && *cancel) {
+		*error = xstrdup("interrupted");
+		return ST_FAILED;
+	}
+	if (set->n && ended[ST_SKIPPED] == set->n) {
+		*error = xstrdup("every item was skipped");
+		return ST_SKIPPED;
+	}
+	return ended[ST_WOULD] ? ST_WOULD : ST_OK;
+}
+
+/*
+ * A for-each step: its items from the list (a value that is neither a
+ * list nor an object fails the step with its type), run by fe_run()
+ * within the step's limits -- one at a time on a connection one client
+ * holds, or for an approval -- then the step's own step.end: its status
+ * from the items, its result their counts, its outputs the per-item
+ * lists, and steps.<id>.items.
+ */
+static int run_for_each(run_ctx *rc, const step *st, const char *phase,
+			volatile sig_atomic_t *cancel, int64_t t0)
+{
+	char *err = NULL, *error = NULL;
+	value *ctx = ctx_make(rc, NULL);
+	value *list = render_node(st->for_each, ctx, &err);
+	v_release(ctx);
+	fe_set set;
+	if (!list || fe_set_init(&set, st, list, &err) < 0) {
+		error = xasprintf("%s:%d:%d: for-each: %s", st->for_each->file, st->for_each->line,
+				  st->for_each->col, err ? err : "cannot render");
+		free(err);
+		if (list)
+			v_release(list);
+		return end_step(rc, st, phase, t0, ST_FAILED, 0, NULL, NULL, error);
+	}
+	v_release(list);
+	restore_items(rc, st, &set);
+	if (set.max_concurrency > 1 && !st->frag && holds(st))
+		set.max_concurrency = 1;
+	if (set.max_concurrency > 1)
+		rc->term.live = 0;      /* lines of overlapping items cannot be rewritten */
+	item_call c = { rc, (step *)st, phase, cancel, t_sc };
+	fe_sched h = { &g_lock, &g_cond, cancel, run_item, &c };
+	fe_run(&set, &h);
+	int status = items_status(&set, cancel, &error);
+	t_fe_end = &set;
+	status = end_step(rc, st, phase, t0, status, 0, fe_counts_value(&set), NULL, error);
+	t_fe_end = NULL;
+	fe_set_release(&set);
+	return status;
 }
 
 /* ---------- fragments (use:) ---------- */
@@ -1673,6 +1959,8 @@ static int run_use(run_ctx *rc, const step *st, const char *phase,
 		return ST_FAILED;
 	}
 	scope *sc = scope_new(rc, fr, inputs);
+	sc->each = caller->each ? v_retain(caller->each) : NULL;    /* its events carry the item */
+	sc->undo_replaced = st->rollback.n || !strcmp(phase, "rollback");
 	/* the call's connection credentials are secrets before first use */
 	t_sc = sc;
 	register_conn_secrets(rc);
@@ -1705,7 +1993,7 @@ static int run_use(run_ctx *rc, const step *st, const char *phase,
 			failed = sub;
 			/* the innermost failure, unless a nested `use` recorded it */
 			if (!sub->frag || !rc->inner_failed.st)
-				rc->inner_failed = (done_step){ sub, sc };
+				rc->inner_failed = (done_step){ .st = sub, .sc = sc };
 			*error = xasprintf("step '%s' of fragment '%s' failed: %s", local_id(sub),
 					   fr->id, rc->last_error ? rc->last_error : "?");
 		} else if (s == ST_FAILED)
@@ -1714,7 +2002,7 @@ static int run_use(run_ctx *rc, const step *st, const char *phase,
 	if (failed) {
 		t_sc = caller;
 		if (st->rollback.n) {
-			rc->inner_failed = (done_step){ (step *)st, caller };
+			rc->inner_failed = (done_step){ .st = (step *)st, .sc = caller };
 			rc->inner_applied = wrote;
 		}
 		return ST_FAILED;
@@ -1766,7 +2054,7 @@ static int own_undo(run_ctx *rc, const done_step *fs, const char **why)
 		*why = "rollback-on-failure: true";
 		return 1;
 	}
-	if (st->frag && rc->inner_applied) {
+	if (st->frag && fs->applied) {
 		*why = "its fragment had completed write steps when it failed";
 		return 1;
 	}
@@ -1785,6 +2073,46 @@ static int own_undo(run_ctx *rc, const done_step *fs, const char **why)
 	return 0;
 }
 
+/* the index of the for-each item the current scope runs for, or -1 */
+static long item_index(void)
+{
+	return t_sc->each ? (long)v_as_num(v_obj_get(t_sc->each, "index")) : -1;
+}
+
+/*
+ * A failed for-each item is in doubt like any failed step: own_undo()
+ * decides whether its undo runs, in its own scope; the decision goes in
+ * rollback.start's items_in_doubt.  Returns 1 when it runs.
+ */
+static int item_undo(run_ctx *rc, const done_step *d, cJSON *doubts)
+{
+	const char *why = NULL;
+	int own = own_undo(rc, d, &why);
+	scope *was = t_sc;
+	t_sc = d->sc;
+	cJSON *x = cJSON_CreateObject();
+	cJSON_AddStringToObject(x, "step", d->st->id);
+	cJSON_AddNumberToObject(x, "index", (double)item_index());
+	cJSON_AddStringToObject(x, "undo", own ? "run" : "skipped");
+	cJSON_AddStringToObject(x, "why", why);
+	cJSON_AddItemToArray(doubts, x);
+	term_line(&rc->term, "  %s: its own undo %s (%s)", shown_id(d->st), own ? "runs" : "does not run",
+		  why);
+	t_sc = was;
+	return own;
+}
+
+/* did rollback step rs end ok (for the current scope's item) before the interruption? */
+static int rolled_before(const resume_state *res, const step *rs)
+{
+	long item = item_index();
+	for (size_t i = 0; i < res->nrolled; i++)
+		if (!strcmp(res->rolled[i], rs->id) &&
+		    (res->rolled_items ? res->rolled_items[i] : -1) == item)
+			return 1;
+	return 0;
+}
+
 static void run_rollbacks(run_ctx *rc, const char *reason)
 {
 	/*
@@ -1794,18 +2122,22 @@ static void run_rollbacks(run_ctx *rc, const char *reason)
 	 */
 	done_step *todo = NULL;
 	size_t ntodo = 0;
-	done_step fs = { (step *)rc->failed_step, &rc->top };
-	if (fs.st && fs.st->frag && rc->inner_failed.st)
+	done_step fs = { .st = (step *)rc->failed_step, .sc = &rc->top };
+	if (fs.st && fs.st->frag && !fs.st->for_each && rc->inner_failed.st) {
 		fs = rc->inner_failed;
+		fs.applied = rc->inner_applied;
+	}
 	const char *why = NULL;
 	int own = 0;
-	if (fs.st && fs.st->effect == EFFECT_WRITE && fs.st->rollback.n &&
+	if (fs.st && !fs.st->for_each && fs.st->effect == EFFECT_WRITE && fs.st->rollback.n &&
 	    (own = own_undo(rc, &fs, &why))) {
 		todo = xrealloc(todo, (ntodo + 1) * sizeof *todo);
 		todo[ntodo++] = fs;
 	}
+	cJSON *doubts = cJSON_CreateArray();
 	for (size_t i = rc->ndone; i-- > 0;)
-		if (rc->done[i].st->rollback.n) {
+		if (rc->done[i].st->rollback.n &&
+		    (!rc->done[i].doubt || item_undo(rc, &rc->done[i], doubts))) {
 			todo = xrealloc(todo, (ntodo + 1) * sizeof *todo);
 			todo[ntodo++] = rc->done[i];
 		}
@@ -1817,6 +2149,10 @@ static void run_rollbacks(run_ctx *rc, const char *reason)
 		cJSON_AddStringToObject(f, "failed_step_why", why);
 		term_line(&rc->term, "  %s: its own undo %s (%s)", fs.st->id, own ? "runs" : "does not run", why);
 	}
+	if (cJSON_GetArraySize(doubts))
+		cJSON_AddItemToObject(f, "items_in_doubt", doubts);
+	else
+		cJSON_Delete(doubts);
 	cJSON *ids = cJSON_AddArrayToObject(f, "steps");
 	for (size_t i = 0; i < ntodo; i++)
 		cJSON_AddItemToArray(ids, cJSON_CreateString(todo[i].st->id));
@@ -1832,7 +2168,7 @@ static void run_rollbacks(run_ctx *rc, const char *reason)
 		for (size_t j = 0; j < owner->rollback.n; j++) {
 			const step *rs = owner->rollback.v[j];
 			const resume_state *res = rc->o->resume;
-			if (res && in_list(res->rolled, res->nrolled, rs->id))
+			if (res && rolled_before(res, rs))
 				continue;       /* undone before the interruption */
 			if (run_step(rc, rs, "rollback", &g_never) != ST_OK) {
 				nfailed++;
@@ -2052,6 +2388,8 @@ static scope *undo_scope(run_ctx *rc, const char *call, const step **use)
 	return sc;
 }
 
+static void restore_item_done(run_ctx *rc, step *st, size_t k, fe_set *set, int in_doubt);
+
 /*
  * runbook undo: the completed write steps in completion order, a
  * fragment's with the scope of its call made again (undo_scope).
@@ -2059,9 +2397,15 @@ static scope *undo_scope(run_ctx *rc, const char *call, const step **use)
 static void undo_restore(run_ctx *rc)
 {
 	const resume_state *rs = rc->o->resume;
+	fe_set items = { 0 };
 	for (size_t i = 0; i < rs->ndone; i++) {
 		const char *id = rs->done_writes[i], *slash = strrchr(id, '/');
 		step *st = runbook_find_step(rc->rb, id);
+		long item = rs->done_items ? rs->done_items[i] : -1;
+		if (st && !slash && item >= 0) {        /* a for-each item: in its own scope */
+			restore_item_done(rc, st, (size_t)item, &items, 0);
+			continue;
+		}
 		const step *use = NULL;
 		char *call = slash && st ? xstrndup(id, (size_t)(slash - id)) : NULL;
 		scope *sc = call ? undo_scope(rc, call, &use) : &rc->top;
@@ -2069,6 +2413,7 @@ static void undo_restore(run_ctx *rc)
 		if (st && sc)
 			push_done(rc, st, sc);
 	}
+	fe_set_release(&items);
 }
 
 /*
@@ -2076,6 +2421,52 @@ static void undo_restore(run_ctx *rc)
  * rollbacks may still run) and the step whose failure stopped it, from
  * the transcript it continues.
  */
+/*
+ * Resume: item k of for-each step st had ended (or, in_doubt, started)
+ * before the interruption: its scope again, from the list evaluated
+ * anew (*set keeps the last step's items), and its entry in the rollback
+ * list -- in doubt when it failed or never ended.
+ */
+static void restore_item_done(run_ctx *rc, step *st, size_t k, fe_set *set, int in_doubt)
+{
+	const resume_state *rs = rc->o->resume;
+	if (set->st != st) {
+		char *err = NULL;
+		fe_set_release(set);
+		value *ctx = ctx_make(rc, NULL);
+		value *list = render_node(st->for_each, ctx, &err);
+		v_release(ctx);
+		if (!list || fe_set_init(set, st, list, &err) < 0)
+			memset(set, 0, sizeof *set);
+		free(err);
+		if (list)
+			v_release(list);
+	}
+	if (k >= set->n)
+		return;         /* the list is not what it was: nothing to undo it with */
+	char key[24];
+	snprintf(key, sizeof key, "%zu", k);
+	value *rec = rs->items ? v_obj_get(v_obj_get(rs->items, st->id), key) : NULL;
+	const char *status = rec ? v_as_str(v_obj_get(rec, "status")) : NULL;
+	scope *sc = item_scope(rc, &rc->top, st, set->v[k].each);
+	keep_scope(rc, sc);
+	push_entry(rc, (done_step){ st, sc, in_doubt || (status && !strcmp(status, "failed")), 0 });
+}
+
+/* resume, straight to the rollback: the items of the in-doubt step st that had started */
+static void restore_items_in_doubt(run_ctx *rc, step *st)
+{
+	const resume_state *rs = rc->o->resume;
+	value *rec = rs->items ? v_obj_get(rs->items, st->id) : NULL;
+	fe_set set = { 0 };
+	for (size_t i = 0; st->effect == EFFECT_WRITE && rec && i < v_len(rec); i++) {
+		const char *status = v_as_str(v_obj_get(v_obj_val(rec, i), "status"));
+		if (status && !strcmp(status, "started"))
+			restore_item_done(rc, st, strtoul(v_obj_key(rec, i), NULL, 10), &set, 1);
+	}
+	fe_set_release(&set);
+}
+
 static void resume_restore(run_ctx *rc, const resume_state *rs)
 {
 	/* a fresh object: the executor mutates it as steps end */
@@ -2084,12 +2475,17 @@ static void resume_restore(run_ctx *rc, const resume_state *rs)
 	/* a fragment's steps ("u/x") are not resumed on their own: their
 	 * scope (the call's inputs) is not in the transcript (an undo makes
 	 * it again, once the run's values are there: undo_restore) */
+	fe_set items = { 0 };
 	for (size_t i = 0; i < rs->ndone && !rs->undo; i++) {
 		step *st = strchr(rs->done_writes[i], '/') ? NULL
 			: runbook_find_step(rc->rb, rs->done_writes[i]);
-		if (st)
+		long item = rs->done_items ? rs->done_items[i] : -1;
+		if (st && item >= 0)
+			restore_item_done(rc, st, (size_t)item, &items, 0);
+		else if (st)
 			push_done(rc, st, &rc->top);
 	}
+	fe_set_release(&items);
 	if (rs->failed_step) {
 		char *top = xstrndup(rs->failed_step, strcspn(rs->failed_step, "/"));
 		rc->failed_step = runbook_find_step(rc->rb, top);
@@ -2128,8 +2524,6 @@ static int run_prepare(run_ctx *rc, char run_id[33])
 	ask_register_secrets(&k, rb);
 	rc->env = env_object();
 	rc->steps = v_obj();
-	if (o->resume)
-		resume_restore(rc, o->resume);
 	run_id_new(run_id);
 	rc->run = v_obj();
 	v_obj_set_take(rc->run, "id", v_str(run_id));
@@ -2140,11 +2534,13 @@ static int run_prepare(run_ctx *rc, char run_id[33])
 	rc->top.steps = rc->steps;
 	rc->top.unreal = v_obj();
 	rc->top.conns = rc->conns;
-	if (o->resume && o->mode == MODE_DRY_RUN)
-		dry_restore(rc);
 	expr_set_secret_sink(sink_derived, rc->red);
 	register_conn_secrets(rc);
 	scrub_environment(rc);
+	if (o->resume)          /* a for-each item's undo needs the context */
+		resume_restore(rc, o->resume);
+	if (o->resume && o->mode == MODE_DRY_RUN)
+		dry_restore(rc);
 	if (undoing(rc))
 		undo_restore(rc);
 	return 0;
@@ -2276,7 +2672,11 @@ static int resume_stops(run_ctx *rc)
 	}
 	if (rs->rollback_only)
 		rc->failed = 1;
-	return rs->rollback_only || rs->rolling_back || rs->failed_step;
+	int stops = rs->rollback_only || rs->rolling_back || rs->failed_step;
+	step *doubt = stops && rs->in_doubt ? runbook_find_step(rc->rb, rs->in_doubt) : NULL;
+	if (doubt && doubt->for_each)
+		restore_items_in_doubt(rc, doubt);
+	return stops;
 }
 
 /*

@@ -61,6 +61,12 @@ typedef struct resume_state {
 	/* runbook undo: the run ended; no phase runs, the rollbacks of its
 	 * completed write steps do (run.undo ... run.end "undone") */
 	int undo;
+	/* for-each steps: step id -> item index (as text) -> {status, outputs,
+	 * result} of each item that ended (status "started": in doubt) */
+	value *items;
+	const long *done_items;         /* per done_writes entry: an item's index, else -1 (a
+	                                 * failed item's: in doubt, undone as own_undo decides) */
+	const long *rolled_items;       /* per rolled entry: the item it undid, else -1 */
 } resume_state;
 
 typedef struct run_opts {
