@@ -517,8 +517,7 @@ static int str_cmp(const value *a, const value *b)
 	return a->u.s.len < b->u.s.len ? -1 : 1;
 }
 
-/* A duration, or a string in duration syntax, as ms; -1 when neither. */
-static int dur_of(const value *v, int64_t *ms)
+int v_dur_ms(const value *v, int64_t *ms)
 {
 	if (v->t == V_DUR) {
 		*ms = v->u.ms;
@@ -529,8 +528,7 @@ static int dur_of(const value *v, int64_t *ms)
 	return -1;
 }
 
-/* A timestamp, or a string in RFC 3339, as ms; -1 when neither. */
-static int time_of(const value *v, int64_t *ms)
+int v_time_ms(const value *v, int64_t *ms)
 {
 	if (v->t == V_TIME) {
 		*ms = v->u.ms;
@@ -557,10 +555,10 @@ int v_equal(const value *a, const value *b)
 		int64_t x, y;
 
 		if ((a->t == V_DUR || b->t == V_DUR) &&
-		    dur_of(a, &x) == 0 && dur_of(b, &y) == 0)
+		    v_dur_ms(a, &x) == 0 && v_dur_ms(b, &y) == 0)
 			return x == y;
 		if ((a->t == V_TIME || b->t == V_TIME) &&
-		    time_of(a, &x) == 0 && time_of(b, &y) == 0)
+		    v_time_ms(a, &x) == 0 && v_time_ms(b, &y) == 0)
 			return x == y;
 		return 0;
 	}
@@ -609,10 +607,10 @@ int v_compare(const value *a, const value *b)
 	if (a->t == V_STR && b->t == V_STR)
 		return str_cmp(a, b);
 	if ((a->t == V_DUR || b->t == V_DUR) &&
-	    dur_of(a, &x) == 0 && dur_of(b, &y) == 0)
+	    v_dur_ms(a, &x) == 0 && v_dur_ms(b, &y) == 0)
 		return x < y ? -1 : x > y;
 	if ((a->t == V_TIME || b->t == V_TIME) &&
-	    time_of(a, &x) == 0 && time_of(b, &y) == 0)
+	    v_time_ms(a, &x) == 0 && v_time_ms(b, &y) == 0)
 		return x < y ? -1 : x > y;
 	return -2;
 }

@@ -61,6 +61,10 @@ int v_as_bool(const value *v);
 double v_as_num(const value *v);
 int64_t v_as_dur(const value *v);
 int64_t v_as_time(const value *v);            /* a timestamp's ms; 0 for any other type */
+/* A duration or duration text ("5m") as ms; a timestamp or RFC 3339 text
+ * as ms since the epoch.  0, or -1 when v is neither. */
+int v_dur_ms(const value *v, int64_t *ms);
+int v_time_ms(const value *v, int64_t *ms);
 const char *v_as_str(const value *v);         /* NUL-terminated; NULL if not str */
 size_t v_str_len(const value *v);
 

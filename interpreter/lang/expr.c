@@ -525,7 +525,7 @@ static const fn functions[] = {
 	{ "duration", 1, 1, f_duration, "duration('5m'): a duration from its text (extension)" },
 	{ "number", 1, 1, f_number, "number(x): the number a text spells (decimal, exponent, 0x hex, 0o octal, Infinity; surrounding whitespace allowed), 1 or 0 for a bool; anything else is an error (extension)" },
 	{ "int", 1, 1, f_int, "int(x): number(x) without its fraction, toward zero (extension)" },
-	{ "type", 1, 1, f_type, "type(x): 'null', 'bool', 'number', 'string', 'list', 'object', 'duration' or 'timestamp'; `type(x) == 'null'` tests for null alone, where `x == null` is also true for '' and 0 (extension)" },
+	{ "type", 1, 1, f_type, "type(x): 'null', 'bool', 'number', 'string', 'list', 'object', 'duration' or 'timestamp'; `type(x) == 'null'` tests for null alone, where `x == null` is also true for '', '0' and false (extension)" },
 	{ "keys", 1, 1, f_keys, "keys(object): its keys, in order; [] for null (extension)" },
 	{ "values", 1, 1, f_values, "values(object): its values, in order; [] for null (extension)" },
 	{ "first", 1, 1, f_first, "first(list): the first item, null when empty (extension)" },
@@ -1427,30 +1427,6 @@ static double gh_num(const value *v)
 	}
 }
 
-/* A duration, or a string in duration syntax, as ms. */
-static int as_ms(const value *v, int64_t *ms)
-{
-	if (v_type(v) == V_DUR) {
-		*ms = v_as_dur(v);
-		return 0;
-	}
-	if (v_type(v) == V_STR)
-		return dur_parse(v_as_str(v), v_str_len(v), ms);
-	return -1;
-}
-
-/* A timestamp, or a string in RFC 3339, as ms since the epoch. */
-static int as_time(const value *v, int64_t *ms)
-{
-	if (v_type(v) == V_TIME) {
-		*ms = v_as_time(v);
-		return 0;
-	}
-	if (v_type(v) == V_STR)
-		return ts_parse(v_as_str(v), v_str_len(v), ms);
-	return -1;
-}
-
 /* loose_cmp's answers: ordered, neither equal nor ordered, not comparable */
 enum { C_LT = -1, C_EQ = 0, C_GT = 1, C_NONE = 2, C_BAD = 3 };
 
@@ -1474,8 +1450,8 @@ static int loose_cmp(const value *a, const value *b)
 	double da, db;
 
 	if (ta == V_DUR || tb == V_DUR || ta == V_TIME || tb == V_TIME) {
-		int ok = ta == V_DUR || tb == V_DUR ? as_ms(a, &x) == 0 && as_ms(b, &y) == 0
-						    : as_time(a, &x) == 0 && as_time(b, &y) == 0;
+		int ok = ta == V_DUR || tb == V_DUR ? v_dur_ms(a, &x) == 0 && v_dur_ms(b, &y) == 0
+						    : v_time_ms(a, &x) == 0 && v_time_ms(b, &y) == 0;
 		return !ok ? C_BAD : x < y ? C_LT : x > y ? C_GT : C_EQ;
 	}
 	if (ta == tb) {
@@ -2458,18 +2434,18 @@ static value *time_arith(int op, const value *a, const value *b, char **err)
 	int64_t x, y;
 
 	if (ta == V_TIME || tb == V_TIME) {
-		if (op == '+' && ta == V_TIME && as_ms(b, &y) == 0)
+		if (op == '+' && ta == V_TIME && v_dur_ms(b, &y) == 0)
 			return time_result((double)v_as_time(a) + (double)y, err);
-		if (op == '+' && tb == V_TIME && as_ms(a, &x) == 0)
+		if (op == '+' && tb == V_TIME && v_dur_ms(a, &x) == 0)
 			return time_result((double)x + (double)v_as_time(b), err);
-		if (op == '-' && ta == V_TIME && as_ms(b, &y) == 0)
+		if (op == '-' && ta == V_TIME && v_dur_ms(b, &y) == 0)
 			return time_result((double)v_as_time(a) - (double)y, err);
-		if (op == '-' && as_time(a, &x) == 0 && as_time(b, &y) == 0)
+		if (op == '-' && v_time_ms(a, &x) == 0 && v_time_ms(b, &y) == 0)
 			return dur_result((double)x - (double)y, err);
 		return NULL;
 	}
 	if ((op == '+' || op == '-') && (ta == V_DUR || tb == V_DUR) &&
-	    as_ms(a, &x) == 0 && as_ms(b, &y) == 0)
+	    v_dur_ms(a, &x) == 0 && v_dur_ms(b, &y) == 0)
 		return dur_result(op == '+' ? (double)x + (double)y
 					    : (double)x - (double)y, err);
 	if (op == '*' && ta == V_DUR && tb == V_NUM)
