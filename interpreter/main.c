@@ -26,6 +26,8 @@ const command commands[] = {
 	  "TRANSCRIPT", undo_options },
 	{ "report", cmd_report, "a drill report from a transcript (--format md|html)", "TRANSCRIPT",
 	  report_options },
+	{ "eval", cmd_eval, "evaluate one expression against contexts given as JSON", "EXPR",
+	  eval_options },
 	{ "schema", cmd_schema, "print the JSON Schema of runbook and fragment files", "",
 	  schema_options },
 	{ "reference", cmd_reference, "print the language reference (Markdown) from the tables", "",

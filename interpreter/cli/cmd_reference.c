@@ -224,7 +224,11 @@ static void sec_expressions(FILE *f)
 	const char *fdoc, *name;
 	fputs("## Expressions\n\n`${{ expr }}` inside any string. Contexts: ", f);
 	list_inline(f, rb_keys.contexts);
-	fputs(".\n\n| function | arguments | meaning |\n|---|---|---|\n", f);
+	fputs(". The language is GitHub Actions' expressions, with GitHub's semantics "
+	      "where the two share something, and the extensions marked below "
+	      "(README.md, Expressions, states the rules; `runbook eval` tries an "
+	      "expression). Function names ignore case.\n\n"
+	      "| function | arguments | meaning |\n|---|---|---|\n", f);
 	for (size_t i = 0; (name = expr_function(i, &min, &max, &fdoc)); i++) {
 		if (max == (size_t)-1)
 			fprintf(f, "| `%s` | %zu or more | ", name, min);

@@ -14,6 +14,7 @@
 #include "record/sign.h"
 #include "record/transcript.h"
 #include "base/value.h"
+#include "base/clock.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -32,31 +33,12 @@
  */
 int64_t ts_parse_ms(const char *s)
 {
-	struct tm tm;
-	int y, mo, d, h, mi, sec, n = 0;
-	int64_t ms = 0, scale = 100;
-	const char *p;
+	size_t n = s ? strlen(s) : 0;
+	int64_t ms;
 
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
-	    n != 19)
+	if (n < 20 || s[10] != 'T' || s[n - 1] != 'Z' || ts_parse(s, n, &ms) != 0)
 		return -1;
-	p = s + n;
-	if (*p == '.') {
-		for (p++; *p >= '0' && *p <= '9'; p++) {
-			ms += (*p - '0') * scale;
-			scale /= 10;
-		}
-	}
-	if (strcmp(p, "Z") != 0)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	return (int64_t)timegm(&tm) * 1000 + ms;
+	return ms;
 }
 
 cJSON *tev_get(const tlog_event *e, const char *key)
