@@ -36,14 +36,21 @@ one() {
 	local args=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 		    -artifact_prefix="$B/crashes/$t/")
 	[ -e "$dict" ] && args+=(-dict="$dict")
-	local regress=()
-	[ -d "$F/regress/$t" ] && regress=("$F/regress/$t")
+	# the regression inputs are seeds too, but not the open ones (open.txt):
+	# their fix is elsewhere and they would stop the run at once
+	local regress=$B/seeds/$t
+	rm -rf "$regress" && mkdir -p "$regress"
+	for f in "$F/regress/$t"/*; do
+		[ -f "$f" ] || continue
+		grep -q "^$t/$(basename "$f")[[:space:]]" "$F/regress/open.txt" 2>/dev/null && continue
+		cp "$f" "$regress/"
+	done
 	local rc tm execs
 	# bash's `time` gives the fuzzer's CPU time (user + sys; no `exec` in
 	# the subshell, or nobody is left to print it)
 	TIMEFORMAT='%R %U %S'
 	{ time ( cd "$B" && RUNBOOK_PATH=$ROOT RB_FUZZ_DATA=$F/data RB_FUZZ_SKIP_OPEN=1 "$bin" "${args[@]}" \
-		"$B/corpus/$t" $(seeds "$t") "${regress[@]}" >"$log" 2>&1 ) ; } 2>"$B/logs/$t.time"
+		"$B/corpus/$t" $(seeds "$t") "$regress" >"$log" 2>&1 ) ; } 2>"$B/logs/$t.time"
 	rc=$?
 	tm=$(awk '{printf "wall=%.0fs cpu=%.0fs", $1, $2 + $3}' "$B/logs/$t.time")
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
