@@ -28,9 +28,27 @@
 static char *t_path, *copy_path, *runbook_path, *pub_path;
 static signer *sg;
 
+/* a copy of path in the scratch directory, mode 0600 (a signing key must
+ * not be readable by others, and git does not keep the mode) */
+static char *private_copy(const char *path, const char *name)
+{
+	FILE *f = fopen(path, "rbe");
+	char buf[4096], *copy = fuzz_path(name);
+	size_t n;
+
+	if (!f) {
+		perror(path);
+		abort();
+	}
+	n = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	fuzz_write(copy, buf, n);
+	return copy;
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char *key = fuzz_data("key.pem"), *err = NULL;
+	char *data_key = fuzz_data("key.pem"), *key = private_copy(data_key, "key.pem"), *err = NULL;
 
 	t_path = fuzz_path("t.jsonl");
 	copy_path = fuzz_path("copy.jsonl");
@@ -42,6 +60,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	}
 	free(key);
+	free(data_key);
 	fuzz_quiet_stdout();
 	return 0;
 }

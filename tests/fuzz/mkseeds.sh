@@ -71,7 +71,8 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 export FUZZ_TOKEN=s3cr3t-t0ken RUNBOOK_LOCK_DIR=$tmp
 ( cd "$tmp"
   D=$F/data
-  "$RB" drill "$D/runbook.yaml" --transcript drill-signed.jsonl --sign-key "$D/key.pem" --quiet >/dev/null || true
+  install -m 600 "$D/key.pem" key.pem     # a signing key must be private
+  "$RB" drill "$D/runbook.yaml" --transcript drill-signed.jsonl --sign-key key.pem --quiet >/dev/null || true
   "$RB" run "$D/runbook.yaml" --input fail=true --transcript run-rollback.jsonl --quiet >/dev/null || true
   "$RB" run "$D/runbook.yaml" --dry-run --transcript run-dry.jsonl --quiet >/dev/null || true
   # killed after its 9th event (the shell's "Killed" notice is dropped)
