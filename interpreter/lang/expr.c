@@ -55,6 +55,14 @@
  */
 #define EXPR_MAX_BYTES ((size_t)16 << 20)
 
+/*
+ * The CPU time the `matches` of one evaluation (expr_eval, or tmpl_render
+ * with all its expressions) may take together.  PCRE2's match limit stops
+ * one backtracking pattern after a fraction of a second, as a no-match;
+ * fifty of them in one expression would take many seconds.
+ */
+#define EXPR_MAX_RE_MS 1000
+
 /* ------------------------------------------------------------------ */
 /* tokens */
 
@@ -1065,18 +1073,52 @@ static int re_check(const char *pat, size_t len, char **err)
 	return re ? 0 : -1;
 }
 
+/* CPU time spent in pcre2_match by the current evaluation of this thread,
+ * and how deep expr_eval/tmpl_render calls are nested (the outermost one
+ * starts the count) */
+static _Thread_local int64_t re_used_ns;
+static _Thread_local int eval_depth;
+
+static void eval_enter(void)
+{
+	if (!eval_depth++)
+		re_used_ns = 0;
+}
+
+static void eval_leave(void)
+{
+	eval_depth--;
+}
+
+static int64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /* 1 match, 0 no match, -1 error (*err set). */
 static int re_match(const char *pat, size_t plen, const char *s, size_t n,
 		    char **err)
 {
 	int owned, rc;
-	pcre2_code *re = re_lookup(pat, plen, &owned, err);
+	pcre2_code *re;
 	pcre2_match_data *md;
+	int64_t t0;
 
+	if (re_used_ns > (int64_t)EXPR_MAX_RE_MS * 1000000) {
+		*err = xasprintf("matches: the patterns of this expression took more than %d ms",
+				 EXPR_MAX_RE_MS);
+		return -1;
+	}
+	re = re_lookup(pat, plen, &owned, err);
 	if (!re)
 		return -1;
 	md = pcre2_match_data_create_from_pattern(re, NULL);
+	t0 = thread_cpu_ns();
 	rc = pcre2_match(re, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
+	re_used_ns += thread_cpu_ns() - t0;
 	pcre2_match_data_free(md);
 	if (owned)
 		pcre2_code_free(re);
@@ -1818,7 +1860,11 @@ static value *eval(const expr *e, const value *ctx, char **err)
 value *expr_eval(const expr *e, const value *ctx, char **err)
 {
 	char *msg = NULL;
-	value *r = eval(e, ctx, &msg);
+	value *r;
+
+	eval_enter();
+	r = eval(e, ctx, &msg);
+	eval_leave();
 
 	if (!r && !msg)
 		msg = xstrdup("evaluation failed");
@@ -2065,7 +2111,7 @@ static int add_url_encoded(sbuf *b, const value *v, char **err)
  * or a whole base URL) it is inserted as it is, being URL text itself.
  * The literal text stays as the author wrote it.
  */
-value *tmpl_render(const tmpl *t, const value *ctx, char **err)
+static value *render(const tmpl *t, const value *ctx, char **err)
 {
 	sbuf b = { 0 };
 	size_t i;
@@ -2104,6 +2150,16 @@ value *tmpl_render(const tmpl *t, const value *ctx, char **err)
 			return NULL;
 	}
 	return derived(sbuf_value(&b), sec, 1);
+}
+
+value *tmpl_render(const tmpl *t, const value *ctx, char **err)
+{
+	value *r;
+
+	eval_enter();   /* its expressions share one budget of regex time */
+	r = render(t, ctx, err);
+	eval_leave();
+	return r;
 }
 
 void tmpl_walk_refs(const tmpl *t, expr_ref_cb cb, void *ud)

@@ -795,6 +795,46 @@ static void test_tmpl_errors_and_refs(void)
 	arena_free(&a);
 }
 
+/* Backtracking patterns: each stops at PCRE2's match limit, and all the
+ * matches of one evaluation get a second of CPU time together. */
+static void test_regex_budget(void)
+{
+	const char *one = "matches('xxxxxxxxxxxxxxxxxxxxxx!y', '^(x+x+)+y')";
+	sbuf b = { 0 };
+	int i;
+
+	EV(one, "bool:false");          /* ~0.1 s: under the match limit */
+	/* 200 of them take 10 s and more without the budget, on any machine
+	 * this suite runs on */
+	for (i = 0; i < 200; i++)
+		sbuf_addf(&b, "%s%s", i ? " || " : "", one);
+	EV_ERR(b.buf, "matches: the patterns of this expression took more than 1000 ms");
+	sbuf_release(&b);
+	EV(one, "bool:false");          /* the next evaluation starts afresh */
+	/* the expressions of one template share the budget */
+	{
+		arena a;
+		size_t off;
+		const char *msg;
+		char *err = NULL;
+		tmpl *t;
+		value *v;
+
+		for (i = 0; i < 200; i++)
+			sbuf_addf(&b, "${{ %s }} ", one);
+		arena_init(&a);
+		t = tmpl_parse(&a, b.buf, b.len, &off, &msg);
+		CHECK(t != NULL);
+		v = t ? tmpl_render(t, ctx, &err) : NULL;
+		CHECK(v == NULL);
+		CHECK_STR(err, "matches: the patterns of this expression took more than 1000 ms");
+		free(err);
+		v_release(v);
+		arena_free(&a);
+		sbuf_release(&b);
+	}
+}
+
 /* The same parsed expression evaluated many times leaks nothing. */
 static void test_reuse(void)
 {
@@ -948,6 +988,7 @@ int main(void)
 	test_url_templates();
 	test_tmpl_errors_and_refs();
 	test_reuse();
+	test_regex_budget();
 	v_release(ctx);
 	return unit_done("test_expr");
 }
