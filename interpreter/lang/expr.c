@@ -54,6 +54,9 @@
  * fail the step that asked for it, not take the interpreter's memory.
  */
 #define EXPR_MAX_BYTES ((size_t)16 << 20)
+/* and the longest list split() may make: each item is a value of its own
+ * (some 80 bytes), so splitting 16 MiB into characters would take 1.3 GB */
+#define EXPR_MAX_ITEMS ((size_t)2 << 20)
 
 /*
  * The CPU time the `matches` of one evaluation (expr_eval, or tmpl_render
@@ -1398,17 +1401,25 @@ static value *f_split(value **v, size_t n, char **err)
 			j = i + 1;
 			while (j < sl && ((unsigned char)s[j] & 0xC0) == 0x80)
 				j++;
+			if (v_len(l) == EXPR_MAX_ITEMS)
+				goto too_long;
 			v_list_push_take(l, v_strn(s + i, j - i));
 			i = j;
 		}
 		return l;
 	}
 	while ((hit = mem_find(s + i, sl - i, sep, pl))) {
+		if (v_len(l) == EXPR_MAX_ITEMS)
+			goto too_long;
 		v_list_push_take(l, v_strn(s + i, (size_t)(hit - (s + i))));
 		i = (size_t)(hit - s) + pl;
 	}
 	v_list_push_take(l, v_strn(s + i, sl - i));
 	return l;
+too_long:
+	v_release(l);
+	*err = xasprintf("split: more than %zu items", EXPR_MAX_ITEMS);
+	return NULL;
 }
 
 /* join(list, sep = ","): items in their text form. */

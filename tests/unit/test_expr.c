@@ -795,6 +795,40 @@ static void test_tmpl_errors_and_refs(void)
 	arena_free(&a);
 }
 
+/* format('{0}{0}{0}{0}{0}{0}{0}{0}', ...) `levels` deep around base:
+ * len(base) * 8^levels bytes of text from a few hundred bytes of source */
+static char *bomb(const char *base, int levels)
+{
+	char *e = xstrdup(base);
+
+	while (levels-- > 0) {
+		char *o = e;
+
+		e = xasprintf("format('{0}{0}{0}{0}{0}{0}{0}{0}', %s)", o);
+		free(o);
+	}
+	return e;
+}
+
+/* split() makes at most 2 Mi items: 16 MiB split into characters would be
+ * 16 Mi values (1.3 GB) */
+static void test_split_bound(void)
+{
+	char *big = bomb("'xxxxxxxx'", 7), *mid = bomb("'xxxxxxxx'", 6), *src;
+
+	src = xasprintf("len(split(%s, ''))", mid);     /* 2 MiB: 2 Mi items */
+	EV(src, "number:2097152");
+	free(src);
+	src = xasprintf("len(split(%s + 'x', ''))", mid);
+	EV_ERR(src, "split: more than 2097152 items");
+	free(src);
+	src = xasprintf("len(split(%s, 'x'))", big);
+	EV_ERR(src, "split: more than 2097152 items");
+	free(src);
+	free(big);
+	free(mid);
+}
+
 /* Backtracking patterns: each stops at PCRE2's match limit, and all the
  * matches of one evaluation get a second of CPU time together. */
 static void test_regex_budget(void)
@@ -988,6 +1022,7 @@ int main(void)
 	test_url_templates();
 	test_tmpl_errors_and_refs();
 	test_reuse();
+	test_split_bound();
 	test_regex_budget();
 	v_release(ctx);
 	return unit_done("test_expr");
