@@ -13,6 +13,10 @@
  * reaches what lies behind the integrity checks (the resume append, the
  * signature and objective judgements).
  *
+ * The event appended carries the fields of the input's first event (resume
+ * writes back what it read), so the writer's printing of arbitrary values
+ * is fuzzed too.
+ *
  * Invariant besides "no crash": a file whose chain is intact (complete or
  * interrupted) stays intact after transcript_reopen() and one more event:
  * resume continues the chain.
@@ -251,6 +255,34 @@ static void readers(const char *path)
 	cmd(cmd_report, r2);
 }
 
+/*
+ * The fields of the first complete line of data that parses as an object,
+ * without the keys the writer sets: resume writes what it read back into
+ * new events (a finished step's outputs), so the writer gets them too.
+ */
+static cJSON *fields_of_first(const void *data, size_t size)
+{
+	static const char *const own[] = { "seq", "ts", "event", "run", "prev", "hash", "mono" };
+	const char *p = data, *end = p + size;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		cJSON *j;
+
+		if (!nl)
+			break;
+		j = cJSON_ParseWithLength(p, (size_t)(nl - p));
+		if (cJSON_IsObject(j)) {
+			for (size_t i = 0; i < sizeof own / sizeof *own; i++)
+				cJSON_DeleteItemFromObjectCaseSensitive(j, own[i]);
+			return j;
+		}
+		cJSON_Delete(j);
+		p = nl + 1;
+	}
+	return cJSON_CreateObject();
+}
+
 /* resume's part: re-open a copy, append one event, judge the chain again */
 static void reopen(const void *data, size_t size)
 {
@@ -268,7 +300,7 @@ static void reopen(const void *data, size_t size)
 		return;
 	}
 	(void)transcript_torn_bytes(&t);
-	cJSON *f = cJSON_CreateObject();
+	cJSON *f = fields_of_first(data, size);
 	cJSON_AddStringToObject(f, "note", "appended by the fuzzer");
 	int emitted = transcript_emit(&t, "run.resume", NULL, NULL, f);
 	transcript_close(&t);
