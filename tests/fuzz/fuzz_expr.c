@@ -1,9 +1,10 @@
 /*
  * fuzz_expr.c - the input is both an expression (expr_parse) and a
- * template (tmpl_parse, "text ${{ expr }} text"): parse, walk the
- * references, evaluate against a small fixed context (every root name
- * the validator knows, with the shapes steps and results have at run
- * time), and turn the result into text, JSON and cJSON.
+ * template (tmpl_parse, "text ${{ expr }} text", also rendered as a URL
+ * template): parse, walk the references, evaluate against a small fixed
+ * context (every root name the validator knows, with the shapes steps and
+ * results have at run time, and secret inputs whose derived values go to
+ * the secret sink), and turn the result into text, JSON and cJSON.
  *
  * Invariants checked besides "no crash, no sanitizer report, no hang":
  *   - a parse fails exactly when it says why, at an offset inside the input;
@@ -80,6 +81,8 @@ static void make_ctx(void)
 	v_obj_set_take(in, "timeout", v_dur(30000));
 	set_str(in, "url", "https://example.test/api?q=1");
 	v_obj_set_take(in, "bytes", v_strn("a\0b\xff", 4));
+	v_obj_set_take(in, "token", v_secret(v_str("S3cr3t-Zq9")));
+	v_obj_set_take(in, "creds", v_secret(v_from_json("{\"user\":\"app\",\"pw\":\"p@ss w\"}", 28)));
 	v_list_push_take(tags, v_str("alpha"));
 	v_list_push_take(tags, v_str("beta"));
 	v_list_push_take(tags, v_num(7));
@@ -108,9 +111,19 @@ static void make_ctx(void)
 	v_obj_set_take(ctx, "run", run);
 }
 
+/* values derived from secrets: each is a string of at most 16 MiB */
+static void sink(void *ud, const char *s, size_t n)
+{
+	FUZZ_ASSERT(s && n <= ((size_t)16 << 20), "a derived secret of %zu bytes", n);
+	++*(size_t *)ud;
+}
+
+static size_t derived_count;
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	make_ctx();
+	expr_set_secret_sink(sink, &derived_count);
 	return 0;
 }
 
@@ -166,7 +179,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tmpl *t;
 
 	if (!ctx)
-		make_ctx();
+		LLVMFuzzerInitialize(NULL, NULL);
 	arena_init(&a);
 
 	e = expr_parse(&a, src, size, &off, &msg);
@@ -201,6 +214,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			value *v = tmpl_render(t, ctx, &err);
 
 			check_result(v, err, "tmpl_render");
+		}
+		/* the same text as a URL template (http url:) */
+		t = tmpl_parse(&a, src, size, &off, &msg);
+		FUZZ_ASSERT(t, "the second parse of a template failed");
+		tmpl_mark_url(t);
+		err = NULL;
+		{
+			value *v = tmpl_render(t, ctx, &err);
+
+			check_result(v, err, "tmpl_render (url)");
 		}
 	} else {
 		FUZZ_ASSERT(msg && *msg, "tmpl_parse failed without a message");
