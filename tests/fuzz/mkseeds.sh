@@ -86,29 +86,41 @@ export FUZZ_TOKEN=s3cr3t-t0ken RUNBOOK_LOCK_DIR=$tmp
 echo "transcript: $(ls "$F/corpus/transcript" | wc -l) seeds"
 
 # redact: flags byte, secrets (length byte + bytes), text with form inserts
+# (fuzz_redact.c: 0x01 i e = form e of secret i; 0x02 i p s = base64 blob;
+# 0x03 i m = secret i in the letter case of m's bits)
 python3 - "$F/corpus/redact" <<'PY'
 import os, sys
 out = sys.argv[1]
-def seed(name, flags, secrets, text):
+SPEC, DERIVED, CUT = 8, 16, 32
+def seed(name, flags, secrets, text, cut=None):
     b = bytes([flags | (len(secrets) - 1)])
     for s in secrets:
         b += bytes([len(s)]) + s
+    if cut is not None:
+        b += bytes([cut])
     open(os.path.join(out, name), "wb").write(b + text)
-seed("plain", 0, [b"hunter2"], b"password is hunter2, again hunter2.")
-seed("forms", 0, [b"s3cr3t-t0ken", b"p@ss word"],
-     b"raw \x01\x00\x00 b64 \x01\x00\x01 \x01\x00\x02 url \x01\x01\x07 \x01\x01\x08 "
-     b"form \x01\x01\x09 json \x01\x01\x05 hex \x01\x00\x0a \x01\x00\x0b")
+def forms(i, es):
+    return b" ".join(b"\x01" + bytes([i, e]) for e in es)
+seed("plain", 0, [b"hunter2"], b"password is hunter2, again HUNTER2 and Hunter2.")
+seed("forms", 0, [b"s3cr3t-t0ken", b"p@ss word/<&>"],
+     b"raw " + forms(0, range(5)) + b" json " + forms(1, range(5, 21)) +
+     b" url " + forms(1, range(21, 24)) + b" hex " + forms(0, range(24, 28)))
+seed("unicode", 0, [b"p\xc3\xa4ssw\xc3\xb6rd\xf0\x9f\x98\x80"],
+     b"P\xc3\x84SSW\xc3\x96RD\xf0\x9f\x98\x80 " + forms(0, range(5, 21)))
+seed("case", 0, [b"MixedCaseSecret"], b"x \x03\x00\x55 y \x03\x00\xaa z")
 seed("basic-auth", 0, [b"Zm9vYmFy-secret"], b"Authorization: Basic \x02\x00\x05\x00admin:")
 seed("blob", 0, [b"tok3n!"], b"config=\x02\x00\x03\x04abcdefg end")
-seed("json-escapes", 16, [b'quo"te\\back\nline\x01'], b'{"v":"\x01\x00\x05"} \x01\x00\x06')
+seed("json-escapes", 0, [b'quo"te\\back\nline\x01'], b'{"v":"\x01\x00\x05"} \x01\x00\x0d')
 seed("short", 0, [b"a", b"xy"], b"a banana, xyzzy, ***")
 seed("overlap", 0, [b"abcabc", b"cab", b"bca"], b"abcabcabcab cabca")
-seed("numbers", 16, [b"12345"], b"12345.5 and 9123456")
 seed("mask-chars", 0, [b"**", b"a*b"], b"**a*b***x")
-seed("dsn", 8, [b"host=db user=app password='p w\\'d' dbname=x",
-                b"postgresql://app:s%40cret@db:5432/x?password=other"], b"connect host=db password=p")
-seed("url", 8, [b"https://user:pa%3Ass@example.test/path?q=1",
-                b"redis://:r3dis@127.0.0.1:6379/0"], b"GET https://user:pa%3Ass@example.test/")
+seed("derived", DERIVED, [b"t0ken-value", b"Bearer t0ken-value"], b"Authorization: Bearer t0ken-value")
+seed("derived-new", DERIVED, [b"t0ken-value", b"UPPER-DERIVED"], b"x UPPER-DERIVED y \x01\x01\x01")
+seed("cut", CUT, [b"s3cr3t-t0ken"], b"0123456789 s3cr3t-t0ken \x01\x00\x01 tail", cut=128)
+seed("spec-dsn", SPEC, [b"host=db user=app password='p w\\'d' dbname=x",
+                        b"postgresql://app:s%40cret@db:5432/x?password=other"], b"connect")
+seed("spec-url", SPEC, [b"https://user:pa%3Ass@example.test/path?q=1",
+                        b"redis://:r3dis@127.0.0.1:6379/0", b"Bearer abc.def.ghi"], b"GET")
 print("redact: %d seeds" % len(os.listdir(out)))
 PY
 
