@@ -55,8 +55,9 @@
  */
 #define EXPR_MAX_BYTES ((size_t)16 << 20)
 /* and the longest list split() may make: each item is a value of its own
- * (some 80 bytes), so splitting 16 MiB into characters would take 1.3 GB */
-#define EXPR_MAX_ITEMS ((size_t)2 << 20)
+ * (some 80 bytes), so splitting 16 MiB into characters would take 1.3 GB;
+ * 1 Mi items still splits a whole 1 MiB stdout into characters */
+#define EXPR_MAX_ITEMS ((size_t)1 << 20)
 
 /*
  * The CPU time the `matches` of one evaluation (expr_eval, or tmpl_render
@@ -1382,7 +1383,7 @@ static value *f_trim(value **v, size_t n, char **err)
 static value *f_split(value **v, size_t n, char **err)
 {
 	const char *s, *sep, *hit;
-	size_t sl, pl, i = 0, j;
+	size_t sl, pl, i = 0, j, items;
 	value *l;
 
 	if (v_type(v[0]) == V_NULL)
@@ -1395,31 +1396,41 @@ static value *f_split(value **v, size_t n, char **err)
 	sl = v_str_len(v[0]);
 	sep = v_as_str(v[1]);
 	pl = v_str_len(v[1]);
+	/* count the items first: a list too long is refused before it is made */
+	items = pl ? 1 : 0;
+	if (pl) {
+		for (hit = s; items <= EXPR_MAX_ITEMS &&
+		     (hit = mem_find(hit, sl - (size_t)(hit - s), sep, pl)); hit += pl)
+			items++;
+	} else {
+		for (i = 0; i < sl && items <= EXPR_MAX_ITEMS; items++) {
+			for (j = i + 1; j < sl && ((unsigned char)s[j] & 0xC0) == 0x80; j++)
+				;
+			i = j;
+		}
+	}
+	if (items > EXPR_MAX_ITEMS) {
+		*err = xasprintf("split: more than %zu items", EXPR_MAX_ITEMS);
+		return NULL;
+	}
+	i = 0;
 	l = v_list();
 	if (pl == 0) {
 		while (i < sl) {
 			j = i + 1;
 			while (j < sl && ((unsigned char)s[j] & 0xC0) == 0x80)
 				j++;
-			if (v_len(l) == EXPR_MAX_ITEMS)
-				goto too_long;
 			v_list_push_take(l, v_strn(s + i, j - i));
 			i = j;
 		}
 		return l;
 	}
 	while ((hit = mem_find(s + i, sl - i, sep, pl))) {
-		if (v_len(l) == EXPR_MAX_ITEMS)
-			goto too_long;
 		v_list_push_take(l, v_strn(s + i, (size_t)(hit - (s + i))));
 		i = (size_t)(hit - s) + pl;
 	}
 	v_list_push_take(l, v_strn(s + i, sl - i));
 	return l;
-too_long:
-	v_release(l);
-	*err = xasprintf("split: more than %zu items", EXPR_MAX_ITEMS);
-	return NULL;
 }
 
 /* join(list, sep = ","): items in their text form. */

@@ -810,20 +810,29 @@ static char *bomb(const char *base, int levels)
 	return e;
 }
 
-/* split() makes at most 2 Mi items: 16 MiB split into characters would be
- * 16 Mi values (1.3 GB) */
+/* split() makes at most 1 Mi items: 16 MiB split into characters would be
+ * 16 Mi values (1.3 GB); a list too long is refused before it is made */
 static void test_split_bound(void)
 {
-	char *big = bomb("'xxxxxxxx'", 7), *mid = bomb("'xxxxxxxx'", 6), *src;
+	char *big = bomb("'xxxxxxxx'", 7), *mid = bomb("'xxxx'", 6), *src;
 
-	src = xasprintf("len(split(%s, ''))", mid);     /* 2 MiB: 2 Mi items */
-	EV(src, "number:2097152");
+	src = xasprintf("len(split(%s, ''))", mid);     /* 1 MiB: 1 Mi items */
+	EV(src, "number:1048576");
 	free(src);
 	src = xasprintf("len(split(%s + 'x', ''))", mid);
-	EV_ERR(src, "split: more than 2097152 items");
+	EV_ERR(src, "split: more than 1048576 items");
 	free(src);
-	src = xasprintf("len(split(%s, 'x'))", big);
-	EV_ERR(src, "split: more than 2097152 items");
+	src = xasprintf("len(split(%s + 'x', 'x'))", mid);   /* 1 Mi + 2 items */
+	EV_ERR(src, "split: more than 1048576 items");
+	free(src);
+	src = xasprintf("len(split(%s, 'xx'))", big);        /* 8 Mi + 1 items */
+	EV_ERR(src, "split: more than 1048576 items");
+	free(src);
+	src = xasprintf("len(split(%s, 'xxxxxxxxxxxxxxxx'))", big);     /* 1 Mi + 1 */
+	EV_ERR(src, "split: more than 1048576 items");
+	free(src);
+	src = xasprintf("len(split(%s, 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'))", big);
+	EV(src, "number:524289");
 	free(src);
 	free(big);
 	free(mid);
