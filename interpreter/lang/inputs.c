@@ -263,6 +263,9 @@ value *inputs_resolve(const runbook *rb, const input_args *o, redactor *red,
 		}
 		if (!raw) {
 			if (for_plan) {
+				/* a default that cannot be rendered yet shows as <name> */
+				free(*err);
+				*err = NULL;
 				v_obj_set_take(out, in->name, v_str_take(xasprintf("<%s>", in->name), strlen(in->name) + 2));
 				continue;
 			}
