@@ -2526,6 +2526,18 @@ static void check_output_ref(vctx *v, node *n, size_t off, const step *st, const
 	err_in(v, SEV_ERROR, n, off, "unknown-output", "step '%s' has no output '%s'%s", st->id, o, h);
 }
 
+/* `steps.x.result.f` of a for-each step: its result counts the items
+ * (each item's own result is in `items[i].result`) */
+static void check_item_counts(vctx *v, node *n, size_t off, const step *st, const char *f)
+{
+	static const char *const counts[] = { "count", "ok", "failed", "skipped", "would_run",
+					      "not_run", NULL };
+	if (!in_list(f, counts))
+		err_in(v, SEV_ERROR, n, off, "unknown-field",
+		       "for-each step '%s' has no result field '%s'%s (its result counts the items; "
+		       "each item's is in items[i].result)", st->id, f, hint(v, f, counts, (size_t)-1));
+}
+
 /* what the `steps` context holds of a step (`items`: of a for-each step) */
 static const char *const step_entry_fields[] = { "status", "outputs", "result", "items", NULL };
 
@@ -2547,6 +2559,8 @@ static void check_step_path(vctx *v, node *n, const step *st, const expr_path *p
 		return;
 	if (!strcmp(f, "outputs"))
 		check_output_ref(v, n, p->off[3], st, p->part[3]);
+	else if (!strcmp(f, "result") && st->for_each)
+		check_item_counts(v, n, p->off[3], st, p->part[3]);
 	else if (!strcmp(f, "result"))
 		check_result_field(v, n, p->off[3], st, p->part[3]);
 }

@@ -16,7 +16,7 @@ inputs:
 steps:
   - id: show
     exec: [sh, -c, 'printf "%s" "$S" > shown']
-    env: { S: "${{ toJSON(inputs.services) }} ${{ inputs.replicas }}" }
+    env: { S: "${{ inputs.services }} ${{ inputs.replicas }}" }
 Y
 ok() { rm -f shown; rb run rb.yaml --transcript "t$RANDOM.jsonl" "$@"; expect_rc 0; }
 ok --input 'services=[cart, payments]' --input replicas=10

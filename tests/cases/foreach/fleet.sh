@@ -25,7 +25,7 @@ steps:
     outputs: { host: "\${{ each.item }}" }
     on-failure: continue
   - id: after
-    log: "\${{ steps.fleet.status }} \${{ steps.fleet.result.failed }} \${{ steps.fleet.items[7].status }} \${{ steps.fleet.items[8].status }} \${{ toJSON(steps.fleet.outputs.host) }}"
+    log: "\${{ steps.fleet.status }} \${{ steps.fleet.result.failed }} \${{ steps.fleet.items[7].status }} \${{ steps.fleet.items[8].status }} \${{ steps.fleet.outputs.host }}"
 Y
 python3 "$B" serve "$T/b.sock" barrier.log 3 2,5 1 "$T/t.jsonl" &
 srv=$!

@@ -86,6 +86,7 @@ steps:
     max-concurrency: 50%
     exec: [ssh, "${{ each.item }}", uptime]
     effect: read
+    outputs: { x: "${{ result.stdout }}" }
   - id: runtime
     for-each: "${{ steps.from-input.outputs.x }}"
     log: "${{ each.item }}"

@@ -48,7 +48,7 @@ rb check --no-color fleet.yaml
 expect_rc 0
 rb run fleet.yaml --transcript t.jsonl
 expect_rc 0
-expect_jq t.jsonl '[.[] | select(.event=="step.end" and .step=="after")][0].result.stdout == "[\"4\",\"7\",\"9\"]\n"'
+expect_jq t.jsonl '[.[] | select(.event=="step.end" and .step=="after")][0].result.stdout | fromjson == ["4","7","9"]'
 expect_jq t.jsonl '[.[] | select(.event=="fragment.start") | [.item.index, .inputs.deployment]] | sort == [[0,"web"],[1,"api"],[2,"db"]]'
 expect_jq t.jsonl '[.[] | select(.event=="step.end" and .step=="restart-all/restart") | .item.index] | sort == [0,1,2]' "sub-steps carry their item"
 rb verify t.jsonl --runbook fleet.yaml
