@@ -1,0 +1,57 @@
+# lab_helpers.sh - for script cases that run a SomaAgent lab (lab/lab.sh) of
+# their own, in $T/lab.  Source it after assert.sh (tests/run.sh does that):
+#
+#   . "$ROOT/tests/lib/lab_helpers.sh"; lab_up
+#
+#   lab ARGS...              lab/lab.sh on this case's lab
+#   lab_up                   start the lab, source its state file (LAB_*,
+#                            POSTGRES_DSN), stop it when the case exits
+#   prom_firing NAME [JQ]    Prometheus has alert NAME firing; JQ is an extra
+#                            condition on the alert's .labels (e.g. '.broker == "2"')
+#   am_active NAME [JQ]      Alertmanager has alert NAME active
+#   wait_firing NAME [JQ]    poll until NAME fires in Prometheus and is active in
+#                            Alertmanager
+#   wait_clear NAME [JQ]     poll until it is in neither
+#   health CODE JQ           /health answers CODE and jq -e JQ holds on its JSON
+#   wait_health CODE JQ      poll until it does
+#   pg_sql SQL               psql on the lab's database (the password through the
+#                            environment, never argv); prints unaligned rows
+export LAB_RUN=${T:?}/lab
+
+lab() { "$ROOT/lab/lab.sh" "$@"; }
+
+lab_up() {
+	lab up >lab-up.log 2>&1 || { cat lab-up.log >&2; fail "lab.sh up failed"; }
+	. "$LAB_RUN/state.env"
+	trap 'lab down >/dev/null 2>&1' EXIT
+	trap 'exit 143' TERM
+}
+
+_alert_sel() { printf '.labels.alertname == "%s" and (.labels | %s)' "$1" "${2:-true}"; }
+
+prom_firing() {
+	curl -fsS -m 2 "$LAB_PROMETHEUS_URL/api/v1/alerts" 2>/dev/null |
+		jq -e "[.data.alerts[] | select($(_alert_sel "$1" "${2:-}") and .state == \"firing\")] | length > 0" >/dev/null
+}
+
+am_active() {
+	curl -fsS -m 2 "$LAB_ALERTMANAGER_URL/api/v2/alerts" 2>/dev/null |
+		jq -e "[.[] | select($(_alert_sel "$1" "${2:-}") and .status.state == \"active\")] | length > 0" >/dev/null
+}
+
+_both_firing() { prom_firing "$@" && am_active "$@"; }
+_both_clear() { ! prom_firing "$@" && ! am_active "$@"; }
+wait_firing() { wait_for _both_firing "$@"; }
+wait_clear() { wait_for _both_clear "$@"; }
+
+health() {
+	local code
+	code=$(curl -sS -m 2 -o health.json -w '%{http_code}' "$LAB_GATEWAY_URL/health" 2>/dev/null)
+	[ "$code" = "$1" ] && jq -e "$2" health.json >/dev/null 2>&1
+}
+wait_health() { wait_for health "$@"; }
+
+pg_sql() {
+	PGPASSWORD=$LAB_PG_PASSWORD psql -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$LAB_PG_PORT" \
+		-U soma -d soma -c "$1"
+}
