@@ -374,7 +374,9 @@ static cJSON *defaults_shape(const char *k)
 
 static cJSON *objective_shape(const char *k)
 {
-	if (!strcmp(k, "steps-required") || !strcmp(k, "rollbacks-expected"))
+	if (!strcmp(k, "steps-required"))
+		return array_of(any_of(typed("string", NULL), array_of(typed("string", NULL))));
+	if (!strcmp(k, "rollbacks-expected"))
 		return array_of(typed("string", NULL));
 	if (!strncmp(k, "max-", 4) || !strncmp(k, "time-", 5))
 		return ref(REF("duration"));

@@ -214,7 +214,7 @@ static const char *const objective_docs[] = {
 	"the whole run takes at most this long",
 	"first inject step start to the last symptoms step ending ok",
 	"first steps step start to the last verify step ending ok",
-	"step ids that must end ok",
+	"step ids that must end ok; a list among them, [a, b]: one of those must (a step per environment)",
 	"step ids whose rollback must have run",
 	NULL,
 };
@@ -2221,6 +2221,19 @@ static void name_rollbacks(vctx *v)
 	}
 }
 
+/* a step id of an objective's list: a string naming a step of the file */
+static void objective_step(vctx *v, node *s, const char *k)
+{
+	if (!want_str(v, s, k) || id_find(v, s->str))
+		return;
+	const char **ids = xcalloc(v->rb->all.n + 1, sizeof *ids);
+	for (size_t q = 0; q < v->rb->all.n; q++)
+		ids[q] = v->rb->all.v[q]->id ? v->rb->all.v[q]->id : "";
+	err(v, s, "unknown-step", "unknown step '%s' in '%s'%s", s->str, k,
+	    hint(v, s->str, ids, v->rb->all.n));
+	free(ids);
+}
+
 static void parse_objectives(vctx *v, node *m)
 {
 	if (!want_map(v, m, "objectives"))
@@ -2235,17 +2248,15 @@ static void parse_objectives(vctx *v, node *m)
 			if (!want_seq(v, x, k))
 				continue;
 			for (size_t j = 0; j < x->n; j++) {
-				node *s = x->vals[j];
-				if (!want_str(v, s, k))
-					continue;
-				if (!id_find(v, s->str)) {
-					const char **ids = xcalloc(v->rb->all.n + 1, sizeof *ids);
-					for (size_t q = 0; q < v->rb->all.n; q++)
-						ids[q] = v->rb->all.v[q]->id ? v->rb->all.v[q]->id : "";
-					err(v, s, "unknown-step", "unknown step '%s' in '%s'%s", s->str, k,
-					    hint(v, s->str, ids, v->rb->all.n));
-					free(ids);
-				}
+				/* steps-required: [a, [b, c]] -- a, and one of b and c */
+				if (is_seq(x->vals[j]) && !strcmp(k, "steps-required")) {
+					if (x->vals[j]->n < 2)
+						err(v, x->vals[j], "type",
+						    "a list in '%s' names two steps or more (one of them must end ok)", k);
+					for (size_t q = 0; q < x->vals[j]->n; q++)
+						objective_step(v, x->vals[j]->vals[q], k);
+				} else
+					objective_step(v, x->vals[j], k);
 			}
 		} else if (in_list(k, objective_keys))
 			want_dur(v, x, k, &ms);

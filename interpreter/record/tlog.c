@@ -1145,6 +1145,19 @@ static void check_rollbacks(const judge *j)
 		    nfailed - nrolled - nexcused - ndoubt);
 }
 
+/* an objective's list: its strings, and the lists in it (steps-required's one-of) */
+static cJSON *seq_json(const node *x)
+{
+	cJSON *v = cJSON_CreateArray();
+
+	for (size_t k = 0; k < x->n; k++)
+		if (x->vals[k]->kind == N_SCALAR)
+			cJSON_AddItemToArray(v, cJSON_CreateString(x->vals[k]->str));
+		else if (x->vals[k]->kind == N_SEQ)
+			cJSON_AddItemToArray(v, seq_json(x->vals[k]));
+	return v;
+}
+
 /*
  * The runbook file: its sha256 against run.start's, then, when it loads,
  * its steps, order and rollbacks against the events.  Returns the loaded
@@ -1201,10 +1214,7 @@ static runbook *check_runbook(judge *j, const char *path, cJSON **objectives, in
 			node *x = m->vals[i];
 			cJSON *v;
 			if (x->kind == N_SEQ) {
-				v = cJSON_CreateArray();
-				for (size_t k = 0; k < x->n; k++)
-					if (x->vals[k]->kind == N_SCALAR)
-						cJSON_AddItemToArray(v, cJSON_CreateString(x->vals[k]->str));
+				v = seq_json(x);
 			} else if (x->kind == N_SCALAR) {
 				v = cJSON_CreateString(x->str);
 			} else {
@@ -1364,21 +1374,63 @@ static int list_has(const cJSON *arr, const char *s)
 	return 0;
 }
 
+/* how a required step ended: "ok", "failed", ..., or NULL when it did not run */
+static const char *required_status(const judge *j, const char *id)
+{
+	const tlog_event *e = last_end(j, id);
+
+	return e ? (e->status ? e->status : "?") : NULL;
+}
+
+/*
+ * A steps-required entry: a step id, which must end ok, or a list of ids
+ * (one step per environment, say), one of which must.  NULL when it is
+ * met, else why not (malloc'd).
+ */
+static char *required_unmet(const judge *j, const cJSON *x)
+{
+	const cJSON *y;
+	const char *st;
+
+	if (cJSON_IsString(x)) {
+		st = required_status(j, x->valuestring);
+		if (st && !strcmp(st, "ok"))
+			return NULL;
+		return xasprintf("step '%s' %s%s", x->valuestring, st ? "ended " : "did not run",
+				 st ? st : "");
+	}
+	char *why = xstrdup("none of");
+	cJSON_ArrayForEach(y, x) {
+		if (!cJSON_IsString(y))
+			continue;
+		st = required_status(j, y->valuestring);
+		if (st && !strcmp(st, "ok")) {
+			free(why);
+			return NULL;
+		}
+		char *more = xasprintf("%s%s '%s' (%s)", why, y == x->child ? "" : ",", y->valuestring,
+				       st ? st : "did not run");
+		free(why);
+		why = more;
+	}
+	char *out = xasprintf("%s ended ok", why);
+	free(why);
+	return out;
+}
+
 static void judge_required(const judge *j, const cJSON *ids)
 {
 	const cJSON *x;
 	size_t n = 0;
 
 	cJSON_ArrayForEach(x, ids) {
-		const tlog_event *e;
-		if (!cJSON_IsString(x))
+		char *why;
+		if (!cJSON_IsString(x) && !cJSON_IsArray(x))
 			continue;
 		n++;
-		e = last_end(j, x->valuestring);
-		if (!e || !e->status || strcmp(e->status, "ok")) {
-			add(j->vd, "objectives", "steps-required", VC_FAIL, 0, "step '%s' %s%s",
-			    x->valuestring, e ? "ended " : "did not run",
-			    e ? (e->status ? e->status : "?") : "");
+		if ((why = required_unmet(j, x))) {
+			add(j->vd, "objectives", "steps-required", VC_FAIL, 0, "%s", why);
+			free(why);
 			return;
 		}
 	}

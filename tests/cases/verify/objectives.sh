@@ -114,3 +114,47 @@ expect_rc 1
 rb verify never.jsonl --runbook never.yaml
 expect_rc 5
 expect_out "FAIL +objectives +rollbacks-expected +step 'migrate' was not rolled back"
+
+# steps-required: [[a, b], c] -- a step per environment: one of a and b
+# must end ok (the other is skipped by its if), and c
+cat >branches.yaml <<'YAML'
+runbook: drill-branches
+title: One remedy per environment
+owner: platform-operations
+inputs:
+  environment: { type: enum, values: [local, prod], default: prod }
+  broken: { type: bool, default: false }
+objectives:
+  steps-required: [[fix-prod, fix-local], healthy]
+steps:
+  - id: fix-prod
+    if: "${{ inputs.environment == 'prod' }}"
+    exec: [echo, fixed]
+  - id: fix-local
+    if: "${{ inputs.environment == 'local' }}"
+    exec: [sh, -c, 'test "$BROKEN" = false']
+    env: { BROKEN: "${{ inputs.broken }}" }
+verify:
+  - id: healthy
+    exec: [echo, healthy]
+drill:
+  inject:
+    - id: break
+      exec: [echo, broken]
+YAML
+for env in prod local; do
+	rb drill branches.yaml --input environment=$env --transcript br-$env.jsonl --quiet
+	expect_rc 0
+	rb verify br-$env.jsonl --runbook branches.yaml
+	expect_rc 0
+	expect_out 'ok +objectives +steps-required +all 2 required steps ended ok'
+done
+rb drill branches.yaml --input environment=local --input broken=true --transcript br-broken.jsonl --quiet
+expect_rc 1
+rb verify br-broken.jsonl --runbook branches.yaml
+expect_rc 5
+expect_out "FAIL +objectives +steps-required +none of 'fix-prod' \(skipped\), 'fix-local' \(failed\) ended ok"
+# the same judgement from what run.start recorded
+rb verify br-broken.jsonl
+expect_rc 5
+expect_out "FAIL +objectives +steps-required +none of 'fix-prod' \(skipped\), 'fix-local' \(failed\) ended ok"
