@@ -20,9 +20,15 @@
 #   lab.sh wait NAME [SECS]    until every wanted replica answers (default 30 s)
 #   lab.sh broker down|up ID|all
 #   lab.sh fault add NAME [--sticky] | clear NAME|--all | list
+#                              (crash:NAME[-I]: the process, or one replica, exits at start)
 #   lab.sh rebuild NAME...     a rebuilt image: clears the event-loop fault (unless sticky), restarts
 #   lab.sh logs NAME... [--since DURATION]
 #   lab.sh pids                every pid of the lab, children included
+#
+# start, restart, scale and rebuild run in the lab's supervisor (labd,
+# started by `up`): what they start is never the caller's descendant, so
+# a runbook step that restarts a service does not take it down when the
+# step ends (see services/labd.py).
 #
 # The lab lives in $LAB_RUN (default lab/run): state.env (mode 0600,
 # `export VAR=value` lines: ports, URLs, the PostgreSQL DSN), pids/,
@@ -45,7 +51,7 @@ PY=/usr/bin/python3
 NAMES=(postgres redis kafka kafka-exporter alertmanager pager upstream canvas
        telemetry-worker delegation-worker conversation-worker gateway prometheus)
 TOPICS=(conversation.inbound:3 conversation.outbound:3 delegation.tasks:3)
-FAULTS="crash:<name> event-loop stuck-tasks upstream-errors canvas-drops"
+FAULTS="crash:<name>[-I] event-loop stuck-tasks upstream-errors canvas-drops"
 
 die() { echo "lab: $*" >&2; exit 1; }
 say() { echo "lab: $*" >&2; }
@@ -504,6 +510,23 @@ proc_converge() {
 	return $rc
 }
 
+# ---- the supervisor (services/labd.py): runs the commands that start processes ----
+
+labd_start() {
+	local i
+	live_pid "$(pidfile labd)" >/dev/null && [ -S "$LAB_RUN/labd.sock" ] && return 0
+	rm -f "$LAB_RUN/labd.sock"
+	LAB_SERVICE=labd LAB_WATCH=$STATE spawn "$LAB_RUN/logs/labd.log" "$(pidfile labd)" \
+		"$PY" "$LAB_ROOT/services/labd.py" serve "$LAB_RUN/labd.sock"
+	for ((i = 0; i < 200; i++)); do
+		[ -S "$LAB_RUN/labd.sock" ] && return 0
+		live_pid "$(pidfile labd)" >/dev/null || break
+		sleep 0.05
+	done
+	tail -n 5 "$LAB_RUN/logs/labd.log" >&2
+	return 1
+}
+
 # ---- one verb for every kind of process ----
 
 do_start() { # NAME [I]
@@ -552,6 +575,7 @@ cmd_up() {
 		new_state || die "cannot write $STATE"
 	fi
 	mkdir -p "$LAB_RUN/pids" "$LAB_RUN/logs" "$LAB_RUN/faults"
+	labd_start || die "the lab's supervisor did not start"
 	[ -x "$LAB_KAFKA_BIN" ] || build_helper || die "cannot build $LAB_KAFKA_BIN"
 	# PostgreSQL (initdb is the slow part) in the background, meanwhile the rest
 	postgres_start >"$LAB_RUN/logs/postgres-start.log" 2>&1 &
@@ -578,6 +602,8 @@ cmd_down() {
 	lock
 	load_state || true
 	local n i rev=()
+	signal_wait "$(pidfile labd)" TERM 5
+	rm -f "$LAB_RUN/labd.sock"
 	for ((i = ${#NAMES[@]} - 1; i >= 0; i--)); do rev+=("${NAMES[i]}"); done
 	for n in "${rev[@]}"; do
 		case $n in
@@ -626,6 +652,9 @@ cmd_status() {
 		[ "$want" -eq 0 ] && [ "$n" != kafka ] && st="$st (scaled to 0)"
 		printf '%-22s %-8s %-6s %s%s\n' "$n" "${pid:--}" "$port" "$st" "$extra"
 	done
+	pid=$(live_pid "$(pidfile labd)") || pid=
+	if [ -n "$pid" ] && [ -S "$LAB_RUN/labd.sock" ]; then st=listening; else st=stopped; rc=1; fi
+	printf '%-22s %-8s %-6s %s\n' labd "${pid:--}" - "$st (the supervisor)"
 	return $rc
 }
 
@@ -694,7 +723,8 @@ cmd_fault() {
 	add) [ $# -ge 2 ] || die "usage: lab.sh fault add NAME [--sticky]"
 		local name=$2
 		case $name in
-		crash:*) known "${name#crash:}" && is_proc "${name#crash:}" || die "crash: takes a lab process (not a server)" ;;
+		crash:*) (split_name "${name#crash:}" && is_proc "$SN") 2>/dev/null ||
+			die "crash: takes a lab process or one replica, e.g. crash:telemetry-worker-2 (not a server)" ;;
 		event-loop | stuck-tasks | upstream-errors | canvas-drops) ;;
 		*) die "unknown fault '$name' (one of: $FAULTS)" ;;
 		esac
@@ -790,6 +820,10 @@ need_tools() {
 
 cmd=${1:-}
 [ $# -gt 0 ] && shift
+case $cmd in
+start | restart | scale | rebuild)
+	[ -n "${LAB_IN_SUPERVISOR:-}" ] || exec "$PY" "$LAB_ROOT/services/labd.py" call "$LAB_RUN/labd.sock" "$cmd" "$@" ;;
+esac
 case $cmd in
 up) cmd_up "$@" ;;
 down) cmd_down "$@" ;;

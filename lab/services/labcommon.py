@@ -12,7 +12,8 @@ LAB_REPLICA and LAB_PORT (its own port).  This module gives them:
 - Postgres: a small client of the PostgreSQL wire protocol (simple query,
   the lab's trust login over the Unix socket; values quoted by lit());
 - serve(): a threaded HTTP server with /healthz and /metrics built in;
-- the crash fault (crash:<service> makes the service exit 1 at start) and
+- the crash fault (crash:<service>, or crash:<service>-<replica> for one
+  replica, makes the service exit 1 at start) and
   a watchdog that exits when the lab's state file goes away, so a lab
   whose directory was removed does not leave processes behind.
 """
@@ -59,9 +60,10 @@ def env(name, default=None):
 
 def start():
     """The crash fault and the watchdog; call first in every service."""
-    if fault("crash:" + SERVICE):
-        log("crashing at start (fault crash:%s)" % SERVICE)
-        sys.exit(1)
+    for name in ("crash:" + SERVICE, "crash:%s-%d" % (SERVICE, REPLICA)):
+        if fault(name):
+            log("crashing at start (fault %s)" % name)
+            sys.exit(1)
     state = os.path.join(RUN, "state.env") if RUN else ""
 
     def watchdog():

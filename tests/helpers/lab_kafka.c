@@ -856,10 +856,11 @@ static int cmd_worker(int argc, char **argv)
 	for (i = 0; w.name[i] && i < sizeof(w.prefix) - 1; i++)
 		w.prefix[i] = w.name[i] == '-' ? '_' : w.name[i];
 	w.prefix[i] = '\0';
-	char crash[300];
+	char crash[300], crash_replica[320];
 	snprintf(crash, sizeof(crash), "crash:%s", w.name);
-	if (fault(&w, crash)) {
-		logf_("crashing at start (fault %s)", crash);
+	snprintf(crash_replica, sizeof(crash_replica), "%s-%d", crash, w.replica);
+	if (fault(&w, crash) || fault(&w, crash_replica)) {
+		logf_("crashing at start (fault %s)", fault(&w, crash) ? crash : crash_replica);
 		return 1;
 	}
 	if (w.conninfo) {

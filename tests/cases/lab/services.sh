@@ -84,6 +84,24 @@ lab start upstream
 wait_clear CircuitBreakerOpenEvents
 [ "$(cd "$LAB_REPO_DIR" && python3 scripts/send_message.py Ping)" = Pong ] || fail "chat after the upstream came back"
 
+# --- a runbook step restarts a service: it outlives the step (the lab's
+# supervisor starts it, not the step, whose processes die with it) ---
+cat >restart.yaml <<EOF
+runbook: lab-restart
+title: A step that restarts a lab service
+owner: test
+steps:
+  - id: restart-canvas
+    exec: ["$ROOT/lab/lab.sh", restart, canvas]
+    rollback: { log: "nothing to undo" }
+EOF
+pid=$(cut -d' ' -f1 "$LAB_RUN/pids/canvas.pid")
+rb run restart.yaml --transcript restart.jsonl --quiet
+expect_rc 0
+[ "$(cut -d' ' -f1 "$LAB_RUN/pids/canvas.pid")" != "$pid" ] || fail "the step did not restart the canvas"
+[ "$(lab ready canvas)" = 1 ] || fail "the canvas a runbook step restarted died with the step"
+lab status | grep -q '^labd .* listening' || fail "status does not show the supervisor"
+
 # --- usage errors ---
 lab kill nosuch 2>err.txt && fail "kill of an unknown name succeeded"
 grep -q "unknown process 'nosuch'" err.txt || fail "unknown name: $(cat err.txt)"
