@@ -2,7 +2,11 @@
 #
 #   make            build build/runbook
 #   make test       install missing Debian packages, build, run every test
-#   make demo       install missing packages, run runbooks/demo.yaml locally
+#   make demo       a game day: install what is missing, start the SomaAgent lab,
+#                   run the telemetry-worker-offline drill against it, verify,
+#                   write the HTML drill report, stop the lab
+#   make demo-local the self-contained release demo (runbooks/demo-local-release.yaml),
+#                   for machines without the lab's servers
 #   make asan       the whole suite under AddressSanitizer + UBSan (with
 #                   float-cast-overflow, which GCC's "undefined" leaves out)
 #   make bench      benchmarks (figures go in README.md)
@@ -56,7 +60,7 @@ REPLAYS      := $(FUZZ_TARGETS:%=$(BUILD)/replay/fuzz_%)
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS    ?= 1
 
-.PHONY: all deps test-deps test all-tests unit demo asan bench schema docs format-check install uninstall clean \
+.PHONY: all deps test-deps demo-deps test all-tests unit demo demo-local asan bench schema docs format-check install uninstall clean \
         fuzz fuzzers
 
 all: $(BUILD)/runbook
@@ -66,6 +70,9 @@ deps:
 
 test-deps:
 	@tests/lib/deps.sh test
+
+demo-deps:
+	@tests/lib/deps.sh demo
 
 # -MMD -MP: each object depends on exactly the headers it includes
 $(BUILD)/obj/%.o: interpreter/%.c
@@ -115,7 +122,11 @@ all-tests: $(BUILD)/runbook $(UNITS) $(HELPERS) $(REPLAYS)
 unit: $(UNITS)
 	@fail=0; for u in $(UNITS); do $$u || fail=1; done; exit $$fail
 
-demo: deps
+demo: demo-deps
+	@$(MAKE) --no-print-directory $(BUILD)/runbook $(BUILD)/helpers/lab_kafka
+	@BUILD=$(BUILD) tests/lib/gameday.sh $(BUILD)/runbook
+
+demo-local: deps
 	@$(MAKE) --no-print-directory $(BUILD)/runbook
 	@tests/lib/demo.sh $(BUILD)/runbook
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make demo: run the demo runbook twice on this machine: a clean release,
+# make demo-local: run the demo runbook twice on this machine: a clean release,
 # then a bad release whose verification fails so the rollbacks run.
 set -u
 RUNBOOK=${1:-build/runbook}

@@ -2,7 +2,8 @@
 # Install the Debian packages runbook needs, only those missing.
 #   deps.sh build   - compilers' libraries (-dev) for `make`
 #   deps.sh test    - plus the real servers the tests start
-#   deps.sh demo    - what `make demo` needs (same as build)
+#   deps.sh demo    - what `make demo` needs: build, plus the lab's servers
+#                     (`make demo-local` needs only build)
 #   deps.sh fuzz    - plus clang and its libFuzzer/sanitizer runtimes for `make fuzz`
 # As root it runs apt-get itself; otherwise it prints the command to run.
 set -euo pipefail
@@ -15,6 +16,7 @@ test|bench) pkgs+=(jq procps postgresql redis-server prometheus prometheus-alert
 esac
 case $what in
 bench) pkgs+=(postgresql-client) ;;
+demo) pkgs+=(jq procps postgresql redis-server prometheus prometheus-alertmanager curl python3 util-linux) ;;
 fuzz) pkgs+=(clang libclang-rt-dev) ;;
 esac
 missing=()

@@ -16,6 +16,13 @@
 #   wait_health CODE JQ      poll until it does
 #   pg_sql SQL               psql on the lab's database (the password through the
 #                            environment, never argv); prints unaligned rows
+#   lab_snapshot FILE        what a drill must leave as it found it, into FILE:
+#                            wanted and answering replicas, brokers, faults
+#   expect_lab_as FILE       poll until nothing fires and /health is ok, then the
+#                            lab must be as FILE says
+#   drill NAME TAG ARGS...   runbook drill runbooks/NAME.yaml --input environment=local
+#                            --approve auto ARGS..., transcript TAG.jsonl; verify
+#                            --runbook of it into TAG.verify (exit in $VRC)
 export LAB_RUN=${T:?}/lab
 
 lab() { "$ROOT/lab/lab.sh" "$@"; }
@@ -54,4 +61,37 @@ wait_health() { wait_for health "$@"; }
 pg_sql() {
 	PGPASSWORD=$LAB_PG_PASSWORD psql -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$LAB_PG_PORT" \
 		-U soma -d soma -c "$1"
+}
+
+lab_state() {
+	local n
+	for n in postgres redis kafka prometheus alertmanager gateway canvas upstream \
+		telemetry-worker delegation-worker conversation-worker; do
+		echo "$n wants $(lab replicas "$n"), $(lab ready "$n") answer"
+	done
+	echo "faults: $(lab fault list | tr '\n' ' ')"
+}
+lab_snapshot() { lab_state >"$1"; }
+_lab_quiet() {
+	curl -fsS -m 2 "$LAB_PROMETHEUS_URL/api/v1/alerts" 2>/dev/null | jq -e '.data.alerts == []' >/dev/null &&
+		curl -fsS -m 2 "$LAB_ALERTMANAGER_URL/api/v2/alerts" 2>/dev/null |
+		jq -e 'map(select(.status.state == "active")) == []' >/dev/null &&
+		health 200 '.status == "ok"'
+}
+expect_lab_as() {
+	wait_for _lab_quiet
+	lab_state >lab-now.txt
+	diff "$1" lab-now.txt >&2 || fail "the lab is not as it was before the drill (above: before < > now)"
+}
+
+drill() {
+	local name=$1 tag=$2
+	shift 2
+	rb drill "$ROOT/runbooks/$name.yaml" --input environment=local --approve auto \
+		--transcript "$tag.jsonl" "$@"
+	DRC=$RC
+	cp out "$tag.out"
+	VRC=0
+	"$RUNBOOK" verify "$tag.jsonl" --runbook "$ROOT/runbooks/$name.yaml" >"$tag.verify" 2>&1 || VRC=$?
+	RC=$DRC
 }
