@@ -30,9 +30,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static void run_cmd(int (*cmd)(int, char **), const char *a0, const char *a1,
-		    const char *a2, const char *a3)
+/* the command a0 (its row of the command table) with up to three arguments */
+static void run_cmd(const char *a0, const char *a1, const char *a2, const char *a3)
 {
+	const command *cmd = command_find(a0);
 	char *argv[] = { (char *)a0, (char *)a1, (char *)a2, (char *)a3, NULL };
 	int argc = a3 ? 4 : a2 ? 3 : 2;
 	FILE *err = stderr;
@@ -41,7 +42,7 @@ static void run_cmd(int (*cmd)(int, char **), const char *a0, const char *a1,
 	/* the commands' messages are not judged; sanitizer reports go to
 	 * fd 2 directly and are not affected */
 	stderr = devnull;
-	rc = cmd(argc, argv);
+	rc = cmd->fn(cmd, argc, argv);
 	stderr = err;
 
 	FUZZ_ASSERT(rc == 0 || rc == 2, "%s exited %d", a0, rc);
@@ -72,10 +73,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	diag_forget_sources();
 	if (rb) {
-		run_cmd(cmd_plan, "plan", in_path, NULL, NULL);
-		run_cmd(cmd_plan, "plan", "--format", "json", in_path);
+		run_cmd("plan", in_path, NULL, NULL);
+		run_cmd("plan", "--format", "json", in_path);
 	}
-	run_cmd(cmd_schema, "schema", "--instance", in_path, NULL);
+	run_cmd("schema", "--instance", in_path, NULL);
 	fflush(stdout);
 	return 0;
 }

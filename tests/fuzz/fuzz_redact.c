@@ -77,13 +77,11 @@ typedef struct secret {
 	size_t n;
 } secret;
 
-static int skip_open;
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	skip_open = getenv("RB_FUZZ_SKIP_OPEN") != NULL;
 	return 0;
 }
+
 
 static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -317,50 +315,6 @@ static int core(const secret *s, size_t k, sbuf *b)
 	return 1;
 }
 
-/* one of the forms above of secret s equals bytes t[0..n) */
-static int is_form_of(const secret *s, const char *t, size_t n)
-{
-	sbuf b = { 0 };
-	int hit = 0;
-
-	for (int e = 0; e <= NENC && !hit; e++)
-		hit = (e == NENC ? cjson_form(s, &b) : form(s, e, &b)) && b.len == n &&
-		      !memcmp(b.buf, t, n);
-	for (size_t k = 0; k < 3 && !hit; k++)
-		for (int safe = 0; safe < 2 && !hit && core(s, k, &b); safe++) {
-			if (safe)
-				urlsafe(b.buf, b.len);
-			hit = b.len == n && !memcmp(b.buf, t, n);
-		}
-	sbuf_release(&b);
-	return hit;
-}
-
-/*
- * Known open (tests/fuzz/regress/open.txt: redact/raw-case-*): the header
- * says the raw bytes are found in any letter case, but
- *   - a secret with bytes that are not UTF-8 is only found as it is
- *     ("ab\xff" not in "AB\xff");
- *   - a secret whose bytes are already a form of an earlier secret (the
- *     base64 of another, say) is only found as that form is: add_form()
- *     drops the duplicate before add_raw_form() can make it caseless.
- * While these are open, fuzzing (RB_FUZZ_SKIP_OPEN) checks such a secret
- * in its own case only.
- */
-static int caseless_claimed(const secret *sec, size_t i)
-{
-	int non_ascii;
-
-	if (!skip_open)
-		return 1;
-	if (!utf8_ok(sec[i].s, sec[i].n, &non_ascii))
-		return 0;
-	for (size_t j = 0; j < i; j++)
-		if (is_form_of(&sec[j], sec[i].s, sec[i].n))
-			return 0;
-	return 1;
-}
-
 /* The first occurrence at or after from of secret s's raw bytes (in any
  * ASCII letter case with fold), as [*at, *at + s->n); 0 when none. */
 static int raw_found(const secret *s, int fold, const char *t, size_t tn, size_t from,
@@ -403,7 +357,7 @@ static void each_occurrence(const secret *sec, size_t si, const char *t, size_t 
 	sbuf b = { 0 };
 	size_t at = 0, from;
 	pcre2_code *re;
-	int fold = caseless_claimed(sec, si);
+	int fold = 1;   /* the raw bytes are claimed in any letter case */
 
 	for (from = 0; raw_found(s, fold, t, tn, from, &at); from = at + 1)
 		cb(ud, at, at + s->n, "raw (any case)", si);
@@ -484,44 +438,6 @@ static void covered(const redactor *r, const char *s, size_t n, const char *what
 	free(out);
 }
 
-/*
- * Known open (tests/fuzz/regress/open.txt: redact/libpq-*): where the
- * redactor reads a connection string differently from libpq.
- *   URIs:  libpq has no fragment ('#' is data anywhere); its user info
- *          ends at the first '@' and may hold '?' (the redactor cuts at
- *          '?' and '#' and takes the last '@'); it percent-decodes query
- *          keys (pass%77ord=).
- *   DSNs:  libpq tells a URI by its prefix only (the redactor by a "://"
- *          anywhere: host=h password=a://b); a trailing backslash is
- *          dropped by libpq, kept by the redactor.
- * And (redact/curl-slashes) where it reads an http URL unlike libcurl:
- * libcurl skips a third slash (http:///user:pw@host), the redactor sees
- * an empty authority.
- * While these are open, fuzzing (RB_FUZZ_SKIP_OPEN, set by run.sh) skips
- * such strings so it can find something else; the replay of the
- * regression inputs never skips.
- */
-static int libpq_known_open(const char *url, int uri)
-{
-	size_t n = strlen(url), bs = 0;
-
-	if (!uri) {
-		while (bs < n && url[n - 1 - bs] == '\\')
-			bs++;
-		return strstr(url, "://") || bs % 2;
-	}
-	const char *p = strstr(url, "://") + 3, *at = strchr(p, '@'), *slash = strchr(p, '/');
-	const char *q = strchr(p, '?');
-
-	if (strchr(p, '#') || (q && strchr(q, '%')))
-		return 1;
-	if (!at || (slash && slash < at))
-		return 0;
-	if (strcspn(p, "?") < (size_t)(at - p))
-		return 1;
-	return strcspn(at + 1, "@") < strcspn(at + 1, "/?");
-}
-
 /* the password a library would use for connection string url is covered */
 static void check_url(const redactor *r, const char *url)
 {
@@ -531,8 +447,7 @@ static void check_url(const redactor *r, const char *url)
 		char *err = NULL;
 		PQconninfoOption *o = NULL, *p;
 
-		if (!skip_open || !libpq_known_open(url, uri))
-			o = PQconninfoParse(url, &err);
+		o = PQconninfoParse(url, &err);
 		for (p = o; p && p->keyword; p++)
 			if (!strcmp(p->keyword, "password") && p->val)
 				covered(r, p->val, strlen(p->val), "the password libpq finds");
@@ -540,8 +455,7 @@ static void check_url(const redactor *r, const char *url)
 		PQfreemem(err);
 	}
 	/* http connections and steps hand their URL to libcurl */
-	if ((!strncasecmp(url, "http://", 7) || !strncasecmp(url, "https://", 8)) &&
-	    !(skip_open && strstr(url, ":///") == strchr(url, ':'))) {
+	if (!strncasecmp(url, "http://", 7) || !strncasecmp(url, "https://", 8)) {
 		CURLU *u = curl_url();
 		char *pw = NULL;
 

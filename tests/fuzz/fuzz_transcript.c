@@ -219,14 +219,16 @@ static void quiet(int on)
 	}
 }
 
-static void cmd(int (*fn)(int, char **), const char **args)
+/* the command args[0] (its row of the command table) on args */
+static void cmd(const char **args)
 {
+	const command *c = command_find(args[0]);
 	int argc = 0, rc;
 
 	while (args[argc])
 		argc++;
 	quiet(1);
-	rc = fn(argc, (char **)args);
+	rc = c->fn(c, argc, (char **)args);
 	quiet(0);
 	FUZZ_ASSERT(rc == 0 || rc == 2 || rc == 5, "%s exited %d", args[0], rc);
 }
@@ -248,11 +250,11 @@ static void readers(const char *path)
 	const char *r1[] = { "report", "--format", "html", "--pubkey", pub_path,
 			     "-o", "/dev/null", path, NULL };
 	const char *r2[] = { "report", "-o", "/dev/null", path, NULL };
-	cmd(cmd_verify, v1);
-	cmd(cmd_verify, v2);
-	cmd(cmd_verify, v3);
-	cmd(cmd_report, r1);
-	cmd(cmd_report, r2);
+	cmd(v1);
+	cmd(v2);
+	cmd(v3);
+	cmd(r1);
+	cmd(r2);
 }
 
 /*
@@ -302,7 +304,7 @@ static void reopen(const void *data, size_t size)
 	(void)transcript_torn_bytes(&t);
 	cJSON *f = fields_of_first(data, size);
 	cJSON_AddStringToObject(f, "note", "appended by the fuzzer");
-	int emitted = transcript_emit(&t, "run.resume", NULL, NULL, f);
+	int emitted = transcript_emit(&t, EV_RUN_RESUME, NULL, NULL, f);
 	transcript_close(&t);
 	after = transcript_check_chain(copy_path, &bad, &why);
 	FUZZ_ASSERT(emitted < 0 || (before != 0 && before != 2) || after == 0 || after == 2,

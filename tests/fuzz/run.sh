@@ -8,9 +8,7 @@
 # time (default 1).  New corpus entries go to build/fuzz/corpus/<target>/
 # (scratch, never the repo); a crash, hang or leak leaves its input in
 # build/fuzz/crashes/<target>/ and makes the script exit 1 -- commit that
-# input to tests/fuzz/regress/<target>/ with the fix.  Input classes whose
-# fix is pending in another file's owner's hands (tests/fuzz/regress/open.txt)
-# are skipped by the targets while RB_FUZZ_SKIP_OPEN is set, as here.
+# input to tests/fuzz/regress/<target>/ with the fix.
 # Each run's CPU time and exec count are appended to build/fuzz/cpu.log.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -49,7 +47,7 @@ one() {
 	# bash's `time` gives the fuzzer's CPU time (user + sys; no `exec` in
 	# the subshell, or nobody is left to print it)
 	TIMEFORMAT='%R %U %S'
-	{ time ( cd "$B" && RUNBOOK_PATH=$ROOT RB_FUZZ_DATA=$F/data RB_FUZZ_SKIP_OPEN=1 "$bin" "${args[@]}" \
+	{ time ( cd "$B" && RUNBOOK_PATH=$ROOT RB_FUZZ_DATA=$F/data "$bin" "${args[@]}" \
 		"$B/corpus/$t" $(seeds "$t") "$regress" >"$log" 2>&1 ) ; } 2>"$B/logs/$t.time"
 	rc=$?
 	tm=$(awk '{printf "wall=%.0fs cpu=%.0fs", $1, $2 + $3}' "$B/logs/$t.time")

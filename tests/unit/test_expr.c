@@ -84,6 +84,31 @@ static void check_eval(const char *src, const char *want, int line)
 }
 #define EV(src, want) check_eval((src), (want), __LINE__)
 
+/* src evaluates to an error whose message is want */
+static void check_eval_err(const char *src, const char *want, int line)
+{
+	arena a;
+	size_t off;
+	const char *msg;
+	char *err = NULL;
+
+	arena_init(&a);
+	expr *e = expr_parse(&a, src, strlen(src), &off, &msg);
+	value *v = e ? expr_eval(e, ctx, &err) : NULL;
+	if (!e || v || !err || strcmp(err, want)) {
+		fprintf(stderr, "%s:%d: %.60s: expected the error '%s', got %s\n", __FILE__, line,
+			src, want, !e ? "a parse error" : v ? "a value" : err ? err : "no message");
+		unit_fail++;
+	} else {
+		unit_pass++;
+	}
+	if (v)
+		v_release(v);
+	free(err);
+	arena_free(&a);
+}
+#define EV_ERR(src, want) check_eval_err((src), (want), __LINE__)
+
 
 static void test_depth(void)
 {
