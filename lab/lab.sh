@@ -19,8 +19,10 @@
 #   lab.sh ready NAME          how many replicas answer (kafka: brokers up)
 #   lab.sh wait NAME [SECS]    until every wanted replica answers (default 30 s)
 #   lab.sh broker down|up ID|all
-#   lab.sh fault add NAME [--sticky] | clear NAME|--all | list
-#                              (crash:NAME[-I]: the process, or one replica, exits at start)
+#   lab.sh fault add NAME [--sticky] [--for DURATION] | clear NAME|--all | list
+#                              (crash:NAME[-I]: the process, or one replica, exits at
+#                              start; crash:kafka-I: broker I does not come up; --for:
+#                              the fault heals by itself, a transient outage)
 #   lab.sh rebuild NAME...     a rebuilt image: clears the event-loop fault (unless sticky), restarts
 #   lab.sh logs NAME... [--since DURATION]
 #   lab.sh pids                every pid of the lab, children included
@@ -51,7 +53,7 @@ PY=/usr/bin/python3
 NAMES=(postgres redis kafka kafka-exporter alertmanager pager upstream canvas
        telemetry-worker delegation-worker conversation-worker gateway prometheus)
 TOPICS=(conversation.inbound:3 conversation.outbound:3 delegation.tasks:3)
-FAULTS="crash:<name>[-I] event-loop stuck-tasks upstream-errors canvas-drops"
+FAULTS="crash:<name>[-I] crash:kafka-<I> event-loop stuck-tasks upstream-errors canvas-drops"
 
 die() { echo "lab: $*" >&2; exit 1; }
 say() { echo "lab: $*" >&2; }
@@ -126,6 +128,20 @@ spawn() {
 	setsid "$@" </dev/null >>"$log" 2>&1 9>&- &
 	local pid=$!
 	record_pid "$f" "$pid" || true
+}
+
+# fault_on NAME: the fault's file exists and its until_ms, if any, has not passed
+fault_on() {
+	local f=$LAB_RUN/faults/$1 u
+	[ -e "$f" ] || return 1
+	u=$(grep -o 'until_ms=[0-9]*' "$f") || return 0
+	[ "$(date +%s%3N)" -lt "${u#until_ms=}" ]
+}
+duration_s() { # 8s, 2m, 8 -> seconds
+	[[ $1 =~ ^([0-9]+)(s|m)?$ ]] || return 1
+	local n=${BASH_REMATCH[1]}
+	[ "${BASH_REMATCH[2]}" = m ] && n=$((n * 60))
+	echo "$n"
 }
 
 wanted() { local f=$LAB_RUN/replicas/$1; if [ -s "$f" ]; then cat "$f"; elif [ "$1" = kafka ]; then echo 3; else echo 1; fi; }
@@ -324,12 +340,22 @@ redis_start() {
 
 kafka_ctl() { curl -fsS -m 2 -X "$1" "$LAB_KAFKA_CONTROL_URL$2" 2>/dev/null; }
 kafka_brokers_state() { kafka_ctl GET /brokers | jq -r 'map("\(.id):\(if .up then "up" else "down" end)") | join(" ")' 2>/dev/null; }
+# broker_up ID: up, unless fault crash:kafka-ID keeps it down (a broker that dies at start)
+broker_up() {
+	if fault_on "crash:kafka-$1"; then
+		kafka_ctl POST "/brokers/$1/down" >/dev/null
+		say "kafka broker $1 crashes at start (fault crash:kafka-$1)"
+		return 1
+	fi
+	kafka_ctl POST "/brokers/$1/up" >/dev/null
+}
 kafka_set_brokers() { # up to N brokers up, the rest down
-	local n=$1 i
+	local n=$1 i rc=0
 	for ((i = 1; i <= 3; i++)); do
-		if [ "$i" -le "$n" ]; then kafka_ctl POST "/brokers/$i/up" >/dev/null || return 1
+		if [ "$i" -le "$n" ]; then broker_up "$i" || rc=1
 		else kafka_ctl POST "/brokers/$i/down" >/dev/null || return 1; fi
 	done
+	return $rc
 }
 
 kafka_start() {
@@ -687,7 +713,7 @@ cmd_restart() {
 		case $SN in
 		postgres) postgres_stop fast && postgres_start || return 1 ;;
 		kafka) local i; for ((i = 1; i <= $(wanted kafka); i++)); do
-				kafka_ctl POST "/brokers/$i/down" >/dev/null && kafka_ctl POST "/brokers/$i/up" >/dev/null || return 1
+				kafka_ctl POST "/brokers/$i/down" >/dev/null && broker_up "$i" || return 1
 			done ;;
 		redis | alertmanager | prometheus) do_stop "$SN" "" TERM && do_start "$SN" || return 1 ;;
 		*) if [ -n "$SI" ]; then proc_stop "$SN" "$SI" && do_start "$SN" "$SI" || return 1
@@ -720,22 +746,36 @@ cmd_fault() {
 	need_state
 	mkdir -p "$LAB_RUN/faults"
 	case ${1:-} in
-	add) [ $# -ge 2 ] || die "usage: lab.sh fault add NAME [--sticky]"
-		local name=$2
+	add) [ $# -ge 2 ] || die "usage: lab.sh fault add NAME [--sticky] [--for DURATION]"
+		local name=$2 words="" secs
 		case $name in
+		crash:kafka-[123]) ;;
 		crash:*) (split_name "${name#crash:}" && is_proc "$SN") 2>/dev/null ||
-			die "crash: takes a lab process or one replica, e.g. crash:telemetry-worker-2 (not a server)" ;;
+			die "crash: takes a lab process or one replica (crash:telemetry-worker-2) or a broker (crash:kafka-2), not a server" ;;
 		event-loop | stuck-tasks | upstream-errors | canvas-drops) ;;
 		*) die "unknown fault '$name' (one of: $FAULTS)" ;;
 		esac
-		if [ "${3:-}" = --sticky ]; then echo sticky >"$LAB_RUN/faults/$name"; else : >"$LAB_RUN/faults/$name"; fi ;;
+		shift 2
+		while [ $# -gt 0 ]; do
+			case $1 in
+			--sticky) words+=" sticky"; shift ;;
+			--for) secs=$(duration_s "${2:-}") || die "--for takes a duration (8s, 2m)"
+				words+=" until_ms=$(( $(date +%s%3N) + secs * 1000 ))"; shift 2 ;;
+			*) die "usage: lab.sh fault add NAME [--sticky] [--for DURATION]" ;;
+			esac
+		done
+		echo "${words# }" >"$LAB_RUN/faults/$name" ;;
 	clear) [ $# -eq 2 ] || die "usage: lab.sh fault clear NAME|--all"
 		if [ "$2" = --all ]; then rm -f "$LAB_RUN/faults/"*; else rm -f "$LAB_RUN/faults/$2"; fi ;;
-	list) local f; for f in "$LAB_RUN"/faults/*; do
+	list) local f notes
+		for f in "$LAB_RUN"/faults/*; do
 			[ -e "$f" ] || continue
-			if [ -s "$f" ]; then echo "$(basename "$f") (sticky)"; else basename "$f"; fi
+			notes=
+			grep -qw sticky "$f" && notes+=", sticky"
+			grep -q 'until_ms=' "$f" && { fault_on "$(basename "$f")" && notes+=", healing" || notes+=", healed"; }
+			echo "$(basename "$f")${notes:+ (${notes#, })}"
 		done ;;
-	*) die "usage: lab.sh fault add NAME [--sticky] | clear NAME|--all | list   (faults: $FAULTS)" ;;
+	*) die "usage: lab.sh fault add NAME [--sticky] [--for DURATION] | clear NAME|--all | list   (faults: $FAULTS)" ;;
 	esac
 }
 
@@ -743,7 +783,7 @@ cmd_rebuild() {
 	[ $# -ge 1 ] || die "usage: lab.sh rebuild NAME..."
 	need_state
 	local f=$LAB_RUN/faults/event-loop
-	[ -e "$f" ] && [ ! -s "$f" ] && rm -f "$f"
+	[ -e "$f" ] && ! grep -qw sticky "$f" && rm -f "$f"
 	cmd_restart "$@"
 }
 

@@ -6,7 +6,8 @@ LAB_REPLICA and LAB_PORT (its own port).  This module gives them:
 
 - log(): timestamped lines on stdout ("2026-12-01T10:00:00.123Z name[1] ..."),
   which lab.sh keeps in $LAB_RUN/logs/<name>-<replica>.log;
-- fault(): whether a fault file $LAB_RUN/faults/<name> exists (read live);
+- fault(): whether fault <name> is on: $LAB_RUN/faults/<name> exists and has
+  not expired (read live);
 - Metrics: counters and gauges in the Prometheus text format;
 - Redis: a small RESP client (reconnects, bounded timeouts);
 - Postgres: a small client of the PostgreSQL wire protocol (simple query,
@@ -46,7 +47,19 @@ def log(msg):
 
 
 def fault(name):
-    return bool(RUN) and os.path.exists(os.path.join(RUN, "faults", name))
+    """Whether fault `name` is on: its file exists and, when it says
+    until_ms=T (lab.sh fault add NAME --for DURATION), T has not passed."""
+    if not RUN:
+        return False
+    try:
+        with open(os.path.join(RUN, "faults", name)) as f:
+            words = f.read(256).split()
+    except OSError:
+        return False
+    for w in words:
+        if w.startswith("until_ms=") and w[9:].isdigit() and time.time() * 1000 >= int(w[9:]):
+            return False
+    return True
 
 
 def env(name, default=None):

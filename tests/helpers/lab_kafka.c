@@ -683,15 +683,27 @@ typedef struct {
 	redisContext *redis;
 } worker;
 
+/* fault `name` is on: its file exists and its until_ms=T, if any, has not passed */
 static int fault(const worker *w, const char *name)
 {
-	char path[1024];
-	struct stat st;
+	char path[1024], text[257];
+	const char *u;
+	struct timespec now;
+	FILE *f;
+	size_t n;
 
 	if (!w->faults)
 		return 0;
 	snprintf(path, sizeof(path), "%s/%s", w->faults, name);
-	return stat(path, &st) == 0;
+	if (!(f = fopen(path, "r")))
+		return 0;
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	if (!(u = strstr(text, "until_ms=")))
+		return 1;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 < strtoll(u + 9, NULL, 10);
 }
 
 static void worker_http(const char *method, const char *path, reply *r, void *ctx)

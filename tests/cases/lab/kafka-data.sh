@@ -1,7 +1,8 @@
 # The lab's Kafka, budget, delegation and SomaClient faults: a broker taken
 # down changes what a Kafka client (the interpreter's kafka primitive) sees
-# and fires KafkaBrokerDown; every broker down fires KafkaUnavailable,
-# /health reports Kafka down and delegation tasks are requeued, then
+# and fires KafkaBrokerDown (so does a broker that crashes at start,
+# crash:kafka-2: scaling back up fails); every broker down fires
+# KafkaUnavailable, /health reports Kafka down and delegation tasks are requeued, then
 # resolved once it is back; a stopped delegation worker builds consumer lag;
 # an exhausted budget refuses the tenant; stuck tasks and the event-loop bug
 # fire their alerts.  Each alert clears once fixed.
@@ -42,6 +43,18 @@ expect_status t-p1.jsonl produce failed
 lab broker up 2
 wait_clear KafkaBrokerDown
 wait_for probe_ok 1 t-p1-back
+
+# --- a broker that crashes at start (crash:kafka-2): scaling the brokers
+# back up fails and says so; cleared, it comes up ---
+lab scale kafka 1 || fail "scale kafka 1"
+lab fault add crash:kafka-2
+lab scale kafka 3 2>scale.err && fail "scale kafka 3 succeeded with broker 2 crashing"
+grep -q 'broker 2 crashes at start' scale.err || fail "scale does not say why: $(cat scale.err)"
+lab status | grep -q 'brokers 1:up 2:down 3:up' || fail "status: $(lab status | grep kafka)"
+wait_firing KafkaBrokerDown '.broker == "2"'
+lab fault clear crash:kafka-2
+lab scale kafka 3 || fail "scale kafka 3 after the fault"
+wait_clear KafkaBrokerDown
 
 # --- every broker down: KafkaUnavailable, /health says so, tasks are requeued ---
 lab kill kafka

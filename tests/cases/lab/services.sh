@@ -1,5 +1,6 @@
 # The lab comes up healthy and idempotently; a worker killed or scaled to 0,
-# the canvas service down and the circuit breaker's upstream down each fire
+# the canvas service down and the circuit breaker's upstream down (or
+# failing for a few seconds: a fault that heals by itself) each fire
 # their alert in Prometheus and in Alertmanager and show in /health, and
 # clear once fixed; `lab.sh down` leaves no process of the lab running.
 . "$ROOT/tests/lib/lab_helpers.sh"
@@ -83,6 +84,17 @@ lab logs gateway --since 30s | grep -q 'CircuitOpenError' || fail "the gateway l
 lab start upstream
 wait_clear CircuitBreakerOpenEvents
 [ "$(cd "$LAB_REPO_DIR" && python3 scripts/send_message.py Ping)" = Pong ] || fail "chat after the upstream came back"
+
+# --- a transient fault (--for) heals by itself: the upstream fails, the
+# breaker opens, then it answers again and the alert clears untouched ---
+lab fault add upstream-errors --for 4s || fail "fault add --for"
+lab fault list | grep -qx 'upstream-errors (healing)' || fail "fault list: $(lab fault list)"
+wait_firing CircuitBreakerOpenEvents '.breaker == "slm"'
+upstream_ok() { curl -fsS -o /dev/null "$LAB_UPSTREAM_URL/health"; }
+wait_for upstream_ok
+lab fault list | grep -qx 'upstream-errors (healed)' || fail "fault list after: $(lab fault list)"
+wait_clear CircuitBreakerOpenEvents
+lab fault clear upstream-errors
 
 # --- a runbook step restarts a service: it outlives the step (the lab's
 # supervisor starts it, not the step, whose processes die with it) ---
