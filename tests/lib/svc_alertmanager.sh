@@ -1,0 +1,57 @@
+# svc_alertmanager.sh - a real Alertmanager (the prometheus-alertmanager
+# Debian package) for the alertmanager cases.  Sourced by tests/run.sh.
+#
+#   svc_alertmanager_start  write a config whose only receiver sends nothing,
+#                           start it on a free loopback port (no cluster
+#                           listener, its state under $RB_TEST_WORK), wait for
+#                           /-/ready, export RB_TEST_AM=http://127.0.0.1:PORT
+#   svc_alertmanager_stop   stop it
+#
+# Cases push their own alerts (POST /api/v2/alerts) with labels of their
+# own, since they share this one instance.
+
+svc_alertmanager_start() {
+	command -v prometheus-alertmanager >/dev/null ||
+		{ echo "prometheus-alertmanager not installed" >&2; return 1; }
+	local dir=${RB_TEST_WORK:?}/alertmanager port
+	mkdir -p "$dir/data"
+	port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+	cat >"$dir/alertmanager.yml" <<-CONF
+	route:
+	  receiver: nobody
+	  group_wait: 1s
+	  group_interval: 1s
+	  repeat_interval: 1h
+	receivers:
+	  - name: nobody
+	CONF
+	prometheus-alertmanager --config.file="$dir/alertmanager.yml" \
+		--storage.path="$dir/data" \
+		--web.listen-address="127.0.0.1:$port" \
+		--cluster.listen-address= \
+		--log.level=warn >"$dir/log" 2>&1 &
+	echo $! >"$dir/pid"
+	local i
+	for i in $(seq 1500); do
+		if curl -fsS -o /dev/null "http://127.0.0.1:$port/-/ready" 2>/dev/null; then
+			export RB_TEST_AM=http://127.0.0.1:$port
+			return 0
+		fi
+		kill -0 "$(cat "$dir/pid")" 2>/dev/null || break
+		sleep 0.01
+	done
+	echo "alertmanager did not become ready:" >&2; tail -20 "$dir/log" >&2
+	svc_alertmanager_stop
+	return 1
+}
+
+svc_alertmanager_stop() {
+	local pidf=${RB_TEST_WORK:?}/alertmanager/pid pid
+	[ -s "$pidf" ] || return 0
+	pid=$(cat "$pidf")
+	kill "$pid" 2>/dev/null
+	# wait for it to exit so its state directory can be removed
+	local i; for i in $(seq 500); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
+	rm -f "$pidf"
+	return 0
+}
