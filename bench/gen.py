@@ -2,6 +2,7 @@
 """Generate benchmark runbooks.
 
 gen.py true N OUT          one runbook with N `exec: [/bin/true]` steps
+gen.py foreach N OUT       one runbook with one for-each step of N `exec: [/bin/true]` items
 gen.py log N OUT           one runbook with N `log:` steps (no child process)
 gen.py sh N OUT            the same N commands as a plain sh script
 gen.py corpus DIR F S      F runbooks of S steps each, for `runbook check`
@@ -32,6 +33,12 @@ def log_step(i):
 kind = sys.argv[1]
 if kind == "true":
     open(sys.argv[3], "w").write(runbook("bench-true", int(sys.argv[2]), true_step))
+elif kind == "foreach":
+    open(sys.argv[3], "w").write(
+        runbook("bench-foreach", 1, lambda i: f"  - id: each\n    for-each: \"${{{{ inputs.items }}}}\"\n"
+                "    exec: [/bin/true]").replace(
+            "steps:", "inputs:\n  items: { type: list, default: [%s] }\nsteps:"
+            % ", ".join(str(k) for k in range(int(sys.argv[2]))), 1))
 elif kind == "log":
     open(sys.argv[3], "w").write(runbook("bench-log", int(sys.argv[2]), log_step))
 elif kind == "sh":

@@ -174,3 +174,41 @@ void term_step_end(term *t, const char *id, const char *status, int64_t ms,
 	step_line(t, h, detail);
 	free(h);
 }
+
+/* C0 controls, DEL and (UTF-8 encoded) C1 controls: they could move the
+ * cursor or rewrite the screen; 0 when s starts with none, else its length */
+static size_t control_at(const unsigned char *s)
+{
+	if ((*s < 0x20 && *s != '\t') || *s == 0x7f)
+		return 1;
+	if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f)
+		return 2;
+	return 0;
+}
+
+void term_step_text(term *t, const char *text)
+{
+	if (t->quiet || !*text)
+		return;
+	char *r = redact_str(t->red, text, strlen(text), NULL);
+	sbuf b = { 0 };
+	sbuf_adds(&b, "    ");
+	for (const unsigned char *p = (const unsigned char *)r; *p;) {
+		size_t n;
+		if (p[0] == '\r' && p[1] == '\n')
+			p++;
+		if (*p == '\n') {
+			if (p[1])
+				sbuf_adds(&b, "\n    ");
+			p++;
+		} else if ((n = control_at(p))) {
+			sbuf_addc(&b, '?');
+			p += n;
+		} else
+			sbuf_addc(&b, (char)*p++);
+	}
+	sbuf_addc(&b, '\n');
+	emit(t, b.buf);
+	sbuf_release(&b);
+	free(r);
+}

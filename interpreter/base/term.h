@@ -38,5 +38,8 @@ void term_tick(term *t);
 /* status: ok failed skipped would-run; detail may be NULL */
 void term_step_end(term *t, const char *id, const char *status, int64_t ms,
 		   int attempts, const char *detail);
+/* text a step shows under its line (a log message), a value: redacted,
+ * each line indented, control characters shown as '?'; not when quiet */
+void term_step_text(term *t, const char *text);
 
 #endif

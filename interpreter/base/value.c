@@ -13,6 +13,7 @@
  */
 #include "base/value.h"
 #include "base/arena.h"
+#include "base/clock.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -111,6 +112,14 @@ value *v_dur(int64_t ms)
 {
 	value *v = v_new(V_DUR);
 	v->u.ms = ms;
+	return v;
+}
+
+/* a timestamp, held to the range RFC 3339 can write (base/clock.h) */
+value *v_time(int64_t ms)
+{
+	value *v = v_new(V_TIME);
+	v->u.ms = ms < TS_MIN_MS ? TS_MIN_MS : ms > TS_MAX_MS ? TS_MAX_MS : ms;
 	return v;
 }
 
@@ -262,11 +271,16 @@ vtype v_type(const value *v)
 const char *v_type_name(const value *v)
 {
 	static const char *const names[] = {
-		"null", "bool", "number", "string", "list", "object", "duration"
+		"null", "bool", "number", "string", "list", "object", "duration", "timestamp"
 	};
 	return names[v->t];
 }
 
+/*
+ * Falsy, as GitHub Actions has it: null, false, 0, -0, NaN and ''; and a
+ * zero duration.  Lists and objects are truthy even when empty (test
+ * len(x) > 0), timestamps always.
+ */
 int v_truthy(const value *v)
 {
 	switch (v->t) {
@@ -279,9 +293,9 @@ int v_truthy(const value *v)
 	case V_STR:
 		return v->u.s.len != 0;
 	case V_LIST:
-		return v->u.l.n != 0;
 	case V_OBJ:
-		return v->u.o.n != 0;
+	case V_TIME:
+		return 1;
 	case V_DUR:
 		return v->u.ms != 0;
 	}
@@ -313,6 +327,11 @@ int64_t v_as_dur(const value *v)
 	if (v->t == V_STR && dur_parse(v->u.s.s, v->u.s.len, &ms) == 0)
 		return ms;
 	return 0;
+}
+
+int64_t v_as_time(const value *v)
+{
+	return v->t == V_TIME ? v->u.ms : 0;
 }
 
 const char *v_as_str(const value *v)
@@ -498,8 +517,7 @@ static int str_cmp(const value *a, const value *b)
 	return a->u.s.len < b->u.s.len ? -1 : 1;
 }
 
-/* A duration, or a string in duration syntax, as ms; -1 when neither. */
-static int dur_of(const value *v, int64_t *ms)
+int v_dur_ms(const value *v, int64_t *ms)
 {
 	if (v->t == V_DUR) {
 		*ms = v->u.ms;
@@ -510,10 +528,22 @@ static int dur_of(const value *v, int64_t *ms)
 	return -1;
 }
 
+int v_time_ms(const value *v, int64_t *ms)
+{
+	if (v->t == V_TIME) {
+		*ms = v->u.ms;
+		return 0;
+	}
+	if (v->t == V_STR)
+		return ts_parse(v->u.s.s, v->u.s.len, ms);
+	return -1;
+}
+
 /*
- * Deep equality.  Values of different types are never equal, with one
- * exception that mirrors v_compare(): a duration equals a string that
- * spells the same duration (`steps.x.elapsed == '5m'`).
+ * Deep equality.  Values of different types are never equal, with the
+ * exceptions that mirror v_compare(): a duration equals a string that
+ * spells the same duration (`steps.x.elapsed == '5m'`), a timestamp one
+ * that spells the same time.
  */
 int v_equal(const value *a, const value *b)
 {
@@ -525,7 +555,10 @@ int v_equal(const value *a, const value *b)
 		int64_t x, y;
 
 		if ((a->t == V_DUR || b->t == V_DUR) &&
-		    dur_of(a, &x) == 0 && dur_of(b, &y) == 0)
+		    v_dur_ms(a, &x) == 0 && v_dur_ms(b, &y) == 0)
+			return x == y;
+		if ((a->t == V_TIME || b->t == V_TIME) &&
+		    v_time_ms(a, &x) == 0 && v_time_ms(b, &y) == 0)
 			return x == y;
 		return 0;
 	}
@@ -537,6 +570,7 @@ int v_equal(const value *a, const value *b)
 	case V_NUM:
 		return a->u.n == b->u.n;
 	case V_DUR:
+	case V_TIME:
 		return a->u.ms == b->u.ms;
 	case V_STR:
 		return str_cmp(a, b) == 0;
@@ -573,28 +607,41 @@ int v_compare(const value *a, const value *b)
 	if (a->t == V_STR && b->t == V_STR)
 		return str_cmp(a, b);
 	if ((a->t == V_DUR || b->t == V_DUR) &&
-	    dur_of(a, &x) == 0 && dur_of(b, &y) == 0)
+	    v_dur_ms(a, &x) == 0 && v_dur_ms(b, &y) == 0)
+		return x < y ? -1 : x > y;
+	if ((a->t == V_TIME || b->t == V_TIME) &&
+	    v_time_ms(a, &x) == 0 && v_time_ms(b, &y) == 0)
 		return x < y ? -1 : x > y;
 	return -2;
 }
 
 /*
- * Shortest text that reads back as the same double; integral values print
- * without a fraction ("3", not "3.0").  Non-finite numbers print as
- * "nan"/"inf"/"-inf" (JSON output maps them to null).
+ * A number's text.  Integral values print without a fraction ("3", not
+ * "3.0"), -0 as "0".  JSON (exact): the shortest text that reads back as
+ * the same double; non-finite numbers never get here (they are null).
+ * Text (exact 0): at most 15 significant digits as GitHub Actions prints
+ * them (0.1 + 0.2 is "0.3"), "NaN", "Infinity", "-Infinity", and an
+ * exponent without leading zeros ("1e-7").
  */
-static void num_text(double d, char *buf, size_t cap)
+static void num_text(double d, char *buf, size_t cap, int exact)
 {
 	if (isnan(d)) {
-		snprintf(buf, cap, "nan");
+		snprintf(buf, cap, "NaN");
 	} else if (isinf(d)) {
-		snprintf(buf, cap, d < 0 ? "-inf" : "inf");
+		snprintf(buf, cap, d < 0 ? "-Infinity" : "Infinity");
 	} else if (d == floor(d) && fabs(d) < 1e17) {
 		snprintf(buf, cap, "%.0f", d == 0 ? 0.0 : d);
 	} else {
 		snprintf(buf, cap, "%.15g", d);
-		if (strtod(buf, NULL) != d)
+		if (exact && strtod(buf, NULL) != d)
 			snprintf(buf, cap, "%.17g", d);
+		char *e = strchr(buf, 'e');
+		if (!exact && e) {
+			char *z = e + 2;
+			while (*z == '0' && z[1])
+				z++;
+			memmove(e + 2, z, strlen(z) + 1);
+		}
 	}
 }
 
@@ -664,10 +711,24 @@ static void json_text(sbuf *b, const char *s, size_t n, const v_json_filter *f, 
  * keydata: keys of objects met here are data (see v_to_json_filtered);
  * they are once an object has been entered.
  */
-static void json_write(sbuf *b, const value *v, const v_json_filter *f, int keydata)
+/* a newline and two spaces a level before an item, when pretty (depth >= 0) */
+static void json_indent(sbuf *b, int depth)
+{
+	if (depth < 0)
+		return;
+	sbuf_addc(b, '\n');
+	for (int i = 0; i < depth; i++)
+		sbuf_adds(b, "  ");
+}
+
+/*
+ * depth: -1 for compact JSON, else the indentation level of v (pretty).
+ */
+static void json_write(sbuf *b, const value *v, const v_json_filter *f, int keydata, int depth)
 {
 	char buf[64];
 	size_t i;
+	int in = depth < 0 ? -1 : depth + 1;
 
 	switch (v->t) {
 	case V_NULL:
@@ -681,7 +742,7 @@ static void json_write(sbuf *b, const value *v, const v_json_filter *f, int keyd
 			sbuf_adds(b, "null");
 			break;
 		}
-		num_text(v->u.n, buf, sizeof(buf));
+		num_text(v->u.n, buf, sizeof(buf), 1);
 		{
 			size_t rn;
 			char *r = f && f->str ? f->str(f->ud, buf, strlen(buf), &rn, -1) : NULL;
@@ -697,6 +758,10 @@ static void json_write(sbuf *b, const value *v, const v_json_filter *f, int keyd
 		dur_format(v->u.ms, buf, sizeof(buf));
 		json_text(b, buf, strlen(buf), f, 0);
 		break;
+	case V_TIME:
+		ts_format(v->u.ms, buf, sizeof(buf));
+		json_text(b, buf, strlen(buf), f, 0);
+		break;
 	case V_STR:
 		json_text(b, v->u.s.s, v->u.s.len, f, 0);
 		break;
@@ -705,8 +770,11 @@ static void json_write(sbuf *b, const value *v, const v_json_filter *f, int keyd
 		for (i = 0; i < v->u.l.n; i++) {
 			if (i)
 				sbuf_addc(b, ',');
-			json_write(b, v->u.l.items[i], f, keydata);
+			json_indent(b, in);
+			json_write(b, v->u.l.items[i], f, keydata, in);
 		}
+		if (i)
+			json_indent(b, depth);
 		sbuf_addc(b, ']');
 		break;
 	case V_OBJ:
@@ -714,21 +782,33 @@ static void json_write(sbuf *b, const value *v, const v_json_filter *f, int keyd
 		for (i = 0; i < v->u.o.n; i++) {
 			if (i)
 				sbuf_addc(b, ',');
+			json_indent(b, in);
 			json_text(b, v->u.o.keys[i], strlen(v->u.o.keys[i]), f, keydata ? 1 : 2);
-			sbuf_addc(b, ':');
-			json_write(b, v->u.o.vals[i], f, 1);
+			sbuf_adds(b, depth < 0 ? ":" : ": ");
+			json_write(b, v->u.o.vals[i], f, 1, in);
 		}
+		if (i)
+			json_indent(b, depth);
 		sbuf_addc(b, '}');
 		break;
 	}
 }
 
-/* Compact JSON text of v, malloc'd.  Durations become "1m30s" strings. */
+/* Compact JSON text of v, malloc'd.  Durations become "1m30s" strings,
+ * timestamps RFC 3339 ones. */
 char *v_to_json(const value *v)
 {
 	sbuf b = { 0 };
 
-	json_write(&b, v, NULL, 0);
+	json_write(&b, v, NULL, 0, -1);
+	return sbuf_detach(&b);
+}
+
+char *v_to_json_pretty(const value *v)
+{
+	sbuf b = { 0 };
+
+	json_write(&b, v, NULL, 0, 0);
 	return sbuf_detach(&b);
 }
 
@@ -741,7 +821,7 @@ char *v_to_json_filtered(const value *v, const v_json_filter *f)
 {
 	sbuf b = { 0 };
 
-	json_write(&b, v, f, 0);
+	json_write(&b, v, f, 0, -1);
 	return sbuf_detach(&b);
 }
 
@@ -760,10 +840,12 @@ char *v_to_text(const value *v)
 	case V_BOOL:
 		return xstrdup(v->u.b ? "true" : "false");
 	case V_NUM:
-		num_text(v->u.n, buf, sizeof(buf));
+		num_text(v->u.n, buf, sizeof(buf), 0);
 		return xstrdup(buf);
 	case V_DUR:
 		return xstrdup(dur_format(v->u.ms, buf, sizeof(buf)));
+	case V_TIME:
+		return xstrdup(ts_format(v->u.ms, buf, sizeof(buf)));
 	case V_STR:
 		return xstrndup(v->u.s.s, v->u.s.len);
 	default:
@@ -846,6 +928,8 @@ cJSON *v_to_cjson(const value *v)
 		return cJSON_CreateNumber(v->u.n);
 	case V_DUR:
 		return cJSON_CreateString(dur_format(v->u.ms, buf, sizeof(buf)));
+	case V_TIME:
+		return cJSON_CreateString(ts_format(v->u.ms, buf, sizeof(buf)));
 	case V_STR:
 		return cJSON_CreateString(v->u.s.s);
 	case V_LIST:
@@ -910,6 +994,19 @@ int dur_parse(const char *s, size_t n, int64_t *ms)
 		total += num * unit;
 	}
 	*ms = total;
+	return 0;
+}
+
+int v_dur_of(const value *v, int64_t *ms)
+{
+	int64_t x;
+	if (v_type(v) == V_DUR)
+		x = v_as_dur(v);
+	else if (v_type(v) != V_STR || dur_parse(v_as_str(v), v_str_len(v), &x) < 0)
+		return -1;
+	if (x < 0)
+		return -1;
+	*ms = x;
 	return 0;
 }
 

@@ -44,8 +44,10 @@ int cmd_drill(const command *self, int argc, char **argv);
 int cmd_verify(const command *self, int argc, char **argv);
 int cmd_report(const command *self, int argc, char **argv);
 int cmd_resume(const command *self, int argc, char **argv);
+int cmd_undo(const command *self, int argc, char **argv);
 int cmd_schema(const command *self, int argc, char **argv);
 int cmd_reference(const command *self, int argc, char **argv);
+int cmd_eval(const command *self, int argc, char **argv);
 
 extern const cmd_opt check_options[];
 extern const cmd_opt plan_options[];
@@ -55,8 +57,10 @@ extern const cmd_opt drill_options[];
 extern const cmd_opt verify_options[];
 extern const cmd_opt report_options[];
 extern const cmd_opt resume_options[];
+extern const cmd_opt undo_options[];
 extern const cmd_opt schema_options[];
 extern const cmd_opt reference_options[];
+extern const cmd_opt eval_options[];
 
 /* "--input name=value": appends to inputs[*n] (key
  * malloc'd); -1 with a usage error when there is no name */
@@ -74,5 +78,25 @@ struct verdict;
 struct verify_opts;
 int read_verdict(const command *self, const char *path, const struct verify_opts *o,
 		 struct tlog *l, struct verdict *vd);
+
+/* resume and undo (cmd_resume.c): the transcript at path, whose chain
+ * must hold, read into l, with a run.start: 0, or the exit code (the
+ * message printed, l released) */
+int record_read(const command *self, const char *path, struct tlog *l);
+/* the runbook the run of l ran (rbpath, else run.start's file), valid and
+ * unchanged since (same sha256); NULL with the message printed */
+struct runbook;
+struct runbook *record_runbook(const command *self, const char *rbpath, const struct tlog *l,
+			       int no_color);
+/* then the run of l goes on (o->mode set): what it left running is ended
+ * (reap.h), its run.start inputs and its replay are read into a
+ * resume_state, and go() -- resume's or undo's part -- decides and runs
+ * it (setting o->resume); returns the exit code */
+struct replay;
+struct resume_state;
+struct run_opts;
+int record_continue(struct runbook *rb, const struct tlog *l, struct run_opts *o, const char *path,
+		    int (*go)(void *ud, struct runbook *rb, const struct replay *rp,
+			      struct resume_state *r, struct run_opts *o), void *ud);
 
 #endif

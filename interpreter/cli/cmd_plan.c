@@ -13,6 +13,7 @@
  */
 #include "cli/cmd.h"
 #include "run/exec.h"
+#include "run/foreach.h"
 #include "lang/expr.h"
 #include "lang/fragment.h"
 #include "lang/prim.h"
@@ -199,6 +200,89 @@ static void plan_fragment(plan_ctx *p, const step *st, const char *phase, int in
 	v_release(sub.ctx);
 }
 
+/* a duration of a step: its ${{ }} rendered with what plan knows (its
+ * text when that is not enough), else the literal ms (malloc'd) */
+static char *plan_dur(plan_ctx *p, const node *templated, int64_t ms)
+{
+	char b[32];
+	if (!templated)
+		return xstrdup(dur_format(ms, b, sizeof b));
+	value *v = plan_render(templated, p->ctx, p->red);
+	char *s = v_dur_of(v, &ms) == 0 ? xstrdup(dur_format(ms, b, sizeof b)) : v_to_text(v);
+	v_release(v);
+	return s;
+}
+
+/* a for-each limit as the runbook says it, with what it is for n items */
+static char *limit_text(fe_limit l, size_t n, size_t min, int known)
+{
+	if (!l.percent)
+		return xasprintf("%d", l.n);
+	if (!known)
+		return xasprintf("%d%%", l.n);
+	return xasprintf("%d%% = %zu", l.n, fe_limit_of(l, n, min));
+}
+
+/*
+ * A for-each step's items, when the list is known before the run (a
+ * literal list, or one from inputs and their defaults): each item and
+ * the action rendered for it (a `use` step's `with:`).  Otherwise the
+ * list's template, known at run time.
+ */
+static void plan_items(plan_ctx *p, const step *st, cJSON *j, int indent)
+{
+	value *list = plan_render(st->for_each, p->ctx, p->red);
+	fe_set set;
+	char *err = NULL;
+	int known = fe_set_init(&set, st, list, &err) == 0;
+	free(err);
+	char *mc = limit_text(st->max_concurrency, set.n, 1, known);
+	char *me = limit_text(st->max_errors, set.n, 0, known);
+	cJSON *jf = j ? cJSON_AddObjectToObject(j, "for_each") : NULL;
+	if (jf) {
+		cJSON_AddStringToObject(jf, "max_concurrency", mc);
+		cJSON_AddStringToObject(jf, "max_errors", me);
+	}
+	if (!known) {
+		if (jf)
+			cJSON_AddStringToObject(jf, "template", st->for_each->str ? st->for_each->str : "");
+		else
+			printf("%*s    for-each: %s (known at run time; max-concurrency %s, max-errors %s)\n",
+			       indent + 20, "", st->for_each->str, mc, me);
+	} else if (!jf)
+		printf("%*s    for-each: %zu item%s (max-concurrency %s, max-errors %s)\n", indent + 20, "",
+		       set.n, set.n == 1 ? "" : "s", mc, me);
+	cJSON *ji = known && jf ? cJSON_AddArrayToObject(jf, "items") : NULL;
+	for (size_t i = 0; known && i < set.n; i++) {
+		value *ctx = v_obj();
+		for (size_t k = 0; k < v_len(p->ctx); k++)
+			v_obj_set(ctx, v_obj_key(p->ctx, k), v_obj_val(p->ctx, k));
+		v_obj_set(ctx, "each", set.v[i].each);
+		value *item = shown(v_obj_get(set.v[i].each, "item"), p->red);
+		value *args = plan_render(st->frag ? st->with : st->action, ctx, p->red);
+		char *txt = st->frag ? v_to_json(args) : action_text(st, args);
+		char *it = v_to_json(item);
+		if (ji) {
+			cJSON *x = cJSON_CreateObject();
+			cJSON_AddNumberToObject(x, "index", (double)i);
+			cJSON_AddItemToObject(x, "item", v_to_cjson(item));
+			cJSON_AddStringToObject(x, st->frag ? "with" : "action", txt);
+			cJSON_AddItemToArray(ji, x);
+		} else
+			printf("%*s    [%zu] %s: %s\n", indent + 20, "", i, it, txt);
+		free(it);
+		free(txt);
+		v_release(args);
+		v_release(item);
+		v_release(ctx);
+	}
+	free(mc);
+	free(me);
+	if (known)
+		fe_set_release(&set);
+	v_release(list);
+}
+
 static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent)
 {
 	value *args = plan_render(st->action, p->ctx, p->red);
@@ -223,9 +307,10 @@ static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent
 		cJSON_AddStringToObject(j, "primitive", st->prim->name);
 		cJSON_AddStringToObject(j, "effect", eff);
 		cJSON_AddStringToObject(j, "action", ract);
-		if (st->timeout_ms > 0) {
-			char tb[32];
-			cJSON_AddStringToObject(j, "timeout", dur_format(st->timeout_ms, tb, sizeof tb));
+		if (st->timeout_ms > 0 || st->templated.timeout) {
+			char *tb = plan_dur(p, st->templated.timeout, st->timeout_ms);
+			cJSON_AddStringToObject(j, "timeout", tb);
+			free(tb);
 		}
 		if (conn_txt)
 			cJSON_AddStringToObject(j, "connection", conn_txt);
@@ -233,6 +318,8 @@ static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent
 			cJSON_AddStringToObject(j, "undoes", st->owner->id);
 		if (st->frag)
 			cJSON_AddStringToObject(j, "fragment", st->frag->id);
+		if (st->for_each)
+			plan_items(p, st, j, indent);
 		cJSON *needs = cJSON_AddArrayToObject(j, "needs");
 		for (size_t i = 0; i < st->needs.n; i++)
 			cJSON_AddItemToArray(needs, cJSON_CreateString(st->needs.v[i]->id));
@@ -256,13 +343,22 @@ static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent
 		if (st->if_)
 			printf("%*s    if: %s\n", indent + 20, "", st->if_->str);
 		if (st->has_until) {
-			char a[32], b[32];
-			printf("%*s    until: every %s within %s\n", indent + 20, "",
-			       dur_format(st->until_every_ms, a, sizeof a),
-			       dur_format(st->until_within_ms, b, sizeof b));
+			char *a = plan_dur(p, st->templated.until_every, st->until_every_ms);
+			char *b = plan_dur(p, st->templated.until_within, st->until_within_ms);
+			printf("%*s    until: every %s within %s\n", indent + 20, "", a, b);
+			free(a);
+			free(b);
 		}
-		if (st->retry_attempts > 1)
+		if (st->templated.retry_attempts) {
+			value *n = plan_render(st->templated.retry_attempts, p->ctx, p->red);
+			char *t = v_to_text(n);
+			printf("%*s    retry: %s attempts\n", indent + 20, "", t);
+			free(t);
+			v_release(n);
+		} else if (st->retry_attempts > 1)
 			printf("%*s    retry: %d attempts\n", indent + 20, "", st->retry_attempts);
+		if (st->for_each)
+			plan_items(p, st, NULL, indent);
 	}
 	free(conn_txt);
 	free(ract);

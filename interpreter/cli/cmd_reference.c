@@ -123,10 +123,15 @@ static void sec_steps(FILE *f)
 	list_inline(f, rb_keys.effects);
 	fputs("; `on-failure` one of ", f);
 	list_inline(f, rb_keys.on_failure);
+	fputs("; `dry-run` one of ", f);
+	list_inline(f, rb_keys.dry_run);
 	fputs(".\n\n### retry\n\n", f);
 	keys_table(f, &rb_keys.retry);
 	fputs("### until\n\n", f);
 	keys_table(f, &rb_keys.until);
+	fputs("### fields\n\nEach field of a `manual` step (`fields:`) is a mapping (or null: a "
+	      "string):\n\n", f);
+	keys_table(f, &rb_keys.field);
 }
 
 static const char *types_text(int t, char *buf, size_t cap)
@@ -185,6 +190,12 @@ static void sec_primitives(FILE *f)
 			list_inline(f, p->result_fields);
 			fputs(".\n\n", f);
 		}
+		if (p->terminal_field)
+			fprintf(f, "Its `%s` is printed on the terminal under the step's line.\n\n",
+				p->terminal_field);
+		if (p->dry_run_skip)
+			fprintf(f, "In a dry run it is recorded as would-run (%s) unless the step says "
+				"`dry-run: run`.\n\n", p->dry_run_skip);
 	}
 	fputs("### Connections\n\nNamed under `connections:`, each with one kind:\n\n", f);
 	for (size_t i = 0; i < conn_kind_count; i++)
@@ -213,7 +224,11 @@ static void sec_expressions(FILE *f)
 	const char *fdoc, *name;
 	fputs("## Expressions\n\n`${{ expr }}` inside any string. Contexts: ", f);
 	list_inline(f, rb_keys.contexts);
-	fputs(".\n\n| function | arguments | meaning |\n|---|---|---|\n", f);
+	fputs(". The language is GitHub Actions' expressions, with GitHub's semantics "
+	      "where the two share something, and the extensions marked below "
+	      "(README.md, Expressions, states the rules; `runbook eval` tries an "
+	      "expression). Function names ignore case.\n\n"
+	      "| function | arguments | meaning |\n|---|---|---|\n", f);
 	for (size_t i = 0; (name = expr_function(i, &min, &max, &fdoc)); i++) {
 		if (max == (size_t)-1)
 			fprintf(f, "| `%s` | %zu or more | ", name, min);

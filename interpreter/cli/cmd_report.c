@@ -38,6 +38,9 @@ typedef struct rstep {
 	const tlog_event *start, *end, *attempt;        /* attempt: the last step.attempt */
 	const char *id, *phase;
 	int64_t t0, t1;
+	long item;              /* a for-each item's index, -1 */
+	char *name;             /* a for-each item's "<id>[<index>]", else NULL */
+	char *value;            /* a for-each item's value, as JSON (redacted when written) */
 } rstep;
 
 typedef struct rphase {
@@ -159,6 +162,23 @@ static void stretch(rphase *p, int64_t t)
 		p->t1 = t;
 }
 
+/* a for-each item's row: its name and its value */
+static void item_names(rstep *s)
+{
+	const cJSON *it = tev_get(s->start, "item");
+	char *v = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(it, "value"));
+
+	s->name = xasprintf("%s[%ld]", s->id, s->item);
+	s->value = xstrdup(v ? v : "");
+	cJSON_free(v);
+}
+
+/* a step's name in the report: its id, "<id>[<index>]" for an item */
+static const char *step_name(const rstep *s)
+{
+	return s->name ? s->name : s->id;
+}
+
 static void gather(report *r)
 {
 	const tlog *l = r->l;
@@ -182,12 +202,15 @@ static void gather(report *r)
 		} else if (ev == EV_STEP_START && e->step) {
 			r->steps = xrealloc(r->steps, (r->nsteps + 1) * sizeof(*r->steps));
 			r->steps[r->nsteps++] = (rstep){ e, NULL, NULL, e->step,
-				str_or(e->phase, "steps"), e->at_ms, last };
+				str_or(e->phase, "steps"), e->at_ms, last, e->item, NULL, NULL };
+			if (e->item >= 0)
+				item_names(&r->steps[r->nsteps - 1]);
 			stretch(phase_get(r, str_or(e->phase, "steps"), e->at_ms), e->at_ms);
 		} else if ((ev == EV_STEP_END || ev == EV_STEP_ATTEMPT) && e->step) {
+			/* the same step (the same item: items may overlap) */
 			for (size_t k = r->nsteps; k-- > 0;) {
 				rstep *s = &r->steps[k];
-				if (strcmp(s->id, e->step) || s->end)
+				if (strcmp(s->id, e->step) || s->item != e->item || s->end)
 					continue;
 				if (ev == EV_STEP_END) {
 					s->end = e;
@@ -554,14 +577,14 @@ static void gantt(report *r)
 				sw = 2;
 			add(r, "<g class=\"step-row\"><text class=\"label\" x=\"16\" y=\"");
 			addf(r, "%d\">", y + 15);
-			esc(r, s->id);
+			esc(r, step_name(s));
 			addf(r, "</text><rect class=\"step\" data-step=\"");
-			esc(r, s->id);
+			esc(r, step_name(s));
 			add(r, "\" data-status=\"");
 			esc(r, st);
 			addf(r, "\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"><title>",
 			     left + sx, y + 4, sw, rowh - 8, status_colour(st));
-			esc(r, s->id);
+			esc(r, step_name(s));
 			add(r, ": ");
 			esc(r, st);
 			addf(r, ", %s</title></rect></g>\n",
@@ -606,8 +629,8 @@ static void section_steps(report *r)
 			note = tev_str(s->end, "reason");
 		row_start(r, NULL);
 		cell(r, s->phase);
-		cell(r, s->id);
-		cell(r, tev_str(s->start, "title"));
+		cell(r, step_name(s));
+		cell(r, s->value ? s->value : tev_str(s->start, "title"));
 		cell(r, tev_str(s->start, "effect"));
 		cell_status(r, step_status(s));
 		snprintf(n, sizeof(n), "%lld", (long long)(s->end ? tev_int(s->end, "attempts", 0) : 0));
@@ -635,7 +658,7 @@ static void section_matchers(report *r)
 			table_head(r, "matchers", cols);
 		if (!cJSON_IsArray(m)) {
 			row_start(r, NULL);
-			cell(r, s->id);
+			cell(r, step_name(s));
 			cell(r, "(sensitive)");
 			cell(r, "-");
 			cell(r, cJSON_IsString(m) ? m->valuestring : "-");
@@ -649,7 +672,7 @@ static void section_matchers(report *r)
 			const cJSON *path = cJSON_GetObjectItemCaseSensitive(x, "path");
 			const cJSON *op = cJSON_GetObjectItemCaseSensitive(x, "op");
 			row_start(r, cJSON_IsTrue(ok) ? "pass" : "fail");
-			cell(r, s->id);
+			cell(r, step_name(s));
 			cell(r, cJSON_IsString(path) ? path->valuestring : "-");
 			cell(r, cJSON_IsString(op) ? op->valuestring : "-");
 			cell_start(r);
@@ -668,6 +691,7 @@ static void section_matchers(report *r)
 		para(r, "No step declared matchers.");
 }
 
+/* approvals and manual actions: what was asked, the answer, who, when */
 static void section_approvals(report *r)
 {
 	static const char *const cols[] = { "Step", "Question", "Answer", "By", "Comment", "Time",
@@ -677,16 +701,18 @@ static void section_approvals(report *r)
 	heading(r, "approvals", "Approvals");
 	for (size_t i = 0; i < r->l->n; i++) {
 		const tlog_event *e = &r->l->v[i];
-		const cJSON *ap;
-		if (e->id != EV_APPROVE)
+		int manual = e->id == EV_MANUAL;
+		if (e->id != EV_APPROVE && !manual)
 			continue;
 		if (!any++)
 			table_head(r, "approvals", cols);
-		ap = tev_get(e, "approved");
 		row_start(r, NULL);
 		cell(r, e->step);
-		cell(r, tev_str(e, "question"));
-		cell_status(r, cJSON_IsTrue(ap) ? "approved" : "refused");
+		cell(r, tev_str(e, manual ? "instructions" : "question"));
+		if (manual)
+			cell_status(r, cJSON_IsTrue(tev_get(e, "confirmed")) ? "confirmed" : "refused");
+		else
+			cell_status(r, cJSON_IsTrue(tev_get(e, "approved")) ? "approved" : "refused");
 		cell(r, tev_str(e, "by"));
 		cell(r, tev_str(e, "comment"));
 		cell(r, str_or(tev_str(e, "answered_at"), tev_str(e, "ts")));
@@ -696,7 +722,7 @@ static void section_approvals(report *r)
 	if (any)
 		table_end(r);
 	else
-		para(r, "No approval was asked.");
+		para(r, "No approval or manual action was asked.");
 }
 
 static void section_rollbacks(report *r)
@@ -730,6 +756,8 @@ static void section_rollbacks(report *r)
 			esc_json(r, tev_get(e, "failed"), 500);
 		} else if (is_rb_step) {
 			esc(r, str_or(e->step, "?"));
+			if (e->item >= 0)
+				addf(r, "[%ld]", e->item);
 			esc(r, ": ");
 			esc(r, str_or(e->status, "?"));
 			if (tev_str(e, "error")) {
@@ -763,7 +791,7 @@ static const char CSS[] =
 	"table.summary td:first-child{width:160px;font-weight:600}"
 	"tr.fail td{background:#fff3f3}"
 	".st{display:inline-block;padding:0 6px;border-radius:3px;color:#fff;background:#6b7280}"
-	".st-ok,.st-met,.st-approved{background:#2e9d4f}"
+	".st-ok,.st-met,.st-approved,.st-confirmed{background:#2e9d4f}"
 	".st-fail,.st-failed,.st-missed,.st-refused{background:#d23b3b}"
 	".st-skipped{background:#9aa0a6}.st-would-run{background:#3b7dd8}"
 	".st-in-doubt{background:#e8a317}"
@@ -877,6 +905,10 @@ int cmd_report(const command *self, int argc, char **argv)
 		rc = EXIT_USAGE;
 	}
 	sbuf_release(&r.b);
+	for (size_t k = 0; k < r.nsteps; k++) {
+		free(r.steps[k].name);
+		free(r.steps[k].value);
+	}
 	free(r.steps);
 	free(r.phases);
 	verdict_release(&vd);

@@ -85,54 +85,63 @@ static int resume_parse(opt_parser *p, resume_args *a, run_opts *o)
 	return OPTS_DONE;
 }
 
-/*
- * The transcript at a->path, whose chain must hold, read into l; it must
- * be a run that started and did not end.  Returns 0, or the exit code
- * (the message printed).
- */
-static int resume_read(const resume_args *a, tlog *l)
+int record_read(const command *self, const char *path, tlog *l)
 {
 	long bad = 0;
 	char *why = NULL, *err = NULL;
-	int chain = transcript_check_chain(a->path, &bad, &why);
+	int chain = transcript_check_chain(path, &bad, &why);
 	if (chain < 0 || chain == 1) {
-		fprintf(stderr, "runbook resume: %s: %s%s\n", a->path,
+		fprintf(stderr, "runbook %s: %s: %s%s\n", self->name, path,
 			chain == 1 ? "the transcript does not verify: " : "", why ? why : "cannot read");
 		free(why);
 		return chain == 1 ? EXIT_VERIFY_FAILED : EXIT_USAGE;
 	}
 	free(why);
-	if (tlog_read(l, a->path, &err) < 0) {
-		fprintf(stderr, "runbook resume: %s\n", err);
+	if (tlog_read(l, path, &err) < 0) {
+		fprintf(stderr, "runbook %s: %s\n", self->name, err);
 		free(err);
 		return EXIT_USAGE;
 	}
-	if (!l->start)
-		fprintf(stderr, "runbook resume: %s has no run.start: nothing to resume\n", a->path);
-	else if (l->end)
-		fprintf(stderr, "runbook resume: %s ended (%s, exit %lld): nothing to resume\n", a->path,
-			tev_str(l->end, "status") ? tev_str(l->end, "status") : "?",
-			(long long)tev_int(l->end, "exit", -1));
-	else
+	if (l->start)
 		return 0;
+	fprintf(stderr, "runbook %s: %s has no run.start: nothing to %s\n", self->name, path,
+		self->name);
 	tlog_release(l);
 	return EXIT_USAGE;
 }
 
-/* the runbook the run ran (--runbook, else run.start's file), unchanged since; NULL if not */
-static runbook *resume_runbook(const resume_args *a, const tlog *l)
+/*
+ * The transcript at a->path (record_read); it must be a run that did not
+ * end.  Returns 0, or the exit code (the message printed).
+ */
+static int resume_read(const command *self, const resume_args *a, tlog *l)
 {
-	const char *rbpath = a->rbpath ? a->rbpath : tev_str(l->start, "file");
+	int rc = record_read(self, a->path, l);
+	if (rc || !l->end)
+		return rc;
+	fprintf(stderr, "runbook resume: %s ended (%s, exit %lld): nothing to resume%s\n", a->path,
+		tev_str(l->end, "status") ? tev_str(l->end, "status") : "?",
+		(long long)tev_int(l->end, "exit", -1),
+		l->undo && !l->undo_end ? " (its undo was interrupted: run `runbook undo` again)"
+		: l->undo ? "" : " (`runbook undo` reverses it)");
+	tlog_release(l);
+	return EXIT_USAGE;
+}
+
+runbook *record_runbook(const command *self, const char *rbpath, const tlog *l, int no_color)
+{
+	const char *cmd = self->name;
+	rbpath = rbpath ? rbpath : tev_str(l->start, "file");
 	if (!rbpath) {
-		fprintf(stderr, "runbook resume: run.start names no runbook file: use --runbook FILE\n");
+		fprintf(stderr, "runbook %s: run.start names no runbook file: use --runbook FILE\n", cmd);
 		return NULL;
 	}
 	diags dg;
 	diags_init(&dg);
 	runbook *rb = runbook_load(rbpath, &dg, 0);
 	if (!rb || dg.nerr) {
-		diags_print(stderr, &dg, DIAG_TEXT, want_color(stderr, a->no_color), NULL, 0);
-		fprintf(stderr, "runbook resume: %s is not a valid runbook\n", rbpath);
+		diags_print(stderr, &dg, DIAG_TEXT, want_color(stderr, no_color), NULL, 0);
+		fprintf(stderr, "runbook %s: %s is not a valid runbook\n", cmd, rbpath);
 		diags_release(&dg);
 		if (rb)
 			runbook_free(rb);
@@ -141,12 +150,23 @@ static runbook *resume_runbook(const resume_args *a, const tlog *l)
 	diags_release(&dg);
 	const char *sha = tev_str(l->start, "sha256");
 	if (!sha || strcmp(sha, rb->sha256)) {
-		fprintf(stderr, "runbook resume: %s changed since the run started (sha256 %.12s..., now %.12s...): "
-			"resuming would mix two versions of the procedure\n", rbpath, sha ? sha : "?", rb->sha256);
+		fprintf(stderr, "runbook %s: %s changed since the run started (sha256 %.12s..., now %.12s...): "
+			"going on would mix two versions of the procedure\n", cmd, rbpath, sha ? sha : "?",
+			rb->sha256);
 		runbook_free(rb);
 		return NULL;
 	}
 	return rb;
+}
+
+/* did an item of for-each step id start and not end? */
+static int items_started(const replay *rp, const char *id)
+{
+	value *items = v_obj_get(rp->items, id);
+	for (size_t i = 0; items && i < v_len(items); i++)
+		if (!strcmp(v_as_str(v_obj_get(v_obj_val(items, i), "status")), "started"))
+			return 1;
+	return 0;
 }
 
 /*
@@ -161,6 +181,8 @@ static int must_ask(const resume_args *a, const runbook *rb, const replay *rp)
 	const step *st = runbook_find_step(rb, rp->in_doubt);
 	if (st->idempotent || st->check_step || a->decision != INDOUBT_ASK)
 		return 0;
+	if (st->for_each && !items_started(rp, st->id))
+		return 0;       /* between items: none is in doubt */
 	fprintf(stderr,
 		"runbook resume: step '%s' had started when the run stopped and may or may not\n"
 		"have taken effect; it is not idempotent and has no check: probe. Decide with\n"
@@ -171,12 +193,10 @@ static int must_ask(const resume_args *a, const runbook *rb, const replay *rp)
 	return 1;
 }
 
-/* the dead run of l, replayed, continued by the executor; returns the exit code */
-static int resume_run(resume_args *a, run_opts *o, runbook *rb, const tlog *l)
+int record_continue(runbook *rb, const tlog *l, run_opts *o, const char *path,
+		    int (*go)(void *ud, runbook *rb, const replay *rp, resume_state *r,
+			      run_opts *o), void *ud)
 {
-	const char *mode = tev_str(l->start, "mode");
-	o->mode = mode && !strcmp(mode, "drill") ? MODE_DRILL
-		  : mode && !strcmp(mode, "dry-run") ? MODE_DRY_RUN : MODE_RUN;
 	/* first of all: nothing the dead run started may still be running */
 	value *reaped = NULL;
 	int reap_rc = reap_dead_run(rb, l, o->mode == MODE_DRY_RUN, &reaped);
@@ -186,28 +206,46 @@ static int resume_run(resume_args *a, run_opts *o, runbook *rb, const tlog *l)
 	value *inputs = jin ? v_from_cjson(jin) : v_obj();
 	replay rp;
 	replay_run(l, rb, &rp);
-	if (a->decision == INDOUBT_ROLLBACK)
-		a->rollback_only = 1;
-	int rc = EXIT_USAGE;
-	if (!must_ask(a, rb, &rp)) {
-		resume_state r = {
-			.transcript = a->path, .inputs = inputs, .steps = rp.steps,
-			.finished = rp.finished, .nfinished = rp.nfinished,
-			.done_writes = rp.done_writes, .ndone = rp.ndone,
-			.rolled = rp.rolled, .nrolled = rp.nrolled,
-			.in_doubt = rp.in_doubt, .decision = a->decision,
-			.rollback_only = a->rollback_only, .rolling_back = rp.rolling_back,
-			.failed_step = rp.failed_step, .from_seq = rp.last_seq, .reaped = reaped,
-		};
-		o->resume = &r;
-		rc = run_runbook(rb, o);
-		o->resume = NULL;
-	}
+	resume_state r = {
+		.transcript = path, .inputs = inputs, .steps = rp.steps,
+		.finished = rp.finished, .nfinished = rp.nfinished,
+		.done_writes = rp.done_writes, .ndone = rp.ndone,
+		.rolled = rp.rolled, .nrolled = rp.nrolled,
+		.failed_step = rp.failed_step, .from_seq = rp.last_seq, .reaped = reaped,
+		.items = rp.items, .done_items = rp.done_items, .rolled_items = rp.rolled_items,
+	};
+	int rc = go(ud, rb, &rp, &r, o);
+	o->resume = NULL;
 	replay_release(&rp);
 	v_release(inputs);
 	if (reaped)
 		v_release(reaped);
 	return rc;
+}
+
+/* resume's part of record_continue: the step in doubt, the rollback */
+static int resume_go(void *ud, runbook *rb, const replay *rp, resume_state *r, run_opts *o)
+{
+	resume_args *a = ud;
+	if (a->decision == INDOUBT_ROLLBACK)
+		a->rollback_only = 1;
+	if (must_ask(a, rb, rp))
+		return EXIT_USAGE;
+	r->in_doubt = rp->in_doubt;
+	r->decision = a->decision;
+	r->rollback_only = a->rollback_only;
+	r->rolling_back = rp->rolling_back;
+	o->resume = r;
+	return run_runbook(rb, o);
+}
+
+/* the dead run of l, replayed, continued by the executor; returns the exit code */
+static int resume_run(resume_args *a, run_opts *o, runbook *rb, const tlog *l)
+{
+	const char *mode = tev_str(l->start, "mode");
+	o->mode = mode && !strcmp(mode, "drill") ? MODE_DRILL
+		  : mode && !strcmp(mode, "dry-run") ? MODE_DRY_RUN : MODE_RUN;
+	return record_continue(rb, l, o, a->path, resume_go, a);
 }
 
 int cmd_resume(const command *self, int argc, char **argv)
@@ -225,10 +263,10 @@ int cmd_resume(const command *self, int argc, char **argv)
 
 	/* the integrity of what we build on comes first */
 	tlog l;
-	int rc = resume_read(&a, &l);
+	int rc = resume_read(self, &a, &l);
 	if (rc)
 		return rc;
-	runbook *rb = resume_runbook(&a, &l);
+	runbook *rb = record_runbook(self, a.rbpath, &l, a.no_color);
 	rc = rb ? resume_run(&a, &o, rb, &l) : EXIT_USAGE;
 	if (rb)
 		runbook_free(rb);

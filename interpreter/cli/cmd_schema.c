@@ -169,12 +169,13 @@ static cJSON *step_key_schema(const step_key *r)
 	case KS_CONDITION: o = any_of(typed("boolean", NULL), ref(REF("template"))); break;
 	case KS_STEP_IDS: o = any_of(typed("string", NULL), array_of(typed("string", NULL))); break;
 	case KS_EFFECT: o = str_enum(rb_keys.effects); break;
-	case KS_DURATION: o = ref(REF("duration")); break;
+	case KS_DURATION: o = any_of(ref(REF("duration")), ref(REF("template"))); break;
 	case KS_RETRY: o = ref(REF("retry")); break;
 	case KS_UNTIL: o = ref(REF("until")); break;
 	case KS_EXPECT: o = any_of(ref(REF("template")), ref(REF("expect"))); break;
 	case KS_OUTPUTS: o = ref(REF("outputs")); break;
 	case KS_ON_FAILURE: o = str_enum(rb_keys.on_failure); break;
+	case KS_DRY_RUN: o = str_enum(rb_keys.dry_run); break;
 	case KS_BOOL: o = typed("boolean", NULL); break;
 	case KS_STEPS:
 		o = any_of(ref(REF("rollback-step")), array_of(ref(REF("rollback-step"))));
@@ -186,6 +187,18 @@ static cJSON *step_key_schema(const step_key *r)
 		return o;
 	case KS_STRING: o = typed("string", NULL); break;
 	case KS_MAPPING: o = typed("object", NULL); break;
+	case KS_FIELDS:
+		o = typed("object", r->doc);
+		cJSON_AddItemToObject(o, "additionalProperties",
+				      any_of(ref(REF("field")), typed("null", NULL)));
+		return o;
+	case KS_FOR_EACH: o = any_of(typed("array", NULL), ref(REF("template"))); break;
+	case KS_LIMIT: {
+		cJSON *pct = typed("string", NULL);
+		cJSON_AddStringToObject(pct, "pattern", "^[0-9]+%$");
+		o = any_of(typed("integer", NULL), pct);
+		break;
+	}
 	default: return NULL;
 	}
 	return describe(o, r->doc);
@@ -320,23 +333,32 @@ static cJSON *input_shape(const char *k)
 	}
 	if (!strcmp(k, "required"))
 		return typed("boolean", NULL);
+	if (!strcmp(k, "min") || !strcmp(k, "max"))
+		return typed("number", NULL);
+	if (!strcmp(k, "min-items") || !strcmp(k, "max-items")) {
+		cJSON *o = typed("integer", NULL);
+		cJSON_AddNumberToObject(o, "minimum", 0);
+		return o;
+	}
 	return NULL;
 }
 
+/* a step's durations and counts may be ${{ }}, read when the step starts */
 static cJSON *retry_shape(const char *k)
 {
 	if (!strcmp(k, "attempts"))
-		return typed("integer", NULL);
+		return any_of(typed("integer", NULL), ref(REF("template")));
 	if (!strcmp(k, "backoff"))
 		return typed("number", NULL);
 	if (!strcmp(k, "delay") || !strcmp(k, "max-delay"))
-		return ref(REF("duration"));
+		return any_of(ref(REF("duration")), ref(REF("template")));
 	return NULL;
 }
 
 static cJSON *until_shape(const char *k)
 {
-	return !strcmp(k, "every") || !strcmp(k, "within") ? ref(REF("duration")) : NULL;
+	return !strcmp(k, "every") || !strcmp(k, "within") || !strcmp(k, "hold")
+		? any_of(ref(REF("duration")), ref(REF("template"))) : NULL;
 }
 
 static cJSON *defaults_shape(const char *k)
@@ -411,6 +433,8 @@ static cJSON *defs(void)
 
 	cJSON_AddItemToObject(d, "input", keyed(&rb_keys.input, input_shape, "input key",
 						"a typed parameter"));
+	cJSON_AddItemToObject(d, "field", keyed(&rb_keys.field, input_shape, "field key",
+						"a value the operator enters (a manual step)"));
 	x = typed("object", "name: input; a name with no mapping is a required string");
 	cJSON_AddItemToObject(x, "additionalProperties",
 			      any_of(ref(REF("input")), typed("null", NULL)));

@@ -5,30 +5,32 @@
  * and evaluated many times.  Evaluation never re-parses run-time values: a
  * string produced by a step is data, never a template.
  *
+ * GitHub Actions' expressions, with its semantics where the two share a
+ * construct (literals, precedence, loose equality, case-insensitive
+ * strings, && and || giving the deciding operand, the object filter `.*`,
+ * its functions), and extensions (`? :`, arithmetic, durations,
+ * timestamps, list literals, the pipe, `matches`, more functions).
+ * expr.c's top comment states the rules.
+ *
  * Grammar (lowest to highest precedence):
  *   pipe     := cond ( '|' IDENT [ '(' args ')' ] )*    a | fn(b) == fn(a, b)
  *   cond     := or [ '?' pipe ':' cond ]                right associative
  *   or       := and ( '||' and )*
- *   and      := cmp ( '&&' cmp )*
- *   cmp      := add ( ('=='|'!='|'<'|'<='|'>'|'>=') add )?
+ *   and      := eq ( '&&' eq )*
+ *   eq       := rel ( ('=='|'!=') rel )*
+ *   rel      := add ( ('<'|'<='|'>'|'>='|'matches'|'contains') add )*
  *   add      := mul ( ('+'|'-') mul )*
  *   mul      := unary ( ('*'|'/'|'%') unary )*
- *   unary    := ('!'|'-') unary | postfix
- *   postfix  := primary ( '.' IDENT | '[' pipe ']' | '(' args ')' )*
+ *   unary    := ('!'|'-'|'+') unary | postfix
+ *   postfix  := primary ( '.' IDENT | '.' '*' | '[' '*' ']' | '[' pipe ']' )*
  *   primary  := NUMBER | DURATION | 'str' | "str" | true | false | null
- *             | IDENT | '[' [pipe (',' pipe)*] ']' | '(' pipe ')'
- * `a && b` and `a || b` short-circuit and give the deciding operand
- * (JavaScript semantics): `a && b` is a when a is falsy, else b; `a || b`
- * is a when a is truthy, else b.  `!a` is a bool.  `c ? a : b` evaluates
- * only the chosen branch.  Falsy (v_truthy): null, false, 0, NaN, '', [],
- * {} and a zero duration.
- * `a matches 're'`, `a contains b` are also accepted as infix operators at
- * the cmp level.  Identifiers may contain '-' when not followed by a space
- * (step ids such as steps.check-health.status).
- *
- * Functions: contains startsWith endsWith matches len lower upper trim
- * split join json toJSON default format duration now.
- * `matches` uses pcre2; patterns are compiled once and cached.
+ *             | NaN | Infinity | IDENT | IDENT '(' args ')'
+ *             | '[' [pipe (',' pipe)*] ']' | '(' pipe ')'
+ * Falsy (v_truthy): null, false, 0, NaN, '' and a zero duration.
+ * Identifiers may contain '-' when not followed by a space (step ids such
+ * as steps.check-health.status).  Function names ignore case; the table
+ * of functions is in expr.c (expr_function() lists it).  `matches` uses
+ * pcre2; patterns are compiled once and cached.
  */
 #ifndef RB_EXPR_H
 #define RB_EXPR_H
@@ -60,6 +62,18 @@ value *expr_eval(const expr *e, const value *ctx, char **err);
 typedef void (*expr_ref_cb)(void *ud, const char *root, const char *second,
 			    size_t off);
 void expr_walk_refs(const expr *e, expr_ref_cb cb, void *ud);
+/*
+ * The same with the whole static path: `steps.x.outputs['y'] | trim`
+ * gives {steps, x, outputs, y} and the byte offset of each part (the
+ * path stops before an index that is not a string literal, and at `*`).
+ */
+#define EXPR_PATH_MAX 8
+typedef struct expr_path {
+	const char *part[EXPR_PATH_MAX];
+	size_t off[EXPR_PATH_MAX];
+	size_t n;
+} expr_path;
+typedef void (*expr_path_cb)(void *ud, const expr_path *p);
 
 /*
  * Where values computed from secrets go: fn(ud, s, n) is called for each
@@ -92,6 +106,7 @@ value *tmpl_render(const tmpl *t, const value *ctx, char **err);
  * scheme/host part or standing for the whole URL, stay as they are. */
 void tmpl_mark_url(tmpl *t);
 void tmpl_walk_refs(const tmpl *t, expr_ref_cb cb, void *ud);
+void tmpl_walk_paths(const tmpl *t, expr_path_cb cb, void *ud);
 
 /* Does s contain "${{" at all (fast pre-check) */
 int has_template(const char *s, size_t len);

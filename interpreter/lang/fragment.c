@@ -220,9 +220,8 @@ value *fragment_inputs(const runbook *fr, const value *with, redactor *red, char
 		if (in->type == IT_SECRET)
 			redact_add(red, v_as_str(v), v_str_len(v));
 		char *perr = NULL;
-		if (in->pattern && v_type(v) == V_STR && !input_pattern_ok(in->pattern, v_as_str(v), &perr)) {
-			*err = xasprintf("input '%s' of fragment '%s' does not match its pattern '%s'",
-					 in->name, fr->id, in->pattern);
+		if (!input_check(in, v, &perr)) {
+			*err = xasprintf("fragment '%s': %s", fr->id, perr);
 			free(perr);
 			v_release(v);
 			goto fail;

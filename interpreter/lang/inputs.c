@@ -7,8 +7,10 @@
  * the run's redactor before anything is printed.
  */
 #include "lang/inputs.h"
+#include "lang/node.h"
 #include "lang/render.h"
 #include "base/re.h"
+#include "base/suggest.h"
 
 #include <errno.h>
 #include <math.h>
@@ -49,6 +51,120 @@ int input_pattern_ok(const char *pattern, const char *s, char **err)
 	return rc == 1;
 }
 
+/* a value given, for a message: its JSON, a string as 'text', cut to
+ * 60 bytes (at a character); '***' for a secret (malloc'd) */
+static char *shown(const value *v)
+{
+	if (v_is_secret(v))
+		return xstrdup("'" REDACT_MASK "'");
+	char *t = v_type(v) == V_STR ? xstrdup(v_as_str(v)) : v_to_json(v);
+	size_t n = strlen(t);
+	if (n > 60) {
+		n = 57;
+		while (n && (t[n] & 0xC0) == 0x80)
+			n--;
+		strcpy(t + n, "...");
+	}
+	if (v_type(v) != V_STR)
+		return t;
+	char *q = xasprintf("'%s'", t);
+	free(t);
+	return q;
+}
+
+/* a comma list (see list_from_text): NULL with *err */
+static value *comma_list(const input_def *in, const char *s, char **err)
+{
+	value *l = v_list();
+	const char *p = s;
+	for (size_t i = 1; *s; i++) {
+		size_t n = strcspn(p, ",");
+		const char *b = p, *e = p + n;
+		while (b < e && (*b == ' ' || *b == '\t'))
+			b++;
+		while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if (b == e || strcspn(b, "[]{}\"") < (size_t)(e - b)) {
+			*err = b == e ? xasprintf("%s '%s': item %zu of the comma list '%s' is empty",
+						  input_noun(in), in->name, i, s)
+				: xasprintf("%s '%s' must be a JSON or YAML flow list like [a, b] or a "
+					    "comma list like a,b; got '%s'", input_noun(in), in->name, s);
+			v_release(l);
+			return NULL;
+		}
+		v_list_push_take(l, v_strn(b, (size_t)(e - b)));
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	return l;
+}
+
+/*
+ * A list input given as text (the command line, a string in an inputs
+ * file or a fragment's `with:`): a JSON or YAML flow list ("[cart,
+ * payments]"), or items separated by commas ("cart,payments"; spaces
+ * around an item are dropped, "" is the empty list).  Anything else --
+ * a broken flow list, a mapping, an empty item -- is an error.
+ */
+static value *list_from_text(const input_def *in, const char *s, char **err)
+{
+	const char *p = s + strspn(s, " \t");
+	if (*p != '[' && *p != '{')
+		return comma_list(in, p, err);
+	arena a;
+	doc d;
+	diags dg;
+	arena_init(&a);
+	diags_init(&dg);
+	char *name = xasprintf("%s '%s'", input_noun(in), in->name);
+	value *l = NULL;
+	if (load_buffer(&a, name, s, strlen(s), &d, &dg) == 0 && d.root && d.root->kind == N_SEQ)
+		l = literal_node(d.root);
+	else
+		*err = xasprintf("%s '%s' must be a list, got '%s'%s%s", input_noun(in), in->name, s,
+				 dg.n ? ": " : "", dg.n ? dg.v[0].msg : " (a mapping)");
+	free(name);
+	diags_release(&dg);
+	arena_free(&a);
+	return l;
+}
+
+int input_in_bounds(const input_def *in, const value *v, char **err)
+{
+	char *g = NULL;
+	if (v_type(v) == V_NUM && in->has_min && v_as_num(v) < in->min)
+		*err = xasprintf("%s '%s' must be at least %.15g, got %s", input_noun(in), in->name, in->min,
+				 g = shown(v));
+	else if (v_type(v) == V_NUM && in->has_max && v_as_num(v) > in->max)
+		*err = xasprintf("%s '%s' must be at most %.15g, got %s", input_noun(in), in->name, in->max,
+				 g = shown(v));
+	else if (v_type(v) == V_LIST && in->min_items >= 0 && (long long)v_len(v) < in->min_items)
+		*err = xasprintf("%s '%s' needs at least %lld item%s, got %zu", input_noun(in), in->name,
+				 in->min_items, in->min_items == 1 ? "" : "s", v_len(v));
+	else if (v_type(v) == V_LIST && in->max_items >= 0 && (long long)v_len(v) > in->max_items)
+		*err = xasprintf("%s '%s' takes at most %lld item%s, got %zu", input_noun(in), in->name,
+				 in->max_items, in->max_items == 1 ? "" : "s", v_len(v));
+	else
+		return 1;
+	free(g);
+	return 0;
+}
+
+int input_check(const input_def *in, const value *v, char **err)
+{
+	if (in->pattern && v_type(v) == V_STR && !input_pattern_ok(in->pattern, v_as_str(v), err)) {
+		if (!*err) {
+			char *g = shown(v);
+			*err = xasprintf("%s '%s' does not match its pattern '%s': got %s", input_noun(in), in->name,
+					 in->pattern, g);
+			free(g);
+		}
+		return 0;
+	}
+	return input_in_bounds(in, v, err);
+}
+
 /*
  * Convert a value (text from the command line, or a typed value from a
  * file or default) to the input's type.  Returns a new value or NULL with
@@ -71,7 +187,7 @@ value *input_coerce(const input_def *in, const value *v, char **err)
 	case IT_URL:
 		if (s && strstr(s, "://") && strcspn(s, " \t\r\n") == strlen(s))
 			return v_retain((value *)v);
-		*err = xasprintf("input '%s' must be a URL (scheme://host...)", in->name);
+		*err = xasprintf("%s '%s' must be a URL (scheme://host...)", input_noun(in), in->name);
 		return NULL;
 	case IT_INT:
 	case IT_NUMBER: {
@@ -87,7 +203,7 @@ value *input_coerce(const input_def *in, const value *v, char **err)
 		} else
 			break;
 		if (in->type == IT_INT && (d != floor(d) || fabs(d) > 9007199254740992.0)) {
-			*err = xasprintf("input '%s' must be an integer", in->name);
+			*err = xasprintf("%s '%s' must be an integer", input_noun(in), in->name);
 			return NULL;
 		}
 		return v_num(d);
@@ -106,25 +222,14 @@ value *input_coerce(const input_def *in, const value *v, char **err)
 		int64_t ms;
 		if (s && dur_parse(s, strlen(s), &ms) == 0)
 			return v_dur(ms);
-		*err = xasprintf("input '%s' must be a duration like 30s or 5m", in->name);
+		*err = xasprintf("%s '%s' must be a duration like 30s or 5m", input_noun(in), in->name);
 		return NULL;
 	}
 	case IT_LIST:
 		if (t == V_LIST)
 			return v_retain((value *)v);
-		if (s) {
-			/* comma separated on the command line */
-			value *l = v_list();
-			const char *p = s;
-			while (*p) {
-				size_t n = strcspn(p, ",");
-				v_list_push_take(l, v_strn(p, n));
-				p += n;
-				if (*p == ',')
-					p++;
-			}
-			return l;
-		}
+		if (s)
+			return list_from_text(in, s, err);
 		break;
 	case IT_ENUM:
 		if (in->values) {
@@ -141,28 +246,52 @@ value *input_coerce(const input_def *in, const value *v, char **err)
 			sbuf sb = { 0 };
 			for (size_t i = 0; i < in->values->n; i++)
 				sbuf_addf(&sb, "%s%s", i ? ", " : "", in->values->vals[i]->str);
-			*err = xasprintf("input '%s' must be one of: %s", in->name, sb.buf ? sb.buf : "");
+			char *g = shown(v);
+			*err = xasprintf("%s '%s' must be one of: %s; got %s", input_noun(in), in->name,
+					 sb.buf ? sb.buf : "", g);
+			free(g);
 			sbuf_release(&sb);
 			return NULL;
 		}
 		break;
 	}
-	*err = xasprintf("input '%s' must be of type %s, got %s", in->name,
+	*err = xasprintf("%s '%s' must be of type %s, got %s", input_noun(in), in->name,
 			 type_names[in->type], v_type_name(v));
 	return NULL;
 }
 
 
+/* "; did you mean 'x'?" for a name rb does not declare, or "" (malloc'd) */
+static char *input_hint(const runbook *rb, const char *name)
+{
+	const char **names = xcalloc(rb->ninputs + 1, sizeof *names);
+	for (size_t i = 0; i < rb->ninputs; i++)
+		names[i] = rb->inputs[i].name;
+	const char *s = suggest(name, names, rb->ninputs, 0);
+	char *h = s ? xasprintf("; did you mean '%s'?", s) : xstrdup("");
+	free(names);
+	return h;
+}
+
 /* Every name given (--input, --inputs FILE) is a declared input that
- * is not a secret; -1 with *err for the first that is not. */
+ * is not a secret, and --input names each at most once; -1 with *err
+ * for the first that is not. */
 static int check_given(const runbook *rb, const input_args *o, const value *given, char **err)
 {
 	for (size_t i = 0; i < o->ngiven; i++) {
 		const input_def *in = runbook_find_input(rb, o->given[i].key);
 		if (!in) {
-			*err = xasprintf("unknown input '%s'", o->given[i].key);
+			char *h = input_hint(rb, o->given[i].key);
+			*err = xasprintf("unknown input '%s'%s", o->given[i].key, h);
+			free(h);
 			return -1;
 		}
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(o->given[j].key, in->name)) {
+				*err = xasprintf("input '%s' is given twice (--input %s=...): give it once",
+						 in->name, in->name);
+				return -1;
+			}
 		if (in->type == IT_SECRET) {
 			*err = xasprintf("input '%s' is a secret: it comes from %s, never "
 					 "from the command line", in->name, in->from ? in->from : "its from:");
@@ -172,7 +301,9 @@ static int check_given(const runbook *rb, const input_args *o, const value *give
 	for (size_t i = 0; given && i < v_len(given); i++) {
 		const input_def *in = runbook_find_input(rb, v_obj_key(given, i));
 		if (!in) {
-			*err = xasprintf("%s: unknown input '%s'", o->file, v_obj_key(given, i));
+			char *h = input_hint(rb, v_obj_key(given, i));
+			*err = xasprintf("%s: unknown input '%s'%s", o->file, v_obj_key(given, i), h);
+			free(h);
 			return -1;
 		}
 		if (in->type == IT_SECRET) {
@@ -222,7 +353,7 @@ static value *secret_value(const input_def *in, redactor *red, char **err)
 	return v_secret(v_str_take(sec, strlen(sec)));
 }
 
-/* The raw value of a plain input, by precedence: the last --input, the
+/* The raw value of a plain input, by precedence: its --input, the
  * resumed run's, the inputs file's, the default (rendered); NULL when
  * none (or *err when the default fails to render). */
 static value *given_value(const input_def *in, const input_args *o, const value *given,
@@ -246,7 +377,7 @@ static value *given_value(const input_def *in, const input_args *o, const value 
 }
 
 /* A plain input's value: given or default, of its type, matching its
- * pattern; NULL with *err.  for_plan: a missing one is "<name>". */
+ * pattern, within its bounds; NULL with *err.  for_plan: a missing one is "<name>". */
 static value *plain_value(const input_def *in, const input_args *o, const value *given,
 			  int for_plan, char **err)
 {
@@ -262,10 +393,7 @@ static value *plain_value(const input_def *in, const input_args *o, const value 
 	v_release(raw);
 	if (!v)
 		return NULL;
-	if (in->pattern && v_type(v) == V_STR && !input_pattern_ok(in->pattern, v_as_str(v), err)) {
-		if (!*err)
-			*err = xasprintf("input '%s' does not match its pattern '%s'",
-					 in->name, in->pattern);
+	if (!input_check(in, v, err)) {
 		v_release(v);
 		return NULL;
 	}

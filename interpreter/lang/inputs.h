@@ -22,7 +22,7 @@ typedef struct kv {
  * value is "***".  Returns NULL with diagnostics-style messages on stderr.
  */
 typedef struct input_args {
-	const kv *given;                /* --input k=v, in order (the last wins) */
+	const kv *given;                /* --input k=v, in order (a name given twice is an error) */
 	size_t ngiven;
 	const char *file;               /* --inputs FILE (a YAML/JSON mapping), or NULL */
 	const value *resumed;           /* the inputs a resumed run started with, or NULL */
@@ -34,10 +34,24 @@ value *inputs_resolve(const runbook *rb, const input_args *a, redactor *red,
 /*
  * One input's value converted to its declared type (text from the command
  * line, or a typed value from a file, a default or a fragment's `with:`):
- * a new value, or NULL with *err.  input_pattern_ok: does s match the
+ * a new value, or NULL with *err.  A list given as text is a JSON or YAML
+ * flow list ("[a, b]") or a comma list ("a,b").  input_pattern_ok: does s match the
  * input's pcre2 pattern (0 with *err when the pattern is bad).
  */
 value *input_coerce(const input_def *in, const value *v, char **err);
 int input_pattern_ok(const char *pattern, const char *s, char **err);
+/*
+ * A value of the input's type (input_coerce's) against its pattern and
+ * bounds (min, max; min-items, max-items): 1, or 0 with *err, which
+ * quotes the value given (*** for a secret).  input_in_bounds: the
+ * bounds alone.
+ */
+int input_check(const input_def *in, const value *v, char **err);
+/* "input", or "field" for a manual step's field: the word for messages */
+static inline const char *input_noun(const input_def *in)
+{
+	return in->field ? "field" : "input";
+}
+int input_in_bounds(const input_def *in, const value *v, char **err);
 
 #endif

@@ -5,7 +5,9 @@
  * when its path is absent), the operand, and the list its judgement is
  * recorded in.  match_op() finds the row, calls it and records
  * {path, op, expected, actual, ok}; the compound matchers (len with a
- * matcher object, not, any, all) judge their parts with match_object().
+ * matcher object, not, any, all) judge their parts with match_object(),
+ * and the operands of not, any and all with match_value(): a matcher
+ * object, a field map or a literal.
  */
 #include "lang/match.h"
 #include "base/arena.h"
@@ -187,14 +189,13 @@ static int m_len(match_call *c)
 	return r;
 }
 
-/* does the operand (a matcher object, else a literal) hold for one value;
- * the parts' records are dropped: the compound matcher records itself */
+/* does the operand (a matcher object, a field map or a literal) hold
+ * for one value; the parts' records are dropped: the compound matcher
+ * records itself */
 static int holds(match_call *c, value *act)
 {
-	if (!match_is_object(c->exp))
-		return act && loose_equal(act, c->exp);
 	value *sub = v_list();
-	int r = match_object(c->path, c->exp, act, sub, c->err);
+	int r = match_value(c->path, c->exp, act, sub, c->err);
 	v_release(sub);
 	return r;
 }
@@ -244,10 +245,11 @@ const matcher matcher_table[] = {
 	{ "exists", "true: there and not null; false: absent or null", MO_BOOL, m_exists },
 	{ "len", "of a length (string bytes, list items, object keys) equal to the int, or satisfying the matcher",
 	  MO_COUNT, m_len },
-	{ "not", "one the operand (a literal or a matcher) does not hold for", MO_MATCHER, m_not },
-	{ "any", "a list with some item equal to the operand, or satisfying the matcher",
+	{ "not", "one the operand (a literal, a matcher or a field map) does not hold for",
+	  MO_MATCHER, m_not },
+	{ "any", "a list with some item equal to the operand, satisfying the matcher, or whose fields satisfy the field map ({replicas: {eq: 0}}; a field named like a matcher: .eq)",
 	  MO_MATCHER, m_any },
-	{ "all", "a list whose every item equals the operand, or satisfies the matcher (an empty list does)",
+	{ "all", "a list whose every item equals the operand, satisfies the matcher, or has fields satisfying the field map (an empty list does)",
 	  MO_MATCHER, m_all },
 };
 const size_t matcher_count = sizeof matcher_table / sizeof matcher_table[0];
@@ -279,6 +281,64 @@ int match_is_object(const value *v)
 		if (!matcher_find(v_obj_key(v, i)))
 			return 0;
 	return 1;
+}
+
+/* Resolve "a.b[2].c" (a leading '.' allowed: ".eq") inside v; a
+ * borrowed value or NULL. */
+value *match_path_get(value *v, const char *path)
+{
+	const char *p = path;
+	while (v && *p) {
+		if (*p == '.') {
+			p++;
+			continue;
+		}
+		if (*p == '[') {
+			char *end;
+			long idx = strtol(p + 1, &end, 10);
+			if (*end != ']' || v_type(v) != V_LIST)
+				return NULL;
+			if (idx < 0)
+				idx += (long)v_len(v);
+			v = idx >= 0 ? v_list_get(v, (size_t)idx) : NULL;
+			p = end + 1;
+			continue;
+		}
+		size_t n = strcspn(p, ".[");
+		char key[256];
+		if (n >= sizeof key || v_type(v) != V_OBJ)
+			return NULL;
+		memcpy(key, p, n);
+		key[n] = 0;
+		v = v_obj_get(v, key);
+		p += n;
+	}
+	return v;
+}
+
+int match_fields(const char *path, value *m, value *act, value *recs, char **err)
+{
+	int all = 1;
+	for (size_t i = 0; i < v_len(m); i++) {
+		const char *k = v_obj_key(m, i);
+		char *p = !*path ? xstrdup(k) : xasprintf("%s%s%s", path, *k == '.' || *k == '[' ? "" : ".", k);
+		value *a = act ? match_path_get(act, k) : NULL;
+		int r = match_value(p, v_obj_val(m, i), a, recs, err);
+		free(p);
+		if (r < 0)
+			return -1;
+		all &= r;
+	}
+	return all;
+}
+
+int match_value(const char *path, value *exp, value *act, value *recs, char **err)
+{
+	if (match_is_object(exp))
+		return match_object(path, exp, act, recs, err);
+	if (v_type(exp) == V_OBJ && v_len(exp))
+		return match_fields(path, exp, act, recs, err);
+	return match_op(path, "eq", exp, act, recs, err);
 }
 
 int match_object(const char *path, value *m, value *act, value *recs, char **err)

@@ -14,6 +14,17 @@
  * The functions are pure over values (base/value.h): they judge an actual
  * value against an expected one and append what they judged to a list of
  * records {path, op, expected, actual, ok}, the transcript's `matchers`.
+ *
+ * Objects are judged by field maps: under `any`, `all`, `not` and
+ * `json:`, a mapping whose keys are all matcher names is a matcher object;
+ * any other mapping is a field map, each key a path into the value
+ * ("name", "spec.replicas", "ports[0]") and each value a literal, a
+ * matcher object or a field map in turn:
+ *
+ *   rows: { any: { name: web, replicas: { eq: 0 } } }
+ *
+ * A field named like a matcher is written as a path with a leading dot
+ * (`.eq: 1`), which no matcher is called.
  */
 #ifndef RB_MATCH_H
 #define RB_MATCH_H
@@ -70,6 +81,15 @@ int match_op(const char *path, const char *op, value *exp, value *act, value *re
 	     char **err);
 /* every matcher of the object m: 1 when all hold */
 int match_object(const char *path, value *m, value *act, value *recs, char **err);
+/* every field of the field map m, each at its path inside act (NULL:
+ * absent) and recorded at path.field: 1 when all hold */
+int match_fields(const char *path, value *m, value *act, value *recs, char **err);
+/* exp judged against act: a matcher object, a field map (a non-empty
+ * mapping with a key that is not a matcher), or a literal (eq) */
+int match_value(const char *path, value *exp, value *act, value *recs, char **err);
+/* "a.b[2].c" inside v (a leading '.' too; a negative index counts from
+ * the end): a borrowed value, or NULL when absent */
+value *match_path_get(value *v, const char *path);
 /* append {path, op, expected, actual, ok} to recs */
 void match_record(value *recs, const char *path, const char *op, const value *expected,
 		  const value *actual, int ok);

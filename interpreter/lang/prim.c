@@ -14,6 +14,7 @@
 static const char *const exec_keys[] = { "env", "cwd", "stdin", NULL };
 static const char *const no_keys[] = { NULL };
 static const char *const use_keys[] = { "with", NULL };
+static const char *const manual_keys[] = { "fields", NULL };
 
 static const char *const exec_results[] = { "exit", "stdout", "stderr", "duration", "stdout_truncated", "stderr_truncated", "stdout_base64", "stderr_base64", "timed_out", NULL };
 static const char *const http_results[] = { "status", "headers", "body", "json", "duration", "body_truncated", "body_base64", NULL };
@@ -23,6 +24,7 @@ static const char *const kafka_results[] = { "partition", "offset", "messages", 
 static const char *const prom_results[] = { "value", "vector", "resultType", "vector_truncated", "firing", "alerts", "alerts_truncated", "duration", NULL };
 static const char *const wait_results[] = { "duration", NULL };
 static const char *const approve_results[] = { "approved", "by", "comment", "mode", NULL };
+static const char *const manual_results[] = { "confirmed", "by", "fields", "comment", "mode", NULL };
 static const char *const assert_results[] = { "value", NULL };
 static const char *const log_results[] = { "message", NULL };
 
@@ -62,7 +64,8 @@ static const prim_param redis_params[] = {
 static const prim_param kafka_params[] = {
 	{ "connection", P_STR, 1, "a kafka connection" },
 	{ "produce", P_MAP, 0, "{topic, key, value, headers, partition}" },
-	{ "consume", P_MAP, 0, "{topic, group | from-beginning, max-messages, timeout}" },
+	{ "consume", P_MAP, 0, "{topic, group | from-beginning, max-messages, timeout, until-end}; "
+	  "until-end: true stops once caught up with the log as of the start (kcat -e)" },
 	{ "lag", P_MAP, 0, "{group, topic}" },
 	{ "topics", P_ANY, 0, "metadata of all topics, or of the listed ones" },
 	{ "max-result", P_NUM, 0, "bytes of consumed messages kept (default 1 MiB)" },
@@ -179,6 +182,7 @@ const prim_def prim_table[] = {
 		.forms = P_DUR,
 		.step_keys = no_keys,
 		.result_fields = wait_results,
+		.dry_run_skip = "a dry run does not wait",
 		.default_effect = EFFECT_READ,
 		.run = prim_wait_run,
 	},
@@ -192,6 +196,16 @@ const prim_def prim_table[] = {
 		.default_effect = EFFECT_READ,
 	},
 	{
+		.name = "manual",
+		.summary = "a manual action: Markdown instructions the operator carries out and "
+			   "confirms, entering the step's `fields`",
+		.forms = P_STR,
+		.step_keys = manual_keys,
+		.result_fields = manual_results,
+		.flags = PF_MANUAL | PF_RUNS_ALONE,
+		.default_effect = EFFECT_WRITE,
+	},
+	{
 		.name = "assert",
 		.summary = "a pure check of an expression",
 		.forms = P_STR | P_BOOL,
@@ -202,10 +216,11 @@ const prim_def prim_table[] = {
 	},
 	{
 		.name = "log",
-		.summary = "a note in the transcript",
+		.summary = "a note in the transcript and on the terminal",
 		.forms = P_STR,
 		.step_keys = no_keys,
 		.result_fields = log_results,
+		.terminal_field = "message",
 		.default_effect = EFFECT_READ,
 		.run = prim_log_run,
 	},

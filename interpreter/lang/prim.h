@@ -92,6 +92,11 @@ enum {
 	 * a request is a handle of its own), so --parallel does not make one
 	 * step wait for the other; the other kinds are one client each */
 	PF_SHARED_CONN = 1 << 6,
+	/* a manual action: the executor shows its instructions and asks the
+	 * operator to confirm them done, entering the step's `fields` (it
+	 * owns the terminal and the answers file, as for an approval), so the
+	 * row has no run function; `rollback:` may be the undo's instructions */
+	PF_MANUAL = 1 << 7,
 };
 
 /*
@@ -121,6 +126,12 @@ typedef struct prim_def {
 	 * (sql: the database rolls a failed statement back): a failed step of
 	 * it does not run its own rollback, and rollback-on-failure is refused */
 	const char *failure_undone;
+	/* set when a dry run records the step as would-run although it only
+	 * reads, saying why (wait: sleeping there proves nothing) */
+	const char *dry_run_skip;
+	/* the result field printed on the terminal under the step's line
+	 * (log: its text), a value: redacted, hidden by --quiet */
+	const char *terminal_field;
 	int default_effect;
 	/* effect from the action when it depends on it (http method, redis
 	 * command, kafka op); NULL: default_effect.  May return -1: unknown
@@ -128,8 +139,8 @@ typedef struct prim_def {
 	int (*effect_of)(const node *action);
 	/* extra static checks beyond the table (may be NULL) */
 	void (*validate)(const runbook *rb, const step *st, diags *dg);
-	/* performs the action (prim_<name>.c); NULL for PF_APPROVAL and
-	 * PF_FRAGMENT, which the executor does itself */
+	/* performs the action (prim_<name>.c); NULL for PF_APPROVAL,
+	 * PF_MANUAL and PF_FRAGMENT, which the executor does itself */
 	int (*run)(prim_call *c);
 	/* optional: run n independent read calls concurrently (http checks in
 	 * one group through the curl multi interface); each call's result or

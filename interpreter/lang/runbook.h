@@ -28,6 +28,8 @@ extern const char *const phase_names[PH__COUNT];
 enum { EFFECT_READ = 0, EFFECT_WRITE = 1 };
 enum { ONFAIL_ROLLBACK, ONFAIL_CONTINUE, ONFAIL_ABORT };
 enum { RBPOL_ON_FAILURE, RBPOL_ALWAYS, RBPOL_NEVER };
+/* a step's `dry-run:` (none: the dry run's rules decide) */
+enum { DRYRUN_RULES, DRYRUN_RUN, DRYRUN_SKIP };
 
 enum input_type {
 	IT_STRING, IT_INT, IT_NUMBER, IT_BOOL, IT_DURATION, IT_URL,
@@ -44,6 +46,10 @@ typedef struct input_def {
 	const char *from;       /* secrets: "env:NAME" or "file:/path" */
 	int required;           /* no default and not a secret-from */
 	const char *description;
+	int has_min, has_max;   /* int and number: min, max given */
+	double min, max;
+	long long min_items, max_items;  /* list: -1 when not given */
+	int field;              /* a manual step's field, not an input (messages say so) */
 } input_def;
 
 typedef struct conn_def {
@@ -55,6 +61,12 @@ typedef struct conn_def {
 
 struct prim_def;
 typedef struct step step;
+
+/* max-concurrency, max-errors: a count, or a percentage of the items */
+typedef struct fe_limit {
+	int n;
+	int percent;            /* n is a percentage (rounded up at run time) */
+} fe_limit;
 
 typedef struct steplist {
 	step **v;
@@ -83,16 +95,30 @@ struct step {
 	int64_t retry_max_delay_ms; /* 0 = unbounded */
 	int has_until;
 	int64_t until_every_ms, until_within_ms;
+	int64_t until_hold_ms;  /* until.hold: how long expect must keep holding; 0 = none */
+	/* those of the values above given as ${{ }} templates (NULL: the
+	 * literal above, checked statically); the executor renders them
+	 * when the step starts, with the step's context (run/exec.c) */
+	struct step_templated {
+		node *timeout, *until_every, *until_within, *until_hold;
+		node *retry_attempts, *retry_delay, *retry_max_delay;
+	} templated;
 	int on_failure;         /* ONFAIL_* */
 	int sensitive;
 	int idempotent;
 	int rollback_on_failure; /* undo even when this step failed (it may half-apply) */
+	int dry_run;            /* DRYRUN_*: its `dry-run:` */
 	steplist rollback;      /* the undo steps (phase PH_ROLLBACK) */
 	step *owner;            /* for a rollback step: the step it undoes */
 	struct runbook *frag;   /* a `use` step: its fragment, loaded for this step alone
 	                         * and freed with the runbook (fragment.h) */
 	steplist needs;         /* resolved dependencies (same phase) */
 	node *needs_node;
+	node *for_each;         /* for-each: a ${{ }} or a literal list; NULL for one run */
+	input_def *fields;      /* a manual step's `fields`: what the operator enters */
+	size_t nfields;
+	fe_limit max_concurrency;       /* items in flight at once (default 1) */
+	fe_limit max_errors;            /* failed items tolerated (default 0) */
 };
 
 typedef struct runbook {
@@ -149,6 +175,8 @@ typedef struct rb_keytables {
 	const char *const *on_failure;
 	const char *const *policies;
 	const char *const *contexts;
+	const char *const *dry_run;
+	rb_keytable field;      /* a manual step's field */
 } rb_keytables;
 extern const rb_keytables rb_keys;
 
@@ -190,6 +218,10 @@ enum step_key_shape {
 	KS_ENV,                 /* NAME: value */
 	KS_STRING,              /* a string */
 	KS_MAPPING,             /* a mapping */
+	KS_FIELDS,              /* name: field (a manual step's fields) */
+	KS_DRY_RUN,             /* run or skip */
+	KS_FOR_EACH,            /* one ${{ }} or a list */
+	KS_LIMIT,               /* a count or a percentage: 3, "25%" */
 };
 struct step_parse;
 typedef struct step_key {

@@ -21,7 +21,9 @@
  */
 #include "lang/runbook.h"
 #include "lang/fragment.h"
+#include "lang/inputs.h"
 #include "lang/prim.h"
+#include "lang/render.h"
 #include "lang/expr.h"
 #include "lang/match.h"
 #include "base/value.h"
@@ -46,6 +48,7 @@ enum {
 	R_CONN = 8,             /* a connection spec: inputs, env, run */
 	R_DEFAULT = 16,         /* an input default: env, run */
 	R_WITH_PUBLIC = 32,     /* a `with:` value for a fragment input that is not a secret */
+	R_FOREACH = 64,         /* a for-each list: `each` is what it makes, not yet there */
 };
 
 typedef struct tref {
@@ -54,6 +57,7 @@ typedef struct tref {
 	step *st;               /* the step whose order applies (NULL outside steps) */
 	int flags;
 	const char *what;       /* R_WITH_PUBLIC: "input 'x' of fragment 'y'" */
+	const step *result_of;  /* R_RESULT: the step whose result `result` is */
 } tref;
 
 typedef struct vctx {
@@ -75,6 +79,7 @@ typedef struct vctx {
 	char **chain;
 	size_t depth;
 	const char *with_what;  /* for add_ref while walking a `with:` value */
+	const step *result_of;  /* for add_ref while walking expect and outputs */
 } vctx;
 
 /* a parse that failed: reported once, never rendered (the load fails) */
@@ -142,7 +147,8 @@ static const char *const fragment_docs[] = {
 };
 SAME_LEN(fragment_keys, fragment_docs);
 static const char *const input_keys[] = {
-	"type", "default", "pattern", "description", "values", "from", "required", NULL,
+	"type", "default", "pattern", "description", "values", "from", "required",
+	"min", "max", "min-items", "max-items", NULL,
 };
 static const char *const input_docs[] = {
 	"string (default), int, number, bool, duration, url, secret, list or enum",
@@ -152,22 +158,47 @@ static const char *const input_docs[] = {
 	"the allowed values of an enum",
 	"where a secret comes from: env:NAME or file:/path (never argv)",
 	"whether the input must be given (default: when it has no default)",
+	"int and number: the smallest value allowed",
+	"int and number: the largest value allowed",
+	"list: the fewest items allowed",
+	"list: the most items allowed",
 	NULL,
 };
 SAME_LEN(input_keys, input_docs);
 static const char *const input_types[] = {
 	"string", "int", "number", "bool", "duration", "url", "secret", "list", "enum", NULL,
 };
+/* a manual step's field: a value the operator enters */
+static const char *const field_keys[] = {
+	"type", "description", "pattern", "values", "min", "max", "min-items", "max-items", NULL,
+};
+static const char *const field_docs[] = {
+	"string (default), int, number, bool, duration, url, list, enum, or secret: read "
+	"without echo on a terminal and masked everywhere",
+	"what the operator is asked for",
+	"a PCRE2 pattern the value must match",
+	"the allowed values of an enum",
+	"int and number: the smallest value allowed",
+	"int and number: the largest value allowed",
+	"list: the fewest items allowed",
+	"list: the most items allowed",
+	NULL,
+};
+SAME_LEN(field_keys, field_docs);
 static const char *const retry_keys[] = { "attempts", "delay", "backoff", "max-delay", NULL };
 static const char *const retry_docs[] = {
-	"attempts in all, 1 to 1000", "wait before the second attempt",
+	"attempts in all, 1 to 1000 (in a step also a ${{ }}, read when the step starts)",
+	"wait before the second attempt (in a step also a ${{ }})",
 	"factor applied to the delay after each attempt, 1.0 to 100",
-	"upper bound of the delay", NULL,
+	"upper bound of the delay (in a step also a ${{ }})", NULL,
 };
 SAME_LEN(retry_keys, retry_docs);
-static const char *const until_keys[] = { "every", "within", NULL };
+static const char *const until_keys[] = { "every", "within", "hold", NULL };
 static const char *const until_docs[] = {
-	"how often to poll", "how long to keep polling", NULL,
+	"how often to poll: a duration, or a ${{ }} read when the step starts",
+	"how long to keep polling: a duration, or a ${{ }}",
+	"a soak: how long `expect` must keep holding, polled every `every` (a duration, or a "
+	"${{ }}); a poll that fails starts it again, and `within` bounds the whole", NULL,
 };
 SAME_LEN(until_keys, until_docs);
 static const char *const defaults_keys[] = { "timeout", "retry", "on-failure", NULL };
@@ -199,13 +230,17 @@ SAME_LEN(drill_keys, drill_docs);
 static const char *const effect_names[] = { "read", "write", NULL };
 static const char *const onfail_names[] = { "rollback", "continue", "abort", NULL };
 static const char *const policy_names[] = { "on-failure", "always", "never", NULL };
-static const char *const contexts[] = { "inputs", "env", "steps", "result", "run", NULL };
+static const char *const dry_run_names[] = { "run", "skip", NULL };
+static const char *const contexts[] = { "inputs", "env", "steps", "result", "run", "each", NULL };
+/* the fields of `each` (key and value for the items of an object) */
+static const char *const each_fields[] = { "item", "index", "key", "value", NULL };
 
 const rb_keytables rb_keys = {
 	{ top_keys, top_docs }, { fragment_keys, fragment_docs }, { input_keys, input_docs }, { retry_keys, retry_docs }, { until_keys, until_docs },
 	{ defaults_keys, defaults_docs }, { objective_keys, objective_docs },
 	{ drill_keys, drill_docs },
-	input_types, effect_names, onfail_names, policy_names, contexts,
+	input_types, effect_names, onfail_names, policy_names, contexts, dry_run_names,
+	{ field_keys, field_docs },
 };
 
 /* ---- did you mean ---- */
@@ -470,7 +505,7 @@ static void add_ref(vctx *v, node *n, tmpl *t, step *st, int flags)
 		v->caprefs = v->caprefs ? v->caprefs * 2 : 64;
 		v->refs = xrealloc(v->refs, v->caprefs * sizeof *v->refs);
 	}
-	v->refs[v->nrefs++] = (tref){ n, t, st, flags, v->with_what };
+	v->refs[v->nrefs++] = (tref){ n, t, st, flags, v->with_what, v->result_of };
 }
 
 /* parse every template under n (values, not keys) and remember its refs */
@@ -616,11 +651,12 @@ static void input_values(vctx *v, input_def *in, node *m, node *t)
 	if (vals) {
 		if (in->type != IT_ENUM)
 			err(v, node_key(m, "values"), "value",
-			    "'values' only applies to enum inputs (input '%s' is a %s)", in->name,
-			    input_types[in->type]);
+			    "'values' only applies to enum %ss (%s '%s' is a %s)", input_noun(in),
+			    input_noun(in), in->name, input_types[in->type]);
 		else if (want_seq(v, vals, "values")) {
 			if (!vals->n)
-				err(v, vals, "value", "enum input '%s' needs at least one value", in->name);
+				err(v, vals, "value", "enum %s '%s' needs at least one value", input_noun(in),
+				    in->name);
 			for (size_t i = 0; i < vals->n; i++)
 				if (!is_scalar(vals->vals[i]) || node_is_null(vals->vals[i]))
 					err(v, vals->vals[i], "type", "enum values must be strings, got %s",
@@ -628,7 +664,7 @@ static void input_values(vctx *v, input_def *in, node *m, node *t)
 			in->values = vals;
 		}
 	} else if (in->type == IT_ENUM)
-		err(v, t, "required", "enum input '%s' needs 'values'", in->name);
+		err(v, t, "required", "enum %s '%s' needs 'values'", input_noun(in), in->name);
 }
 
 /* a secret's `from: env:NAME | file:/path` (a fragment's secrets come
@@ -697,21 +733,101 @@ static void input_pattern(vctx *v, input_def *in, node *m)
 		    got(v, in->def), in->name, pat->str);
 }
 
-/* one input: a mapping of input_keys (or null: a required string) */
-static void parse_input(vctx *v, input_def *in, node *key, node *m)
+/* a literal of input in's type outside its bounds: the run-time message
+ * (input_in_bounds, malloc'd), else NULL */
+static char *literal_out_of_bounds(const input_def *in, const node *x)
 {
-	const char *where = arena_printf(v->a, "in input '%s'", in->name);
+	value *lit = literal_node(x);
+	char *e = NULL;
+	value *c = input_coerce(in, lit, &e);
+	free(e);                /* its type is default_mismatch's to judge */
+	e = NULL;
+	if (c && input_in_bounds(in, c, &e))
+		e = NULL;
+	if (c)
+		v_release(c);
+	v_release(lit);
+	return e;
+}
+
+/* `min`/`max` (int, number) or `min-items`/`max-items` (list): *has set
+ * when given; numbers, whole and not negative for the item counts */
+static void input_bound(vctx *v, input_def *in, node *m, const char *key, int *has,
+			double *num, long long *count)
+{
+	node *x = node_get(m, key);
+	int items = count != NULL;
+	long long c;
+	if (!x)
+		return;
+	if (items ? in->type != IT_LIST : in->type != IT_INT && in->type != IT_NUMBER) {
+		err(v, node_key(m, key), "value", "'%s' only applies to %s %ss (%s '%s' is a%s %s%s)",
+		    key, items ? "list" : "int and number", input_noun(in), input_noun(in), in->name,
+		    in->type == IT_INT || in->type == IT_ENUM ? "n" : "", input_types[in->type],
+		    !items && in->type == IT_LIST ? ": use 'min-items' and 'max-items'" : "");
+		return;
+	}
+	if (items && (!plain_int(x, &c) || c < 0))
+		err(v, x, "type", "'%s' must be a whole number of items, got %s", key, got(v, x));
+	else if (!items && !plain_num(x, num))
+		err(v, x, "type", "'%s' must be a number, got %s", key, got(v, x));
+	else {
+		if (items)
+			*count = c;
+		if (has)
+			*has = 1;
+	}
+}
+
+/*
+ * The bounds of an input (min/max, min-items/max-items), in order, and a
+ * literal default within them: checked by the run-time check
+ * (input_check, inputs.c) on the default's value.
+ */
+static void input_bounds(vctx *v, input_def *in, node *m)
+{
+	int has_mi = 0, has_ma = 0;
+	input_bound(v, in, m, "min", &in->has_min, &in->min, NULL);
+	input_bound(v, in, m, "max", &in->has_max, &in->max, NULL);
+	input_bound(v, in, m, "min-items", &has_mi, NULL, &in->min_items);
+	input_bound(v, in, m, "max-items", &has_ma, NULL, &in->max_items);
+	if ((in->has_min && in->has_max && in->min > in->max) ||
+	    (has_mi && has_ma && in->min_items > in->max_items)) {
+		const char *lo = in->has_max ? "min" : "min-items", *hi;
+		hi = in->has_max ? "max" : "max-items";
+		err(v, node_get(m, hi), "value", "'%s' (%s) is less than '%s' (%s)", hi,
+		    node_get(m, hi)->str, lo, node_get(m, lo)->str);
+		return;
+	}
+	if (!in->def || (is_scalar(in->def) && has_template(in->def->str, in->def->len)) ||
+	    default_mismatch(in, in->def))
+		return;
+	char *e = literal_out_of_bounds(in, in->def);
+	if (e)
+		err(v, in->def, "value", "default of %s", e);
+	free(e);
+}
+
+/*
+ * What an input and a manual step's field share: a mapping of keys (or
+ * null: a required string), its type, description and enum values.
+ * Returns 1 when the mapping's other keys are to be read.
+ */
+static int parse_typed(vctx *v, input_def *in, node *m, const char *const *keys)
+{
 	in->n = m;
 	in->type = IT_STRING;
+	in->min_items = in->max_items = -1;
 	if (m && node_is_null(m)) {
 		in->required = 1;
-		return;
+		return 0;
 	}
 	if (!is_map(m)) {
-		err(v, m, "type", "input '%s' must be a mapping, got %s", in->name, got(v, m));
-		return;
+		err(v, m, "type", "%s '%s' must be a mapping, got %s", input_noun(in), in->name,
+		    got(v, m));
+		return 0;
 	}
-	check_keys(v, m, input_keys, where);
+	check_keys(v, m, keys, arena_printf(v->a, "in %s '%s'", input_noun(in), in->name));
 	node *t = node_get(m, "type");
 	if (t) {
 		int i = want_enum(v, t, "type", input_types);
@@ -722,9 +838,18 @@ static void parse_input(vctx *v, input_def *in, node *key, node *m)
 	if (desc && want_str(v, desc, "description"))
 		in->description = desc->str;
 	input_values(v, in, m, t);
+	return 1;
+}
+
+/* one input: a mapping of input_keys (or null: a required string) */
+static void parse_input(vctx *v, input_def *in, node *key, node *m)
+{
+	if (!parse_typed(v, in, m, input_keys))
+		return;
 	input_from(v, in, key, m);
 	input_default(v, in, m);
 	input_pattern(v, in, m);
+	input_bounds(v, in, m);
 
 	node *req = node_get(m, "required");
 	int r;
@@ -858,8 +983,25 @@ static void parse_connections(vctx *v, node *m)
 
 /* ---- defaults, retry, until ---- */
 
+/*
+ * A duration or count of a step that may come from an expression: a
+ * scalar holding ${{ }} is kept in *late (its references judged with the
+ * step's) and checked when the step runs; anything else is checked now.
+ * late NULL (defaults): literal only.  1 when n is such a template.
+ */
+static int late_value(vctx *v, node *n, node **late, step *refst)
+{
+	if (!late || !is_scalar(n) || !has_template(n->str, n->len))
+		return 0;
+	*late = n;
+	walk_tmpl(v, n, refst, 0);
+	return 1;
+}
+
+/* retry: the step's values, and the step's templates when st (NULL:
+ * defaults, literal only) */
 static void parse_retry(vctx *v, node *m, int *attempts, int64_t *delay, double *backoff,
-			int64_t *max_delay)
+			int64_t *max_delay, step *st, step *refst)
 {
 	if (!want_map(v, m, "retry"))
 		return;
@@ -867,7 +1009,8 @@ static void parse_retry(vctx *v, node *m, int *attempts, int64_t *delay, double 
 	node *n;
 	long long a;
 	double b;
-	if ((n = node_get(m, "attempts"))) {
+	struct step_templated *late = st ? &st->templated : NULL;
+	if ((n = node_get(m, "attempts")) && !late_value(v, n, late ? &late->retry_attempts : NULL, refst)) {
 		if (!plain_int(n, &a))
 			err(v, n, "type", "'attempts' must be an int, got %s", got(v, n));
 		else if (a < 1 || a > 1000)
@@ -875,9 +1018,10 @@ static void parse_retry(vctx *v, node *m, int *attempts, int64_t *delay, double 
 		else
 			*attempts = (int)a;
 	}
-	if ((n = node_get(m, "delay")))
+	if ((n = node_get(m, "delay")) && !late_value(v, n, late ? &late->retry_delay : NULL, refst))
 		want_dur(v, n, "delay", delay);
-	if ((n = node_get(m, "max-delay")))
+	if ((n = node_get(m, "max-delay")) &&
+	    !late_value(v, n, late ? &late->retry_max_delay : NULL, refst))
 		want_dur(v, n, "max-delay", max_delay);
 	if ((n = node_get(m, "backoff"))) {
 		if (!plain_num(n, &b))
@@ -898,7 +1042,8 @@ static void parse_defaults(vctx *v, node *m)
 	if ((n = node_get(m, "timeout")))
 		want_dur(v, n, "timeout", &v->rb->default_timeout_ms);
 	if ((n = node_get(m, "retry")))
-		parse_retry(v, n, &v->dfl_attempts, &v->dfl_delay, &v->dfl_backoff, &v->dfl_max_delay);
+		parse_retry(v, n, &v->dfl_attempts, &v->dfl_delay, &v->dfl_backoff, &v->dfl_max_delay,
+			    NULL, NULL);
 	if ((n = node_get(m, "on-failure"))) {
 		int i = want_enum(v, n, "on-failure", onfail_names);
 		if (i >= 0)
@@ -910,6 +1055,7 @@ static void parse_defaults(vctx *v, node *m)
 
 static void check_matcher(vctx *v, step *st, node *val, int depth);
 static void check_matcher_obj(vctx *v, step *st, node *m, int depth);
+static void check_judged(vctx *v, step *st, node *val, int depth);
 
 /* the matcher whose name op nearly is, or NULL */
 static const char *near_matcher(const char *op)
@@ -958,7 +1104,7 @@ static void check_operand(vctx *v, step *st, const matcher *mt, node *x, int dep
 			    got(v, x));
 		break;
 	case MO_MATCHER:
-		check_matcher(v, st, x, depth + 1);
+		check_judged(v, st, x, depth + 1);
 		break;
 	default:
 		break;
@@ -985,6 +1131,51 @@ static void check_matcher(vctx *v, step *st, node *val, int depth)
 		return;
 	if (is_map(val) && looks_like_matcher(val))
 		check_matcher_obj(v, st, val, depth);
+}
+
+/* a path into a value: names, '.', [int] (as match_path_get reads it) */
+static void check_field_path(vctx *v, node *k)
+{
+	for (const char *p = k->str; (p = strchr(p, '[')); p++) {
+		char *end;
+		strtol(p + 1, &end, 10);
+		if (end == p + 1 || *end != ']') {
+			err_in(v, SEV_ERROR, k, (size_t)(p - k->str), "expect",
+			       "'%s': an index in a field path is an integer, like items[0]", k->str);
+			return;
+		}
+	}
+}
+
+/*
+ * A value judged under any, all, not or json: a mapping whose keys are
+ * all matcher names is a matcher object; one with none is a field map,
+ * each value judged in turn.  A mapping with both is refused: 'gt' and
+ * 'lte' together are a misspelt matcher more often than two fields (a
+ * field named like a matcher is written '.gt').
+ */
+static void check_judged(vctx *v, step *st, node *val, int depth)
+{
+	if (depth > 16 || !is_map(val) || !val->n)
+		return;
+	node *op = NULL, *field = NULL;
+	for (size_t i = 0; i < val->n; i++)
+		*(matcher_find(val->keys[i]->str) ? &op : &field) = val->keys[i];
+	if (!field) {
+		check_matcher_obj(v, st, val, depth);
+		return;
+	}
+	if (op) {
+		const char *near = near_matcher(field->str);
+		err(v, field, "unknown-key",
+		    "mapping mixes the matcher '%s' and the field '%s'%s (write a field named like a matcher as '.%s')",
+		    op->str, field->str, hint_for(v, near), op->str);
+		return;
+	}
+	for (size_t i = 0; i < val->n; i++) {
+		check_field_path(v, val->keys[i]);
+		check_judged(v, st, val->vals[i], depth + 1);
+	}
 }
 
 /* the first component of a result path: "rows[0].status" -> "rows" */
@@ -1015,10 +1206,9 @@ static void check_expect(vctx *v, step *st, node *ex)
 			    hint(v, head, fields, (size_t)-1));
 			continue;
 		}
-		if (!strcmp(k->str, "json") && is_map(x) && !looks_like_matcher(x)) {
-			for (size_t j = 0; j < x->n; j++)
-				check_matcher(v, st, x->vals[j], 0);
-		} else
+		if (!strcmp(k->str, "json"))
+			check_judged(v, st, x, 0);
+		else
 			check_matcher(v, st, x, 0);
 	}
 }
@@ -1031,6 +1221,7 @@ static int is_use(const step *st)
 }
 
 static runbook *load_rb(const char *path, diags *dg, int lint, char **chain, size_t depth);
+static void check_result_field(vctx *v, node *n, size_t off, const step *st, const char *f);
 
 /* set once a fragment was loaded: from then on diagnostics are merged
  * without repeats (a file may be reached both directly and by `use`) */
@@ -1064,6 +1255,10 @@ static void check_with_literal(vctx *v, const runbook *fr, const input_def *in, 
 		    fr->id, want, got(v, x));
 		return;
 	}
+	char *b = literal_out_of_bounds(in, x);
+	if (b)
+		err(v, x, "value", "fragment '%s': %s", fr->id, b);
+	free(b);
 	if (!in->pattern || !is_scalar(x))
 		return;
 	re_error e;
@@ -1185,6 +1380,11 @@ static void check_use(vctx *v, step *st)
 	}
 	st->frag = fr;
 	check_with(v, st, fr);
+	/* a use step's result is its fragment's outputs */
+	for (size_t i = 0; is_map(st->expect) && i < st->expect->n; i++) {
+		node *k = st->expect->keys[i];
+		check_result_field(v, k, 0, st, path_head(v, k->str));
+	}
 	if (!st->effect_explicit) {
 		st->effect = EFFECT_READ;
 		for (size_t i = 0; i < fr->lists[PH_STEPS].n; i++)
@@ -1367,14 +1567,15 @@ static void sk_effect(stepparse *p, node *k, node *x)
 
 static void sk_timeout(stepparse *p, node *k, node *x)
 {
-	want_dur(p->v, x, "timeout", &p->st->timeout_ms);
+	if (!late_value(p->v, x, &p->st->templated.timeout, p->refst))
+		want_dur(p->v, x, "timeout", &p->st->timeout_ms);
 }
 
 static void sk_retry(stepparse *p, node *k, node *x)
 {
 	step *st = p->st;
 	parse_retry(p->v, x, &st->retry_attempts, &st->retry_delay_ms, &st->retry_backoff,
-		    &st->retry_max_delay_ms);
+		    &st->retry_max_delay_ms, st, p->refst);
 }
 
 static void sk_until(stepparse *p, node *k, node *m)
@@ -1388,12 +1589,21 @@ static void sk_until(stepparse *p, node *k, node *m)
 	node *every = node_get(m, "every"), *within = node_get(m, "within");
 	if (!every)
 		err(v, m, "required", "'until' needs 'every': how often to poll");
-	else
+	else if (!late_value(v, every, &st->templated.until_every, p->refst))
 		want_dur(v, every, "every", &st->until_every_ms);
 	if (!within)
 		err(v, m, "required", "'until' needs 'within': how long to keep polling");
-	else
+	else if (!late_value(v, within, &st->templated.until_within, p->refst))
 		want_dur(v, within, "within", &st->until_within_ms);
+	node *hold = node_get(m, "hold");
+	if (hold && !late_value(v, hold, &st->templated.until_hold, p->refst) &&
+	    want_dur(v, hold, "hold", &st->until_hold_ms) && within && !st->templated.until_within &&
+	    st->until_hold_ms > st->until_within_ms) {
+		char h[32], w[32];
+		err(v, hold, "value", "'hold' (%s) is longer than 'within' (%s): the condition could "
+		    "never hold long enough", dur_format(st->until_hold_ms, h, sizeof h),
+		    dur_format(st->until_within_ms, w, sizeof w));
+	}
 	st->has_until = 1;
 }
 
@@ -1401,7 +1611,9 @@ static void sk_expect(stepparse *p, node *k, node *x)
 {
 	p->st->expect = x;
 	check_expect(p->v, p->st, x);
+	p->v->result_of = p->st;
 	walk_tmpl(p->v, x, p->refst, R_RESULT);
+	p->v->result_of = NULL;
 }
 
 static void sk_outputs(stepparse *p, node *k, node *m)
@@ -1411,7 +1623,9 @@ static void sk_outputs(stepparse *p, node *k, node *m)
 		check_outputs(v, m);
 		p->st->outputs = m;
 	}
+	v->result_of = p->st;
 	walk_tmpl(v, m, p->refst, R_RESULT);
+	v->result_of = NULL;
 }
 
 static void sk_on_failure(stepparse *p, node *k, node *x)
@@ -1419,6 +1633,13 @@ static void sk_on_failure(stepparse *p, node *k, node *x)
 	int e = want_enum(p->v, x, "on-failure", onfail_names);
 	if (e >= 0)
 		p->st->on_failure = e;
+}
+
+static void sk_dry_run(stepparse *p, node *k, node *x)
+{
+	int e = want_enum(p->v, x, "dry-run", dry_run_names);
+	if (e >= 0)
+		p->st->dry_run = e == 0 ? DRYRUN_RUN : DRYRUN_SKIP;
 }
 
 static void sk_sensitive(stepparse *p, node *k, node *x)
@@ -1441,12 +1662,38 @@ static void sk_rollback_on_failure(stepparse *p, node *k, node *x)
 }
 
 /* the undo of a step: one step or a list, each parsed as a rollback step */
+/* `rollback: "text"` of a manual step: the step `{manual: "text"}` (a
+ * manual undo, confirmed the same way), made in the arena */
+static node *manual_undo(vctx *v, const step *st, node *k, node *text)
+{
+	node *m = arena_alloc(v->a, sizeof *m), *key = arena_alloc(v->a, sizeof *key);
+	*key = *k;
+	key->str = (char *)st->prim->name;
+	key->len = strlen(key->str);
+	key->style = S_PLAIN;
+	*m = *text;
+	m->kind = N_MAP;
+	m->str = NULL;
+	m->len = 0;
+	m->n = 1;
+	m->cache = NULL;
+	m->keys = arena_alloc(v->a, sizeof(node *));
+	m->vals = arena_alloc(v->a, sizeof(node *));
+	m->keys[0] = key;
+	m->vals[0] = text;
+	return m;
+}
+
 static void sk_rollback(stepparse *p, node *k, node *rb)
 {
 	vctx *v = p->v;
 	step *st = p->st;
+	if (is_scalar(rb) && !node_is_null(rb) && st->prim && (st->prim->flags & PF_MANUAL))
+		rb = manual_undo(v, st, k, rb);
 	if (!is_map(rb) && !is_seq(rb)) {
-		err(v, rb, "type", "'rollback' must be a step or a list of steps, got %s", got(v, rb));
+		err(v, rb, "type", "'rollback' must be a step or a list of steps%s, got %s",
+		    st->prim && (st->prim->flags & PF_MANUAL) ? " (or the manual undo's instructions)" : "",
+		    got(v, rb));
 		return;
 	}
 	size_t n = is_map(rb) ? 1 : rb->n;
@@ -1499,9 +1746,85 @@ static void sk_stdin(stepparse *p, node *k, node *x)
 	walk_tmpl(p->v, x, p->refst, 0);
 }
 
+/* a manual step's `fields`: name: field, each like an input (no default
+ * or from: the operator enters it) */
+static void sk_fields(stepparse *p, node *k, node *m)
+{
+	vctx *v = p->v;
+	step *st = p->st;
+	if (!want_map(v, m, "fields"))
+		return;
+	st->fields = arena_alloc(v->a, (m->n + 1) * sizeof *st->fields);
+	for (size_t i = 0; i < m->n; i++) {
+		node *key = m->keys[i];
+		if (!name_ok(key->str, 1))
+			err(v, key, "value", "field name '%s' must match [A-Za-z_][A-Za-z0-9_-]*",
+			    key->str);
+		input_def *f = &st->fields[st->nfields++];
+		f->name = key->str;
+		f->field = 1;
+		if (parse_typed(v, f, m->vals[i], field_keys)) {
+			input_pattern(v, f, m->vals[i]);
+			input_bounds(v, f, m->vals[i]);
+		}
+		f->required = 1;
+	}
+}
+
 static void sk_with(stepparse *p, node *k, node *x)
 {
 	p->st->with = x;        /* walked by check_use, against the fragment's inputs */
+}
+
+/* the items: one ${{ }} (a list or an object at run time) or a literal list */
+static void sk_for_each(stepparse *p, node *k, node *x)
+{
+	vctx *v = p->v;
+	p->st->for_each = x;    /* also after an error: its `each` is not one more */
+	if (!is_seq(x) && !is_single_tmpl(v, x)) {
+		if (x->cache != &bad_tmpl_mark)
+			err(v, x, "type", "'for-each' must be a list or one ${{ }} expression, got %s",
+			    got(v, x));
+		return;
+	}
+	walk_tmpl(v, x, p->refst, R_FOREACH);
+}
+
+/* max-concurrency, max-errors: an int >= min, or "P%" with P in min..100 */
+static void parse_limit(vctx *v, node *x, const char *what, int min, fe_limit *out)
+{
+	long long n;
+	const char *want = min ? "a positive int" : "an int >= 0";
+	if (is_scalar(x) && x->len > 1 && x->str[x->len - 1] == '%') {
+		char *end;
+		n = strtoll(x->str, &end, 10);
+		if (end != x->str + x->len - 1 || !(x->str[0] >= '0' && x->str[0] <= '9'))
+			err(v, x, "type", "'%s' must be %s or a percentage like '25%%', got %s", what,
+			    want, got(v, x));
+		else if (n < min || n > 100)
+			err(v, x, "value", "'%s' must be a percentage between %d%% and 100%%, got %s",
+			    what, min, got(v, x));
+		else
+			*out = (fe_limit){ (int)n, 1 };
+		return;
+	}
+	if (!plain_int(x, &n))
+		err(v, x, "type", "'%s' must be %s or a percentage like '25%%', got %s", what, want,
+		    got(v, x));
+	else if (n < min || n > 1000000)
+		err(v, x, "value", "'%s' must be between %d and 1000000, got %lld", what, min, n);
+	else
+		*out = (fe_limit){ (int)n, 0 };
+}
+
+static void sk_max_concurrency(stepparse *p, node *k, node *x)
+{
+	parse_limit(p->v, x, "max-concurrency", 1, &p->st->max_concurrency);
+}
+
+static void sk_max_errors(stepparse *p, node *k, node *x)
+{
+	parse_limit(p->v, x, "max-errors", 0, &p->st->max_errors);
 }
 
 /* a check probe is run on its own by resume: no id, needs, rollback... */
@@ -1519,11 +1842,12 @@ const step_key step_key_table[] = {
 	  NOT_PROBE, KS_STEP_IDS, NULL, sk_needs },
 	{ "effect", "read or write; the default comes from the primitive", SKF_ALL, KS_EFFECT,
 	  NULL, sk_effect },
-	{ "timeout", "how long one attempt may take, e.g. 30s", NOT_USE, KS_DURATION, NULL,
-	  sk_timeout },
+	{ "timeout", "how long one attempt may take, e.g. 30s, or a ${{ }} read when the step starts",
+	  NOT_USE, KS_DURATION, NULL, sk_timeout },
 	{ "retry", "{attempts, delay, backoff, max-delay}: retry a failed attempt", NOT_USE,
 	  KS_RETRY, NULL, sk_retry },
-	{ "until", "{every, within}: poll until `expect` holds", NOT_USE, KS_UNTIL, NULL,
+	{ "until", "{every, within, hold}: poll until `expect` holds (for `hold`: keeps holding)",
+	  NOT_USE, KS_UNTIL, NULL,
 	  sk_until },
 	{ "expect", "result fields to literals or matchers, or one ${{ }} boolean", SKF_ALL,
 	  KS_EXPECT, NULL, sk_expect },
@@ -1533,6 +1857,10 @@ const step_key step_key_table[] = {
 	  sk_on_failure },
 	{ "sensitive", "true: the result is redacted in the transcript", SKF_ALL, KS_BOOL, NULL,
 	  sk_sensitive },
+	{ "dry-run", "run: a verify step or a wait, which a dry run records as would-run, runs "
+	  "for real (read steps only); skip: a dry run records this step as would-run", SKF_USE,
+	  KS_DRY_RUN,
+	  "a rollback step never runs in a dry run", sk_dry_run },
 	{ "rollback", "the undo of this step: a step or a list of steps", SKF_USE, KS_STEPS,
 	  "a rollback step cannot have its own rollback", sk_rollback },
 	{ "idempotent", "true: safe to run again when a resumed run does not know whether it ran",
@@ -1551,6 +1879,19 @@ const step_key step_key_table[] = {
 	  NULL, sk_stdin },
 	{ "with", "the fragment's inputs: name: value (templates over the caller's context)",
 	  SKF_ALL | SKF_ROW, KS_MAPPING, NULL, sk_with },
+	{ "fields", "what the operator enters: name: {type, description, pattern, values, min, max, "
+	  "min-items, max-items}; in `result.fields`", SKF_ALL | SKF_ROW, KS_FIELDS, NULL, sk_fields },
+	/* one step over many items (the `each` context) */
+	{ "for-each", "run the step once per item of a list (or key of an object): a ${{ }} or a "
+	  "literal list; `each.item`, `each.index` (`each.key`, `each.value`) in the step",
+	  SKF_USE, KS_FOR_EACH, "a rollback step cannot loop: the undo of a for-each step runs "
+	  "once per item", sk_for_each },
+	{ "max-concurrency", "for-each: items in flight at once, N or a percentage of the items "
+	  "(default 1)", SKF_USE, KS_LIMIT, "'max-concurrency' is for a for-each step, not for a "
+	  "rollback step", sk_max_concurrency },
+	{ "max-errors", "for-each: failed items tolerated, N or a percentage of the items "
+	  "(default 0); past that no new item starts and the step fails", SKF_USE, KS_LIMIT,
+	  "'max-errors' is for a for-each step, not for a rollback step", sk_max_errors },
 };
 const size_t step_key_count = sizeof step_key_table / sizeof step_key_table[0];
 /* rows_find() and suggest_rows() read the name as the first member */
@@ -1650,6 +1991,7 @@ static step *new_step(vctx *v, node *n, const stepctx *sc)
 	st->retry_backoff = v->dfl_backoff;
 	st->retry_max_delay_ms = v->dfl_max_delay;
 	st->on_failure = v->dfl_onfail;
+	st->max_concurrency.n = 1;
 	return st;
 }
 
@@ -1774,8 +2116,8 @@ static void parse_step_key(stepparse *p, node *k, node *x)
 }
 
 /* once every key is read: until's condition, the action against its row,
- * the effect (stated, the row's, or decided from the action), and a `use`
- * step's fragment */
+ * the effect (stated, the row's, or decided from the action), a `use`
+ * step's fragment, and `dry-run: run` (for a read step only) */
 static void finish_step(stepparse *p, node *ak)
 {
 	vctx *v = p->v;
@@ -1789,6 +2131,11 @@ static void finish_step(stepparse *p, node *ak)
 		free(names);
 	}
 
+	for (size_t i = 0; !st->for_each && i < st->n->n; i++)
+		if (!strcmp(st->n->keys[i]->str, "max-concurrency") ||
+		    !strcmp(st->n->keys[i]->str, "max-errors"))
+			err(v, st->n->keys[i], "for-each", "'%s' needs 'for-each': it limits the items "
+			    "of a for-each step", st->n->keys[i]->str);
 	if (st->prim) {
 		int shape = check_action(v, st, p->refst, ak);
 		if (!st->effect_explicit) {
@@ -1806,6 +2153,10 @@ static void finish_step(stepparse *p, node *ak)
 		else
 			check_use(v, st);
 	}
+	if (st->dry_run == DRYRUN_RUN && st->effect == EFFECT_WRITE)
+		err(v, node_get(st->n, "dry-run"), "dry-run",
+		    "'dry-run: run' is for read steps; %s writes, and a dry run never runs a write",
+		    label(p));
 }
 
 /*
@@ -2076,7 +2427,9 @@ typedef struct refwalk {
 	const tref *r;
 } refwalk;
 
-static void check_step_ref(vctx *v, const tref *r, const char *id, size_t off)
+/* `steps.<id>`: the step exists and runs before the one whose template
+ * this is; the step, or NULL when there is none */
+static const step *check_step_ref(vctx *v, const tref *r, const char *id, size_t off)
 {
 	const step *from = r->st, *to = id_find(v, id);
 	if (!to) {
@@ -2086,37 +2439,189 @@ static void check_step_ref(vctx *v, const tref *r, const char *id, size_t off)
 		err_in(v, SEV_ERROR, r->n, off, "unknown-step", "unknown step '%s'%s", id,
 		       hint(v, id, ids, v->rb->all.n));
 		free(ids);
-		return;
+		return NULL;
 	}
 	if (!from)
-		return;
+		return to;
 	const char *fid = from->id ? from->id : "?";
 	if (to == from) {
 		err_in(v, SEV_ERROR, r->n, off, "step-order",
 		       "step '%s' refers to itself; use 'result' for its own result", fid);
-		return;
+		return to;
 	}
 	if (same_list(from, to)) {
 		if (to->index < from->index || needs_reaches(v->rb, from, to))
-			return;
+			return to;
 		err_in(v, SEV_ERROR, r->n, off, "step-order",
 		       "step '%s' refers to '%s', which runs after it; move '%s' earlier or add it to 'needs'",
 		       fid, id, id);
-		return;
+		return to;
 	}
 	if (phase_before(from->phase, to->phase))
-		return;
+		return to;
 	err_in(v, SEV_ERROR, r->n, off, "step-order",
 	       "step '%s' (%s) refers to '%s' (%s), which does not run before it", fid,
 	       phase_names[from->phase], id, phase_names[to->phase]);
+	return to;
 }
 
-static void ref_cb(void *ud, const char *root, const char *second, size_t off)
+/* the keys of the mapping m (NULL: none) as a NULL-terminated arena list */
+static const char *const *map_keys(vctx *v, const node *m)
+{
+	size_t n = is_map(m) ? m->n : 0;
+	const char **k = arena_alloc(v->a, (n + 1) * sizeof *k);
+	for (size_t i = 0; i < n; i++)
+		k[i] = m->keys[i]->str;
+	k[n] = NULL;
+	return k;
+}
+
+/*
+ * The fields of st's result: its row's, or for a `use` step the outputs
+ * its fragment declares.  NULL when any field may be there (a row
+ * without a list) or they cannot be known (a fragment that did not load).
+ */
+static const char *const *result_fields_of(vctx *v, const step *st)
+{
+	if (!st || !st->prim)
+		return NULL;
+	if (!is_use(st))
+		return st->prim->result_fields;
+	return st->frag ? map_keys(v, st->frag->outputs) : NULL;
+}
+
+/* field f of st's result (`result.f`, `steps.x.result.f`, an expect key
+ * of a `use` step) is one it has; reported at offset off of n */
+static void check_result_field(vctx *v, node *n, size_t off, const step *st, const char *f)
+{
+	const char *const *fields = result_fields_of(v, st);
+	if (!fields || in_list(f, fields))
+		return;
+	if (is_use(st))
+		err_in(v, SEV_ERROR, n, off, "unknown-output", "fragment '%s' has no output '%s'%s",
+		       st->frag->id, f, hint(v, f, fields, (size_t)-1));
+	else
+		err_in(v, SEV_ERROR, n, off, "unknown-field", "'%s' has no result field '%s'%s",
+		       st->prim->name, f, hint(v, f, fields, (size_t)-1));
+}
+
+/* `steps.x.outputs.o`: x declares o (in its `outputs`, or a `use` step
+ * without them in its fragment's); reported at offset off of n */
+static void check_output_ref(vctx *v, node *n, size_t off, const step *st, const char *o)
+{
+	const node *decl = node_get(st->n, "outputs");
+	if (!decl && is_use(st)) {
+		if (st->frag)
+			check_result_field(v, n, off, st, o);
+		return;
+	}
+	if (decl && (!is_map(decl) || node_get(decl, o)))
+		return;
+	const char *const *names = map_keys(v, decl);
+	const char *h = names[0] ? hint(v, o, names, (size_t)-1) : " (it declares no outputs)";
+	const char *const *frag = result_fields_of(v, st);
+	if (!*h && is_use(st) && frag && in_list(o, frag))
+		h = arena_printf(v->a, " (its outputs replace its fragment's: that one is 'steps.%s.result.%s')",
+				 st->id, o);
+	err_in(v, SEV_ERROR, n, off, "unknown-output", "step '%s' has no output '%s'%s", st->id, o, h);
+}
+
+/* `steps.x.result.f` of a for-each step: its result counts the items
+ * (each item's own result is in `items[i].result`) */
+static void check_item_counts(vctx *v, node *n, size_t off, const step *st, const char *f)
+{
+	static const char *const counts[] = { "count", "ok", "failed", "skipped", "would_run",
+					      "not_run", NULL };
+	if (!in_list(f, counts))
+		err_in(v, SEV_ERROR, n, off, "unknown-field",
+		       "for-each step '%s' has no result field '%s'%s (its result counts the items; "
+		       "each item's is in items[i].result)", st->id, f, hint(v, f, counts, (size_t)-1));
+}
+
+/* what the `steps` context holds of a step (`items`: of a for-each step) */
+static const char *const step_entry_fields[] = { "status", "outputs", "result", "items", NULL };
+
+/* `steps.x.<field>...` past the step id: a field the entry has, and the
+ * output or result field named after it */
+static void check_step_path(vctx *v, node *n, const step *st, const expr_path *p)
+{
+	const char *f = p->part[2];
+	if (!in_list(f, step_entry_fields) || (!strcmp(f, "items") && !st->for_each)) {
+		const char *const fields[] = { "status", "outputs", "result", st->for_each ? "items" : NULL,
+					       NULL };
+		const char *h = hint(v, f, fields, (size_t)-1);
+		err_in(v, SEV_ERROR, n, p->off[2], "unknown-field", "'steps.%s' has no field '%s'%s",
+		       st->id, f, *h ? h : st->for_each ? " (it has status, outputs, result and items)"
+		       : " (a step has status, outputs and result)");
+		return;
+	}
+	if (p->n < 4)
+		return;
+	if (!strcmp(f, "outputs"))
+		check_output_ref(v, n, p->off[3], st, p->part[3]);
+	else if (!strcmp(f, "result") && st->for_each)
+		check_item_counts(v, n, p->off[3], st, p->part[3]);
+	else if (!strcmp(f, "result"))
+		check_result_field(v, n, p->off[3], st, p->part[3]);
+}
+
+/* `inputs.x`: declared, and a secret only where one may go */
+static void check_input_ref(vctx *v, const tref *r, const char *name, size_t off)
+{
+	node *n = r->n;
+	const input_def *in = runbook_find_input(v->rb, name);
+	if (!in) {
+		const char **names = xcalloc(v->rb->ninputs + 1, sizeof *names);
+		for (size_t i = 0; i < v->rb->ninputs; i++)
+			names[i] = v->rb->inputs[i].name;
+		err_in(v, SEV_ERROR, n, off, "unknown-input", "unknown input '%s'%s", name,
+		       hint(v, name, names, v->rb->ninputs));
+		free(names);
+	} else if (in->type == IT_SECRET && (r->flags & R_ARGV))
+		err_in(v, SEV_ERROR, n, off, "secret-in-argv",
+		       "secret '%s' would be visible in the process list; pass it through env:",
+		       name);
+	else if (in->type == IT_SECRET && (r->flags & R_WITH_PUBLIC))
+		err_in(v, SEV_ERROR, n, off, "secret-in-argv",
+		       "secret '%s' is passed to %s, which is not a secret: the fragment may put it in argv; declare that input 'type: secret'",
+		       name, r->what ? r->what : "a fragment input");
+	else if (in->type == IT_SECRET && (r->flags & R_URL))
+		err_in(v, SEV_WARNING, n, off, "secret-in-url",
+		       "secret '%s' in a URL ends up in logs and proxies; send it in a header",
+		       name);
+}
+
+/* the for-each step whose `each` a template of st sees: st, or the step it undoes */
+static const step *each_owner(const step *st)
+{
+	for (; st; st = st->owner)
+		if (st->for_each)
+			return st;
+	return NULL;
+}
+
+static void check_each_ref(vctx *v, const tref *r, const char *second, size_t off)
+{
+	if (r->flags & R_FOREACH)
+		err_in(v, SEV_ERROR, r->n, off, "context",
+		       "'each' is not available in 'for-each' itself: it is made from its items");
+	else if (!each_owner(r->st))
+		err_in(v, SEV_ERROR, r->n, off, "context",
+		       "'each' is only available in a for-each step (its action, env, expect, "
+		       "outputs, rollback and if)");
+	else if (second && !in_list(second, each_fields))
+		err_in(v, SEV_ERROR, r->n, off, "context", "unknown field '%s' of 'each'%s", second,
+		       hint(v, second, each_fields, (size_t)-1));
+}
+
+static void ref_cb(void *ud, const expr_path *p)
 {
 	refwalk *w = ud;
 	vctx *v = w->v;
 	const tref *r = w->r;
 	node *n = r->n;
+	const char *root = p->part[0], *second = p->n > 1 ? p->part[1] : NULL;
+	size_t off = p->off[0];
 	if (!in_list(root, contexts)) {
 		err_in(v, SEV_ERROR, n, off, "unknown-context", "unknown context '%s'%s", root,
 		       hint(v, root, contexts, (size_t)-1));
@@ -2127,7 +2632,8 @@ static void ref_cb(void *ud, const char *root, const char *second, size_t off)
 		       "'%s' is not available in an input default (only env and run)", root);
 		return;
 	}
-	if ((r->flags & R_CONN) && (!strcmp(root, "steps") || !strcmp(root, "result"))) {
+	if ((r->flags & R_CONN) &&
+	    (!strcmp(root, "steps") || !strcmp(root, "result") || !strcmp(root, "each"))) {
 		err_in(v, SEV_ERROR, n, off, "context",
 		       "'%s' is not available in a connection (only inputs, env and run)", root);
 		return;
@@ -2136,29 +2642,16 @@ static void ref_cb(void *ud, const char *root, const char *second, size_t off)
 		if (!(r->flags & R_RESULT))
 			err_in(v, SEV_ERROR, n, off, "context",
 			       "'result' is only available in expect, outputs and until");
+		else if (second)
+			check_result_field(v, n, p->off[1], r->result_of, second);
+	} else if (!strcmp(root, "each")) {
+		check_each_ref(v, r, second, off);
 	} else if (!strcmp(root, "inputs") && second) {
-		const input_def *in = runbook_find_input(v->rb, second);
-		if (!in) {
-			const char **names = xcalloc(v->rb->ninputs + 1, sizeof *names);
-			for (size_t i = 0; i < v->rb->ninputs; i++)
-				names[i] = v->rb->inputs[i].name;
-			err_in(v, SEV_ERROR, n, off, "unknown-input", "unknown input '%s'%s", second,
-			       hint(v, second, names, v->rb->ninputs));
-			free(names);
-		} else if (in->type == IT_SECRET && (r->flags & R_ARGV))
-			err_in(v, SEV_ERROR, n, off, "secret-in-argv",
-			       "secret '%s' would be visible in the process list; pass it through env:",
-			       second);
-		else if (in->type == IT_SECRET && (r->flags & R_WITH_PUBLIC))
-			err_in(v, SEV_ERROR, n, off, "secret-in-argv",
-			       "secret '%s' is passed to %s, which is not a secret: the fragment may put it in argv; declare that input 'type: secret'",
-			       second, r->what ? r->what : "a fragment input");
-		else if (in->type == IT_SECRET && (r->flags & R_URL))
-			err_in(v, SEV_WARNING, n, off, "secret-in-url",
-			       "secret '%s' in a URL ends up in logs and proxies; send it in a header",
-			       second);
+		check_input_ref(v, r, second, off);
 	} else if (!strcmp(root, "steps") && second) {
-		check_step_ref(v, r, second, off);
+		const step *to = check_step_ref(v, r, second, off);
+		if (to && p->n > 2)
+			check_step_path(v, n, to, p);
 	}
 }
 
@@ -2166,7 +2659,7 @@ static void validate_refs(vctx *v)
 {
 	for (size_t i = 0; i < v->nrefs; i++) {
 		refwalk w = { v, &v->refs[i] };
-		tmpl_walk_refs(v->refs[i].t, ref_cb, &w);
+		tmpl_walk_paths(v->refs[i].t, ref_cb, &w);
 	}
 }
 

@@ -12,18 +12,20 @@
 #include <time.h>
 
 
+/* wait: the action, a literal duration or one rendered from a ${{ }} (a
+ * bad one is named with its position, as the step's other durations) */
 int prim_wait_run(prim_call *c)
 {
 	int64_t ms = 0;
-	vtype t = v_type(c->args);
-	if (t == V_DUR)
-		ms = v_as_dur(c->args);
-	else if (t == V_STR && dur_parse(v_as_str(c->args), v_str_len(c->args), &ms) == 0)
-		;
-	else if (t == V_NUM)
-		ms = (int64_t)(v_as_num(c->args) * 1000);
-	else {
-		c->error = xasprintf("wait needs a duration like 30s, got %s", v_type_name(c->args));
+	if (v_dur_of(c->args, &ms) < 0) {
+		const node *a = c->st ? c->st->action : NULL;
+		char *j = v_to_json(c->args);
+		char *q = redacted_text(c->red, j);
+		c->error = xasprintf("%s:%d:%d: 'wait' must be a duration like 30s, got %.80s%s",
+				     a ? a->file : "?", a ? a->line : 0, a ? a->col : 0, q,
+				     strlen(q) > 80 ? "..." : "");
+		free(q);
+		free(j);
 		return -1;
 	}
 	int64_t start = now_ms(), end = start + ms;

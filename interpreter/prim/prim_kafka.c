@@ -15,7 +15,9 @@
  * consume semantics: a group consume waits for max-messages or its
  * timeout (the step's, less a moment kept to commit) and commits the next
  * offsets of what it returned; from the beginning, the read also ends
- * where the log ends.  The messages kept are bounded by max-result
+ * where the log ends.  With until-end, either ends once every partition
+ * it reads (a group's: those assigned to it) is caught up with its high
+ * watermark as of the start, or reported its end.  The messages kept are bounded by max-result
  * (keys, values and headers, plus ELEM_COST per message): the first
  * message that does not fit ends the read and is neither returned nor
  * committed (the next consume gets it), unless it is the first, which is
@@ -141,8 +143,10 @@ static int conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char **
 }
 
 /* Make a client.  Our defaults come first so the connection's config can
- * override them; bootstrap.servers and group.id come last. */
-static kclient *kclient_new(kconn *kc, rd_kafka_type_t type, const char *group, char **err)
+ * override them; bootstrap.servers and group.id come last.  eof: a
+ * consumer reports the end of each partition it reads. */
+static kclient *kclient_new(kconn *kc, rd_kafka_type_t type, const char *group, int eof,
+			    char **err)
 {
 	char errstr[512];
 	kclient *cl = xcalloc(1, sizeof(*cl));
@@ -153,7 +157,7 @@ static kclient *kclient_new(kconn *kc, rd_kafka_type_t type, const char *group, 
 	if (!bad && type == RD_KAFKA_CONSUMER)
 		bad = conf_set(conf, "enable.auto.commit", "false", err) ||
 		      conf_set(conf, "auto.offset.reset", "earliest", err) ||
-		      conf_set(conf, "enable.partition.eof", group ? "false" : "true", err) ||
+		      conf_set(conf, "enable.partition.eof", eof ? "true" : "false", err) ||
 		      /* prefetch less than librdkafka's 64 MiB per partition */
 		      conf_set(conf, "queued.max.messages.kbytes", "8192", err);
 	for (size_t i = 0; !bad && i < kc->nconf; i++)
@@ -390,7 +394,7 @@ static kclient *kop_client(kop *op, rd_kafka_type_t type, const char *group)
 			return *slot;
 	}
 	char *err = NULL;
-	kclient *cl = kclient_new(kc, type, group, &err);
+	kclient *cl = kclient_new(kc, type, group, !group, &err);
 	if (!cl) {
 		kop_fail(op, "%s", err);
 		free(err);
@@ -634,6 +638,21 @@ static int kafka_produce(kop *op, const value *p, value *res)
 	return 0;
 }
 
+/* the low and high watermarks of one partition (consume, lag) */
+struct wm_arg {
+	const char *topic;
+	int32_t partition;
+	int64_t low, high;
+};
+
+static rd_kafka_resp_err_t wm_fn(kclient *cl, void *arg, int tmo)
+{
+	struct wm_arg *w = arg;
+
+	return rd_kafka_query_watermark_offsets(cl->rk, w->topic, w->partition,
+						&w->low, &w->high, tmo);
+}
+
 /* ---- consume ---- */
 
 /* bytes a message costs of max-result */
@@ -780,13 +799,18 @@ typedef struct consume {
 	char *eof;                      /* per partition id: it reported its end */
 	int at_end, truncated;
 	int64_t count;
+	int until_end;                  /* stop once caught up with the log as of the start */
+	/* until-end, per partition id: its high watermark at the start (-1:
+	 * no such partition), the next offset to read (-1: not known yet) */
+	int64_t *high, *next;
 } consume;
 
 /* The consume's arguments: topic, exactly one of group and
- * from-beginning, max-messages, max-result, timeout.  -1 with op->err. */
+ * from-beginning, max-messages, max-result, timeout, until-end.  -1 with
+ * op->err. */
 static int consume_args(kop *op, const value *a, consume *k)
 {
-	value *fbv = arg_get(a, "from-beginning");
+	value *fbv = arg_get(a, "from-beginning"), *ue = arg_get(a, "until-end");
 	int fb = fbv && v_truthy(fbv);
 	value *tv = arg_get(a, "timeout");
 	char *cerr = NULL;
@@ -794,6 +818,7 @@ static int consume_args(kop *op, const value *a, consume *k)
 	k->topic = arg_req_str(op, a, "topic");
 	k->group = arg_str(a, "group");
 	k->wait_ms = -1;
+	k->until_end = ue && v_truthy(ue);
 	if (!k->topic || arg_int(op, a, "max-messages", 1, 1, &k->max) < 0)
 		return -1;
 	if (arg_count(op->c->args, "max-result", DEFAULT_MAX_RESULT, &k->room, &cerr) < 0) {
@@ -819,15 +844,16 @@ static int consume_args(kop *op, const value *a, consume *k)
 }
 
 /* the client of a consume: a group consume joins the group with a client
- * of its own, closed (leaving the group) at the end of the step */
-static kclient *consume_client(kop *op, const char *group)
+ * of its own, closed (leaving the group) at the end of the step; eof: it
+ * reports the end of each partition (until-end) */
+static kclient *consume_client(kop *op, const char *group, int eof)
 {
 	char *err = NULL;
 	kclient *cl;
 
 	if (!group)
 		return kop_client(op, RD_KAFKA_CONSUMER, NULL);
-	cl = kclient_new(op->kc, RD_KAFKA_CONSUMER, group, &err);
+	cl = kclient_new(op->kc, RD_KAFKA_CONSUMER, group, eof, &err);
 	if (!cl) {
 		kop_fail(op, "%s", err);
 		free(err);
@@ -835,11 +861,55 @@ static kclient *consume_client(kop *op, const char *group)
 	return cl;
 }
 
+/* until-end: the high watermark of each partition of topic t now, the
+ * point the consume must reach (an empty partition is there already) */
+static int consume_marks(kop *op, consume *k, const rd_kafka_metadata_topic_t *t)
+{
+	k->high = xcalloc((size_t)k->maxid + 1, sizeof(int64_t));
+	k->next = xcalloc((size_t)k->maxid + 1, sizeof(int64_t));
+	for (int i = 0; i <= k->maxid; i++)
+		k->high[i] = k->next[i] = -1;
+	for (int i = 0; i < k->nparts; i++) {
+		struct wm_arg w = { k->topic, t->partitions[i].id, 0, 0 };
+		char what[300];
+		snprintf(what, sizeof(what), "watermarks of '%s' partition %d", k->topic, (int)w.partition);
+		if (kcall(op, k->cl, what, wm_fn, &w) < 0)
+			return -1;
+		k->high[w.partition] = w.high;
+		if (w.high <= w.low)
+			k->next[w.partition] = w.high;
+	}
+	return 0;
+}
+
+/*
+ * until-end: has every partition the consume reads (a group's: those
+ * assigned to it, once it has some) reached its high watermark of the
+ * start, or reported its end?
+ */
+static int caught_up(consume *k)
+{
+	rd_kafka_topic_partition_list_t *as = NULL;
+	int n = 0, behind = 0;
+	if (k->group && (rd_kafka_assignment(k->cl->rk, &as) || !as))
+		return 0;
+	for (int id = 0; id <= k->maxid; id++) {
+		if (k->high[id] < 0 || (as && !rd_kafka_topic_partition_list_find(as, k->topic, id)))
+			continue;
+		n++;
+		behind += !k->eof[id] && k->next[id] < k->high[id];
+	}
+	if (as)
+		rd_kafka_topic_partition_list_destroy(as);
+	return n > 0 && !behind;
+}
+
 /* Subscribe (group) or assign every partition from its beginning: 0, or
- * -1 with op->err and a group consume's client freed. */
+ * -1 with op->err and a group consume's client freed.  until-end: the
+ * watermarks first. */
 static int consume_start(kop *op, consume *k)
 {
-	k->cl = consume_client(op, k->group);
+	k->cl = consume_client(op, k->group, k->until_end);
 	if (!k->cl)
 		return -1;
 	const struct rd_kafka_metadata *md = kmeta_read(op, k->cl);
@@ -855,6 +925,12 @@ static int consume_start(kop *op, consume *k)
 	for (int i = 0; i < k->nparts; i++)
 		if (t->partitions[i].id > k->maxid)
 			k->maxid = t->partitions[i].id;
+	if (k->until_end && consume_marks(op, k, t) < 0) {
+		rd_kafka_metadata_destroy(md);
+		if (k->group)
+			kclient_free(k->cl);
+		return -1;
+	}
 	rd_kafka_topic_partition_list_t *tp =
 		rd_kafka_topic_partition_list_new(k->nparts ? k->nparts : 1);
 	rd_kafka_resp_err_t e;
@@ -910,6 +986,8 @@ static int consume_message(kop *op, consume *k, rd_kafka_message_t *m)
 		}
 		v_list_push_take(k->msgs, message_value(m, &k->room, op->c->red, &k->truncated));
 		k->count++;
+		if (known && k->next)
+			k->next[p] = m->offset + 1;
 		rd_kafka_topic_partition_t *o = rd_kafka_topic_partition_list_find(
 			k->offs, rd_kafka_topic_name(m->rkt), m->partition);
 		if (!o)
@@ -925,11 +1003,13 @@ static int consume_message(kop *op, consume *k, rd_kafka_message_t *m)
  * Read up to max-messages until poll_end.  From the beginning, the read
  * ends where the log ends: once every partition reported its end
  * (enable.partition.eof), not at the timeout; a group consume waits for
- * max-messages or the timeout.  0, or -1 with op->err.
+ * max-messages or the timeout.  With until-end, either ends once it is
+ * caught up (caught_up).  0, or -1 with op->err.
  */
 static int consume_read(kop *op, consume *k, int64_t poll_end)
 {
-	while (k->count < k->max && (k->group || k->at_end < k->nparts)) {
+	while (k->count < k->max &&
+	       (k->until_end ? !caught_up(k) : k->group || k->at_end < k->nparts)) {
 		if (kop_check(op, k->cl) < 0)
 			return -1;
 		int64_t left = poll_end - now_ms();
@@ -951,8 +1031,11 @@ static int kafka_consume(kop *op, const value *a, value *res)
 {
 	consume k = { 0 };
 
-	if (consume_args(op, a, &k) < 0 || consume_start(op, &k) < 0)
+	if (consume_args(op, a, &k) < 0 || consume_start(op, &k) < 0) {
+		free(k.high);
+		free(k.next);
 		return -1;
+	}
 
 	/* a group consume keeps time to commit what it read */
 	int64_t total = op->deadline - op->start;
@@ -968,6 +1051,8 @@ static int kafka_consume(kop *op, const value *a, value *res)
 		rc = consume_commit(op, k.cl, k.offs);
 	rd_kafka_topic_partition_list_destroy(k.offs);
 	free(k.eof);
+	free(k.high);
+	free(k.next);
 	if (k.group)
 		consume_close(op, k.cl);
 	else
@@ -987,20 +1072,6 @@ static int kafka_consume(kop *op, const value *a, value *res)
 static rd_kafka_resp_err_t committed_fn(kclient *cl, void *arg, int tmo)
 {
 	return rd_kafka_committed(cl->rk, arg, tmo);
-}
-
-struct wm_arg {
-	const char *topic;
-	int32_t partition;
-	int64_t low, high;
-};
-
-static rd_kafka_resp_err_t wm_fn(kclient *cl, void *arg, int tmo)
-{
-	struct wm_arg *w = arg;
-
-	return rd_kafka_query_watermark_offsets(cl->rk, w->topic, w->partition,
-						&w->low, &w->high, tmo);
 }
 
 static int kafka_lag(kop *op, const value *a, value *res)
@@ -1337,7 +1408,7 @@ static void validate_produce(const node *m, const node *at, diags *dg)
 static void validate_consume(const node *m, const node *at, diags *dg)
 {
 	static const char *const keys[] = { "topic", "group", "from-beginning", "max-messages",
-					    "timeout", NULL };
+					    "timeout", "until-end", NULL };
 
 	check_keys(m, "consume", keys, dg);
 	need_key(m, at, "consume", "topic", dg);
@@ -1364,6 +1435,10 @@ static void validate_consume(const node *m, const node *at, diags *dg)
 	    (t->kind != N_SCALAR || dur_parse(t->str, t->len, &ms) < 0))
 		diag_add(dg, SEV_ERROR, t->file, t->line, t->col, "invalid-value",
 			 "kafka consume 'timeout' must be a duration like 5s");
+	const node *ue = node_get(m, "until-end");
+	if (ue && !node_is_null(ue) && !is_template(ue) && !node_bool(ue, &b))
+		diag_add(dg, SEV_ERROR, ue->file, ue->line, ue->col, "invalid-value",
+			 "kafka consume 'until-end' must be true or false");
 }
 
 static void validate_topics(const node *v, diags *dg)

@@ -78,6 +78,8 @@ static char *prom_time(const value *v, const char *what, double *secs, char **er
 		*secs = v_as_num(v);
 	} else if (v_type(v) == V_DUR) {
 		*secs = now_s() - v_as_dur(v) / 1000.0;
+	} else if (v_type(v) == V_TIME) {
+		*secs = v_as_time(v) / 1000.0;
 	} else if (v_type(v) == V_STR) {
 		const char *s = v_as_str(v);
 		if (strcmp(s, "now") == 0)

@@ -870,7 +870,7 @@ static int rargv_make(rargv *a, const value *cmd, char **err)
 			a->argv[i] = v_as_str(it);
 			a->lens[i] = v_str_len(it);
 			break;
-		case V_NUM: case V_BOOL: case V_DUR:
+		case V_NUM: case V_BOOL: case V_DUR: case V_TIME:
 			a->owned[i] = v_to_text(it);
 			a->argv[i] = a->owned[i];
 			a->lens[i] = strlen(a->owned[i]);

@@ -13,6 +13,12 @@
 #include <cjson/cJSON.h>
 
 #define FIELDS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+/*
+ * `item`, on the events of a step that runs for a for-each item (the
+ * item, its undo, the steps of a fragment it calls): {index, value}.  The
+ * writer keeps it as it is -- the index is structure -- because the
+ * executor has redacted the value already, as it does a result.
+ */
 #define NONE ((const char *const[]){ NULL })
 
 const event_def event_table[EV_COUNT] = {
@@ -34,6 +40,15 @@ const event_def event_table[EV_COUNT] = {
 		"(continue, finish-rollback, rollback); `boot` and `signed_by` as in run.start",
 		FIELDS("from_seq", "torn_bytes", "sha256", "operator", "host", "pid", "action"),
 		FIELDS("sha256", "operator", "host", "in_doubt", "reaped", "action"),
+	},
+	[EV_RUN_UNDO] = {
+		"run.undo",
+		"`runbook undo` reverses the run, which had ended: the seq it continues from, the "
+		"runbook's sha256, operator, host, pid and the leftover processes of an "
+		"interrupted undo it killed (`reaped`); a rollback.start ... rollback.end and a "
+		"run.end of its own follow; `boot` and `signed_by` as in run.start",
+		FIELDS("from_seq", "sha256", "operator", "host", "pid"),
+		FIELDS("sha256", "operator", "host", "reaped"),
 	},
 	[EV_RUN_END] = {
 		"run.end",
@@ -59,74 +74,90 @@ const event_def event_table[EV_COUNT] = {
 		"connection.open",
 		"a step opened a connection, on its first use: its name and kind",
 		FIELDS("step", "connection", "kind"),
-		FIELDS("connection", "kind"),
+		FIELDS("connection", "kind", "item"),
 	},
 	[EV_FRAGMENT_START] = {
 		"fragment.start",
 		"a `use` step calls a fragment: its id, its file and the call's inputs with "
 		"secrets masked",
 		FIELDS("step", "phase", "fragment", "file", "inputs"),
-		FIELDS("fragment", "file"),
+		FIELDS("fragment", "file", "item"),
 	},
 	[EV_STEP_START] = {
 		"step.start",
 		"a step begins: primitive, effect, title; a rollback step names the step it "
 		"undoes (`rollback_of`), a sub-step its fragment, a check sent out with others "
-		"how many went at once (`concurrent`)",
+		"how many went at once (`concurrent`); every event of a step that runs for a "
+		"for-each item carries `item`: its index and its value (redacted)",
 		FIELDS("step", "phase", "primitive", "effect"),
-		FIELDS("title", "primitive", "effect", "rollback_of", "fragment"),
+		FIELDS("title", "primitive", "effect", "rollback_of", "fragment", "item"),
 	},
 	[EV_STEP_SPAWN] = {
 		"step.spawn",
 		"an exec or shell attempt's process started: attempt, pid, process group, start "
 		"time and boot id, so that a resume can end it",
 		FIELDS("step", "phase", "attempt", "pid", "pgid"),
-		FIELDS("boot_id"),
+		FIELDS("boot_id", "item"),
 	},
 	[EV_STEP_ATTEMPT] = {
 		"step.attempt",
-		"one try or poll of a step: attempt, poll, ok or failed, the error, and the "
-		"matchers of a failed one",
+		"one try or poll of a step: attempt, poll, ok or failed, the error, the "
+		"matchers of a failed one, and under `until.hold` how long the condition has "
+		"held so far (`held_ms`; 0 after a failing poll)",
 		FIELDS("step", "phase", "attempt", "status"),
-		FIELDS("status"),
+		FIELDS("status", "item"),
 	},
 	[EV_STEP_END] = {
 		"step.end",
 		"a step ends: status (ok, failed, skipped, would-run), duration, attempts, the "
-		"error or the reason it was skipped, the result, every matcher with expected and "
-		"actual, the outputs (masked for a step with `sensitive: true`), and what a dry "
-		"run would have run",
+		"error, the result, every matcher with expected and actual, the outputs (masked "
+		"for a step with `sensitive: true`), and what a dry run would have run; a step "
+		"that did not run says why: `skip` (if, needs, uses, dry-run), the step it names "
+		"(`need`) and that step's status (`need_status`), and the `reason` in words; a "
+		"for-each step's own end: how many `items`, the `max_concurrency` and "
+		"`max_errors` they ran under, their counts as the result and the per-item lists "
+		"as outputs",
 		FIELDS("step", "phase", "status", "duration_ms"),
-		FIELDS("status"),
+		FIELDS("status", "skip", "need", "need_status", "item"),
 	},
 	[EV_STEP_CHECK] = {
 		"step.check",
 		"a step's `check:` probe ran (on resume, or to decide its own undo): ok or "
 		"failed, the error, the result and the matchers",
 		FIELDS("step", "phase", "status"),
-		FIELDS("status"),
+		FIELDS("status", "item"),
 	},
 	[EV_STEP_IN_DOUBT] = {
 		"step.in-doubt",
 		"resume's decision about the step that had started but not ended: rerun or "
 		"applied, and why",
 		FIELDS("step", "phase", "decision", "why"),
-		FIELDS("decision"),
+		FIELDS("decision", "item"),
 	},
 	[EV_APPROVE] = {
 		"approve",
 		"an approval: the question, the answer, who gave it, the comment, the mode "
 		"(tty, auto, file) and when",
 		FIELDS("step", "question", "approved", "by", "comment", "mode", "answered_at"),
+		FIELDS("mode", "answered_at", "item"),
+	},
+	[EV_MANUAL] = {
+		"manual",
+		"a manual action: its instructions, whether the operator confirmed it done, who, "
+		"the comment, the fields entered (secret ones masked), the mode (tty, auto, file) "
+		"and when",
+		FIELDS("step", "instructions", "confirmed", "by", "comment", "fields", "mode",
+		       "answered_at"),
 		FIELDS("mode", "answered_at"),
 	},
 	[EV_ROLLBACK_START] = {
 		"rollback.start",
-		"the rollback begins: why, the steps it undoes in order, and whether the failed "
+		"the rollback begins: why, the steps it undoes in order, whether the failed "
 		"step's own undo runs (`failed_step`, `failed_step_undo` run or skipped, "
-		"`failed_step_why`)",
+		"`failed_step_why`), and the same for each failed for-each item "
+		"(`items_in_doubt`: step, index, undo, why)",
 		FIELDS("phase", "reason", "steps"),
-		FIELDS("failed_step", "failed_step_undo", "steps"),
+		FIELDS("failed_step", "failed_step_undo", "steps", "items_in_doubt"),
 	},
 	[EV_ROLLBACK_END] = {
 		"rollback.end",

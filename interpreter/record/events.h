@@ -23,6 +23,7 @@ struct cJSON;
 typedef enum event_id {
 	EV_RUN_START,
 	EV_RUN_RESUME,
+	EV_RUN_UNDO,
 	EV_RUN_END,
 	EV_PHASE_START,
 	EV_PHASE_END,
@@ -37,6 +38,7 @@ typedef enum event_id {
 	EV_STEP_CHECK,
 	EV_STEP_IN_DOUBT,
 	EV_APPROVE,
+	EV_MANUAL,
 	EV_ROLLBACK_START,
 	EV_ROLLBACK_END,
 	EV_SIGNAL,

@@ -14,8 +14,10 @@
 #include "record/sign.h"
 #include "record/transcript.h"
 #include "base/value.h"
+#include "base/clock.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,31 +33,12 @@
  */
 int64_t ts_parse_ms(const char *s)
 {
-	struct tm tm;
-	int y, mo, d, h, mi, sec, n = 0;
-	int64_t ms = 0, scale = 100;
-	const char *p;
+	size_t n = s ? strlen(s) : 0;
+	int64_t ms;
 
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
-	    n != 19)
+	if (n < 20 || s[10] != 'T' || s[n - 1] != 'Z' || ts_parse(s, n, &ms) != 0)
 		return -1;
-	p = s + n;
-	if (*p == '.') {
-		for (p++; *p >= '0' && *p <= '9'; p++) {
-			ms += (*p - '0') * scale;
-			scale /= 10;
-		}
-	}
-	if (strcmp(p, "Z") != 0)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	return (int64_t)timegm(&tm) * 1000 + ms;
+	return ms;
 }
 
 cJSON *tev_get(const tlog_event *e, const char *key)
@@ -144,6 +127,17 @@ static int event_ok(tlog *l, cJSON *j, char **why)
 	return 1;
 }
 
+/* the index of an event's for-each item, -1 when it has none (or a bad one) */
+static long item_index(const cJSON *j)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(j, "item");
+	int64_t k;
+
+	if (!json_int(cJSON_GetObjectItemCaseSensitive(it, "index"), &k) || k < 0 || k > LONG_MAX)
+		return -1;
+	return (long)k;
+}
+
 /*
  * Add a parsed event to l, with its id in the table of events; an event
  * of the table that lacks a field its row requires is noted (the first
@@ -166,6 +160,7 @@ static void add_event(tlog *l, cJSON *j, long line)
 	e->step = tev_str(e, "step");
 	e->phase = tev_str(e, "phase");
 	e->status = tev_str(e, "status");
+	e->item = item_index(j);
 	e->ts_ms = ts_parse_ms(tev_str(e, "ts"));
 	e->mono = tev_int(e, "mono", -1);
 	e->at_ms = -1;
@@ -206,7 +201,7 @@ static void timeline(tlog *l)
 
 	for (size_t i = 0; i < l->n; i++) {
 		tlog_event *e = &l->v[i];
-		int starts = e->id == EV_RUN_START || e->id == EV_RUN_RESUME;
+		int starts = e->id == EV_RUN_START || e->id == EV_RUN_RESUME || e->id == EV_RUN_UNDO;
 		int64_t at = -1;
 
 		if (starts && i > 0)
@@ -302,10 +297,16 @@ int tlog_read(tlog *l, const char *path, char **err)
 	fclose(f);
 	l->path = xstrdup(path);
 	for (i = 0; i < l->n; i++) {
-		if (!l->start && l->v[i].id == EV_RUN_START)
-			l->start = &l->v[i];
-		if (l->v[i].id == EV_RUN_END)
-			l->end = &l->v[i];
+		const tlog_event *e = &l->v[i];
+		if (!l->start && e->id == EV_RUN_START)
+			l->start = e;
+		if (e->id == EV_RUN_UNDO) {
+			l->undo = e;
+			l->undo_end = NULL;
+		} else if (e->id == EV_RUN_END && l->undo)
+			l->undo_end = e;
+		else if (e->id == EV_RUN_END)
+			l->end = e;
 	}
 	timeline(l);
 	return 0;
@@ -420,6 +421,13 @@ static int in_phase(const tlog_event *e, const char *phase)
 	return e->phase && !strcmp(e->phase, phase);
 }
 
+/* an event of one item of a for-each step of the runbook itself (not of
+ * its undo, nor of a fragment's step): the step's own events have no item */
+static int is_item(const tlog_event *e)
+{
+	return e->item >= 0 && e->step && !strchr(e->step, '/') && !in_phase(e, "rollback");
+}
+
 /*
  * Indexes built once per judgement, so that every check is one pass over
  * the events: the runbook's steps by id (a sorted array), and what the
@@ -499,6 +507,8 @@ static void index_transcript(judge *j)
 			t->first_done = (size_t)-1;
 		}
 		dec = tev_str(e, "decision");
+		if (is_item(e))
+			continue;       /* the step ends with its own step.end */
 		if (t->first_done == (size_t)-1 &&
 		    (is(e, EV_STEP_END) ||
 		     /* resume found it had taken effect */
@@ -598,6 +608,34 @@ static void check_integrity(const char *path, const tlog *l, verdict *vd)
 		    l->first_missing, l->missing_fields > 1 ? " (and more)" : "");
 }
 
+/*
+ * The undo after run.end (`runbook undo`): its last run.undo ends with a
+ * run.end that says the rollback completed, and nothing but checkpoints
+ * follows.  A passing check says what the undo did.
+ */
+static void check_undo(const tlog *l, verdict *vd)
+{
+	const tlog_event *u = l->undo, *ue = l->undo_end;
+	if (!ue) {
+		vd->interrupted = 1;
+		add(vd, "completeness", "undo", VC_FAIL, u->seq,
+		    "the undo begun at seq %ld (run.undo) did not end: run `runbook undo` again to "
+		    "finish it", u->seq);
+		return;
+	}
+	for (const tlog_event *e = ue + 1; e < l->v + l->n; e++)
+		if (!is(e, EV_CHECKPOINT)) {
+			add(vd, "completeness", "undo", VC_FAIL, e->seq,
+			    "event seq %ld '%s' follows the undo's run.end (seq %ld)", e->seq, e->event,
+			    ue->seq);
+			return;
+		}
+	const char *rb = tev_str(ue, "rollback");
+	add(vd, "completeness", "undo", rb && !strcmp(rb, "complete") ? VC_PASS : VC_FAIL, 0,
+	    "undone at seq %ld (run.undo) to %ld: rollback %s, exit %lld", u->seq, ue->seq,
+	    rb ? rb : "?", (long long)tev_int(ue, "exit", -1));
+}
+
 static void check_completeness(const tlog *l, verdict *vd)
 {
 	const tlog_event *last = l->n ? &l->v[l->n - 1] : NULL;
@@ -619,7 +657,7 @@ static void check_completeness(const tlog *l, verdict *vd)
 			add(vd, "completeness", event_table[EV_RUN_END].name, VC_FAIL, 0, "interrupted: no events");
 		return;
 	}
-	for (const tlog_event *e = l->end + 1; e < l->v + l->n; e++) {
+	for (const tlog_event *e = l->end + 1; e < l->v + l->n && !is(e, EV_RUN_UNDO); e++) {
 		if (!is(e, EV_CHECKPOINT)) {
 			add(vd, "completeness", event_table[EV_RUN_END].name, VC_FAIL, e->seq,
 			    "event seq %ld '%s' follows run.end (seq %ld)", e->seq, e->event,
@@ -634,6 +672,8 @@ static void check_completeness(const tlog *l, verdict *vd)
 	else
 		add(vd, "completeness", event_table[EV_RUN_END].name, VC_PASS, 0, "run.end at seq %ld: status %s, exit ?",
 		    l->end->seq, l->end->status ? l->end->status : "?");
+	if (l->undo)
+		check_undo(l, vd);
 }
 
 /*
@@ -700,7 +740,8 @@ static const tlog_event *by_seq(const tlog *l, long seq)
  */
 static const char *signed_by(const tlog_event *e)
 {
-	return is(e, EV_RUN_START) || is(e, EV_RUN_RESUME) ? tev_str(e, "signed_by") : NULL;
+	return is(e, EV_RUN_START) || is(e, EV_RUN_RESUME) || is(e, EV_RUN_UNDO)
+		? tev_str(e, "signed_by") : NULL;
 }
 
 /* the key run.start (or the first signed run.resume) says signed the run */
@@ -779,12 +820,13 @@ static int check_signatures(const tlog *l, const sign_pub *pub, verdict *vd)
 			    first);
 		return 0;
 	}
-	if (!l->end || covered < l->end->seq) {
+	const tlog_event *final_end = l->undo_end ? l->undo_end : l->end;
+	if (!final_end || covered < final_end->seq) {
 		add(vd, "signatures", "checkpoints", VC_FAIL, covered + 1,
 		    "first bad seq %ld: the last signed checkpoint covers seq %ld, %s: "
 		    "the tail was truncated or the run was interrupted",
 		    covered + 1, covered,
-		    l->end ? "not run.end" : "and there is no run.end");
+		    final_end ? "not run.end" : "and there is no run.end");
 		return 0;
 	}
 	if (badby) {
@@ -797,12 +839,12 @@ static int check_signatures(const tlog *l, const sign_pub *pub, verdict *vd)
 		add(vd, "signatures", "checkpoints", VC_PASS, 0,
 		    "%ld checkpoint%s signed by key '%s' verif%s; the last (seq %ld) covers run.end "
 		    "(seq %ld)", ncp, ncp == 1 ? "" : "s", want, ncp == 1 ? "ies" : "y", lastcp->seq,
-		    l->end->seq);
+		    final_end->seq);
 	else
 		add(vd, "signatures", "checkpoints", VC_PASS, 0,
 		    "%ld checkpoint%s of key '%s' (as run.start says) in place; the last (seq %ld) "
 		    "covers run.end (seq %ld); signatures not checked without --pubkey",
-		    ncp, ncp == 1 ? "" : "s", want, lastcp->seq, l->end->seq);
+		    ncp, ncp == 1 ? "" : "s", want, lastcp->seq, final_end->seq);
 	return 1;
 }
 
@@ -872,28 +914,174 @@ static void check_order(const judge *j)
 	    "%zu steps started after their needs finished", checked);
 }
 
-static int rollback_ran(const judge *j, const step *rs, long after)
+/* did rollback step rs start after seq `after` (for the for-each item `item`, when >= 0)? */
+/*
+ * The items of one for-each step, as its events show them: where each
+ * item is (IS_*), how many are in flight, the most at once, the failures,
+ * and the limits its own step.end recorded.
+ */
+enum { IS_NONE, IS_RUNNING, IS_DEAD, IS_ENDED };   /* IS_DEAD: running when a resume began */
+
+typedef struct fe_judge {
+	const step *st;
+	unsigned char *state;
+	size_t cap;
+	long last_first;        /* the highest index started so far, -1 */
+	size_t open, most, failed, started;
+	int64_t max_conc, max_err;      /* -1: unknown */
+} fe_judge;
+
+/* the limits of a for-each step: from its own last step.end, else from the runbook */
+static void fe_limits(const judge *j, fe_judge *f)
+{
+	const tlog_event *end = last_end(j, f->st->id);
+
+	f->max_conc = end ? tev_int(end, "max_concurrency", -1) : -1;
+	f->max_err = end ? tev_int(end, "max_errors", -1) : -1;
+	if (f->max_conc < 0 && !f->st->max_concurrency.percent)
+		f->max_conc = f->st->max_concurrency.n;
+	if (f->max_err < 0 && !f->st->max_errors.percent)
+		f->max_err = f->st->max_errors.n;
+}
+
+/* one item event of f's step; NULL, or what is wrong (malloc'd) */
+static char *fe_event(fe_judge *f, const tlog_event *e)
+{
+	size_t k = (size_t)e->item;
+	const char *d = tev_str(e, "decision");
+
+	if (k >= 10000000)
+		return xasprintf("seq %ld: item %zu of '%s' is out of range", e->seq, k, f->st->id);
+	if (k >= f->cap) {
+		size_t cap = k + 64 > 2 * f->cap ? k + 64 : 2 * f->cap;
+		f->state = xrealloc(f->state, cap);
+		memset(f->state + f->cap, IS_NONE, cap - f->cap);
+		f->cap = cap;
+	}
+	if (is(e, EV_STEP_START)) {
+		if (f->state[k] == IS_ENDED)
+			return xasprintf("seq %ld: item %zu of '%s' started again after it ended",
+					 e->seq, k, f->st->id);
+		if (f->state[k] == IS_NONE && (long)k < f->last_first)
+			return xasprintf("seq %ld: item %zu of '%s' started after item %ld: not in order",
+					 e->seq, k, f->st->id, f->last_first);
+		if (f->state[k] == IS_NONE && f->max_err >= 0 && f->failed > (size_t)f->max_err)
+			return xasprintf("seq %ld: item %zu of '%s' started after %zu failures (max-errors %lld)",
+					 e->seq, k, f->st->id, f->failed, (long long)f->max_err);
+		if (f->state[k] == IS_NONE) {
+			f->last_first = (long)k;
+			f->started++;
+		}
+		f->state[k] = IS_RUNNING;
+		if (++f->open > f->most)
+			f->most = f->open;
+		if (f->max_conc >= 0 && f->open > (size_t)f->max_conc)
+			return xasprintf("seq %ld: %zu items of '%s' in flight (max-concurrency %lld)",
+					 e->seq, f->open, f->st->id, (long long)f->max_conc);
+	} else if (is(e, EV_STEP_END) || (is(e, EV_STEP_IN_DOUBT) && d && !strcmp(d, "applied"))) {
+		if (f->state[k] == IS_ENDED)
+			return xasprintf("seq %ld: item %zu of '%s' ended twice", e->seq, k, f->st->id);
+		f->open -= f->state[k] == IS_RUNNING;
+		f->state[k] = IS_ENDED;
+		f->failed += is(e, EV_STEP_END) && e->status && !strcmp(e->status, "failed");
+	}
+	return NULL;
+}
+
+/*
+ * The items of every for-each step: each starts once, in order, at most
+ * max-concurrency in flight at once (a resume begins with none), none
+ * starts (for the first time) once the failures passed max-errors, and
+ * each ends at most once.
+ */
+static void check_items(const judge *j)
+{
+	const tlog *l = j->l;
+	fe_judge *f = NULL;
+	size_t nf = 0, items = 0, most = 0;
+	char *bad = NULL;
+
+	for (size_t i = 0; i < j->rn; i++)
+		if (j->rv[i].st->for_each && !strchr(j->rv[i].id, '/')) {
+			f = xrealloc(f, (nf + 1) * sizeof(*f));
+			f[nf] = (fe_judge){ j->rv[i].st, NULL, 0, -1, 0, 0, 0, 0, -1, -1 };
+			fe_limits(j, &f[nf++]);
+		}
+	for (size_t i = 0; i < l->n && nf && !bad; i++) {
+		const tlog_event *e = &l->v[i];
+		for (size_t k = 0; k < nf && is(e, EV_RUN_RESUME); k++) {
+			for (size_t x = 0; x < f[k].cap; x++)
+				if (f[k].state[x] == IS_RUNNING)
+					f[k].state[x] = IS_DEAD;
+			f[k].open = 0;
+		}
+		for (size_t k = 0; k < nf && is_item(e) && !bad; k++)
+			if (!strcmp(f[k].st->id, e->step))
+				bad = fe_event(&f[k], e);
+	}
+	for (size_t k = 0; k < nf; k++) {
+		items += f[k].started;
+		most = f[k].most > most ? f[k].most : most;
+		free(f[k].state);
+	}
+	free(f);
+	if (bad)
+		add(j->vd, "runbook", "items", VC_FAIL, 0, "%s", bad);
+	else if (nf)
+		add(j->vd, "runbook", "items", VC_PASS, 0,
+		    "%zu for-each step%s: %zu items started once each, in order, within "
+		    "max-concurrency (at most %zu at once) and max-errors", nf, nf == 1 ? "" : "s",
+		    items, most);
+	free(bad);
+}
+
+static int rollback_ran(const judge *j, const step *rs, long after, long item)
 {
 	const tstep *t = rs->id ? tfind(j, rs->id) : NULL;
 
-	return t && t->last_rb_start > after;
+	if (item < 0 || !t)
+		return t && t->last_rb_start > after;
+	for (size_t i = 0; i < j->l->n; i++) {
+		const tlog_event *e = &j->l->v[i];
+		if (e->seq > after && is(e, EV_STEP_START) && in_phase(e, "rollback") && e->step &&
+		    e->item == item && !strcmp(e->step, rs->id))
+			return 1;
+	}
+	return 0;
+}
+
+/* is x an entry of rollback.start's items_in_doubt for step id, item, its undo skipped? */
+static int item_undo_skipped(const cJSON *x, const char *id, long item)
+{
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(x, "step");
+	const cJSON *u = cJSON_GetObjectItemCaseSensitive(x, "undo");
+	int64_t k;
+
+	return cJSON_IsString(st) && !strcmp(st->valuestring, id) && cJSON_IsString(u) &&
+	       !strcmp(u->valuestring, "skipped") &&
+	       json_int(cJSON_GetObjectItemCaseSensitive(x, "index"), &k) && k == item;
 }
 
 /*
  * A failed step is in doubt: the rollback.start after it records whether
- * its own undo ran (failed_step_undo) and why.  Did it decide not to?
+ * its own undo ran (failed_step_undo, for a for-each item in
+ * items_in_doubt) and why.  Did it decide not to?
  */
-static int own_undo_skipped(const tlog *l, const char *id, long after)
+static int own_undo_skipped(const tlog *l, const char *id, long after, long item)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		const tlog_event *e = &l->v[i];
+		const cJSON *x;
 		const char *fs, *u;
 		if (e->seq <= after || !is(e, EV_ROLLBACK_START))
 			continue;
 		fs = tev_str(e, "failed_step");
 		u = tev_str(e, "failed_step_undo");
-		if (fs && u && !strcmp(fs, id) && !strcmp(u, "skipped"))
+		if (item < 0 && fs && u && !strcmp(fs, id) && !strcmp(u, "skipped"))
 			return 1;
+		cJSON_ArrayForEach(x, tev_get(e, "items_in_doubt"))
+			if (item >= 0 && item_undo_skipped(x, id, item))
+				return 1;
 	}
 	return 0;
 }
@@ -915,24 +1103,28 @@ static void check_rollbacks(const judge *j)
 		    in_phase(e, "rollback") || in_phase(e, "cleanup"))
 			continue;
 		st = rb_step(j, e->step);
-		if (!st || st->effect != EFFECT_WRITE)
+		/* a for-each step is judged item by item */
+		if (!st || st->effect != EFFECT_WRITE || (st->for_each && e->item < 0))
 			continue;
 		nfailed++;
 		if (!st->rollback.n || st->on_failure == ONFAIL_CONTINUE)
 			continue;
-		if (own_undo_skipped(l, e->step, e->seq)) {
+		if (own_undo_skipped(l, e->step, e->seq, e->item)) {
 			ndoubt++;
 			continue;
 		}
 		for (size_t k = 0; k < st->rollback.n && ran; k++) {
-			if (rollback_ran(j, st->rollback.v[k], e->seq))
+			char item[40] = "";
+			if (rollback_ran(j, st->rollback.v[k], e->seq, e->item))
 				continue;
 			ran = 0;
 			if (excused)
 				continue;
+			if (e->item >= 0)
+				snprintf(item, sizeof item, " (item %ld)", e->item);
 			add(j->vd, "runbook", "rollbacks", VC_FAIL, 0,
-			    "seq %ld: write step '%s' failed and its rollback '%s' did not run%s%s%s",
-			    e->seq, e->step, st->rollback.v[k]->id,
+			    "seq %ld: write step '%s'%s failed and its rollback '%s' did not run%s%s%s",
+			    e->seq, e->step, item, st->rollback.v[k]->id,
 			    why ? " (run.end says rollback " : ", and no run.end says why",
 			    why ? why : "", why ? ")" : "");
 			return;
@@ -1000,6 +1192,7 @@ static runbook *check_runbook(judge *j, const char *path, cJSON **objectives, in
 		    rid ? rid : "?", rb->id);
 	check_ids(j);
 	check_order(j);
+	check_items(j);
 	check_rollbacks(j);
 	if (rb->objectives && rb->objectives->kind == N_MAP) {
 		node *m = rb->objectives;

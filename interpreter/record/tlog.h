@@ -11,7 +11,9 @@
  * event on the run's own clock (at_ms): differences of the monotonic
  * "mono" readings where two events share a boot, else of the wall-clock
  * "ts", never negative; a "ts" that goes back is noted (l->back), and so
- * is the time down before each resume.
+ * is the time down before each resume.  A run that ended may be followed
+ * by its undo (run.undo ... run.end, more than once when one was
+ * interrupted): `end` stays the run's own run.end.
  *
  * verify_transcript() (tlog.c too) runs every check of `runbook verify`
  * and fills a verdict: a list of named checks, each passed or failed with
@@ -40,6 +42,7 @@ typedef struct tlog_event {
 	const char *step;       /* NULL when absent */
 	const char *phase;      /* NULL when absent */
 	const char *status;     /* NULL when absent */
+	long item;              /* the for-each item's index ("item": {index}), -1 when none */
 	int64_t ts_ms;          /* ms since the epoch; -1 when missing or bad */
 	int64_t mono;           /* the monotonic reading "mono" (ms); -1 when missing or bad */
 	int64_t at_ms;          /* ms since the first event, on the run's clock (see
@@ -79,7 +82,10 @@ typedef struct tlog {
 	size_t ndown;
 	int torn;               /* the last line has no '\n' */
 	size_t torn_bytes;
-	const tlog_event *start, *end;  /* run.start and the last run.end, or NULL */
+	const tlog_event *start, *end;  /* run.start and the last run.end of the run (before
+	                                 * any run.undo), or NULL */
+	/* `runbook undo`: the last run.undo and the run.end after it, or NULL */
+	const tlog_event *undo, *undo_end;
 } tlog;
 
 /*

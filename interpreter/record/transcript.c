@@ -541,9 +541,10 @@ int transcript_emit(transcript *t, event_id ev, const char *step,
 	/* writer keys too, not redacted: the monotonic clock on every event, and
 	 * in run.start / run.resume the boot id and the signing key id */
 	cJSON_AddItemToObject(o, "mono", cJSON_CreateNumber((double)boottime_ms()));
-	if ((ev == EV_RUN_START || ev == EV_RUN_RESUME) && *boot_id())
+	int starts = ev == EV_RUN_START || ev == EV_RUN_RESUME || ev == EV_RUN_UNDO;
+	if (starts && *boot_id())
 		cJSON_AddItemToObject(o, "boot", cJSON_CreateString(boot_id()));
-	if ((ev == EV_RUN_START || ev == EV_RUN_RESUME) && t->signed_by)
+	if (starts && t->signed_by)
 		cJSON_AddItemToObject(o, "signed_by", cJSON_CreateString(t->signed_by));
 	cJSON_AddItemToObject(o, "event", clean_string(event));
 	cJSON_AddItemToObject(o, "run", cJSON_CreateString(t->run_id));

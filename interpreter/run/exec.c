@@ -9,6 +9,8 @@
  * line before they start, so the record always precedes the effect.
  */
 #include "run/exec.h"
+#include "run/ask.h"
+#include "run/foreach.h"
 #include "lang/expr.h"
 #include "lang/fragment.h"
 #include "run/lock.h"
@@ -53,14 +55,27 @@ typedef struct conn_slot {
 typedef struct scope {
 	const runbook *rb;
 	value *inputs, *steps;
+	value *unreal;          /* a dry run: would-run steps whose effect is not there */
 	conn_slot *conns;       /* rb->nconns slots */
 	struct scope *next;     /* the run's fragment scopes */
+	char *call;             /* runbook undo: the id of the use step it was made again for */
+	/* the for-each item this scope runs in, or NULL: its `each` (events
+	 * carry it); in the item's own scope (item_of: its step) templates
+	 * see it, in a fragment the item calls they do not */
+	value *each;
+	const step *item_of;
+	fe_item *fe;            /* while the item runs: where its end is recorded */
+	int borrowed;           /* an item's scope: inputs, steps and connections are its step's */
+	int kept;               /* a rollback may run in it (push_done) */
+	int undo_replaced;      /* a call whose `use` step has its own rollback, or is one */
 } scope;
 
 /* a completed write step and the scope its rollback runs in */
 typedef struct done_step {
 	step *st;
 	scope *sc;
+	int doubt;              /* a failed for-each item: own_undo() decides its undo */
+	int applied;            /* a failed `use` step whose fragment had completed writes */
 } done_step;
 
 typedef struct run_ctx {
@@ -173,8 +188,51 @@ static void check_event(event_id ev, const char *step_id, const char *phase, con
 #endif
 }
 
+static cJSON *vjson(run_ctx *rc, const value *v);
+
+/* is this run of st one item of its for-each step (not the step's own run)? */
+static int item_run(const step *st)
+{
+	return t_sc->item_of == st;
+}
+
+/* does st run for a for-each item (see with_item)? */
+static int for_item(const step *st)
+{
+	return st && t_sc && t_sc->each && !(st->for_each && !item_run(st));
+}
+
+/* st's id on the terminal: "<id>[<index>]" when it runs for an item */
+static const char *shown_id(const step *st)
+{
+	static _Thread_local char buf[160];
+	if (!for_item(st))
+		return st->id;
+	snprintf(buf, sizeof buf, "%.120s[%.0f]", st->id, v_as_num(v_obj_get(t_sc->each, "index")));
+	return buf;
+}
+
+/*
+ * The events of a step that runs for a for-each item (the item itself, its
+ * rollback, the steps of a fragment it calls) carry `item`: its index and
+ * its value (redacted here; the writer keeps the field as it is).  The
+ * for-each step's own events do not.
+ */
+static cJSON *with_item(run_ctx *rc, const step *st, cJSON *fields)
+{
+	if (!for_item(st))
+		return fields;
+	if (!fields)
+		fields = cJSON_CreateObject();
+	cJSON *it = cJSON_AddObjectToObject(fields, "item");
+	cJSON_AddNumberToObject(it, "index", v_as_num(v_obj_get(t_sc->each, "index")));
+	cJSON_AddItemToObject(it, "value", vjson(rc, v_obj_get(t_sc->each, "item")));
+	return fields;
+}
+
 static void emit(run_ctx *rc, event_id ev, const step *st, const char *phase, cJSON *fields)
 {
+	fields = with_item(rc, st, fields);
 	check_event(ev, st ? st->id : NULL, phase, fields);
 	if (transcript_emit(&rc->t, ev, st ? st->id : NULL, phase, fields) < 0 && !rc->io_error) {
 		rc->io_error = 1;
@@ -210,6 +268,8 @@ static value *ctx_make(run_ctx *rc, value *result)
 	v_obj_set(c, "env", rc->env);
 	v_obj_set(c, "steps", t_sc->steps);
 	v_obj_set(c, "run", rc->run);
+	if (t_sc->item_of)
+		v_obj_set(c, "each", t_sc->each);
 	if (result)
 		v_obj_set(c, "result", result);
 	return c;
@@ -222,19 +282,30 @@ static const char *local_id(const step *st)
 	return slash ? slash + 1 : st->id;
 }
 
+/* the set of the for-each step whose own step.end this thread is writing */
+static _Thread_local const fe_set *t_fe_end;
+
+/* st's record in the `steps` context (an item's: in its set; a for-each
+ * step's has its items too) */
 static void record_step(run_ctx *rc, const step *st, int status, value *outputs, value *result)
 {
+	if (item_run(st)) {
+		fe_item_end(t_sc->fe, status_names[status], outputs, result);
+		return;
+	}
 	value *s = v_obj();
 	v_obj_set_take(s, "status", v_str(status_names[status]));
 	v_obj_set_take(s, "outputs", outputs ? v_retain(outputs) : v_obj());
 	v_obj_set_take(s, "result", result ? v_retain(result) : v_null());
+	if (st->for_each && t_fe_end)
+		v_obj_set_take(s, "items", fe_items_value(t_fe_end));
 	v_obj_set_take(t_sc->steps, local_id(st), s);
 }
 
 /* ---------- connections ---------- */
 
-static void *conn_for(run_ctx *rc, const step *st, value *args, const conn_def **cd,
-		      char **err)
+static void *conn_for(run_ctx *rc, const step *st, value *args, int64_t timeout_ms,
+		      const conn_def **cd, char **err)
 {
 	const char *name = arg_str(args, "connection");
 	*cd = NULL;
@@ -257,7 +328,7 @@ static void *conn_for(run_ctx *rc, const step *st, value *args, const conn_def *
 			return NULL;
 		if (v_type(spec) == V_STR)
 			redact_add_url_credentials(rc->red, v_as_str(spec));
-		slot->h = slot->kind->open(spec, st->timeout_ms, &g_cancel, rc->red, err);
+		slot->h = slot->kind->open(spec, timeout_ms, &g_cancel, rc->red, err);
 		v_release(spec);
 		if (!slot->h && !*err)
 			*err = xasprintf("cannot open connection '%s'", name);
@@ -287,116 +358,71 @@ static void scopes_release(run_ctx *rc)
 		scope_close(&rc->top);
 	for (scope *sc = rc->frag_scopes, *next; sc; sc = next) {
 		next = sc->next;
+		if (sc->each)
+			v_release(sc->each);
+		if (sc->borrowed) {
+			free(sc);
+			continue;
+		}
 		scope_close(sc);
 		free(sc->conns);
 		v_release(sc->inputs);
 		v_release(sc->steps);
+		free(sc->call);
+		v_release(sc->unreal);
 		free(sc);
 	}
 	rc->frag_scopes = NULL;
 }
 
-/* ---------- approve ---------- */
+/* ---------- approve, manual ---------- */
 
-static int approve_tty(run_ctx *rc, const char *question, int *approved, char **comment)
+/*
+ * The approve and manual primitives: the operator answers (run/ask.h);
+ * the answer is the result, and an approve or manual event records it
+ * (a secret field masked).  Not approved, not confirmed: the step fails.
+ */
+static int do_ask(run_ctx *rc, const step *st, prim_call *c)
 {
-	FILE *tty = fopen("/dev/tty", "r+");
-	if (!tty || !isatty(fileno(tty))) {
-		if (tty)
-			fclose(tty);
+	asker k = { rc->o->approve, rc->answers, rc->operator_name, rc->red };
+	int manual = (st->prim->flags & PF_MANUAL) != 0;
+	const char *yes = manual ? "confirmed" : "approved";
+	char *text = v_to_text(c->args);
+	answer a;
+	if ((manual ? ask_manual(&k, st, text, &a, &c->error)
+		    : ask_approval(&k, st, text, &a, &c->error)) < 0) {
+		free(text);
 		return -1;
 	}
-	char *q = redact_str(rc->red, question, strlen(question), NULL);
-	fprintf(tty, "\n  ? %s\n    approve? [y/N] (an optional comment may follow: \"y, checked the dashboard\") ", q);
-	free(q);
-	fflush(tty);
-	char line[1024];
-	*approved = 0;
-	*comment = NULL;
-	if (!fgets(line, sizeof line, tty)) {
-		fclose(tty);
-		return 0;
-	}
-	line[strcspn(line, "\r\n")] = 0;
-	char *p = line;
-	while (*p == ' ')
-		p++;
-	size_t w = strcspn(p, " ,");
-	if ((w == 1 && (*p == 'y' || *p == 'Y')) || (w == 3 && !strncasecmp(p, "yes", 3)))
-		*approved = 1;
-	p += w;
-	while (*p == ' ' || *p == ',')
-		p++;
-	if (*p)
-		*comment = xstrdup(p);
-	fclose(tty);
-	return 0;
-}
-
-/* The approve primitive: TTY prompt, --approve auto, or an answers file. */
-static int do_approve(run_ctx *rc, const step *st, prim_call *c)
-{
-	char *question = v_to_text(c->args);
-	int approved = 0;
-	char *comment = NULL;
-	const char *mode;
-	const char *by = rc->operator_name;
-	char *by_owned = NULL;
-	if (rc->o->approve && !strcmp(rc->o->approve, "auto")) {
-		mode = "auto";
-		approved = 1;
-	} else if (rc->answers) {
-		mode = "file";
-		value *a = v_obj_get(rc->answers, st->id);
-		if (!a) {
-			c->error = xasprintf("no answer for '%s' in %s", st->id, rc->o->approve);
-			free(question);
-			return -1;
-		}
-		if (v_type(a) == V_OBJ) {
-			value *ap = v_obj_get(a, "approved");
-			approved = ap && v_truthy(ap);
-			if (v_obj_get(a, "comment"))
-				comment = v_to_text(v_obj_get(a, "comment"));
-			if (v_obj_get(a, "by"))
-				by = by_owned = v_to_text(v_obj_get(a, "by"));
-		} else if (v_type(a) == V_STR) {
-			approved = !strcasecmp(v_as_str(a), "yes") || !strcasecmp(v_as_str(a), "y") ||
-				   !strcasecmp(v_as_str(a), "approve") || !strcasecmp(v_as_str(a), "approved");
-		} else
-			approved = v_truthy(a);
-	} else {
-		mode = "tty";
-		if (approve_tty(rc, question, &approved, &comment) < 0) {
-			c->error = xstrdup("approval needed but there is no terminal: use "
-					   "--approve auto or --approve FILE");
-			free(question);
-			return -1;
-		}
-	}
 	c->result = v_obj();
-	v_obj_set_take(c->result, "approved", v_bool(approved));
-	v_obj_set_take(c->result, "by", v_str(by));
-	v_obj_set_take(c->result, "comment", comment ? v_str(comment) : v_null());
-	v_obj_set_take(c->result, "mode", v_str(mode));
+	v_obj_set_take(c->result, yes, v_bool(a.yes));
+	v_obj_set_take(c->result, "by", v_str(a.by));
+	if (manual)
+		v_obj_set(c->result, "fields", a.fields);
+	v_obj_set_take(c->result, "comment", a.comment ? v_str(a.comment) : v_null());
+	v_obj_set_take(c->result, "mode", v_str(a.mode));
 	cJSON *f = cJSON_CreateObject();
-	cJSON_AddStringToObject(f, "question", question);
-	cJSON_AddBoolToObject(f, "approved", approved);
-	cJSON_AddStringToObject(f, "by", by);
-	if (comment)
-		cJSON_AddStringToObject(f, "comment", comment);
+	cJSON_AddStringToObject(f, manual ? "instructions" : "question", text);
+	cJSON_AddBoolToObject(f, yes, a.yes);
+	cJSON_AddStringToObject(f, "by", a.by);
+	if (a.comment)
+		cJSON_AddStringToObject(f, "comment", a.comment);
 	else
 		cJSON_AddNullToObject(f, "comment");
-	cJSON_AddStringToObject(f, "mode", mode);
-	char ts[40];
-	cJSON_AddStringToObject(f, "answered_at", ts_now(ts, sizeof ts));
-	emit(rc, EV_APPROVE, st, NULL, f);
-	if (!approved)
-		c->error = xasprintf("not approved by %s", by);
-	free(comment);
-	free(by_owned);
-	free(question);
-	return approved ? 0 : -1;
+	if (manual) {
+		value *masked = v_masked(a.fields, REDACT_MASK);
+		cJSON_AddItemToObject(f, "fields", vjson(rc, masked));
+		v_release(masked);
+	}
+	cJSON_AddStringToObject(f, "mode", a.mode);
+	cJSON_AddStringToObject(f, "answered_at", a.answered_at);
+	emit(rc, manual ? EV_MANUAL : EV_APPROVE, st, NULL, f);
+	if (!a.yes)
+		c->error = xasprintf("not %s by %s", yes, a.by);
+	int ok = a.yes;
+	answer_release(&a);
+	free(text);
+	return ok ? 0 : -1;
 }
 
 /* ---------- one step ---------- */
@@ -430,11 +456,11 @@ static value *render_extra(const step *st, const value *ctx, char **err)
 
 /*
  * Prepare one call of a step's primitive: render the action and the
- * extra keys, open the connection.  Returns 0, or -1 with c->error set
- * (the call is then already released).
+ * extra keys, open the connection (within timeout_ms, the attempt's).
+ * Returns 0, or -1 with c->error set (the call is then already released).
  */
-static int prepare_call(run_ctx *rc, const step *st, int attempt, volatile sig_atomic_t *cancel,
-			prim_call *c)
+static int prepare_call(run_ctx *rc, const step *st, int64_t timeout_ms, int attempt,
+			volatile sig_atomic_t *cancel, prim_call *c)
 {
 	memset(c, 0, sizeof *c);
 	char *err = NULL;
@@ -454,13 +480,13 @@ static int prepare_call(run_ctx *rc, const step *st, int attempt, volatile sig_a
 	c->st = st;
 	c->args = args;
 	c->extra = extra;
-	c->timeout_ms = st->timeout_ms;
+	c->timeout_ms = timeout_ms;
 	c->attempt = attempt;
 	c->cancel = cancel;
 	c->red = rc->red;
 	c->dry_run = rc->o->mode == MODE_DRY_RUN;
 	if (st->prim->conn_kind) {
-		c->conn = conn_for(rc, st, args, &c->conn_def, &c->error);
+		c->conn = conn_for(rc, st, args, timeout_ms, &c->conn_def, &c->error);
 		if (!c->conn && c->error) {
 			v_release(c->args);
 			v_release(c->extra);
@@ -518,16 +544,16 @@ static void on_spawn(void *ud, int pid, unsigned long long start_time)
 }
 
 /* Call the primitive once: render, connect, run.  Fills *result / *err. */
-static int call_prim(run_ctx *rc, const step *st, const char *phase, int attempt,
-		     volatile sig_atomic_t *cancel, value **result, char **err)
+static int call_prim(run_ctx *rc, const step *st, int64_t timeout_ms, const char *phase,
+		     int attempt, volatile sig_atomic_t *cancel, value **result, char **err)
 {
 	prim_call c;
 	spawn_note note = { rc, st, phase, attempt };
-	int r = prepare_call(rc, st, attempt, cancel, &c);
+	int r = prepare_call(rc, st, timeout_ms, attempt, cancel, &c);
 	c.on_spawn = on_spawn;
 	c.spawn_ud = &note;
-	if (r == 0 && (st->prim->flags & PF_APPROVAL))
-		r = do_approve(rc, st, &c);
+	if (r == 0 && (st->prim->flags & (PF_APPROVAL | PF_MANUAL)))
+		r = do_ask(rc, st, &c);
 	else if (r == 0) {
 		pthread_mutex_unlock(&g_lock);
 		r = st->prim->run(&c);
@@ -573,6 +599,86 @@ static char *first_failed_matcher(const redactor *red, const value *recs)
 	return NULL;
 }
 
+/*
+ * A step's durations and counts for one run of it (an item of a
+ * for-each step: one each): the literal ones of struct step, or those
+ * given as ${{ }} rendered with the step's context when it starts.
+ */
+typedef struct step_dur {
+	int64_t timeout_ms, every_ms, within_ms, delay_ms, max_delay_ms;
+	int attempts;
+	int64_t hold_ms;
+} step_dur;
+
+static int durations_templated(const step *st)
+{
+	const struct step_templated *t = &st->templated;
+	return t->timeout || t->until_every || t->until_within || t->until_hold ||
+	       t->retry_attempts || t->retry_delay || t->retry_max_delay;
+}
+
+/* the template n of `what` rendered as a duration (count: an attempts
+ * count, 1 to 1000) into *out; -1 with *error naming the value and the
+ * template's position */
+static int templated_value(run_ctx *rc, const value *ctx, const node *n, const char *what,
+			   int count, int64_t *out, char **error)
+{
+	char *err = NULL;
+	value *v = render_node(n, ctx, &err);
+	if (!v) {
+		*error = xasprintf("%s:%d:%d: '%s': %s", n->file, n->line, n->col, what, err);
+		free(err);
+		return -1;
+	}
+	int ok;
+	if (count) {
+		double x = v_type(v) == V_NUM ? v_as_num(v) : -1;
+		if (v_type(v) == V_STR && v_str_len(v) && strspn(v_as_str(v), "0123456789") == v_str_len(v))
+			x = strtod(v_as_str(v), NULL);
+		ok = x >= 1 && x <= 1000 && x == (double)(int64_t)x;
+		*out = ok ? (int64_t)x : 0;
+	} else
+		ok = v_dur_of(v, out) == 0;
+	if (!ok) {
+		char *q = quoted(rc->red, v, 80);
+		*error = xasprintf("%s:%d:%d: '%s' must be %s, got %s", n->file, n->line, n->col, what,
+				   count ? "an int from 1 to 1000" : "a duration like 30s", q);
+		free(q);
+	}
+	v_release(v);
+	return ok ? 0 : -1;
+}
+
+/* Fill *d for a run of st; -1 with *error when a template's value is not
+ * one (the step then fails without running). */
+static int step_durations(run_ctx *rc, const step *st, step_dur *d, char **error)
+{
+	*d = (step_dur){ st->timeout_ms, st->until_every_ms, st->until_within_ms,
+			 st->retry_delay_ms, st->retry_max_delay_ms, st->retry_attempts,
+			 st->until_hold_ms };
+	if (!durations_templated(st))
+		return 0;
+	const struct step_templated *t = &st->templated;
+	const struct { const node *n; const char *what; int64_t *out; } late[] = {
+		{ t->timeout, "timeout", &d->timeout_ms },
+		{ t->until_every, "every", &d->every_ms },
+		{ t->until_within, "within", &d->within_ms },
+		{ t->until_hold, "hold", &d->hold_ms },
+		{ t->retry_delay, "delay", &d->delay_ms },
+		{ t->retry_max_delay, "max-delay", &d->max_delay_ms },
+	};
+	value *ctx = ctx_make(rc, NULL);
+	int64_t attempts = d->attempts;
+	int r = t->retry_attempts ? templated_value(rc, ctx, t->retry_attempts, "attempts", 1,
+						    &attempts, error) : 0;
+	for (size_t i = 0; r == 0 && i < sizeof late / sizeof late[0]; i++)
+		if (late[i].n)
+			r = templated_value(rc, ctx, late[i].n, late[i].what, 0, late[i].out, error);
+	v_release(ctx);
+	d->attempts = (int)attempts;
+	return r;
+}
+
 static int judge(run_ctx *rc, const step *st, const char *phase, int attempt, int poll,
 		 int r, value *result, value **recs, char **error);
 static void register_conn_secrets(run_ctx *rc);
@@ -580,6 +686,8 @@ static int run_use(run_ctx *rc, const step *st, const char *phase,
 		   volatile sig_atomic_t *cancel, value **result, char **error);
 static int end_step(run_ctx *rc, const step *st, const char *phase, int64_t t0, int status,
 		    int attempts, value *result, value *recs, char *error);
+static int run_for_each(run_ctx *rc, const step *st, const char *phase,
+			volatile sig_atomic_t *cancel, int64_t t0);
 
 /* step.start's fields: what the step is (run_group adds `concurrent`) */
 static cJSON *step_start_fields(const step *st)
@@ -597,14 +705,28 @@ static cJSON *step_start_fields(const step *st)
 }
 
 /*
+ * Why a step did not run, for its step.end and its terminal line: `skip`
+ * (if, needs, uses, dry-run), the step it names and that step's status
+ * are structure; the reason an operator reads is a value.
+ */
+typedef struct not_run {
+	const char *skip;
+	char *need;             /* needs, uses: that step's id (malloc'd) */
+	const char *need_status;
+	char *reason;           /* malloc'd */
+	/* a would-run step whose effect or values a dry run does not have:
+	 * what needs it or uses its values is would-run too */
+	int unreal;
+} not_run;
+
+/*
  * Does a need of st make it moot?  A need that failed does -- except in
  * rollback and cleanup (cancel is g_never), which always do all they
  * can, and after a failure its step declared harmless (on-failure:
  * continue).  A need skipped by its `if` does not block: conditional
- * steps are optional by design.  1 with *error set (the reason st is
- * skipped), else 0.
+ * steps are optional by design.  1 with *why set (st is skipped), else 0.
  */
-static int need_blocks(const step *st, volatile sig_atomic_t *cancel, char **error)
+static int need_blocks(const step *st, volatile sig_atomic_t *cancel, not_run *why)
 {
 	for (size_t i = 0; cancel != &g_never && i < st->needs.n; i++) {
 		const step *need = st->needs.v[i];
@@ -613,22 +735,52 @@ static int need_blocks(const step *st, volatile sig_atomic_t *cancel, char **err
 		if (ss && !strcmp(ss, "failed") && need->on_failure == ONFAIL_CONTINUE)
 			continue;
 		if (!ss || !strcmp(ss, "failed")) {
-			*error = xasprintf("needs '%s' (%s)", st->needs.v[i]->id, ss ? ss : "not run");
+			why->skip = "needs";
+			why->need = xstrdup(need->id);
+			why->need_status = ss ? "failed" : "not-run";
+			why->reason = xasprintf("needs '%s' (%s)", need->id, ss ? ss : "not run");
 			return 1;
 		}
 	}
 	return 0;
 }
 
+/* "if: inputs.env == 'prod' -> false": the condition as written, and its value */
+static char *if_reason(run_ctx *rc, const node *cond, const value *v)
+{
+	const char *s = cond->str;
+	size_t n = cond->len;
+	if (n >= 5 && !strncmp(s, "${{", 3) && !strncmp(s + n - 2, "}}", 2)) {
+		s += 3;
+		n -= 5;
+	}
+	while (n && strchr(" \t\n", *s))
+		s++, n--;
+	while (n && strchr(" \t\n", s[n - 1]))
+		n--;
+	char *val = quoted(rc->red, v, 200);
+	char *r = xasprintf("if: %.*s -> %s", (int)n, s, val);
+	free(val);
+	return r;
+}
+
 /*
  * A step's `if`: 1 when the step is to run (no `if`, or a true one), 0
- * when it is skipped, -1 when the condition cannot be evaluated (*error
- * set).
+ * when it is skipped (*error: the condition and its value), -1 when the
+ * condition cannot be evaluated (*error set).
  */
+static void ref_each(void *ud, const char *root, const char *second, size_t off)
+{
+	*(int *)ud |= !strcmp(root, "each");
+}
+
 static int step_if(run_ctx *rc, const step *st, char **error)
 {
-	if (!st->if_)
-		return 1;
+	int per_item = 0;
+	if (st->if_ && st->if_->cache && st->for_each && !item_run(st))
+		tmpl_walk_refs(st->if_->cache, ref_each, &per_item);
+	if (!st->if_ || per_item)
+		return 1;       /* an `if` on `each` is decided for each item */
 	value *ctx = ctx_make(rc, NULL);
 	char *err = NULL;
 	value *v = render_node(st->if_, ctx, &err);
@@ -639,53 +791,280 @@ static int step_if(run_ctx *rc, const step *st, char **error)
 		return -1;
 	}
 	int go = v_truthy(v);
+	if (!go)
+		*error = if_reason(rc, st->if_, v);
 	v_release(v);
 	return go;
 }
 
+/* ---------- dry run ---------- */
+
+static void scan_refs(const node *n, expr_ref_cb cb, void *ud);
+
+static int is_would_run(const value *s)
+{
+	const char *ss = s ? v_as_str(v_obj_get(s, "status")) : NULL;
+	return ss && !strcmp(ss, status_names[ST_WOULD]);
+}
+
+/* the first would-run step of `steps` a template uses (its local id) */
+typedef struct uses_scan {
+	const value *steps;
+	const char *hit;
+} uses_scan;
+
+static void ref_would_run(void *ud, const char *root, const char *second, size_t off)
+{
+	uses_scan *u = ud;
+	(void)off;
+	if (u->hit || strcmp(root, "steps"))
+		return;
+	if (second) {
+		if (is_would_run(v_obj_get(u->steps, second)))
+			u->hit = second;
+		return;
+	}
+	/* `steps` as a whole, or steps[expression]: any would-run step */
+	for (size_t i = 0; i < v_len(u->steps) && !u->hit; i++)
+		if (is_would_run(v_obj_val(u->steps, i)))
+			u->hit = v_obj_key(u->steps, i);
+}
+
 /*
- * A write step in a dry run: nothing runs; step.end records it as
- * would-run with its rendered action (and env, cwd, stdin).  Returns
- * ST_WOULD.
+ * The would-run step (its id, malloc'd) whose values st uses: in its
+ * `if` (cond), or in what it does (its action, env, cwd, stdin, with,
+ * expect, outputs).  NULL when none: a would-run step's outputs and
+ * result are empty, so what st would do with them is not what a run does.
  */
-static int would_run(run_ctx *rc, const step *st, const char *phase)
+static char *uses_would_run(const step *st, int cond)
+{
+	const node *keys[] = { st->action, st->env, st->cwd, st->stdin_, st->with, st->expect,
+			       st->outputs };
+	uses_scan u = { t_sc->steps, NULL };
+	if (cond && st->if_)
+		scan_refs(st->if_, ref_would_run, &u);
+	for (size_t i = 0; !cond && i < sizeof keys / sizeof keys[0] && !u.hit; i++)
+		if (keys[i])
+			scan_refs(keys[i], ref_would_run, &u);
+	if (!u.hit)
+		return NULL;
+	return xasprintf("%.*s%s", (int)(local_id(st) - st->id), st->id, u.hit);
+}
+
+/* the need of st whose effect a dry run does not have, or NULL */
+static const step *unreal_need(const step *st)
+{
+	for (size_t i = 0; i < st->needs.n; i++)
+		if (v_obj_get(t_sc->unreal, local_id(st->needs.v[i])))
+			return st->needs.v[i];
+	return NULL;
+}
+
+/* st uses the values of would-run step `used` (taken): *why says so */
+static int why_uses(not_run *why, char *used, const char *where)
+{
+	why->skip = "uses";
+	why->need = used;
+	why->need_status = status_names[ST_WOULD];
+	why->reason = xasprintf("%suses '%s' (would-run)", where, used);
+	why->unreal = 1;
+	return 1;
+}
+
+/* a dry run: st's `if` uses a would-run step's values (1, *why set) */
+static int dry_if(const step *st, not_run *why)
+{
+	char *used = st->if_ ? uses_would_run(st, 1) : NULL;
+	return used ? why_uses(why, used, "its if ") : 0;
+}
+
+/*
+ * In a dry run, is st would-run (1, *why set) or run for real (0)?  A
+ * write never runs; nor does a step that needs a step whose effect is
+ * not there or uses the values of a would-run step (its inputs are not
+ * real), nor one that says `dry-run: skip`.  Unless a read step says
+ * `dry-run: run`, a primitive whose row says so (wait) and a verify step
+ * of the runbook (it checks what the steps did) are would-run too.  A
+ * `use` step is entered: its own steps decide.
+ */
+static int dry_why(const run_ctx *rc, const step *st, not_run *why)
+{
+	const step *need;
+	char *used;
+	why->skip = "dry-run";
+	why->unreal = 1;
+	if (st->effect == EFFECT_WRITE && !st->frag) {
+		why->reason = xstrdup("a write step");
+		return 1;
+	}
+	if ((need = unreal_need(st))) {
+		why->skip = "needs";
+		why->need = xstrdup(need->id);
+		why->need_status = status_names[ST_WOULD];
+		why->reason = xasprintf("needs '%s' (would-run)", need->id);
+		return 1;
+	}
+	if ((used = uses_would_run(st, 0)))
+		return why_uses(why, used, "");
+	why->unreal = 0;
+	if (st->dry_run == DRYRUN_SKIP)
+		why->reason = xstrdup("dry-run: skip");
+	else if (st->dry_run == DRYRUN_RUN)
+		;
+	else if (st->prim->dry_run_skip)
+		why->reason = xstrdup(st->prim->dry_run_skip);
+	else if (st->phase == PH_VERIFY && t_sc == &rc->top)
+		why->reason = xstrdup("a verify step (dry-run: run runs it)");
+	if (!why->reason)
+		why->skip = NULL;
+	return why->reason != NULL;
+}
+
+/*
+ * A resumed dry run: which of the would-run steps it had recorded lack
+ * their effect (the rules above, in each phase's order; a `use` step is
+ * taken to lack it).
+ */
+static void dry_restore(run_ctx *rc)
+{
+	for (int ph = 0; ph < PH__COUNT; ph++)
+		for (size_t i = 0; i < rc->rb->lists[ph].n; i++) {
+			const step *st = rc->rb->lists[ph].v[i];
+			char *used = NULL;
+			if (is_would_run(v_obj_get(rc->steps, st->id)) &&
+			    (st->effect == EFFECT_WRITE || st->frag || unreal_need(st) ||
+			     (used = uses_would_run(st, 0)) || (used = uses_would_run(st, 1))))
+				v_obj_set_take(rc->top.unreal, st->id, v_bool(1));
+			free(used);
+		}
+}
+
+/*
+ * What a would-run step would have run: its rendered action (and env,
+ * cwd, stdin), or NULL with *err when it cannot be rendered.
+ */
+static cJSON *would_run(run_ctx *rc, const step *st, char **err)
 {
 	value *ctx = ctx_make(rc, NULL);
-	char *err = NULL;
-	value *args = render_node(st->action, ctx, &err);
-	value *extra = args ? render_extra(st, ctx, &err) : NULL;
+	value *args = render_node(st->action, ctx, err);
+	value *extra = args ? render_extra(st, ctx, err) : NULL;
 	v_release(ctx);
-	cJSON *w = cJSON_CreateObject();
-	cJSON_AddItemToObject(w, "action", args ? vjson(rc, args) : cJSON_CreateString(err ? err : ""));
-	if (extra && v_len(extra))
-		cJSON_AddItemToObject(w, "with", vjson(rc, extra));
+	cJSON *w = NULL;
+	if (extra) {
+		w = cJSON_CreateObject();
+		cJSON_AddItemToObject(w, "action", vjson(rc, args));
+		if (v_len(extra))
+			cJSON_AddItemToObject(w, "with", vjson(rc, extra));
+	}
 	if (args)
 		v_release(args);
 	if (extra)
 		v_release(extra);
+	return w;
+}
+
+/*
+ * The end of a step that did not run: skipped (a need, its `if`) or
+ * would-run (a dry run, with what it would have run).  step.end and the
+ * terminal say why.  An action that cannot be rendered fails the step,
+ * as it would in a run -- unless it uses a would-run step's values,
+ * which a dry run does not have.  Consumes why.
+ */
+static int end_not_run(run_ctx *rc, const step *st, const char *phase, int64_t t0, int status,
+		       not_run *why)
+{
+	cJSON *w = NULL;
+	char *err = NULL, *used = NULL;
+	if (status == ST_WOULD && !(w = would_run(rc, st, &err)) && !(used = uses_would_run(st, 0))) {
+		free(why->need);
+		free(why->reason);
+		char *e = xasprintf("%s:%d:%d: %s", st->action->file, st->action->line,
+				    st->action->col, err ? err : "cannot render");
+		free(err);
+		return end_step(rc, st, phase, t0, ST_FAILED, 0, NULL, NULL, e);
+	}
+	if (status == ST_WOULD && !w) {
+		w = cJSON_CreateObject();
+		cJSON_AddStringToObject(w, "action", err ? err : "");
+	}
 	free(err);
+	free(used);
+	int64_t dur = now_ms() - t0;
 	cJSON *e = cJSON_CreateObject();
-	cJSON_AddStringToObject(e, "status", "would-run");
-	cJSON_AddItemToObject(e, "would_run", w);
-	cJSON_AddNumberToObject(e, "duration_ms", 0);
+	cJSON_AddStringToObject(e, "status", status_names[status]);
+	cJSON_AddNumberToObject(e, "duration_ms", (double)dur);
+	if (w)
+		cJSON_AddItemToObject(e, "would_run", w);
+	cJSON_AddStringToObject(e, "skip", why->skip);
+	if (why->need) {
+		cJSON_AddStringToObject(e, "need", why->need);
+		cJSON_AddStringToObject(e, "need_status", why->need_status);
+	}
+	cJSON_AddStringToObject(e, "reason", why->reason);
 	emit(rc, EV_STEP_END, st, phase, e);
-	record_step(rc, st, ST_WOULD, NULL, NULL);
-	rc->counts[ST_WOULD]++;
-	term_step_end(&rc->term, st->id, "would-run", 0, 0, NULL);
-	return ST_WOULD;
+	record_step(rc, st, status, NULL, NULL);
+	if (status == ST_WOULD && why->unreal)
+		v_obj_set_take(t_sc->unreal, local_id(st), v_bool(1));
+	rc->counts[status] += !item_run(st);
+	term_step_end(&rc->term, shown_id(st), status_names[status], dur, 0, why->reason);
+	free(rc->last_error);
+	rc->last_error = why->reason;
+	free(why->need);
+	return status;
+}
+
+/*
+ * until.hold: when the condition began to hold (-1: it does not hold
+ * now), how long it has held at the last poll, and the longest it held.
+ */
+typedef struct poll_hold {
+	int64_t since, held, best;
+} poll_hold;
+
+static int judge_held(run_ctx *rc, const step *st, const char *phase, int attempt, int poll,
+		      int r, value *result, value **recs, char **error, poll_hold *h);
+
+/* can the hold still be reached before the window closes at poll_end? */
+static int hold_out_of_reach(const step_dur *d, const poll_hold *h, int64_t poll_end)
+{
+	if (!h)
+		return 0;
+	int64_t from = h->since >= 0 ? h->since : now_ms() + d->every_ms;
+	return from + d->hold_ms > poll_end;
+}
+
+/* the error of a window that closed: polls, the hold reached, the last error (taken) */
+static char *until_missed(const step_dur *d, int polls, const poll_hold *h, char *last)
+{
+	char w[32], hd[32], bd[32];
+	char *e;
+	dur_format(d->within_ms, w, sizeof w);
+	if (h)
+		e = xasprintf("condition did not hold for %s within %s (%d polls; it held %s at best)%s%s",
+			      dur_format(d->hold_ms, hd, sizeof hd), w, polls,
+			      dur_format(h->best, bd, sizeof bd), last ? ": " : "", last ? last : "");
+	else
+		e = xasprintf("condition not met within %s (%d polls): %s", w, polls, last ? last : "");
+	free(last);
+	return e;
 }
 
 /*
  * One attempt of a step: call the primitive and judge the result; with
- * `until`, poll (every until_every_ms) until the condition holds, the
- * window closes or the run is cancelled.  Returns ST_OK or ST_FAILED;
- * *result, *recs and *error are the last poll's (released first).
+ * `until`, poll (every until_every_ms) until the condition holds -- with
+ * `hold`, until it has held that long without a failing poll -- the
+ * window closes (or the hold can no longer be reached in it) or the run
+ * is cancelled.  Returns ST_OK or ST_FAILED; *result, *recs and *error
+ * are the last poll's (released first).
  */
-static int run_attempt(run_ctx *rc, const step *st, const char *phase, int attempt,
-		       volatile sig_atomic_t *cancel, value **result, value **recs, char **error)
+static int run_attempt(run_ctx *rc, const step *st, const step_dur *d, const char *phase,
+		       int attempt, volatile sig_atomic_t *cancel, value **result, value **recs,
+		       char **error)
 {
-	int64_t poll_end = now_ms() + st->until_within_ms;
-	int status = ST_FAILED;
+	int64_t poll_end = now_ms() + d->within_ms;
+	poll_hold hold = { -1, 0, 0 };
+	poll_hold *h = st->has_until && d->hold_ms > 0 ? &hold : NULL;
+	int done = 0;
 	for (int poll = 1;; poll++) {
 		if (*result)
 			v_release(*result);
@@ -694,24 +1073,20 @@ static int run_attempt(run_ctx *rc, const step *st, const char *phase, int attem
 		*result = *recs = NULL;
 		free(*error);
 		*error = NULL;
-		int r = call_prim(rc, st, phase, attempt, cancel, result, error);
-		int ok = judge(rc, st, phase, attempt, st->has_until ? poll : 0, r, *result, recs,
-			       error);
-		status = ok ? ST_OK : ST_FAILED;
-		if (ok || !st->has_until || *cancel)
+		int r = call_prim(rc, st, d->timeout_ms, phase, attempt, cancel, result, error);
+		int ok = judge_held(rc, st, phase, attempt, st->has_until ? poll : 0, r, *result, recs,
+				    error, h);
+		done = ok && (!h || h->held >= d->hold_ms);
+		if (done || !st->has_until || *cancel)
 			break;
-		if (now_ms() + st->until_every_ms > poll_end) {
-			char d[32];
-			char *e = *error;
-			*error = xasprintf("condition not met within %s (%d polls): %s",
-					   dur_format(st->until_within_ms, d, sizeof d), poll, e ? e : "");
-			free(e);
+		if (now_ms() + d->every_ms > poll_end || hold_out_of_reach(d, h, poll_end)) {
+			*error = until_missed(d, poll, h, *error);
 			break;
 		}
-		if (sleep_ms(st->until_every_ms, cancel) < 0)
+		if (sleep_ms(d->every_ms, cancel) < 0)
 			break;
 	}
-	return status;
+	return done ? ST_OK : ST_FAILED;
 }
 
 /*
@@ -725,18 +1100,21 @@ static int run_attempts(run_ctx *rc, const step *st, const char *phase,
 			int *attempts)
 {
 	int status = ST_OK;
-	int64_t delay = st->retry_delay_ms;
-	for (int attempt = 1; attempt <= st->retry_attempts; attempt++) {
+	step_dur d;
+	if (step_durations(rc, st, &d, error) < 0)
+		return ST_FAILED;
+	int64_t delay = d.delay_ms;
+	for (int attempt = 1; attempt <= d.attempts; attempt++) {
 		*attempts = attempt;
-		status = run_attempt(rc, st, phase, attempt, cancel, result, recs, error);
-		if (status == ST_OK || *cancel || attempt == st->retry_attempts)
+		status = run_attempt(rc, st, &d, phase, attempt, cancel, result, recs, error);
+		if (status == ST_OK || *cancel || attempt == d.attempts)
 			break;
-		term_step_retry(&rc->term, st->id, attempt, st->retry_attempts, *error);
+		term_step_retry(&rc->term, shown_id(st), attempt, d.attempts, *error);
 		if (sleep_ms(delay, cancel) < 0)
 			break;
 		delay = (int64_t)((double)delay * st->retry_backoff);
-		if (st->retry_max_delay_ms > 0 && delay > st->retry_max_delay_ms)
-			delay = st->retry_max_delay_ms;
+		if (d.max_delay_ms > 0 && delay > d.max_delay_ms)
+			delay = d.max_delay_ms;
 	}
 	if (*cancel && status != ST_OK && !*error)
 		*error = xstrdup("interrupted");
@@ -745,40 +1123,54 @@ static int run_attempts(run_ctx *rc, const step *st, const char *phase,
 
 /*
  * Run one step in a phase: step.start, then (unless a need or its `if`
- * makes it moot) the fragment call of a `use` step, the would-run record
- * of a write step in a dry run, or its attempts; then end_step().  cancel
- * is the flag primitives poll: the run's g_cancel, or g_never for
- * rollback steps (a second Ctrl-C must not abort a rollback).
+ * makes it moot, or a dry run does not run it) the fragment call of a
+ * `use` step or its attempts; then end_step(), or end_not_run() for a
+ * step that did not run.  cancel is the flag primitives poll: the run's
+ * g_cancel, or g_never for rollback steps (a second Ctrl-C must not
+ * abort a rollback).
  */
 static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig_atomic_t *cancel)
 {
 	int64_t t0 = now_ms();
-	int write = st->effect == EFFECT_WRITE;
+	int write = st->effect == EFFECT_WRITE, dry = rc->o->mode == MODE_DRY_RUN;
 	emit(rc, EV_STEP_START, st, phase, step_start_fields(st));
 
 	value *result = NULL, *recs = NULL;
 	char *error = NULL;
+	not_run why = { 0 };
 	int status = ST_OK, attempts = 0, go;
-	term_step_start(&rc->term, st->id, st->title, st->prim->name, write);
+	term_step_start(&rc->term, shown_id(st), st->title, st->prim->name, write);
 
-	if (need_blocks(st, cancel, &error)) {
+	if (need_blocks(st, cancel, &why)) {
 		status = ST_SKIPPED;
+	} else if (dry && dry_if(st, &why)) {
+		status = ST_WOULD;
 	} else if ((go = step_if(rc, st, &error)) <= 0) {
 		status = go < 0 ? ST_FAILED : ST_SKIPPED;
+		if (!go) {
+			why = (not_run){ "if", NULL, NULL, error, 0 };
+			error = NULL;
+		}
+	} else if (st->for_each && !item_run(st)) {
+		return run_for_each(rc, st, phase, cancel, t0);
+	} else if (dry && dry_why(rc, st, &why)) {
+		status = ST_WOULD;
 	} else if (st->frag) {
 		/* a fragment: its steps are the attempt; its outputs the result */
 		status = run_use(rc, st, phase, cancel, &result, &error);
 		attempts = 1;
-		if (status != ST_WOULD && !judge(rc, st, phase, 1, 0, status == ST_OK ? 0 : -1,
-						 result, &recs, &error))
+		if (status == ST_WOULD)
+			why = (not_run){ "dry-run", NULL, NULL,
+					 xstrdup("a step of its fragment would run"), 1 };
+		else if (!judge(rc, st, phase, 1, 0, status == ST_OK ? 0 : -1, result, &recs, &error))
 			status = ST_FAILED;
-	} else if (rc->o->mode == MODE_DRY_RUN && write) {
-		return would_run(rc, st, phase);
 	} else {
 		if (write)
 			transcript_sync(&rc->t);
 		status = run_attempts(rc, st, phase, cancel, &result, &recs, &error, &attempts);
 	}
+	if (why.skip)
+		return end_not_run(rc, st, phase, t0, status, &why);
 	return end_step(rc, st, phase, t0, status, attempts, result, recs, error);
 }
 
@@ -789,6 +1181,13 @@ static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig
  */
 static int judge(run_ctx *rc, const step *st, const char *phase, int attempt, int poll,
 		 int r, value *result, value **recs, char **error)
+{
+	return judge_held(rc, st, phase, attempt, poll, r, result, recs, error, NULL);
+}
+
+/* judge(), and for until.hold (h) how long the condition has held (held_ms) */
+static int judge_held(run_ctx *rc, const step *st, const char *phase, int attempt, int poll,
+		      int r, value *result, value **recs, char **error, poll_hold *h)
 {
 	int ok = r == 0;
 	if (ok) {
@@ -810,6 +1209,14 @@ static int judge(run_ctx *rc, const step *st, const char *phase, int attempt, in
 	if (poll)
 		cJSON_AddNumberToObject(a, "poll", poll);
 	cJSON_AddStringToObject(a, "status", ok ? "ok" : "failed");
+	if (h) {
+		int64_t t = now_ms();
+		h->since = !ok ? -1 : h->since < 0 ? t : h->since;
+		h->held = ok ? t - h->since : 0;
+		if (h->held > h->best)
+			h->best = h->held;
+		cJSON_AddNumberToObject(a, "held_ms", (double)h->held);
+	}
 	if (*error)
 		cJSON_AddStringToObject(a, "error", *error);
 	/* a passing attempt's matchers are in step.end; a failing one's say
@@ -829,7 +1236,10 @@ static int end_step(run_ctx *rc, const step *st, const char *phase, int64_t t0, 
 		    int attempts, value *result, value *recs, char *error)
 {
 	value *outputs = NULL;
-	if (status == ST_OK && st->frag && !st->outputs && result)
+	const fe_set *fe = st->for_each && !item_run(st) ? t_fe_end : NULL;
+	if (fe)
+		outputs = fe_outputs_value(fe); /* per item, in lists: the ok items' also when it failed */
+	else if (status == ST_OK && st->frag && !st->outputs && result)
 		outputs = v_retain(result);     /* steps.<use>.outputs: the fragment's */
 	else if (status == ST_OK && st->outputs && st->outputs->kind == N_MAP) {
 		value *ctx = ctx_make(rc, result);
@@ -857,11 +1267,23 @@ static int end_step(run_ctx *rc, const step *st, const char *phase, int64_t t0, 
 		cJSON_AddItemToObject(e, "matchers", st->sensitive ? cJSON_CreateString(REDACT_MASK) : vjson(rc, recs));
 	if (outputs && v_len(outputs))
 		cJSON_AddItemToObject(e, "outputs", st->sensitive ? cJSON_CreateString(REDACT_MASK) : vjson(rc, outputs));
+	if (fe) {       /* a for-each step: how many items, and the limits they ran under */
+		cJSON_AddNumberToObject(e, "items", (double)fe->n);
+		cJSON_AddNumberToObject(e, "max_concurrency", (double)fe->max_concurrency);
+		cJSON_AddNumberToObject(e, "max_errors", (double)fe->max_errors);
+	}
 	emit(rc, EV_STEP_END, st, phase, e);
 	record_step(rc, st, status, outputs, result);
-	rc->counts[status]++;
-	term_step_end(&rc->term, st->id, status_names[status], dur, attempts,
+	rc->counts[status] += !item_run(st);
+	term_step_end(&rc->term, shown_id(st), status_names[status], dur, attempts,
 		      status == ST_FAILED ? error : NULL);
+	value *shown = status == ST_OK && result && st->prim->terminal_field && !st->sensitive
+		? v_obj_get(result, st->prim->terminal_field) : NULL;
+	if (shown) {
+		char *text = v_to_text(shown);
+		term_step_text(&rc->term, text);
+		free(text);
+	}
 	free(rc->last_error);
 	rc->last_error = error ? xstrdup(error) : NULL;
 	if (result)
@@ -876,10 +1298,18 @@ static int end_step(run_ctx *rc, const step *st, const char *phase, int64_t t0, 
 
 /* ---------- phases, rollback ---------- */
 
+static void push_entry(run_ctx *rc, done_step d)
+{
+	if (d.st->for_each && !d.sc->item_of)
+		return;         /* a for-each step is undone item by item */
+	rc->done = xrealloc(rc->done, (rc->ndone + 1) * sizeof *rc->done);
+	rc->done[rc->ndone++] = d;
+	d.sc->kept = 1;
+}
+
 static void push_done(run_ctx *rc, step *st, scope *sc)
 {
-	rc->done = xrealloc(rc->done, (rc->ndone + 1) * sizeof *rc->done);
-	rc->done[rc->ndone++] = (done_step){ st, sc };
+	push_entry(rc, (done_step){ st, sc, 0, 0 });
 }
 
 /*
@@ -904,7 +1334,9 @@ static int run_probe(run_ctx *rc, const step *probe, const char *phase)
 {
 	value *result = NULL, *recs = NULL;
 	char *error = NULL;
-	int ok = call_prim(rc, probe, phase, 1, &g_cancel, &result, &error) == 0;
+	step_dur d;
+	int ok = step_durations(rc, probe, &d, &error) == 0 &&
+		 call_prim(rc, probe, d.timeout_ms, phase, 1, &g_cancel, &result, &error) == 0;
 	if (ok) {
 		value *ctx = ctx_make(rc, result);
 		char *err = NULL;
@@ -967,7 +1399,7 @@ static int decide_in_doubt(run_ctx *rc, step *st, const char *phase)
 	cJSON_AddStringToObject(f, "decision", rerun ? "rerun" : "applied");
 	cJSON_AddStringToObject(f, "why", how);
 	emit(rc, EV_STEP_IN_DOUBT, st, phase, f);
-	term_line(&rc->term, "  in doubt: %s (%s)", st->id, how);
+	term_line(&rc->term, "  in doubt: %s (%s)", shown_id(st), how);
 	if (rerun)
 		return -1;
 	record_step(rc, st, ST_OK, NULL, NULL);
@@ -995,15 +1427,16 @@ static void ref_in_group(void *ud, const char *root, const char *second, size_t 
 			r->hit = 1;
 }
 
-static void scan_refs(const node *n, refscan *r)
+/* cb for every reference in the templates of n */
+static void scan_refs(const node *n, expr_ref_cb cb, void *ud)
 {
 	if (n->kind == N_SCALAR) {
 		if (n->cache)
-			tmpl_walk_refs(n->cache, ref_in_group, r);
+			tmpl_walk_refs(n->cache, cb, ud);
 		return;
 	}
 	for (size_t i = 0; i < n->n; i++)
-		scan_refs(n->vals[i], r);
+		scan_refs(n->vals[i], cb, ud);
 }
 
 /*
@@ -1015,15 +1448,23 @@ static void scan_refs(const node *n, refscan *r)
 static int batchable(const run_ctx *rc, const step *st, int ph, const step *first,
 		     char *const *ids, size_t n)
 {
-	if (!st->prim->run_batch || st->effect != EFFECT_READ || st->if_ || st->has_until ||
-	    st->retry_attempts != 1 || st->needs_node || rc->o->resume)
+	if (!st->prim->run_batch || st->effect != EFFECT_READ || st->if_ || st->has_until || st->for_each ||
+	    st->retry_attempts != 1 || st->needs_node || rc->o->resume || durations_templated(st))
 		return 0;
 	if (ph != PH_CHECKS && ph != PH_VERIFY && ph != PH_SYMPTOMS)
 		return 0;
 	if (first && first->prim != st->prim)
 		return 0;
+	if (rc->o->mode == MODE_DRY_RUN) {
+		not_run w = { 0 };
+		int would = dry_why(rc, st, &w);
+		free(w.need);
+		free(w.reason);
+		if (would)
+			return 0;       /* recorded on its own */
+	}
 	refscan r = { ids, n, 0 };
-	scan_refs(st->action, &r);
+	scan_refs(st->action, ref_in_group, &r);
 	return !r.hit;
 }
 
@@ -1040,7 +1481,7 @@ static void run_group(run_ctx *rc, step *const *g, size_t n, const char *phase, 
 		cJSON_AddNumberToObject(f, "concurrent", (double)n);
 		t0[i] = now_ms();
 		emit(rc, EV_STEP_START, g[i], phase, f);
-		prepared[i] = prepare_call(rc, g[i], 1, &g_cancel, &calls[i]) == 0;
+		prepared[i] = prepare_call(rc, g[i], g[i]->timeout_ms, 1, &g_cancel, &calls[i]) == 0;
 		if (prepared[i])
 			ready[k++] = &calls[i];
 	}
@@ -1256,7 +1697,7 @@ static int run_phase(run_ctx *rc, int ph, int always)
 			return -1;
 		if (rs && in_list(rs->finished, rs->nfinished, st->id))
 			continue;       /* finished before the interruption: never again */
-		if (rs && rs->in_doubt && !strcmp(rs->in_doubt, st->id) &&
+		if (rs && rs->in_doubt && !strcmp(rs->in_doubt, st->id) && !st->for_each &&
 		    decide_in_doubt(rc, st, phase_names[ph]) == ST_OK)
 			continue;
 		/* a run of independent read checks goes out at once */
@@ -1287,6 +1728,190 @@ static int run_phase(run_ctx *rc, int ph, int always)
 	return 0;
 }
 
+/* ---------- for-each (run/foreach.c schedules the items) ---------- */
+
+/* what every item of one run of a for-each step shares */
+typedef struct item_call {
+	run_ctx *rc;
+	step *st;
+	const char *phase;
+	volatile sig_atomic_t *cancel;
+	scope *caller;          /* the scope the step runs in */
+} item_call;
+
+/* the scope of one item: the caller's, with the item's `each` */
+static scope *item_scope(run_ctx *rc, const scope *caller, const step *st, value *each)
+{
+	scope *sc = xmalloc(sizeof *sc);
+	*sc = *caller;
+	sc->each = v_retain(each);
+	sc->item_of = st;
+	sc->fe = NULL;
+	sc->borrowed = 1;
+	sc->kept = 0;
+	return sc;
+}
+
+/* a scope a rollback may run in: freed with the run */
+static void keep_scope(run_ctx *rc, scope *sc)
+{
+	sc->next = rc->frag_scopes;
+	rc->frag_scopes = sc;
+}
+
+/*
+ * After a failed item of a write step: it is in doubt like any failed
+ * step, so the rollback asks own_undo() about it -- or, for a `use` step,
+ * about the step inside the fragment that failed (its undo first).
+ */
+static void push_failed_item(run_ctx *rc, step *st, scope *sc)
+{
+	done_step d = { st, sc, 1, 0 };
+	if (st->frag && rc->inner_failed.st) {
+		d = rc->inner_failed;
+		d.doubt = 1;
+		d.applied = rc->inner_applied;
+	}
+	rc->inner_failed.st = NULL;
+	if (st->effect == EFFECT_WRITE && st->on_failure != ONFAIL_CONTINUE)
+		push_entry(rc, d);
+}
+
+/*
+ * One item, on its own thread or the caller's, g_lock held: its scope,
+ * then (an item in doubt after a crash: unless decide_in_doubt says it
+ * took effect) the step, as any step, with the item's `each`.  Returns
+ * 1 when it failed.
+ */
+static int run_item(void *ud, fe_item *it)
+{
+	item_call *c = ud;
+	run_ctx *rc = c->rc;
+	scope *sc = item_scope(rc, c->caller, c->st, it->each);
+	sc->fe = it;
+	t_sc = sc;
+	int s = it->in_doubt ? decide_in_doubt(rc, c->st, c->phase) : -1;
+	if (s != ST_OK) {
+		s = run_step(rc, c->st, c->phase, c->cancel);
+		if (s == ST_OK && c->st->effect == EFFECT_WRITE && !sc->undo_replaced)
+			push_done(rc, c->st, sc);
+		else if (s == ST_FAILED && !sc->undo_replaced)
+			push_failed_item(rc, c->st, sc);
+		else if (s == ST_FAILED)
+			rc->inner_failed.st = NULL;
+	}
+	sc->fe = NULL;
+	t_sc = c->caller;
+	if (sc->kept) {         /* a rollback may run in it */
+		keep_scope(rc, sc);
+	} else {
+		v_release(sc->each);
+		free(sc);
+	}
+	return s == ST_FAILED;
+}
+
+/* the ST_* of a status name */
+static int status_of(const char *name)
+{
+	for (int i = 0; i < 4; i++)
+		if (name && !strcmp(name, status_names[i]))
+			return i;
+	return ST_FAILED;
+}
+
+/*
+ * Resume: the items of st that ended before the interruption keep their
+ * record and are never run again; those that had started are in doubt.
+ * Items are known by their index: the list evaluates as it did.
+ */
+static void restore_items(run_ctx *rc, const step *st, fe_set *set)
+{
+	const resume_state *rs = rc->o->resume;
+	value *rec = rs && rs->items ? v_obj_get(rs->items, st->id) : NULL;
+	for (size_t i = 0; rec && i < v_len(rec); i++) {
+		char *end;
+		unsigned long k = strtoul(v_obj_key(rec, i), &end, 10);
+		value *r = v_obj_val(rec, i);
+		const char *status = v_as_str(v_obj_get(r, "status"));
+		if (*end || k >= set->n || !status)
+			continue;
+		if (!strcmp(status, "started")) {
+			set->v[k].in_doubt = 1;
+			continue;
+		}
+		set->v[k].resumed = 1;
+		fe_item_end(&set->v[k], status_names[status_of(status)], v_obj_get(r, "outputs"),
+			    v_obj_get(r, "result"));
+	}
+}
+
+/* how the items decide the step: its status, and *error */
+static int items_status(const fe_set *set, volatile sig_atomic_t *cancel, char **error)
+{
+	size_t ended[4] = { 0 }, n = 0;
+	for (size_t i = 0; i < set->n; i++)
+		if (set->v[i].status) {
+			ended[status_of(set->v[i].status)]++;
+			n++;
+		}
+	if (set->failed > set->max_errors) {
+		*error = xasprintf("%zu of %zu items failed (max-errors %zu)%s", set->failed, set->n,
+				   set->max_errors, n < set->n ? "; the rest did not start" : "");
+		return ST_FAILED;
+	}
+	if (n < set->n && *cancel) {
+		*error = xstrdup("interrupted");
+		return ST_FAILED;
+	}
+	if (set->n && ended[ST_SKIPPED] == set->n) {
+		*error = xstrdup("every item was skipped");
+		return ST_SKIPPED;
+	}
+	return ended[ST_WOULD] ? ST_WOULD : ST_OK;
+}
+
+/*
+ * A for-each step: its items from the list (a value that is neither a
+ * list nor an object fails the step with its type), run by fe_run()
+ * within the step's limits -- one at a time on a connection one client
+ * holds, or for an approval -- then the step's own step.end: its status
+ * from the items, its result their counts, its outputs the per-item
+ * lists, and steps.<id>.items.
+ */
+static int run_for_each(run_ctx *rc, const step *st, const char *phase,
+			volatile sig_atomic_t *cancel, int64_t t0)
+{
+	char *err = NULL, *error = NULL;
+	value *ctx = ctx_make(rc, NULL);
+	value *list = render_node(st->for_each, ctx, &err);
+	v_release(ctx);
+	fe_set set;
+	if (!list || fe_set_init(&set, st, list, &err) < 0) {
+		error = xasprintf("%s:%d:%d: for-each: %s", st->for_each->file, st->for_each->line,
+				  st->for_each->col, err ? err : "cannot render");
+		free(err);
+		if (list)
+			v_release(list);
+		return end_step(rc, st, phase, t0, ST_FAILED, 0, NULL, NULL, error);
+	}
+	v_release(list);
+	restore_items(rc, st, &set);
+	if (set.max_concurrency > 1 && !st->frag && holds(st))
+		set.max_concurrency = 1;
+	if (set.max_concurrency > 1)
+		rc->term.live = 0;      /* lines of overlapping items cannot be rewritten */
+	item_call c = { rc, (step *)st, phase, cancel, t_sc };
+	fe_sched h = { &g_lock, &g_cond, cancel, run_item, &c };
+	fe_run(&set, &h);
+	int status = items_status(&set, cancel, &error);
+	t_fe_end = &set;
+	status = end_step(rc, st, phase, t0, status, 0, fe_counts_value(&set), NULL, error);
+	t_fe_end = NULL;
+	fe_set_release(&set);
+	return status;
+}
+
 /* ---------- fragments (use:) ---------- */
 
 /* a new scope for one call of fragment fr; takes inputs */
@@ -1296,6 +1921,7 @@ static scope *scope_new(run_ctx *rc, const runbook *fr, value *inputs)
 	sc->rb = fr;
 	sc->inputs = inputs;
 	sc->steps = v_obj();
+	sc->unreal = v_obj();
 	sc->conns = xcalloc(fr->nconns + 1, sizeof(conn_slot));
 	sc->next = rc->frag_scopes;
 	rc->frag_scopes = sc;
@@ -1333,6 +1959,8 @@ static int run_use(run_ctx *rc, const step *st, const char *phase,
 		return ST_FAILED;
 	}
 	scope *sc = scope_new(rc, fr, inputs);
+	sc->each = caller->each ? v_retain(caller->each) : NULL;    /* its events carry the item */
+	sc->undo_replaced = st->rollback.n || !strcmp(phase, "rollback");
 	/* the call's connection credentials are secrets before first use */
 	t_sc = sc;
 	register_conn_secrets(rc);
@@ -1357,15 +1985,15 @@ static int run_use(run_ctx *rc, const step *st, const char *phase,
 		}
 		int s = run_step(rc, sub, phase, cancel);
 		wrote |= s == ST_OK && sub->effect == EFFECT_WRITE;
-		if (s == ST_WOULD)
-			would = 1;
+		if (s == ST_WOULD)      /* the fragment did not do what it does */
+			would |= v_obj_get(sc->unreal, local_id(sub)) != NULL;
 		else if (s == ST_OK && sub->effect == EFFECT_WRITE && !st->rollback.n && !rolling_back)
 			push_done(rc, sub, sc);
 		else if (s == ST_FAILED && (*cancel || sub->on_failure != ONFAIL_CONTINUE)) {
 			failed = sub;
 			/* the innermost failure, unless a nested `use` recorded it */
 			if (!sub->frag || !rc->inner_failed.st)
-				rc->inner_failed = (done_step){ sub, sc };
+				rc->inner_failed = (done_step){ .st = sub, .sc = sc };
 			*error = xasprintf("step '%s' of fragment '%s' failed: %s", local_id(sub),
 					   fr->id, rc->last_error ? rc->last_error : "?");
 		} else if (s == ST_FAILED)
@@ -1374,10 +2002,15 @@ static int run_use(run_ctx *rc, const step *st, const char *phase,
 	if (failed) {
 		t_sc = caller;
 		if (st->rollback.n) {
-			rc->inner_failed = (done_step){ (step *)st, caller };
+			rc->inner_failed = (done_step){ .st = (step *)st, .sc = caller };
 			rc->inner_applied = wrote;
 		}
 		return ST_FAILED;
+	}
+	if (!would && fr->outputs && rc->o->mode == MODE_DRY_RUN) {
+		uses_scan u = { sc->steps, NULL };
+		scan_refs(fr->outputs, ref_would_run, &u);
+		would = u.hit != NULL;  /* its outputs are not there */
 	}
 	if (would) {
 		t_sc = caller;
@@ -1421,7 +2054,7 @@ static int own_undo(run_ctx *rc, const done_step *fs, const char **why)
 		*why = "rollback-on-failure: true";
 		return 1;
 	}
-	if (st->frag && rc->inner_applied) {
+	if (st->frag && fs->applied) {
 		*why = "its fragment had completed write steps when it failed";
 		return 1;
 	}
@@ -1440,6 +2073,46 @@ static int own_undo(run_ctx *rc, const done_step *fs, const char **why)
 	return 0;
 }
 
+/* the index of the for-each item the current scope runs for, or -1 */
+static long item_index(void)
+{
+	return t_sc->each ? (long)v_as_num(v_obj_get(t_sc->each, "index")) : -1;
+}
+
+/*
+ * A failed for-each item is in doubt like any failed step: own_undo()
+ * decides whether its undo runs, in its own scope; the decision goes in
+ * rollback.start's items_in_doubt.  Returns 1 when it runs.
+ */
+static int item_undo(run_ctx *rc, const done_step *d, cJSON *doubts)
+{
+	const char *why = NULL;
+	int own = own_undo(rc, d, &why);
+	scope *was = t_sc;
+	t_sc = d->sc;
+	cJSON *x = cJSON_CreateObject();
+	cJSON_AddStringToObject(x, "step", d->st->id);
+	cJSON_AddNumberToObject(x, "index", (double)item_index());
+	cJSON_AddStringToObject(x, "undo", own ? "run" : "skipped");
+	cJSON_AddStringToObject(x, "why", why);
+	cJSON_AddItemToArray(doubts, x);
+	term_line(&rc->term, "  %s: its own undo %s (%s)", shown_id(d->st), own ? "runs" : "does not run",
+		  why);
+	t_sc = was;
+	return own;
+}
+
+/* did rollback step rs end ok (for the current scope's item) before the interruption? */
+static int rolled_before(const resume_state *res, const step *rs)
+{
+	long item = item_index();
+	for (size_t i = 0; i < res->nrolled; i++)
+		if (!strcmp(res->rolled[i], rs->id) &&
+		    (res->rolled_items ? res->rolled_items[i] : -1) == item)
+			return 1;
+	return 0;
+}
+
 static void run_rollbacks(run_ctx *rc, const char *reason)
 {
 	/*
@@ -1449,18 +2122,22 @@ static void run_rollbacks(run_ctx *rc, const char *reason)
 	 */
 	done_step *todo = NULL;
 	size_t ntodo = 0;
-	done_step fs = { (step *)rc->failed_step, &rc->top };
-	if (fs.st && fs.st->frag && rc->inner_failed.st)
+	done_step fs = { .st = (step *)rc->failed_step, .sc = &rc->top };
+	if (fs.st && fs.st->frag && !fs.st->for_each && rc->inner_failed.st) {
 		fs = rc->inner_failed;
+		fs.applied = rc->inner_applied;
+	}
 	const char *why = NULL;
 	int own = 0;
-	if (fs.st && fs.st->effect == EFFECT_WRITE && fs.st->rollback.n &&
+	if (fs.st && !fs.st->for_each && fs.st->effect == EFFECT_WRITE && fs.st->rollback.n &&
 	    (own = own_undo(rc, &fs, &why))) {
 		todo = xrealloc(todo, (ntodo + 1) * sizeof *todo);
 		todo[ntodo++] = fs;
 	}
+	cJSON *doubts = cJSON_CreateArray();
 	for (size_t i = rc->ndone; i-- > 0;)
-		if (rc->done[i].st->rollback.n) {
+		if (rc->done[i].st->rollback.n &&
+		    (!rc->done[i].doubt || item_undo(rc, &rc->done[i], doubts))) {
 			todo = xrealloc(todo, (ntodo + 1) * sizeof *todo);
 			todo[ntodo++] = rc->done[i];
 		}
@@ -1472,6 +2149,10 @@ static void run_rollbacks(run_ctx *rc, const char *reason)
 		cJSON_AddStringToObject(f, "failed_step_why", why);
 		term_line(&rc->term, "  %s: its own undo %s (%s)", fs.st->id, own ? "runs" : "does not run", why);
 	}
+	if (cJSON_GetArraySize(doubts))
+		cJSON_AddItemToObject(f, "items_in_doubt", doubts);
+	else
+		cJSON_Delete(doubts);
 	cJSON *ids = cJSON_AddArrayToObject(f, "steps");
 	for (size_t i = 0; i < ntodo; i++)
 		cJSON_AddItemToArray(ids, cJSON_CreateString(todo[i].st->id));
@@ -1487,7 +2168,7 @@ static void run_rollbacks(run_ctx *rc, const char *reason)
 		for (size_t j = 0; j < owner->rollback.n; j++) {
 			const step *rs = owner->rollback.v[j];
 			const resume_state *res = rc->o->resume;
-			if (res && in_list(res->rolled, res->nrolled, rs->id))
+			if (res && rolled_before(res, rs))
 				continue;       /* undone before the interruption */
 			if (run_step(rc, rs, "rollback", &g_never) != ST_OK) {
 				nfailed++;
@@ -1653,29 +2334,163 @@ static int start_error(char *err, int code)
 	return code;
 }
 
+/* runbook undo: the run ended, and its writes are undone */
+static int undoing(const run_ctx *rc)
+{
+	return rc->o->resume && rc->o->resume->undo;
+}
+
+/*
+ * runbook undo: the scope of the fragment call `call` (a use step's id,
+ * "u" or "u/v"), made again as run_use made it: its `with:` rendered in
+ * its caller's scope, the call's steps back from the record.  NULL (said
+ * on the terminal) when its inputs no longer render, or when the use step
+ * has a rollback of its own, which replaces its steps' (*use: the step).
+ */
+static scope *undo_scope(run_ctx *rc, const char *call, const step **use)
+{
+	const char *slash = strrchr(call, '/');
+	char *up = slash ? xstrndup(call, (size_t)(slash - call)) : NULL;
+	const step *caller_use = NULL;
+	scope *caller = up ? undo_scope(rc, up, &caller_use) : &rc->top;
+	free(up);
+	*use = caller ? runbook_find_step(rc->rb, call) : NULL;
+	if (!*use || !(*use)->frag || (*use)->rollback.n)
+		return NULL;
+	for (scope *sc = rc->frag_scopes; sc; sc = sc->next)
+		if (sc->call && !strcmp(sc->call, call))
+			return sc;
+	char *err = NULL;
+	scope *was = t_sc;
+	t_sc = caller;
+	value *ctx = ctx_make(rc, NULL);
+	value *with = (*use)->with ? render_node((*use)->with, ctx, &err) : v_obj();
+	v_release(ctx);
+	t_sc = was;
+	value *inputs = with ? fragment_inputs((*use)->frag, with, rc->red, &err) : NULL;
+	if (with)
+		v_release(with);
+	if (!inputs) {
+		term_line(&rc->term, "  %s: its fragment's steps are not undone: with: %s", call,
+			  err ? err : "cannot render");
+		free(err);
+		return NULL;
+	}
+	scope *sc = scope_new(rc, (*use)->frag, inputs);
+	sc->call = xstrdup(call);
+	size_t n = strlen(call);
+	const value *rec = rc->o->resume->steps;
+	for (size_t i = 0; rec && i < v_len(rec); i++) {
+		const char *k = v_obj_key(rec, i);
+		if (!strncmp(k, call, n) && k[n] == '/' && !strchr(k + n + 1, '/'))
+			v_obj_set(sc->steps, k + n + 1, v_obj_val(rec, i));
+	}
+	return sc;
+}
+
+static void restore_item_done(run_ctx *rc, step *st, size_t k, fe_set *set, int in_doubt);
+
+/*
+ * runbook undo: the completed write steps in completion order, a
+ * fragment's with the scope of its call made again (undo_scope).
+ */
+static void undo_restore(run_ctx *rc)
+{
+	const resume_state *rs = rc->o->resume;
+	fe_set items = { 0 };
+	for (size_t i = 0; i < rs->ndone; i++) {
+		const char *id = rs->done_writes[i], *slash = strrchr(id, '/');
+		step *st = runbook_find_step(rc->rb, id);
+		long item = rs->done_items ? rs->done_items[i] : -1;
+		if (st && !slash && item >= 0) {        /* a for-each item: in its own scope */
+			restore_item_done(rc, st, (size_t)item, &items, 0);
+			continue;
+		}
+		const step *use = NULL;
+		char *call = slash && st ? xstrndup(id, (size_t)(slash - id)) : NULL;
+		scope *sc = call ? undo_scope(rc, call, &use) : &rc->top;
+		free(call);
+		if (st && sc)
+			push_done(rc, st, sc);
+	}
+	fe_set_release(&items);
+}
+
 /*
  * Resume: the run's `steps` context, its completed write steps (whose
  * rollbacks may still run) and the step whose failure stopped it, from
  * the transcript it continues.
  */
+/*
+ * Resume: item k of for-each step st had ended (or, in_doubt, started)
+ * before the interruption: its scope again, from the list evaluated
+ * anew (*set keeps the last step's items), and its entry in the rollback
+ * list -- in doubt when it failed or never ended.
+ */
+static void restore_item_done(run_ctx *rc, step *st, size_t k, fe_set *set, int in_doubt)
+{
+	const resume_state *rs = rc->o->resume;
+	if (set->st != st) {
+		char *err = NULL;
+		fe_set_release(set);
+		value *ctx = ctx_make(rc, NULL);
+		value *list = render_node(st->for_each, ctx, &err);
+		v_release(ctx);
+		if (!list || fe_set_init(set, st, list, &err) < 0)
+			memset(set, 0, sizeof *set);
+		free(err);
+		if (list)
+			v_release(list);
+	}
+	if (k >= set->n)
+		return;         /* the list is not what it was: nothing to undo it with */
+	char key[24];
+	snprintf(key, sizeof key, "%zu", k);
+	value *rec = rs->items ? v_obj_get(v_obj_get(rs->items, st->id), key) : NULL;
+	const char *status = rec ? v_as_str(v_obj_get(rec, "status")) : NULL;
+	scope *sc = item_scope(rc, &rc->top, st, set->v[k].each);
+	keep_scope(rc, sc);
+	push_entry(rc, (done_step){ st, sc, in_doubt || (status && !strcmp(status, "failed")), 0 });
+}
+
+/* resume, straight to the rollback: the items of the in-doubt step st that had started */
+static void restore_items_in_doubt(run_ctx *rc, step *st)
+{
+	const resume_state *rs = rc->o->resume;
+	value *rec = rs->items ? v_obj_get(rs->items, st->id) : NULL;
+	fe_set set = { 0 };
+	for (size_t i = 0; st->effect == EFFECT_WRITE && rec && i < v_len(rec); i++) {
+		const char *status = v_as_str(v_obj_get(v_obj_val(rec, i), "status"));
+		if (status && !strcmp(status, "started"))
+			restore_item_done(rc, st, strtoul(v_obj_key(rec, i), NULL, 10), &set, 1);
+	}
+	fe_set_release(&set);
+}
+
 static void resume_restore(run_ctx *rc, const resume_state *rs)
 {
 	/* a fresh object: the executor mutates it as steps end */
 	for (size_t i = 0; rs->steps && i < v_len(rs->steps); i++)
 		v_obj_set(rc->steps, v_obj_key(rs->steps, i), v_obj_val(rs->steps, i));
 	/* a fragment's steps ("u/x") are not resumed on their own: their
-	 * scope (the call's inputs) is not in the transcript */
-	for (size_t i = 0; i < rs->ndone; i++) {
+	 * scope (the call's inputs) is not in the transcript (an undo makes
+	 * it again, once the run's values are there: undo_restore) */
+	fe_set items = { 0 };
+	for (size_t i = 0; i < rs->ndone && !rs->undo; i++) {
 		step *st = strchr(rs->done_writes[i], '/') ? NULL
 			: runbook_find_step(rc->rb, rs->done_writes[i]);
-		if (st)
+		long item = rs->done_items ? rs->done_items[i] : -1;
+		if (st && item >= 0)
+			restore_item_done(rc, st, (size_t)item, &items, 0);
+		else if (st)
 			push_done(rc, st, &rc->top);
 	}
+	fe_set_release(&items);
 	if (rs->failed_step) {
 		char *top = xstrndup(rs->failed_step, strcspn(rs->failed_step, "/"));
 		rc->failed_step = runbook_find_step(rc->rb, top);
 		free(top);
-		rc->failed = 1;
+		rc->failed = !rs->undo;         /* an undo is not the run failing again */
 	}
 }
 
@@ -1702,12 +2517,13 @@ static int run_prepare(run_ctx *rc, char run_id[33])
 	if (!rc->inputs)
 		return start_error(err, EXIT_USAGE);
 	if (o->approve && strcmp(o->approve, "auto") && !(rc->answers = load_owned_mapping(o->approve,
-			"an answers file is a mapping of step id: yes|no or {approved, comment, by}", &err)))
+			"an answers file is a mapping of step id: yes|no, {approved, comment, by} "
+			"or {confirmed, comment, by, fields}", &err)))
 		return start_error(err, EXIT_USAGE);
+	asker k = { o->approve, rc->answers, NULL, rc->red };
+	ask_register_secrets(&k, rb);
 	rc->env = env_object();
 	rc->steps = v_obj();
-	if (o->resume)
-		resume_restore(rc, o->resume);
 	run_id_new(run_id);
 	rc->run = v_obj();
 	v_obj_set_take(rc->run, "id", v_str(run_id));
@@ -1716,10 +2532,17 @@ static int run_prepare(run_ctx *rc, char run_id[33])
 	rc->conns = xcalloc(rb->nconns + 1, sizeof(conn_slot));
 	rc->top.inputs = rc->inputs;
 	rc->top.steps = rc->steps;
+	rc->top.unreal = v_obj();
 	rc->top.conns = rc->conns;
 	expr_set_secret_sink(sink_derived, rc->red);
 	register_conn_secrets(rc);
 	scrub_environment(rc);
+	if (o->resume)          /* a for-each item's undo needs the context */
+		resume_restore(rc, o->resume);
+	if (o->resume && o->mode == MODE_DRY_RUN)
+		dry_restore(rc);
+	if (undoing(rc))
+		undo_restore(rc);
 	return 0;
 }
 
@@ -1809,16 +2632,37 @@ static void emit_run_resume(run_ctx *rc)
 	emit(rc, EV_RUN_RESUME, NULL, NULL, f);
 }
 
+/* run.undo: where the record continues, by whom (the run.end before it
+ * is the run's own) */
+static void emit_run_undo(run_ctx *rc)
+{
+	const resume_state *rs = rc->o->resume;
+	char host[256];
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddNumberToObject(f, "from_seq", (double)rs->from_seq);
+	cJSON_AddStringToObject(f, "sha256", rc->rb->sha256);
+	cJSON_AddStringToObject(f, "operator", rc->op);
+	host_name(host);
+	cJSON_AddStringToObject(f, "host", host);
+	cJSON_AddNumberToObject(f, "pid", getpid());
+	if (rs->reaped && v_len(rs->reaped))
+		cJSON_AddItemToObject(f, "reaped", v_to_cjson(rs->reaped));
+	emit(rc, EV_RUN_UNDO, NULL, NULL, f);
+}
+
 /*
  * A resume of a run that was failing or rolling back goes straight to
  * the rollback (1); with --rollback the step in doubt may have
- * half-applied, so it is undone too.  0: the phases run.
+ * half-applied, so it is undone too; an undo runs no phase.  0: the
+ * phases run.
  */
 static int resume_stops(run_ctx *rc)
 {
 	const resume_state *rs = rc->o->resume;
 	if (!rs)
 		return 0;
+	if (rs->undo)
+		return 1;
 	if (rs->rollback_only && rs->in_doubt) {
 		char *top = xstrndup(rs->in_doubt, strcspn(rs->in_doubt, "/"));
 		step *st = runbook_find_step(rc->rb, top);
@@ -1828,7 +2672,11 @@ static int resume_stops(run_ctx *rc)
 	}
 	if (rs->rollback_only)
 		rc->failed = 1;
-	return rs->rollback_only || rs->rolling_back || rs->failed_step;
+	int stops = rs->rollback_only || rs->rolling_back || rs->failed_step;
+	step *doubt = stops && rs->in_doubt ? runbook_find_step(rc->rb, rs->in_doubt) : NULL;
+	if (doubt && doubt->for_each)
+		restore_items_in_doubt(rc, doubt);
+	return stops;
 }
 
 /*
@@ -1887,6 +2735,10 @@ static int rollback_due(const run_ctx *rc, const char **reason)
 {
 	int failed = rc->failed || rc->interrupted;
 	*reason = NULL;
+	if (undoing(rc)) {
+		*reason = "undo";
+		return 1;
+	}
 	if (rc->aborted)
 		return 0;
 	if (rc->rb->rollback_policy == RBPOL_ALWAYS) {
@@ -1917,6 +2769,8 @@ static int run_outcome(const run_ctx *rc, const char **status)
 	}
 	if (rc->io_error && code == EXIT_OK)
 		code = EXIT_FAILED;
+	if (undoing(rc) && code == EXIT_OK)
+		*status = "undone";
 	return code;
 }
 
@@ -1927,7 +2781,7 @@ static void emit_run_end(run_ctx *rc, const char *status, int code)
 	cJSON_AddStringToObject(f, "status", status);
 	cJSON_AddNumberToObject(f, "exit", code);
 	cJSON_AddNumberToObject(f, "duration_ms", (double)(now_ms() - rc->t0));
-	if (rc->failed_step)
+	if (rc->failed_step && !undoing(rc))
 		cJSON_AddStringToObject(f, "failed_step", rc->failed_step->id);
 	cJSON_AddStringToObject(f, "rollback", rc->do_rb ? (rc->rollback_incomplete ? "incomplete" : "complete")
 					       : (rc->aborted ? "skipped (on-failure: abort)" : "none"));
@@ -1947,15 +2801,16 @@ static void print_summary(run_ctx *rc, int code)
 {
 	char d[32];
 	dur_format(now_ms() - rc->t0, d, sizeof d);
-	const char *what = code == EXIT_OK ? "succeeded" : rc->interrupted ? "was interrupted"
-		: rc->aborted ? "aborted" : "failed";
+	const char *what = code == EXIT_OK ? (undoing(rc) ? "was undone" : "succeeded")
+		: rc->interrupted ? "was interrupted" : rc->aborted ? "aborted"
+		: undoing(rc) ? "was not undone completely" : "failed";
 	char would[48] = "";
-	if (rc->counts[ST_WOULD])
+	if (rc->counts[ST_WOULD] || rc->o->mode == MODE_DRY_RUN)
 		snprintf(would, sizeof would, ", %d would run (dry run)", rc->counts[ST_WOULD]);
 	term_line(&rc->term, "\n%s %s in %s: %d ok, %d failed, %d skipped%s%s",
 		  rc->rb->id, what, d, rc->counts[ST_OK], rc->counts[ST_FAILED], rc->counts[ST_SKIPPED],
 		  would, code == EXIT_OK && rc->counts[ST_FAILED] ? " (failures allowed by on-failure: continue)" : "");
-	if (rc->failed_step)
+	if (rc->failed_step && !undoing(rc))
 		term_line(&rc->term, "failed step: %s", rc->failed_step->id);
 	if (rc->do_rb)
 		term_line(&rc->term, "rollback %s (%d steps undone)",
@@ -1981,13 +2836,15 @@ static int run_recorded(run_ctx *rc)
 		g_crash_after = ca && *ca ? atol(ca) : -1;
 	}
 	install_signals();
-	if (o->resume)
+	if (undoing(rc))
+		emit_run_undo(rc);
+	else if (o->resume)
 		emit_run_resume(rc);
 	else
 		emit_run_start(rc);
 	if (!o->quiet)
-		term_line(&rc->term, "%s%s: %s (%s)", o->resume ? "resume " : "", mode_names[o->mode],
-			  rc->rb->id, rc->rb->title ? rc->rb->title : "");
+		term_line(&rc->term, "%s%s: %s (%s)", undoing(rc) ? "undo " : o->resume ? "resume " : "",
+			  mode_names[o->mode], rc->rb->id, rc->rb->title ? rc->rb->title : "");
 
 	run_phases(rc, resume_stops(rc));
 	rc->interrupted = g_signal != 0;
@@ -2034,6 +2891,8 @@ static void run_release(run_ctx *rc)
 		v_release(rc->env);
 	if (rc->steps)
 		v_release(rc->steps);
+	if (rc->top.unreal)
+		v_release(rc->top.unreal);
 	if (rc->run)
 		v_release(rc->run);
 	if (rc->answers)

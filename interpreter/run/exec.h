@@ -31,8 +31,9 @@ extern const char *const mode_names[];
 
 
 /*
- * What `runbook resume` learnt from an interrupted transcript (cmd_resume.c
- * builds it; the executor only reads it).  Finished steps are never run
+ * What `runbook resume` learnt from an interrupted transcript, or `runbook
+ * undo` from an ended one (cmd_resume.c, cmd_undo.c build it; the
+ * executor only reads it).  Finished steps are never run
  * again: their status, outputs and result are restored into the `steps`
  * context.  The in-doubt step (started, never ended) is re-run when it is
  * idempotent, decided by its `check:` probe when it has one, else by
@@ -57,6 +58,15 @@ typedef struct resume_state {
 	const char *failed_step;        /* a failure had stopped the run */
 	long from_seq;                  /* last seq before resuming */
 	value *reaped;                  /* leftover processes resume killed (list), or NULL */
+	/* runbook undo: the run ended; no phase runs, the rollbacks of its
+	 * completed write steps do (run.undo ... run.end "undone") */
+	int undo;
+	/* for-each steps: step id -> item index (as text) -> {status, outputs,
+	 * result} of each item that ended (status "started": in doubt) */
+	value *items;
+	const long *done_items;         /* per done_writes entry: an item's index, else -1 (a
+	                                 * failed item's: in doubt, undone as own_undo decides) */
+	const long *rolled_items;       /* per rolled entry: the item it undid, else -1 */
 } resume_state;
 
 typedef struct run_opts {

@@ -5,7 +5,7 @@
 # protocol, with 3 brokers on loopback ports.  Its stdin is a fifo this
 # shell holds open, so the cluster also goes away if the suite dies
 # without calling stop.  Topics (name:partitions), one set per case file:
-#   rb-basic:1  rb-lag:3  rb-topics:2  rb-dry:1  rb-secret:1  rb-bounds:1
+#   rb-basic:1  rb-lag:3  rb-topics:2  rb-dry:1  rb-secret:1  rb-bounds:1  rb-until-end:2
 # Exports:
 #   RB_TEST_KAFKA_BOOTSTRAP  host:port,host:port,host:port
 #   RB_TEST_KAFKA_REFUSED    127.0.0.1:PORT where nobody listens
@@ -19,7 +19,7 @@ svc_kafka_start() {
 	rm -f "$dir/stdin"
 	mkfifo "$dir/stdin" || return 1
 	exec {_svc_kafka_fd}<>"$dir/stdin"
-	"$bin" rb-basic:1 rb-lag:3 rb-topics:2 rb-dry:1 rb-secret:1 rb-bounds:1 \
+	"$bin" rb-basic:1 rb-lag:3 rb-topics:2 rb-dry:1 rb-secret:1 rb-bounds:1 rb-until-end:2 \
 		<"$dir/stdin" >"$dir/bootstrap" 2>"$dir/log" {_svc_kafka_fd}>&- &
 	echo $! >"$dir/pid"
 	for i in $(seq 1000); do

@@ -73,6 +73,29 @@ static const struct { const char *op, *exp, *act; int want; } cases[] = {
 	{ "all", "{\"gt\": 0}", "[1, 3]", 1 },
 	{ "all", "1", "[]", 1 },
 	{ "all", "{\"gt\": 0}", "\"not a list\"", 0 },
+	/* under any, all and not a mapping with a key that is not a matcher
+	 * is a field map: each field judged by its literal or matcher */
+	{ "any", "{\"replicas\": {\"eq\": 0}}", "[{\"replicas\": 1}, {\"replicas\": 0}]", 1 },
+	{ "any", "{\"replicas\": {\"eq\": 0}}", "[{\"replicas\": 1}, {\"replicas\": 2}]", 0 },
+	{ "any", "{\"name\": \"web\"}", "[{\"name\": \"db\"}, {\"name\": \"web\", \"n\": 1}]", 1 },
+	{ "any", "{\"name\": \"web\", \"n\": {\"gt\": 1}}", "[{\"name\": \"web\", \"n\": 1}]", 0 },
+	{ "any", "{\"name\": \"x\"}", "[\"x\", null, 3]", 0 },
+	{ "any", "{\"spec.replicas\": {\"gt\": 2}}", "[{\"spec\": {\"replicas\": 3}}]", 1 },
+	{ "any", "{\"ports[-1]\": 443}", "[{\"ports\": [80, 443]}]", 1 },
+	{ "any", "{\"spec\": {\"replicas\": 3}}", "[{\"spec\": {\"replicas\": 3, \"x\": 1}}]", 1 },
+	{ "all", "{\"ready\": true}", "[{\"ready\": true}, {\"ready\": false}]", 0 },
+	{ "all", "{\"ready\": true}", "[{\"ready\": true}, {\"ready\": \"true\"}]", 0 },
+	{ "all", "{\"ready\": true, \"lag\": {\"lt\": 5}}", "[{\"ready\": true, \"lag\": 0}]", 1 },
+	{ "all", "{\"missing\": {\"exists\": false}}", "[{\"a\": 1}, {}]", 1 },
+	{ "not", "{\"status\": \"failed\"}", "{\"status\": \"ok\"}", 1 },
+	{ "not", "{\"status\": \"failed\"}", "{\"status\": \"failed\", \"x\": 1}", 0 },
+	/* a field named like a matcher: a path with a leading dot */
+	{ "any", "{\".eq\": 1}", "[{\"eq\": 1}]", 1 },
+	{ "any", "{\"eq\": 1}", "[{\"eq\": 1}]", 0 },
+	/* a whole object, compared as a literal: eq */
+	{ "any", "{\"eq\": {\"a\": 1}}", "[{\"a\": 1, \"b\": 2}]", 0 },
+	{ "any", "{\"eq\": {\"a\": 1}}", "[{\"a\": 1}]", 1 },
+	{ "any", "{}", "[{}]", 1 },
 };
 
 int main(void)
@@ -95,6 +118,30 @@ int main(void)
 	judge("any", "{\"eq\": 3}", "[1, 3]", &recs, &err);
 	CHECK_STR(recs, "[{\"path\":\"x\",\"op\":\"any\",\"expected\":{\"eq\":3},\"actual\":[1,3],\"ok\":true}]");
 	free(recs);
+
+	/* a field map records each field at its path, nested ones too */
+	value *fm = J("{\"data\": {\"items[0].name\": \"a\"}, \".eq\": {\"gt\": 1}}");
+	value *act = J("{\"data\": {\"items\": [{\"name\": \"a\"}]}, \"eq\": 2}");
+	value *rl = v_list();
+	CHECK(match_value("json", fm, act, rl, &err) == 1);
+	recs = v_to_json(rl);
+	CHECK_STR(recs, "[{\"path\":\"json.data.items[0].name\",\"op\":\"eq\",\"expected\":\"a\",\"actual\":\"a\",\"ok\":true},"
+		  "{\"path\":\"json.eq\",\"op\":\"gt\",\"expected\":1,\"actual\":2,\"ok\":true}]");
+	free(recs);
+	v_release(rl);
+	/* paths: a leading dot, indexes (negative from the end), absent parts */
+	CHECK(match_path_get(act, ".eq") == v_obj_get(act, "eq"));
+	CHECK_STR(v_as_str(match_path_get(act, "data.items[-1].name")), "a");
+	CHECK(match_path_get(act, "data.items[1]") == NULL);
+	CHECK(match_path_get(act, "data.items[x]") == NULL);
+	CHECK(match_path_get(act, "eq.more") == NULL);
+	v_release(act);
+	v_release(fm);
+
+	/* an error inside a field map is an error, not a "no match" */
+	CHECK(judge("any", "{\"name\": {\"matches\": \"(\"}}", "[{\"name\": \"a\"}]", NULL, &err) == -1);
+	CHECK(err && strstr(err, "bad pattern '('"));
+	free(err);
 
 	/* errors are never a "no match", also under not */
 	CHECK(judge("not", "{\"matches\": \"(\"}", "\"a\"", NULL, &err) == -1);

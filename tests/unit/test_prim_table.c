@@ -26,12 +26,13 @@ static void test_rows(void)
 {
 	for (size_t i = 0; i < prim_count; i++) {
 		const prim_def *p = &prim_table[i];
-		int own = (p->flags & (PF_APPROVAL | PF_FRAGMENT)) != 0;
+		int own = (p->flags & (PF_APPROVAL | PF_MANUAL | PF_FRAGMENT)) != 0;
 
 		CHECK(prim_find(p->name) == p);
 		CHECK(p->summary && *p->summary);
 		CHECK(p->step_keys != NULL);
-		/* call_prim calls run() for every step but an approval, and
+		/* call_prim calls run() for every step but an approval or a
+		 * manual action, and
 		 * run_step runs a fragment's steps itself */
 		if (own == (p->run != NULL))
 			fprintf(stderr, "row '%s': run function and flags disagree\n", p->name);
@@ -52,6 +53,8 @@ static void test_rows(void)
 	/* what the executor was written against */
 	CHECK(prim_find("approve")->flags & PF_APPROVAL);
 	CHECK(prim_find("approve")->flags & PF_RUNS_ALONE);
+	CHECK(prim_find("manual")->flags & PF_MANUAL);
+	CHECK(prim_find("manual")->flags & PF_RUNS_ALONE);
 	CHECK(prim_find("use")->flags & PF_RUNS_ALONE);
 	CHECK(prim_find("sql")->failure_undone != NULL);
 	CHECK(prim_find("http")->flags & PF_SHARED_CONN);
@@ -122,6 +125,7 @@ static const struct {
 	{ "prometheus", "{ connection: pr, query: up }" },
 	{ "wait", "1s" },
 	{ "approve", "\"go on? ${{ 1 }}\"" },
+	{ "manual", "\"do it by hand ${{ 1 }}\"" },
 	{ "assert", "\"${{ true }}\"" },
 	{ "log", "\"note ${{ 1 }}\"" },
 	{ "use", "frag.yaml" },

@@ -1,12 +1,14 @@
 /*
  * test_value.c - run-time values: types, truthiness, containers, equality
- * and ordering, text and JSON forms, cJSON bridges, durations.
+ * and ordering, text and JSON forms, cJSON bridges, durations, timestamps.
  */
 #include "base/value.h"
 #include "base/arena.h"
+#include "base/clock.h"
 #include "unit.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -100,12 +102,15 @@ static void test_truthy(void)
 	v = v_str(""); CHECK(!v_truthy(v)); v_release(v);
 	v = v_str("0"); CHECK(v_truthy(v)); v_release(v);
 	v = v_str("false"); CHECK(v_truthy(v)); v_release(v);
-	v = v_list(); CHECK(!v_truthy(v));
+	v = v_num(NAN); CHECK(!v_truthy(v)); v_release(v);
+	/* lists and objects are truthy even when empty, as in GitHub Actions */
+	v = v_list(); CHECK(v_truthy(v));
 	v_list_push_take(v, v_null()); CHECK(v_truthy(v)); v_release(v);
-	v = v_obj(); CHECK(!v_truthy(v));
+	v = v_obj(); CHECK(v_truthy(v));
 	v_obj_set_take(v, "k", v_null()); CHECK(v_truthy(v)); v_release(v);
 	v = v_dur(0); CHECK(!v_truthy(v)); v_release(v);
 	v = v_dur(1); CHECK(v_truthy(v)); v_release(v);
+	v = v_time(0); CHECK(v_truthy(v)); v_release(v);
 }
 
 static void test_containers(void)
@@ -222,7 +227,21 @@ static void test_text_json(void)
 	TEXT(v_num(0.1), "0.1");
 	TEXT(v_num(1e20), "1e+20");
 	TEXT(v_num(12345678901234), "12345678901234");
-	TEXT(v_num(1.0 / 3), "0.33333333333333331");
+	/* text: at most 15 significant digits (GitHub Actions); JSON: exact */
+	TEXT(v_num(1.0 / 3), "0.333333333333333");
+	JSON(v_num(1.0 / 3), "0.33333333333333331");
+	TEXT(v_num(0.1 + 0.2), "0.3");
+	JSON(v_num(0.1 + 0.2), "0.30000000000000004");
+	TEXT(v_num(1e-7), "1e-7");
+	TEXT(v_num(-1.5e-300), "-1.5e-300");
+	TEXT(v_num(NAN), "NaN");
+	TEXT(v_num(INFINITY), "Infinity");
+	TEXT(v_num(-INFINITY), "-Infinity");
+	JSON(v_num(NAN), "null");
+	TEXT(v_time(1714566896789), "2024-05-01T12:34:56.789Z");
+	JSON(v_time(0), "\"1970-01-01T00:00:00.000Z\"");
+	TEXT(v_time(INT64_MAX), "9999-12-31T23:59:59.999Z");     /* held to the range */
+	TEXT(v_time(INT64_MIN), "0001-01-01T00:00:00.000Z");
 	TEXT(v_dur(90000), "1m30s");
 	TEXT(v_str("plain"), "plain");
 
@@ -242,6 +261,90 @@ static void test_text_json(void)
 	JSON(v_num(1.0 / 0.0), "null");
 	JSON(v_null(), "null");
 	JSON(v_str("${{ env.HOME }}"), "\"${{ env.HOME }}\"");
+
+	/* indented: JSON.stringify(v, null, 2) */
+	value *p = v_from_json("{\"a\":[1,{\"b\":[]},{}],\"c\":\"x\"}", 33);
+	char *t = v_to_json_pretty(p);
+	CHECK_STR(t, "{\n  \"a\": [\n    1,\n    {\n      \"b\": []\n    },\n    {}\n  ],\n  \"c\": \"x\"\n}");
+	free(t);
+	v_release(p);
+	t = v_to_json_pretty(v_num(2));
+	CHECK_STR(t, "2");
+	free(t);
+}
+
+/* timestamps: ms since the epoch; equal and ordered with RFC 3339 text */
+static void test_timestamps(void)
+{
+	value *a = v_time(1714566896000), *b = v_str("2024-05-01T14:34:56+02:00"),
+	      *c = v_time(1714566896001), *d = v_str("noon");
+	int64_t ms;
+
+	CHECK(v_type(a) == V_TIME && v_as_time(a) == 1714566896000);
+	CHECK_STR(v_type_name(a), "timestamp");
+	CHECK(v_equal(a, b) && v_equal(b, a) && !v_equal(a, c) && !v_equal(a, d));
+	CHECK(v_compare(a, c) == -1 && v_compare(c, b) == 1 && v_compare(a, b) == 0);
+	CHECK(v_compare(a, d) == -2 && v_compare(a, v_null()) == -2);
+	cJSON *j = v_to_cjson(c);
+	CHECK(cJSON_IsString(j) && !strcmp(j->valuestring, "2024-05-01T12:34:56.001Z"));
+	cJSON_Delete(j);
+	v_release(a); v_release(b); v_release(c); v_release(d);
+
+	/* the parser: RFC 3339 with any offset and fraction, or a date */
+	static const struct { const char *s; int64_t ms; } good[] = {
+		{ "1970-01-01T00:00:00Z", 0 },
+		{ "1970-01-01T00:00:00.5Z", 500 },
+		{ "1970-01-01t00:00:00.123456z", 123 },
+		{ "1970-01-01 01:00:00+01:00", 0 },
+		{ "1969-12-31T23:00:00-01:00", 0 },
+		{ "1970-01-01", 0 },
+		{ "2000-02-29T00:00:00Z", 951782400000 },
+		{ "1900-03-01T00:00:00Z", -2203891200000 },
+		{ "0001-01-01T00:00:00Z", TS_MIN_MS },
+		{ "9999-12-31T23:59:59.999Z", TS_MAX_MS },
+		{ "2016-12-31T23:59:60Z", 1483228800000 },      /* a leap second: the next one */
+	};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		ms = -1;
+		if (ts_parse(good[i].s, strlen(good[i].s), &ms) != 0 || ms != good[i].ms) {
+			fprintf(stderr, "%s:%d: ts_parse(%s): %lld\n", __FILE__, __LINE__, good[i].s,
+				(long long)ms);
+			unit_fail++;
+		} else {
+			unit_pass++;
+		}
+	}
+	static const char *const bad[] = {
+		"", "1970", "1970-01", "1970-1-01", "1970-01-01T", "1970-01-01T00:00Z",
+		"1970-01-01T00:00:00", "1970-01-01T00:00:00.Z", "1970-01-01T24:00:00Z",
+		"1970-01-01T00:60:00Z", "1970-01-01T00:00:61Z", "1970-02-30", "1900-02-29",
+		"1970-13-01", "0000-01-01", "1970-01-01T00:00:00+1:00", "1970-01-01T00:00:00+24:00",
+		"1970-01-01T00:00:00Z ", " 1970-01-01", "9999-12-31T23:59:59-01:00", "1970-01-01T00:00:00ZZ",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		if (ts_parse(bad[i], strlen(bad[i]), &ms) == 0) {
+			fprintf(stderr, "%s:%d: ts_parse(%s) accepted\n", __FILE__, __LINE__, bad[i]);
+			unit_fail++;
+		} else {
+			unit_pass++;
+		}
+	}
+	/* the text is the parser's: every day of four centuries round-trips */
+	char buf[32];
+	int ok = 1;
+	for (int64_t day = -200 * 366; day < 200 * 366; day++) {
+		int64_t t = day * 86400000 + (day % 86400) * 999, back;
+		if (ts_parse(ts_format(t, buf, sizeof buf), 24, &back) != 0 || back != t)
+			ok = 0;
+	}
+	CHECK(ok);
+	ts_fields f;
+	ts_split(-1, &f);
+	CHECK(f.year == 1969 && f.month == 12 && f.day == 31 && f.hour == 23 && f.ms == 999 &&
+	      f.yday == 365 && f.wday == 3);
+	ts_split(951782400000, &f);
+	CHECK(f.year == 2000 && f.month == 2 && f.day == 29 && f.yday == 60 && f.wday == 2);
+	CHECK(ts_format(TS_MAX_MS + 1, buf, sizeof buf) == NULL);
 }
 
 static void test_from_json(void)
@@ -387,6 +490,7 @@ int main(void)
 	test_from_json();
 	test_cjson();
 	test_durations();
+	test_timestamps();
 	test_refcount();
 	return unit_done("test_value");
 }

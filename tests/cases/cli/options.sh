@@ -58,6 +58,7 @@ expect_rc 2
 expect_err "runbook: unknown command 'nosuch'"
 
 # options keep their syntax: --opt=value, --opt value, repeated --input
+# (each input once: a name given twice is an error)
 cat > rb.yaml <<'Y'
 runbook: opts
 title: Options
@@ -69,9 +70,12 @@ steps:
     exec: [echo, "${{ inputs.a }}-${{ inputs.b }}"]
     effect: read
 Y
-rb plan rb.yaml --input a=x --input=b=y --format=json --input a=z
+rb plan rb.yaml --input a=x --input=b=y --format=json
 expect_rc 0
-jq -e '.inputs == {"a":"z","b":"y"}' out >/dev/null || fail "plan inputs: $(cat out)"
+jq -e '.inputs == {"a":"x","b":"y"}' out >/dev/null || fail "plan inputs: $(cat out)"
+rb plan rb.yaml --input a=x --input=b=y --format=json --input a=z
+expect_rc 2
+expect_err "input 'a' is given twice"
 rb plan rb.yaml --input =x
 expect_rc 2
 expect_err "runbook plan: --input needs name=value, got '=x'"

@@ -1,6 +1,6 @@
 # The transcript events are one table: every event a representative set
-# of runs writes (a run with secrets, an approval, a fragment, retries and
-# polls, a failure and its rollback, a dry run, a drill, --parallel, a
+# of runs writes (a run with secrets, an approval, a manual step, a fragment, retries and
+# polls, a failure and its rollback, a dry run, a drill, --parallel, an undo, a
 # signed run, a crash and its resume, a signal, concurrent http checks on
 # a connection) is listed in the reference with the fields it always
 # carries, and it carries them; every row of the reference is written by
@@ -39,6 +39,8 @@ checks:
 steps:
   - id: ask
     approve: "go?"
+  - id: by-hand
+    manual: "Check the **dashboard**."
   - id: w1
     exec: [sh, -c, 'echo w1 \$T']
     env: { T: "\${{ inputs.tok }}" }
@@ -78,6 +80,9 @@ rb run rich.yaml --approve auto --dry-run --transcript dry.jsonl
 expect_rc 0
 rm -f p
 rb drill rich.yaml --approve auto --transcript drill.jsonl
+expect_rc 0
+# the undo of a run that ended: run.undo
+rb undo ok.jsonl --approve auto --sign-key key.pem
 expect_rc 0
 
 # a crash while a step runs, then its resume: step.check and step.in-doubt

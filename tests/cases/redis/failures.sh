@@ -60,6 +60,7 @@ steps:
   - id: overwrite
     redis: { connection: cache, command: [SET, "$k", changed] }
   - id: read
+    needs: []       # not the SET's: a dry run runs it
     redis: { connection: cache, command: [GET, "$k"] }
     expect: { reply: plain }
   - id: config

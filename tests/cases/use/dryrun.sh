@@ -34,3 +34,55 @@ expect_jq t.jsonl '.[-1].status == "ok"'
 rb run frag.yaml
 expect_rc 2
 expect_err 'is a fragment'
+
+# a fragment that only reads and waits runs, its wait would-run, and its
+# outputs are real; after a fragment that would write, a read that needs
+# it is would-run; a `use` step in verify is would-run unless `dry-run: run`
+cat >waits.yaml <<'Y'
+fragment: waits
+title: A wait then a read
+steps:
+  - id: settle
+    wait: 1h
+  - id: read
+    exec: [sh, -c, 'echo read >> log2; echo seen']
+    effect: read
+    outputs: { v: "${{ result.stdout | trim }}" }
+outputs:
+  v: "${{ steps.read.outputs.v }}"
+Y
+cat >main2.yaml <<'Y'
+runbook: use-dry-rules
+title: Dry run rules through fragments
+steps:
+  - id: w
+    use: waits
+  - id: show
+    exec: [sh, -c, 'echo "show $0" >> log2', "${{ steps.w.outputs.v }}"]
+    effect: read
+  - id: f
+    use: frag
+    with: { name: "n2" }
+  - id: after-f
+    exec: [sh, -c, 'echo after-f >> log2']
+    effect: read
+verify:
+  - id: v-skipped
+    use: waits
+  - id: v-forced
+    use: waits
+    dry-run: run
+Y
+rm -f log2
+RC=0; timeout 120 "$RUNBOOK" run main2.yaml --dry-run --transcript t2.jsonl >out 2>err </dev/null || RC=$?
+expect_rc 0
+expect_status t2.jsonl w/settle would-run
+expect_status t2.jsonl w ok
+expect_status t2.jsonl show ok
+expect_status t2.jsonl f would-run
+expect_status t2.jsonl after-f would-run
+expect_jq t2.jsonl '[.[] | select(.event=="step.end" and .step=="after-f")][0] | .skip == "needs" and .need == "f"'
+expect_status t2.jsonl v-skipped would-run
+expect_jq t2.jsonl '[.[] | select(.step=="v-skipped/read")] == []' "a would-run use step was entered"
+expect_status t2.jsonl v-forced ok
+[ "$(tr '\n' ' ' < log2)" = "read show seen read " ] || fail "what ran: $(tr '\n' ' ' < log2)"
