@@ -1,6 +1,7 @@
 # alertmanager/silence against the suite's Alertmanager: the silence is
 # created active with the given matchers, the operator as createdBy, the
-# comment and an end `duration` from now (or `ends_at`); the fragment's
+# comment and an end `duration` from now (or `ends_at`, in any offset,
+# sent in UTC); the fragment's
 # output is its id; it really silences a matching alert; a later step
 # failing makes the rollback expire it; a dry run creates nothing; bad
 # matchers fail before anything is posted.
@@ -115,8 +116,10 @@ expect_out '^  ok +runbook +steps '
 expect_out '^  FAIL +outcome +status +the run failed at step .later. \(exit 1, rollback complete\)'
 [ "$(grep -c '^  FAIL' out)" = 1 ] || fail "verify: $(cat out)"
 
-# --- an end time instead of a duration ---
-end=$(date -u -d '+3 hours' +%Y-%m-%dT%H:%M:%SZ)
+# --- an end time instead of a duration, given at +02:00, sent in UTC ---
+at=$(( $(date +%s) + 3 * 3600 ))
+end=$(date -u -d "@$at" +%Y-%m-%dT%H:%M:%SZ)
+end_east=$(date -u -d "@$(( at + 2 * 3600 ))" +%Y-%m-%dT%H:%M:%S+02:00)
 cat >e.yaml <<'Y'
 runbook: am-silence-end
 title: Silence until a time
@@ -133,9 +136,8 @@ steps:
     with: { url: "${{ inputs.am }}", alertname: "${{ inputs.alertname }}", matchers: "${{ inputs.matchers }}",
             ends_at: "${{ inputs.end }}", comment: "until ${{ inputs.tag }}" }
 Y
-rb run e.yaml --input am="$AM" --input tag="$tag" --input end="$end" --transcript end.jsonl
+rb run e.yaml --input am="$AM" --input tag="$tag" --input end="$end_east" --transcript end.jsonl
 expect_rc 0
-expect_status end.jsonl quiet/ends-at skipped
 got=$(silences_with "until $tag")
 jq -e --arg e "${end%Z}.000Z" 'length == 1 and .[0].endsAt == $e and .[0].status.state == "active"
 	and (.[0].matchers | length) == 1' <<<"$got" >/dev/null || fail "ends_at $end: $got"
@@ -151,19 +153,24 @@ rb run e.yaml --input am="$AM" --input tag="$tag-none" --input end="$end" --inpu
 expect_rc 1
 expect_out 'quiet/matchers .*no matcher: give alertname, matchers or both'
 expect_status none.jsonl quiet/create none
-rb run e.yaml --input am="$AM" --input tag="$tag-text" --input end="$end" --input 'matchers=tag="x"' --transcript text.jsonl
+rb run e.yaml --input am="$AM" --input tag="$tag-text" --input end="$end" --input 'matchers=[tag, 1]' --transcript text.jsonl
 expect_rc 1
-expect_out 'quiet/matchers .*each item of matchers must be a mapping \{name, value, isRegex, isEqual\}'
+expect_out 'quiet/matchers .*each item of matchers must be a mapping \{name, value, isRegex, isEqual\}, got \[\\"tag\\",1\]'
 expect_status text.jsonl quiet/create none
 rb run e.yaml --input am="$AM" --input tag="$tag-bad" --input end=tomorrow --transcript bad.jsonl
 expect_rc 1
-expect_out "input 'ends_at' of fragment 'alertmanager-silence' does not match its pattern"
+expect_out "fragment 'alertmanager-silence': input 'ends_at' does not match its pattern"
+# of the right shape but no time: the create step fails rendering, posts nothing
+rb run e.yaml --input am="$AM" --input tag="$tag-month" --input end=2031-13-01T00:00:00Z --transcript month.jsonl
+expect_rc 1
+expect_status month.jsonl quiet/create failed
+expect_out "quiet/create .*parseTime: '2031-13-01T00:00:00Z' is not an RFC 3339 time"
 # an end in the past: Alertmanager refuses it, and nothing is left to undo
 rb run e.yaml --input am="$AM" --input tag="$tag-past" --input end=2020-01-01T00:00:00Z --transcript past.jsonl
 expect_rc 1
 expect_status past.jsonl quiet/create failed
 expect_jq past.jsonl '[.[] | select(.event=="step.end" and .step=="quiet/create")][0].result.body
 	| test("start time must be before end time")'
-for c in none text bad past; do
+for c in none text bad month past; do
 	[ "$(silences_with "until $tag-$c")" = "[]" ] || fail "$c: a silence was created"
 done
