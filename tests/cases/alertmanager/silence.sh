@@ -92,7 +92,7 @@ rb run f.yaml --input am="$AM" --input tag="$tag" --input silenced=true --transc
 expect_rc 0
 rb run f.yaml --input am="$AM" --input tag="$tag" --input silenced=false --transcript f2.jsonl
 expect_rc 1
-expect_status f2.jsonl firing/firing failed
+expect_status f2.jsonl firing/wait failed
 
 # --- a later step fails: the rollback expires the silence ---
 rb run s.yaml --input am="$AM" --input tag="$tag-f" --input fail=true --operator bob --transcript fail.jsonl
