@@ -3,6 +3,7 @@
 #   deps.sh build   - compilers' libraries (-dev) for `make`
 #   deps.sh test    - plus the real servers the tests start
 #   deps.sh demo    - what `make demo` needs (same as build)
+#   deps.sh fuzz    - plus clang and its libFuzzer/sanitizer runtimes for `make fuzz`
 # As root it runs apt-get itself; otherwise it prints the command to run.
 set -euo pipefail
 what=${1:-build}
@@ -14,6 +15,7 @@ test|bench) pkgs+=(jq procps postgresql redis-server prometheus prometheus-alert
 esac
 case $what in
 bench) pkgs+=(postgresql-client) ;;
+fuzz) pkgs+=(clang libclang-rt-dev) ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do
