@@ -10,6 +10,8 @@
 # Cases push their own alerts (POST /api/v2/alerts) with labels of their
 # own, since they share this one instance.
 
+. "$(dirname "${BASH_SOURCE[0]}")/daemon.sh"
+
 svc_alertmanager_start() {
 	command -v prometheus-alertmanager >/dev/null ||
 		{ echo "prometheus-alertmanager not installed" >&2; return 1; }
@@ -25,33 +27,13 @@ svc_alertmanager_start() {
 	receivers:
 	  - name: nobody
 	CONF
-	prometheus-alertmanager --config.file="$dir/alertmanager.yml" \
+	daemon_start alertmanager "$dir" "http://127.0.0.1:$port/-/ready" \
+		prometheus-alertmanager --config.file="$dir/alertmanager.yml" \
 		--storage.path="$dir/data" \
 		--web.listen-address="127.0.0.1:$port" \
 		--cluster.listen-address= \
-		--log.level=warn >"$dir/log" 2>&1 &
-	echo $! >"$dir/pid"
-	local i
-	for i in $(seq 1500); do
-		if curl -fsS -o /dev/null "http://127.0.0.1:$port/-/ready" 2>/dev/null; then
-			export RB_TEST_AM=http://127.0.0.1:$port
-			return 0
-		fi
-		kill -0 "$(cat "$dir/pid")" 2>/dev/null || break
-		sleep 0.01
-	done
-	echo "alertmanager did not become ready:" >&2; tail -20 "$dir/log" >&2
-	svc_alertmanager_stop
-	return 1
+		--log.level=warn || return 1
+	export RB_TEST_AM=http://127.0.0.1:$port
 }
 
-svc_alertmanager_stop() {
-	local pidf=${RB_TEST_WORK:?}/alertmanager/pid pid
-	[ -s "$pidf" ] || return 0
-	pid=$(cat "$pidf")
-	kill "$pid" 2>/dev/null
-	# wait for it to exit so its state directory can be removed
-	local i; for i in $(seq 500); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
-	rm -f "$pidf"
-	return 0
-}
+svc_alertmanager_stop() { daemon_stop "${RB_TEST_WORK:?}/alertmanager"; }
