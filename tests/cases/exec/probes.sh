@@ -101,3 +101,31 @@ expect_jq w.jsonl '
   ($c | map(select(.value.step=="in-steps" and .key > $v)) | length <= 1) and
   ($c | map(select(.value.step=="in-run" and .key > $v)) | length >= 3) and
   ($c | map(select(.value.step=="in-drill")) | length == 0)' "probe windows in a run"
+
+# a probe has clients of its own: a redis probe beside a step polling on
+# the same connection never reads the step's replies (nor the step the
+# probe's), and each opened the connection for itself
+K=probe-own-$$-$RANDOM
+cat > own.yaml <<Y
+runbook: own-clients
+title: A probe's own connection
+owner: platform-operations
+connections:
+  cache: { redis: "$RB_TEST_REDIS_URL" }
+probes:
+  - id: cache-up
+    every: 5ms
+    redis: { connection: cache, command: [PING] }
+    expect: { type: status, reply: PONG }
+steps:
+  - id: counts
+    redis: { connection: cache, command: [INCR, "$K"] }
+    expect: { type: integer, reply: { ge: 60 } }
+    until: { every: 5ms, within: 60s }
+Y
+rb run own.yaml --transcript own.jsonl
+expect_rc 0
+expect_jq own.jsonl '[.[] | select(.event=="step.attempt" and .step=="counts")] |
+  (map(.error) | .[0:-1]) == [range(1; 60) | "expected reply ge 60, got \(.)"] and .[-1].status == "ok"' "the step read every reply of its own, in order"
+expect_jq own.jsonl '[.[] | select(.event=="probe.check")] | length >= 2 and all(.ok)'
+expect_jq own.jsonl '[.[] | select(.event=="connection.open" and .connection=="cache") | .step] | sort == ["cache-up", "counts"]'
