@@ -6,6 +6,7 @@
 #   make asan       the whole suite under AddressSanitizer + UBSan (with
 #                   float-cast-overflow, which GCC's "undefined" leaves out)
 #   make bench      benchmarks (figures go in README.md)
+#   make fuzz       build the libFuzzer targets (clang) and run each FUZZ_SECONDS
 #   make schema     regenerate schema/runbook.schema.json
 #   make docs       regenerate docs/reference.md (the language reference)
 #   make format-check   clang-format --dry-run on the files that follow
@@ -44,8 +45,19 @@ OBJS    := $(SRCS:interpreter/%.c=$(BUILD)/obj/%.o)
 LIBOBJS := $(LIBSRCS:interpreter/%.c=$(BUILD)/obj/%.o)
 UNITS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(wildcard tests/helpers/*.c))
+# fuzz targets (tests/fuzz/fuzz_<name>.c): libFuzzer binaries for `make fuzz`,
+# and the same entry points with a plain main (replay.c) for `make test`
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out tests/fuzz/fuzz_util.c,$(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_SRC     := tests/fuzz/fuzz_util.c
+FUZZ_LIBS    := $(BUILD)/obj/main-lib.o $(BUILD)/librunbook.a
+FUZZ_DEPS    := $(FUZZ_SRC) tests/fuzz/fuzz.h $(FUZZ_LIBS)
+FUZZ_DEFS    := -DFUZZ_DATA='"$(CURDIR)/tests/fuzz/data"'
+REPLAYS      := $(FUZZ_TARGETS:%=$(BUILD)/replay/fuzz_%)
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS    ?= 1
 
-.PHONY: all deps test-deps test all-tests unit demo asan bench schema docs format-check install uninstall clean
+.PHONY: all deps test-deps test all-tests unit demo asan bench schema docs format-check install uninstall clean \
+        fuzz fuzzers
 
 all: $(BUILD)/runbook
 
@@ -75,13 +87,29 @@ $(BUILD)/helpers/%: tests/helpers/%.c $(BUILD)/librunbook.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/librunbook.a $(LDFLAGS) $(LDLIBS)
 
--include $(OBJS:.o=.d) $(UNITS:=.d) $(HELPERS:=.d)
+# the command table's option helpers (main.c) without its main(), for the
+# fuzz targets that call the commands
+$(BUILD)/obj/main-lib.o: interpreter/main.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Dmain=runbook_main -MMD -MP -c -o $@ $<
+
+$(BUILD)/replay/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(FUZZ_DEFS) -o $@ $< tests/fuzz/replay.c $(FUZZ_SRC) $(FUZZ_LIBS) $(LDFLAGS) $(LDLIBS)
+
+# libFuzzer binaries: built by `make fuzz` with BUILD=build/fuzz (see below)
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(FUZZ_DEFS) -o $@ $< $(FUZZ_SRC) $(FUZZ_LIBS) $(LDFLAGS) $(LDLIBS)
+
+fuzzers: $(FUZZ_TARGETS:%=$(BUILD)/fuzz_%)
+
+-include $(OBJS:.o=.d) $(UNITS:=.d) $(HELPERS:=.d) $(BUILD)/obj/main-lib.d
 
 # `make test` must work on a bare Debian machine: install, then build.
 test: test-deps
 	@$(MAKE) --no-print-directory all-tests
 
-all-tests: $(BUILD)/runbook $(UNITS) $(HELPERS)
+all-tests: $(BUILD)/runbook $(UNITS) $(HELPERS) $(REPLAYS)
 	@BUILD=$(BUILD) tests/run.sh
 
 unit: $(UNITS)
@@ -95,6 +123,16 @@ asan: test-deps
 	@$(MAKE) --no-print-directory BUILD=build/asan \
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=undefined,float-cast-overflow" \
 	  LDFLAGS="-fsanitize=address,undefined,float-cast-overflow" all-tests
+
+# Every object with clang's fuzzer instrumentation, ASan and UBSan into
+# build/fuzz, then each target for FUZZ_SECONDS (FUZZ_JOBS at a time) on its
+# seeds; new corpus entries stay in build/fuzz/corpus (tests/fuzz/run.sh).
+fuzz:
+	@tests/lib/deps.sh fuzz
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined,float-cast-overflow -fno-sanitize-recover=undefined,float-cast-overflow" \
+	  LDFLAGS="-fsanitize=fuzzer,address,undefined,float-cast-overflow" fuzzers
+	@tests/fuzz/run.sh -j $(FUZZ_JOBS) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 bench: $(BUILD)/runbook
 	@tests/lib/deps.sh bench

@@ -53,6 +53,8 @@
 #include <strings.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <curl/curl.h>
+#include <libpq-fe.h>
 #include <openssl/evp.h>
 #include <pcre2.h>
 
@@ -135,6 +137,15 @@ static int list_has(const struct form *v, size_t n, const char *s, size_t len)
 		if (v[i].len == len && memcmp(v[i].s, s, len) == 0)
 			return 1;
 	return 0;
+}
+
+/* the form whose bytes are s[0..len), or NULL */
+static struct form *form_of(redactor *r, const char *s, size_t len)
+{
+	for (size_t i = 0; i < r->nforms; i++)
+		if (r->forms[i].len == len && memcmp(r->forms[i].s, s, len) == 0)
+			return &r->forms[i];
+	return NULL;
 }
 
 /* Insert a copy of s[0..len), keeping forms sorted longest first. */
@@ -370,15 +381,19 @@ static void add_raw_form(redactor *r, const char *s, size_t n)
 		letters |= isalpha((unsigned char)s[i]) != 0;
 		ascii &= (unsigned char)s[i] < 0x80;
 	}
+	/* the same bytes may already be a form of another secret (its base64,
+	 * say), found exactly: that form becomes the caseless one */
 	f = add_form(r, s, n);
-	if (!f || (!letters && ascii))
+	if (!f)
+		f = form_of(r, s, n);
+	if (!f || f->fold || (!letters && ascii))
 		return;
-	if (ascii) {
+	/* ASCII letters in any case; so for bytes that are not UTF-8, whose
+	 * other bytes have no case */
+	if (ascii || !utf8_valid(s, n)) {
 		f->fold = 1;
 		return;
 	}
-	if (!utf8_valid(s, n))
-		return;
 	f->re = pcre2_compile((PCRE2_SPTR)s, n, PCRE2_LITERAL | PCRE2_CASELESS | PCRE2_UTF |
 			      PCRE2_MATCH_INVALID_UTF, &ec, &eo, NULL);
 	if (f->re) {
@@ -502,11 +517,47 @@ static void add_dsn_password(redactor *r, const char *s)
 }
 
 /*
+ * The password the libraries that take this string would use: libpq
+ * (PQconninfoParse: a postgres URI or a key=value string) and libcurl
+ * (curl_url: any URL, as written and percent-decoded).  Their parsers
+ * have corners of their own (libpq's URI has no fragment and ends the
+ * user info at the first '@'; libcurl skips a third slash), so what
+ * they find is added besides what the parse below finds.
+ */
+static void add_library_passwords(redactor *r, const char *url)
+{
+	if (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11) ||
+	    strchr(url, '=')) {
+		char *err = NULL;
+		PQconninfoOption *o = PQconninfoParse(url, &err);
+		for (PQconninfoOption *p = o; p && p->keyword; p++)
+			if (!strcmp(p->keyword, "password") && p->val)
+				redact_add(r, p->val, strlen(p->val));
+		PQconninfoFree(o);
+		PQfreemem(err);
+	}
+	if (!strstr(url, "://"))
+		return;
+	CURLU *u = curl_url();
+	if (u && curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK) {
+		static const unsigned int how[] = { 0, CURLU_URLDECODE };
+		for (size_t i = 0; i < 2; i++) {
+			char *pw = NULL;
+			if (curl_url_get(u, CURLUPART_PASSWORD, &pw, how[i]) == CURLUE_OK && pw)
+				redact_add(r, pw, strlen(pw));
+			curl_free(pw);
+		}
+	}
+	curl_url_cleanup(u);
+}
+
+/*
  * Find the credentials inside a connection string and add them as secrets:
  * for a URL scheme://user:password@host/...?password=..., the password (as
  * written and percent-decoded) and "user:password"; for a libpq DSN
- * "host=... password=...", the password value (quoted or not).  A URL
- * with a user but no password adds nothing: a user name is not a secret.
+ * "host=... password=...", the password value (quoted or not); and what
+ * libpq and libcurl would take as the password.  A URL with a user but no
+ * password adds nothing: a user name is not a secret.
  */
 void redact_add_url_credentials(redactor *r, const char *url)
 {
@@ -514,6 +565,7 @@ void redact_add_url_credentials(redactor *r, const char *url)
 
 	if (!r || !url)
 		return;
+	add_library_passwords(r, url);
 	p = strstr(url, "://");
 	if (!p) {
 		add_dsn_password(r, url);

@@ -89,6 +89,18 @@
  * fail the step that asked for it, not take the interpreter's memory.
  */
 #define EXPR_MAX_BYTES ((size_t)16 << 20)
+/* and the longest list split() may make: each item is a value of its own
+ * (some 80 bytes), so splitting 16 MiB into characters would take 1.3 GB;
+ * 1 Mi items still splits a whole 1 MiB stdout into characters */
+#define EXPR_MAX_ITEMS ((size_t)1 << 20)
+
+/*
+ * The CPU time the `matches` of one evaluation (expr_eval, or tmpl_render
+ * with all its expressions) may take together.  PCRE2's match limit stops
+ * one backtracking pattern after a fraction of a second, as a no-match;
+ * fifty of them in one expression would take many seconds.
+ */
+#define EXPR_MAX_RE_MS 1000
 
 /* ------------------------------------------------------------------ */
 /* tokens */
@@ -1127,12 +1139,44 @@ static int pattern_check(const char *pat, size_t len, char **err)
 	return -1;
 }
 
+/* CPU time spent matching by the current evaluation of this thread, and
+ * how deep expr_eval/tmpl_render calls are nested (the outermost one
+ * starts the count) */
+static _Thread_local int64_t re_used_ns;
+static _Thread_local int eval_depth;
+
+static void eval_enter(void)
+{
+	if (!eval_depth++)
+		re_used_ns = 0;
+}
+
+static void eval_leave(void)
+{
+	eval_depth--;
+}
+
+static int64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /* 1 match, 0 no match, -1 error (*err set). */
 static int pattern_match(const char *pat, size_t plen, const char *s, size_t n, char **err)
 {
 	re_error e;
-	int rc = re_match(pat, plen, RE_INVALID_UTF, s, n, 0, &e);
 
+	if (re_used_ns > (int64_t)EXPR_MAX_RE_MS * 1000000) {
+		*err = xasprintf("matches: the patterns of this expression took more than %d ms",
+				 EXPR_MAX_RE_MS);
+		return -1;
+	}
+	int64_t t0 = thread_cpu_ns();
+	int rc = re_match(pat, plen, RE_INVALID_UTF, s, n, 0, &e);
+	re_used_ns += thread_cpu_ns() - t0;
 	if (rc < 0)
 		*err = pattern_error(pat, plen, &e);
 	return rc;
@@ -1773,6 +1817,24 @@ static value *f_split(value **v, size_t n, char **err)
 	sl = v_str_len(v[0]);
 	sep = v_as_str(v[1]);
 	pl = v_str_len(v[1]);
+	/* count the items first: a list too long is refused before it is made */
+	size_t items = pl ? 1 : 0;
+	if (pl) {
+		for (hit = s; items <= EXPR_MAX_ITEMS &&
+		     (hit = mem_find(hit, sl - (size_t)(hit - s), sep, pl)); hit += pl)
+			items++;
+	} else {
+		for (i = 0; i < sl && items <= EXPR_MAX_ITEMS; items++) {
+			for (j = i + 1; j < sl && ((unsigned char)s[j] & 0xC0) == 0x80; j++)
+				;
+			i = j;
+		}
+	}
+	if (items > EXPR_MAX_ITEMS) {
+		*err = xasprintf("split: more than %zu items", EXPR_MAX_ITEMS);
+		return NULL;
+	}
+	i = 0;
 	l = v_list();
 	if (pl == 0) {
 		while (i < sl) {
@@ -2768,7 +2830,9 @@ static value *eval(const expr *e, const value *ctx, char **err)
 value *expr_eval(const expr *e, const value *ctx, char **err)
 {
 	char *msg = NULL;
+	eval_enter();
 	value *r = eval(e, ctx, &msg);
+	eval_leave();
 
 	if (!r && !msg)
 		msg = xstrdup("evaluation failed");
@@ -3043,7 +3107,7 @@ static int add_url_encoded(sbuf *b, const value *v, char **err)
  * or a whole base URL) it is inserted as it is, being URL text itself.
  * The literal text stays as the author wrote it.
  */
-value *tmpl_render(const tmpl *t, const value *ctx, char **err)
+static value *render(const tmpl *t, const value *ctx, char **err)
 {
 	sbuf b = { 0 };
 	size_t i;
@@ -3082,6 +3146,14 @@ value *tmpl_render(const tmpl *t, const value *ctx, char **err)
 			return NULL;
 	}
 	return derived(sbuf_value(&b), sec, 1);
+}
+
+value *tmpl_render(const tmpl *t, const value *ctx, char **err)
+{
+	eval_enter();   /* its expressions share one budget of matching time */
+	value *r = render(t, ctx, err);
+	eval_leave();
+	return r;
 }
 
 void tmpl_walk_paths(const tmpl *t, expr_path_cb cb, void *ud)

@@ -383,8 +383,12 @@ static value *plain_value(const input_def *in, const input_args *o, const value 
 {
 	value *raw = given_value(in, o, given, err);
 	if (!raw) {
-		if (for_plan)
+		if (for_plan) {
+			/* a default that cannot be rendered yet shows as <name> */
+			free(*err);
+			*err = NULL;
 			return v_str_take(xasprintf("<%s>", in->name), strlen(in->name) + 2);
+		}
 		if (!*err)
 			*err = xasprintf("input '%s' is required (--input %s=...)", in->name, in->name);
 		return NULL;

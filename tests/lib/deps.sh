@@ -3,17 +3,19 @@
 #   deps.sh build   - compilers' libraries (-dev) for `make`
 #   deps.sh test    - plus the real servers the tests start
 #   deps.sh demo    - what `make demo` needs (same as build)
+#   deps.sh fuzz    - plus clang and its libFuzzer/sanitizer runtimes for `make fuzz`
 # As root it runs apt-get itself; otherwise it prints the command to run.
 set -euo pipefail
 what=${1:-build}
 pkgs=(gcc make pkg-config libc6-dev libyaml-dev libcurl4-openssl-dev libpq-dev
       libhiredis-dev librdkafka-dev libpcre2-dev libcjson-dev libssl-dev)
 case $what in
-test|bench) pkgs+=(jq procps postgresql redis-server prometheus nginx-light curl
-                   python3 util-linux tmux chromium openssl) ;;
+test|bench) pkgs+=(jq procps postgresql redis-server prometheus prometheus-alertmanager
+                   nginx-light curl python3 util-linux tmux chromium openssl) ;;
 esac
 case $what in
 bench) pkgs+=(postgresql-client) ;;
+fuzz) pkgs+=(clang libclang-rt-dev) ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do

@@ -84,6 +84,31 @@ static void check_eval(const char *src, const char *want, int line)
 }
 #define EV(src, want) check_eval((src), (want), __LINE__)
 
+/* src evaluates to an error whose message is want */
+static void check_eval_err(const char *src, const char *want, int line)
+{
+	arena a;
+	size_t off;
+	const char *msg;
+	char *err = NULL;
+
+	arena_init(&a);
+	expr *e = expr_parse(&a, src, strlen(src), &off, &msg);
+	value *v = e ? expr_eval(e, ctx, &err) : NULL;
+	if (!e || v || !err || strcmp(err, want)) {
+		fprintf(stderr, "%s:%d: %.60s: expected the error '%s', got %s\n", __FILE__, line,
+			src, want, !e ? "a parse error" : v ? "a value" : err ? err : "no message");
+		unit_fail++;
+	} else {
+		unit_pass++;
+	}
+	if (v)
+		v_release(v);
+	free(err);
+	arena_free(&a);
+}
+#define EV_ERR(src, want) check_eval_err((src), (want), __LINE__)
+
 
 static void test_depth(void)
 {
@@ -387,6 +412,89 @@ static void test_tmpl_errors_and_refs(void)
 	arena_free(&a);
 }
 
+/* format('{0}{0}{0}{0}{0}{0}{0}{0}', ...) `levels` deep around base:
+ * len(base) * 8^levels bytes of text from a few hundred bytes of source */
+static char *bomb(const char *base, int levels)
+{
+	char *e = xstrdup(base);
+
+	while (levels-- > 0) {
+		char *o = e;
+
+		e = xasprintf("format('{0}{0}{0}{0}{0}{0}{0}{0}', %s)", o);
+		free(o);
+	}
+	return e;
+}
+
+/* split() makes at most 1 Mi items: 16 MiB split into characters would be
+ * 16 Mi values (1.3 GB); a list too long is refused before it is made */
+static void test_split_bound(void)
+{
+	char *big = bomb("'xxxxxxxx'", 7), *mid = bomb("'xxxx'", 6), *src;
+
+	src = xasprintf("len(split(%s, ''))", mid);     /* 1 MiB: 1 Mi items */
+	EV(src, "number:1048576");
+	free(src);
+	src = xasprintf("len(split(%s + 'x', ''))", mid);
+	EV_ERR(src, "split: more than 1048576 items");
+	free(src);
+	src = xasprintf("len(split(%s + 'x', 'x'))", mid);   /* 1 Mi + 2 items */
+	EV_ERR(src, "split: more than 1048576 items");
+	free(src);
+	src = xasprintf("len(split(%s, 'xx'))", big);        /* 8 Mi + 1 items */
+	EV_ERR(src, "split: more than 1048576 items");
+	free(src);
+	src = xasprintf("len(split(%s, 'xxxxxxxxxxxxxxxx'))", big);     /* 1 Mi + 1 */
+	EV_ERR(src, "split: more than 1048576 items");
+	free(src);
+	src = xasprintf("len(split(%s, 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'))", big);
+	EV(src, "number:524289");
+	free(src);
+	free(big);
+	free(mid);
+}
+
+/* Backtracking patterns: each stops at PCRE2's match limit, and all the
+ * matches of one evaluation get a second of CPU time together. */
+static void test_regex_budget(void)
+{
+	const char *one = "matches('xxxxxxxxxxxxxxxxxxxxxx!y', '^(x+x+)+y')";
+	sbuf b = { 0 };
+	int i;
+
+	EV(one, "bool:false");          /* ~0.1 s: under the match limit */
+	/* 200 of them take 10 s and more without the budget, on any machine
+	 * this suite runs on */
+	for (i = 0; i < 200; i++)
+		sbuf_addf(&b, "%s%s", i ? " || " : "", one);
+	EV_ERR(b.buf, "matches: the patterns of this expression took more than 1000 ms");
+	sbuf_release(&b);
+	EV(one, "bool:false");          /* the next evaluation starts afresh */
+	/* the expressions of one template share the budget */
+	{
+		arena a;
+		size_t off;
+		const char *msg;
+		char *err = NULL;
+		tmpl *t;
+		value *v;
+
+		for (i = 0; i < 200; i++)
+			sbuf_addf(&b, "${{ %s }} ", one);
+		arena_init(&a);
+		t = tmpl_parse(&a, b.buf, b.len, &off, &msg);
+		CHECK(t != NULL);
+		v = t ? tmpl_render(t, ctx, &err) : NULL;
+		CHECK(v == NULL);
+		CHECK_STR(err, "matches: the patterns of this expression took more than 1000 ms");
+		free(err);
+		v_release(v);
+		arena_free(&a);
+		sbuf_release(&b);
+	}
+}
+
 /* The same parsed expression evaluated many times leaks nothing. */
 static void test_reuse(void)
 {
@@ -591,6 +699,8 @@ int main(void)
 	test_url_templates();
 	test_tmpl_errors_and_refs();
 	test_reuse();
+	test_split_bound();
+	test_regex_budget();
 	v_release(ctx);
 	return unit_done("test_expr");
 }
