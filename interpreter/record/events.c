@@ -182,10 +182,10 @@ const event_def event_table[EV_COUNT] = {
 	},
 	[EV_GUARD_TRIPPED] = {
 		"guard.tripped",
-		"a guard step's check failed: the drill stops (the step it cancelled is "
-		"`during`), rolls back and cleans up; the error of that check",
+		"a guard step's check failed: the drill stops (run.end's `failed_step` is the "
+		"step it stopped), rolls back and cleans up; the error of that check",
 		FIELDS("step", "phase", "error"),
-		FIELDS("during"),
+		NONE,
 	},
 	[EV_PROBE_CHECK] = {
 		"probe.check",
@@ -198,9 +198,10 @@ const event_def event_table[EV_COUNT] = {
 	[EV_PROBE_FAILED] = {
 		"probe.failed",
 		"a continuous probe failed more than `tolerance` checks in a row: the run fails "
-		"(the step it cancelled is `during`) and rolls back; the last check's error",
+		"(run.end's `failed_step` is the step it stopped) and rolls back; the last check's "
+		"error",
 		FIELDS("step", "phase", "failures", "tolerance", "error"),
-		FIELDS("failures", "tolerance", "during"),
+		FIELDS("failures", "tolerance"),
 	},
 	[EV_CHECKPOINT] = {
 		"checkpoint",
