@@ -9,7 +9,7 @@
 #   tests/cases/<group>/*.sh     a script case: runs in a fresh temp dir with RUNBOOK,
 #                                ROOT, CASE_DIR set and tests/lib/assert.sh sourced; exit 0 = pass
 #
-# Services (PostgreSQL, Redis, Prometheus, HTTP, Kafka mock) are started once
+# Services (PostgreSQL, Redis, Prometheus, Alertmanager, HTTP, Kafka mock) are started once
 # for the suite by tests/lib/svc_*.sh and described to cases by env vars.
 # Usage: tests/run.sh [PATTERN]   (only cases whose path contains PATTERN)
 set -u

@@ -283,6 +283,24 @@ static void plan_items(plan_ctx *p, const step *st, cJSON *j, int indent)
 	v_release(list);
 }
 
+/* a guard's or probe's cadence (a probe's window and tolerance too) */
+static void plan_watch(plan_ctx *p, const step *st, cJSON *j, int indent)
+{
+	static const char *const during[] = { "steps", "drill", "run" };
+	char *every = plan_dur(p, st->every_tmpl, st->every_ms);
+	int probe = st->phase == PH_PROBES;
+	if (j) {
+		cJSON_AddStringToObject(j, "every", every);
+		if (probe) {
+			cJSON_AddStringToObject(j, "during", during[st->during]);
+			cJSON_AddNumberToObject(j, "tolerance", st->tolerance);
+		}
+	} else
+		printf("%*s    every %s during %s, tolerance %d\n", indent + 20, "", every,
+		       during[st->during], st->tolerance);
+	free(every);
+}
+
 static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent)
 {
 	value *args = plan_render(st->action, p->ctx, p->red);
@@ -320,6 +338,8 @@ static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent
 			cJSON_AddStringToObject(j, "fragment", st->frag->id);
 		if (st->for_each)
 			plan_items(p, st, j, indent);
+		if (st->phase == PH_GUARD || st->phase == PH_PROBES)
+			plan_watch(p, st, j, indent);
 		cJSON *needs = cJSON_AddArrayToObject(j, "needs");
 		for (size_t i = 0; i < st->needs.n; i++)
 			cJSON_AddItemToArray(needs, cJSON_CreateString(st->needs.v[i]->id));
@@ -359,6 +379,8 @@ static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent
 			printf("%*s    retry: %d attempts\n", indent + 20, "", st->retry_attempts);
 		if (st->for_each)
 			plan_items(p, st, NULL, indent);
+		if (st->phase == PH_PROBES)
+			plan_watch(p, st, NULL, indent);
 	}
 	free(conn_txt);
 	free(ract);
@@ -483,19 +505,36 @@ static void plan_start(plan_ctx *p, const runbook *rb, value *in)
 	}
 }
 
-/* every phase's steps, in the order a drill runs them; returns the number of write steps */
+/* the heading of a list's steps in the text plan */
+static void plan_heading(plan_ctx *p, const runbook *rb, int ph)
+{
+	const steplist *l = &rb->lists[ph];
+	if (ph == PH_GUARD) {
+		char *every = plan_dur(p, l->v[0]->every_tmpl, l->v[0]->every_ms);
+		printf("\nguard (drill only: each checked every %s from inject until cleanup; one failed "
+		       "check stops the drill)\n", every);
+		free(every);
+	} else if (ph == PH_PROBES)
+		printf("\nprobes (checked beside the steps; more failed checks in a row than the "
+		       "tolerance fail the run)\n");
+	else
+		printf("\n%s%s\n", phase_names[ph], ph == PH_INJECT || ph == PH_SYMPTOMS ||
+		       ph == PH_CLEANUP ? " (drill only)" : "");
+}
+
+/* every phase's steps, in the order a drill runs them, then the guard and
+ * the probes; returns the number of write steps */
 static int plan_phases(plan_ctx *p, const runbook *rb)
 {
-	static const int order[] = { PH_INJECT, PH_SYMPTOMS, PH_CHECKS, PH_STEPS, PH_VERIFY, PH_CLEANUP };
+	static const int order[] = { PH_INJECT, PH_SYMPTOMS, PH_CHECKS, PH_STEPS, PH_VERIFY, PH_CLEANUP,
+				     PH_GUARD, PH_PROBES };
 	int nwrite = 0;
 	for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
 		const steplist *l = &rb->lists[order[k]];
 		if (!l->n)
 			continue;
 		if (!p->json)
-			printf("\n%s%s\n", phase_names[order[k]],
-			       order[k] == PH_INJECT || order[k] == PH_SYMPTOMS || order[k] == PH_CLEANUP
-			       ? " (drill only)" : "");
+			plan_heading(p, rb, order[k]);
 		for (size_t i = 0; i < l->n; i++) {
 			plan_step(p, l->v[i], phase_names[order[k]], 2);
 			nwrite += l->v[i]->effect == EFFECT_WRITE;

@@ -70,6 +70,11 @@ static void sec_file(FILE *f)
 	keys_table(f, &rb_keys.objectives);
 	fputs("### drill\n\n", f);
 	keys_table(f, &rb_keys.drill);
+	fputs("`drill.guard`:\n\n", f);
+	keys_table(f, &rb_keys.guard);
+	fputs("A continuous probe's `during` is one of ", f);
+	list_inline(f, rb_keys.during);
+	fputs(".\n\n", f);
 	fputs("`rollback:` (the runbook's policy) is one of ", f);
 	list_inline(f, rb_keys.policies);
 	fputs(".\n\n", f);
@@ -80,9 +85,13 @@ static void step_key_limits(FILE *f, const step_key *r)
 {
 	static const struct { int flag; const char *where; } places[] = {
 		{ SKF_PROBE, "a `check` probe" }, { SKF_ROLLBACK, "a rollback step" },
-		{ SKF_USE, "a `use` step" },
+		{ SKF_USE, "a `use` step" }, { SKF_WATCH, "a guard or continuous probe" },
 	};
 	int n = 0;
+	if (r->flags & SKF_PROBE_ONLY) {
+		fputs("any step but a continuous probe", f);
+		return;
+	}
 	for (size_t i = 0; i < sizeof places / sizeof places[0]; i++)
 		if (!(r->flags & places[i].flag))
 			fprintf(f, "%s%s", n++ ? ", " : "", places[i].where);

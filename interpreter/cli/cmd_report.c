@@ -48,6 +48,16 @@ typedef struct rphase {
 	int64_t t0, t1;
 } rphase;
 
+/* a guard or continuous probe: its checks and its trip */
+typedef struct rwatch {
+	const char *id;
+	int guard;
+	const tlog_event **checks;
+	size_t n;
+	long failed;
+	const tlog_event *trip;         /* guard.tripped or probe.failed, NULL */
+} rwatch;
+
 typedef struct report {
 	sbuf b;
 	int fmt;
@@ -57,6 +67,8 @@ typedef struct report {
 	size_t nsteps;
 	rphase *phases;
 	size_t nphases;
+	rwatch *watches;
+	size_t nwatches;
 	int64_t t0, t1;         /* the run's span, ms since the epoch */
 } report;
 
@@ -179,6 +191,28 @@ static const char *step_name(const rstep *s)
 	return s->name ? s->name : s->id;
 }
 
+/* a guard.check, probe.check, guard.tripped or probe.failed event */
+static void gather_watch(report *r, const tlog_event *e)
+{
+	rwatch *w = NULL;
+	for (size_t k = 0; k < r->nwatches && !w; k++)
+		if (!strcmp(r->watches[k].id, e->step))
+			w = &r->watches[k];
+	if (!w) {
+		r->watches = xrealloc(r->watches, (r->nwatches + 1) * sizeof(*r->watches));
+		w = &r->watches[r->nwatches++];
+		*w = (rwatch){ e->step, e->id == EV_GUARD_CHECK || e->id == EV_GUARD_TRIPPED,
+			       NULL, 0, 0, NULL };
+	}
+	if (e->id == EV_GUARD_TRIPPED || e->id == EV_PROBE_FAILED) {
+		w->trip = e;
+		return;
+	}
+	w->checks = xrealloc(w->checks, (w->n + 1) * sizeof(*w->checks));
+	w->checks[w->n++] = e;
+	w->failed += !cJSON_IsTrue(tev_get(e, "ok"));
+}
+
 static void gather(report *r)
 {
 	const tlog *l = r->l;
@@ -197,6 +231,9 @@ static void gather(report *r)
 
 		if ((ev == EV_PHASE_START || ev == EV_PHASE_END) && e->phase) {
 			stretch(phase_get(r, e->phase, e->at_ms), e->at_ms);
+		} else if ((ev == EV_GUARD_CHECK || ev == EV_GUARD_TRIPPED || ev == EV_PROBE_CHECK ||
+			    ev == EV_PROBE_FAILED) && e->step) {
+			gather_watch(r, e);
 		} else if (ev == EV_ROLLBACK_START || ev == EV_ROLLBACK_END) {
 			stretch(phase_get(r, "rollback", e->at_ms), e->at_ms);
 		} else if (ev == EV_STEP_START && e->step) {
@@ -373,6 +410,10 @@ static void section_summary(report *r)
 	KV("Outcome", exitw);
 	if (e && tev_str(e, "failed_step"))
 		KV("Failed step", tev_str(e, "failed_step"));
+	if (e && tev_str(e, "guard"))
+		KV("Stopped by guard", tev_str(e, "guard"));
+	if (e && tev_str(e, "probe"))
+		KV("Failed by probe", tev_str(e, "probe"));
 	if (e && tev_str(e, "rollback"))
 		KV("Rollback", tev_str(e, "rollback"));
 	KV("Transcript", r->l->path);
@@ -526,6 +567,58 @@ static const char *status_colour(const char *st)
 	return "#e8a317";        /* in doubt */
 }
 
+/* the x of time t on the chart */
+static double chart_x(const report *r, int64_t t, int left, int width, int64_t span)
+{
+	return left + (t < 0 || r->t0 < 0 ? 0 : (double)(t - r->t0) / (double)span * width);
+}
+
+/*
+ * Under the chart, the strip of the guards and probes: a row each, a
+ * tick per check at its time (green held, red failed), a bar where one
+ * tripped.
+ */
+static void watch_strip(report *r, int y, int left, int width, int rowh, int64_t span)
+{
+	addf(r, "<g class=\"watch-strip\"><text class=\"label phase-label\" x=\"4\" y=\"%d\">"
+		"guards and probes</text></g>\n", y + 15);
+	y += rowh;
+	for (size_t k = 0; k < r->nwatches; k++, y += rowh) {
+		const rwatch *w = &r->watches[k];
+		add(r, "<g class=\"watch-row\" data-watch=\"");
+		esc(r, w->id);
+		addf(r, "\" data-kind=\"%s\"><text class=\"label\" x=\"16\" y=\"%d\">",
+		     w->guard ? "guard" : "probe", y + 15);
+		esc(r, w->id);
+		add(r, "</text>");
+		for (size_t i = 0; i < w->n; i++) {
+			const tlog_event *e = w->checks[i];
+			int ok = cJSON_IsTrue(tev_get(e, "ok"));
+			addf(r, "<rect class=\"check %s\" x=\"%.1f\" y=\"%d\" width=\"3\" height=\"%d\" "
+				"fill=\"%s\"><title>", ok ? "check-ok" : "check-failed",
+			     chart_x(r, e->at_ms, left, width, span), y + 4, rowh - 8,
+			     status_colour(ok ? "ok" : "failed"));
+			esc(r, w->id);
+			addf(r, " check %lld: %s", (long long)tev_int(e, "n", 0), ok ? "ok" : "failed");
+			if (tev_str(e, "error")) {
+				add(r, ", ");
+				esc(r, tev_str(e, "error"));
+			}
+			add(r, "</title></rect>");
+		}
+		if (w->trip) {
+			addf(r, "<rect class=\"trip\" x=\"%.1f\" y=\"%d\" width=\"2\" height=\"%d\" "
+				"fill=\"#1d2125\"><title>", chart_x(r, w->trip->at_ms, left, width, span),
+			     y + 1, rowh - 2);
+			esc(r, w->id);
+			add(r, w->guard ? " tripped: " : " failed: ");
+			esc(r, str_or(tev_str(w->trip, "error"), "?"));
+			add(r, "</title></rect>");
+		}
+		add(r, "</g>\n");
+	}
+}
+
 /*
  * The Gantt chart: one row per phase (a pale band) followed by one row
  * per step of that phase (a bar coloured by status), on a time axis from
@@ -535,7 +628,8 @@ static void gantt(report *r)
 {
 	const int left = 220, width = 900, rowh = 22, top = 30;
 	int64_t span = r->t1 > r->t0 ? r->t1 - r->t0 : 1;
-	size_t rows = r->nphases + r->nsteps + (r->l->ndown ? 1 : 0);
+	size_t rows = r->nphases + r->nsteps + (r->l->ndown ? 1 : 0) +
+		      (r->nwatches ? r->nwatches + 1 : 0);
 	int height = top + (int)rows * rowh + 30, y = top;
 	char d[32];
 
@@ -606,7 +700,10 @@ static void gantt(report *r)
 			     left + x0, y + 3, w, rowh - 6, dur(t0 >= 0 && t1 >= t0 ? t1 - t0 : -1, d));
 		}
 		add(r, "</g>\n");
+		y += rowh;
 	}
+	if (r->nwatches)
+		watch_strip(r, y, left, width, rowh, span);
 	add(r, "</svg>\n");
 }
 
@@ -637,6 +734,42 @@ static void section_steps(report *r)
 		cell(r, n);
 		cell(r, dur(s->end ? tev_int(s->end, "duration_ms", -1) : -1, d));
 		cell(r, note);
+		row_end(r);
+	}
+	table_end(r);
+}
+
+/* each guard and probe: its checks, the failed ones, and whether it tripped */
+static void section_watch(report *r)
+{
+	static const char *const cols[] = { "Kind", "Id", "Checks", "Failed", "Outcome", NULL };
+	char n[32], f[32], t[32];
+
+	heading(r, "watch", "Guards and probes");
+	if (!r->nwatches) {
+		para(r, "No guard or continuous probe was checked.");
+		return;
+	}
+	table_head(r, "watch", cols);
+	for (size_t k = 0; k < r->nwatches; k++) {
+		const rwatch *w = &r->watches[k];
+		snprintf(n, sizeof(n), "%zu", w->n);
+		snprintf(f, sizeof(f), "%ld", w->failed);
+		row_start(r, w->trip ? "fail" : NULL);
+		cell(r, w->guard ? "guard" : "probe");
+		cell(r, w->id);
+		cell(r, n);
+		cell(r, f);
+		cell_start(r);
+		if (w->trip) {
+			esc(r, w->guard ? "tripped at " : "failed at ");
+			esc(r, offset(r, w->trip->at_ms, t));
+			esc(r, ": ");
+			esc(r, str_or(tev_str(w->trip, "error"), "?"));
+		} else {
+			esc(r, w->guard ? "held" : "within its tolerance");
+		}
+		cell_end(r);
 		row_end(r);
 	}
 	table_end(r);
@@ -841,6 +974,7 @@ static void build(report *r)
 		       "<span style=\"color:#e8a317\">&#9632; in doubt</span></p>\n");
 	}
 	section_steps(r);
+	section_watch(r);
 	section_matchers(r);
 	section_approvals(r);
 	section_rollbacks(r);
@@ -911,6 +1045,9 @@ int cmd_report(const command *self, int argc, char **argv)
 	}
 	free(r.steps);
 	free(r.phases);
+	for (size_t k = 0; k < r.nwatches; k++)
+		free(r.watches[k].checks);
+	free(r.watches);
 	verdict_release(&vd);
 	tlog_release(&l);
 	return rc;

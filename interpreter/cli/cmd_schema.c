@@ -157,7 +157,8 @@ static cJSON *action_schema(const prim_def *p)
 	return o;
 }
 
-enum { SK_STEP, SK_ROLLBACK, SK_PROBE };
+/* a step, a rollback step, a `check:` probe, a guard step, a continuous probe */
+enum { SK_STEP, SK_ROLLBACK, SK_PROBE, SK_GUARD, SK_WATCH_PROBE };
 
 /* the schema of a step key, by the shape its row says (step_key_table) */
 static cJSON *step_key_schema(const step_key *r)
@@ -193,6 +194,11 @@ static cJSON *step_key_schema(const step_key *r)
 				      any_of(ref(REF("field")), typed("null", NULL)));
 		return o;
 	case KS_FOR_EACH: o = any_of(typed("array", NULL), ref(REF("template"))); break;
+	case KS_DURING: o = str_enum(rb_keys.during); break;
+	case KS_COUNT:
+		o = typed("integer", NULL);
+		cJSON_AddNumberToObject(o, "minimum", 0);
+		break;
 	case KS_LIMIT: {
 		cJSON *pct = typed("string", NULL);
 		cJSON_AddStringToObject(pct, "pattern", "^[0-9]+%$");
@@ -212,17 +218,32 @@ static void missing(const char *what, const char *key)
 	fatal = 1;
 }
 
-/* a step: its keys, every action and row key, exactly one action */
+/* may a step of this kind have key r (not one a primitive adds)? */
+static int kind_has_key(int kind, const step_key *r)
+{
+	static const int where[] = { 0, SKF_ROLLBACK, SKF_PROBE, SKF_WATCH, SKF_WATCH };
+	if ((r->flags & SKF_ROW) || (r->flags & where[kind]) != where[kind])
+		return 0;
+	return !(r->flags & SKF_PROBE_ONLY) || kind == SK_WATCH_PROBE;
+}
+
+/* a step: its keys, every action and row key, exactly one action (a guard
+ * or continuous probe: of a primitive that does I/O) */
 static cJSON *step_schema(int kind)
 {
-	cJSON *o = typed("object", kind == SK_STEP ? "a step: exactly one action key"
-			 : kind == SK_ROLLBACK ? "a rollback step: the id defaults to <step>-rollback"
-			 : "a read probe: did the step take effect? (used by runbook resume)");
+	static const char *const what[] = {
+		"a step: exactly one action key",
+		"a rollback step: the id defaults to <step>-rollback",
+		"a read probe: did the step take effect? (used by runbook resume)",
+		"a guard step: a read check that stops the drill when its expect fails",
+		"a continuous probe: a read check made every `every` beside the steps",
+	};
+	cJSON *o = typed("object", what[kind]);
 	cJSON *props = cJSON_AddObjectToObject(o, "properties");
-	int where = kind == SK_STEP ? 0 : kind == SK_ROLLBACK ? SKF_ROLLBACK : SKF_PROBE;
+	int watch = kind == SK_GUARD || kind == SK_WATCH_PROBE;
 	for (size_t i = 0; i < step_key_count; i++) {
 		const step_key *r = &step_key_table[i];
-		if ((r->flags & SKF_ROW) || (r->flags & where) != where)
+		if (!kind_has_key(kind, r))
 			continue;
 		cJSON *s = step_key_schema(r);
 		if (!s) {
@@ -234,6 +255,8 @@ static cJSON *step_schema(int kind)
 	cJSON *one = cJSON_CreateArray();
 	for (size_t i = 0; i < prim_count; i++) {
 		const prim_def *p = &prim_table[i];
+		if (watch && !(p->flags & PF_IO))
+			continue;
 		cJSON_AddItemToObject(props, p->name, action_schema(p));
 		for (size_t j = 0; p->step_keys[j]; j++) {
 			if (cJSON_GetObjectItemCaseSensitive(props, p->step_keys[j]))
@@ -252,9 +275,11 @@ static cJSON *step_schema(int kind)
 		cJSON_AddItemToArray(one, req);
 	}
 	cJSON_AddItemToObject(o, "oneOf", one);
-	if (kind == SK_STEP) {
+	if (kind == SK_STEP || watch) {
 		cJSON *r = cJSON_AddArrayToObject(o, "required");
 		cJSON_AddItemToArray(r, cJSON_CreateString("id"));
+		if (kind == SK_WATCH_PROBE)
+			cJSON_AddItemToArray(r, cJSON_CreateString("every"));
 	}
 	cJSON_AddBoolToObject(o, "additionalProperties", 0);
 	return o;
@@ -311,6 +336,8 @@ static cJSON *top_shape(const char *k)
 		return ref(REF("objectives"));
 	if (!strcmp(k, "drill"))
 		return ref(REF("drill"));
+	if (!strcmp(k, "probes"))
+		return any_of(array_of(ref(REF("continuous-probe"))), typed("null", NULL));
 	if (!strcmp(k, "outputs"))
 		return ref(REF("outputs"));
 	return NULL;
@@ -374,6 +401,13 @@ static cJSON *defaults_shape(const char *k)
 
 static cJSON *objective_shape(const char *k)
 {
+	if (!strcmp(k, "guard-tripped"))
+		return typed("boolean", NULL);
+	if (!strcmp(k, "max-probe-failures")) {
+		cJSON *o = typed("integer", NULL);
+		cJSON_AddNumberToObject(o, "minimum", 0);
+		return o;
+	}
 	if (!strcmp(k, "steps-required"))
 		return array_of(any_of(typed("string", NULL), array_of(typed("string", NULL))));
 	if (!strcmp(k, "rollbacks-expected"))
@@ -385,8 +419,16 @@ static cJSON *objective_shape(const char *k)
 
 static cJSON *drill_shape(const char *k)
 {
-	(void)k;
-	return steps_or_null();
+	return !strcmp(k, "guard") ? ref(REF("guard")) : steps_or_null();
+}
+
+static cJSON *guard_shape(const char *k)
+{
+	if (!strcmp(k, "every"))
+		return any_of(ref(REF("duration")), ref(REF("template")));
+	if (!strcmp(k, "steps"))
+		return array_of(ref(REF("guard-step")));
+	return NULL;
 }
 
 /* a matcher's operand, by the kind its row says; a single ${{ }} may be
@@ -473,6 +515,11 @@ static cJSON *defs(void)
 						     "objectives key", "drill objectives"));
 	cJSON_AddItemToObject(d, "drill", keyed(&rb_keys.drill, drill_shape, "drill key",
 						"fault injection for game days"));
+	x = keyed(&rb_keys.guard, guard_shape, "guard key", "the drill's stop conditions");
+	r = cJSON_AddArrayToObject(x, "required");
+	cJSON_AddItemToArray(r, cJSON_CreateString("every"));
+	cJSON_AddItemToArray(r, cJSON_CreateString("steps"));
+	cJSON_AddItemToObject(d, "guard", x);
 	x = typed("object", "name: ${{ }} template");
 	cJSON_AddItemToObject(x, "additionalProperties", scalar());
 	cJSON_AddItemToObject(d, "outputs", x);
@@ -485,6 +532,8 @@ static cJSON *defs(void)
 	cJSON_AddItemToObject(d, "step", step_schema(SK_STEP));
 	cJSON_AddItemToObject(d, "rollback-step", step_schema(SK_ROLLBACK));
 	cJSON_AddItemToObject(d, "probe", step_schema(SK_PROBE));
+	cJSON_AddItemToObject(d, "guard-step", step_schema(SK_GUARD));
+	cJSON_AddItemToObject(d, "continuous-probe", step_schema(SK_WATCH_PROBE));
 	cJSON_AddItemToObject(d, "steps", array_of(ref(REF("step"))));
 
 	x = keyed(&rb_keys.top, top_shape, "top-level key", "a runbook");

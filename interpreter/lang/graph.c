@@ -414,7 +414,10 @@ int graph_build(runbook *rb, diags *dg)
 {
 	int nerr = dg->nerr;
 	for (int ph = 0; ph < PH__COUNT; ph++)
-		if (ph != PH_ROLLBACK)
+		if (ph == PH_GUARD || ph == PH_PROBES)  /* checked side by side: no order */
+			for (size_t i = 0; i < rb->lists[ph].n; i++)
+				rb->lists[ph].v[i]->order = i;
+		else if (ph != PH_ROLLBACK)
 			build_list(rb, dg, &rb->lists[ph], phase_names[ph], NULL);
 	for (size_t i = 0; i < rb->all.n; i++) {
 		step *st = rb->all.v[i];

@@ -21,7 +21,10 @@
 
 enum phase {
 	PH_CHECKS, PH_STEPS, PH_VERIFY, PH_ROLLBACK,
-	PH_INJECT, PH_SYMPTOMS, PH_CLEANUP, PH__COUNT
+	PH_INJECT, PH_SYMPTOMS, PH_CLEANUP,
+	/* checked beside the phases, never run in order: a drill's guard
+	 * (drill.guard.steps) and the continuous probes (probes:) */
+	PH_GUARD, PH_PROBES, PH__COUNT
 };
 extern const char *const phase_names[PH__COUNT];
 
@@ -30,6 +33,8 @@ enum { ONFAIL_ROLLBACK, ONFAIL_CONTINUE, ONFAIL_ABORT };
 enum { RBPOL_ON_FAILURE, RBPOL_ALWAYS, RBPOL_NEVER };
 /* a step's `dry-run:` (none: the dry run's rules decide) */
 enum { DRYRUN_RULES, DRYRUN_RUN, DRYRUN_SKIP };
+/* a continuous probe's `during:` (the default: the steps phase) */
+enum { DURING_STEPS, DURING_DRILL, DURING_RUN };
 
 enum input_type {
 	IT_STRING, IT_INT, IT_NUMBER, IT_BOOL, IT_DURATION, IT_URL,
@@ -119,6 +124,14 @@ struct step {
 	size_t nfields;
 	fe_limit max_concurrency;       /* items in flight at once (default 1) */
 	fe_limit max_errors;            /* failed items tolerated (default 0) */
+	/* a guard or a continuous probe (phase PH_GUARD, PH_PROBES): how
+	 * often it is checked (a guard: drill.guard.every), or the ${{ }}
+	 * giving it (rendered when the run starts); a probe's window and
+	 * the consecutive failures it tolerates */
+	int64_t every_ms;
+	node *every_tmpl;
+	int during;             /* DURING_* */
+	int tolerance;
 };
 
 typedef struct runbook {
@@ -132,10 +145,12 @@ typedef struct runbook {
 	conn_def *conns;
 	size_t nconns;
 	int64_t default_timeout_ms;
-	steplist lists[PH__COUNT]; /* checks, steps, verify, (rollback unused), inject, symptoms, cleanup */
+	steplist lists[PH__COUNT]; /* checks, steps, verify, (rollback unused), inject, symptoms,
+				    * cleanup, guard, probes */
 	int rollback_policy;
 	node *objectives;
 	node *drill;
+	node *guard;            /* drill.guard, may be NULL */
 	/* every step of the file incl. rollback steps, in file order */
 	steplist all;
 	int fragment;           /* a fragment (`fragment:` instead of `runbook:`) */
@@ -169,7 +184,7 @@ typedef struct rb_keytable {
 	const char *const *docs;
 } rb_keytable;
 typedef struct rb_keytables {
-	rb_keytable top, fragment_top, input, retry, until, defaults, objectives, drill;
+	rb_keytable top, fragment_top, input, retry, until, defaults, objectives, drill, guard;
 	const char *const *input_types;
 	const char *const *effects;
 	const char *const *on_failure;
@@ -177,6 +192,7 @@ typedef struct rb_keytables {
 	const char *const *contexts;
 	const char *const *dry_run;
 	rb_keytable field;      /* a manual step's field */
+	const char *const *during;      /* a continuous probe's windows */
 } rb_keytables;
 extern const rb_keytables rb_keys;
 
@@ -198,6 +214,8 @@ enum {
 	SKF_USE = 4,            /* allowed in a `use` step */
 	SKF_ALL = SKF_PROBE | SKF_ROLLBACK | SKF_USE,
 	SKF_ROW = 8,            /* only for the primitives whose row lists it */
+	SKF_WATCH = 16,         /* allowed in a guard or a continuous probe */
+	SKF_PROBE_ONLY = 32,    /* only in a continuous probe (`probes:`) */
 };
 /* the value a step key takes, for the schema */
 enum step_key_shape {
@@ -222,6 +240,8 @@ enum step_key_shape {
 	KS_DRY_RUN,             /* run or skip */
 	KS_FOR_EACH,            /* one ${{ }} or a list */
 	KS_LIMIT,               /* a count or a percentage: 3, "25%" */
+	KS_DURING,              /* steps, drill or run */
+	KS_COUNT,               /* an integer >= 0 */
 };
 struct step_parse;
 typedef struct step_key {

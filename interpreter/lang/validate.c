@@ -37,7 +37,7 @@
 #include <string.h>
 
 const char *const phase_names[PH__COUNT] = {
-	"checks", "steps", "verify", "rollback", "inject", "symptoms", "cleanup",
+	"checks", "steps", "verify", "rollback", "inject", "symptoms", "cleanup", "guard", "probes",
 };
 
 /* what may appear in a template, and how secrets in it are judged */
@@ -49,6 +49,7 @@ enum {
 	R_DEFAULT = 16,         /* an input default: env, run */
 	R_WITH_PUBLIC = 32,     /* a `with:` value for a fragment input that is not a secret */
 	R_FOREACH = 64,         /* a for-each list: `each` is what it makes, not yet there */
+	R_EARLY = 128,          /* a guard's or probe's `every`: known when the run starts */
 };
 
 typedef struct tref {
@@ -100,7 +101,7 @@ static char bad_tmpl_mark;
 static const char *const top_keys[] = {
 	"runbook", "title", "version", "owner", "reviewers", "last-reviewed",
 	"audience", "tags", "description", "inputs", "connections", "defaults",
-	"checks", "steps", "verify", "rollback", "objectives", "drill", NULL,
+	"checks", "steps", "verify", "rollback", "objectives", "drill", "probes", NULL,
 };
 static const char *const top_docs[] = {
 	"the runbook's id: [a-z0-9][a-z0-9-]*",
@@ -120,7 +121,9 @@ static const char *const top_docs[] = {
 	"postconditions: they define the success of the run",
 	"when rollbacks run: on-failure (default), always or never",
 	"drill objectives, judged by `runbook verify`",
-	"fault injection for game days: inject, symptoms, cleanup",
+	"fault injection for game days: inject, symptoms, cleanup, and the guard that stops it",
+	"continuous checks beside the steps (run and drill): read steps with every, during "
+	"and tolerance; one that fails more than `tolerance` times in a row fails the run",
 	NULL,
 };
 SAME_LEN(top_keys, top_docs);
@@ -208,7 +211,7 @@ static const char *const defaults_docs[] = {
 SAME_LEN(defaults_keys, defaults_docs);
 static const char *const objective_keys[] = {
 	"max-duration", "time-to-detect", "time-to-recover", "steps-required",
-	"rollbacks-expected", NULL,
+	"rollbacks-expected", "guard-tripped", "max-probe-failures", NULL,
 };
 static const char *const objective_docs[] = {
 	"the whole run takes at most this long",
@@ -216,17 +219,31 @@ static const char *const objective_docs[] = {
 	"first steps step start to the last verify step ending ok",
 	"step ids that must end ok; a list among them, [a, b]: one of those must (a step per environment)",
 	"step ids whose rollback must have run",
+	"whether a guard stopped the drill (default false when the drill has a guard)",
+	"the most failed checks of the continuous probes, all together",
 	NULL,
 };
 SAME_LEN(objective_keys, objective_docs);
-static const char *const drill_keys[] = { "inject", "symptoms", "cleanup", NULL };
+static const char *const drill_keys[] = { "inject", "symptoms", "cleanup", "guard", NULL };
 static const char *const drill_docs[] = {
 	"steps that cause the incident this runbook remedies",
 	"steps that prove the fault is visible before remediation",
 	"steps that always run at the end of a drill",
+	"stop conditions, checked from the first inject step until cleanup: {every, steps}; "
+	"one failed check stops the drill",
 	NULL,
 };
 SAME_LEN(drill_keys, drill_docs);
+static const char *const guard_keys[] = { "every", "steps", NULL };
+static const char *const guard_docs[] = {
+	"how often each guard step is checked: a duration, or a ${{ }} over inputs, env and "
+	"run (read when the run starts)",
+	"read steps of the primitives that talk to a process or a service, whose `expect` "
+	"must hold",
+	NULL,
+};
+SAME_LEN(guard_keys, guard_docs);
+static const char *const during_names[] = { "steps", "drill", "run", NULL };
 static const char *const effect_names[] = { "read", "write", NULL };
 static const char *const onfail_names[] = { "rollback", "continue", "abort", NULL };
 static const char *const policy_names[] = { "on-failure", "always", "never", NULL };
@@ -238,9 +255,9 @@ static const char *const each_fields[] = { "item", "index", "key", "value", NULL
 const rb_keytables rb_keys = {
 	{ top_keys, top_docs }, { fragment_keys, fragment_docs }, { input_keys, input_docs }, { retry_keys, retry_docs }, { until_keys, until_docs },
 	{ defaults_keys, defaults_docs }, { objective_keys, objective_docs },
-	{ drill_keys, drill_docs },
+	{ drill_keys, drill_docs }, { guard_keys, guard_docs },
 	input_types, effect_names, onfail_names, policy_names, contexts, dry_run_names,
-	{ field_keys, field_docs },
+	{ field_keys, field_docs }, during_names,
 };
 
 /* ---- did you mean ---- */
@@ -1439,7 +1456,8 @@ static const char *step_label(vctx *v, const step *st, const stepctx *sc)
 		return arena_printf(v->a, "the check of step '%s'",
 				    sc->probe_of->id ? sc->probe_of->id : "?");
 	if (st->id)
-		return arena_printf(v->a, "step '%s'", st->id);
+		return arena_printf(v->a, "%s '%s'", sc->phase == PH_GUARD ? "guard"
+				    : sc->phase == PH_PROBES ? "probe" : "step", st->id);
 	if (sc->owner)
 		return arena_printf(v->a, "a rollback step of '%s'", sc->owner->id ? sc->owner->id : "?");
 	return arena_printf(v->a, "step %zu of '%s'", sc->index + 1, sc->listname);
@@ -1827,36 +1845,72 @@ static void sk_max_errors(stepparse *p, node *k, node *x)
 	parse_limit(p->v, x, "max-errors", 0, &p->st->max_errors);
 }
 
+/* a guard's or probe's `every`: a duration, or a ${{ }} over what the
+ * run knows when it starts (inputs, env, run), rendered then */
+static void parse_every(vctx *v, node *x, step *st)
+{
+	if (is_scalar(x) && has_template(x->str, x->len)) {
+		st->every_tmpl = x;
+		walk_tmpl(v, x, NULL, R_EARLY);
+	} else if (want_dur(v, x, "every", &st->every_ms) && st->every_ms <= 0)
+		err(v, x, "value", "'every' must be longer than 0s");
+}
+
+static void sk_every(stepparse *p, node *k, node *x)
+{
+	parse_every(p->v, x, p->st);
+}
+
+static void sk_during(stepparse *p, node *k, node *x)
+{
+	int d = want_enum(p->v, x, "during", during_names);
+	if (d == DURING_DRILL && !node_get(p->v->rb->d.root, "drill"))
+		err(p->v, x, "value", "'during: drill' needs a drill section: this runbook has none");
+	else if (d >= 0)
+		p->st->during = d;
+}
+
+static void sk_tolerance(stepparse *p, node *k, node *x)
+{
+	long long n;
+	if (!plain_int(x, &n))
+		err(p->v, x, "type", "'tolerance' must be an int >= 0, got %s", got(p->v, x));
+	else if (n < 0 || n > 1000000)
+		err(p->v, x, "value", "'tolerance' must be between 0 and 1000000, got %lld", n);
+	else
+		p->st->tolerance = (int)n;
+}
+
 /* a check probe is run on its own by resume: no id, needs, rollback... */
 #define NOT_PROBE (SKF_ROLLBACK | SKF_USE)
 /* a use step's fragment steps have their own timeout, retry and until */
 #define NOT_USE (SKF_PROBE | SKF_ROLLBACK)
 
 const step_key step_key_table[] = {
-	{ "id", "unique in the file: [a-z0-9][a-z0-9-]*", NOT_PROBE, KS_ID, NULL, NULL },
-	{ "title", "a one-line title", SKF_ALL, KS_TEXT, NULL, sk_title },
-	{ "description", "free text", SKF_ALL, KS_TEXT, NULL, sk_description },
+	{ "id", "unique in the file: [a-z0-9][a-z0-9-]*", NOT_PROBE | SKF_WATCH, KS_ID, NULL, NULL },
+	{ "title", "a one-line title", SKF_ALL | SKF_WATCH, KS_TEXT, NULL, sk_title },
+	{ "description", "free text", SKF_ALL | SKF_WATCH, KS_TEXT, NULL, sk_description },
 	{ "if", "a ${{ }} condition: the step is skipped when it is false", SKF_ALL,
 	  KS_CONDITION, NULL, sk_if },
 	{ "needs", "step ids of the same list this step waits for (default: the previous step)",
 	  NOT_PROBE, KS_STEP_IDS, NULL, sk_needs },
-	{ "effect", "read or write; the default comes from the primitive", SKF_ALL, KS_EFFECT,
-	  NULL, sk_effect },
+	{ "effect", "read or write; the default comes from the primitive", SKF_ALL | SKF_WATCH,
+	  KS_EFFECT, NULL, sk_effect },
 	{ "timeout", "how long one attempt may take, e.g. 30s, or a ${{ }} read when the step starts",
-	  NOT_USE, KS_DURATION, NULL, sk_timeout },
+	  NOT_USE | SKF_WATCH, KS_DURATION, NULL, sk_timeout },
 	{ "retry", "{attempts, delay, backoff, max-delay}: retry a failed attempt", NOT_USE,
 	  KS_RETRY, NULL, sk_retry },
 	{ "until", "{every, within, hold}: poll until `expect` holds (for `hold`: keeps holding)",
 	  NOT_USE, KS_UNTIL, NULL,
 	  sk_until },
-	{ "expect", "result fields to literals or matchers, or one ${{ }} boolean", SKF_ALL,
+	{ "expect", "result fields to literals or matchers, or one ${{ }} boolean", SKF_ALL | SKF_WATCH,
 	  KS_EXPECT, NULL, sk_expect },
 	{ "outputs", "name: ${{ }} template over `result`: named values for later steps",
 	  SKF_ALL, KS_OUTPUTS, NULL, sk_outputs },
 	{ "on-failure", "rollback (default), continue or abort", NOT_PROBE, KS_ON_FAILURE, NULL,
 	  sk_on_failure },
-	{ "sensitive", "true: the result is redacted in the transcript", SKF_ALL, KS_BOOL, NULL,
-	  sk_sensitive },
+	{ "sensitive", "true: the result is redacted in the transcript", SKF_ALL | SKF_WATCH, KS_BOOL,
+	  NULL, sk_sensitive },
 	{ "dry-run", "run: a verify step or a wait, which a dry run records as would-run, runs "
 	  "for real (read steps only); skip: a dry run records this step as would-run", SKF_USE,
 	  KS_DRY_RUN,
@@ -1873,10 +1927,11 @@ const step_key step_key_table[] = {
 	  sk_rollback_on_failure },
 	/* the keys a primitive adds, for the steps of the rows that list them */
 	{ "env", "environment of the child: NAME: value (the way to pass secrets)",
-	  SKF_ALL | SKF_ROW, KS_ENV, NULL, sk_env },
-	{ "cwd", "working directory of the child", SKF_ALL | SKF_ROW, KS_STRING, NULL, sk_cwd },
-	{ "stdin", "text written to the child's standard input", SKF_ALL | SKF_ROW, KS_STRING,
-	  NULL, sk_stdin },
+	  SKF_ALL | SKF_ROW | SKF_WATCH, KS_ENV, NULL, sk_env },
+	{ "cwd", "working directory of the child", SKF_ALL | SKF_ROW | SKF_WATCH, KS_STRING, NULL,
+	  sk_cwd },
+	{ "stdin", "text written to the child's standard input", SKF_ALL | SKF_ROW | SKF_WATCH,
+	  KS_STRING, NULL, sk_stdin },
 	{ "with", "the fragment's inputs: name: value (templates over the caller's context)",
 	  SKF_ALL | SKF_ROW, KS_MAPPING, NULL, sk_with },
 	{ "fields", "what the operator enters: name: {type, description, pattern, values, min, max, "
@@ -1892,6 +1947,17 @@ const step_key step_key_table[] = {
 	{ "max-errors", "for-each: failed items tolerated, N or a percentage of the items "
 	  "(default 0); past that no new item starts and the step fails", SKF_USE, KS_LIMIT,
 	  "'max-errors' is for a for-each step, not for a rollback step", sk_max_errors },
+	/* a continuous probe's own keys (`probes:`) */
+	{ "every", "a continuous probe: how often it is checked, a duration or a ${{ }} over "
+	  "inputs, env and run (read when the run starts)", SKF_WATCH | SKF_PROBE_ONLY, KS_DURATION,
+	  "'every' is for a continuous probe", sk_every },
+	{ "during", "a continuous probe: when it is checked: steps (the steps phase, the "
+	  "default), drill (in a drill, from the first inject step until cleanup) or run (every "
+	  "phase but cleanup)", SKF_WATCH | SKF_PROBE_ONLY, KS_DURING,
+	  "'during' is for a continuous probe", sk_during },
+	{ "tolerance", "a continuous probe: the failed checks in a row it tolerates (default 0); "
+	  "one more fails the run", SKF_WATCH | SKF_PROBE_ONLY, KS_COUNT,
+	  "'tolerance' is for a continuous probe", sk_tolerance },
 };
 const size_t step_key_count = sizeof step_key_table / sizeof step_key_table[0];
 /* rows_find() and suggest_rows() read the name as the first member */
@@ -2057,6 +2123,23 @@ static node *find_action(stepparse *p, unsigned char *isprim, size_t cap)
 /* May this step have key k (row r)?  Reports why not and returns 0. */
 static int key_allowed(stepparse *p, const step_key *r, node *k)
 {
+	int ph = p->sc->phase, watch = (ph == PH_GUARD || ph == PH_PROBES) && !p->sc->probe_of;
+	if ((r->flags & SKF_PROBE_ONLY) && !(watch && ph == PH_PROBES)) {
+		if (watch)
+			err(p->v, k, "probe", "'%s' is not for a guard step: %s", k->str,
+			    !strcmp(k->str, "every") ? "'drill.guard.every' says how often the guard "
+			    "is checked" : !strcmp(k->str, "during") ? "a guard is checked from the "
+			    "first inject step until cleanup" : "a guard trips at its first failed check");
+		else
+			err(p->v, k, "probe", "'%s' is for a continuous probe (a step of 'probes:')",
+			    k->str);
+		return 0;
+	}
+	if (watch && !(r->flags & SKF_WATCH)) {
+		err(p->v, k, "probe", "'%s' is not allowed in %s: a guard or probe is one check, "
+		    "judged by its expect, made again every 'every'", k->str, label(p));
+		return 0;
+	}
 	if (p->sc->probe_of && !(r->flags & SKF_PROBE)) {
 		err(p->v, k, "unknown-key", "'%s' is not allowed in %s", k->str, label(p));
 		return 0;
@@ -2090,10 +2173,13 @@ static void unknown_step_key(stepparse *p, node *k)
 	/* the candidates: the keys this step may have, then the actions */
 	const char *cands[64];
 	size_t nc = 0;
-	for (size_t j = 0; j < step_key_count; j++)
-		if (!(step_key_table[j].flags & SKF_ROW) &&
-		    (!p->sc->probe_of || (step_key_table[j].flags & SKF_PROBE)))
+	int ph = p->sc->phase, watch = (ph == PH_GUARD || ph == PH_PROBES) && !p->sc->probe_of;
+	for (size_t j = 0; j < step_key_count; j++) {
+		int f = step_key_table[j].flags;
+		if (!(f & SKF_ROW) && (!p->sc->probe_of || (f & SKF_PROBE)) &&
+		    (!watch || (f & SKF_WATCH)) && (!(f & SKF_PROBE_ONLY) || (watch && ph == PH_PROBES)))
 			cands[nc++] = step_key_table[j].name;
+	}
 	for (size_t j = 0; row_keys && row_keys[j] && nc < 48; j++)
 		cands[nc++] = row_keys[j];
 	for (size_t j = 0; j < prim_count && nc < 63; j++)
@@ -2113,6 +2199,34 @@ static void parse_step_key(stepparse *p, node *k, node *x)
 		unknown_step_key(p, k);
 	else if (key_allowed(p, r, k) && r->parse)
 		r->parse(p, k, x);
+}
+
+/*
+ * A guard or continuous probe checks a process or a service without
+ * changing it: a read step of a primitive that does I/O (not an approval,
+ * a manual action, a wait or a fragment); a probe says how often.
+ */
+static void check_watch_step(stepparse *p, node *ak)
+{
+	vctx *v = p->v;
+	step *st = p->st;
+	if (p->sc->phase == PH_PROBES && !st->every_tmpl && !st->every_ms && !node_get(st->n, "every"))
+		err(v, st->n, "required", "%s needs 'every': how often it is checked", label(p));
+	if (!st->prim)
+		return;
+	if (!(st->prim->flags & PF_IO)) {
+		char names[128] = "";
+		for (size_t i = 0, k = 0; i < prim_count; i++) {
+			size_t l = strlen(names);
+			if (prim_table[i].flags & PF_IO)
+				snprintf(names + l, sizeof names - l, "%s%s", k++ ? ", " : "",
+					 prim_table[i].name);
+		}
+		err(v, ak, "probe", "%s must check a process or a service; '%s' does not (use one of %s)",
+		    label(p), st->prim->name, names);
+	} else if (st->effect == EFFECT_WRITE)
+		err(v, ak, "effect", "%s must only read; '%s' writes (add 'effect: read' if it does not)",
+		    label(p), st->prim->name);
 }
 
 /* once every key is read: until's condition, the action against its row,
@@ -2157,6 +2271,8 @@ static void finish_step(stepparse *p, node *ak)
 		err(v, node_get(st->n, "dry-run"), "dry-run",
 		    "'dry-run: run' is for read steps; %s writes, and a dry run never runs a write",
 		    label(p));
+	if ((p->sc->phase == PH_GUARD || p->sc->phase == PH_PROBES) && !p->sc->probe_of)
+		check_watch_step(p, ak);
 }
 
 /*
@@ -2258,8 +2374,40 @@ static void parse_objectives(vctx *v, node *m)
 				} else
 					objective_step(v, x->vals[j], k);
 			}
+		} else if (!strcmp(k, "guard-tripped")) {
+			int b;
+			want_bool(v, x, k, &b);
+		} else if (!strcmp(k, "max-probe-failures")) {
+			long long n;
+			if (!plain_int(x, &n) || n < 0)
+				err(v, x, "type", "'%s' must be an int >= 0, got %s", k, got(v, x));
 		} else if (in_list(k, objective_keys))
 			want_dur(v, x, k, &ms);
+	}
+}
+
+/* drill.guard: {every, steps}; every guard step is checked that often */
+static void parse_guard(vctx *v, node *m)
+{
+	if (!want_map(v, m, "guard"))
+		return;
+	check_keys(v, m, guard_keys, "in 'guard'");
+	v->rb->guard = m;
+	node *every = node_get(m, "every"), *steps = node_get(m, "steps");
+	if (!steps)
+		err(v, m, "required", "'guard' needs 'steps': the checks that stop the drill");
+	else
+		parse_list(v, steps, PH_GUARD);
+	if (!every) {
+		err(v, m, "required", "'guard' needs 'every': how often its steps are checked");
+		return;
+	}
+	steplist *l = &v->rb->lists[PH_GUARD];
+	step first = { 0 };
+	parse_every(v, every, l->n ? l->v[0] : &first);
+	for (size_t i = 1; i < l->n; i++) {
+		l->v[i]->every_ms = l->v[0]->every_ms;
+		l->v[i]->every_tmpl = l->v[0]->every_tmpl;
 	}
 }
 
@@ -2276,6 +2424,8 @@ static void parse_drill(vctx *v, node *m)
 		parse_list(v, x, PH_SYMPTOMS);
 	if ((x = node_get(m, "cleanup")))
 		parse_list(v, x, PH_CLEANUP);
+	if ((x = node_get(m, "guard")))
+		parse_guard(v, x);
 }
 
 /* a fragment's outputs: name -> template over its inputs and steps */
@@ -2356,6 +2506,8 @@ static void validate_structure(vctx *v)
 			parse_list(v, x, phases[i]);
 	if ((x = node_get(root, "drill")) && !rb->fragment)
 		parse_drill(v, x);
+	if ((x = node_get(root, "probes")) && !rb->fragment)
+		parse_list(v, x, PH_PROBES);
 	name_rollbacks(v);
 	for (size_t i = 0; i < rb->all.n; i++) {
 		step *st = rb->all.v[i];
@@ -2455,6 +2607,12 @@ static const step *check_step_ref(vctx *v, const tref *r, const char *id, size_t
 	if (!from)
 		return to;
 	const char *fid = from->id ? from->id : "?";
+	if (from->phase == PH_GUARD || from->phase == PH_PROBES) {
+		err_in(v, SEV_ERROR, r->n, off, "step-order", "%s '%s' is checked beside the steps "
+		       "and cannot refer to step '%s' (only inputs, env and run)",
+		       from->phase == PH_GUARD ? "guard" : "probe", fid, id);
+		return to;
+	}
 	if (to == from) {
 		err_in(v, SEV_ERROR, r->n, off, "step-order",
 		       "step '%s' refers to itself; use 'result' for its own result", fid);
@@ -2643,10 +2801,10 @@ static void ref_cb(void *ud, const expr_path *p)
 		       "'%s' is not available in an input default (only env and run)", root);
 		return;
 	}
-	if ((r->flags & R_CONN) &&
+	if ((r->flags & (R_CONN | R_EARLY)) &&
 	    (!strcmp(root, "steps") || !strcmp(root, "result") || !strcmp(root, "each"))) {
-		err_in(v, SEV_ERROR, n, off, "context",
-		       "'%s' is not available in a connection (only inputs, env and run)", root);
+		err_in(v, SEV_ERROR, n, off, "context", "'%s' is not available in %s (only inputs, "
+		       "env and run)", root, r->flags & R_CONN ? "a connection" : "'every'");
 		return;
 	}
 	if (!strcmp(root, "result")) {

@@ -52,11 +52,11 @@ const event_def event_table[EV_COUNT] = {
 	},
 	[EV_RUN_END] = {
 		"run.end",
-		"the run ends: status, exit code, duration, the step that failed, what the "
-		"rollback did, the count of steps per status, and the signals ignored during "
-		"the rollback",
+		"the run ends: status, exit code, duration, the step that failed, the guard that "
+		"stopped it (`guard`) or the probe that failed it (`probe`), what the rollback "
+		"did, the count of steps per status, and the signals ignored during the rollback",
 		FIELDS("status", "exit", "duration_ms", "rollback", "counts"),
-		FIELDS("status", "failed_step", "rollback", "counts"),
+		FIELDS("status", "failed_step", "guard", "probe", "rollback", "counts"),
 	},
 	[EV_PHASE_START] = {
 		"phase.start",
@@ -172,6 +172,36 @@ const event_def event_table[EV_COUNT] = {
 		"interrupted",
 		FIELDS("signal", "number"),
 		FIELDS("signal", "during"),
+	},
+	[EV_GUARD_CHECK] = {
+		"guard.check",
+		"one check of a drill's guard step: its number `n`, ok or not, the error, the "
+		"matchers with expected and actual (masked for `sensitive: true`) and its duration",
+		FIELDS("step", "phase", "n", "ok", "duration_ms"),
+		FIELDS("n", "ok"),
+	},
+	[EV_GUARD_TRIPPED] = {
+		"guard.tripped",
+		"a guard step's check failed: the drill stops (run.end's `failed_step` is the "
+		"step it stopped), rolls back and cleans up; the error of that check",
+		FIELDS("step", "phase", "error"),
+		NONE,
+	},
+	[EV_PROBE_CHECK] = {
+		"probe.check",
+		"one check of a continuous probe: its number `n`, ok or not, the failed checks in "
+		"a row so far (`failures`) and its `tolerance`, the error, the matchers (masked "
+		"for `sensitive: true`) and its duration",
+		FIELDS("step", "phase", "n", "ok", "failures", "tolerance", "duration_ms"),
+		FIELDS("n", "ok", "failures", "tolerance"),
+	},
+	[EV_PROBE_FAILED] = {
+		"probe.failed",
+		"a continuous probe failed more than `tolerance` checks in a row: the run fails "
+		"(run.end's `failed_step` is the step it stopped) and rolls back; the last check's "
+		"error",
+		FIELDS("step", "phase", "failures", "tolerance", "error"),
+		FIELDS("failures", "tolerance"),
 	},
 	[EV_CHECKPOINT] = {
 		"checkpoint",

@@ -42,6 +42,11 @@ typedef enum event_id {
 	EV_ROLLBACK_START,
 	EV_ROLLBACK_END,
 	EV_SIGNAL,
+	/* guards and continuous probes, checked beside the steps (run/watch.h) */
+	EV_GUARD_CHECK,
+	EV_GUARD_TRIPPED,
+	EV_PROBE_CHECK,
+	EV_PROBE_FAILED,
 	EV_CHECKPOINT,
 	EV_COUNT,               /* the number of rows */
 	EV_UNKNOWN = EV_COUNT   /* a reader's id for a name not in the table */

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <cjson/cJSON.h>
@@ -414,6 +415,12 @@ static int is(const tlog_event *e, event_id ev)
 static int is_step_event(const tlog_event *e)
 {
 	return e->id >= EV_STEP_START && e->id <= EV_STEP_IN_DOUBT;
+}
+
+/* a check or the trip of a guard or continuous probe */
+static int is_watch_event(const tlog_event *e)
+{
+	return e->id >= EV_GUARD_CHECK && e->id <= EV_PROBE_FAILED;
 }
 
 static int in_phase(const tlog_event *e, const char *phase)
@@ -859,7 +866,7 @@ static void check_ids(const judge *j)
 		const tlog_event *e = &l->v[i];
 		const step *st;
 
-		if (!e->step || !is_step_event(e))
+		if (!e->step || !(is_step_event(e) || is_watch_event(e)))
 			continue;
 		nsteps++;
 		st = rb_step(j, e->step);
@@ -1507,6 +1514,23 @@ static void judge_rollbacks(const judge *j, const cJSON *ids)
 	    "the rollbacks of all %zu expected steps ran ok", n);
 }
 
+static const char *str_or(const char *s, const char *dflt)
+{
+	return s ? s : dflt;
+}
+
+/* the objective guard-tripped as given: 1 true, 0 false, -1 not given
+ * (a JSON bool from run.start, the runbook's text with --runbook) */
+static int guard_expected(const cJSON *obj)
+{
+	const cJSON *x = obj ? cJSON_GetObjectItemCaseSensitive(obj, "guard-tripped") : NULL;
+	if (cJSON_IsBool(x))
+		return cJSON_IsTrue(x);
+	if (cJSON_IsString(x))
+		return !strcasecmp(x->valuestring, "true");
+	return -1;
+}
+
 static void check_outcome(const tlog *l, verdict *vd, const cJSON *obj)
 {
 	const char *status, *rbk, *fs;
@@ -1524,6 +1548,11 @@ static void check_outcome(const tlog *l, verdict *vd, const cJSON *obj)
 		snprintf(code, sizeof code, "%lld", (long long)tev_int(l->end, "exit", -1));
 	if (!strcmp(status, "ok"))
 		add(vd, "outcome", "status", VC_PASS, 0, "the run succeeded (exit %s)", code);
+	else if (!strcmp(status, "guard-tripped"))
+		add(vd, "outcome", "status", guard_expected(obj) == 1 && rbk && !strcmp(rbk, "complete")
+		    ? VC_PASS : VC_FAIL, 0, "the drill was aborted by guard '%s'%s (exit %s, rollback %s)",
+		    str_or(tev_str(l->end, "guard"), "?"), guard_expected(obj) == 1 ? ", as it expects"
+		    : "", code, rbk ? rbk : "none");
 	else if (expect_rb && !strcmp(status, "failed") && rbk && !strcmp(rbk, "complete"))
 		add(vd, "outcome", "status", VC_PASS, 0,
 		    "the run failed at '%s' and rolled back completely, as the drill expects (exit %s)",
@@ -1557,6 +1586,90 @@ static void check_objectives(const judge *j, const cJSON *obj)
 		judge_required(j, x);
 	if ((x = cJSON_GetObjectItemCaseSensitive(obj, "rollbacks-expected")))
 		judge_rollbacks(j, x);
+}
+
+/* one guard or probe as its events show it */
+typedef struct wstat {
+	const char *id;
+	int guard;
+	long checks, failed;
+	int64_t most;           /* the most failed checks in a row (probe.check failures) */
+} wstat;
+
+/* the guards' and probes' checks, per id in order of appearance; the
+ * guard.tripped event (NULL: none) and the failed probe checks */
+static wstat *watch_stats(const tlog *l, size_t *n, const tlog_event **trip, long *probe_failed)
+{
+	wstat *v = NULL;
+	*n = 0;
+	*trip = NULL;
+	*probe_failed = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		const tlog_event *e = &l->v[i];
+		if (is(e, EV_GUARD_TRIPPED) && !*trip)
+			*trip = e;
+		if ((!is(e, EV_GUARD_CHECK) && !is(e, EV_PROBE_CHECK)) || !e->step)
+			continue;
+		size_t k = 0;
+		while (k < *n && strcmp(v[k].id, e->step))
+			k++;
+		if (k == *n) {
+			v = xrealloc(v, (*n + 1) * sizeof *v);
+			v[(*n)++] = (wstat){ e->step, is(e, EV_GUARD_CHECK), 0, 0, 0 };
+		}
+		int ok = cJSON_IsTrue(tev_get(e, "ok"));
+		int64_t row = tev_int(e, "failures", 0);
+		v[k].checks++;
+		v[k].failed += !ok;
+		if (row > v[k].most)
+			v[k].most = row;
+		*probe_failed += !ok && !v[k].guard;
+	}
+	return v;
+}
+
+/*
+ * Guards and continuous probes: a note per guard and probe (its checks,
+ * the failed ones); the objective guard-tripped (false unless said
+ * otherwise whenever the run has a guard: its checks, or the runbook's),
+ * and max-probe-failures, the failed probe checks all together.
+ */
+static void judge_watch(const judge *j, const cJSON *obj)
+{
+	size_t n;
+	const tlog_event *trip;
+	long pfail, limit;
+	wstat *v = watch_stats(j->l, &n, &trip, &pfail);
+	int want = guard_expected(obj), guarded = j->rb && j->rb->lists[PH_GUARD].n;
+	const cJSON *mx = obj ? cJSON_GetObjectItemCaseSensitive(obj, "max-probe-failures") : NULL;
+
+	for (size_t k = 0; k < n; k++) {
+		guarded |= v[k].guard;
+		if (v[k].guard)
+			add(j->vd, "guards", v[k].id, VC_INFO, 0, "guard: %ld checks, %ld failed",
+			    v[k].checks, v[k].failed);
+		else
+			add(j->vd, "probes", v[k].id, VC_INFO, 0, "probe: %ld checks, %ld failed, at most "
+			    "%lld in a row", v[k].checks, v[k].failed, (long long)v[k].most);
+	}
+	free(v);
+	if (want >= 0 || guarded || trip) {
+		j->vd->has_objectives = 1;
+		if (trip)
+			add(j->vd, "objectives", "guard-tripped", want == 1 ? VC_PASS : VC_FAIL, 0,
+			    "guard '%s' tripped at seq %ld: %s (%s)", str_or(trip->step, "?"), trip->seq,
+			    str_or(tev_str(trip, "error"), "?"), want == 1 ? "expected" : "expected none");
+		else
+			add(j->vd, "objectives", "guard-tripped", want == 1 ? VC_FAIL : VC_PASS, 0,
+			    "no guard tripped (%s)", want == 1 ? "one was expected to" : "as expected");
+	}
+	if (!mx)
+		return;
+	j->vd->has_objectives = 1;
+	limit = cJSON_IsNumber(mx) ? (long)mx->valuedouble
+		: cJSON_IsString(mx) ? strtol(mx->valuestring, NULL, 10) : -1;
+	add(j->vd, "objectives", "max-probe-failures", limit >= 0 && pfail <= limit ? VC_PASS : VC_FAIL,
+	    0, "%ld failed probe check%s, limit %ld", pfail, pfail == 1 ? "" : "s", limit);
 }
 
 /*
@@ -1603,6 +1716,7 @@ int verify_transcript(const char *path, const tlog *l, const verify_opts *o,
 		obj = cJSON_Duplicate(recorded, 1);
 	check_outcome(l, vd, obj);
 	check_objectives(&j, obj);
+	judge_watch(&j, obj);
 	cJSON_Delete(obj);
 	free(j.ts);
 	free(j.rv);

@@ -11,6 +11,7 @@
 #include "run/exec.h"
 #include "run/ask.h"
 #include "run/foreach.h"
+#include "run/watch.h"
 #include "lang/expr.h"
 #include "lang/fragment.h"
 #include "run/lock.h"
@@ -112,6 +113,12 @@ typedef struct run_ctx {
 	int lock_fd;                    /* the run lock, -1 without one */
 	pthread_t ticker;               /* the running clock, when ticking */
 	int ticking;
+	/* the guards and continuous probes (run/watch.c), in a scope of their
+	 * own: the run's values, connections of their own */
+	watch w;
+	scope watch_sc;
+	const step *stopped_by;         /* the guard or probe that stopped the run */
+	char *stop_error;               /* the error of its last check */
 } run_ctx;
 
 /*
@@ -1168,6 +1175,12 @@ static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig
 		if (write)
 			transcript_sync(&rc->t);
 		status = run_attempts(rc, st, phase, cancel, &result, &recs, &error, &attempts);
+		if (status == ST_FAILED && *cancel && rc->stopped_by && !g_signal) {
+			free(error);
+			error = xasprintf("stopped: %s '%s' %s", rc->stopped_by->phase == PH_GUARD
+					  ? "guard" : "probe", rc->stopped_by->id,
+					  rc->stopped_by->phase == PH_GUARD ? "tripped" : "failed");
+		}
 	}
 	if (why.skip)
 		return end_not_run(rc, st, phase, t0, status, &why);
@@ -1185,25 +1198,30 @@ static int judge(run_ctx *rc, const step *st, const char *phase, int attempt, in
 	return judge_held(rc, st, phase, attempt, poll, r, result, recs, error, NULL);
 }
 
+/* the primitive's return r and its result against st's expect: 1 when
+ * it holds, else 0 (*error says why when the primitive did not) */
+static int expect_holds(run_ctx *rc, const step *st, int r, value *result, value **recs,
+			char **error)
+{
+	if (r != 0)
+		return 0;
+	value *ctx = ctx_make(rc, result);
+	char *err = NULL;
+	int e = expect_eval(st, result, ctx, recs, &err);
+	v_release(ctx);
+	if (e < 0) {
+		*error = xasprintf("expect: %s", err);
+		free(err);
+	} else if (!e)
+		*error = first_failed_matcher(rc->red, *recs);
+	return e > 0;
+}
+
 /* judge(), and for until.hold (h) how long the condition has held (held_ms) */
 static int judge_held(run_ctx *rc, const step *st, const char *phase, int attempt, int poll,
 		      int r, value *result, value **recs, char **error, poll_hold *h)
 {
-	int ok = r == 0;
-	if (ok) {
-		value *ctx = ctx_make(rc, result);
-		char *err = NULL;
-		int e = expect_eval(st, result, ctx, recs, &err);
-		v_release(ctx);
-		if (e < 0) {
-			*error = xasprintf("expect: %s", err);
-			free(err);
-			ok = 0;
-		} else if (!e) {
-			ok = 0;
-			*error = first_failed_matcher(rc->red, *recs);
-		}
-	}
+	int ok = expect_holds(rc, st, r, result, recs, error);
 	cJSON *a = cJSON_CreateObject();
 	cJSON_AddNumberToObject(a, "attempt", attempt);
 	if (poll)
@@ -2187,6 +2205,131 @@ static void run_rollbacks(run_ctx *rc, const char *reason)
 	free(todo);
 }
 
+/* ---------- guards and continuous probes (run/watch.c says when) ---------- */
+
+static void watch_begin(void *ud)
+{
+	run_ctx *rc = ud;
+	t_sc = &rc->watch_sc;
+}
+
+/* the watch's connections are closed on its own thread, which made them */
+static void watch_end(void *ud)
+{
+	run_ctx *rc = ud;
+	scope_close(&rc->watch_sc);
+	memset(rc->watch_sc.conns, 0, rc->rb->nconns * sizeof(conn_slot));
+	t_sc = NULL;
+}
+
+/* one check of a guard or probe: its action (timeout as for an attempt) against its expect */
+static void watch_check_one(void *ud, const watch_item *w, volatile sig_atomic_t *cancel,
+			    watch_check *c)
+{
+	run_ctx *rc = ud;
+	const step *st = w->st;
+	value *result = NULL;
+	step_dur d;
+	int64_t t0 = now_ms();
+	int r = step_durations(rc, st, &d, &c->error);
+	if (r == 0)
+		r = call_prim(rc, st, d.timeout_ms, phase_names[st->phase], (int)w->checks + 1, cancel,
+			      &result, &c->error);
+	c->ok = expect_holds(rc, st, r, result, &c->recs, &c->error);
+	c->duration_ms = now_ms() - t0;
+	if (result)
+		v_release(result);
+}
+
+/* guard.check, probe.check: the check's number, outcome, error and matchers */
+static void watch_record(void *ud, const watch_item *w, const watch_check *c)
+{
+	run_ctx *rc = ud;
+	const step *st = w->st;
+	int guard = st->phase == PH_GUARD;
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddNumberToObject(f, "n", (double)w->checks);
+	cJSON_AddBoolToObject(f, "ok", c->ok);
+	if (!guard) {
+		cJSON_AddNumberToObject(f, "failures", w->in_a_row);
+		cJSON_AddNumberToObject(f, "tolerance", st->tolerance);
+	}
+	if (c->error)
+		cJSON_AddStringToObject(f, "error", c->error);
+	if (c->recs && v_len(c->recs))
+		cJSON_AddItemToObject(f, "matchers", st->sensitive ? cJSON_CreateString(REDACT_MASK)
+								 : vjson(rc, c->recs));
+	cJSON_AddNumberToObject(f, "duration_ms", (double)c->duration_ms);
+	emit(rc, guard ? EV_GUARD_CHECK : EV_PROBE_CHECK, st, phase_names[st->phase], f);
+	if (!c->ok && !guard && w->in_a_row <= st->tolerance)
+		term_line(&rc->term, "  probe %s: check %ld failed (%d in a row, %d tolerated): %s",
+			  st->id, w->checks, w->in_a_row, st->tolerance, c->error ? c->error : "");
+}
+
+/* a guard tripped, a probe failed: the run fails, what runs is cancelled */
+static void watch_trip(void *ud, const watch_item *w, const watch_check *c)
+{
+	run_ctx *rc = ud;
+	const step *st = w->st;
+	int guard = st->phase == PH_GUARD;
+	const char *error = c->error ? c->error : "failed";
+	rc->failed = 1;
+	rc->stopped_by = st;
+	rc->stop_error = xstrdup(error);
+	g_cancel = 1;
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "error", error);
+	if (!guard) {
+		cJSON_AddNumberToObject(f, "failures", w->in_a_row);
+		cJSON_AddNumberToObject(f, "tolerance", st->tolerance);
+	}
+	emit(rc, guard ? EV_GUARD_TRIPPED : EV_PROBE_FAILED, st, phase_names[st->phase], f);
+	if (guard)
+		term_line(&rc->term, "guard %s tripped: %s: stopping the drill", st->id, error);
+	else
+		term_line(&rc->term, "probe %s failed %d checks in a row (tolerance %d): %s: stopping "
+			  "the run", st->id, w->in_a_row, st->tolerance, error);
+}
+
+/*
+ * The guards (in a drill) and the continuous probes, each checked every
+ * `every` (a ${{ }} rendered now, over inputs, env and run), in a scope
+ * of their own.  Returns 0, or -1 with *err when an `every` is not a
+ * duration.
+ */
+static int watch_prepare(run_ctx *rc, char **err)
+{
+	const runbook *rb = rc->rb;
+	watch_hooks h = { &g_lock, watch_begin, watch_end, watch_check_one, watch_record,
+			  watch_trip, rc };
+	watch_init(&rc->w, &h, rc->o->mode == MODE_DRILL);
+	rc->watch_sc = (scope){ .rb = rb, .inputs = rc->inputs, .steps = rc->steps,
+				.unreal = rc->top.unreal, .borrowed = 1,
+				.conns = xcalloc(rb->nconns + 1, sizeof(conn_slot)) };
+	for (int ph = PH_GUARD; ph <= PH_PROBES; ph++)
+		for (size_t i = 0; i < rb->lists[ph].n; i++) {
+			const step *st = rb->lists[ph].v[i];
+			int64_t every = st->every_ms;
+			if (ph == PH_GUARD && rc->o->mode != MODE_DRILL)
+				continue;
+			if (st->every_tmpl) {
+				value *ctx = ctx_make(rc, NULL);
+				int r = templated_value(rc, ctx, st->every_tmpl, "every", 0, &every, err);
+				v_release(ctx);
+				if (r < 0)
+					return -1;
+			}
+			if (every <= 0) {
+				*err = xasprintf("%s:%d:%d: 'every' must be longer than 0s",
+						 st->every_tmpl->file, st->every_tmpl->line,
+						 st->every_tmpl->col);
+				return -1;
+			}
+			watch_add(&rc->w, st, every);
+		}
+	return 0;
+}
+
 /* ---------- secrets at run start ---------- */
 
 /* values computed from secrets become secrets (expr_set_secret_sink) */
@@ -2543,6 +2686,8 @@ static int run_prepare(run_ctx *rc, char run_id[33])
 		dry_restore(rc);
 	if (undoing(rc))
 		undo_restore(rc);
+	else if (watch_prepare(rc, &err) < 0)
+		return start_error(err, EXIT_USAGE);
 	return 0;
 }
 
@@ -2703,6 +2848,7 @@ static void run_phases(run_ctx *rc, int stop)
 		cJSON_AddStringToObject(pf, "phase", phase_names[phases[i]]);
 		emit(rc, EV_PHASE_START, NULL, phase_names[phases[i]], pf);
 		int64_t pt0 = now_ms();
+		watch_enter(&rc->w, phases[i]);
 		if (run_phase(rc, phases[i], 0) < 0)
 			stop = 1;
 		cJSON *pe = cJSON_CreateObject();
@@ -2711,6 +2857,7 @@ static void run_phases(run_ctx *rc, int stop)
 		cJSON_AddNumberToObject(pe, "duration_ms", (double)(now_ms() - pt0));
 		emit(rc, EV_PHASE_END, NULL, phase_names[phases[i]], pe);
 	}
+	watch_stop(&rc->w);
 }
 
 /* the signal that stopped the run: recorded, and said on the terminal */
@@ -2731,6 +2878,16 @@ static void record_signal(run_ctx *rc)
  * on-failure: abort is the step author's explicit word: it wins over
  * the runbook's rollback: always.
  */
+/* why a run that failed rolls back: a signal, a guard, a probe, a step's failure */
+static const char *failure_reason(const run_ctx *rc)
+{
+	if (rc->interrupted)
+		return "signal";
+	if (rc->stopped_by)
+		return rc->stopped_by->phase == PH_GUARD ? "guard" : "probe";
+	return "failure";
+}
+
 static int rollback_due(const run_ctx *rc, const char **reason)
 {
 	int failed = rc->failed || rc->interrupted;
@@ -2742,14 +2899,20 @@ static int rollback_due(const run_ctx *rc, const char **reason)
 	if (rc->aborted)
 		return 0;
 	if (rc->rb->rollback_policy == RBPOL_ALWAYS) {
-		*reason = failed ? (rc->interrupted ? "signal" : "failure") : "always";
+		*reason = failed ? failure_reason(rc) : "always";
 		return 1;
 	}
 	if (rc->rb->rollback_policy == RBPOL_ON_FAILURE && failed) {
-		*reason = rc->interrupted ? "signal" : "failure";
+		*reason = failure_reason(rc);
 		return 1;
 	}
 	return 0;
+}
+
+/* did a guard stop the drill? */
+static int guard_stopped(const run_ctx *rc)
+{
+	return rc->stopped_by && rc->stopped_by->phase == PH_GUARD;
 }
 
 /* the run's status (*status, for run.end) and its exit code */
@@ -2760,6 +2923,9 @@ static int run_outcome(const run_ctx *rc, const char **status)
 	if (rc->interrupted) {
 		*status = "interrupted";
 		code = rc->rollback_incomplete ? EXIT_ROLLBACK_INCOMPLETE : EXIT_SIGNAL(g_signal);
+	} else if (rc->failed && guard_stopped(rc)) {
+		*status = "guard-tripped";
+		code = rc->rollback_incomplete ? EXIT_ROLLBACK_INCOMPLETE : EXIT_GUARD_TRIPPED;
 	} else if (rc->failed) {
 		*status = rc->aborted ? "aborted" : "failed";
 		code = rc->rollback_incomplete ? EXIT_ROLLBACK_INCOMPLETE : EXIT_FAILED;
@@ -2783,6 +2949,8 @@ static void emit_run_end(run_ctx *rc, const char *status, int code)
 	cJSON_AddNumberToObject(f, "duration_ms", (double)(now_ms() - rc->t0));
 	if (rc->failed_step && !undoing(rc))
 		cJSON_AddStringToObject(f, "failed_step", rc->failed_step->id);
+	if (rc->stopped_by)
+		cJSON_AddStringToObject(f, guard_stopped(rc) ? "guard" : "probe", rc->stopped_by->id);
 	cJSON_AddStringToObject(f, "rollback", rc->do_rb ? (rc->rollback_incomplete ? "incomplete" : "complete")
 					       : (rc->aborted ? "skipped (on-failure: abort)" : "none"));
 	cJSON *cnt = cJSON_AddObjectToObject(f, "counts");
@@ -2803,6 +2971,7 @@ static void print_summary(run_ctx *rc, int code)
 	dur_format(now_ms() - rc->t0, d, sizeof d);
 	const char *what = code == EXIT_OK ? (undoing(rc) ? "was undone" : "succeeded")
 		: rc->interrupted ? "was interrupted" : rc->aborted ? "aborted"
+		: guard_stopped(rc) ? "was aborted by its guard"
 		: undoing(rc) ? "was not undone completely" : "failed";
 	char would[48] = "";
 	if (rc->counts[ST_WOULD] || rc->o->mode == MODE_DRY_RUN)
@@ -2812,6 +2981,17 @@ static void print_summary(run_ctx *rc, int code)
 		  would, code == EXIT_OK && rc->counts[ST_FAILED] ? " (failures allowed by on-failure: continue)" : "");
 	if (rc->failed_step && !undoing(rc))
 		term_line(&rc->term, "failed step: %s", rc->failed_step->id);
+	if (rc->stopped_by && !rc->interrupted) {
+		/* the reason, where scripts and people look for one (values redacted) */
+		char *e = redact_str(rc->red, rc->stop_error, strlen(rc->stop_error), NULL);
+		if (guard_stopped(rc))
+			fprintf(stderr, "runbook: drill aborted by guard '%s': %s\n", rc->stopped_by->id, e);
+		else
+			fprintf(stderr, "runbook: run failed: probe '%s' failed more than %d check%s in a "
+				"row: %s\n", rc->stopped_by->id, rc->stopped_by->tolerance,
+				rc->stopped_by->tolerance == 1 ? "" : "s", e);
+		free(e);
+	}
 	if (rc->do_rb)
 		term_line(&rc->term, "rollback %s (%d steps undone)",
 			  rc->rollback_incomplete ? "INCOMPLETE" : "complete", rc->rolled_back);
@@ -2848,6 +3028,8 @@ static int run_recorded(run_ctx *rc)
 
 	run_phases(rc, resume_stops(rc));
 	rc->interrupted = g_signal != 0;
+	if (rc->stopped_by && !rc->interrupted)
+		g_cancel = 0;   /* it cancelled the steps; the rollback and cleanup run as after a failure */
 	if (rc->interrupted)
 		record_signal(rc);
 	rc->do_rb = rollback_due(rc, &reason);
@@ -2879,6 +3061,11 @@ static void run_release(run_ctx *rc)
 	if (rc->lock_fd >= 0)
 		close(rc->lock_fd);
 	signer_free(rc->sg);
+	if (rc->watch_sc.conns) {
+		free(rc->watch_sc.conns);
+		watch_release(&rc->w);
+	}
+	free(rc->stop_error);
 	scopes_release(rc);
 	free(rc->conns);
 	free(rc->done);

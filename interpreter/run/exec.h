@@ -7,11 +7,14 @@
  * failure the rollbacks of the write steps run in reverse completion order
  * (the failed step's own rollback first); a failing rollback does not stop
  * the others.  SIGINT/SIGTERM stop the current step, then roll back; a
- * second signal during rollback is recorded and ignored.
+ * second signal during rollback is recorded and ignored.  A drill's guards
+ * and the continuous probes are checked beside the phases (watch.h): one
+ * that trips cancels what runs, as a signal does, and fails the run.
  *
  * run_runbook returns an exit code of run/exitcode.h: EXIT_OK,
  * EXIT_FAILED (rolled back), EXIT_USAGE, EXIT_ROLLBACK_INCOMPLETE,
- * EXIT_LOCKED, or EXIT_SIGNAL(sig) when interrupted (after rollback).
+ * EXIT_LOCKED, EXIT_GUARD_TRIPPED (a guard stopped the drill), or
+ * EXIT_SIGNAL(sig) when interrupted (after rollback).
  */
 #ifndef RB_EXEC_H
 #define RB_EXEC_H

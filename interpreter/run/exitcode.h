@@ -27,6 +27,8 @@
 	  "another run of the same runbook holds its lock: retry later") \
 	X(EXIT_VERIFY_FAILED, 5, "verify-failed", \
 	  "the transcript does not verify (verify; resume will not build on it)") \
+	X(EXIT_GUARD_TRIPPED, 6, "guard-tripped", \
+	  "a drill's guard failed: the drill was stopped, rolled back and cleaned up") \
 	X(EXIT_INTERRUPTED_INT, 130, "interrupted", \
 	  "SIGINT (128 + 2): the step was stopped, the rollbacks completed") \
 	X(EXIT_INTERRUPTED_TERM, 143, "terminated", \

@@ -4,7 +4,9 @@
 #   tests/fuzz/run.sh [-j N] SECONDS TARGET...
 #
 # Each target runs SECONDS seconds (-max_total_time) on its seeds, with a
-# hang limit of 10 s per input and a memory limit of 2 GiB; N targets at a
+# hang limit of FUZZ_TIMEOUT seconds of wall time per input (default 10;
+# raise it for long runs under nice on a busy machine, where an input that
+# takes 1 s of CPU can wait 10 s for it) and a memory limit of 2 GiB; N targets at a
 # time (default 1).  New corpus entries go to build/fuzz/corpus/<target>/
 # (scratch, never the repo); a crash, hang or leak leaves its input in
 # build/fuzz/crashes/<target>/ and makes the script exit 1 -- commit that
@@ -31,7 +33,7 @@ one() {
 	local t=$1 bin=$B/fuzz_$1 log=$B/logs/$1.log dict=$F/dict/$1.dict
 	mkdir -p "$B/corpus/$t" "$B/crashes/$t" "$B/logs"
 	[ -x "$bin" ] || { echo "fuzz: $bin is not built (make fuzz)" >&2; return 1; }
-	local args=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+	local args=(-max_total_time="$secs" -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=2048 -print_final_stats=1
 		    -artifact_prefix="$B/crashes/$t/")
 	[ -e "$dict" ] && args+=(-dict="$dict")
 	# the regression inputs are seeds too, but not the open ones (open.txt):

@@ -128,7 +128,19 @@ steps:
     expect: {{ stdout: {{ eq: "something else" }} }}
     on-failure: continue
   - id: note
-    log: "derived: ${{{{ steps.grant-admin.outputs.fmt }}}} and ${{{{ lower(inputs.tok) }}}}"{http}
+    log: "derived: ${{{{ steps.grant-admin.outputs.fmt }}}} and ${{{{ lower(inputs.tok) }}}}"
+  - id: watched
+    exec: [grep, -q, probe.check, t.jsonl]
+    effect: read
+    until: {{ every: 10ms, within: 30s }}{http}
+probes:
+  - id: watch-it
+    every: 10ms
+    tolerance: 1000000
+    exec: [sh, -c, 'printf "%s" "$T"']
+    env: {{ T: "${{{{ inputs.tok }}}}" }}
+    effect: read
+    expect: {{ stdout: {{ eq: "not the secret" }} }}
 """
 
 
@@ -198,7 +210,7 @@ def check(name, secret, distinctive):
         except Exception as e:
             errs.append(f"transcript line {i} is not UTF-8 JSON: {e}")
     ends = {e.get("step"): e.get("status") for e in events if e.get("event") == "step.end"}
-    want = {"grant-admin": "ok", "ok": "ok", "end": "failed", "note": "ok"}
+    want = {"grant-admin": "ok", "ok": "ok", "end": "failed", "note": "ok", "watched": "ok"}
     if HTTP and "\n" not in secret:
         want["echo-it"] = "ok"
     for sid, st in want.items():
@@ -211,6 +223,9 @@ def check(name, secret, distinctive):
     seqs = [e.get("seq") for e in events]
     if seqs != list(range(1, len(events) + 1)):
         errs.append("seq is not 1..n")
+    if not any(e.get("step") == "watch-it" and e.get("event") == "probe.check" and
+               e.get("ok") is False for e in events):
+        errs.append("no failed probe.check of watch-it")
     if not any(e.get("event") == "step.end" and e.get("step") == "grant-admin"
                and "stdout_truncated" in (e.get("result") or {}) for e in events):
         errs.append("grant-admin's result is missing")

@@ -11,8 +11,8 @@ what=${1:-build}
 pkgs=(gcc make pkg-config libc6-dev libyaml-dev libcurl4-openssl-dev libpq-dev
       libhiredis-dev librdkafka-dev libpcre2-dev libcjson-dev libssl-dev)
 case $what in
-test|bench) pkgs+=(jq procps postgresql redis-server prometheus prometheus-alertmanager nginx-light curl
-                   python3 util-linux tmux chromium openssl) ;;
+test|bench) pkgs+=(jq procps postgresql redis-server prometheus prometheus-alertmanager
+                   nginx-light curl python3 util-linux tmux chromium openssl) ;;
 esac
 case $what in
 bench) pkgs+=(postgresql-client) ;;

@@ -22,6 +22,8 @@ HTTPS with that certificate.  Endpoints:
   /headers                repeated Set-Cookie and X-Multi headers
   /metrics                Prometheus text format: rb_test_gauge{name="..."}
   /set?name=..&value=..   set a gauge shown by /metrics
+  /countdown?key=K&fail=N the first N requests of key K get 503, the later ones 200
+                          (a service that fails, then recovers, without timing)
 """
 import json
 import ssl
@@ -48,6 +50,9 @@ NESTED = {
 
 barrier_in = {}
 barrier_cond = threading.Condition()
+
+countdown = {}
+countdown_lock = threading.Lock()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -162,6 +167,11 @@ class Handler(BaseHTTPRequestHandler):
             with gauges_lock:
                 gauges[name] = float(q.get("value", "0"))
             self.reply(200, {"name": name, "value": gauges[name]})
+        elif p == "/countdown":
+            key, fail = q.get("key", "default"), int(q.get("fail", "1"))
+            with countdown_lock:
+                n = countdown[key] = countdown.get(key, 0) + 1
+            self.reply(503 if n <= fail else 200, {"key": key, "request": n})
         elif p == "/metrics":
             with gauges_lock:
                 items = sorted(gauges.items())

@@ -12,6 +12,8 @@
 #   RbTestGaugeHigh  rb_test_gauge{name="alert"} > 10
 #   TestTargetDown   up{job="rbtest-down"} == 0   (a scrape target nobody serves)
 
+. "$(dirname "${BASH_SOURCE[0]}")/daemon.sh"
+
 svc_prometheus_start() {
 	command -v prometheus >/dev/null || { echo "prometheus not installed" >&2; return 1; }
 	[ -n "${RB_TEST_HTTP:-}" ] || svc_http_start || return 1
@@ -47,32 +49,12 @@ svc_prometheus_start() {
 	  - job_name: rbtest-down
 	    static_configs: [{ targets: ["${down#http://}"] }]
 	CONF
-	prometheus --config.file="$dir/prometheus.yml" \
+	daemon_start prometheus "$dir" "http://127.0.0.1:$port/-/ready" \
+		prometheus --config.file="$dir/prometheus.yml" \
 		--storage.tsdb.path="$dir/data" \
 		--web.listen-address="127.0.0.1:$port" \
-		--log.level=warn >"$dir/log" 2>&1 &
-	echo $! >"$dir/pid"
-	local i
-	for i in $(seq 1500); do
-		if curl -fsS -o /dev/null "http://127.0.0.1:$port/-/ready" 2>/dev/null; then
-			export RB_TEST_PROM=http://127.0.0.1:$port
-			return 0
-		fi
-		kill -0 "$(cat "$dir/pid")" 2>/dev/null || break
-		sleep 0.01
-	done
-	echo "prometheus did not become ready:" >&2; tail -20 "$dir/log" >&2
-	svc_prometheus_stop
-	return 1
+		--log.level=warn || return 1
+	export RB_TEST_PROM=http://127.0.0.1:$port
 }
 
-svc_prometheus_stop() {
-	local pidf=${RB_TEST_WORK:?}/prometheus/pid pid
-	[ -s "$pidf" ] || return 0
-	pid=$(cat "$pidf")
-	kill "$pid" 2>/dev/null
-	# wait for it to exit so its TSDB directory can be removed
-	local i; for i in $(seq 500); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
-	rm -f "$pidf"
-	return 0
-}
+svc_prometheus_stop() { daemon_stop "${RB_TEST_WORK:?}/prometheus"; }

@@ -109,19 +109,39 @@ static int step_key_accepted(const char *key, const char *action)
 	return ok;
 }
 
+/* is key accepted on a continuous probe (a key only probes have) */
+static int probe_key_accepted(const char *key)
+{
+	char text[512];
+	diags dg;
+	snprintf(text, sizeof text,
+		 "runbook: t\ntitle: t\nowner: o\nprobes:\n  - id: a\n    exec: [\"true\"]\n"
+		 "    effect: read\n%s    %s: x\n", strcmp(key, "every") ? "    every: 1s\n" : "",
+		 key);
+	check_text(text, &dg);
+	char quoted[64];
+	snprintf(quoted, sizeof quoted, "'%s'", key);
+	int ok = !has_diag(&dg, "unknown-key", quoted) && !has_diag(&dg, "probe", quoted);
+	diags_release(&dg);
+	return ok;
+}
+
 static void step_keys(const cJSON *schema, const char *ref)
 {
 	const cJSON *st = props(schema, "step"), *rb = props(schema, "rollback-step"),
-		    *probe = props(schema, "probe");
-	CHECK(st && rb && probe);
+		    *probe = props(schema, "probe"), *watch = props(schema, "continuous-probe");
+	CHECK(st && rb && probe && watch);
 	for (size_t i = 0; i < step_key_count; i++) {
 		const step_key *r = &step_key_table[i];
-		const cJSON *s = cJSON_GetObjectItemCaseSensitive(st, r->name);
+		int only = (r->flags & SKF_PROBE_ONLY) != 0;
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(only ? watch : st, r->name);
 		CHECK(s != NULL);
 		CHECK_STR(desc(s), r->doc);
+		CHECK(!only || !cJSON_GetObjectItemCaseSensitive(st, r->name));
 		if (!(r->flags & SKF_ROW)) {
 			CHECK(!cJSON_GetObjectItemCaseSensitive(rb, r->name) == !(r->flags & SKF_ROLLBACK));
 			CHECK(!cJSON_GetObjectItemCaseSensitive(probe, r->name) == !(r->flags & SKF_PROBE));
+			CHECK(!cJSON_GetObjectItemCaseSensitive(watch, r->name) == !(r->flags & SKF_WATCH));
 		}
 		char line[512];
 		snprintf(line, sizeof line, "| `%s` | %s |", r->name, r->doc);
@@ -133,7 +153,7 @@ static void step_keys(const cJSON *schema, const char *ref)
 		char action[64];
 		snprintf(action, sizeof action, "%s: x", p ? p->name : "log");
 		if (strcmp(r->name, "id"))
-			CHECK(step_key_accepted(r->name, action));
+			CHECK(only ? probe_key_accepted(r->name) : step_key_accepted(r->name, action));
 	}
 	/* the control: a key of no row is refused */
 	CHECK(!step_key_accepted("no-such-key", "log: x"));

@@ -268,9 +268,11 @@ static void test_text_json(void)
 	CHECK_STR(t, "{\n  \"a\": [\n    1,\n    {\n      \"b\": []\n    },\n    {}\n  ],\n  \"c\": \"x\"\n}");
 	free(t);
 	v_release(p);
-	t = v_to_json_pretty(v_num(2));
+	p = v_num(2);
+	t = v_to_json_pretty(p);
 	CHECK_STR(t, "2");
 	free(t);
+	v_release(p);
 }
 
 /* timestamps: ms since the epoch; equal and ordered with RFC 3339 text */

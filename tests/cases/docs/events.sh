@@ -2,7 +2,7 @@
 # of runs writes (a run with secrets, an approval, a manual step, a fragment, retries and
 # polls, a failure and its rollback, a dry run, a drill, --parallel, an undo, a
 # signed run, a crash and its resume, a signal, concurrent http checks on
-# a connection) is listed in the reference with the fields it always
+# a connection, guards and continuous probes) is listed in the reference with the fields it always
 # carries, and it carries them; every row of the reference is written by
 # one of the runs; and verify, which checks the required fields, passes
 # each transcript.
@@ -120,9 +120,50 @@ kill -INT $pid
 RC=0; wait $pid || RC=$?
 expect_rc 130
 
+# guards and continuous probes: their checks, a guard that trips, a probe that fails
+cat >watch.yaml <<'Y'
+runbook: watch
+title: Guards and probes
+owner: platform-operations
+inputs:
+  t: { type: string }
+  guard: { type: string, default: 'true' }
+  probe: { type: string, default: 'true' }
+probes:
+  - id: pr
+    every: 20ms
+    during: run
+    exec: [sh, -c, '$C']
+    env: { C: "${{ inputs.probe }}" }
+    effect: read
+steps:
+  - id: until-checked
+    exec: [sh, -c, 'grep -q guard.check "$T" && grep -q probe.check "$T"']
+    env: { T: "${{ inputs.t }}" }
+    effect: read
+    until: { every: 20ms, within: 20s }
+drill:
+  guard:
+    every: 20ms
+    steps:
+      - id: gd
+        exec: [sh, -c, '$C']
+        env: { C: "${{ inputs.guard }}" }
+        effect: read
+  inject:
+    - { id: inj, exec: [true], effect: read }
+Y
+rb drill watch.yaml --input t=w-ok.jsonl --transcript w-ok.jsonl
+expect_rc 0
+rb drill watch.yaml --input t=w-guard.jsonl --input guard=false --transcript w-guard.jsonl
+expect_rc 6
+rb run watch.yaml --input t=w-probe.jsonl --input probe=false --transcript w-probe.jsonl
+expect_rc 1
+
 rb reference
 cp out reference.md
-python3 - reference.md ok.jsonl fail.jsonl dry.jsonl drill.jsonl res.jsonl sig.jsonl <<'PY' || fail "the events and the reference disagree"
+python3 - reference.md ok.jsonl fail.jsonl dry.jsonl drill.jsonl res.jsonl sig.jsonl w-ok.jsonl \
+	w-guard.jsonl w-probe.jsonl <<'PY' || fail "the events and the reference disagree"
 import json, re, sys
 ref = open(sys.argv[1]).read()
 sec = ref[ref.index("## Transcript events"):]
@@ -151,7 +192,7 @@ for m in errs[:20]:
     print(m)
 sys.exit(1 if errs else 0)
 PY
-for t in ok fail dry drill res sig; do
+for t in ok fail dry drill res sig w-ok w-guard w-probe; do
 	rb verify $t.jsonl
 	expect_out 'ok +integrity +chain'
 	expect_no 'required-fields'
