@@ -4,7 +4,8 @@
 # the procedure scales it back and restarts it, the alert clears, verify
 # meets the objectives, the HTML report is written and the lab is as it
 # was.  Then new replicas crash at start: the scale-up fails, the
-# rollbacks put the lab back, and verify exits 5.
+# rollbacks put the lab back, and verify exits 5.  Last, the gateway dies
+# during the drill: its guard (no other page) stops it, exit 6.
 . "$ROOT/tests/lib/lab_helpers.sh"
 lab_up
 lab_snapshot before.txt
@@ -49,4 +50,24 @@ grep -q 'rollback complete' broken.out || fail "the run does not say the rollbac
 grep -qE "FAIL +objectives +steps-required +none of 'restart' \(skipped\), 'restart-local' \(did not run\)" broken.verify ||
 	fail "verify does not name the missing remedy: $(cat broken.verify)"
 lab fault clear crash:telemetry-worker-2
+expect_lab_as before.txt
+
+# --- a second failure meanwhile: the gateway dies while the drill waits
+# for its symptoms; the guard trips at once, the running step is stopped,
+# the rollbacks and the cleanup run, exit 6, and verify exits 5 ---
+symptoms_started() { grep '"event":"phase.start"' tripped.jsonl 2>/dev/null | grep -q '"phase":"symptoms"'; }
+( for i in $(seq 1200); do symptoms_started && { lab kill gateway; exit 0; }; sleep 0.025; done ) &
+killer=$!
+drill $RB tripped
+wait $killer
+[ "$RC" -eq 6 ] || fail "the drill with the gateway down: exit $RC, want 6 (aborted by its guard): $(tail -30 tripped.out)"
+grep -q "drill aborted by guard 'blast-radius'" err || fail "stderr does not name the guard: $(cat err)"
+expect_jq tripped.jsonl '[.[] | select(.event == "guard.tripped")][0].step == "blast-radius"' "no guard.tripped event"
+expect_jq tripped.jsonl '[.[] | select(.event == "step.end" and .phase == "rollback") | "\(.step)=\(.status)"] ==
+	["drill-undo-scale-down-local=ok"]' "the inject was not undone"
+expect_jq tripped.jsonl '[.[] | select(.event == "step.end" and .phase == "steps")] == []' "the procedure ran after the guard tripped"
+expect_status tripped.jsonl drill-restore-replicas-local ok
+[ "$VRC" -eq 5 ] || fail "verify of the tripped drill: exit $VRC, want 5: $(cat tripped.verify)"
+grep -qE 'FAIL +objectives +guard-tripped' tripped.verify || fail "verify does not say the guard tripped: $(cat tripped.verify)"
+lab start gateway || fail "the gateway does not start again"
 expect_lab_as before.txt
