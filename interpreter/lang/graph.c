@@ -492,6 +492,30 @@ static void mm_edge(FILE *out, const char *from, const char *arrow, const char *
 	fputc('\n', out);
 }
 
+/* the guard and the continuous probes: a cluster each, no edges (they
+ * are checked beside the lists, not in their order) */
+static void watch_clusters(FILE *out, const runbook *rb, int format)
+{
+	static const int watched[] = { PH_GUARD, PH_PROBES };
+	for (size_t p = 0; p < 2; p++) {
+		const steplist *l = &rb->lists[watched[p]];
+		const char *name = phase_names[watched[p]];
+		if (!l->n)
+			continue;
+		if (format == GRAPH_DOT)
+			fprintf(out, "\tsubgraph cluster_%s {\n\t\tlabel=\"%s (checked beside the steps)\";\n"
+				"\t\tstyle=dotted;\n", name, name);
+		else
+			fprintf(out, "\tsubgraph ph_%s [%s, checked beside the steps]\n", name, name);
+		for (size_t i = 0; i < l->n; i++)
+			if (format == GRAPH_DOT)
+				dot_node(out, l->v[i], "\t\t");
+			else
+				mm_node(out, l->v[i]);
+		fputs(format == GRAPH_DOT ? "\t}\n" : "\tend\n", out);
+	}
+}
+
 /* edges from the sinks of one list to the sources of the next one */
 static void phase_edges(FILE *out, const runbook *rb, int format)
 {
@@ -563,6 +587,7 @@ void graph_print(FILE *out, const runbook *rb, int format)
 					dot_node(out, rb->all.v[i]->rollback.v[j], "\t\t");
 			fputs("\t}\n", out);
 		}
+		watch_clusters(out, rb, format);
 		for (size_t p = 0; p < NRUN; p++)
 			dot_needs(out, &rb->lists[run_order[p]], "");
 		phase_edges(out, rb, format);
@@ -596,6 +621,7 @@ void graph_print(FILE *out, const runbook *rb, int format)
 				mm_node(out, rb->all.v[i]->rollback.v[j]);
 		fputs("\tend\n", out);
 	}
+	watch_clusters(out, rb, format);
 	for (size_t p = 0; p < NRUN; p++) {
 		const steplist *l = &rb->lists[run_order[p]];
 		for (size_t i = 0; i < l->n; i++)
