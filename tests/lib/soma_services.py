@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """soma_services.py - the HTTP services the SomaAgent runbooks call, for
 the runbook cases: the gateway's /health and requeue API, Slack's
-chat.postMessage, Cloudflare's tunnel connections and Alertmanager's
-silences.
+chat.postMessage, Cloudflare's tunnel connections, Alertmanager's
+silences and the SLM API's model list.
 
 Binds 127.0.0.1 on a free port, prints the port on the first line of
 stdout and serves until killed.  `--requeue ID,ID...` sets the pending
@@ -19,6 +19,8 @@ requeue entries.  Endpoints:
   POST   /api/v2/silences             a new silence: {"silenceID": "silence-N"}
   GET    /api/v2/silence/<id>         {"id", "status": {"state": active|expired}}
   DELETE /api/v2/silence/<id>         expires it
+  GET    /v1/models                   SLM: 200 for a bearer token starting sk-,
+                                      else 401
   GET    /calls                       every request above but /health,
                                       /-/healthy and /calls:
                                       [{method, path, body, auth}]
@@ -90,6 +92,10 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(200, {"ok": True})
             if parts[1:2] == ["accounts"] and parts[-1] == "connections" and self.command == "DELETE":
                 return self.reply(200, {"success": True})
+            if path == "/v1/models" and self.command == "GET":
+                if (self.headers.get("Authorization") or "").startswith("Bearer sk-"):
+                    return self.reply(200, {"data": [{"id": "soma-slm"}]})
+                return self.reply(401, {"error": "invalid api key"})
             if path == "/api/v2/silences" and self.command == "POST":
                 sid = "silence-%d" % (len(silences) + 1)
                 silences[sid] = "active"
