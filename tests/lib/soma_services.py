@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """soma_services.py - the HTTP services the SomaAgent runbooks call, for
 the runbook cases: the gateway's /health and requeue API, Slack's
-chat.postMessage, Cloudflare's tunnel connections, Alertmanager's
-silences and the SLM API's model list.
+chat.postMessage, Cloudflare's tunnel connections and the SLM API's
+model list.
 
 Binds 127.0.0.1 on a free port, prints the port on the first line of
 stdout and serves until killed.  `--requeue ID,ID...` sets the pending
@@ -15,15 +15,10 @@ requeue entries.  Endpoints:
                                       list (404 for an unknown one)
   POST   /chat.postMessage            Slack: {"ok": true}
   DELETE /accounts/<a>/cfd_tunnel/<t>/connections   Cloudflare: {"success": true}
-  GET    /-/healthy                   Alertmanager: 200
-  POST   /api/v2/silences             a new silence: {"silenceID": "silence-N"}
-  GET    /api/v2/silence/<id>         {"id", "status": {"state": active|expired}}
-  DELETE /api/v2/silence/<id>         expires it
   GET    /v1/models                   SLM: 200 for a bearer token starting sk-,
                                       else 401
-  GET    /calls                       every request above but /health,
-                                      /-/healthy and /calls:
-                                      [{method, path, body, auth}]
+  GET    /calls                       every request above but /health and
+                                      /calls: [{method, path, body, auth}]
 """
 import json
 import sys
@@ -34,7 +29,6 @@ from urllib.parse import unquote, urlsplit
 lock = threading.Lock()
 pending = []
 calls = []
-silences = {}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -74,8 +68,6 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(200, {"status": "ok", "components": {"kafka": {"status": "ok"}}})
             if path == "/calls":
                 return self.reply(200, calls)
-            if path == "/-/healthy":
-                return self.reply(200, {})
             self.record(path, body)
             parts = [unquote(p) for p in path.split("/")]
             if path == "/v1/requeue" and self.command == "GET":
@@ -96,14 +88,6 @@ class Handler(BaseHTTPRequestHandler):
                 if (self.headers.get("Authorization") or "").startswith("Bearer sk-"):
                     return self.reply(200, {"data": [{"id": "soma-slm"}]})
                 return self.reply(401, {"error": "invalid api key"})
-            if path == "/api/v2/silences" and self.command == "POST":
-                sid = "silence-%d" % (len(silences) + 1)
-                silences[sid] = "active"
-                return self.reply(200, {"silenceID": sid})
-            if len(parts) == 5 and parts[1:4] == ["api", "v2", "silence"] and parts[4] in silences:
-                if self.command == "DELETE":
-                    silences[parts[4]] = "expired"
-                return self.reply(200, {"id": parts[4], "status": {"state": silences[parts[4]]}})
             return self.reply(404, {"error": "not found"})
 
     do_GET = do_POST = do_DELETE = handle_one
