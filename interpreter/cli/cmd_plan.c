@@ -365,9 +365,13 @@ static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent
 		if (st->has_until) {
 			char *a = plan_dur(p, st->templated.until_every, st->until_every_ms);
 			char *b = plan_dur(p, st->templated.until_within, st->until_within_ms);
-			printf("%*s    until: every %s within %s\n", indent + 20, "", a, b);
+			char *h = st->templated.until_hold || st->until_hold_ms > 0
+					  ? plan_dur(p, st->templated.until_hold, st->until_hold_ms) : NULL;
+			printf("%*s    until: every %s within %s%s%s\n", indent + 20, "", a, b,
+			       h ? " hold " : "", h ? h : "");
 			free(a);
 			free(b);
+			free(h);
 		}
 		if (st->templated.retry_attempts) {
 			value *n = plan_render(st->templated.retry_attempts, p->ctx, p->red);

@@ -180,6 +180,9 @@ static cJSON *step_key_schema(const step_key *r)
 	case KS_BOOL: o = typed("boolean", NULL); break;
 	case KS_STEPS:
 		o = any_of(ref(REF("rollback-step")), array_of(ref(REF("rollback-step"))));
+		/* a manual step's undo may be its instructions alone */
+		cJSON_AddItemToArray(cJSON_GetObjectItem(o, "anyOf"),
+				     typed("string", "a manual step only: the manual undo's instructions"));
 		break;
 	case KS_PROBE: o = ref(REF("probe")); break;
 	case KS_ENV:

@@ -886,6 +886,20 @@ static int dry_if(const step *st, not_run *why)
 }
 
 /*
+ * A dry run: the items of st's for-each come from a would-run step's
+ * values, so they are not known: st is would-run as a whole (1, *why set).
+ */
+static int dry_items(const step *st, not_run *why)
+{
+	uses_scan u = { t_sc->steps, NULL };
+	scan_refs(st->for_each, ref_would_run, &u);
+	if (!u.hit)
+		return 0;
+	char *used = xasprintf("%.*s%s", (int)(local_id(st) - st->id), st->id, u.hit);
+	return why_uses(why, used, "its for-each ");
+}
+
+/*
  * In a dry run, is st would-run (1, *why set) or run for real (0)?  A
  * write never runs; nor does a step that needs a step whose effect is
  * not there or uses the values of a would-run step (its inputs are not
@@ -982,7 +996,10 @@ static int end_not_run(run_ctx *rc, const step *st, const char *phase, int64_t t
 {
 	cJSON *w = NULL;
 	char *err = NULL, *used = NULL;
-	if (status == ST_WOULD && !(w = would_run(rc, st, &err)) && !(used = uses_would_run(st, 0))) {
+	/* a for-each step as a whole: each item is rendered, not the step */
+	int items = st->for_each && !item_run(st);
+	if (status == ST_WOULD && !items && !(w = would_run(rc, st, &err)) &&
+	    !(used = uses_would_run(st, 0))) {
 		free(why->need);
 		free(why->reason);
 		char *e = xasprintf("%s:%d:%d: %s", st->action->file, st->action->line,
@@ -990,7 +1007,7 @@ static int end_not_run(run_ctx *rc, const step *st, const char *phase, int64_t t
 		free(err);
 		return end_step(rc, st, phase, t0, ST_FAILED, 0, NULL, NULL, e);
 	}
-	if (status == ST_WOULD && !w) {
+	if (status == ST_WOULD && !w && !items) {
 		w = cJSON_CreateObject();
 		cJSON_AddStringToObject(w, "action", err ? err : "");
 	}
@@ -1159,7 +1176,9 @@ static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig
 			error = NULL;
 		}
 	} else if (st->for_each && !item_run(st)) {
-		return run_for_each(rc, st, phase, cancel, t0);
+		if (!(dry && dry_items(st, &why)))
+			return run_for_each(rc, st, phase, cancel, t0);
+		status = ST_WOULD;
 	} else if (dry && dry_why(rc, st, &why)) {
 		status = ST_WOULD;
 	} else if (st->frag) {

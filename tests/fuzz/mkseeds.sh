@@ -91,7 +91,7 @@ echo "transcript: $(ls "$F/corpus/transcript" | wc -l) seeds"
 python3 - "$F/corpus/redact" <<'PY'
 import os, sys
 out = sys.argv[1]
-SPEC, DERIVED, CUT = 8, 16, 32
+CONN_SPEC, DERIVED, CUT = 8, 16, 32
 def seed(name, flags, secrets, text, cut=None):
     b = bytes([flags | (len(secrets) - 1)])
     for s in secrets:
@@ -117,9 +117,9 @@ seed("mask-chars", 0, [b"**", b"a*b"], b"**a*b***x")
 seed("derived", DERIVED, [b"t0ken-value", b"Bearer t0ken-value"], b"Authorization: Bearer t0ken-value")
 seed("derived-new", DERIVED, [b"t0ken-value", b"UPPER-DERIVED"], b"x UPPER-DERIVED y \x01\x01\x01")
 seed("cut", CUT, [b"s3cr3t-t0ken"], b"0123456789 s3cr3t-t0ken \x01\x00\x01 tail", cut=128)
-seed("spec-dsn", SPEC, [b"host=db user=app password='p w\\'d' dbname=x",
+seed("spec-dsn", CONN_SPEC, [b"host=db user=app password='p w\\'d' dbname=x",
                         b"postgresql://app:s%40cret@db:5432/x?password=other"], b"connect")
-seed("spec-url", SPEC, [b"https://user:pa%3Ass@example.test/path?q=1",
+seed("spec-url", CONN_SPEC, [b"https://user:pa%3Ass@example.test/path?q=1",
                         b"redis://:r3dis@127.0.0.1:6379/0", b"Bearer abc.def.ghi"], b"GET")
 print("redact: %d seeds" % len(os.listdir(out)))
 PY

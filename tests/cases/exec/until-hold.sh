@@ -74,3 +74,29 @@ expect_jq tp.jsonl '[.[] | select(.event=="step.attempt" and .step=="soak")] | (
 rb run tpl.yaml --transcript tq.jsonl --input soak=soon
 expect_rc 1
 expect_jq tq.jsonl '[.[] | select(.event=="step.end" and .step=="soak")][0].error | test("tpl.yaml:9:.*.hold. must be a duration like 30s, got .soon.")' "a bad templated hold"
+
+# plan shows the hold beside every and within: literal, and from an input
+cat > plan.yaml <<'Y'
+runbook: soak-plan
+title: Soak in the plan
+inputs:
+  soak: { type: duration, default: 5m }
+steps:
+  - id: lit
+    exec: [true]
+    effect: read
+    until: { every: 15s, within: 6m, hold: 5m }
+  - id: tmpl
+    exec: [true]
+    effect: read
+    until: { every: 15s, within: "${{ inputs.soak + 15s }}", hold: "${{ inputs.soak }}" }
+  - id: plain
+    exec: [true]
+    effect: read
+    until: { every: 1s, within: 5s }
+Y
+rb plan --no-color plan.yaml --input soak=2m
+expect_rc 0
+expect_out 'until: every 15s within 6m hold 5m$'
+expect_out 'until: every 15s within 2m15s hold 2m$'
+expect_out 'until: every 1s within 5s$'

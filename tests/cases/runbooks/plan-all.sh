@@ -1,7 +1,7 @@
 # runbooks: `runbook plan` succeeds for every runbook, shows the undo of
 # every write step (steps and drill inject), and never prints a secret even
 # when the secrets are set in the environment.
-export NEW_SLM_API_KEY=sk-plan-test-4f1c9e VAULT_TOKEN=hvs.plan-test-77ab \
+export VAULT_TOKEN=hvs.plan-test-77ab \
 	SLACK_BOT_TOKEN=xoxb-plan-test-31 CLOUDFLARE_API_TOKEN=cf-plan-test-52 \
 	BACKUP_STORAGE_TOKEN=st-plan-test-18 SOMA_UI_TOKEN=ui-plan-test-90
 checked=0
@@ -11,7 +11,7 @@ for f in "$ROOT"/runbooks/*.yaml; do
 	expect_rc 0
 	expect_out "^plan: ${b%.yaml} "
 	expect_out 'rollback: (on-failure|always|never)$'
-	for s in "$NEW_SLM_API_KEY" "$VAULT_TOKEN" "$SLACK_BOT_TOKEN" "$CLOUDFLARE_API_TOKEN" \
+	for s in "$VAULT_TOKEN" "$SLACK_BOT_TOKEN" "$CLOUDFLARE_API_TOKEN" \
 		"$BACKUP_STORAGE_TOKEN" "$SOMA_UI_TOKEN"; do
 		expect_no "$s"
 	done
@@ -50,6 +50,6 @@ rb plan --no-color "$ROOT/runbooks/restart-conversation-worker.yaml" --input 'na
 expect_rc 2
 expect_err "namespace"
 # secrets never come from the command line
-rb plan --no-color "$ROOT/runbooks/rotate-slm-api-key.yaml" --input new_api_key=sk-argv
+rb plan --no-color "$ROOT/runbooks/rotate-slm-api-key.yaml" --input vault_token=hvs-argv
 expect_rc 2
 expect_err "secret"
