@@ -36,7 +36,7 @@ posts() { curl -fsS "$SOMA/calls" | jq -c '[.[] | select(.method == "POST") | .p
 rb plan --no-color "$RB" --input rollout_within=25m --input poll_every=2s
 expect_rc 0
 expect_out '^  broker-rolled-out .*$'
-grep -A1 '^  broker-rolled-out ' out | grep -q 'until: every 2s within 25m$' || fail "rollout poll: $(grep -A1 broker-rolled-out out)"
+grep -A2 '^  broker-rolled-out ' out | grep -q 'until: every 2s within 25m$' || fail "rollout poll: $(grep -A2 broker-rolled-out out)"
 grep -A2 '^  health-ok ' out | grep -q 'until: every 2s within 5m$' || fail "health poll: $(grep -A2 '^  health-ok' out)"
 
 # a dry run: checks and reads for real, no restart, no replay
