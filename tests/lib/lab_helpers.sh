@@ -21,7 +21,8 @@
 #   expect_lab_as FILE       poll until nothing fires and /health is ok, then the
 #                            lab must be as FILE says
 #   drill NAME TAG ARGS...   runbook drill runbooks/NAME.yaml --input environment=local
-#                            --approve auto ARGS..., transcript TAG.jsonl; verify
+#                            --approve auto (or $DRILL_ANSWERS, an answers file)
+#                            ARGS..., transcript TAG.jsonl; verify
 #                            --runbook of it into TAG.verify (exit in $VRC)
 export LAB_RUN=${T:?}/lab
 
@@ -87,7 +88,7 @@ expect_lab_as() {
 drill() {
 	local name=$1 tag=$2
 	shift 2
-	rb drill "$ROOT/runbooks/$name.yaml" --input environment=local --approve auto \
+	rb drill "$ROOT/runbooks/$name.yaml" --input environment=local --approve "${DRILL_ANSWERS:-auto}" \
 		--transcript "$tag.jsonl" "$@"
 	DRC=$RC
 	cp out "$tag.out"
