@@ -53,7 +53,7 @@ PY=/usr/bin/python3
 NAMES=(postgres redis kafka kafka-exporter alertmanager pager upstream canvas
        telemetry-worker delegation-worker conversation-worker gateway prometheus)
 TOPICS=(conversation.inbound:3 conversation.outbound:3 delegation.tasks:3)
-FAULTS="crash:<name>[-I] crash:kafka-<I> event-loop stuck-tasks upstream-errors canvas-drops"
+FAULTS="crash:<name>[-I] crash:kafka-<I> event-loop stuck-tasks crash-on-replay upstream-errors canvas-drops"
 
 die() { echo "lab: $*" >&2; exit 1; }
 say() { echo "lab: $*" >&2; }
@@ -752,7 +752,7 @@ cmd_fault() {
 		crash:kafka-[123]) ;;
 		crash:*) (split_name "${name#crash:}" && is_proc "$SN") 2>/dev/null ||
 			die "crash: takes a lab process or one replica (crash:telemetry-worker-2) or a broker (crash:kafka-2), not a server" ;;
-		event-loop | stuck-tasks | upstream-errors | canvas-drops) ;;
+		event-loop | stuck-tasks | crash-on-replay | upstream-errors | canvas-drops) ;;
 		*) die "unknown fault '$name' (one of: $FAULTS)" ;;
 		esac
 		shift 2

@@ -19,7 +19,7 @@
 Tenants and their limits are read from $LAB_REPO_DIR/conf/tenants.yaml at
 start (a changed limit needs a restart, as in the real gateway).  A
 dispatcher re-publishes `queued` delegation rows every 3 s until the
-worker takes them.  Faults read live: event-loop (SomaClient calls fail
+worker takes them (marked "redelivery": true).  Faults read live: event-loop (SomaClient calls fail
 with "RuntimeError: Event loop is closed").
 """
 
@@ -300,7 +300,8 @@ class Gateway:
         sent = []
         for task_id, payload in due:
             ok, _ = self.producer.publish("delegation.tasks", task_id,
-                                          json.dumps({"task_id": task_id, "payload": payload}))
+                                          json.dumps({"task_id": task_id, "payload": payload,
+                                                      "redelivery": True}))
             if ok:
                 sent.append(task_id)
             else:
@@ -389,8 +390,10 @@ def submit_task(h, rest):
     if not ID_RE.match(task_id):
         return reply(h, "/v1/delegation/task", 400, {"error": "bad task_id"})
     try:
-        G.pg.query("INSERT INTO delegation_tasks (task_id, status, payload) VALUES (%s, 'queued', %s) "
-                   "ON CONFLICT (task_id) DO NOTHING" % (lc.lit(task_id), lc.lit(payload)))
+        # dispatched now: the dispatcher leaves a task its submitter publishes alone
+        G.pg.query("INSERT INTO delegation_tasks (task_id, status, payload, dispatched_at) "
+                   "VALUES (%s, 'queued', %s, now()) ON CONFLICT (task_id) DO NOTHING"
+                   % (lc.lit(task_id), lc.lit(payload)))
     except lc.PgError as e:
         return reply(h, "/v1/delegation/task", 503, {"error": "postgres: %s" % e})
     value = json.dumps({"task_id": task_id, "payload": payload})

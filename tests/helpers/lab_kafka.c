@@ -38,6 +38,8 @@
  *   outage stalls the worker (lag grows) instead of losing tasks.  With
  *   -r, heartbeat:NAME is set in Redis every 500 ms (expires in 2 s).
  *   Faults (files in FAULT_DIR): crash:NAME (exit 1 at start),
+ *   crash-on-replay (exit 1 on a task the dispatcher re-published, left
+ *   unstored: a poison task replayed),
  *   stuck-tasks, event-loop (every task and every second log
  *   "RuntimeError: Event loop is closed").  Serves GET /metrics and
  *   /healthz.  SIGTERM closes the consumer (leaving the group) and exits.
@@ -828,6 +830,16 @@ static int handle(worker *w, const rd_kafka_message_t *m)
 	return 1;
 }
 
+/* a task the gateway's dispatcher re-published ("redelivery": true) */
+static int redelivery(const rd_kafka_message_t *m)
+{
+	cJSON *j = cJSON_ParseWithLength(m->payload, m->len);
+	int r = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "redelivery"));
+
+	cJSON_Delete(j);
+	return r;
+}
+
 /* the next offset after m, committed by the next auto-commit */
 static void store_offset(rd_kafka_t *rk, const rd_kafka_message_t *m)
 {
@@ -929,6 +941,12 @@ static int cmd_worker(int argc, char **argv)
 				w.messages++;
 				pending = m;
 				next_retry = 0;
+				if (fault(&w, "crash-on-replay") && redelivery(m)) {
+					/* a poison task replayed: the worker dies holding it, unstored */
+					logf_("crashing on the re-published task at offset %lld (fault crash-on-replay)",
+					      (long long)m->offset);
+					_exit(1);
+				}
 			}
 		} else {
 			/* keep the group session alive while a task waits for the database */
