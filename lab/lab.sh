@@ -149,11 +149,33 @@ set_wanted() { mkdir -p "$LAB_RUN/replicas"; echo "$2" >"$LAB_RUN/replicas/$1"; 
 
 # ---- state ----
 
+# free_ports N: N ports free now, below the kernel's ephemeral range (the
+# source ports of outgoing connections come from that range: one could
+# take a port between this choice and the server's bind, seconds later for
+# PostgreSQL after its initdb)
 free_ports() {
-	"$PY" -c 'import socket,sys
-s=[socket.socket() for _ in range(int(sys.argv[1]))]
-[x.bind(("127.0.0.1",0)) for x in s]
-print(" ".join(str(x.getsockname()[1]) for x in s))' "$1"
+	"$PY" -c 'import random,socket,sys
+try:
+    lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+except (OSError, ValueError, IndexError):
+    lo = 32768
+pool = list(range(max(1024, lo - 12000), lo)) if lo > 3000 else []
+random.shuffle(pool)
+got, socks = [], []
+for p in pool:
+    if len(got) == int(sys.argv[1]):
+        break
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        s.close()
+        continue
+    socks.append(s)
+    got.append(p)
+while len(got) < int(sys.argv[1]):
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s); got.append(s.getsockname()[1])
+print(" ".join(map(str, got)))' "$1"
 }
 
 STATE_VARS=(LAB_RUN LAB_ROOT LAB_KAFKA_BIN LAB_REPO_DIR LAB_TENANT LAB_SESSION
@@ -364,7 +386,8 @@ kafka_start() {
 	if ! live_pid "$f" >/dev/null; then
 		[ -x "$LAB_KAFKA_BIN" ] || build_helper || return 1
 		size=$(stat -c %s "$log" 2>/dev/null || echo 0)
-		LAB_WATCH=$STATE spawn "$log" "$f" "$LAB_KAFKA_BIN" cluster -p "$LAB_PORT_KAFKA" -b 3 "${TOPICS[@]}"
+		LAB_WATCH=$STATE spawn "$log" "$f" "$LAB_KAFKA_BIN" cluster -p "$LAB_PORT_KAFKA" -b 3 \
+			-G delegation-worker -G conversation-worker "${TOPICS[@]}"
 		for ((i = 0; i < 400; i++)); do
 			bs=$(tail -c +"$((size + 1))" "$log" 2>/dev/null | head -n1)
 			[[ $bs == 127.0.0.1:* ]] && break

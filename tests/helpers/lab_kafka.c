@@ -4,7 +4,7 @@
  * exporter, the workers that consume the platform's topics, and a
  * line-oriented producer that the gateway drives through a pipe.
  *
- *   lab_kafka cluster  -p PORT [-b BROKERS] TOPIC:PARTITIONS...
+ *   lab_kafka cluster  -p PORT [-b BROKERS] [-G GROUP]... TOPIC:PARTITIONS...
  *   lab_kafka exporter -p PORT -k BOOTSTRAP GROUP:TOPIC...
  *   lab_kafka worker   -p PORT -k BOOTSTRAP -n NAME -g GROUP -t TOPIC
  *                      [-d CONNINFO] [-r REDIS_PORT] [-f FAULT_DIR] [-i REPLICA]
@@ -21,7 +21,8 @@
  *     POST /brokers/ID/up        rd_kafka_mock_broker_set_up
  *     GET  /metrics              kafka_broker_up{broker,address} 1|0
  *   The topics, their messages and the groups' committed offsets live in
- *   this process: brokers taken down and up keep them.
+ *   this process: brokers taken down and up keep them.  Each -G GROUP is
+ *   moved to the first live broker after every change (see home_groups).
  *
  * exporter: /metrics with kafka_consumergroup_lag{consumergroup,topic,
  *   partition}, kafka_consumergroup_lag_sum{consumergroup,topic},
@@ -339,7 +340,27 @@ typedef struct {
 	int n;
 	int up[MAX_BROKERS + 1];
 	char addr[MAX_BROKERS + 1][64];
+	const char *groups[8];  /* -G: consumer groups kept on a live coordinator */
+	int ngroups;
 } cluster;
+
+/*
+ * The mock cluster does not move a group's coordinator off a broker that
+ * went down, and a group whose coordinator flapped can stay without an
+ * assignment; a real cluster elects a new one.  After each change, every
+ * known group is put on the first broker that is up (another one than
+ * before when its old one went down).
+ */
+static void home_groups(cluster *c)
+{
+	int to = 0;
+
+	for (int i = 1; i <= c->n && !to; i++)
+		if (c->up[i])
+			to = i;
+	for (int g = 0; to && g < c->ngroups; g++)
+		rd_kafka_mock_coordinator_set(c->mc, "group", c->groups[g], to);
+}
 
 static void brokers_json(cluster *c, reply *r)
 {
@@ -400,6 +421,7 @@ static void cluster_http(const char *method, const char *path, reply *r, void *c
 			}
 			c->up[i] = up;
 		}
+		home_groups(c);
 		logf_("broker %s %s", id, what);
 		brokers_json(c, r);
 		return;
@@ -414,9 +436,11 @@ static int cmd_cluster(int argc, char **argv)
 	int port = 0, opt;
 
 	log_name = "kafka";
-	while ((opt = getopt(argc, argv, "p:b:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:b:G:")) != -1) {
 		if (opt == 'p')
 			port = parse_port(optarg);
+		else if (opt == 'G' && c.ngroups < 8)
+			c.groups[c.ngroups++] = optarg;
 		else if (opt == 'b') {
 			c.n = atoi(optarg);
 			if (c.n < 1 || c.n > MAX_BROKERS)
@@ -851,6 +875,35 @@ static void store_offset(rd_kafka_t *rk, const rd_kafka_message_t *m)
 	rd_kafka_topic_partition_list_destroy(l);
 }
 
+/* the worker's consumer, subscribed to its topic in its group */
+static rd_kafka_t *worker_consumer(worker *w, const char *bootstrap)
+{
+	char errstr[512];
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	rd_kafka_conf_set_log_cb(conf, quiet_log);
+	rd_kafka_conf_set_opaque(conf, w);
+	rd_kafka_conf_set_rebalance_cb(conf, rebalance);
+	const char *kv[] = { "bootstrap.servers", bootstrap, "group.id", w->group,
+			     "auto.offset.reset", "earliest", "enable.auto.commit", "true",
+			     "auto.commit.interval.ms", "200", "enable.auto.offset.store", "false",
+			     "session.timeout.ms", "2500", "heartbeat.interval.ms", "500",
+			     "reconnect.backoff.max.ms", "500", NULL };
+	for (const char **p = kv; *p; p += 2)
+		if (rd_kafka_conf_set(conf, p[0], p[1], errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK)
+			die("%s", errstr);
+	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+	if (!rk)
+		die("%s", errstr);
+	rd_kafka_poll_set_consumer(rk);
+	rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(sub, w->topic, RD_KAFKA_PARTITION_UA);
+	rd_kafka_resp_err_t e = rd_kafka_subscribe(rk, sub);
+	rd_kafka_topic_partition_list_destroy(sub);
+	if (e)
+		die("subscribe %s: %s", w->topic, rd_kafka_err2str(e));
+	return rk;
+}
+
 static int cmd_worker(int argc, char **argv)
 {
 	worker w = { .replica = 1 };
@@ -892,29 +945,8 @@ static int cmd_worker(int argc, char **argv)
 		if (PQstatus(w.pg) != CONNECTION_OK)
 			logf_("postgres: %s (retrying per task)", PQerrorMessage(w.pg));
 	}
-	char errstr[512];
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	rd_kafka_conf_set_log_cb(conf, quiet_log);
-	rd_kafka_conf_set_opaque(conf, &w);
-	rd_kafka_conf_set_rebalance_cb(conf, rebalance);
-	const char *kv[] = { "bootstrap.servers", bootstrap, "group.id", w.group,
-			     "auto.offset.reset", "earliest", "enable.auto.commit", "true",
-			     "auto.commit.interval.ms", "200", "enable.auto.offset.store", "false",
-			     "session.timeout.ms", "2500", "heartbeat.interval.ms", "500",
-			     "reconnect.backoff.max.ms", "500", NULL };
-	for (const char **p = kv; *p; p += 2)
-		if (rd_kafka_conf_set(conf, p[0], p[1], errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK)
-			die("%s", errstr);
-	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
-	if (!rk)
-		die("%s", errstr);
-	rd_kafka_poll_set_consumer(rk);
-	rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
-	rd_kafka_topic_partition_list_add(sub, w.topic, RD_KAFKA_PARTITION_UA);
-	rd_kafka_resp_err_t e = rd_kafka_subscribe(rk, sub);
-	rd_kafka_topic_partition_list_destroy(sub);
-	if (e)
-		die("subscribe %s: %s", w.topic, rd_kafka_err2str(e));
+	rd_kafka_t *rk = worker_consumer(&w, bootstrap);
+	int64_t unassigned_since = now_ms();
 	int lfd = listen_port(port);
 	signals();
 	logf_("replica %d consuming %s as group %s, metrics on 127.0.0.1:%d", w.replica, w.topic,
@@ -926,6 +958,18 @@ static int cmd_worker(int argc, char **argv)
 		if (t >= next_beat) {
 			heartbeat(&w);
 			next_beat = t + 500;
+		}
+		/* the group can stay without a coordinator after every broker
+		 * flapped (the mock cluster's restarts): join it anew, as a
+		 * restarted pod would */
+		if (w.assigned)
+			unassigned_since = t;
+		else if (!pending && t - unassigned_since > 6000) {
+			logf_("no partitions for 6 s: joining the group again");
+			rd_kafka_consumer_close(rk);
+			rd_kafka_destroy(rk);
+			rk = worker_consumer(&w, bootstrap);
+			unassigned_since = t;
 		}
 		if (t >= next_sync) {
 			memory_call(&w, "the periodic memory sync");

@@ -80,7 +80,11 @@ _lab_quiet() {
 		health 200 '.status == "ok"'
 }
 expect_lab_as() {
-	wait_for _lab_quiet
+	local i
+	for i in $(seq 600); do _lab_quiet && break; sleep 0.05; done
+	_lab_quiet || fail "the lab does not settle after the drill: firing $(curl -fsS -m 2 "$LAB_PROMETHEUS_URL/api/v1/alerts" |
+		jq -c '[.data.alerts[] | .labels.alertname]'), in Alertmanager $(curl -fsS -m 2 "$LAB_ALERTMANAGER_URL/api/v2/alerts" |
+		jq -c 'map(select(.status.state == "active") | .labels.alertname)'), /health $(cat health.json)"
 	lab_state >lab-now.txt
 	diff "$1" lab-now.txt >&2 || fail "the lab is not as it was before the drill (above: before < > now)"
 }
