@@ -43,7 +43,7 @@ done
 rb plan --no-color "$R/deployment-playbook.yaml" --input rollback_ref=v1 --input soak=2m --input rollout_within=20m
 expect_rc 0
 grep -A2 '^  soak ' out | grep -q 'until: every 15s within 2m15s hold 2m$' || fail "soak: $(grep -A2 '^  soak ' out)"
-grep -A1 '^  rollouts-done ' out | grep -q 'until: every 10s within 20m$' || fail "rollouts-done: $(grep -A1 '^  rollouts-done ' out)"
+grep -A2 '^  rollouts-done ' out | grep -q 'until: every 10s within 20m$' || fail "rollouts-done: $(grep -A2 '^  rollouts-done ' out)"
 # its query is valid PromQL: with no gateway target (the suite's Prometheus
 # has none) the target counts as missing (other cases may make an alert
 # fire meanwhile: at least 1)
