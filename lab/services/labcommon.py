@@ -143,7 +143,21 @@ def _num(v):
     return str(v)
 
 
-class Redis:
+class _Client:
+    """A client on one socket (self.sock), opened again after close()."""
+
+    sock = None
+
+    def close(self):
+        if self.sock:
+            try:
+                self.sock.close()
+            except OSError:
+                pass
+        self.sock = None
+
+
+class Redis(_Client):
     """A RESP client: cmd("GET", "k") -> reply; RedisError on error replies."""
 
     def __init__(self, port, host="127.0.0.1", timeout=0.5):
@@ -176,14 +190,6 @@ class Redis:
                     if attempt:
                         raise
             return None
-
-    def close(self):
-        if self.sock:
-            try:
-                self.sock.close()
-            except OSError:
-                pass
-        self.sock = None
 
     def _line(self):
         while b"\r\n" not in self.buf:
@@ -237,7 +243,7 @@ def lit(s):
     return "'" + s.replace("'", "''") + "'"
 
 
-class Postgres:
+class Postgres(_Client):
     """The lab's processes log in as `soma` over the Unix socket (trust)."""
 
     def __init__(self, sockdir, port, user="soma", database="soma", timeout=1.0):
@@ -282,14 +288,6 @@ class Postgres:
                 raise PgError(_pg_error(body))
             elif t == b"Z":
                 return
-
-    def close(self):
-        if self.sock:
-            try:
-                self.sock.close()
-            except OSError:
-                pass
-        self.sock = None
 
     def query(self, sql):
         """Rows (lists of str or None) of the last statement of sql."""

@@ -223,6 +223,21 @@ typedef struct {
 
 typedef void (*http_handler)(const char *method, const char *path, reply *r, void *ctx);
 
+/* /healthz answered "ok", anything but /metrics 404: 1 when it answered */
+static int health_or_404(const char *path, reply *r)
+{
+	if (strcmp(path, "/healthz") == 0) {
+		bprintf(&r->body, "ok\n");
+		return 1;
+	}
+	if (strcmp(path, "/metrics") != 0) {
+		r->status = 404;
+		bprintf(&r->body, "not found\n");
+		return 1;
+	}
+	return 0;
+}
+
 /* Serves the connections waiting on lfd (each: one request, one reply). */
 static void http_serve(int lfd, http_handler h, void *ctx)
 {
@@ -634,15 +649,8 @@ static void exporter_http(const char *method, const char *path, reply *r, void *
 {
 	exporter *x = ctx;
 
-	if (strcmp(path, "/healthz") == 0) {
-		bprintf(&r->body, "ok\n");
+	if (health_or_404(path, r))
 		return;
-	}
-	if (strcmp(path, "/metrics") != 0) {
-		r->status = 404;
-		bprintf(&r->body, "not found\n");
-		return;
-	}
 	pthread_mutex_lock(&x->mu);
 	int64_t age = now_ms() - x->taken;
 	if (x->snapshot && age <= 3000)
@@ -736,15 +744,8 @@ static void worker_http(const char *method, const char *path, reply *r, void *ct
 {
 	worker *w = ctx;
 
-	if (strcmp(path, "/healthz") == 0) {
-		bprintf(&r->body, "ok\n");
+	if (health_or_404(path, r))
 		return;
-	}
-	if (strcmp(path, "/metrics") != 0) {
-		r->status = 404;
-		bprintf(&r->body, "not found\n");
-		return;
-	}
 	bprintf(&r->body, "# TYPE %s_messages_total counter\n%s_messages_total{topic=\"%s\"} %lld\n",
 		w->prefix, w->prefix, w->topic, w->messages);
 	bprintf(&r->body, "# TYPE %s_errors_total counter\n%s_errors_total %lld\n", w->prefix,

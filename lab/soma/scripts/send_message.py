@@ -28,6 +28,14 @@ def gateway_url():
     return "http://127.0.0.1:8012"
 
 
+def print_refusal(e):
+    """The gateway's error text of an HTTP error (its JSON "error"), else the code."""
+    try:
+        print(json.load(e).get("error", "HTTP %d" % e.code))
+    except ValueError:
+        print("HTTP %d" % e.code)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tenant", default="default")
@@ -41,10 +49,7 @@ def main():
             print(json.load(r).get("reply", ""))
             return 0
     except urllib.error.HTTPError as e:
-        try:
-            print(json.load(e).get("error", "HTTP %d" % e.code))
-        except ValueError:
-            print("HTTP %d" % e.code)
+        print_refusal(e)
     except OSError as e:
         print("gateway unreachable: %s" % e)
     return 1

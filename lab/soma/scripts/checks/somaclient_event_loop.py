@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from send_message import gateway_url  # noqa: E402
+from send_message import gateway_url, print_refusal  # noqa: E402
 
 
 def main():
@@ -22,10 +22,7 @@ def main():
                 print("ok")
                 return 0
     except urllib.error.HTTPError as e:
-        try:
-            print(json.load(e).get("error", "HTTP %d" % e.code))
-        except ValueError:
-            print("HTTP %d" % e.code)
+        print_refusal(e)
         return 1
     except OSError as e:
         print("gateway unreachable: %s" % e)
