@@ -104,6 +104,12 @@ $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/librunbook.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/librunbook.a $(LDFLAGS) $(LDLIBS)
 
+# the real command table (main.c without its main()) for the test that
+# checks every command's generated help, page and completions
+$(BUILD)/unit/test_commands: tests/unit/test_commands.c $(BUILD)/obj/main-lib.o $(BUILD)/librunbook.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/obj/main-lib.o $(BUILD)/librunbook.a $(LDFLAGS) $(LDLIBS)
+
 $(BUILD)/helpers/%: tests/helpers/%.c $(BUILD)/librunbook.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/librunbook.a $(LDFLAGS) $(LDLIBS)
