@@ -23,37 +23,29 @@ const cmd_opt completion_options[] = {
 	OPT_END
 };
 
-/* the choices of a metavar, space-separated ("text json"), without the
- * file and directory words; empty when it has none */
-static void choices(const char *mv, char *buf, size_t cap)
+/*
+ * What a value of metavar mv completes: its choices, space-separated
+ * ("text json"; the file and directory words left out, empty when it has
+ * none) in buf, and the kind of file it names as one of its words
+ * (returned; ARG_OTHER: none).
+ */
+static int value_kind(const char *mv, char *buf, size_t cap)
 {
 	size_t n = 0;
+	int kind = ARG_OTHER, alts = mv && strchr(mv, '|');
 	buf[0] = 0;
-	if (!mv || !strchr(mv, '|'))
-		return;
-	for (const char *w = mv; *w;) {
+	for (const char *w = mv; w && *w;) {
 		size_t len = strcspn(w, "|");
-		if (opt_word_kind(w, len) == ARG_OTHER && n + len + 2 < cap)
+		int k = opt_word_kind(w, len);
+		if (k != ARG_OTHER && kind == ARG_OTHER)
+			kind = k;
+		else if (k == ARG_OTHER && alts && n + len + 2 < cap)
 			n += (size_t)snprintf(buf + n, cap - n, "%s%.*s", n ? " " : "", (int)len, w);
 		w += len;
 		if (*w == '|')
 			w++;
 	}
-}
-
-/* the file kind a metavar names, as one of its words (ARG_OTHER: none) */
-static int file_kind(const char *mv)
-{
-	for (const char *w = mv; w && *w;) {
-		size_t len = strcspn(w, "|");
-		int k = opt_word_kind(w, len);
-		if (k != ARG_OTHER)
-			return k;
-		w += len;
-		if (*w == '|')
-			w++;
-	}
-	return ARG_OTHER;
+	return kind;
 }
 
 /* the first word of a command's args ("FILE" of "FILE [--x]"), in buf */
@@ -69,8 +61,7 @@ static const char *first_arg(const command *c, char *buf, size_t cap)
 static void bash_values(FILE *f, const char *mv, const char *indent)
 {
 	char ch[256];
-	choices(mv, ch, sizeof ch);
-	int k = file_kind(mv);
+	int k = value_kind(mv, ch, sizeof ch);
 	fprintf(f, "%sCOMPREPLY=(", indent);
 	if (*ch)
 		fprintf(f, "$(compgen -W '%s' -- \"$1\")", ch);
@@ -167,8 +158,7 @@ static void zsh_text(FILE *f, const char *s, int spec)
 static void zsh_action(FILE *f, const char *mv)
 {
 	char ch[256];
-	choices(mv, ch, sizeof ch);
-	int k = file_kind(mv);
+	int k = value_kind(mv, ch, sizeof ch);
 	const char *files = k == ARG_DIR ? "_files -/" : "_files";
 	if (*ch && k != ARG_OTHER)
 		fprintf(f, "{_alternative \"choices\\:choice\\:(%s)\" \"files\\:file\\:%s\"}", ch, files);
@@ -253,16 +243,10 @@ static void zsh_script(FILE *f)
 
 int cmd_completion(const command *self, int argc, char **argv)
 {
-	const char *shell = NULL;
-	opt_parser p;
-	int id;
-	opts_init(&p, self, argc, argv);
-	while ((id = opts_next(&p)) != OPTS_DONE) {
-		if (id == OPTS_EXIT)
-			return p.rc;
-		if (id == OPTS_ARG && opts_one(&p, &shell, "shell") == OPTS_EXIT)
-			return p.rc;
-	}
+	const char *shell;
+	int rc;
+	if (opts_plain(self, argc, argv, &shell, 1, &rc) < 0)
+		return rc;
 	if (!shell)
 		return usage_error(self, "which shell: bash or zsh");
 	if (!strcmp(shell, "bash"))

@@ -140,15 +140,9 @@ static void man_page(FILE *f)
 
 int cmd_man(const command *self, int argc, char **argv)
 {
-	opt_parser p;
-	int id;
-	opts_init(&p, self, argc, argv);
-	while ((id = opts_next(&p)) != OPTS_DONE) {
-		if (id == OPTS_EXIT)
-			return p.rc;
-		if (id == OPTS_ARG)
-			return usage_error(self, "no arguments expected, got '%s'", p.val);
-	}
+	int rc;
+	if (opts_plain(self, argc, argv, NULL, 0, &rc) < 0)
+		return rc;
 	man_page(stdout);
 	return EXIT_OK;
 }

@@ -193,6 +193,24 @@ int opts_one(opt_parser *p, const char **slot, const char *what)
 	return OPTS_DONE;
 }
 
+int opts_plain(const command *c, int argc, char **argv, const char **args, int max, int *rc)
+{
+	opt_parser p;
+	int id, n = 0;
+	for (int i = 0; i < max; i++)
+		args[i] = NULL;
+	opts_init(&p, c, argc, argv);
+	while ((id = opts_next(&p)) != OPTS_DONE) {
+		if (id == OPTS_ARG && n < max) {
+			args[n++] = p.val;
+			continue;
+		}
+		*rc = id == OPTS_EXIT ? p.rc : usage_error(c, "unexpected argument '%s'", p.val);
+		return -1;
+	}
+	return n;
+}
+
 const char *opt_text(const cmd_opt *o, char *buf, size_t cap)
 {
 	int n = o->short_name ? snprintf(buf, cap, "-%c, ", o->short_name) : 0;

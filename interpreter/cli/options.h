@@ -132,6 +132,14 @@ int opt_word_kind(const char *word, size_t len);
  * the last word when that one ends in "..." */
 int opt_arg_kind(const struct command *c, int n);
 
+/*
+ * The whole parse of a command without options of its own (only the
+ * implicit --help): at most max positional arguments into args[] (the
+ * rest NULL; max 0: none allowed).  Returns the number read, or -1 with
+ * *rc the exit code (0 after --help, else a usage error was printed).
+ */
+int opts_plain(const struct command *c, int argc, char **argv, const char **args, int max, int *rc);
+
 /* "usage: runbook CMD ARGS [--opt X]..." (wrapped), then a newline */
 void opts_usage(FILE *f, const struct command *c);
 /* --help: the usage, the command's summary, then one line per option */
