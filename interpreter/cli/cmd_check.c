@@ -6,6 +6,7 @@
  */
 #include "cli/cmd.h"
 #include "lang/lint.h"
+#include "lang/node.h"
 #include "lang/runbook.h"
 
 #include <dirent.h>
@@ -138,20 +139,35 @@ int cmd_check(const command *self, int argc, char **argv)
 		free(paths);
 		return usage_error(self, "unknown format '%s'", fmt);
 	}
+	if (!npaths) {
+		free(paths);
+		return usage_error(self, "no runbook files given");
+	}
+	/* the parser has refused the paths that name nothing readable */
 	for (int i = 0; i < npaths; i++) {
 		struct stat sb;
-		if (stat(paths[i], &sb) < 0) {
+		size_t before = files.n;
+		if (load_is_stdin(paths[i]))
+			pl_add(&files, xstrdup(paths[i]));
+		else if (stat(paths[i], &sb) < 0) {
 			fprintf(stderr, "runbook check: %s: %s\n", paths[i], strerror(errno));
 			rc = EXIT_USAGE;
 		} else if (S_ISDIR(sb.st_mode)) {
 			if (walk(paths[i], &files, 0) < 0)
 				rc = EXIT_USAGE;
+			else if (files.n == before) {
+				fprintf(stderr, "runbook check: %s: no runbook files (*.yaml, *.yml) in this directory\n",
+					paths[i]);
+				rc = EXIT_USAGE;
+			}
 		} else
 			pl_add(&files, xstrdup(paths[i]));
 	}
 	free(paths);
-	if (!files.n && !rc)
-		return usage_error(self, "no runbook files given");
+	if (!files.n) {
+		pl_release(&files);
+		return EXIT_USAGE;
+	}
 
 #ifdef M_TRIM_THRESHOLD
 	/*
@@ -172,6 +188,10 @@ int cmd_check(const command *self, int argc, char **argv)
 			nbad++;
 		if (rb)
 			runbook_free(rb);
+		if (load_is_stdin(files.v[i])) {
+			free(files.v[i]);
+			files.v[i] = xstrdup(LOAD_STDIN_NAME);
+		}
 	}
 	diags_sort(&dg);
 	diags_print(stdout, &dg, format, want_color(stdout, no_color), files.v, files.n);
