@@ -1,0 +1,25 @@
+/*
+ * plan.h - the plan of a runbook as data: what `runbook plan --format
+ * json` prints, for the commands that compare or judge plans (`runbook
+ * diff`).  Values computed from a secret are *** in it, as in every plan.
+ */
+#ifndef RB_PLAN_H
+#define RB_PLAN_H
+
+#include "lang/inputs.h"
+#include "lang/runbook.h"
+
+#include <cjson/cJSON.h>
+
+/*
+ * The plan of rb with the inputs ia (NULL fields: none given, so each
+ * input has its default, and a required one shows as "<name>"): the
+ * runbook's id, its inputs (values and declarations), rollback policy,
+ * objectives, and its steps in drill order, each with its phase,
+ * primitive, effect, rendered action and details; a rollback step follows
+ * the step it undoes ("undoes"), a fragment's steps the `use` step that
+ * calls them ("via").  NULL with *err (malloc'd) when an input is bad.
+ */
+cJSON *plan_build(const runbook *rb, const input_args *ia, char **err);
+
+#endif
