@@ -478,15 +478,16 @@ static value *plan_env(const runbook *rb, redactor *red)
 	return env;
 }
 
-static int load_or_report(const char *cmd, const char *file, int no_color, runbook **rb)
+int plan_load(const char *cmd, const char *file, const plan_text *text, int no_color, runbook **rb)
 {
 	diags dg;
 	diags_init(&dg);
-	*rb = runbook_load(file, &dg, 0);
+	*rb = text ? runbook_load_text(file, text->name, text->buf, text->len, &dg, 0)
+		   : runbook_load(file, &dg, 0);
 	if (!*rb || dg.nerr) {
 		diags_print(stderr, &dg, DIAG_TEXT, want_color(stderr, no_color), NULL, 0);
-		fprintf(stderr, "runbook %s: %s is not a valid runbook (%d error%s)\n", cmd, file,
-			dg.nerr, dg.nerr == 1 ? "" : "s");
+		fprintf(stderr, "runbook %s: %s is not a valid runbook (%d error%s)\n", cmd,
+			text ? text->name : file, dg.nerr, dg.nerr == 1 ? "" : "s");
 		diags_release(&dg);
 		if (*rb)
 			runbook_free(*rb);
@@ -495,6 +496,11 @@ static int load_or_report(const char *cmd, const char *file, int no_color, runbo
 	}
 	diags_release(&dg);
 	return EXIT_OK;
+}
+
+static int load_or_report(const char *cmd, const char *file, int no_color, runbook **rb)
+{
+	return plan_load(cmd, file, NULL, no_color, rb);
 }
 
 /* what `plan` was asked for */

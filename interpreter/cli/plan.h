@@ -22,4 +22,18 @@
  */
 cJSON *plan_build(const runbook *rb, const input_args *ia, char **err);
 
+/* a runbook's text from elsewhere than its file (a git revision's) */
+typedef struct plan_text {
+	const char *name;       /* what diagnostics call it: "HEAD~1:rb.yaml" */
+	const char *buf;
+	size_t len;
+} plan_text;
+
+/*
+ * Load the runbook file (text: that text, its fragments looked up from
+ * file) into *rb for the command cmd: 0, or EXIT_USAGE with its
+ * diagnostics (file:line:col) and a summary line printed on stderr.
+ */
+int plan_load(const char *cmd, const char *file, const plan_text *text, int no_color, runbook **rb);
+
 #endif
