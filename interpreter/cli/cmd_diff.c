@@ -476,8 +476,10 @@ static void text_change(const cJSON *c)
 	const char *why = cJSON_GetStringValue(cJSON_GetObjectItem(c, "attention"));
 	char *subj = subject_text(c);
 	char *o = val_text(cJSON_GetObjectItem(c, "old")), *n = val_text(cJSON_GetObjectItem(c, "new"));
-	printf("  %c %s ", why ? '!' : strstr(kind, "added") ? '+' : strstr(kind, "removed") ? '-'
+	printf("  %c %s", why ? '!' : strstr(kind, "added") ? '+' : strstr(kind, "removed") ? '-'
 	       : '~', kind);
+	if (*subj)
+		putchar(' ');
 	put_plain(stdout, subj);
 	if (field)
 		printf(" %s", field);
