@@ -35,12 +35,11 @@ enum { FMT_TEXT, FMT_MD, FMT_JSON };
 
 /* ---- the comparison ---- */
 
-/* a step's key: its id, inside `use` steps "via/id" (malloc'd) */
-static char *plan_key(const cJSON *s)
+/* a step's key: its id (a fragment's step's: "use-step/id") */
+static const char *plan_key(const cJSON *s)
 {
-	const char *via = cJSON_GetStringValue(cJSON_GetObjectItem(s, "via"));
 	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(s, "id"));
-	return via ? xasprintf("%s/%s", via, id) : xstrdup(id ? id : "");
+	return id ? id : "";
 }
 
 static int is_rollback(const cJSON *s)
@@ -55,10 +54,7 @@ static cJSON *find_step(const cJSON *steps, const char *key, int rollback)
 	cJSON_ArrayForEach(s, steps) {
 		if (is_rollback(s) != rollback)
 			continue;
-		char *k = plan_key(s);
-		int same = !strcmp(k, key);
-		free(k);
-		if (same)
+		if (!strcmp(plan_key(s), key))
 			return s;
 	}
 	return NULL;
@@ -81,12 +77,11 @@ static void put_value(cJSON *c, const char *key, const cJSON *v)
 		cJSON_AddItemToObject(c, key, cJSON_Duplicate(v, 1));
 }
 
-/* the key of the step a rollback undoes, "via/undoes" (malloc'd) */
-static char *owner_key(const cJSON *r)
+/* the key of the step a rollback undoes */
+static const char *owner_key(const cJSON *r)
 {
-	const char *via = cJSON_GetStringValue(cJSON_GetObjectItem(r, "via"));
 	const char *of = cJSON_GetStringValue(cJSON_GetObjectItem(r, "undoes"));
-	return via ? xasprintf("%s/%s", via, of) : xstrdup(of ? of : "");
+	return of ? of : "";
 }
 
 /* one change record per field that differs between objects a and b
@@ -123,18 +118,13 @@ typedef struct stepname {
 static void name_step(cJSON *c, void *ud)
 {
 	stepname *n = ud;
-	char *k = n->rollback ? owner_key(n->s) : plan_key(n->s);
-	cJSON_AddStringToObject(c, "step", k);
-	free(k);
-	if (n->rollback) {
-		k = plan_key(n->s);
-		cJSON_AddStringToObject(c, "rollback", k);
-		free(k);
-	}
+	cJSON_AddStringToObject(c, "step", n->rollback ? owner_key(n->s) : plan_key(n->s));
+	if (n->rollback)
+		cJSON_AddStringToObject(c, "rollback", plan_key(n->s));
 	put_value(c, "phase", cJSON_GetObjectItem(n->s, "phase"));
 }
 
-static const char *const step_skip[] = { "id", "via", "no_rollback", NULL };
+static const char *const step_skip[] = { "id", "no_rollback", NULL };
 
 /* steps (rollback: rollback steps) of b that a lacks, of a that b lacks,
  * and the fields of those in both that differ */
@@ -147,8 +137,7 @@ static void diff_steps(cJSON *list, const cJSON *a, const cJSON *b, int rollback
 		cJSON_ArrayForEach(s, sides[k]) {
 			if (is_rollback(s) != rollback)
 				continue;
-			char *key = plan_key(s);
-			cJSON *other = find_step(k ? b : a, key, rollback);
+			cJSON *other = find_step(k ? b : a, plan_key(s), rollback);
 			stepname nm = { s, rollback };
 			if (!other) {
 				cJSON *c = change(list, k ? gone : add, NULL, NULL);
@@ -157,25 +146,21 @@ static void diff_steps(cJSON *list, const cJSON *a, const cJSON *b, int rollback
 			} else if (!k)
 				diff_fields(list, rollback ? "rollback-changed" : "step-changed", other, s,
 					    step_skip, name_step, &nm);
-			free(key);
 		}
 	}
 }
 
 /* the keys of the steps (not rollbacks) of steps that other has too, in order */
-static char **common_keys(const cJSON *steps, const cJSON *other, size_t *n)
+static const char **common_keys(const cJSON *steps, const cJSON *other, size_t *n)
 {
-	char **v = xcalloc((size_t)cJSON_GetArraySize(steps) + 1, sizeof *v);
+	const char **v = xcalloc((size_t)cJSON_GetArraySize(steps) + 1, sizeof *v);
 	const cJSON *s;
 	*n = 0;
 	cJSON_ArrayForEach(s, steps) {
 		if (is_rollback(s))
 			continue;
-		char *k = plan_key(s);
-		if (find_step(other, k, 0))
-			v[(*n)++] = k;
-		else
-			free(k);
+		if (find_step(other, plan_key(s), 0))
+			v[(*n)++] = plan_key(s);
 	}
 	return v;
 }
@@ -204,7 +189,7 @@ static int phase_pos(const cJSON *steps, const cJSON *st)
 static void diff_order(cJSON *list, const cJSON *a, const cJSON *b)
 {
 	size_t na, nb;
-	char **ka = common_keys(a, b, &na), **kb = common_keys(b, a, &nb);
+	const char **ka = common_keys(a, b, &na), **kb = common_keys(b, a, &nb);
 	size_t w = nb + 1;
 	size_t *t = xcalloc((na + 1) * w, sizeof *t);
 	for (size_t i = na; i-- > 0;)
@@ -232,10 +217,6 @@ static void diff_order(cJSON *list, const cJSON *a, const cJSON *b)
 		cJSON_AddNumberToObject(c, "old", phase_pos(a, o));
 		cJSON_AddNumberToObject(c, "new", phase_pos(b, n));
 	}
-	for (size_t i = 0; i < na; i++)
-		free(ka[i]);
-	for (size_t j = 0; j < nb; j++)
-		free(kb[j]);
 	free(ka);
 	free(kb);
 	free(t);

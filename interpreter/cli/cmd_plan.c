@@ -165,7 +165,6 @@ typedef struct plan_ctx {
 	cJSON *jsteps;
 	int n;
 	int undo_replaced;      /* inside a use step whose own rollback replaces these */
-	const char *via;        /* inside use steps: their ids, "outer/inner"; NULL at the top */
 } plan_ctx;
 
 static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent);
@@ -191,8 +190,6 @@ static void plan_fragment(plan_ctx *p, const step *st, const char *phase, int in
 	plan_ctx sub = *p;
 	sub.rb = fr;
 	sub.undo_replaced = p->undo_replaced || st->rollback.n > 0;
-	char *via = p->via ? xasprintf("%s/%s", p->via, st->id) : xstrdup(st->id);
-	sub.via = via;
 	sub.ctx = v_obj();
 	v_obj_set_take(sub.ctx, "inputs", shown);
 	v_obj_set(sub.ctx, "env", v_obj_get(p->ctx, "env"));
@@ -202,7 +199,6 @@ static void plan_fragment(plan_ctx *p, const step *st, const char *phase, int in
 	for (size_t i = 0; i < fr->lists[PH_STEPS].n; i++)
 		plan_step(&sub, fr->lists[PH_STEPS].v[i], phase, indent);
 	v_release(sub.ctx);
-	free(via);
 }
 
 /* a duration of a step: its ${{ }} rendered with what plan knows (its
@@ -405,8 +401,6 @@ static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent
 			cJSON_AddStringToObject(j, "undoes", st->owner->id);
 		if (st->frag)
 			cJSON_AddStringToObject(j, "fragment", st->frag->id);
-		if (p->via)
-			cJSON_AddStringToObject(j, "via", p->via);
 		plan_details(p, st, detail_json, j);
 		if (st->expect) {
 			value *ev = plan_render(st->expect, p->ctx, p->red);
@@ -649,7 +643,7 @@ static int plan_open(plan_ctx *p, const runbook *rb, const input_args *ia, int j
 		redactor_free(red);
 		return -1;
 	}
-	*p = (plan_ctx){ rb, v_obj(), red, json, json ? cJSON_CreateArray() : NULL, 0, 0, NULL };
+	*p = (plan_ctx){ rb, v_obj(), red, json, json ? cJSON_CreateArray() : NULL, 0, 0 };
 	plan_start(p, rb, *in);
 	return 0;
 }

@@ -17,8 +17,9 @@
  * runbook's id, its inputs (values and declarations), rollback policy,
  * objectives, and its steps in drill order, each with its phase,
  * primitive, effect, rendered action and details; a rollback step follows
- * the step it undoes ("undoes"), a fragment's steps the `use` step that
- * calls them ("via").  NULL with *err (malloc'd) when an input is bad.
+ * the step it undoes ("undoes"), a fragment's steps (ids "use-step/id")
+ * the `use` step that calls them.  NULL with *err (malloc'd) when an
+ * input is bad.
  */
 cJSON *plan_build(const runbook *rb, const input_args *ia, char **err);
 

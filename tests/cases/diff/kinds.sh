@@ -153,3 +153,14 @@ for f in text md json; do
 	expect_no pw-canary-91
 	expect_no "$(printf %s "$DIFF_CANARY" | tr a-z A-Z)"
 done
+
+# a fragment's steps are matched as use-step/id; a changed fragment shows there
+mkdir -p f1 f2
+printf 'fragment: w\ntitle: W\nsteps:\n  - id: apply\n    exec: [touch, %s]\n    rollback: { id: unapply, exec: [rm, -f, x] }\n' one > f1/w.yaml
+printf 'fragment: w\ntitle: W\nsteps:\n  - id: apply\n    exec: [touch, %s]\n    rollback: { id: unapply, exec: [rm, -f, x] }\n' two > f2/w.yaml
+printf 'runbook: u\ntitle: U\nsteps:\n  - id: call\n    use: f1/w\n' > u1.yaml
+printf 'runbook: u\ntitle: U\nsteps:\n  - id: call\n    use: f2/w\n' > u2.yaml
+rb diff u1.yaml u2.yaml --format json
+expect_rc 1
+jq -e '[.files[0].changes[] | select(.kind == "step-changed") | [.step, .field, .new]] == [["call", "action", "f2/w"], ["call/apply", "action", "touch two"]]' out >/dev/null \
+	|| fail "fragment steps: $(jq -c .files[0].changes out)"
