@@ -12,6 +12,7 @@
 #include "cli/cmd.h"
 #include "cli/plan.h"
 #include "base/proc.h"
+#include "lang/expr.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -388,7 +389,7 @@ static int side_git(side *sd, const char *rev, const char *file)
 	char *text = NULL;
 	size_t len = 0;
 	int rc = git(dir, verify, NULL, NULL, 0);
-	if (rc > 0)
+	if (rc == 1)            /* else git said why (not a repository...) */
 		fprintf(stderr, "runbook diff: %s: unknown git revision '%s'\n", file, rev);
 	if (rc)
 		rc = EXIT_USAGE;
@@ -680,6 +681,7 @@ int cmd_diff(const command *self, int argc, char **argv)
 		free(files);
 		return rc;
 	}
+	expr_freeze_now(wall_ms());     /* now() is one instant in both plans */
 	cJSON *out = cJSON_CreateObject(), *jf = cJSON_AddArrayToObject(out, "files");
 	int differ = 0;
 	for (size_t i = 0; i < (rev ? nfiles : 1) && rc != EXIT_USAGE; i++) {
@@ -694,6 +696,7 @@ int cmd_diff(const command *self, int argc, char **argv)
 		printf("%s\n", s);
 		free(s);
 	}
+	expr_freeze_now(-1);
 	cJSON_Delete(out);
 	free(files);
 	diag_forget_sources();

@@ -164,3 +164,10 @@ rb diff u1.yaml u2.yaml --format json
 expect_rc 1
 jq -e '[.files[0].changes[] | select(.kind == "step-changed") | [.step, .field, .new]] == [["call", "action", "f2/w"], ["call/apply", "action", "touch two"]]' out >/dev/null \
 	|| fail "fragment steps: $(jq -c .files[0].changes out)"
+
+# now() is one instant in both plans: a runbook that renders it (in ms, in 300 steps: the
+# second plan is rendered well after the first) is the same as itself
+{ printf 'runbook: t\ntitle: T\nsteps:\n'
+  for i in $(seq 300); do printf '  - id: stamp%s\n    exec: [echo, "${{ now() }}"]\n    effect: read\n' "$i"; done; } > now.yaml
+rb diff now.yaml now.yaml
+expect_rc 0
