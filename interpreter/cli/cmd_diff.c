@@ -34,18 +34,29 @@ const cmd_opt diff_options[] = {
 
 enum { FMT_TEXT, FMT_MD, FMT_JSON };
 
+/* o's member k (names compared exactly), or NULL; str_of: its string, or NULL */
+static cJSON *get(const cJSON *o, const char *k)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, k);
+}
+
+static const char *str_of(const cJSON *o, const char *k)
+{
+	return cJSON_GetStringValue(get(o, k));
+}
+
 /* ---- the comparison ---- */
 
 /* a step's key: its id (a fragment's step's: "use-step/id") */
 static const char *plan_key(const cJSON *s)
 {
-	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(s, "id"));
+	const char *id = str_of(s, "id");
 	return id ? id : "";
 }
 
 static int is_rollback(const cJSON *s)
 {
-	return cJSON_GetObjectItem(s, "undoes") != NULL;
+	return get(s, "undoes") != NULL;
 }
 
 /* the step of steps with key (a rollback or not, as rollback says), or NULL */
@@ -81,7 +92,7 @@ static void put_value(cJSON *c, const char *key, const cJSON *v)
 /* the key of the step a rollback undoes */
 static const char *owner_key(const cJSON *r)
 {
-	const char *of = cJSON_GetStringValue(cJSON_GetObjectItem(r, "undoes"));
+	const char *of = str_of(r, "undoes");
 	return of ? of : "";
 }
 
@@ -97,8 +108,8 @@ static void diff_fields(cJSON *list, const char *kind, const cJSON *a, const cJS
 			int skipped = 0;
 			for (size_t i = 0; skip && skip[i]; i++)
 				skipped |= !strcmp(f->string, skip[i]);
-			const cJSON *o = cJSON_GetObjectItem(a, f->string);
-			const cJSON *n = cJSON_GetObjectItem(b, f->string);
+			const cJSON *o = get(a, f->string);
+			const cJSON *n = get(b, f->string);
 			if (skipped || (k == 1 && n) || (o && n && cJSON_Compare(o, n, 1)))
 				continue;
 			cJSON *c = change(list, kind, NULL, NULL);
@@ -122,7 +133,7 @@ static void name_step(cJSON *c, void *ud)
 	cJSON_AddStringToObject(c, "step", n->rollback ? owner_key(n->s) : plan_key(n->s));
 	if (n->rollback)
 		cJSON_AddStringToObject(c, "rollback", plan_key(n->s));
-	put_value(c, "phase", cJSON_GetObjectItem(n->s, "phase"));
+	put_value(c, "phase", get(n->s, "phase"));
 }
 
 static const char *const step_skip[] = { "id", "no_rollback", NULL };
@@ -169,11 +180,11 @@ static const char **common_keys(const cJSON *steps, const cJSON *other, size_t *
 /* a step's position in its phase (1-based) */
 static int phase_pos(const cJSON *steps, const cJSON *st)
 {
-	const char *ph = cJSON_GetStringValue(cJSON_GetObjectItem(st, "phase"));
+	const char *ph = str_of(st, "phase");
 	int pos = 0;
 	const cJSON *s;
 	cJSON_ArrayForEach(s, steps) {
-		if (is_rollback(s) || strcmp(ph, cJSON_GetStringValue(cJSON_GetObjectItem(s, "phase"))))
+		if (is_rollback(s) || strcmp(ph, str_of(s, "phase")))
 			continue;
 		pos++;
 		if (s == st)
@@ -213,7 +224,7 @@ static void diff_order(cJSON *list, const cJSON *a, const cJSON *b)
 			continue;
 		const cJSON *o = find_step(a, kb[j], 0), *n = find_step(b, kb[j], 0);
 		cJSON *c = change(list, "step-moved", "step", kb[j]);
-		put_value(c, "phase", cJSON_GetObjectItem(n, "phase"));
+		put_value(c, "phase", get(n, "phase"));
 		cJSON_AddStringToObject(c, "field", "position");
 		cJSON_AddNumberToObject(c, "old", phase_pos(a, o));
 		cJSON_AddNumberToObject(c, "new", phase_pos(b, n));
@@ -234,8 +245,8 @@ static void diff_members(cJSON *list, const char *what, const cJSON *a, const cJ
 	const cJSON *sides[2] = { b, a }, *f;
 	for (int k = 0; k < 2; k++) {
 		cJSON_ArrayForEach(f, sides[k]) {
-			const cJSON *o = cJSON_GetObjectItem(a, f->string);
-			const cJSON *n = cJSON_GetObjectItem(b, f->string);
+			const cJSON *o = get(a, f->string);
+			const cJSON *n = get(b, f->string);
 			if ((k == 1 && n) || (o && n && cJSON_Compare(o, n, 1)))
 				continue;
 			cJSON *c = change(list, !o ? add : !n ? gone : chg, what, f->string);
@@ -248,15 +259,15 @@ static void diff_members(cJSON *list, const char *what, const cJSON *a, const cJ
 /* why a change needs attention: a write step nothing would undo, or NULL */
 static const char *attention(const cJSON *c, const cJSON *b)
 {
-	const char *kind = cJSON_GetStringValue(cJSON_GetObjectItem(c, "kind"));
-	const char *sid = cJSON_GetStringValue(cJSON_GetObjectItem(c, "step"));
+	const char *kind = str_of(c, "kind");
+	const char *sid = str_of(c, "step");
 	const cJSON *s = sid ? find_step(b, sid, 0) : NULL;
-	if (!s || !cJSON_IsTrue(cJSON_GetObjectItem(s, "no_rollback")))
+	if (!s || !cJSON_IsTrue(get(s, "no_rollback")))
 		return NULL;
 	if (!strcmp(kind, "step-added"))
 		return "write step added without a rollback";
 	if (!strcmp(kind, "step-changed") &&
-	    !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(c, "field")), "effect"))
+	    !strcmp(str_of(c, "field"), "effect"))
 		return "became a write step without a rollback";
 	if (!strcmp(kind, "rollback-removed"))
 		return "write step lost its rollback";
@@ -274,14 +285,14 @@ static cJSON *diff_plans(const cJSON *a, const cJSON *b)
 	cJSON *l = cJSON_CreateArray();
 	if (a && b)
 		diff_fields(l, "runbook-changed", a, b, top_skip, NULL, NULL);
-	const cJSON *sa = cJSON_GetObjectItem(a, "steps"), *sb = cJSON_GetObjectItem(b, "steps");
+	const cJSON *sa = get(a, "steps"), *sb = get(b, "steps");
 	diff_steps(l, sa, sb, 0);
 	diff_order(l, sa, sb);
 	diff_steps(l, sa, sb, 1);
-	diff_members(l, "input", cJSON_GetObjectItem(a, "declared_inputs"),
-		     cJSON_GetObjectItem(b, "declared_inputs"));
-	diff_members(l, "objective", cJSON_GetObjectItem(a, "objectives"),
-		     cJSON_GetObjectItem(b, "objectives"));
+	diff_members(l, "input", get(a, "declared_inputs"),
+		     get(b, "declared_inputs"));
+	diff_members(l, "objective", get(a, "objectives"),
+		     get(b, "objectives"));
 	cJSON *out = cJSON_CreateArray(), *c, *rest = cJSON_CreateArray();
 	while ((c = cJSON_DetachItemFromArray(l, 0))) {
 		const char *why = attention(c, sb);
@@ -420,12 +431,12 @@ static char *val_text(const cJSON *v)
 		return NULL;
 	if (cJSON_IsString(v))
 		return xstrdup(v->valuestring);
-	if (cJSON_IsObject(v) && cJSON_GetObjectItem(v, "action")) {
+	if (cJSON_IsObject(v) && get(v, "action")) {
 		/* a whole step: "phase primitive effect: action" */
 		const char *f[] = { "phase", "primitive", "effect", "action" };
 		const char *s[4];
 		for (int i = 0; i < 4; i++)
-			s[i] = cJSON_GetStringValue(cJSON_GetObjectItem(v, f[i]));
+			s[i] = str_of(v, f[i]);
 		return xasprintf("%s %s %s: %s", s[0] ? s[0] : "", s[1] ? s[1] : "", s[2] ? s[2] : "",
 				 s[3] ? s[3] : "");
 	}
@@ -435,10 +446,10 @@ static char *val_text(const cJSON *v)
 /* the subject of a change as text: "x" (a step), "u of x" (a rollback of x), "ns" (an input) */
 static char *subject_text(const cJSON *c)
 {
-	const char *sid = cJSON_GetStringValue(cJSON_GetObjectItem(c, "step"));
-	const char *rb = cJSON_GetStringValue(cJSON_GetObjectItem(c, "rollback"));
-	const char *in = cJSON_GetStringValue(cJSON_GetObjectItem(c, "input"));
-	const char *ob = cJSON_GetStringValue(cJSON_GetObjectItem(c, "objective"));
+	const char *sid = str_of(c, "step");
+	const char *rb = str_of(c, "rollback");
+	const char *in = str_of(c, "input");
+	const char *ob = str_of(c, "objective");
 	if (rb)
 		return xasprintf("%s of %s", rb, sid);
 	return xstrdup(sid ? sid : in ? in : ob ? ob : "");
@@ -453,11 +464,11 @@ static void put_plain(FILE *f, const char *s)
 
 static void text_change(const cJSON *c)
 {
-	const char *kind = cJSON_GetStringValue(cJSON_GetObjectItem(c, "kind"));
-	const char *field = cJSON_GetStringValue(cJSON_GetObjectItem(c, "field"));
-	const char *why = cJSON_GetStringValue(cJSON_GetObjectItem(c, "attention"));
+	const char *kind = str_of(c, "kind");
+	const char *field = str_of(c, "field");
+	const char *why = str_of(c, "attention");
 	char *subj = subject_text(c);
-	char *o = val_text(cJSON_GetObjectItem(c, "old")), *n = val_text(cJSON_GetObjectItem(c, "new"));
+	char *o = val_text(get(c, "old")), *n = val_text(get(c, "new"));
 	printf("  %c %s", why ? '!' : strstr(kind, "added") ? '+' : strstr(kind, "removed") ? '-'
 	       : '~', kind);
 	if (*subj)
@@ -513,13 +524,13 @@ static void md_code(sbuf *b, const char *s)
 
 static void md_change(sbuf *b, const cJSON *c)
 {
-	const char *kind = cJSON_GetStringValue(cJSON_GetObjectItem(c, "kind"));
+	const char *kind = str_of(c, "kind");
 	char *subj = subject_text(c);
-	char *o = val_text(cJSON_GetObjectItem(c, "old")), *n = val_text(cJSON_GetObjectItem(c, "new"));
+	char *o = val_text(get(c, "old")), *n = val_text(get(c, "new"));
 	sbuf_addf(b, "| %s | ", kind);
 	md_code(b, subj);
 	sbuf_adds(b, " | ");
-	md_code(b, cJSON_GetStringValue(cJSON_GetObjectItem(c, "field")));
+	md_code(b, str_of(c, "field"));
 	sbuf_adds(b, " | ");
 	md_code(b, o);
 	sbuf_adds(b, " | ");
@@ -544,7 +555,7 @@ static void md_file(const side *a, const side *b, const cJSON *changes)
 		sbuf_adds(&s, "No plan difference.\n\n");
 	int head = 0;
 	cJSON_ArrayForEach(c, changes) {
-		const char *why = cJSON_GetStringValue(cJSON_GetObjectItem(c, "attention"));
+		const char *why = str_of(c, "attention");
 		if (!why)
 			continue;
 		char *subj = subject_text(c);

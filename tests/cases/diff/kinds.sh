@@ -171,3 +171,11 @@ jq -e '[.files[0].changes[] | select(.kind == "step-changed") | [.step, .field, 
   for i in $(seq 300); do printf '  - id: stamp%s\n    exec: [echo, "${{ now() }}"]\n    effect: read\n' "$i"; done; } > now.yaml
 rb diff now.yaml now.yaml
 expect_rc 0
+
+# names are compared exactly: an input renamed ns -> NS is one removed and one added
+printf 'runbook: c\ntitle: C\ninputs:\n  %s: { type: string, default: x }\nsteps:\n  - { id: s, exec: [echo, x], effect: read }\n' ns > lower.yaml
+printf 'runbook: c\ntitle: C\ninputs:\n  %s: { type: string, default: x }\nsteps:\n  - { id: s, exec: [echo, x], effect: read }\n' NS > upper.yaml
+rb diff lower.yaml upper.yaml --format json
+expect_rc 1
+jq -e '[.files[0].changes[] | [.kind, .input]] == [["input-added", "NS"], ["input-removed", "ns"]]' out >/dev/null \
+	|| fail "a renamed input: $(jq -c .files[0].changes out)"
