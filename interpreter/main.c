@@ -15,6 +15,8 @@ const command commands[] = {
 	  check_options },
 	{ "plan", cmd_plan, "show the resolved steps, effects and rollbacks; no side effects", "FILE",
 	  plan_options },
+	{ "diff", cmd_diff, "what changed between two runbooks' plans (--git REV: since a revision)",
+	  "OLD NEW | --git REV FILE...", diff_options },
 	{ "graph", cmd_graph, "print the step graph as dot or mermaid", "FILE", graph_options },
 	{ "run", cmd_run, "execute a runbook (--dry-run: read steps only)", "FILE", run_options },
 	{ "drill", cmd_drill, "run with the drill section: inject, symptoms, ..., cleanup", "FILE",

@@ -13,6 +13,7 @@
  */
 #include "cli/cmd.h"
 #include "lang/node.h"
+#include "cli/plan.h"
 #include "run/exec.h"
 #include "run/foreach.h"
 #include "lang/expr.h"
@@ -302,6 +303,70 @@ static void plan_watch(plan_ctx *p, const step *st, cJSON *j, int indent)
 	free(every);
 }
 
+/* a detail of a step, its name and its text as plan shows it */
+typedef void (*detail_fn)(void *ud, const char *name, const char *text);
+
+/* the step's env, cwd, stdin, if, until and retry, those it has, to put */
+static void plan_details(plan_ctx *p, const step *st, detail_fn put, void *ud)
+{
+	const node *xs[] = { st->env, st->cwd, st->stdin_ };
+	const char *xn[] = { "env", "cwd", "stdin" };
+	for (int k = 0; k < 3; k++) {
+		if (!xs[k])
+			continue;
+		value *xv = plan_render(xs[k], p->ctx, p->red);
+		char *txt = v_type(xv) == V_STR ? xstrdup(v_as_str(xv)) : v_to_json(xv);
+		put(ud, xn[k], txt);
+		free(txt);
+		v_release(xv);
+	}
+	if (st->if_)
+		put(ud, "if", st->if_->str);
+	if (st->has_until) {
+		char *a = plan_dur(p, st->templated.until_every, st->until_every_ms);
+		char *b = plan_dur(p, st->templated.until_within, st->until_within_ms);
+		char *h = st->templated.until_hold || st->until_hold_ms > 0
+				  ? plan_dur(p, st->templated.until_hold, st->until_hold_ms) : NULL;
+		char *t = xasprintf("every %s within %s%s%s", a, b, h ? " hold " : "", h ? h : "");
+		put(ud, "until", t);
+		free(t);
+		free(a);
+		free(b);
+		free(h);
+	}
+	char *r = NULL;
+	if (st->templated.retry_attempts) {
+		value *n = plan_render(st->templated.retry_attempts, p->ctx, p->red);
+		char *t = v_to_text(n);
+		r = xasprintf("%s attempts", t);
+		free(t);
+		v_release(n);
+	} else if (st->retry_attempts > 1)
+		r = xasprintf("%d attempts", st->retry_attempts);
+	if (r)
+		put(ud, "retry", r);
+	free(r);
+}
+
+static void detail_json(void *ud, const char *name, const char *text)
+{
+	cJSON_AddStringToObject(ud, name, text);
+}
+
+static void detail_text(void *ud, const char *name, const char *text)
+{
+	printf("%*s    %s: %s\n", *(int *)ud + 20, "", name, text);
+}
+
+/* a write step that nothing undoes: no rollback of its own, not a
+ * rollback or a `use` step, not inside a `use` step whose rollback
+ * replaces its fragment's, and the runbook rolls back at all */
+static int plan_unguarded(const plan_ctx *p, const step *st)
+{
+	return st->effect == EFFECT_WRITE && !st->rollback.n && !st->owner && !st->frag &&
+	       !p->undo_replaced && p->rb->rollback_policy != RBPOL_NEVER;
+}
+
 static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent)
 {
 	value *args = plan_render(st->action, p->ctx, p->red);
@@ -337,6 +402,14 @@ static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent
 			cJSON_AddStringToObject(j, "undoes", st->owner->id);
 		if (st->frag)
 			cJSON_AddStringToObject(j, "fragment", st->frag->id);
+		plan_details(p, st, detail_json, j);
+		if (st->expect) {
+			value *ev = plan_render(st->expect, p->ctx, p->red);
+			cJSON_AddItemToObject(j, "expect", v_to_cjson(ev));
+			v_release(ev);
+		}
+		if (plan_unguarded(p, st))
+			cJSON_AddBoolToObject(j, "no_rollback", 1);
 		if (st->for_each)
 			plan_items(p, st, j, indent);
 		if (st->phase == PH_GUARD || st->phase == PH_PROBES)
@@ -350,38 +423,7 @@ static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent
 		       st->id, st->prim->name, eff, ract);
 		if (conn_txt)
 			printf("%*s    connection: %s\n", indent + 20, "", conn_txt);
-		const node *xs[] = { st->env, st->cwd, st->stdin_ };
-		const char *xn[] = { "env", "cwd", "stdin" };
-		for (int k = 0; k < 3; k++) {
-			if (!xs[k])
-				continue;
-			value *xv = plan_render(xs[k], p->ctx, p->red);
-			char *txt = v_type(xv) == V_STR ? xstrdup(v_as_str(xv)) : v_to_json(xv);
-			printf("%*s    %s: %s\n", indent + 20, "", xn[k], txt);
-			free(txt);
-			v_release(xv);
-		}
-		if (st->if_)
-			printf("%*s    if: %s\n", indent + 20, "", st->if_->str);
-		if (st->has_until) {
-			char *a = plan_dur(p, st->templated.until_every, st->until_every_ms);
-			char *b = plan_dur(p, st->templated.until_within, st->until_within_ms);
-			char *h = st->templated.until_hold || st->until_hold_ms > 0
-					  ? plan_dur(p, st->templated.until_hold, st->until_hold_ms) : NULL;
-			printf("%*s    until: every %s within %s%s%s\n", indent + 20, "", a, b,
-			       h ? " hold " : "", h ? h : "");
-			free(a);
-			free(b);
-			free(h);
-		}
-		if (st->templated.retry_attempts) {
-			value *n = plan_render(st->templated.retry_attempts, p->ctx, p->red);
-			char *t = v_to_text(n);
-			printf("%*s    retry: %s attempts\n", indent + 20, "", t);
-			free(t);
-			v_release(n);
-		} else if (st->retry_attempts > 1)
-			printf("%*s    retry: %d attempts\n", indent + 20, "", st->retry_attempts);
+		plan_details(p, st, detail_text, &indent);
 		if (st->for_each)
 			plan_items(p, st, NULL, indent);
 		if (st->phase == PH_PROBES)
@@ -395,8 +437,7 @@ static void plan_step(plan_ctx *p, const step *st, const char *phase, int indent
 	/* a using step's own rollback replaces its fragment's: show only that */
 	for (size_t i = 0; !p->undo_replaced && i < st->rollback.n; i++)
 		plan_step(p, st->rollback.v[i], "rollback", indent + 4);
-	if (!p->json && st->effect == EFFECT_WRITE && !st->rollback.n && !st->owner &&
-	    !st->frag && !p->undo_replaced && p->rb->rollback_policy != RBPOL_NEVER)
+	if (!p->json && plan_unguarded(p, st))
 		printf("%*s    (no rollback)\n", indent + 20, "");
 }
 
@@ -432,15 +473,16 @@ static value *plan_env(const runbook *rb, redactor *red)
 	return env;
 }
 
-static int load_or_report(const char *cmd, const char *file, int no_color, runbook **rb)
+int plan_load(const char *cmd, const char *file, const plan_text *text, int no_color, runbook **rb)
 {
 	diags dg;
 	diags_init(&dg);
-	*rb = runbook_load(file, &dg, 0);
+	*rb = text ? runbook_load_text(file, text->name, text->buf, text->len, &dg, 0)
+		   : runbook_load(file, &dg, 0);
 	if (!*rb || dg.nerr) {
 		diags_print(stderr, &dg, DIAG_TEXT, want_color(stderr, no_color), NULL, 0);
-		fprintf(stderr, "runbook %s: %s is not a valid runbook (%d error%s)\n", cmd, load_name(file),
-			dg.nerr, dg.nerr == 1 ? "" : "s");
+		fprintf(stderr, "runbook %s: %s is not a valid runbook (%d error%s)\n", cmd,
+			text ? text->name : load_name(file), dg.nerr, dg.nerr == 1 ? "" : "s");
 		diags_release(&dg);
 		if (*rb)
 			runbook_free(*rb);
@@ -449,6 +491,11 @@ static int load_or_report(const char *cmd, const char *file, int no_color, runbo
 	}
 	diags_release(&dg);
 	return EXIT_OK;
+}
+
+static int load_or_report(const char *cmd, const char *file, int no_color, runbook **rb)
+{
+	return plan_load(cmd, file, NULL, no_color, rb);
 }
 
 /* what `plan` was asked for */
@@ -561,52 +608,96 @@ static void plan_head(const plan_ctx *p, const runbook *rb, const value *in)
 	v_release(sin);
 }
 
-/* the JSON plan: the runbook, its inputs, its policy and the steps gathered in p->jsteps */
-static void plan_json(plan_ctx *p, const runbook *rb, const value *in)
+/* the JSON plan: the runbook, its inputs (as declared, and their values),
+ * its policy, its objectives and the steps gathered in p->jsteps */
+static cJSON *plan_doc(plan_ctx *p, const runbook *rb, const value *in)
 {
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "runbook", rb->id);
 	value *sin = shown(in, p->red);
 	cJSON_AddItemToObject(j, "inputs", v_to_cjson(sin));
 	v_release(sin);
+	cJSON *decl = cJSON_AddObjectToObject(j, "declared_inputs");
+	for (size_t i = 0; i < rb->ninputs; i++) {
+		value *d = plan_render(rb->inputs[i].n, p->ctx, p->red);
+		cJSON_AddItemToObject(decl, rb->inputs[i].name, v_to_cjson(d));
+		v_release(d);
+	}
 	cJSON_AddStringToObject(j, "rollback", policy_names[rb->rollback_policy]);
+	if (rb->objectives) {
+		value *o = plan_render(rb->objectives, p->ctx, p->red);
+		cJSON_AddItemToObject(j, "objectives", v_to_cjson(o));
+		v_release(o);
+	}
 	cJSON_AddItemToObject(j, "steps", p->jsteps);
 	p->jsteps = NULL;
-	char *s = cJSON_Print(j);
-	printf("%s\n", s);
-	free(s);
-	cJSON_Delete(j);
+	return j;
+}
+
+/* the context plan renders rb in, with its inputs in *in: 0, or -1 with *err */
+static int plan_open(plan_ctx *p, const runbook *rb, const input_args *ia, int json, value **in,
+		     char **err)
+{
+	redactor *red = redactor_new();
+	*in = inputs_resolve(rb, ia, red, 1, err);
+	if (!*in) {
+		redactor_free(red);
+		return -1;
+	}
+	*p = (plan_ctx){ rb, v_obj(), red, json, json ? cJSON_CreateArray() : NULL, 0, 0 };
+	plan_start(p, rb, *in);
+	return 0;
+}
+
+static void plan_close(plan_ctx *p, value *in)
+{
+	expr_set_secret_sink(NULL, NULL);
+	cJSON_Delete(p->jsteps);
+	v_release(p->ctx);
+	v_release(in);
+	redactor_free(p->red);
+}
+
+cJSON *plan_build(const runbook *rb, const input_args *ia, char **err)
+{
+	plan_ctx p;
+	value *in;
+	if (plan_open(&p, rb, ia, 1, &in, err) < 0)
+		return NULL;
+	plan_phases(&p, rb);
+	cJSON *j = plan_doc(&p, rb, in);
+	plan_close(&p, in);
+	return j;
 }
 
 /* print the plan of the loaded runbook rb; returns the exit code */
 static int plan_print(const plan_args *a, runbook *rb)
 {
-	redactor *red = redactor_new();
 	char *err = NULL;
 	input_args ia = { a->inputs, a->ninputs, a->inputs_file, NULL };
-	value *in = inputs_resolve(rb, &ia, red, 1, &err);
-	if (!in) {
+	if (!strcmp(a->fmt, "json")) {
+		cJSON *j = plan_build(rb, &ia, &err);
+		char *s = j ? cJSON_Print(j) : NULL;
+		if (s)
+			printf("%s\n", s);
+		free(s);
+		cJSON_Delete(j);
+	} else {
+		plan_ctx p;
+		value *in;
+		if (plan_open(&p, rb, &ia, 0, &in, &err) == 0) {
+			plan_head(&p, rb, in);
+			int nwrite = plan_phases(&p, rb);
+			printf("\n%d write step%s; rollback: %s\n", nwrite, nwrite == 1 ? "" : "s",
+			       policy_names[rb->rollback_policy]);
+			plan_close(&p, in);
+		}
+	}
+	if (err) {
 		fprintf(stderr, "runbook plan: %s\n", err);
 		free(err);
-		redactor_free(red);
 		return EXIT_USAGE;
 	}
-	plan_ctx p = { rb, v_obj(), red, !strcmp(a->fmt, "json"), NULL, 0, 0 };
-	plan_start(&p, rb, in);
-	if (p.json)
-		p.jsteps = cJSON_CreateArray();
-	else
-		plan_head(&p, rb, in);
-	int nwrite = plan_phases(&p, rb);
-	if (p.json)
-		plan_json(&p, rb, in);
-	else
-		printf("\n%d write step%s; rollback: %s\n", nwrite, nwrite == 1 ? "" : "s",
-		       policy_names[rb->rollback_policy]);
-	expr_set_secret_sink(NULL, NULL);
-	v_release(p.ctx);
-	v_release(in);
-	redactor_free(red);
 	return EXIT_OK;
 }
 

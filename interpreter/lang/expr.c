@@ -2300,9 +2300,16 @@ static value *f_filter(value **v, size_t n, char **err)
 /* ------------------------------------------------------------------ */
 /* timestamps */
 
+static int64_t frozen_now = -1;
+
+void expr_freeze_now(int64_t ms)
+{
+	frozen_now = ms;
+}
+
 static value *f_now(value **v, size_t n, char **err)
 {
-	return v_time(wall_ms());
+	return v_time(frozen_now >= 0 ? frozen_now : wall_ms());
 }
 
 static value *time_arg(const value *x, const char *who, char **err)

@@ -81,6 +81,10 @@ typedef void (*expr_path_cb)(void *ud, const expr_path *p);
  * register them with their redactor).  NULL: nowhere.  Process-wide.
  */
 void expr_set_secret_sink(void (*fn)(void *ud, const char *s, size_t n), void *ud);
+/* What now() returns: ms since the epoch from here on, so that two
+ * renderings (the two plans `runbook diff` compares) see one instant; a
+ * negative ms: the wall clock again (the default).  Process-wide. */
+void expr_freeze_now(int64_t ms);
 
 /* The i-th built-in function (for docs and help): name, arity (max
  * (size_t)-1: variadic) and a one-line doc; NULL when i is past the end. */

@@ -164,6 +164,11 @@ typedef struct runbook {
  * ${{ }} in shell, tls insecure...).
  */
 runbook *runbook_load(const char *path, diags *dg, int lint);
+/* runbook_load() of the text buf instead of the file at path: its
+ * diagnostics name name (say "HEAD~1:rb.yaml"), its `use:` fragments are
+ * looked up from path as for the file */
+runbook *runbook_load_text(const char *path, const char *name, const char *buf, size_t len,
+			   diags *dg, int lint);
 void runbook_free(runbook *rb);
 
 step *runbook_find_step(const runbook *rb, const char *id);

@@ -1237,7 +1237,13 @@ static int is_use(const step *st)
 	return st->prim && (st->prim->flags & PF_FRAGMENT);
 }
 
-static runbook *load_rb(const char *path, diags *dg, int lint, char **chain, size_t depth);
+/* text to load instead of the file at path (runbook_load_text) */
+typedef struct rb_text {
+	const char *name, *buf;
+	size_t len;
+} rb_text;
+static runbook *load_rb(const char *path, const rb_text *text, diags *dg, int lint, char **chain,
+			size_t depth);
 static void check_result_field(vctx *v, node *n, size_t off, const step *st, const char *f);
 
 /* set once a fragment was loaded: from then on diagnostics are merged
@@ -1374,7 +1380,7 @@ static void check_use(vctx *v, step *st)
 	diags fdg;
 	diags_init(&fdg);
 	fragments_seen = 1;
-	runbook *fr = load_rb(path, &fdg, 0, chain, v->depth + 1);
+	runbook *fr = load_rb(path, NULL, &fdg, 0, chain, v->depth + 1);
 	merge_diags(v->dg, &fdg);
 	free(chain);
 	free(real);
@@ -2839,17 +2845,17 @@ static void validate_refs(vctx *v)
  * the model is returned only when no error was added (warnings are fine).
  * The caller owns the result and frees it with runbook_free().
  */
-runbook *runbook_load(const char *path, diags *dg, int lint)
+static runbook *load_top(const char *path, const rb_text *text, diags *dg, int lint)
 {
 	char *real = realpath(path, NULL);
 	char *chain[1] = { real ? real : xstrdup(path) };
 	runbook *rb;
 	if (!fragments_seen) {
-		rb = load_rb(path, dg, lint, chain, 1);
+		rb = load_rb(path, text, dg, lint, chain, 1);
 	} else {
 		diags own;
 		diags_init(&own);
-		rb = load_rb(path, &own, lint, chain, 1);
+		rb = load_rb(path, text, &own, lint, chain, 1);
 		merge_diags(dg, &own);
 		diags_release(&own);
 	}
@@ -2857,15 +2863,30 @@ runbook *runbook_load(const char *path, diags *dg, int lint)
 	return rb;
 }
 
+runbook *runbook_load(const char *path, diags *dg, int lint)
+{
+	return load_top(path, NULL, dg, lint);
+}
+
+runbook *runbook_load_text(const char *path, const char *name, const char *buf, size_t len,
+			   diags *dg, int lint)
+{
+	rb_text t = { name, buf, len };
+	return load_top(path, &t, dg, lint);
+}
+
 /* runbook_load() for a file reached through `use:` steps: chain holds the
  * real paths of the depth files being loaded around it */
-static runbook *load_rb(const char *path, diags *dg, int lint, char **chain, size_t depth)
+static runbook *load_rb(const char *path, const rb_text *text, diags *dg, int lint, char **chain,
+			size_t depth)
 {
 	runbook *rb = xcalloc(1, sizeof *rb);
 	arena_init(&rb->a);
 	rb->path = arena_strdup(&rb->a, load_name(path));
 	int nerr = dg->nerr;
-	if (load_file(&rb->a, path, &rb->d, dg) < 0 || dg->nerr > nerr) {
+	int lrc = text ? load_buffer(&rb->a, text->name, text->buf, text->len, &rb->d, dg)
+		       : load_file(&rb->a, path, &rb->d, dg);
+	if (lrc < 0 || dg->nerr > nerr) {
 		runbook_free(rb);
 		return NULL;
 	}

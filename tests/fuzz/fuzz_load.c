@@ -2,8 +2,8 @@
  * fuzz_load.c - the input is a runbook file: load, validate, build the
  * graph and lint it as `runbook check` does, print the diagnostics in
  * every format, and for a valid runbook also print its graph (dot and
- * mermaid), its plan (text and json) and its JSON instance, as `runbook
- * graph`, `plan` and `schema --instance` do.
+ * mermaid), its plan (text and json), its diff with itself and its JSON
+ * instance, as `runbook graph`, `plan`, `diff` and `schema --instance` do.
  *
  * runbook_load() takes a path (fragments are looked for next to the
  * file), so the bytes are written to in.yaml in the scratch directory;
@@ -75,6 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rb) {
 		run_cmd("plan", in_path, NULL, NULL);
 		run_cmd("plan", "--format", "json", in_path);
+		run_cmd("diff", in_path, in_path, NULL);
 	}
 	run_cmd("schema", "--instance", in_path, NULL);
 	fflush(stdout);

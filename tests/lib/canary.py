@@ -8,7 +8,7 @@ unicode, multi-line) it writes a runbook whose steps hand the secret to
 children and to an HTTP server that echoes it back, print it in every
 encoding the redactor claims to cover, compute values from it (upper,
 split, format), quote it in a failing expectation and in a log line; it
-runs the runbook, then plan (text, json), report (md, html), verify (text,
+runs the runbook, then plan (text, json), diff (text, md, json), report (md, html), verify (text,
 json, junit) and check (sarif, junit), and asserts:
 
   - no form of the secret appears in any output where it could be a value:
@@ -188,6 +188,12 @@ def check(name, secret, distinctive):
         rc, outputs[f"plan-{fmt}"] = run(["plan", "rb.yaml", "--format", fmt], env, d)
         if rc != 0:
             errs.append(f"plan {fmt} exit {rc}")
+    with open(os.path.join(d, "rb2.yaml"), "w") as f:    # a step renamed: added and removed
+        f.write(runbook_text(name).replace("  - id: ok\n", "  - id: ok-too\n"))
+    for fmt in ("text", "md", "json"):
+        rc, outputs[f"diff-{fmt}"] = run(["diff", "rb.yaml", "rb2.yaml", "--format", fmt], env, d)
+        if rc != 1:
+            errs.append(f"diff {fmt} exit {rc}")
     for fmt in ("md", "html"):
         rc, o = run(["report", "t.jsonl", "--format", fmt, "-o", f"report.{fmt}"], env, d)
         outputs[f"report-{fmt}"] = o + (open(os.path.join(d, f"report.{fmt}"), "rb").read()

@@ -13,7 +13,7 @@ pkgs=(gcc make pkg-config libc6-dev libyaml-dev libcurl4-openssl-dev libpq-dev
 case $what in
 test|bench) pkgs+=(jq procps postgresql redis-server prometheus prometheus-alertmanager
                    nginx-light curl python3 util-linux tmux chromium openssl
-                   groff-base man-db zsh) ;;
+                   groff-base man-db zsh cmark-gfm python3-yaml git) ;;
 esac
 case $what in
 bench) pkgs+=(postgresql-client) ;;
