@@ -410,11 +410,12 @@ const lint_rule lint_rules[] = {
 		lint_owner,
 	},
 	{
-		"lint-stale", SEV_WARNING, "last-reviewed is at most 90 days old (RUNBOOK_STALE_DAYS)",
+		"lint-stale", SEV_WARNING, "last-reviewed is at most 90 days old (review-interval, RUNBOOK_STALE_DAYS)",
 		"A procedure drifts from the system it operates on: hosts are renamed, flags "
 		"change, services move. A runbook nobody has read for a quarter is likely to "
-		"fail when it is needed. The limit is 90 days, or RUNBOOK_STALE_DAYS; a "
-		"runbook without `last-reviewed` is not judged.",
+		"fail when it is needed. The limit is 90 days, or the `review-interval` of "
+		"the repository's .runbook.yaml, or RUNBOOK_STALE_DAYS (which wins over both); "
+		"a runbook without `last-reviewed` is not judged.",
 		"runbook: restart-worker\n"
 		"title: Restart the worker\n"
 		"owner: platform\n"
