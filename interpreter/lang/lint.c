@@ -183,15 +183,18 @@ static const node *own_key(const step *st, const char *key)
 /* what kind of credential the text s[0..n) holds, or NULL */
 static const char *credential_in(const char *s, size_t n)
 {
-	static const struct { const char *what, *re; } kinds[] = {
-		{ "an AWS access key id", "\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b" },
-		{ "a JSON Web Token", "\\beyJ[A-Za-z0-9_-]{4,}\\.eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]{4,}" },
-		{ "a private key", "-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----" },
-		{ "a password in a URL", "(?i)\\b[a-z][a-z0-9+.-]*://[^/\\s:@]+:(?!\\$\\{\\{|\\*)[^/\\s@]+@" },
-		{ "a password", "(?i)(?<![a-z])(?:password|passwd|pwd)=(?!\\$\\{\\{|\\*|<|\\$[A-Za-z_{])[^\\s&;'\"]+" },
+	/* hint: text every match holds, looked for first (most strings have none) */
+	static const struct { const char *what, *hint, *re; } kinds[] = {
+		{ "an AWS access key id", "IA", "\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b" },
+		{ "a JSON Web Token", "eyJ", "\\beyJ[A-Za-z0-9_-]{4,}\\.eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]{4,}" },
+		{ "a private key", "PRIVATE KEY", "-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----" },
+		{ "a password in a URL", "://", "(?i)\\b[a-z][a-z0-9+.-]*://[^/\\s:@]+:(?!\\$\\{\\{|\\*)[^/\\s@]+@" },
+		{ "a password", "=", "(?i)(?<![a-z])(?:password|passwd|pwd)=(?!\\$\\{\\{|\\*|<|\\$[A-Za-z_{])[^\\s&;'\"]+" },
 	};
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
 		re_error e;
+		if (!memmem(s, n, kinds[i].hint, strlen(kinds[i].hint)))
+			continue;
 		if (re_match(kinds[i].re, strlen(kinds[i].re), RE_INVALID_UTF, s, n, 0, &e) == 1)
 			return kinds[i].what;
 	}
@@ -679,6 +682,16 @@ _Static_assert(offsetof(lint_rule, id) == 0, "the id comes first");
 const lint_rule *lint_rule_find(const char *id)
 {
 	return rows_find(id, lint_rules, lint_rule_count, sizeof lint_rules[0]);
+}
+
+const char *lint_rule_hint(const char *id, char *buf, size_t n)
+{
+	const char *s = suggest_rows(id, lint_rules, lint_rule_count, sizeof lint_rules[0], 0);
+	if (s)
+		snprintf(buf, n, " (did you mean '%s'?)", s);
+	else if (n)
+		buf[0] = 0;
+	return buf;
 }
 
 const char *lint_severity_name(int severity)

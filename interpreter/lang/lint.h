@@ -28,6 +28,8 @@ extern const size_t lint_rule_count;
 
 /* the row of id, or NULL */
 const lint_rule *lint_rule_find(const char *id);
+/* " (did you mean 'x'?)" for the rule closest to id, or "": in buf */
+const char *lint_rule_hint(const char *id, char *buf, size_t n);
 /* "error" or "warning" */
 const char *lint_severity_name(int severity);
 /* every rule, one a line: id, severity, summary (`check --list-rules`) */

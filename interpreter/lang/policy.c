@@ -8,6 +8,7 @@
 #include "lang/lint.h"
 #include "base/suggest.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -41,10 +42,9 @@ static void policy_rules(lint_policy *p, const node *m, diags *dg)
 		const node *k = m->keys[i], *v = m->vals[i];
 		const lint_rule *r = lint_rule_find(k->str);
 		if (!r) {
-			const char *dym = suggest_rows(k->str, lint_rules, lint_rule_count,
-						       sizeof lint_rules[0], 0);
-			perr(dg, k, "no lint rule '%s'%s%s%s (validation errors cannot be changed)",
-			     k->str, dym ? " (did you mean '" : "", dym ? dym : "", dym ? "'?)" : "");
+			char hint[128];
+			perr(dg, k, "no lint rule '%s'%s (validation errors cannot be changed)", k->str,
+			     lint_rule_hint(k->str, hint, sizeof hint));
 			continue;
 		}
 		int s = -1;
@@ -118,8 +118,8 @@ int lint_policy_load(const char *path, lint_policy *p, diags *dg)
 			policy_stdlib(p, v, path, dg);
 		else {
 			const char *dym = suggest(k->str, policy_keys, (size_t)-1, 0);
-			perr(dg, k, "unknown key '%s'%s%s%s (rules, review-interval, stdlib)", k->str,
-			     dym ? " (did you mean '" : "", dym ? dym : "", dym ? "'?)" : "");
+			perr(dg, k, "unknown key '%s'%s%s%s", k->str, dym ? " (did you mean '" : "",
+			     dym ? dym : "", dym ? "'?)" : " (rules, review-interval, stdlib)");
 		}
 	}
 	arena_free(&a);

@@ -14,8 +14,8 @@
  * scalars keep their `#`).
  */
 #include "lang/lint.h"
-#include "base/suggest.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -306,9 +306,9 @@ static void report_unused(sctx *c, const supp *s, size_t k)
 		report(c, s, "unused-suppression",
 		       "suppression of '%s' matches no finding on the lines it covers: remove it", id);
 	else {
-		const char *dym = suggest_rows(id, lint_rules, lint_rule_count, sizeof lint_rules[0], 0);
-		report(c, s, "unknown-suppression", "no lint rule '%s'%s%s%s", id,
-		       dym ? " (did you mean '" : "", dym ? dym : "", dym ? "'?)" : "");
+		char hint[SUPP_MAX_ID_LEN + 32];
+		report(c, s, "unknown-suppression", "no lint rule '%s'%s", id,
+		       lint_rule_hint(id, hint, sizeof hint));
 	}
 }
 
