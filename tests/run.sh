@@ -5,7 +5,8 @@
 #   tests/cases/check/*.yaml     a runbook plus "# expect: error L:C substring" lines;
 #                                `runbook check` must report exactly those errors (and
 #                                any "# expect: warning L:C substring" lines), exit 2 if
-#                                any error is expected, else 0
+#                                any error is expected, else 0; "# expect-count: RULE N"
+#                                lines hold the number of RULE's diagnostics to N
 #   tests/cases/<group>/*.sh     a script case: runs in a fresh temp dir with RUNBOOK,
 #                                ROOT, CASE_DIR set and tests/lib/assert.sh sourced; exit 0 = pass
 #
@@ -64,6 +65,10 @@ check_case() {
 			ok=0; msg+="missing: $sev $lc $sub"$'\n'
 		fi
 	done < <(grep -E '^# expect: (error|warning) [0-9]+:[0-9]+ ' "$f")
+	while read -r _ _ rule n; do
+		local got; got=$(grep -cE "^[^ ]+:[0-9]+:[0-9]+: (error|warning): .* \[$rule\]$" <<<"$out")
+		[ "$got" -eq "$n" ] || { ok=0; msg+="expected $n [$rule], got $got"$'\n'; }
+	done < <(grep -E '^# expect-count: [a-z0-9-]+ [0-9]+$' "$f")
 	local got_err; got_err=$(grep -cE "^[^ ]+:[0-9]+:[0-9]+: error: " <<<"$out")
 	[ "$got_err" -eq "$exp_err" ] || { ok=0; msg+="expected $exp_err errors, got $got_err"$'\n'; }
 	local want_rc=0; [ $exp_err -gt 0 ] && want_rc=2

@@ -90,6 +90,34 @@ void diag_add(diags *d, int severity, const char *file, int line, int col,
 	va_end(ap);
 }
 
+/* drop diagnostic i (the later ones move up) */
+void diag_drop(diags *d, size_t i)
+{
+	diag *g = &d->v[i];
+	if (g->severity == SEV_ERROR)
+		d->nerr--;
+	else
+		d->nwarn--;
+	free(g->file);
+	free(g->msg);
+	free(g->rule);
+	memmove(g, g + 1, (d->n - i - 1) * sizeof *g);
+	d->n--;
+}
+
+/* report diagnostic i as severity instead */
+void diag_set_severity(diags *d, size_t i, int severity)
+{
+	diag *g = &d->v[i];
+	if (g->severity == severity)
+		return;
+	if (g->severity == SEV_ERROR)
+		d->nerr--, d->nwarn++;
+	else
+		d->nwarn--, d->nerr++;
+	g->severity = severity;
+}
+
 typedef struct diag_ix {
 	diag g;
 	size_t i;

@@ -47,6 +47,9 @@ void diag_add(diags *d, int severity, const char *file, int line, int col,
 void diag_vadd(diags *d, int severity, const char *file, int line, int col,
 	       const char *rule, const char *fmt, va_list ap)
 	__attribute__((format(printf, 7, 0)));
+/* drop diagnostic i; report diagnostic i as severity (SEV_*) instead */
+void diag_drop(diags *d, size_t i);
+void diag_set_severity(diags *d, size_t i, int severity);
 /* stable sort by file, line, col (keeps insertion order on ties) */
 void diags_sort(diags *d);
 

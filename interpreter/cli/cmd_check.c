@@ -2,9 +2,16 @@
  * cmd_check.c - `runbook check PATH...`: validate and lint files and
  * directories (recursing into *.yaml / *.yml, skipping hidden entries).
  * Every file is checked and every error of each file is reported.
- * Exit EXIT_USAGE (2) when any file has an error, else EXIT_OK.
+ * Exit EXIT_USAGE (2) when any file has an error; with --strict
+ * EXIT_FAILED (1) when there are warnings and no error; else EXIT_OK.
+ *
+ * The lint policy of a file is the first .runbook.yaml found walking up
+ * from its directory, stopping after a directory that holds .git (the
+ * repository's top) or at the filesystem root; --config FILE names one
+ * for every file, --no-config uses none.
  */
 #include "cli/cmd.h"
+#include "lang/fragment.h"
 #include "lang/lint.h"
 #include "lang/node.h"
 #include "lang/runbook.h"
@@ -16,7 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-enum { O_FORMAT = 1, O_NO_COLOR, O_LIST_RULES };
+enum { O_FORMAT = 1, O_NO_COLOR, O_LIST_RULES, O_STRICT, O_CONFIG, O_NO_CONFIG };
 
 const cmd_opt check_options[] = {
 	OPT_STRING(O_FORMAT, "format", 0, "text|json|github|sarif|junit",
@@ -24,6 +31,9 @@ const cmd_opt check_options[] = {
 	OPT_NO_COLOR(O_NO_COLOR),
 	OPT_STDLIB,
 	OPT_FLAG(O_LIST_RULES, "list-rules", 0, "list the lint rules (id, severity, summary) and exit"),
+	OPT_FLAG(O_STRICT, "strict", 0, "warnings fail too: exit 1 when there are warnings and no error"),
+	OPT_STRING(O_CONFIG, "config", 0, "FILE", "the lint policy of every file (else each file's .runbook.yaml)"),
+	OPT_FLAG(O_NO_CONFIG, "no-config", 0, "no lint policy: every rule as its row says"),
 	OPT_END
 };
 
@@ -101,19 +111,140 @@ static void pl_release(pathlist *pl)
 	pl->n = pl->cap = 0;
 }
 
+/* the policies met so far, by file (a repository's files share one) */
+typedef struct policies {
+	char **path;
+	lint_policy *v;
+	size_t n;
+	const char *fixed;      /* --config FILE */
+	int none;               /* --no-config */
+} policies;
+
+static int is_file(const char *dir, const char *name, int want_dir)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+	struct stat sb;
+	int ok = stat(p, &sb) == 0 && (want_dir ? 1 : S_ISREG(sb.st_mode));
+	free(p);
+	return ok;
+}
+
+/* the .runbook.yaml that governs file (malloc'd), or NULL */
+static char *find_policy(const char *file)
+{
+	char *dir = NULL, *found = NULL;
+	if (load_is_stdin(file)) {
+		/* standard input: the search starts in the current directory */
+		char *cwd = realpath(".", NULL);
+		dir = cwd ? xasprintf("%s/-", cwd) : NULL;
+		free(cwd);
+	} else
+		dir = realpath(file, NULL);
+	for (char *slash; dir && !found && (slash = strrchr(dir, '/'));) {
+		*slash = 0;
+		const char *d = *dir ? dir : "/";
+		if (is_file(d, ".runbook.yaml", 0))
+			found = xasprintf("%s/.runbook.yaml", *dir ? dir : "");
+		else if (is_file(d, ".git", 1) || !*dir)
+			break;
+	}
+	free(dir);
+	return found;
+}
+
+/* the policy of file (loaded once per .runbook.yaml, its errors to dg), or NULL */
+static const lint_policy *policy_of(policies *ps, const char *file, diags *dg)
+{
+	if (ps->none)
+		return NULL;
+	char *path = ps->fixed ? xstrdup(ps->fixed) : find_policy(file);
+	if (!path)
+		return NULL;
+	for (size_t i = 0; i < ps->n; i++)
+		if (!strcmp(ps->path[i], path)) {
+			free(path);
+			return &ps->v[i];
+		}
+	ps->path = xrealloc(ps->path, (ps->n + 1) * sizeof *ps->path);
+	ps->v = xrealloc(ps->v, (ps->n + 1) * sizeof *ps->v);
+	ps->path[ps->n] = path;
+	lint_policy_load(path, &ps->v[ps->n], dg);
+	return &ps->v[ps->n++];
+}
+
+static void policies_release(policies *ps)
+{
+	for (size_t i = 0; i < ps->n; i++) {
+		free(ps->path[i]);
+		lint_policy_release(&ps->v[i]);
+	}
+	free(ps->path);
+	free(ps->v);
+	lint_set_policy(NULL);
+}
+
+/* load, validate and lint every file under its policy; diagnostics to dg */
+static void check_files(pathlist *files, policies *ps, diags *dg)
+{
+	const char *cli_stdlib = fragment_stdlib();
+	for (size_t i = 0; i < files->n; i++) {
+		const lint_policy *pol = policy_of(ps, files->v[i], dg);
+		lint_set_policy(pol);
+		fragment_set_stdlib(cli_stdlib ? cli_stdlib : pol ? pol->stdlib : NULL);
+		runbook *rb = runbook_load(files->v[i], dg, 1);
+		if (rb)
+			runbook_free(rb);
+		if (load_is_stdin(files->v[i])) {
+			free(files->v[i]);
+			files->v[i] = xstrdup(LOAD_STDIN_NAME);
+		}
+	}
+	fragment_set_stdlib(cli_stdlib);
+}
+
+/* the named files, and the runbook files under the named directories (the
+ * parser has refused the paths that name nothing readable) */
+static int collect(const char **paths, int npaths, pathlist *files)
+{
+	int rc = EXIT_OK;
+	for (int i = 0; i < npaths; i++) {
+		struct stat sb;
+		size_t before = files->n;
+		if (load_is_stdin(paths[i]))
+			pl_add(files, xstrdup(paths[i]));
+		else if (stat(paths[i], &sb) < 0) {
+			fprintf(stderr, "runbook check: %s: %s\n", paths[i], strerror(errno));
+			rc = EXIT_USAGE;
+		} else if (S_ISDIR(sb.st_mode)) {
+			if (walk(paths[i], files, 0) < 0)
+				rc = EXIT_USAGE;
+			else if (files->n == before) {
+				fprintf(stderr, "runbook check: %s: no runbook files (*.yaml, *.yml) in this directory\n",
+					paths[i]);
+				rc = EXIT_USAGE;
+			}
+		} else
+			pl_add(files, xstrdup(paths[i]));
+	}
+	return rc;
+}
+
 /*
- * `runbook check [--format F] [--no-color] PATH...`: every file named or
- * found under a named directory is loaded, validated and linted, and all
- * diagnostics are printed together, sorted.  Options are read before any
- * path is walked, so a usage error leaves nothing behind.  Returns 0, or 2
- * when a file has an error or a path cannot be read.
+ * `runbook check [--format F] [--no-color] [--strict] [--config FILE |
+ * --no-config] PATH...`: every file named or found under a named
+ * directory is loaded, validated and linted, and all diagnostics are
+ * printed together, sorted.  Options are read before any path is walked,
+ * so a usage error leaves nothing behind.  Returns 0; 2 when a file (or
+ * a policy file) has an error or a path cannot be read; under --strict 1
+ * when there are warnings and no error.
  */
 int cmd_check(const command *self, int argc, char **argv)
 {
 	const char *fmt = "text";
-	int no_color = 0;
+	int no_color = 0, strict = 0;
+	policies ps = { 0 };
 	pathlist files = { 0 };
-	int rc = EXIT_OK, npaths = 0, id;
+	int rc, npaths = 0, id;
 	/* the paths, in order: options are all read before any path is walked */
 	const char **paths = xcalloc((size_t)argc + 1, sizeof *paths);
 	opt_parser p;
@@ -127,6 +258,12 @@ int cmd_check(const command *self, int argc, char **argv)
 			fmt = p.val;
 		else if (id == O_NO_COLOR)
 			no_color = 1;
+		else if (id == O_STRICT)
+			strict = 1;
+		else if (id == O_CONFIG)
+			ps.fixed = p.val;
+		else if (id == O_NO_CONFIG)
+			ps.none = 1;
 		else if (id == O_LIST_RULES) {
 			free(paths);
 			lint_list(stdout);
@@ -135,34 +272,16 @@ int cmd_check(const command *self, int argc, char **argv)
 			paths[npaths++] = p.val;
 	}
 	int format = diag_format_from_name(fmt);
-	if (format < 0) {
+	if (format < 0 || (ps.fixed && ps.none)) {
 		free(paths);
-		return usage_error(self, "unknown format '%s'", fmt);
+		return format < 0 ? usage_error(self, "unknown format '%s'", fmt)
+				  : usage_error(self, "--config and --no-config exclude each other");
 	}
 	if (!npaths) {
 		free(paths);
 		return usage_error(self, "no runbook files given");
 	}
-	/* the parser has refused the paths that name nothing readable */
-	for (int i = 0; i < npaths; i++) {
-		struct stat sb;
-		size_t before = files.n;
-		if (load_is_stdin(paths[i]))
-			pl_add(&files, xstrdup(paths[i]));
-		else if (stat(paths[i], &sb) < 0) {
-			fprintf(stderr, "runbook check: %s: %s\n", paths[i], strerror(errno));
-			rc = EXIT_USAGE;
-		} else if (S_ISDIR(sb.st_mode)) {
-			if (walk(paths[i], &files, 0) < 0)
-				rc = EXIT_USAGE;
-			else if (files.n == before) {
-				fprintf(stderr, "runbook check: %s: no runbook files (*.yaml, *.yml) in this directory\n",
-					paths[i]);
-				rc = EXIT_USAGE;
-			}
-		} else
-			pl_add(&files, xstrdup(paths[i]));
-	}
+	rc = collect(paths, npaths, &files);
 	free(paths);
 	if (!files.n) {
 		pl_release(&files);
@@ -180,19 +299,7 @@ int cmd_check(const command *self, int argc, char **argv)
 #endif
 	diags dg;
 	diags_init(&dg);
-	size_t nbad = 0;
-	for (size_t i = 0; i < files.n; i++) {
-		int before = dg.nerr;
-		runbook *rb = runbook_load(files.v[i], &dg, 1);
-		if (!rb || dg.nerr > before)
-			nbad++;
-		if (rb)
-			runbook_free(rb);
-		if (load_is_stdin(files.v[i])) {
-			free(files.v[i]);
-			files.v[i] = xstrdup(LOAD_STDIN_NAME);
-		}
-	}
+	check_files(&files, &ps, &dg);
 	diags_sort(&dg);
 	diags_print(stdout, &dg, format, want_color(stdout, no_color), files.v, files.n);
 	if (format == DIAG_TEXT)
@@ -201,8 +308,11 @@ int cmd_check(const command *self, int argc, char **argv)
 			dg.nwarn == 1 ? "" : "s");
 	if (dg.nerr)
 		rc = EXIT_USAGE;
+	else if (strict && dg.nwarn && !rc)
+		rc = EXIT_FAILED;
 	diags_release(&dg);
 	diag_forget_sources();
+	policies_release(&ps);
 	pl_release(&files);
 	return rc;
 }

@@ -161,6 +161,17 @@ static cJSON *action_schema(const prim_def *p)
 enum { SK_STEP, SK_ROLLBACK, SK_PROBE, SK_GUARD, SK_WATCH_PROBE };
 
 /* the schema of a step key, by the shape its row says (step_key_table) */
+/* `rollback: { none: why }` */
+static cJSON *rollback_none_schema(void)
+{
+	cJSON *o = typed("object", "nothing undoes the step: 'none' says why");
+	cJSON *p = cJSON_AddObjectToObject(o, "properties");
+	cJSON_AddItemToObject(p, "none", typed("string", NULL));
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(o, "required"), cJSON_CreateString("none"));
+	cJSON_AddFalseToObject(o, "additionalProperties");
+	return o;
+}
+
 static cJSON *step_key_schema(const step_key *r)
 {
 	cJSON *o;
@@ -183,6 +194,7 @@ static cJSON *step_key_schema(const step_key *r)
 		/* a manual step's undo may be its instructions alone */
 		cJSON_AddItemToArray(cJSON_GetObjectItem(o, "anyOf"),
 				     typed("string", "a manual step only: the manual undo's instructions"));
+		cJSON_AddItemToArray(cJSON_GetObjectItem(o, "anyOf"), rollback_none_schema());
 		break;
 	case KS_PROBE: o = ref(REF("probe")); break;
 	case KS_ENV:

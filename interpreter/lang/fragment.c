@@ -69,6 +69,11 @@ void fragment_set_stdlib(const char *dir)
 	stdlib_option = dir;
 }
 
+const char *fragment_stdlib(void)
+{
+	return stdlib_option;
+}
+
 static int is_dir(const char *p)
 {
 	struct stat sb;

@@ -40,6 +40,8 @@ char *fragment_find(const char *use, const char *from_file, char **looked);
 /* --stdlib DIR: the stdlib directory, over $RUNBOOK_STDLIB (dir is kept,
  * not copied) */
 void fragment_set_stdlib(const char *dir);
+/* the directory fragment_set_stdlib() last set, or NULL */
+const char *fragment_stdlib(void);
 
 /*
  * The `inputs` context of one call of fragment fr: the rendered `with:`

@@ -10,12 +10,22 @@
 #include "lang/lint.h"
 #include "lang/prim.h"
 #include "lang/expr.h"
+#include "base/re.h"
 #include "base/suggest.h"
+#include "base/value.h"
 
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* the .runbook.yaml in force (lint_set_policy), NULL: none */
+static const lint_policy *policy;
+
+void lint_set_policy(const lint_policy *p)
+{
+	policy = p;
+}
 
 /* a finding of rule r at n */
 static void warn(diags *dg, const node *n, const lint_rule *r, const char *msg)
@@ -44,7 +54,7 @@ static void lint_stale(const runbook *rb, diags *dg, const lint_rule *r)
 {
 	if (!rb->last_reviewed)
 		return;
-	long long limit = 90;
+	long long limit = policy && policy->review_days >= 0 ? policy->review_days : 90;
 	const char *env = getenv("RUNBOOK_STALE_DAYS");
 	if (env && *env) {
 		char *end;
@@ -115,7 +125,7 @@ static void lint_write_in_check(const runbook *rb, diags *dg, const lint_rule *r
  */
 static const step *undone_write(const step *st, const runbook **in)
 {
-	if (!st->prim || st->effect != EFFECT_WRITE || st->rollback.n ||
+	if (!st->prim || st->effect != EFFECT_WRITE || st->rollback.n || st->rollback_none ||
 	    st->on_failure == ONFAIL_CONTINUE)
 		return NULL;
 	if (!(st->prim->flags & PF_FRAGMENT))
@@ -164,6 +174,232 @@ static void lint_no_rollback(const runbook *rb, diags *dg, const lint_rule *r)
 	}
 }
 
+/* a step's own key (not its primitive's parameter) */
+static const node *own_key(const step *st, const char *key)
+{
+	return node_get(st->n, key);
+}
+
+/* what kind of credential the text s[0..n) holds, or NULL */
+static const char *credential_in(const char *s, size_t n)
+{
+	/* hint: text every match holds, looked for first (most strings have none) */
+	static const struct { const char *what, *hint, *re; } kinds[] = {
+		{ "an AWS access key id", "IA", "\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b" },
+		{ "a JSON Web Token", "eyJ", "\\beyJ[A-Za-z0-9_-]{4,}\\.eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]{4,}" },
+		{ "a private key", "PRIVATE KEY", "-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----" },
+		{ "a password in a URL", "://", "(?i)\\b[a-z][a-z0-9+.-]*://[^/\\s:@]+:(?!\\$\\{\\{|\\*)[^/\\s@]+@" },
+		{ "a password", "=", "(?i)(?<![a-z])(?:password|passwd|pwd)=(?!\\$\\{\\{|\\*|<|\\$[A-Za-z_{])[^\\s&;'\"]+" },
+	};
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		re_error e;
+		if (!memmem(s, n, kinds[i].hint, strlen(kinds[i].hint)))
+			continue;
+		if (re_match(kinds[i].re, strlen(kinds[i].re), RE_INVALID_UTF, s, n, 0, &e) == 1)
+			return kinds[i].what;
+	}
+	return NULL;
+}
+
+static void credentials_under(const node *n, diags *dg, const lint_rule *r, int depth)
+{
+	if (!n || depth > LOAD_MAX_DEPTH)
+		return;
+	if (n->kind == N_SCALAR) {
+		const char *what = n->len >= 8 ? credential_in(n->str, n->len) : NULL;
+		if (what)
+			diag_add(dg, r->severity, n->file, n->line, n->col, r->id,
+				 "this string holds what looks like %s (not shown): pass it as a "
+				 "secret input (type: secret, from: env:NAME) instead", what);
+		return;
+	}
+	for (size_t i = 0; i < n->n; i++)
+		credentials_under(n->vals[i], dg, r, depth + 1);
+}
+
+static void lint_credential(const runbook *rb, diags *dg, const lint_rule *r)
+{
+	credentials_under(rb->d.root, dg, r, 0);
+}
+
+static void lint_http_no_expect(const runbook *rb, diags *dg, const lint_rule *r)
+{
+	for (size_t i = 0; i < rb->all.n; i++) {
+		const step *st = rb->all.v[i];
+		if (!st->prim || strcmp(st->prim->name, "http") || st->expect)
+			continue;
+		diag_add(dg, r->severity, st->action_key->file, st->action_key->line,
+			 st->action_key->col, r->id,
+			 "http step '%s' has no expect: any 2xx answer passes; say which answer means it worked",
+			 st->id ? st->id : "?");
+	}
+}
+
+static void lint_write_no_timeout(const runbook *rb, diags *dg, const lint_rule *r)
+{
+	if (node_get(node_get(rb->d.root, "defaults"), "timeout"))
+		return;
+	for (size_t i = 0; i < rb->all.n; i++) {
+		const step *st = rb->all.v[i];
+		if (!st->prim || !(st->prim->flags & PF_IO) || st->effect != EFFECT_WRITE ||
+		    own_key(st, "timeout"))
+			continue;
+		diag_add(dg, r->severity, st->action_key->file, st->action_key->line,
+			 st->action_key->col, r->id,
+			 "write step '%s' has no timeout and defaults.timeout is unset: it gets 30s; "
+			 "say how long it may take", st->id ? st->id : "?");
+	}
+}
+
+typedef struct input_use {
+	const char *name;
+	int used;
+} input_use;
+
+static void ref_input(void *ud, const char *root, const char *second, size_t off)
+{
+	input_use *u = ud;
+	(void)off;
+	if (!strcmp(root, "inputs") && (!second || !strcmp(second, u->name)))
+		u->used = 1;
+}
+
+/* is input u->name read by a template under n */
+static void input_used_under(const node *n, input_use *u, int depth)
+{
+	if (!n || u->used || depth > LOAD_MAX_DEPTH)
+		return;
+	if (n->kind == N_SCALAR) {
+		const tmpl *t = node_tmpl(n);
+		if (t)
+			tmpl_walk_refs(t, ref_input, u);
+		else if (!n->cache && has_template(n->str, n->len) && memmem(n->str, n->len, "inputs", 6))
+			u->used = 1;    /* not parsed by validation: assume it reads it */
+		return;
+	}
+	for (size_t i = 0; i < n->n; i++)
+		input_used_under(n->vals[i], u, depth + 1);
+}
+
+static void lint_unused_input(const runbook *rb, diags *dg, const lint_rule *r)
+{
+	for (size_t i = 0; i < rb->ninputs; i++) {
+		input_use u = { rb->inputs[i].name, 0 };
+		input_used_under(rb->d.root, &u, 0);
+		if (u.used || !rb->inputs[i].n)
+			continue;
+		const node *k = node_key(node_get(rb->d.root, "inputs"), u.name);
+		const node *at = k ? k : rb->inputs[i].n;
+		diag_add(dg, r->severity, at->file, at->line, at->col, r->id,
+			 "input '%s' is never used: remove it, or use it", u.name);
+	}
+}
+
+static void count_ref(void *ud, const char *root, const char *second, size_t off)
+{
+	(void)root, (void)second, (void)off;
+	++*(int *)ud;
+}
+
+/* is st's `if` false whatever the run: false, or a ${{ }} reading nothing that is falsy */
+static int if_always_false(const step *st)
+{
+	int b;
+	if (!st->if_)
+		return 0;
+	if (node_bool(st->if_, &b))
+		return !b;
+	const tmpl *t = node_tmpl(st->if_);
+	int refs = 0;
+	if (!t)
+		return 0;
+	tmpl_walk_refs(t, count_ref, &refs);
+	if (refs)
+		return 0;
+	value *ctx = v_obj();
+	char *err = NULL;
+	value *v = tmpl_render(t, ctx, &err);
+	int never = v && !v_truthy(v);
+	v_release(v);
+	v_release(ctx);
+	free(err);
+	return never;
+}
+
+static void lint_never_runs(const runbook *rb, diags *dg, const lint_rule *r)
+{
+	for (size_t i = 0; i < rb->all.n; i++) {
+		const step *st = rb->all.v[i];
+		if (!st->id || !if_always_false(st))
+			continue;
+		warn(dg, st->if_, r, "this step never runs: its 'if' is always false; remove the step, or its 'if'");
+		for (size_t j = 0; j < rb->all.n; j++) {
+			const step *d = rb->all.v[j];
+			for (size_t k = 0; d->needs_node && k < d->needs.n; k++)
+				if (d->needs.v[k] == st)
+					diag_add(dg, r->severity, d->needs_node->file, d->needs_node->line,
+						 d->needs_node->col, r->id,
+						 "step '%s' needs '%s', which never runs (its 'if' is always "
+						 "false): a need skipped by its 'if' does not hold a step back, "
+						 "so this one orders nothing", d->id ? d->id : "?", st->id);
+		}
+	}
+}
+
+static int tagged(const runbook *rb, const char *tag)
+{
+	const node *tags = node_get(rb->d.root, "tags");
+	for (size_t i = 0; tags && tags->kind == N_SEQ && i < tags->n; i++)
+		if (tags->vals[i]->kind == N_SCALAR && !strcmp(tags->vals[i]->str, tag))
+			return 1;
+	return 0;
+}
+
+static void lint_unattended_human(const runbook *rb, diags *dg, const lint_rule *r)
+{
+	if (!tagged(rb, "unattended"))
+		return;
+	for (size_t i = 0; i < rb->all.n; i++) {
+		const step *st = rb->all.v[i];
+		if (!st->prim || !(st->prim->flags & (PF_APPROVAL | PF_MANUAL)))
+			continue;
+		diag_add(dg, r->severity, st->action_key->file, st->action_key->line,
+			 st->action_key->col, r->id,
+			 "step '%s' waits for a person ('%s') in a runbook tagged 'unattended'",
+			 st->id ? st->id : "?", st->prim->name);
+	}
+}
+
+static void lint_drill_objectives(const runbook *rb, diags *dg, const lint_rule *r)
+{
+	if (rb->drill && !rb->objectives)
+		warn(dg, node_key(rb->d.root, "drill"), r,
+		     "a drill without 'objectives': say what it must show (time-to-recover, steps-required...)");
+}
+
+static void lint_drill_guard(const runbook *rb, diags *dg, const lint_rule *r)
+{
+	if (rb->drill && !rb->guard)
+		warn(dg, node_key(rb->d.root, "drill"), r,
+		     "a drill without 'guard': say when to stop it (drill.guard.steps)");
+}
+
+static void lint_rollback_log_only(const runbook *rb, diags *dg, const lint_rule *r)
+{
+	for (size_t i = 0; i < rb->all.n; i++) {
+		const step *st = rb->all.v[i];
+		size_t logs = 0;
+		for (size_t k = 0; k < st->rollback.n; k++)
+			logs += st->rollback.v[k]->prim && !strcmp(st->rollback.v[k]->prim->name, "log");
+		if (!st->rollback.n || logs < st->rollback.n || st->effect != EFFECT_WRITE)
+			continue;
+		diag_add(dg, r->severity, st->action_key->file, node_key(st->n, "rollback")->line,
+			 node_key(st->n, "rollback")->col, r->id,
+			 "the rollback of '%s' only logs: it undoes nothing; say so with "
+			 "'rollback: { none: why }'", st->id ? st->id : "?");
+	}
+}
+
 const lint_rule lint_rules[] = {
 	{
 		"lint-owner", SEV_WARNING, "the runbook names its owner",
@@ -177,11 +413,12 @@ const lint_rule lint_rules[] = {
 		lint_owner,
 	},
 	{
-		"lint-stale", SEV_WARNING, "last-reviewed is at most 90 days old (RUNBOOK_STALE_DAYS)",
+		"lint-stale", SEV_WARNING, "last-reviewed is at most 90 days old (review-interval, RUNBOOK_STALE_DAYS)",
 		"A procedure drifts from the system it operates on: hosts are renamed, flags "
 		"change, services move. A runbook nobody has read for a quarter is likely to "
-		"fail when it is needed. The limit is 90 days, or RUNBOOK_STALE_DAYS; a "
-		"runbook without `last-reviewed` is not judged.",
+		"fail when it is needed. The limit is 90 days, or the `review-interval` of "
+		"the repository's .runbook.yaml, or RUNBOOK_STALE_DAYS (which wins over both); "
+		"a runbook without `last-reviewed` is not judged.",
 		"runbook: restart-worker\n"
 		"title: Restart the worker\n"
 		"owner: platform\n"
@@ -217,7 +454,8 @@ const lint_rule lint_rules[] = {
 		"owner: platform\n"
 		"steps:\n"
 		"  - id: health\n"
-		"    http: { url: \"https://api.internal/health\", tls: { insecure: true } }\n",
+		"    http: { url: \"https://api.internal/health\", tls: { insecure: true } }\n"
+		"    expect: { status: 200 }\n",
 		lint_tls_insecure,
 	},
 	{
@@ -233,6 +471,7 @@ const lint_rule lint_rules[] = {
 		"checks:\n"
 		"  - id: flush-first\n"
 		"    exec: [redis-cli, flushall]\n"
+		"    timeout: 5s\n"
 		"steps:\n"
 		"  - { id: status, exec: [systemctl, status, worker], effect: read }\n",
 		lint_write_in_check,
@@ -251,10 +490,191 @@ const lint_rule lint_rules[] = {
 		"owner: platform\n"
 		"steps:\n"
 		"  - id: scale-up\n"
-		"    exec: [kubectl, scale, deploy/worker, --replicas=4]\n",
+		"    exec: [kubectl, scale, deploy/worker, --replicas=4]\n"
+		"    timeout: 1m\n",
 		lint_no_rollback,
 	},
+	{
+		"lint-credential", SEV_WARNING, "no credential is written into the runbook",
+		"A runbook is reviewed in pull requests, copied into wikis and kept in the "
+		"history of its repository: a key written into it is a key given to all who "
+		"can read any of those, for as long as the history lives. The rule looks in "
+		"every string for AWS access key ids, JSON Web Tokens, private key blocks, "
+		"passwords in URLs and `password=` pairs; the message names the kind, never "
+		"the value. Read the credential from a secret input (`type: secret`, `from: "
+		"env:NAME`), which the run masks everywhere.",
+		"runbook: fetch-report\n"
+		"title: Fetch the report\n"
+		"owner: platform\n"
+		"steps:\n"
+		"  - id: fetch\n"
+		"    exec: [curl, -fsS, \"https://reports:Tr0ub4dor@reports.internal/today\"]\n"
+		"    effect: read\n",
+		lint_credential,
+	},
+	{
+		"lint-http-no-expect", SEV_WARNING, "every http step says which answer means it worked",
+		"An `http` step without `expect` passes on any 2xx status, whatever the body "
+		"says: a health endpoint answering `{\"status\": \"degraded\"}` with 200, or a "
+		"proxy's error page, counts as success. Say what the answer must hold "
+		"(`expect: { status: 200, json: { status: ok } }`).",
+		"runbook: health\n"
+		"title: Health\n"
+		"owner: platform\n"
+		"steps:\n"
+		"  - id: health\n"
+		"    http: { url: \"http://127.0.0.1:8080/health\" }\n",
+		lint_http_no_expect,
+	},
+	{
+		"lint-write-no-timeout", SEV_WARNING,
+		"a write step that does I/O has a timeout, or defaults.timeout is set",
+		"A write step that does I/O without `timeout` gets the interpreter's 30 s, "
+		"which is nobody's decision: too short for a migration, far too long for a "
+		"cache flush in an incident. Give the step a `timeout`, or the runbook a "
+		"`defaults.timeout` that its writes fit in.",
+		"runbook: restart\n"
+		"title: Restart\n"
+		"owner: platform\n"
+		"steps:\n"
+		"  - id: restart\n"
+		"    exec: [systemctl, restart, worker]\n"
+		"    rollback: { exec: [systemctl, stop, worker], timeout: 10s }\n",
+		lint_write_no_timeout,
+	},
+	{
+		"lint-unused-input", SEV_WARNING, "every input is used",
+		"An input nothing reads is asked for (or defaulted) and recorded for nothing, "
+		"and suggests to the operator that it changes what the runbook does. It is "
+		"usually a leftover of a step that was removed, or a misspelt reference.",
+		"runbook: greet\n"
+		"title: Greet\n"
+		"owner: platform\n"
+		"inputs:\n"
+		"  name: { type: string, default: world }\n"
+		"steps:\n"
+		"  - { id: greet, exec: [echo, hello], effect: read }\n",
+		lint_unused_input,
+	},
+	{
+		"lint-never-runs", SEV_WARNING, "no step is switched off for good",
+		"A step whose `if` is always false (`if: false`, or a `${{ }}` that reads "
+		"nothing and is falsy) never runs: a reader takes it for part of the "
+		"procedure when it is dead text. A `needs` on such a step orders nothing "
+		"either, since a need skipped by its `if` does not hold a step back.",
+		"runbook: notify\n"
+		"title: Notify\n"
+		"owner: platform\n"
+		"steps:\n"
+		"  - id: page\n"
+		"    if: false\n"
+		"    exec: [echo, page]\n"
+		"    effect: read\n",
+		lint_never_runs,
+	},
+	{
+		"lint-unattended-human", SEV_WARNING, "a runbook tagged unattended waits for nobody",
+		"`tags: [unattended]` says the runbook runs with no operator at hand (from a "
+		"scheduler, an alert hook). An `approve` or `manual` step there waits for an "
+		"answer nobody gives, and fails without a terminal unless `--approve auto` "
+		"answers it blindly.",
+		"runbook: nightly\n"
+		"title: Nightly cleanup\n"
+		"owner: platform\n"
+		"tags: [unattended]\n"
+		"steps:\n"
+		"  - id: confirm\n"
+		"    approve: Delete the old backups?\n",
+		lint_unattended_human,
+	},
+	{
+		"lint-drill-objectives", SEV_WARNING, "a drill says what it must show (objectives)",
+		"A drill is an experiment: without `objectives` (`time-to-recover`, "
+		"`steps-required`...) `runbook verify` can only say that it ran, not whether "
+		"the procedure met its goal.",
+		"runbook: drill-worker\n"
+		"title: Worker drill\n"
+		"owner: platform\n"
+		"steps:\n"
+		"  - { id: restart, exec: [echo, restart], effect: read }\n"
+		"drill:\n"
+		"  guard:\n"
+		"    every: 5s\n"
+		"    steps:\n"
+		"      - { id: alive, exec: [\"true\"], effect: read }\n"
+		"  inject:\n"
+		"    - { id: stop, exec: [echo, stop], effect: read }\n",
+		lint_drill_objectives,
+	},
+	{
+		"lint-drill-guard", SEV_WARNING, "a drill has a guard (stop conditions)",
+		"A drill breaks something on purpose. A `guard` says when to stop (an error "
+		"budget, a customer-facing probe): without one, a drill that goes wrong goes "
+		"on until its steps end.",
+		"runbook: drill-worker\n"
+		"title: Worker drill\n"
+		"owner: platform\n"
+		"objectives: { max-duration: 10m }\n"
+		"steps:\n"
+		"  - { id: restart, exec: [echo, restart], effect: read }\n"
+		"drill:\n"
+		"  inject:\n"
+		"    - { id: stop, exec: [echo, stop], effect: read }\n",
+		lint_drill_guard,
+	},
+	{
+		"lint-rollback-log-only", SEV_WARNING, "a rollback undoes something",
+		"A rollback made only of `log` steps prints a note and undoes nothing, while "
+		"the transcript and `runbook verify` count the step as rolled back. When "
+		"nothing can or need undo a step, say so: `rollback: { none: why }`.",
+		"runbook: notify\n"
+		"title: Notify\n"
+		"owner: platform\n"
+		"defaults: { timeout: 10s }\n"
+		"steps:\n"
+		"  - id: page\n"
+		"    exec: [echo, page]\n"
+		"    rollback: { log: pages cannot be taken back }\n",
+		lint_rollback_log_only,
+	},
+	{
+		"suppression-reason", SEV_WARNING, "every suppression says why",
+		"`# runbook: ignore[rule-id] reason` hides a finding from every later reader; "
+		"the reason is what tells them it was judged, not silenced. A suppression "
+		"without one suppresses nothing.",
+		"runbook: restart\n"
+		"title: Restart\n"
+		"owner: platform\n"
+		"steps:\n"
+		"  - { id: status, exec: [systemctl, status, worker], effect: read }  # runbook: ignore[lint-owner]\n",
+		NULL,
+	},
+	{
+		"unused-suppression", SEV_WARNING, "every suppression suppresses something",
+		"A suppression whose finding is gone (the step was fixed, or moved) would "
+		"silently hide the next finding of its rule on those lines: remove it.",
+		"runbook: restart\n"
+		"title: Restart\n"
+		"owner: platform\n"
+		"steps:\n"
+		"  # runbook: ignore[lint-no-rollback] status only reads\n"
+		"  - { id: status, exec: [systemctl, status, worker], effect: read }\n",
+		NULL,
+	},
+	{
+		"unknown-suppression", SEV_WARNING, "a suppression names lint rules that exist",
+		"A misspelt rule id suppresses nothing, and a validation error cannot be "
+		"suppressed at all: an invalid runbook does not run. The message suggests the "
+		"closest rule id.",
+		"runbook: restart\n"
+		"title: Restart\n"
+		"owner: platform\n"
+		"steps:\n"
+		"  - { id: status, exec: [systemctl, status, worker], effect: read }  # runbook: ignore[lint-ownr] kept short\n",
+		NULL,
+	},
 };
+
 const size_t lint_rule_count = sizeof lint_rules / sizeof lint_rules[0];
 /* rows_find() and suggest_rows() read the id as the first member */
 _Static_assert(offsetof(lint_rule, id) == 0, "the id comes first");
@@ -262,6 +682,16 @@ _Static_assert(offsetof(lint_rule, id) == 0, "the id comes first");
 const lint_rule *lint_rule_find(const char *id)
 {
 	return rows_find(id, lint_rules, lint_rule_count, sizeof lint_rules[0]);
+}
+
+const char *lint_rule_hint(const char *id, char *buf, size_t n)
+{
+	const char *s = suggest_rows(id, lint_rules, lint_rule_count, sizeof lint_rules[0], 0);
+	if (s)
+		snprintf(buf, n, " (did you mean '%s'?)", s);
+	else if (n)
+		buf[0] = 0;
+	return buf;
 }
 
 const char *lint_severity_name(int severity)
@@ -281,10 +711,26 @@ void lint_list(FILE *f)
  * warnings go to dg.  Steps whose action could not be resolved are
  * skipped, so this is safe after validation errors.
  */
-void lint_runbook(const runbook *rb, diags *dg)
+/* the severities of the .runbook.yaml in force, over dg->v[first..] */
+static void apply_policy(diags *dg, size_t first)
+{
+	for (size_t j = first; policy && policy->sev && j < dg->n; j++) {
+		const lint_rule *r = dg->v[j].rule ? lint_rule_find(dg->v[j].rule) : NULL;
+		int sev = r ? policy->sev[r - lint_rules] : LINT_SEV_DEFAULT;
+		if (sev == LINT_OFF)
+			diag_drop(dg, j--);
+		else if (sev != LINT_SEV_DEFAULT)
+			diag_set_severity(dg, j, sev);
+	}
+}
+
+void lint_runbook(const runbook *rb, diags *dg, size_t first)
 {
 	if (!rb->d.root)
 		return;
 	for (size_t i = 0; i < lint_rule_count; i++)
-		lint_rules[i].check(rb, dg, &lint_rules[i]);
+		if (lint_rules[i].check)
+			lint_rules[i].check(rb, dg, &lint_rules[i]);
+	lint_suppress(rb, dg, first);
+	apply_policy(dg, first);
 }

@@ -629,6 +629,7 @@ static node *new_scalar(loader *L, const yaml_event_t *ev, pos at)
 	node *n = new_node(L, N_SCALAR, at);
 	n->len = ev->data.scalar.length;
 	n->str = arena_strndup(L->a, (char *)ev->data.scalar.value, n->len);
+	n->end = byte_of(L, ev->end_mark.index);
 	switch (ev->data.scalar.style) {
 	case YAML_SINGLE_QUOTED_SCALAR_STYLE: n->style = S_SINGLE; break;
 	case YAML_DOUBLE_QUOTED_SCALAR_STYLE: n->style = S_DOUBLE; break;

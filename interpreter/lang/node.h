@@ -32,6 +32,8 @@ struct node {
 	node_kind kind;
 	int line, col;          /* 1-based position of the node's first char */
 	size_t offset;          /* byte offset of the node in the source */
+	size_t end;             /* a scalar: byte offset just past its text (closing
+	                         * quote, last line of a block scalar); else 0 */
 	const char *file;
 	/* N_SCALAR */
 	char *str;              /* NUL-terminated value (may hold NULs: use len) */

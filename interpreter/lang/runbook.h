@@ -114,6 +114,7 @@ struct step {
 	int rollback_on_failure; /* undo even when this step failed (it may half-apply) */
 	int dry_run;            /* DRYRUN_*: its `dry-run:` */
 	steplist rollback;      /* the undo steps (phase PH_ROLLBACK) */
+	node *rollback_none;    /* `rollback: { none: why }`: nothing undoes it, and why */
 	step *owner;            /* for a rollback step: the step it undoes */
 	struct runbook *frag;   /* a `use` step: its fragment, loaded for this step alone
 	                         * and freed with the runbook (fragment.h) */
@@ -263,8 +264,13 @@ extern const step_key step_key_table[];
 extern const size_t step_key_count;
 /* the row of key, or NULL */
 const step_key *step_key_find(const char *key);
-/* the lint rules (lint.c): warnings only */
-void lint_runbook(const runbook *rb, diags *dg);
+/* the lint rules (lint.c), over the findings from dg->v[first] on: the
+ * inline suppressions (suppress.c) and the policy (lint_set_policy) apply */
+void lint_runbook(const runbook *rb, diags *dg, size_t first);
+/* the parsed template of a scalar (node->cache), NULL when it has none or
+ * it did not parse */
+struct tmpl;
+const struct tmpl *node_tmpl(const node *n);
 void graph_print(FILE *out, const runbook *rb, int format);
 
 #endif

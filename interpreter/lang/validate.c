@@ -488,6 +488,11 @@ static void want_str_list(vctx *v, const node *n, const char *what)
 
 /* ---- templates ---- */
 
+const tmpl *node_tmpl(const node *n)
+{
+	return n && n->kind == N_SCALAR && n->cache != &bad_tmpl_mark ? n->cache : NULL;
+}
+
 /* Parse (once) the template of a scalar holding "${{"; NULL when it has
  * none or after a syntax error, which is reported at its exact column. */
 static tmpl *parse_tmpl(vctx *v, node *n)
@@ -1708,6 +1713,18 @@ static node *manual_undo(vctx *v, const step *st, node *k, node *text)
 	return m;
 }
 
+/* `rollback: { none: why }`: nothing undoes the step, and the reason */
+static void rollback_none(vctx *v, step *st, node *rb)
+{
+	node *why = node_get(rb, "none");
+	if (rb->n != 1)
+		err(v, rb, "type", "'rollback: { none: why }' takes nothing but 'none'");
+	else if (!is_scalar(why) || node_is_null(why) || !why->len)
+		err(v, why, "type", "'rollback: none' needs a reason: { none: why nothing undoes it }");
+	else
+		st->rollback_none = why;
+}
+
 static void sk_rollback(stepparse *p, node *k, node *rb)
 {
 	vctx *v = p->v;
@@ -1715,9 +1732,13 @@ static void sk_rollback(stepparse *p, node *k, node *rb)
 	if (is_scalar(rb) && !node_is_null(rb) && st->prim && (st->prim->flags & PF_MANUAL))
 		rb = manual_undo(v, st, k, rb);
 	if (!is_map(rb) && !is_seq(rb)) {
-		err(v, rb, "type", "'rollback' must be a step or a list of steps%s, got %s",
+		err(v, rb, "type", "'rollback' must be a step or a list of steps%s, got %s (or { none: why })",
 		    st->prim && (st->prim->flags & PF_MANUAL) ? " (or the manual undo's instructions)" : "",
 		    got(v, rb));
+		return;
+	}
+	if (is_map(rb) && node_key(rb, "none")) {
+		rollback_none(v, st, rb);
 		return;
 	}
 	size_t n = is_map(rb) ? 1 : rb->n;
@@ -2884,6 +2905,7 @@ static runbook *load_rb(const char *path, const rb_text *text, diags *dg, int li
 	arena_init(&rb->a);
 	rb->path = arena_strdup(&rb->a, load_name(path));
 	int nerr = dg->nerr;
+	size_t first = dg->n;
 	int lrc = text ? load_buffer(&rb->a, text->name, text->buf, text->len, &rb->d, dg)
 		       : load_file(&rb->a, path, &rb->d, dg);
 	if (lrc < 0 || dg->nerr > nerr) {
@@ -2909,7 +2931,7 @@ static runbook *load_rb(const char *path, const rb_text *text, diags *dg, int li
 	graph_build(rb, dg);
 	validate_refs(&v);
 	if (lint)
-		lint_runbook(rb, dg);
+		lint_runbook(rb, dg, first);
 
 	free(v.refs);
 	free(v.unnamed);

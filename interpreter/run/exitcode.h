@@ -18,7 +18,7 @@
 	X(EXIT_OK, 0, "ok", \
 	  "success") \
 	X(EXIT_FAILED, 1, "failed", \
-	  "the run failed and its rollbacks completed (or its transcript could not be written)") \
+	  "the run failed and its rollbacks completed (or its transcript could not be written); check --strict: warnings, no error") \
 	X(EXIT_USAGE, 2, "usage", \
 	  "a usage error, an invalid runbook, or an input, key or file that cannot be used") \
 	X(EXIT_ROLLBACK_INCOMPLETE, 3, "rollback-incomplete", \
