@@ -154,6 +154,7 @@ schema: $(BUILD)/runbook
 
 docs: $(BUILD)/runbook
 	$(BUILD)/runbook reference > docs/reference.md
+	$(BUILD)/runbook explain --format md > docs/rules.md
 
 format-check:
 	clang-format --dry-run -Werror $$(grep -v '^#' .clang-format-clean)

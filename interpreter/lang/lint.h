@@ -2,8 +2,8 @@
  * lint.h - the lint rules: advice on a valid runbook, one row per rule.
  *
  * `runbook check` runs every rule after validation (lint_runbook(),
- * runbook.h); `runbook check --list-rules` prints the rows (lint_list)
- * and the reference prints each with its rationale and an example.  To
+ * runbook.h); `runbook check --list-rules`, `runbook explain` and
+ * docs/rules.md print the rows with the other rules' (rules.h).  To
  * add a rule, add a row and its check function in lint.c: nothing else
  * lists them.
  */
@@ -29,7 +29,5 @@ extern const size_t lint_rule_count;
 const lint_rule *lint_rule_find(const char *id);
 /* "error" or "warning" */
 const char *lint_severity_name(int severity);
-/* every rule, one a line: id, severity, summary (`check --list-rules`) */
-void lint_list(FILE *f);
 
 #endif
