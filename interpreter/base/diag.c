@@ -863,7 +863,7 @@ static char *junit_line(const diag *g, const char *f)
  * reported an error there, its warnings in system-out */
 static void junit_rule(junit *j, const diags *d, const char *f, const char *rule, double secs)
 {
-	char *sf = safe_msg(f), *sr = safe_msg(rule);
+	char *sf = safe_path(f), *sr = safe_msg(rule);
 	sbuf errs = { 0 }, warns = { 0 };
 	const diag *first = NULL;
 	junit_case(j, sf, sr, secs);
@@ -908,7 +908,7 @@ static void junit_file(junit *j, const diags *d, const char *f, double secs)
 			rules[nr++] = r;
 	}
 	if (!nr) {
-		char *sf = safe_msg(f);
+		char *sf = safe_path(f);
 		junit_case(j, sf, "valid", secs);
 		free(sf);
 	}
