@@ -667,12 +667,6 @@ static size_t rule_index(const char ***ids, size_t *nids, cJSON *rules, const ch
 	return k;
 }
 
-/*
- * A fingerprint that survives edits elsewhere in the file: the rule, the
- * file, the text of the diagnostic's line without its indentation and
- * trailing blanks, and how many diagnostics of the same rule on a line of
- * the same text came before it in this file.
- */
 /* the text of g's line without leading and trailing blanks ("" if none) */
 static void trimmed_line(const diag *g, const char **p, size_t *len)
 {
@@ -686,7 +680,14 @@ static void trimmed_line(const diag *g, const char **p, size_t *len)
 		(*len)--;
 }
 
-static char *fingerprint(const diags *d, size_t i)
+/*
+ * A fingerprint that survives edits elsewhere in the file: the rule, the
+ * file's URI (relative to the current directory when under it), the text of the diagnostic's line without its indentation and
+ * trailing blanks, and how many diagnostics of the same rule on a line of
+ * the same text came before it in this file (diags_sort keeps a file's
+ * diagnostics together, in order).
+ */
+static char *fingerprint(const diags *d, size_t i, const char *uri)
 {
 	const diag *g = &d->v[i];
 	sbuf key = { 0 };
@@ -695,16 +696,17 @@ static char *fingerprint(const diags *d, size_t i)
 	trimmed_line(g, &p, &len);
 	sbuf_addf(&key, "%s", g->rule ? g->rule : "");
 	sbuf_addc(&key, 0);
-	sbuf_adds(&key, g->file ? g->file : "");
+	sbuf_adds(&key, uri);
 	sbuf_addc(&key, 0);
 	sbuf_add(&key, p, len);
 	size_t seen = 0;
-	for (size_t k = 0; k < i; k++) {
+	for (size_t k = i; k-- > 0;) {
 		const diag *h = &d->v[k];
 		const char *q;
 		size_t ql;
-		if (strcmp(h->rule ? h->rule : "", g->rule ? g->rule : "") ||
-		    strcmp(h->file ? h->file : "", g->file ? g->file : ""))
+		if (strcmp(h->file ? h->file : "", g->file ? g->file : ""))
+			break;
+		if (strcmp(h->rule ? h->rule : "", g->rule ? g->rule : ""))
 			continue;
 		trimmed_line(h, &q, &ql);
 		seen += ql == len && !memcmp(p, q, len);
@@ -813,9 +815,11 @@ static void print_sarif(FILE *out, const diags *d, const diag_tool *t)
 		add_text(r, "message", m);
 		free(m);
 		if (g->file) {
-			cJSON_AddItemToArray(cJSON_AddArrayToObject(r, "locations"),
-					     sarif_location(g, cwd));
-			char *fp = fingerprint(d, i);
+			cJSON *loc = sarif_location(g, cwd);
+			cJSON_AddItemToArray(cJSON_AddArrayToObject(r, "locations"), loc);
+			const cJSON *art = cJSON_GetObjectItem(cJSON_GetObjectItem(loc,
+					"physicalLocation"), "artifactLocation");
+			char *fp = fingerprint(d, i, cJSON_GetStringValue(cJSON_GetObjectItem(art, "uri")));
 			cJSON_AddStringToObject(cJSON_AddObjectToObject(r, "partialFingerprints"),
 						"runbookRuleLineHash/v1", fp);
 			free(fp);

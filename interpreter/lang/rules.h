@@ -10,7 +10,7 @@
  *
  * A rule's page is RUNBOOK_RULES_URL "#" id: docs/rules.md has an anchor
  * per rule id.  Builds for a published copy of the docs set
- * RUNBOOK_DOCS_URL (make DOCS_URL=https://host/path/docs).
+ * RUNBOOK_DOCS_URL (make CPPFLAGS=-DRUNBOOK_DOCS_URL='"https://host/docs"').
  */
 #ifndef RB_RULES_H
 #define RB_RULES_H

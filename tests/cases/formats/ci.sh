@@ -101,6 +101,7 @@ PY
 # fingerprints survive an unrelated edit above (lines move, text stays)
 fp() { "$RUNBOOK" check --format sarif "$1" | $PY -c 'import json,sys; print(sorted(list(r["partialFingerprints"].values())[0] for r in json.load(sys.stdin)["runs"][0]["results"]))'; }
 before=$(fp "with space.yaml")
+[ "$(fp "./with space.yaml")" = "$before" ] || fail "fingerprints depend on how the path is spelt"
 { printf '# a comment\n\n'; printf '%s' "$bad"; } >"with space.yaml"
 [ "$(fp "with space.yaml")" = "$before" ] || fail "fingerprints changed with the lines above"
 printf '%s' "$bad" | sed 's/rollbak: { log: undo }/rollbak: { log: other }/' >"with space.yaml"
@@ -154,15 +155,8 @@ expect_rc 0
 jvalid out
 
 # ---- JUnit: verify ----
-cat >rb.yaml <<'YAML'
-runbook: formats
-title: Formats
-owner: platform
-steps:
-  - id: only
-    exec: [echo, "<&'\">"]
-YAML
-rb run rb.yaml --transcript t.jsonl --quiet
+printf '%s' "$clean" >run.yaml
+rb run run.yaml --transcript t.jsonl --quiet
 expect_rc 0
 rb verify --format junit t.jsonl
 expect_rc 0
