@@ -18,6 +18,7 @@
 #   make format-check   clang-format --dry-run on the files that follow
 #                   .clang-format (listed in .clang-format-clean)
 #   make install PREFIX=/usr/local [DESTDIR=...]   /  make uninstall
+#                   (the binary, the stdlib, runbook.1, the bash and zsh completions)
 #   make clean      remove $(BUILD)
 #
 # Distribution builds pass their flags the usual way: CPPFLAGS (e.g.
@@ -66,7 +67,20 @@ FUZZ_JOBS    ?= 1
         check-formats \
         fuzz fuzzers
 
-all: $(BUILD)/runbook
+# the manual page and the shell completions, generated from the command and
+# option tables by the binary itself
+GENERATED := $(BUILD)/runbook.1 $(BUILD)/runbook.bash $(BUILD)/_runbook
+
+all: $(BUILD)/runbook $(GENERATED)
+
+$(BUILD)/runbook.1: $(BUILD)/runbook
+	$(BUILD)/runbook man > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/runbook.bash: $(BUILD)/runbook
+	$(BUILD)/runbook completion bash > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/_runbook: $(BUILD)/runbook
+	$(BUILD)/runbook completion zsh > $@.tmp && mv $@.tmp $@
 
 deps:
 	@tests/lib/deps.sh build
@@ -92,6 +106,12 @@ $(BUILD)/runbook: $(BUILD)/obj/main.o $(BUILD)/librunbook.a
 $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/librunbook.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/librunbook.a $(LDFLAGS) $(LDLIBS)
+
+# the real command table (main.c without its main()) for the test that
+# checks every command's generated help, page and completions
+$(BUILD)/unit/test_commands: tests/unit/test_commands.c $(BUILD)/obj/main-lib.o $(BUILD)/librunbook.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/obj/main-lib.o $(BUILD)/librunbook.a $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/helpers/%: tests/helpers/%.c $(BUILD)/librunbook.a
 	@mkdir -p $(@D)
@@ -166,13 +186,20 @@ check-formats: $(BUILD)/runbook
 format-check:
 	clang-format --dry-run -Werror $$(grep -v '^#' .clang-format-clean)
 
-install: $(BUILD)/runbook
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/runbook/stdlib
+install: $(BUILD)/runbook $(GENERATED)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/runbook/stdlib \
+	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 	install -m 0755 $(BUILD)/runbook $(DESTDIR)$(PREFIX)/bin/runbook
+	install -m 0644 $(BUILD)/runbook.1 $(DESTDIR)$(PREFIX)/share/man/man1/runbook.1
+	install -m 0644 $(BUILD)/runbook.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/runbook
+	install -m 0644 $(BUILD)/_runbook $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_runbook
 	if [ -d stdlib ]; then cp -R stdlib/. $(DESTDIR)$(PREFIX)/share/runbook/stdlib/; fi
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/runbook
+	rm -f $(DESTDIR)$(PREFIX)/bin/runbook $(DESTDIR)$(PREFIX)/share/man/man1/runbook.1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/runbook \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_runbook
 	rm -rf $(DESTDIR)$(PREFIX)/share/runbook
 
 clean:

@@ -6,6 +6,7 @@
 #include "cli/cmd.h"
 #include "run/exec.h"
 #include "run/exitcode.h"
+#include "base/suggest.h"
 
 #include <string.h>
 
@@ -34,6 +35,9 @@ const command commands[] = {
 	  schema_options },
 	{ "reference", cmd_reference, "print the language reference (Markdown) from the tables", "",
 	  reference_options },
+	{ "completion", cmd_completion, "print the bash or zsh completion script", "bash|zsh",
+	  completion_options },
+	{ "man", cmd_man, "print the runbook(1) manual page (roff) from the tables", "", man_options },
 };
 
 const size_t command_count = sizeof commands / sizeof commands[0];
@@ -64,6 +68,18 @@ static void usage(FILE *f)
 		fprintf(f, "  %-4d %-20s %s\n", exit_codes[i].code, exit_codes[i].name, exit_codes[i].meaning);
 }
 
+/* "runbook: unknown command 'chek' (did you mean 'check'?)", the usage: EXIT_USAGE */
+static int unknown_command(const char *name)
+{
+	const char *best = suggest_rows(name, commands, command_count, sizeof commands[0], 0);
+	fprintf(stderr, "runbook: unknown command '%s'", name);
+	if (best)
+		fprintf(stderr, " (did you mean '%s'?)", best);
+	fputs("\n", stderr);
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -73,11 +89,8 @@ int main(int argc, char **argv)
 	const char *name = argv[1];
 	if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
 		const command *c = NULL;
-		if (!strcmp(name, "help") && argc > 2 && !(c = command_find(argv[2]))) {
-			fprintf(stderr, "runbook: unknown command '%s'\n", argv[2]);
-			usage(stderr);
-			return EXIT_USAGE;
-		}
+		if (!strcmp(name, "help") && argc > 2 && !(c = command_find(argv[2])))
+			return unknown_command(argv[2]);
 		if (c)
 			opts_help(stdout, c);
 		else
@@ -91,7 +104,5 @@ int main(int argc, char **argv)
 	const command *c = command_find(name);
 	if (c)
 		return c->fn(c, argc - 1, argv + 1);
-	fprintf(stderr, "runbook: unknown command '%s'\n", name);
-	usage(stderr);
-	return EXIT_USAGE;
+	return unknown_command(name);
 }

@@ -49,6 +49,8 @@ int cmd_schema(const command *self, int argc, char **argv);
 int cmd_reference(const command *self, int argc, char **argv);
 int cmd_eval(const command *self, int argc, char **argv);
 int cmd_explain(const command *self, int argc, char **argv);
+int cmd_completion(const command *self, int argc, char **argv);
+int cmd_man(const command *self, int argc, char **argv);
 
 extern const cmd_opt check_options[];
 extern const cmd_opt plan_options[];
@@ -63,6 +65,8 @@ extern const cmd_opt schema_options[];
 extern const cmd_opt reference_options[];
 extern const cmd_opt eval_options[];
 extern const cmd_opt explain_options[];
+extern const cmd_opt completion_options[];
+extern const cmd_opt man_options[];
 
 /* "--input name=value": appends to inputs[*n] (key
  * malloc'd); -1 with a usage error when there is no name */

@@ -2,11 +2,13 @@
  * cmd_check.c - `runbook check PATH...`: validate and lint files and
  * directories (recursing into *.yaml / *.yml, skipping hidden entries).
  * Every file is checked and every error of each file is reported; a
- * path that cannot be read is a diagnostic of rule "io" like any other.
+ * file found under a directory that cannot be read (a dangling link) is
+ * a diagnostic of rule "io" like any other.
  * Exit EXIT_USAGE (2) when any file has an error, else EXIT_OK.
  */
 #include "cli/cmd.h"
 #include "base/clock.h"
+#include "lang/node.h"
 #include "lang/rules.h"
 #include "lang/runbook.h"
 #include "run/exec.h"
@@ -145,17 +147,35 @@ int cmd_check(const command *self, int argc, char **argv)
 		free(paths);
 		return usage_error(self, "unknown format '%s'", fmt);
 	}
+	if (!npaths) {
+		free(paths);
+		return usage_error(self, "no runbook files given");
+	}
+	/* the parser has refused the paths that name nothing readable */
 	for (int i = 0; i < npaths; i++) {
 		struct stat sb;
-		if (stat(paths[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		size_t before = files.n;
+		if (load_is_stdin(paths[i]))
+			pl_add(&files, xstrdup(paths[i]));
+		else if (stat(paths[i], &sb) < 0) {
+			fprintf(stderr, "runbook check: %s: %s\n", paths[i], strerror(errno));
+			rc = EXIT_USAGE;
+		} else if (S_ISDIR(sb.st_mode)) {
 			if (walk(paths[i], &files, 0) < 0)
 				rc = EXIT_USAGE;
+			else if (files.n == before) {
+				fprintf(stderr, "runbook check: %s: no runbook files (*.yaml, *.yml) in this directory\n",
+					paths[i]);
+				rc = EXIT_USAGE;
+			}
 		} else
 			pl_add(&files, xstrdup(paths[i]));
 	}
 	free(paths);
-	if (!files.n && !rc)
-		return usage_error(self, "no runbook files given");
+	if (!files.n) {
+		pl_release(&files);
+		return EXIT_USAGE;
+	}
 
 #ifdef M_TRIM_THRESHOLD
 	/*
@@ -179,6 +199,10 @@ int cmd_check(const command *self, int argc, char **argv)
 		if (rb)
 			runbook_free(rb);
 		secs[i] = (double)(boottime_ns() - t0) / 1e9;
+		if (load_is_stdin(files.v[i])) {
+			free(files.v[i]);
+			files.v[i] = xstrdup(LOAD_STDIN_NAME);
+		}
 	}
 	diags_sort(&dg);
 	diag_tool tool = { .name = "runbook", .version = RUNBOOK_VERSION,

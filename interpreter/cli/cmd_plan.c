@@ -12,6 +12,7 @@
  * result) is shown as its template.
  */
 #include "cli/cmd.h"
+#include "lang/node.h"
 #include "run/exec.h"
 #include "run/foreach.h"
 #include "lang/expr.h"
@@ -438,7 +439,7 @@ static int load_or_report(const char *cmd, const char *file, int no_color, runbo
 	*rb = runbook_load(file, &dg, 0);
 	if (!*rb || dg.nerr) {
 		diags_print(stderr, &dg, DIAG_TEXT, want_color(stderr, no_color), NULL, 0);
-		fprintf(stderr, "runbook %s: %s is not a valid runbook (%d error%s)\n", cmd, file,
+		fprintf(stderr, "runbook %s: %s is not a valid runbook (%d error%s)\n", cmd, load_name(file),
 			dg.nerr, dg.nerr == 1 ? "" : "s");
 		diags_release(&dg);
 		if (*rb)

@@ -3,6 +3,7 @@
  * options, load and validate, hand over to the executor.
  */
 #include "cli/cmd.h"
+#include "lang/node.h"
 #include "run/exec.h"
 
 #include <stdlib.h>
@@ -113,7 +114,7 @@ static int run_common(const command *self, int argc, char **argv, int drill)
 	if (!rb || dg.nerr) {
 		diags_print(stderr, &dg, DIAG_TEXT, want_color(stderr, no_color), NULL, 0);
 		fprintf(stderr, "runbook %s: %s is not a valid runbook (%d error%s): nothing was run\n",
-			cmd, file, dg.nerr, dg.nerr == 1 ? "" : "s");
+			cmd, load_name(file), dg.nerr, dg.nerr == 1 ? "" : "s");
 		diags_release(&dg);
 		if (rb)
 			runbook_free(rb);

@@ -78,6 +78,71 @@ static const cmd_opt *find_row(const command *c, const char *a, const char **eq)
 	return NULL;
 }
 
+int opt_word_kind(const char *w, size_t n)
+{
+	static const struct { const char *word; int kind; } words[] = {
+		{ "FILE", ARG_FILE }, { "TRANSCRIPT", ARG_FILE }, { "KEY", ARG_FILE },
+		{ "PUB", ARG_FILE }, { "PATH", ARG_PATH }, { "DIR", ARG_DIR },
+	};
+	while (n && (*w == '[' || *w == '<'))
+		w++, n--;
+	while (n && (w[n - 1] == ']' || w[n - 1] == '>' || w[n - 1] == '.'))
+		n--;
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (strlen(words[i].word) == n && !strncmp(w, words[i].word, n))
+			return words[i].kind;
+	return ARG_OTHER;
+}
+
+int opt_arg_kind(const command *c, int n)
+{
+	const char *w = c->args ? c->args : "";
+	for (;;) {
+		w += strspn(w, " ");
+		size_t len = strcspn(w, " ");
+		if (!len)
+			return ARG_OTHER;
+		const char *next = w + len + strspn(w + len, " ");
+		int last = len > 3 && !strncmp(w + len - 3, "...", 3);
+		if (!n-- || (last && !*next))
+			return opt_word_kind(w, len);
+		if (!*next)
+			return ARG_OTHER;
+		w = next;
+	}
+}
+
+/* "no such file or directory": strerror without its capital */
+static void print_errno(const command *c, const char *path, int e)
+{
+	char msg[128];
+	snprintf(msg, sizeof msg, "%s", strerror(e));
+	if (msg[0] >= 'A' && msg[0] <= 'Z' && msg[1] >= 'a' && msg[1] <= 'z')
+		msg[0] = (char)(msg[0] - 'A' + 'a');
+	fprintf(stderr, "runbook %s: %s: %s\n", c->name, path, msg);
+}
+
+/* a positional file or path argument names something readable; else the
+ * reason is printed and p->bad_path set */
+static void check_path_arg(opt_parser *p, const char *path)
+{
+	int kind = opt_arg_kind(p->cmd, p->nargs++);
+	struct stat sb;
+	if ((kind != ARG_FILE && kind != ARG_PATH) || !strcmp(path, "-"))
+		return;
+	int e = 0;
+	if (stat(path, &sb) < 0)
+		e = errno;
+	else if (kind == ARG_FILE && S_ISDIR(sb.st_mode))
+		e = EISDIR;
+	else if (access(path, S_ISDIR(sb.st_mode) ? R_OK | X_OK : R_OK) < 0)
+		e = errno;
+	if (e) {
+		print_errno(p->cmd, path, e);
+		p->bad_path = 1;
+	}
+}
+
 int opts_stop(opt_parser *p, int rc)
 {
 	p->rc = rc;
@@ -88,12 +153,13 @@ int opts_next(opt_parser *p)
 {
 	for (;;) {
 		if (p->i >= p->argc)
-			return OPTS_DONE;
+			return p->bad_path ? opts_stop(p, EXIT_USAGE) : OPTS_DONE;
 		const char *a = p->argv[p->i++], *eq;
 		p->opt = NULL;
 		p->val = NULL;
 		if (a[0] != '-' || !a[1]) {
 			p->val = a;
+			check_path_arg(p, a);
 			return OPTS_ARG;
 		}
 		const cmd_opt *o = find_row(p->cmd, a, &eq);
@@ -125,6 +191,24 @@ int opts_one(opt_parser *p, const char **slot, const char *what)
 		return opts_stop(p, usage_error(p->cmd, "one %s at a time ('%s' and '%s')", what, *slot, p->val));
 	*slot = p->val;
 	return OPTS_DONE;
+}
+
+int opts_plain(const command *c, int argc, char **argv, const char **args, int max, int *rc)
+{
+	opt_parser p;
+	int id, n = 0;
+	for (int i = 0; i < max; i++)
+		args[i] = NULL;
+	opts_init(&p, c, argc, argv);
+	while ((id = opts_next(&p)) != OPTS_DONE) {
+		if (id == OPTS_ARG && n < max) {
+			args[n++] = p.val;
+			continue;
+		}
+		*rc = id == OPTS_EXIT ? p.rc : usage_error(c, "unexpected argument '%s'", p.val);
+		return -1;
+	}
+	return n;
 }
 
 const char *opt_text(const cmd_opt *o, char *buf, size_t cap)

@@ -87,6 +87,8 @@ typedef struct opt_parser {
 	                         * positional argument */
 	const cmd_opt *opt;     /* the row just read */
 	int rc;                 /* with OPTS_EXIT */
+	int nargs;              /* positional arguments read so far */
+	int bad_path;           /* one of them names no readable file (printed) */
 } opt_parser;
 
 void opts_init(opt_parser *p, const struct command *c, int argc, char **argv);
@@ -94,7 +96,12 @@ void opts_init(opt_parser *p, const struct command *c, int argc, char **argv);
  * The next option or argument: a row's id (its value, if any, in p->val),
  * OPTS_ARG, OPTS_DONE or OPTS_EXIT.  Usage errors it finds itself: an
  * unknown option, a missing value, a value given to a flag (as unknown:
- * "--quiet=x"), a row's check refusing its value.
+ * "--quiet=x"), a row's check refusing its value, and a positional
+ * argument that the command's args call a file (FILE, TRANSCRIPT...; see
+ * opt_arg_kind) or a path (PATH) when it names nothing readable: each is
+ * printed as it is read ("runbook CMD: /x: no such file or directory")
+ * and the parse ends with OPTS_EXIT instead of OPTS_DONE.  "-" (standard
+ * input) always passes.
  */
 int opts_next(opt_parser *p);
 
@@ -111,6 +118,27 @@ int opts_stop(opt_parser *p, int rc);
  * "one WHAT at a time ('a' and 'b')".  Returns OPTS_DONE or OPTS_EXIT.
  */
 int opts_one(opt_parser *p, const char **slot, const char *what);
+
+/*
+ * What a metavar names, for the checks above and the shell completions:
+ * one word of a command's args or an option's metavar, "[...]" and a
+ * trailing "..." ignored.  FILE, TRANSCRIPT, KEY and PUB are files, PATH
+ * a file or a directory, DIR a directory; any other word (N, NAME, k=v,
+ * EXPR, a choice) is ARG_OTHER.
+ */
+enum { ARG_OTHER, ARG_FILE, ARG_PATH, ARG_DIR };
+int opt_word_kind(const char *word, size_t len);
+/* the kind of c's positional argument n (0-based): its args' word n, or
+ * the last word when that one ends in "..." */
+int opt_arg_kind(const struct command *c, int n);
+
+/*
+ * The whole parse of a command without options of its own (only the
+ * implicit --help): at most max positional arguments into args[] (the
+ * rest NULL; max 0: none allowed).  Returns the number read, or -1 with
+ * *rc the exit code (0 after --help, else a usage error was printed).
+ */
+int opts_plain(const struct command *c, int argc, char **argv, const char **args, int max, int *rc);
 
 /* "usage: runbook CMD ARGS [--opt X]..." (wrapped), then a newline */
 void opts_usage(FILE *f, const struct command *c);

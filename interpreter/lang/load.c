@@ -874,47 +874,42 @@ int load_buffer(arena *a, const char *name, const char *buf, size_t len,
 	return load_src(a, d, dg);
 }
 
-/*
- * Load the YAML file at path.  The size is checked with fstat before any
- * read, and the read itself stops past LOAD_MAX_BYTES (pipes, /proc), so a
- * huge input costs neither time nor memory.  I/O errors are diagnostics
- * with rule "io" and no position.
- */
-int load_file(arena *a, const char *path, doc *d, diags *dg)
+/* "-" is standard input: read at most once per process */
+static int stdin_taken;
+
+int load_is_stdin(const char *path)
 {
-	doc_init(a, d, path);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		diag_add(dg, SEV_ERROR, path, 0, 0, "io", "cannot open file: %s",
-			 strerror(errno));
-		return -1;
-	}
-	struct stat st;
-	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
-		diag_add(dg, SEV_ERROR, path, 0, 0, "io", "cannot read file: %s",
-			 S_ISDIR(st.st_mode) ? strerror(EISDIR) : strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > LOAD_MAX_BYTES) {
-		diag_add(dg, SEV_ERROR, path, 1, 1, "file-too-large",
+	return path && !strcmp(path, LOAD_STDIN_PATH);
+}
+
+const char *load_name(const char *path)
+{
+	return load_is_stdin(path) ? LOAD_STDIN_NAME : path;
+}
+
+/*
+ * Read all of fd (named name in diagnostics) into d.  st is its fstat: a
+ * regular file's size is checked before any read, and the read itself
+ * stops past LOAD_MAX_BYTES (pipes, /proc, a terminal), so a huge input
+ * costs neither time nor memory.
+ */
+static int load_fd(arena *a, int fd, const struct stat *st, doc *d, diags *dg)
+{
+	const char *name = d->path;
+	if (S_ISREG(st->st_mode) && (uintmax_t)st->st_size > LOAD_MAX_BYTES) {
+		diag_add(dg, SEV_ERROR, name, 1, 1, "file-too-large",
 			 "file is %jd bytes, over the limit of %u bytes",
-			 (intmax_t)st.st_size, LOAD_MAX_BYTES);
-		close(fd);
+			 (intmax_t)st->st_size, LOAD_MAX_BYTES);
 		return -1;
 	}
 	/* read straight into the arena: a regular file's size is known, and
 	 * anything else (or a file that grows meanwhile) doubles the buffer */
-	size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 4096, len = 0;
+	size_t cap = S_ISREG(st->st_mode) ? (size_t)st->st_size + 1 : 4096, len = 0;
 	char *buf = arena_alloc(a, cap + 1);
 	for (;;) {
 		if (len == cap) {
-			if (cap > LOAD_MAX_BYTES) {
-				diag_add(dg, SEV_ERROR, path, 1, 1, "file-too-large",
-					 "file is over the limit of %u bytes", LOAD_MAX_BYTES);
-				close(fd);
-				return -1;
-			}
+			if (cap > LOAD_MAX_BYTES)
+				break;
 			size_t ncap = 2 * cap < LOAD_MAX_BYTES + 1 ? 2 * cap : LOAD_MAX_BYTES + 1;
 			char *bigger = arena_alloc(a, ncap + 1);
 			memcpy(bigger, buf, len);
@@ -925,18 +920,16 @@ int load_file(arena *a, const char *path, doc *d, diags *dg)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			diag_add(dg, SEV_ERROR, path, 0, 0, "io", "cannot read file: %s",
+			diag_add(dg, SEV_ERROR, name, 0, 0, "io", "cannot read file: %s",
 				 strerror(errno));
-			close(fd);
 			return -1;
 		}
 		if (!r)
 			break;
 		len += (size_t)r;
 	}
-	close(fd);
 	if (len > LOAD_MAX_BYTES) {
-		diag_add(dg, SEV_ERROR, path, 1, 1, "file-too-large",
+		diag_add(dg, SEV_ERROR, name, 1, 1, "file-too-large",
 			 "file is over the limit of %u bytes", LOAD_MAX_BYTES);
 		return -1;
 	}
@@ -945,6 +938,43 @@ int load_file(arena *a, const char *path, doc *d, diags *dg)
 	d->srclen = len;
 	diag_register_source(d->path, d->src, d->srclen);
 	return load_src(a, d, dg);
+}
+
+/*
+ * Load the YAML file at path ("-": standard input, named LOAD_STDIN_NAME).
+ * I/O errors are diagnostics with rule "io" and no position.
+ */
+int load_file(arena *a, const char *path, doc *d, diags *dg)
+{
+	doc_init(a, d, load_name(path));
+	struct stat st;
+	if (load_is_stdin(path)) {
+		if (stdin_taken++) {
+			diag_add(dg, SEV_ERROR, d->path, 0, 0, "io",
+				 "standard input is already read: give '-' once");
+			return -1;
+		}
+		if (fstat(STDIN_FILENO, &st) < 0) {
+			diag_add(dg, SEV_ERROR, d->path, 0, 0, "io", "cannot read: %s", strerror(errno));
+			return -1;
+		}
+		return load_fd(a, STDIN_FILENO, &st, d, dg);
+	}
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		diag_add(dg, SEV_ERROR, path, 0, 0, "io", "cannot open file: %s",
+			 strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+		diag_add(dg, SEV_ERROR, path, 0, 0, "io", "cannot read file: %s",
+			 S_ISDIR(st.st_mode) ? strerror(EISDIR) : strerror(errno));
+		close(fd);
+		return -1;
+	}
+	int rc = load_fd(a, fd, &st, d, dg);
+	close(fd);
+	return rc;
 }
 
 /* ---- lookups ---- */

@@ -52,9 +52,22 @@ typedef struct doc {
 	node *root;             /* NULL for an empty document */
 } doc;
 
-/* Load path into d (arena a must be initialised).  Returns 0, or -1 with
- * diagnostics added to dg.  The source is registered for diag printing. */
+/*
+ * Load path into d (arena a must be initialised).  Returns 0, or -1 with
+ * diagnostics added to dg.  The source is registered for diag printing.
+ * The path "-" is standard input, with the same size limit; diagnostics
+ * (and d->path) name it "<stdin>", and `use:` looks next to it in the
+ * current directory.  A process reads it once: a second "-" is an error.
+ * Every command that loads through load_file() or runbook_load() takes
+ * "-" this way.
+ */
+#define LOAD_STDIN_PATH "-"
+#define LOAD_STDIN_NAME "<stdin>"
 int load_file(arena *a, const char *path, doc *d, diags *dg);
+/* path is "-" */
+int load_is_stdin(const char *path);
+/* the name diagnostics give path: "<stdin>" for "-", else path itself */
+const char *load_name(const char *path);
 /* Same, from memory (name is used in diagnostics). */
 int load_buffer(arena *a, const char *name, const char *buf, size_t len,
 		doc *d, diags *dg);

@@ -2863,7 +2863,7 @@ static runbook *load_rb(const char *path, diags *dg, int lint, char **chain, siz
 {
 	runbook *rb = xcalloc(1, sizeof *rb);
 	arena_init(&rb->a);
-	rb->path = arena_strdup(&rb->a, path);
+	rb->path = arena_strdup(&rb->a, load_name(path));
 	int nerr = dg->nerr;
 	if (load_file(&rb->a, path, &rb->d, dg) < 0 || dg->nerr > nerr) {
 		runbook_free(rb);

@@ -14,7 +14,7 @@ pkgs=(gcc make pkg-config libc6-dev libyaml-dev libcurl4-openssl-dev libpq-dev
 case $what in
 test|bench) pkgs+=(jq procps postgresql redis-server prometheus prometheus-alertmanager
                    nginx-light curl python3 util-linux tmux chromium openssl
-                   python3-jsonschema libxml2-utils) ;;
+                   groff-base man-db zsh python3-jsonschema libxml2-utils) ;;
 esac
 case $what in
 bench) pkgs+=(postgresql-client) ;;

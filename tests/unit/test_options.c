@@ -49,7 +49,7 @@ static int cmd_frob(const command *self, int argc, char **argv)
 
 /* what cmd_reference lists: this table instead of main.c's */
 const command commands[] = {
-	{ "frob", cmd_frob, "frob the runbooks", "FILE...", frob_options },
+	{ "frob", cmd_frob, "frob the runbooks", "NAME...", frob_options },
 };
 const size_t command_count = 1;
 
@@ -153,7 +153,7 @@ static void test_errors(void)
 	got g;
 	for (size_t i = 0; unknown[i]; i++) {
 		parse(&g, (const char *[]){ "frob", "a.yaml", unknown[i], "--dry", NULL }, &err);
-		snprintf(want, sizeof want, "runbook frob: unknown option '%s'\nusage: runbook frob FILE... ",
+		snprintf(want, sizeof want, "runbook frob: unknown option '%s'\nusage: runbook frob NAME... ",
 			 unknown[i]);
 		CHECK(g.last == OPTS_EXIT && g.rc == EXIT_USAGE);
 		CHECK(!strncmp(err, want, strlen(want)));
@@ -197,8 +197,8 @@ static void test_help(void)
 		;
 	out = cap_end();
 	CHECK(id == OPTS_EXIT && p.rc == EXIT_OK);
-	CHECK(!strncmp(out, "usage: runbook frob FILE... [--format text|json] [-o|--output FILE] [--tag k=v]...",
-		       strlen("usage: runbook frob FILE... [--format text|json] [-o|--output FILE] [--tag k=v]...")));
+	CHECK(!strncmp(out, "usage: runbook frob NAME... [--format text|json] [-o|--output FILE] [--tag k=v]...",
+		       strlen("usage: runbook frob NAME... [--format text|json] [-o|--output FILE] [--tag k=v]...")));
 	CHECK(strstr(out, "\nfrob the runbooks\n") != NULL);
 	const char *opts = strstr(out, "\noptions:\n");
 	CHECK(opts != NULL);
@@ -230,7 +230,7 @@ static void test_help(void)
 	cap_begin(2);
 	usage_error(frob, "no %s given", "frob");
 	out = cap_end();
-	CHECK(!strncmp(out, "runbook frob: no frob given\nusage: runbook frob FILE... ", 45));
+	CHECK(!strncmp(out, "runbook frob: no frob given\nusage: runbook frob NAME... ", 45));
 	for (size_t i = 0; (o = opt_row(frob, i)); i++) {
 		char word[64];
 		snprintf(word, sizeof word, "--%s", o->name);
@@ -249,7 +249,7 @@ static void test_reference(void)
 	CHECK(rc == EXIT_OK);
 	const char *sec = strstr(out, "\n## Commands\n");
 	CHECK(sec != NULL);
-	const char *frobs = sec ? strstr(sec, "\n### `runbook frob FILE...`\n\nfrob the runbooks.\n") : NULL;
+	const char *frobs = sec ? strstr(sec, "\n### `runbook frob NAME...`\n\nfrob the runbooks.\n") : NULL;
 	CHECK(frobs != NULL);
 	const cmd_opt *o;
 	for (size_t i = 0; frobs && (o = opt_row(frob, i)); i++) {
@@ -306,8 +306,41 @@ static void test_stdlib(void)
 	CHECK(opt_stdlib_dir("/tmp") == 0);
 }
 
+/* positional files and paths: what args calls them, and the parser refusing
+ * one that names nothing readable (every one reported, "-" always passes) */
+static void test_paths(void)
+{
+	static const command two = { "two", cmd_frob, "two files", "FILE PATH...", frob_options };
+	static const command words = { "w", cmd_frob, "words", "OLD [NEW] EXPR", frob_options };
+	CHECK(opt_arg_kind(&two, 0) == ARG_FILE && opt_arg_kind(&two, 1) == ARG_PATH &&
+	      opt_arg_kind(&two, 7) == ARG_PATH);
+	CHECK(opt_arg_kind(&words, 0) == ARG_OTHER && opt_arg_kind(&words, 3) == ARG_OTHER);
+	CHECK(opt_word_kind("[TRANSCRIPT]", 12) == ARG_FILE && opt_word_kind("DIR", 3) == ARG_DIR &&
+	      opt_word_kind("FILES", 5) == ARG_OTHER && opt_word_kind("auto", 4) == ARG_OTHER);
+	char *argv[] = { "two", "/tmp", "/nonexistent-a", "-", "/nonexistent-b", "/tmp", NULL };
+	opt_parser p;
+	int id, nargs = 0;
+	cap_begin(2);
+	opts_init(&p, &two, 6, argv);
+	while ((id = opts_next(&p)) != OPTS_DONE && id != OPTS_EXIT)
+		nargs += id == OPTS_ARG;
+	const char *err = cap_end();
+	CHECK(id == OPTS_EXIT && p.rc == EXIT_USAGE && nargs == 5);
+	CHECK_STR(err, "runbook two: /tmp: is a directory\n"
+		  "runbook two: /nonexistent-a: no such file or directory\n"
+		  "runbook two: /nonexistent-b: no such file or directory\n");
+	char *good[] = { "two", "/etc/passwd", "-", "/tmp", NULL };
+	cap_begin(2);
+	opts_init(&p, &two, 4, good);
+	while ((id = opts_next(&p)) != OPTS_DONE && id != OPTS_EXIT)
+		;
+	err = cap_end();
+	CHECK(id == OPTS_DONE && !*err);
+}
+
 int main(void)
 {
+	test_paths();
 	test_values();
 	test_errors();
 	test_help();

@@ -1,4 +1,5 @@
-# make install PREFIX=... puts the binary and the stdlib under the prefix.
+# make install PREFIX=... puts the binary, the stdlib, runbook.1 and the
+# bash and zsh completions under the prefix (DESTDIR honoured).
 # No prefix is compiled in: after a plain `make`, `make install` under any
 # prefix gives a binary that finds its stdlib beside itself
 # (bin/../share/runbook/stdlib), from any directory; $RUNBOOK_STDLIB and
@@ -8,6 +9,17 @@ make -s -C "$ROOT" install PREFIX="$PWD/inst" BUILD="$BUILD" >make.out 2>&1 || f
 [ -x inst/bin/runbook ] || fail "no inst/bin/runbook"
 inst/bin/runbook --version | grep -q '^runbook ' || fail "the installed binary does not run"
 [ -d inst/share/runbook/stdlib ] || fail "no stdlib under the prefix"
+# the manual page and the completions, as the installed binary generates them
+inst/bin/runbook man | cmp -s - inst/share/man/man1/runbook.1 || fail "no (or a stale) share/man/man1/runbook.1"
+inst/bin/runbook completion bash | cmp -s - inst/share/bash-completion/completions/runbook ||
+	fail "no (or a stale) share/bash-completion/completions/runbook"
+inst/bin/runbook completion zsh | cmp -s - inst/share/zsh/site-functions/_runbook ||
+	fail "no (or a stale) share/zsh/site-functions/_runbook"
+make -s -C "$ROOT" install DESTDIR="$PWD/dest" PREFIX=/usr BUILD="$BUILD" >make.out 2>&1 || fail "make install DESTDIR: $(cat make.out)"
+[ -f dest/usr/share/man/man1/runbook.1 ] && [ -f dest/usr/share/zsh/site-functions/_runbook ] || fail "DESTDIR is not honoured"
+make -s -C "$ROOT" uninstall DESTDIR="$PWD/dest" PREFIX=/usr BUILD="$BUILD" >make.out 2>&1 || fail "make uninstall: $(cat make.out)"
+[ -e dest/usr/share/man/man1/runbook.1 ] || [ -e dest/usr/share/bash-completion/completions/runbook ] &&
+	fail "make uninstall left the page or a completion"
 
 mkdir elsewhere
 cat > elsewhere/rb.yaml <<'Y'

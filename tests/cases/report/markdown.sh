@@ -82,7 +82,7 @@ expect_rc 0
 cmp -s report.md r2.md || fail "-o writes what stdout shows"
 rb report missing.jsonl
 expect_rc 2
-expect_err "runbook report: cannot open transcript 'missing.jsonl'"
+expect_err "^runbook report: missing.jsonl: no such file or directory$"
 rb report t.jsonl --format pdf
 expect_rc 2
 expect_err "runbook report: unknown format 'pdf'"

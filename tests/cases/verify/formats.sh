@@ -52,7 +52,7 @@ expect_rc 2
 expect_err "runbook verify: unknown option '--frobnicate'"
 rb verify missing.jsonl
 expect_rc 2
-expect_err "runbook verify: cannot open transcript 'missing.jsonl': No such file or directory"
+expect_err "^runbook verify: missing.jsonl: no such file or directory$"
 rb verify t.jsonl --pubkey missing.pem
 expect_rc 2
 expect_err "runbook verify: cannot open key 'missing.pem'"
