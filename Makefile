@@ -13,6 +13,8 @@
 #   make fuzz       build the libFuzzer targets (clang) and run each FUZZ_SECONDS
 #   make schema     regenerate schema/runbook.schema.json
 #   make docs       regenerate docs/reference.md (the language reference)
+#   make check-formats  runbook check's SARIF through Microsoft's sarif-multitool
+#                   (from npm; not part of make test, which validates against the schemas)
 #   make format-check   clang-format --dry-run on the files that follow
 #                   .clang-format (listed in .clang-format-clean)
 #   make install PREFIX=/usr/local [DESTDIR=...]   /  make uninstall
@@ -62,6 +64,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_JOBS    ?= 1
 
 .PHONY: all deps test-deps demo-deps test all-tests unit demo demo-local asan bench schema docs format-check install uninstall clean \
+        check-formats \
         fuzz fuzzers
 
 # the manual page and the shell completions, generated from the command and
@@ -174,6 +177,11 @@ schema: $(BUILD)/runbook
 
 docs: $(BUILD)/runbook
 	$(BUILD)/runbook reference > docs/reference.md
+	$(BUILD)/runbook explain --format md > docs/rules.md
+
+check-formats: $(BUILD)/runbook
+	@tests/lib/deps.sh formats
+	@tests/lib/check_formats.sh $(BUILD)
 
 format-check:
 	clang-format --dry-run -Werror $$(grep -v '^#' .clang-format-clean)

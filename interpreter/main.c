@@ -31,6 +31,8 @@ const command commands[] = {
 	  report_options },
 	{ "eval", cmd_eval, "evaluate one expression against contexts given as JSON", "EXPR",
 	  eval_options },
+	{ "explain", cmd_explain, "explain a diagnostic rule: why, and a runbook it reports", "[RULE]",
+	  explain_options },
 	{ "schema", cmd_schema, "print the JSON Schema of runbook and fragment files", "",
 	  schema_options },
 	{ "reference", cmd_reference, "print the language reference (Markdown) from the tables", "",

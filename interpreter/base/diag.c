@@ -17,9 +17,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cjson/cJSON.h>
 
 #include "base/arena.h"
+#include "base/hash.h"
 #include "base/junit.h"
 
 typedef struct source {
@@ -343,14 +345,17 @@ static size_t utf8_ok(const unsigned char *p, size_t left)
 	return n;
 }
 
-/* A message with control characters and invalid UTF-8 as \xNN (heap). */
-static char *safe_msg(const char *s)
+/* s with invalid UTF-8 as \xNN, and control characters too unless
+ * keep_controls (heap) */
+static char *safe_text(const char *s, int keep_controls)
 {
 	sbuf b = { 0 };
 	const unsigned char *u = (const unsigned char *)s;
 	size_t left = strlen(s);
 	while (left) {
 		size_t n = utf8_ok(u, left);
+		if (!n && keep_controls && (*u < 0x20 || *u == 0x7f))
+			n = 1;
 		if (n) {
 			sbuf_add(&b, (const char *)u, n);
 		} else {
@@ -361,6 +366,19 @@ static char *safe_msg(const char *s)
 		left -= n;
 	}
 	return sbuf_detach(&b);
+}
+
+/* A message with control characters and invalid UTF-8 as \xNN (heap). */
+static char *safe_msg(const char *s)
+{
+	return safe_text(s, 0);
+}
+
+/* A file name as it is, but for invalid UTF-8 as \xNN: for the formats
+ * that escape control characters themselves (JSON, GitHub) (heap). */
+static char *safe_path(const char *s)
+{
+	return safe_text(s, 1);
 }
 
 /* ---- text ---- */
@@ -468,7 +486,7 @@ static void print_json(FILE *out, const diags *d)
 		const diag *g = &d->v[i];
 		cJSON *o = cJSON_CreateObject();
 		char *m = safe_msg(g->msg);
-		char *f = safe_msg(g->file ? g->file : "");
+		char *f = safe_path(g->file ? g->file : "");
 		cJSON_AddStringToObject(o, "file", f);
 		cJSON_AddNumberToObject(o, "line", g->line);
 		cJSON_AddNumberToObject(o, "col", g->col);
@@ -527,7 +545,7 @@ static void print_github(FILE *out, const diags *d)
 		sbuf b = { 0 };
 		sbuf_addf(&b, "::%s ", sev_name(g));
 		if (g->file) {
-			char *f = safe_msg(g->file);
+			char *f = safe_path(g->file);
 			sbuf_adds(&b, "file=");
 			gh_escape(&b, f, 1);
 			free(f);
@@ -552,82 +570,287 @@ static void print_github(FILE *out, const diags *d)
 
 /* ---- sarif ---- */
 
-/* A path as a relative URI reference: percent-encode all but unreserved and '/'. */
-static char *path_uri(const char *path)
+/* a path's bytes as a URI: all but unreserved characters and '/' percent-encoded */
+static void uri_path(sbuf *b, const char *path)
 {
-	sbuf b = { 0 };
 	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
 		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		    (*p >= '0' && *p <= '9') || strchr("-._~/", *p))
-			sbuf_addc(&b, (char)*p);
+			sbuf_addc(b, (char)*p);
 		else
-			sbuf_addf(&b, "%%%02X", *p);
+			sbuf_addf(b, "%%%02X", *p);
 	}
+}
+
+/* path made absolute against cwd, "." and ".." segments resolved (heap) */
+static char *abs_path(const char *path, const char *cwd)
+{
+	char *joined = path[0] == '/' ? xstrdup(path) : xasprintf("%s/%s", cwd, path);
+	size_t n = strlen(joined), nseg = 0;
+	char **seg = xmalloc((n / 2 + 2) * sizeof(*seg));
+	for (char *save = NULL, *s = strtok_r(joined, "/", &save); s; s = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(s, "."))
+			continue;
+		if (!strcmp(s, "..")) {
+			nseg -= nseg > 0;
+			continue;
+		}
+		seg[nseg++] = s;
+	}
+	sbuf b = { 0 };
+	for (size_t i = 0; i < nseg; i++)
+		sbuf_addf(&b, "/%s", seg[i]);
+	if (!nseg)
+		sbuf_addc(&b, '/');
+	free(seg);
+	free(joined);
 	return sbuf_detach(&b);
 }
 
-static void print_sarif(FILE *out, const diags *d, char *const *files, size_t nfiles)
+/*
+ * An artifactLocation for path: relative to the current directory with
+ * uriBaseId %SRCROOT% when it is under it, else an absolute file:// URI.
+ */
+static cJSON *artifact_location(const char *path, const char *cwd)
 {
+	cJSON *o = cJSON_CreateObject();
+	char *abs = abs_path(path, cwd);
+	size_t cl = strlen(cwd);
+	sbuf b = { 0 };
+	if (!strncmp(abs, cwd, cl) && abs[cl] == '/' && abs[cl + 1]) {
+		uri_path(&b, abs + cl + 1);
+		cJSON_AddStringToObject(o, "uri", b.buf);
+		cJSON_AddStringToObject(o, "uriBaseId", "%SRCROOT%");
+	} else {
+		sbuf_adds(&b, "file://");
+		uri_path(&b, abs);
+		cJSON_AddStringToObject(o, "uri", b.buf);
+	}
+	sbuf_release(&b);
+	free(abs);
+	return o;
+}
+
+/* the current directory as a file:// URI ending in '/' (heap) */
+static char *cwd_uri(const char *cwd)
+{
+	sbuf b = { 0 };
+	sbuf_adds(&b, "file://");
+	uri_path(&b, cwd);
+	if (b.buf[b.len - 1] != '/')
+		sbuf_addc(&b, '/');
+	return sbuf_detach(&b);
+}
+
+static void add_text(cJSON *o, const char *key, const char *text)
+{
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(o, key), "text", text);
+}
+
+/* a reportingDescriptor for rule id, from the caller's table when it has a row */
+static cJSON *sarif_rule(const char *id, const diag_tool *t)
+{
+	diag_rule r = { id, SEV_ERROR, id, id, NULL };
+	if (t->rule && t->rule(id, &r) < 0)
+		r = (diag_rule){ id, SEV_ERROR, id, id, NULL };
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "id", id);
+	add_text(o, "shortDescription", r.summary);
+	add_text(o, "fullDescription", r.rationale);
+	sbuf text = { 0 }, md = { 0 };
+	sbuf_addf(&text, "%s\n\n%s", r.summary, r.rationale);
+	sbuf_addf(&md, "**%s** (%s): %s\n\n%s", id, r.severity == SEV_ERROR ? "error" : "warning",
+		  r.summary, r.rationale);
+	if (r.example) {
+		sbuf_addf(&text, "\n\nExample:\n\n%s", r.example);
+		sbuf_addf(&md, "\n\nExample:\n\n```yaml\n%s```", r.example);
+	}
+	cJSON *help = cJSON_AddObjectToObject(o, "help");
+	cJSON_AddStringToObject(help, "text", text.buf);
+	cJSON_AddStringToObject(help, "markdown", md.buf);
+	sbuf_release(&text);
+	sbuf_release(&md);
+	if (t->rules_uri) {
+		char *u = xasprintf("%s#%s", t->rules_uri, id);
+		cJSON_AddStringToObject(o, "helpUri", u);
+		free(u);
+	}
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "defaultConfiguration"), "level",
+				r.severity == SEV_ERROR ? "error" : "warning");
+	return o;
+}
+
+/* the index of id in the run's rules, added when new */
+static size_t rule_index(const char ***ids, size_t *nids, cJSON *rules, const char *id,
+			 const diag_tool *t)
+{
+	size_t k;
+	for (k = 0; k < *nids && strcmp((*ids)[k], id); k++)
+		;
+	if (k == *nids) {
+		*ids = xrealloc(*ids, (*nids + 1) * sizeof(**ids));
+		(*ids)[(*nids)++] = id;
+		cJSON_AddItemToArray(rules, sarif_rule(id, t));
+	}
+	return k;
+}
+
+/* the text of g's line without leading and trailing blanks ("" if none) */
+static void trimmed_line(const diag *g, const char **p, size_t *len)
+{
+	if (!g->line || source_line(g->file, g->line, p, len) < 0) {
+		*p = "";
+		*len = 0;
+	}
+	while (*len && (**p == ' ' || **p == '\t'))
+		(*p)++, (*len)--;
+	while (*len && ((*p)[*len - 1] == ' ' || (*p)[*len - 1] == '\t'))
+		(*len)--;
+}
+
+/*
+ * A fingerprint that survives edits elsewhere in the file: the rule, the
+ * file's URI (relative to the current directory when under it), the text of the diagnostic's line without its indentation and
+ * trailing blanks, and how many diagnostics of the same rule on a line of
+ * the same text came before it in this file (diags_sort keeps a file's
+ * diagnostics together, in order).
+ */
+static char *fingerprint(const diags *d, size_t i, const char *uri)
+{
+	const diag *g = &d->v[i];
+	sbuf key = { 0 };
+	const char *p;
+	size_t len;
+	trimmed_line(g, &p, &len);
+	sbuf_addf(&key, "%s", g->rule ? g->rule : "");
+	sbuf_addc(&key, 0);
+	sbuf_adds(&key, uri);
+	sbuf_addc(&key, 0);
+	sbuf_add(&key, p, len);
+	size_t seen = 0;
+	for (size_t k = i; k-- > 0;) {
+		const diag *h = &d->v[k];
+		const char *q;
+		size_t ql;
+		if (strcmp(h->file ? h->file : "", g->file ? g->file : ""))
+			break;
+		if (strcmp(h->rule ? h->rule : "", g->rule ? g->rule : ""))
+			continue;
+		trimmed_line(h, &q, &ql);
+		seen += ql == len && !memcmp(p, q, len);
+	}
+	sbuf_addf(&key, "%c%zu", 0, seen);
+	char hex[65];
+	sha256_hex(key.buf, key.len, hex);
+	sbuf_release(&key);
+	return xasprintf("%s:%zu", hex, seen + 1);
+}
+
+static int is_io(const diag *g)
+{
+	return g->rule && !strcmp(g->rule, "io");
+}
+
+/* the physical location of g (its file, and its line and column when known) */
+static cJSON *sarif_location(const diag *g, const char *cwd)
+{
+	cJSON *loc = cJSON_CreateObject();
+	cJSON *phys = cJSON_AddObjectToObject(loc, "physicalLocation");
+	cJSON_AddItemToObject(phys, "artifactLocation", artifact_location(g->file, cwd));
+	if (g->line) {
+		cJSON *reg = cJSON_AddObjectToObject(phys, "region");
+		cJSON_AddNumberToObject(reg, "startLine", g->line);
+		if (g->col)
+			cJSON_AddNumberToObject(reg, "startColumn", g->col);
+	}
+	return loc;
+}
+
+/* the run's invocation: a file that could not be read is a notification */
+static void sarif_invocation(cJSON *run, const diags *d, const char *cwd)
+{
+	cJSON *inv = cJSON_CreateObject();
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(run, "invocations"), inv);
+	cJSON *notes = cJSON_CreateArray();
+	for (size_t i = 0; i < d->n; i++) {
+		const diag *g = &d->v[i];
+		if (!is_io(g))
+			continue;
+		cJSON *n = cJSON_CreateObject();
+		cJSON_AddStringToObject(n, "level", "error");
+		char *m = safe_msg(g->msg);
+		add_text(n, "message", m);
+		free(m);
+		if (g->file)
+			cJSON_AddItemToArray(cJSON_AddArrayToObject(n, "locations"),
+					     sarif_location(g, cwd));
+		cJSON_AddItemToArray(notes, n);
+	}
+	cJSON_AddBoolToObject(inv, "executionSuccessful", cJSON_GetArraySize(notes) == 0);
+	if (cJSON_GetArraySize(notes))
+		cJSON_AddItemToObject(inv, "toolExecutionNotifications", notes);
+	else
+		cJSON_Delete(notes);
+	char *u = cwd_uri(cwd);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(inv, "workingDirectory"), "uri", u);
+	free(u);
+}
+
+static void print_sarif(FILE *out, const diags *d, const diag_tool *t)
+{
+	char *cwd = getcwd(NULL, 0);
+	if (!cwd)
+		cwd = xstrdup("/");
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddStringToObject(root, "$schema",
 				"https://json.schemastore.org/sarif-2.1.0.json");
 	cJSON_AddStringToObject(root, "version", "2.1.0");
-	cJSON *runs = cJSON_AddArrayToObject(root, "runs");
 	cJSON *run = cJSON_CreateObject();
-	cJSON_AddItemToArray(runs, run);
-	cJSON *driver = cJSON_AddObjectToObject(cJSON_AddObjectToObject(run, "tool"),
-						"driver");
-	cJSON_AddStringToObject(driver, "name", "runbook");
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(root, "runs"), run);
+	cJSON *driver = cJSON_AddObjectToObject(cJSON_AddObjectToObject(run, "tool"), "driver");
+	cJSON_AddStringToObject(driver, "name", t->name ? t->name : "runbook");
+	if (t->version)
+		cJSON_AddStringToObject(driver, "version", t->version);
+	if (t->information_uri)
+		cJSON_AddStringToObject(driver, "informationUri", t->information_uri);
 	cJSON *rules = cJSON_AddArrayToObject(driver, "rules");
+	sarif_invocation(run, d, cwd);
+	char *root_uri = cwd_uri(cwd);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(run,
+			"originalUriBaseIds"), "%SRCROOT%"), "uri", root_uri);
+	free(root_uri);
 	cJSON_AddStringToObject(run, "columnKind", "unicodeCodePoints");
 	cJSON *arts = cJSON_AddArrayToObject(run, "artifacts");
-	for (size_t i = 0; i < nfiles; i++) {
-		char *u = path_uri(files[i]);
+	for (size_t i = 0; i < t->nfiles; i++) {
 		cJSON *a = cJSON_CreateObject();
-		cJSON_AddStringToObject(cJSON_AddObjectToObject(a, "location"), "uri", u);
+		cJSON_AddItemToObject(a, "location", artifact_location(t->files[i], cwd));
 		cJSON_AddItemToArray(arts, a);
-		free(u);
 	}
 	cJSON *results = cJSON_AddArrayToObject(run, "results");
-	const char **ids = xcalloc(d->n + 1, sizeof(*ids));
+	const char **ids = NULL;
 	size_t nids = 0;
 	for (size_t i = 0; i < d->n; i++) {
 		const diag *g = &d->v[i];
+		if (is_io(g))
+			continue;
 		cJSON *r = cJSON_CreateObject();
-		if (g->rule) {
-			size_t k;
-			for (k = 0; k < nids && strcmp(ids[k], g->rule); k++)
-				;
-			if (k == nids) {
-				ids[nids++] = g->rule;
-				cJSON *rule = cJSON_CreateObject();
-				cJSON_AddStringToObject(rule, "id", g->rule);
-				cJSON_AddStringToObject(cJSON_AddObjectToObject(rule,
-						"shortDescription"), "text", g->rule);
-				cJSON_AddItemToArray(rules, rule);
-			}
-			cJSON_AddStringToObject(r, "ruleId", g->rule);
-			cJSON_AddNumberToObject(r, "ruleIndex", (double)k);
-		}
+		const char *id = g->rule ? g->rule : "error";
+		cJSON_AddStringToObject(r, "ruleId", id);
+		cJSON_AddNumberToObject(r, "ruleIndex",
+					(double)rule_index(&ids, &nids, rules, id, t));
 		cJSON_AddStringToObject(r, "level", sev_name(g));
 		char *m = safe_msg(g->msg);
-		cJSON_AddStringToObject(cJSON_AddObjectToObject(r, "message"), "text", m);
+		add_text(r, "message", m);
 		free(m);
 		if (g->file) {
-			cJSON *locs = cJSON_AddArrayToObject(r, "locations");
-			cJSON *loc = cJSON_CreateObject();
-			cJSON_AddItemToArray(locs, loc);
-			cJSON *phys = cJSON_AddObjectToObject(loc, "physicalLocation");
-			char *u = path_uri(g->file);
-			cJSON_AddStringToObject(cJSON_AddObjectToObject(phys,
-					"artifactLocation"), "uri", u);
-			free(u);
-			if (g->line) {
-				cJSON *reg = cJSON_AddObjectToObject(phys, "region");
-				cJSON_AddNumberToObject(reg, "startLine", g->line);
-				if (g->col)
-					cJSON_AddNumberToObject(reg, "startColumn", g->col);
-			}
+			cJSON *loc = sarif_location(g, cwd);
+			cJSON_AddItemToArray(cJSON_AddArrayToObject(r, "locations"), loc);
+			const cJSON *art = cJSON_GetObjectItem(cJSON_GetObjectItem(loc,
+					"physicalLocation"), "artifactLocation");
+			char *fp = fingerprint(d, i, cJSON_GetStringValue(cJSON_GetObjectItem(art, "uri")));
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(r, "partialFingerprints"),
+						"runbookRuleLineHash/v1", fp);
+			free(fp);
 		}
 		cJSON_AddItemToArray(results, r);
 	}
@@ -636,6 +859,7 @@ static void print_sarif(FILE *out, const diags *d, char *const *files, size_t nf
 	fprintf(out, "%s\n", s);
 	cJSON_free(s);
 	cJSON_Delete(root);
+	free(cwd);
 }
 
 /* ---- junit ---- */
@@ -646,7 +870,7 @@ static int same_file(const diag *g, const char *f)
 }
 
 /* "file:line:col: severity: message [rule]", each part made safe (heap) */
-static char *junit_line(const diag *g, const char *f, const char *severity)
+static char *junit_line(const diag *g, const char *f)
 {
 	sbuf b = { 0 };
 	char *sf = safe_msg(f), *m = safe_msg(g->msg);
@@ -656,7 +880,7 @@ static char *junit_line(const diag *g, const char *f, const char *severity)
 		sbuf_addf(&b, ":%d", g->line);
 	if (g->col)
 		sbuf_addf(&b, ":%d", g->col);
-	sbuf_addf(&b, ": %s: %s", severity, m);
+	sbuf_addf(&b, ": %s: %s", sev_name(g), m);
 	if (g->rule) {
 		char *r = safe_msg(g->rule);
 		sbuf_addf(&b, " [%s]", r);
@@ -667,42 +891,71 @@ static char *junit_line(const diag *g, const char *f, const char *severity)
 	return sbuf_detach(&b);
 }
 
-/* One testcase per file: a <failure> per error, warnings in system-out. */
-static void junit_file(junit *j, const diags *d, const char *f)
+/* the case of rule in file f: a failure (an error for "io") when the rule
+ * reported an error there, its warnings in system-out */
+static void junit_rule(junit *j, const diags *d, const char *f, const char *rule, double secs)
 {
-	char *sf = safe_msg(f);
-	sbuf w = { 0 };
-
-	junit_case(j, sf, "runbook check");
-	free(sf);
+	char *sf = safe_path(f), *sr = safe_msg(rule);
+	sbuf errs = { 0 }, warns = { 0 };
+	const diag *first = NULL;
+	junit_case(j, sf, sr, secs);
 	for (size_t i = 0; i < d->n; i++) {
 		const diag *g = &d->v[i];
-		if (!same_file(g, f))
+		if (!same_file(g, f) || strcmp(g->rule ? g->rule : "error", rule))
 			continue;
-		char *line = junit_line(g, f, g->severity == SEV_WARNING ? "warning" : "error");
-		if (g->severity == SEV_WARNING) {
-			sbuf_adds(&w, line);
-			sbuf_addc(&w, '\n');
-		} else {
-			char *m = safe_msg(g->msg), *r = safe_msg(g->rule ? g->rule : "error");
-			junit_failure(j, m, r, line);
-			free(m);
-			free(r);
-		}
+		char *line = junit_line(g, f);
+		sbuf *to = g->severity == SEV_ERROR ? &errs : &warns;
+		sbuf_adds(to, line);
+		sbuf_addc(to, '\n');
 		free(line);
+		if (g->severity == SEV_ERROR && !first)
+			first = g;
 	}
-	if (w.len)
-		junit_output(j, w.buf);
-	sbuf_release(&w);
+	if (first) {
+		char *m = safe_msg(first->msg);
+		(is_io(first) ? junit_error : junit_failure)(j, m, sr, errs.buf);
+		free(m);
+	}
+	if (warns.len)
+		junit_output(j, warns.buf);
+	sbuf_release(&errs);
+	sbuf_release(&warns);
+	free(sf);
+	free(sr);
 }
 
-static void print_junit(FILE *out, const diags *d, char *const *files, size_t nfiles)
+/* One testcase per file and rule it reported, or one named "valid". */
+static void junit_file(junit *j, const diags *d, const char *f, double secs)
+{
+	const char **rules = xcalloc(d->n + 1, sizeof(*rules));
+	size_t nr = 0;
+	for (size_t i = 0; i < d->n; i++) {
+		if (!same_file(&d->v[i], f))
+			continue;
+		const char *r = d->v[i].rule ? d->v[i].rule : "error";
+		size_t k;
+		for (k = 0; k < nr && strcmp(rules[k], r); k++)
+			;
+		if (k == nr)
+			rules[nr++] = r;
+	}
+	if (!nr) {
+		char *sf = safe_path(f);
+		junit_case(j, sf, "valid", secs);
+		free(sf);
+	}
+	for (size_t k = 0; k < nr; k++)
+		junit_rule(j, d, f, rules[k], secs < 0 ? secs : secs / (double)nr);
+	free(rules);
+}
+
+static void print_junit(FILE *out, const diags *d, const diag_tool *t)
 {
 	/* the files checked, then any other file a diagnostic names */
-	const char **fl = xcalloc(nfiles + d->n + 1, sizeof(*fl));
+	const char **fl = xcalloc(t->nfiles + d->n + 1, sizeof(*fl));
 	size_t nf = 0;
-	for (size_t i = 0; i < nfiles; i++)
-		fl[nf++] = files[i];
+	for (size_t i = 0; i < t->nfiles; i++)
+		fl[nf++] = t->files[i];
 	for (size_t i = 0; i < d->n; i++) {
 		const char *f = d->v[i].file ? d->v[i].file : "";
 		size_t k;
@@ -713,7 +966,7 @@ static void print_junit(FILE *out, const diags *d, char *const *files, size_t nf
 	}
 	junit j = { 0 };
 	for (size_t i = 0; i < nf; i++)
-		junit_file(&j, d, fl[i]);
+		junit_file(&j, d, fl[i], t->seconds && i < t->nfiles ? t->seconds[i] : -1);
 	junit_print(out, &j, "runbook check", NULL);
 	free(fl);
 }
@@ -740,11 +993,22 @@ int diag_format_from_name(const char *name)
 void diags_print(FILE *out, const diags *d, int format, int color,
 		 char *const *files, size_t nfiles)
 {
+	diag_tool t = { .name = "runbook", .files = files, .nfiles = nfiles };
+	diags_print_tool(out, d, format, color, &t);
+}
+
+/*
+ * diags_print with the tool's name, version and rules: SARIF describes
+ * each rule a result names from t->rule, and JUnit gives each case its
+ * file's time from t->seconds.
+ */
+void diags_print_tool(FILE *out, const diags *d, int format, int color, const diag_tool *t)
+{
 	switch (format) {
 	case DIAG_JSON: print_json(out, d); break;
 	case DIAG_GITHUB: print_github(out, d); break;
-	case DIAG_SARIF: print_sarif(out, d, files, nfiles); break;
-	case DIAG_JUNIT: print_junit(out, d, files, nfiles); break;
+	case DIAG_SARIF: print_sarif(out, d, t); break;
+	case DIAG_JUNIT: print_junit(out, d, t); break;
 	default: print_text(out, d, color); break;
 	}
 }

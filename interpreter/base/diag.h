@@ -66,4 +66,31 @@ int diag_format_from_name(const char *name);   /* -1 when unknown */
 void diags_print(FILE *out, const diags *d, int format, int color,
 		 char *const *files, size_t nfiles);
 
+/*
+ * What the printers know of a rule.  base/ has no rule table: the caller
+ * (lang/rules.h) looks its rows up for them through diag_tool.rule.
+ */
+typedef struct diag_rule {
+	const char *id;         /* "unknown-key": what a diagnostic's rule holds */
+	int severity;           /* SEV_*: its default severity */
+	const char *summary;    /* one line */
+	const char *rationale;  /* a paragraph */
+	const char *example;    /* a runbook that it reports, or NULL */
+} diag_rule;
+
+/* the tool that printed, for the machine formats (SARIF, JUnit) */
+typedef struct diag_tool {
+	const char *name, *version;
+	const char *information_uri;    /* the tool's home page (SARIF) */
+	const char *rules_uri;          /* the rules page: a rule is RULES_URI#id */
+	/* the row of rule id into *out: 0, or -1 when there is none */
+	int (*rule)(const char *id, diag_rule *out);
+	char *const *files;             /* the files checked, as in diags_print */
+	size_t nfiles;
+	double *seconds;                /* NULL, or how long each file took (JUnit) */
+} diag_tool;
+
+/* diags_print with what the machine formats say of the tool and its rules */
+void diags_print_tool(FILE *out, const diags *d, int format, int color, const diag_tool *t);
+
 #endif

@@ -31,10 +31,11 @@ static void end_case(junit *j)
 		return;
 	sbuf_adds(&j->cases, j->open == 1 ? "/>\n" : "    </testcase>\n");
 	j->failed += j->case_failed;
+	j->errors += j->case_error;
 	j->open = 0;
 }
 
-void junit_case(junit *j, const char *classname, const char *name)
+void junit_case(junit *j, const char *classname, const char *name, double seconds)
 {
 	end_case(j);
 	sbuf_adds(&j->cases, "    <testcase classname=\"");
@@ -42,15 +43,21 @@ void junit_case(junit *j, const char *classname, const char *name)
 	sbuf_adds(&j->cases, "\" name=\"");
 	xml_escape(&j->cases, name);
 	sbuf_addc(&j->cases, '"');
+	if (seconds >= 0) {
+		sbuf_addf(&j->cases, " time=\"%.3f\"", seconds);
+		j->seconds += seconds;
+	}
 	j->tests++;
 	j->open = 1;
-	j->case_failed = 0;
+	j->case_failed = j->case_error = 0;
 }
 
-void junit_failure(junit *j, const char *message, const char *type, const char *text)
+/* a <failure> or an <error> of the current case */
+static void problem(junit *j, const char *elem, const char *message, const char *type,
+		    const char *text)
 {
 	open_children(j);
-	sbuf_adds(&j->cases, "      <failure message=\"");
+	sbuf_addf(&j->cases, "      <%s message=\"", elem);
 	xml_escape(&j->cases, message);
 	sbuf_addc(&j->cases, '"');
 	if (type) {
@@ -61,10 +68,21 @@ void junit_failure(junit *j, const char *message, const char *type, const char *
 	if (text) {
 		sbuf_addc(&j->cases, '>');
 		xml_escape(&j->cases, text);
-		sbuf_adds(&j->cases, "</failure>\n");
+		sbuf_addf(&j->cases, "</%s>\n", elem);
 	} else
 		sbuf_adds(&j->cases, "/>\n");
+}
+
+void junit_failure(junit *j, const char *message, const char *type, const char *text)
+{
+	problem(j, "failure", message, type, text);
 	j->case_failed = 1;
+}
+
+void junit_error(junit *j, const char *message, const char *type, const char *text)
+{
+	problem(j, "error", message, type, text);
+	j->case_error = 1;
 }
 
 void junit_output(junit *j, const char *text)
@@ -82,12 +100,13 @@ void junit_print(FILE *out, junit *j, const char *suite, const char *const *prop
 	end_case(j);
 	sbuf_addf(&head,
 		  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		  "<testsuites name=\"runbook\" tests=\"%zu\" failures=\"%zu\" errors=\"0\">\n"
+		  "<testsuites name=\"runbook\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
+		  "time=\"%.3f\">\n"
 		  "  <testsuite name=\"",
-		  j->tests, j->failed);
+		  j->tests, j->failed, j->errors, j->seconds);
 	xml_escape(&head, suite);
-	sbuf_addf(&head, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\">\n",
-		  j->tests, j->failed);
+	sbuf_addf(&head, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\" "
+		  "time=\"%.3f\">\n", j->tests, j->failed, j->errors, j->seconds);
 	if (properties && properties[0]) {
 		sbuf_adds(&head, "    <properties>");
 		for (const char *const *p = properties; p[0]; p += 2) {
@@ -103,5 +122,6 @@ void junit_print(FILE *out, junit *j, const char *suite, const char *const *prop
 		j->cases.buf ? j->cases.buf : "");
 	sbuf_release(&head);
 	sbuf_release(&j->cases);
-	j->tests = j->failed = 0;
+	j->tests = j->failed = j->errors = 0;
+	j->seconds = 0;
 }

@@ -49,6 +49,7 @@ int cmd_undo(const command *self, int argc, char **argv);
 int cmd_schema(const command *self, int argc, char **argv);
 int cmd_reference(const command *self, int argc, char **argv);
 int cmd_eval(const command *self, int argc, char **argv);
+int cmd_explain(const command *self, int argc, char **argv);
 int cmd_completion(const command *self, int argc, char **argv);
 int cmd_man(const command *self, int argc, char **argv);
 
@@ -65,6 +66,7 @@ extern const cmd_opt undo_options[];
 extern const cmd_opt schema_options[];
 extern const cmd_opt reference_options[];
 extern const cmd_opt eval_options[];
+extern const cmd_opt explain_options[];
 extern const cmd_opt completion_options[];
 extern const cmd_opt man_options[];
 

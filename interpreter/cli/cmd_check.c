@@ -1,7 +1,9 @@
 /*
  * cmd_check.c - `runbook check PATH...`: validate and lint files and
  * directories (recursing into *.yaml / *.yml, skipping hidden entries).
- * Every file is checked and every error of each file is reported.
+ * Every file is checked and every error of each file is reported; a
+ * file found under a directory that cannot be read (a dangling link) is
+ * a diagnostic of rule "io" like any other.
  * Exit EXIT_USAGE (2) when any file has an error; with --strict
  * EXIT_FAILED (1) when there are warnings and no error; else EXIT_OK.
  *
@@ -13,8 +15,11 @@
 #include "cli/cmd.h"
 #include "lang/fragment.h"
 #include "lang/lint.h"
+#include "base/clock.h"
 #include "lang/node.h"
+#include "lang/rules.h"
 #include "lang/runbook.h"
+#include "run/exec.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -30,7 +35,7 @@ const cmd_opt check_options[] = {
 		   "how to print the diagnostics (default text)"),
 	OPT_NO_COLOR(O_NO_COLOR),
 	OPT_STDLIB,
-	OPT_FLAG(O_LIST_RULES, "list-rules", 0, "list the lint rules (id, severity, summary) and exit"),
+	OPT_FLAG(O_LIST_RULES, "list-rules", 0, "list every rule a diagnostic can carry (id, severity, summary) and exit"),
 	OPT_FLAG(O_STRICT, "strict", 0, "warnings fail too: exit 1 when there are warnings and no error"),
 	OPT_STRING(O_CONFIG, "config", 0, "FILE", "the lint policy of every file (else each file's .runbook.yaml)"),
 	OPT_FLAG(O_NO_CONFIG, "no-config", 0, "no lint policy: every rule as its row says"),
@@ -86,7 +91,11 @@ static int walk(const char *dir, pathlist *pl, int depth)
 	for (size_t i = 0; i < local.n; i++) {
 		struct stat sb;
 		if (stat(local.v[i], &sb) < 0) {
-			free(local.v[i]);
+			/* a dangling link: loading it reports why (rule io) */
+			if (has_yaml_ext(local.v[i]))
+				pl_add(pl, local.v[i]);
+			else
+				free(local.v[i]);
 			continue;
 		}
 		if (S_ISDIR(sb.st_mode)) {
@@ -183,17 +192,20 @@ static void policies_release(policies *ps)
 	lint_set_policy(NULL);
 }
 
-/* load, validate and lint every file under its policy; diagnostics to dg */
-static void check_files(pathlist *files, policies *ps, diags *dg)
+/* load, validate and lint every file under its policy; diagnostics to dg,
+ * each file's time to secs */
+static void check_files(pathlist *files, policies *ps, diags *dg, double *secs)
 {
 	const char *cli_stdlib = fragment_stdlib();
 	for (size_t i = 0; i < files->n; i++) {
 		const lint_policy *pol = policy_of(ps, files->v[i], dg);
 		lint_set_policy(pol);
 		fragment_set_stdlib(cli_stdlib ? cli_stdlib : pol ? pol->stdlib : NULL);
+		int64_t t0 = boottime_ns();
 		runbook *rb = runbook_load(files->v[i], dg, 1);
 		if (rb)
 			runbook_free(rb);
+		secs[i] = (double)(boottime_ns() - t0) / 1e9;
 		if (load_is_stdin(files->v[i])) {
 			free(files->v[i]);
 			files->v[i] = xstrdup(LOAD_STDIN_NAME);
@@ -266,7 +278,7 @@ int cmd_check(const command *self, int argc, char **argv)
 			ps.none = 1;
 		else if (id == O_LIST_RULES) {
 			free(paths);
-			lint_list(stdout);
+			rules_list(stdout);
 			return EXIT_OK;
 		} else if (id == OPTS_ARG)
 			paths[npaths++] = p.val;
@@ -299,9 +311,15 @@ int cmd_check(const command *self, int argc, char **argv)
 #endif
 	diags dg;
 	diags_init(&dg);
-	check_files(&files, &ps, &dg);
+	double *secs = xcalloc(files.n + 1, sizeof *secs);
+	check_files(&files, &ps, &dg, secs);
 	diags_sort(&dg);
-	diags_print(stdout, &dg, format, want_color(stdout, no_color), files.v, files.n);
+	diag_tool tool = { .name = "runbook", .version = RUNBOOK_VERSION,
+			   .information_uri = RUNBOOK_DOCS_URL "/reference.md",
+			   .rules_uri = RUNBOOK_RULES_URL, .rule = rule_lookup,
+			   .files = files.v, .nfiles = files.n, .seconds = secs };
+	diags_print_tool(stdout, &dg, format, want_color(stdout, no_color), &tool);
+	free(secs);
 	if (format == DIAG_TEXT)
 		fprintf(stderr, "%zu file%s checked: %d error%s, %d warning%s\n", files.n,
 			files.n == 1 ? "" : "s", dg.nerr, dg.nerr == 1 ? "" : "s", dg.nwarn,

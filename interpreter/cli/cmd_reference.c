@@ -13,6 +13,7 @@
 #include "lang/lint.h"
 #include "lang/match.h"
 #include "lang/prim.h"
+#include "lang/rules.h"
 #include "lang/runbook.h"
 #include "record/events.h"
 #include "run/exec.h"
@@ -284,16 +285,20 @@ static void sec_events(FILE *f)
 	fputc('\n', f);
 }
 
-/* the lint rules (lint_rules, lint.c): each with why, and a runbook it reports */
+/* the rules of diagnostics (rules.h): each explained in docs/rules.md */
 static void sec_lint(FILE *f)
 {
-	fputs("## Lint rules\n\n`runbook check` gives this advice on a valid runbook "
-	      "(`runbook check --list-rules` lists the rules):\n\n", f);
-	for (size_t i = 0; i < lint_rule_count; i++) {
-		const lint_rule *r = &lint_rules[i];
-		fprintf(f, "### `%s`\n\n%s: %s.\n\n%s\n\n```yaml\n%s```\n\n", r->id,
-			lint_severity_name(r->severity), r->summary, r->rationale, r->example);
+	fputs("## Diagnostic rules\n\nEvery diagnostic of `runbook check` carries a rule; the lint "
+	      "rules (`lint-*`) are advice on a valid runbook. docs/rules.md explains each, with a "
+	      "runbook it reports (`runbook explain RULE`):\n\n"
+	      "| rule | severity | summary |\n|---|---|---|\n", f);
+	for (size_t i = 0; i < rule_count(); i++) {
+		diag_rule r = rule_at(i);
+		fprintf(f, "| [`%s`](rules.md#%s) | %s | ", r.id, r.id, lint_severity_name(r.severity));
+		cell(f, r.summary);
+		fputs(" |\n", f);
 	}
+	fputc('\n', f);
 }
 
 /*

@@ -118,7 +118,7 @@ static void print_junit(FILE *f, const char *path, const verdict *vd)
 
 	for (size_t i = 0; i < vd->n; i++) {
 		const vcheck *c = &vd->v[i];
-		junit_case(&j, c->group, c->name);
+		junit_case(&j, c->group, c->name, -1);
 		if (c->result == VC_FAIL)
 			junit_failure(&j, c->detail, NULL, NULL);
 		else

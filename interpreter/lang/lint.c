@@ -699,13 +699,6 @@ const char *lint_severity_name(int severity)
 	return severity == SEV_ERROR ? "error" : "warning";
 }
 
-void lint_list(FILE *f)
-{
-	for (size_t i = 0; i < lint_rule_count; i++)
-		fprintf(f, "%-20s %-8s %s\n", lint_rules[i].id,
-			lint_severity_name(lint_rules[i].severity), lint_rules[i].summary);
-}
-
 /*
  * Run every lint rule over a validated (possibly partly invalid) model;
  * warnings go to dg.  Steps whose action could not be resolved are

@@ -2,8 +2,8 @@
  * lint.h - the lint rules: advice on a valid runbook, one row per rule.
  *
  * `runbook check` runs every rule after validation (lint_runbook(),
- * runbook.h); `runbook check --list-rules` prints the rows (lint_list)
- * and the reference prints each with its rationale and an example.  To
+ * runbook.h); `runbook check --list-rules`, `runbook explain` and
+ * docs/rules.md print the rows with the other rules' (rules.h).  To
  * add a rule, add a row and its check function in lint.c: nothing else
  * lists them.
  */
@@ -32,8 +32,6 @@ const lint_rule *lint_rule_find(const char *id);
 const char *lint_rule_hint(const char *id, char *buf, size_t n);
 /* "error" or "warning" */
 const char *lint_severity_name(int severity);
-/* every rule, one a line: id, severity, summary (`check --list-rules`) */
-void lint_list(FILE *f);
 
 /*
  * A repository's lint policy, from its .runbook.yaml (policy.c):

@@ -5,6 +5,7 @@
 #   deps.sh demo    - what `make demo` needs: build, plus the lab's servers
 #                     (`make demo-local` needs only build)
 #   deps.sh fuzz    - plus clang and its libFuzzer/sanitizer runtimes for `make fuzz`
+#   deps.sh formats - plus node and npm for `make check-formats`
 # As root it runs apt-get itself; otherwise it prints the command to run.
 set -euo pipefail
 what=${1:-build}
@@ -13,12 +14,13 @@ pkgs=(gcc make pkg-config libc6-dev libyaml-dev libcurl4-openssl-dev libpq-dev
 case $what in
 test|bench) pkgs+=(jq procps postgresql redis-server prometheus prometheus-alertmanager
                    nginx-light curl python3 util-linux tmux chromium openssl
-                   groff-base man-db zsh cmark-gfm python3-yaml git) ;;
+                   groff-base man-db zsh cmark-gfm python3-yaml git python3-jsonschema libxml2-utils) ;;
 esac
 case $what in
 bench) pkgs+=(postgresql-client) ;;
 demo) pkgs+=(jq procps postgresql redis-server prometheus prometheus-alertmanager curl python3 util-linux) ;;
 fuzz) pkgs+=(clang libclang-rt-dev) ;;
+formats) pkgs+=(jq); command -v npm >/dev/null || pkgs+=(nodejs npm) ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do

@@ -101,17 +101,22 @@ static void test_junit(void)
 	junit j = { 0 };
 	const char *const props[] = { "k", "v&", NULL };
 
-	junit_case(&j, "c1", "clean");
-	junit_case(&j, "c2", "two failures");
+	junit_case(&j, "c1", "clean", -1);
+	junit_case(&j, "c2", "two failures", -1);
 	junit_failure(&j, "m <1>", "t", "text\n\"one\"");
 	junit_failure(&j, "m2", NULL, NULL);
 	junit_output(&j, "out\ttab\x01");
-	junit_case(&j, "c3", "output only");
+	junit_case(&j, "c3", "output only", -1);
 	junit_output(&j, "");
+	junit_case(&j, "c4", "could not run", 1.5);
+	junit_error(&j, "gone", "io", NULL);
 	char *s = junit_text(&j, "suite 'x'", props);
-	CHECK(strstr(s, "<testsuites name=\"runbook\" tests=\"3\" failures=\"1\" errors=\"0\">\n"));
-	CHECK(strstr(s, "  <testsuite name=\"suite &apos;x&apos;\" tests=\"3\" failures=\"1\" "
-			"errors=\"0\" skipped=\"0\">\n"));
+	CHECK(strstr(s, "<testsuites name=\"runbook\" tests=\"4\" failures=\"1\" errors=\"1\" "
+			"time=\"1.500\">\n"));
+	CHECK(strstr(s, "  <testsuite name=\"suite &apos;x&apos;\" tests=\"4\" failures=\"1\" "
+			"errors=\"1\" skipped=\"0\" time=\"1.500\">\n"));
+	CHECK(strstr(s, "    <testcase classname=\"c4\" name=\"could not run\" time=\"1.500\">\n"
+			"      <error message=\"gone\" type=\"io\"/>\n    </testcase>\n"));
 	CHECK(strstr(s, "    <properties><property name=\"k\" value=\"v&amp;\"/></properties>\n"));
 	CHECK(strstr(s, "    <testcase classname=\"c1\" name=\"clean\"/>\n"));
 	CHECK(strstr(

@@ -552,18 +552,20 @@ static void test_diag_machine(void)
 		  "::error file=c%2Cd.yaml,line=1,col=2,title=unknown-key::x\n");
 	free(s);
 
-	/* junit: one testcase per file, a failure per error, XML-escaped */
+	/* junit: one testcase per file and rule ("valid" for a clean file), a
+	 * failure per rule with errors, warnings in system-out, XML-escaped */
 	s = print_to_string(&d, DIAG_JUNIT, 0, files, 3);
 	CHECK(strncmp(s, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", 39) == 0);
-	CHECK(strstr(s, "<testsuite name=\"runbook check\" tests=\"3\" failures=\"2\"") != NULL);
-	CHECK(strstr(s, "<testcase classname=\"dir/a b.yaml\" name=\"runbook check\">") != NULL);
-	CHECK(strstr(s, "<testcase classname=\"clean.yaml\" name=\"runbook check\"/>") != NULL);
+	CHECK(strstr(s, "<testsuite name=\"runbook check\" tests=\"4\" failures=\"2\" errors=\"0\"") != NULL);
+	CHECK(strstr(s, "<testcase classname=\"dir/a b.yaml\" name=\"unknown-key\">") != NULL);
+	CHECK(strstr(s, "<testcase classname=\"dir/a b.yaml\" name=\"stale\">") != NULL);
+	CHECK(strstr(s, "<testcase classname=\"clean.yaml\" name=\"valid\"/>") != NULL);
 	CHECK(strstr(s, "<failure message=\"unknown key &apos;restrat&apos; (did you mean "
 		      "&apos;restart&apos;?)\" type=\"unknown-key\">dir/a b.yaml:4:7: error: "
 		      "unknown key &apos;restrat&apos;") != NULL);
 	CHECK(strstr(s, "<system-out>dir/a b.yaml:9:1: warning: 100% &lt;stale&gt; &amp; "
 		      "&quot;old&quot;") != NULL);
-	CHECK(strstr(s, "c,d.yaml:1:2: error: x [unknown-key]</failure>") != NULL);
+	CHECK(strstr(s, "c,d.yaml:1:2: error: x [unknown-key]&#10;</failure>") != NULL);
 	int nfail = 0;
 	for (const char *p = s; (p = strstr(p, "<failure ")); p++)
 		nfail++;

@@ -3,8 +3,9 @@
  * list: every row of the step key table, the matcher table and the lint
  * rule table shows in every consumer without further edits, i.e. in what
  * `runbook check` accepts (or reports), in `runbook schema`, in `runbook
- * check --list-rules` and in `runbook reference` (docs/reference.md is
- * kept equal to the latter by tests/cases/docs/reference.sh).  A test
+ * check --list-rules`, in `runbook reference` and `runbook explain --format
+ * md` (docs/reference.md and docs/rules.md are kept equal to them by
+ * tests/cases/docs/reference.sh).  A test
  * walks the rows, so a new row that one consumer misses fails here.
  *
  * The binary is $RUNBOOK (set by tests/run.sh), else build/runbook.
@@ -13,6 +14,7 @@
 #include "lang/lint.h"
 #include "lang/match.h"
 #include "lang/prim.h"
+#include "lang/rules.h"
 #include "lang/runbook.h"
 
 #include <cjson/cJSON.h>
@@ -198,7 +200,7 @@ static void matchers(const cJSON *schema, const char *ref)
 	CHECK(!matcher_accepted("machtes", "0"));
 }
 
-static void lint(const char *ref, const char *list)
+static void lint(const char *ref, const char *rules, const char *list)
 {
 	for (size_t i = 0; i < lint_rule_count; i++) {
 		const lint_rule *r = &lint_rules[i];
@@ -208,8 +210,10 @@ static void lint(const char *ref, const char *list)
 		CHECK(strstr(list, line) != NULL);
 		snprintf(line, sizeof line, "### `%s`\n\n%s: %s.\n\n%s\n", r->id,
 			 lint_severity_name(r->severity), r->summary, r->rationale);
+		CHECK(strstr(rules, line) != NULL);
+		CHECK(strstr(rules, r->example) != NULL);
+		snprintf(line, sizeof line, "| [`%s`](rules.md#%s) |", r->id, r->id);
 		CHECK(strstr(ref, line) != NULL);
-		CHECK(strstr(ref, r->example) != NULL);
 		CHECK(lint_rule_find(r->id) == r);
 		/* the example is a valid runbook that this rule reports */
 		diags dg;
@@ -230,24 +234,25 @@ static void lint(const char *ref, const char *list)
 	size_t lines = 0;
 	for (const char *p = list; *p; p++)
 		lines += *p == '\n';
-	CHECK(lines == lint_rule_count);
+	CHECK(lines == rule_count());
 }
 
 int main(void)
 {
 	char *schema_text = run("schema"), *ref = run("reference"),
-	     *list = run("check --list-rules");
-	CHECK(schema_text && ref && list);
-	if (!schema_text || !ref || !list)
+	     *list = run("check --list-rules"), *rules = run("explain --format md");
+	CHECK(schema_text && ref && list && rules);
+	if (!schema_text || !ref || !list || !rules)
 		return unit_done("test_tables");
 	cJSON *schema = cJSON_Parse(schema_text);
 	CHECK(schema != NULL);
 	step_keys(schema, ref);
 	matchers(schema, ref);
-	lint(ref, list);
+	lint(ref, rules, list);
 	cJSON_Delete(schema);
 	free(schema_text);
 	free(ref);
 	free(list);
+	free(rules);
 	return unit_done("test_tables");
 }

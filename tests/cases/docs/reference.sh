@@ -21,10 +21,18 @@ done
 for fn in contains startsWith format toJSON; do
 	grep -q "^| \`$fn\` |" reference.md || fail "function '$fn' is not in the reference"
 done
-# every lint rule that `check --list-rules` lists has its section
+# docs/rules.md is what `runbook explain --format md` prints, and every
+# rule that `check --list-rules` lists has its anchored section there
+rb explain --format md
+expect_rc 0
+cp out rules.md
+cmp -s rules.md "$ROOT/docs/rules.md" ||
+	fail "docs/rules.md is not what 'runbook explain --format md' prints: run 'make docs'"
 rb check --list-rules
 expect_rc 0
-[ "$(wc -l <out)" -ge 6 ] || fail "check --list-rules lists $(wc -l <out) rules"
+[ "$(wc -l <out)" -ge 40 ] || fail "check --list-rules lists $(wc -l <out) rules"
 for id in $(awk '{print $1}' out); do
-	grep -q "^### \`$id\`$" reference.md || fail "lint rule '$id' is not in the reference"
+	grep -q "^### \`$id\`$" rules.md || fail "rule '$id' is not in docs/rules.md"
+	grep -qF "<a id=\"$id\"></a>" rules.md || fail "rule '$id' has no anchor in docs/rules.md"
+	grep -qF "(rules.md#$id)" reference.md || fail "rule '$id' is not in the reference"
 done
