@@ -26,6 +26,8 @@ const command commands[] = {
 	  "TRANSCRIPT", undo_options },
 	{ "report", cmd_report, "a drill report from a transcript (--format md|html)", "TRANSCRIPT",
 	  report_options },
+	{ "docs", cmd_docs, "render runbooks as Markdown pages for a wiki (FILE, DIR or -)",
+	  "FILE|DIR|-", docs_options },
 	{ "eval", cmd_eval, "evaluate one expression against contexts given as JSON", "EXPR",
 	  eval_options },
 	{ "schema", cmd_schema, "print the JSON Schema of runbook and fragment files", "",
