@@ -643,13 +643,17 @@ static void section_objectives(page *pg)
 
 /* ---------- the last run ---------- */
 
-/* a table row of the run's summary */
-static void kv_row(page *pg, const char *k, const char *v)
+/* a table row of the run's summary: the record's structure as it is
+ * (a status is never masked), a value with plan's secrets masked */
+static void kv_row(page *pg, const char *k, const char *v, int is_value)
 {
 	sbuf_adds(&pg->b, "| ");
-	text(pg, k, 1);
+	md_inline(&pg->b, k, 1);
 	sbuf_adds(&pg->b, " | ");
-	text(pg, v && *v ? v : "-", 1);
+	if (is_value)
+		text(pg, v && *v ? v : "-", 1);
+	else
+		md_inline(&pg->b, v && *v ? v : "-", 1);
 	sbuf_adds(&pg->b, " |\n");
 }
 
@@ -678,12 +682,12 @@ static void run_steps(page *pg, const replay *rp)
 		for (size_t i = 0; i < l->n; i++) {
 			const step *st = l->v[i];
 			sbuf_addf(&pg->b, "| %s | %s | ", phase_names[order[k]], st->id);
-			text(pg, run_status(rp, st), 1);
+			md_inline(&pg->b, run_status(rp, st), 1);
 			sbuf_adds(&pg->b, " |\n");
 			for (size_t j = 0; j < st->rollback.n; j++) {
 				sbuf_addf(&pg->b, "| rollback | %s (undoes %s) | ", st->rollback.v[j]->id,
 					  st->id);
-				text(pg, run_status(rp, st->rollback.v[j]), 1);
+				md_inline(&pg->b, run_status(rp, st->rollback.v[j]), 1);
 				sbuf_adds(&pg->b, " |\n");
 			}
 		}
@@ -702,24 +706,24 @@ static void section_run(page *pg, const tlog *l, const verdict *vd)
 	else
 		snprintf(buf, sizeof buf, "FAIL: %s", vd->interrupted ? "the run was interrupted"
 						       : "some checks of runbook verify do not hold");
-	kv_row(pg, "Verdict", buf);
-	kv_row(pg, "Mode", s ? tev_str(s, "mode") : NULL);
-	kv_row(pg, "Started", s ? tev_str(s, "ts") : NULL);
-	kv_row(pg, "Ended", e ? tev_str(e, "ts") : "did not end");
+	kv_row(pg, "Verdict", buf, 0);
+	kv_row(pg, "Mode", s ? tev_str(s, "mode") : NULL, 0);
+	kv_row(pg, "Started", s ? tev_str(s, "ts") : NULL, 0);
+	kv_row(pg, "Ended", e ? tev_str(e, "ts") : "did not end", 0);
 	int64_t ms = tlog_duration_ms(l);
-	kv_row(pg, "Duration", ms >= 0 ? dur_format(ms, d, sizeof d) : NULL);
+	kv_row(pg, "Duration", ms >= 0 ? dur_format(ms, d, sizeof d) : NULL, 0);
 	if (e)
 		snprintf(buf, sizeof buf, "%s (exit %lld)", e->status ? e->status : "?",
 			 (long long)tev_int(e, "exit", -1));
-	kv_row(pg, "Outcome", e ? buf : NULL);
-	kv_row(pg, "Operator", s ? tev_str(s, "operator") : NULL);
+	kv_row(pg, "Outcome", e ? buf : NULL, 0);
+	kv_row(pg, "Operator", s ? tev_str(s, "operator") : NULL, 1);
 	const char *sha = s ? tev_str(s, "sha256") : NULL;
 	kv_row(pg, "Runbook version", sha && !strcmp(sha, pg->rb->sha256) ? "this file"
-				      : "another version of this file (its sha256 differs)");
+				      : "another version of this file (its sha256 differs)", 0);
 	for (size_t i = 0; i < vd->n; i++)
 		if (vd->v[i].result == VC_FAIL) {
 			snprintf(buf, sizeof buf, "failed check: %s %s", vd->v[i].group, vd->v[i].name);
-			kv_row(pg, buf, vd->v[i].detail);
+			kv_row(pg, buf, vd->v[i].detail, 1);
 		}
 	replay rp;
 	replay_run(l, pg->rb, &rp);

@@ -12,7 +12,8 @@ pkgs=(gcc make pkg-config libc6-dev libyaml-dev libcurl4-openssl-dev libpq-dev
       libhiredis-dev librdkafka-dev libpcre2-dev libcjson-dev libssl-dev)
 case $what in
 test|bench) pkgs+=(jq procps postgresql redis-server prometheus prometheus-alertmanager
-                   nginx-light curl python3 util-linux tmux chromium openssl) ;;
+                   nginx-light curl python3 util-linux tmux chromium openssl
+                   cmark-gfm python3-yaml) ;;
 esac
 case $what in
 bench) pkgs+=(postgresql-client) ;;
