@@ -221,6 +221,35 @@ static void heading(page *pg, int level, const char *title)
 	sbuf_addf(&pg->b, "\n%.*s %s\n", level, "######", title);
 }
 
+/* a table's head row: the column names (NULL-terminated) */
+static void table_head(page *pg, const char *const *cols)
+{
+	size_t n = 0;
+	sbuf_adds(&pg->b, "\n|");
+	for (; cols[n]; n++)
+		sbuf_addf(&pg->b, " %s |", cols[n]);
+	sbuf_adds(&pg->b, "\n|");
+	while (n--)
+		sbuf_adds(&pg->b, "---|");
+	sbuf_addc(&pg->b, '\n');
+}
+
+/* a table row of n cells ("-" for NULL), from the runbook (secrets
+ * masked) or, mask 0, the record's structure (a status is never masked) */
+static void row(page *pg, const char *const *cells, size_t n, int mask)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *c = cells[i] && *cells[i] ? cells[i] : "-";
+		sbuf_adds(&pg->b, "| ");
+		if (mask)
+			text(pg, c, 1);
+		else
+			md_inline(&pg->b, c, 1);
+		sbuf_adds(&pg->b, " ");
+	}
+	sbuf_adds(&pg->b, "|\n");
+}
+
 /* a node as written (templates as text), secrets masked: its text for a
  * string, else compact JSON (malloc'd) */
 static char *node_text(page *pg, const node *n)
@@ -296,80 +325,65 @@ static const char *const type_names[] = {
 	"string", "int", "number", "bool", "duration", "url", "secret", "list", "enum",
 };
 
-/* an input's type and what constrains its value, in a table cell */
-static void input_type(page *pg, const input_def *in)
+/* an input's type and what constrains its value (malloc'd) */
+static char *input_type(page *pg, const input_def *in)
 {
-	text(pg, type_names[in->type], 1);
-	if (in->type == IT_SECRET && in->from) {
-		sbuf_adds(&pg->b, " (from ");
-		text(pg, in->from, 1);
-		sbuf_adds(&pg->b, "; never shown)");
-	}
+	sbuf b = { 0 };
+	sbuf_adds(&b, type_names[in->type]);
+	if (in->type == IT_SECRET && in->from)
+		sbuf_addf(&b, " (from %s; never shown)", in->from);
 	if (in->values) {
 		char *s = node_text(pg, in->values);
-		sbuf_adds(&pg->b, ": ");
-		text(pg, s, 1);
+		sbuf_addf(&b, ": %s", s);
 		free(s);
 	}
-	if (in->pattern) {
-		sbuf_adds(&pg->b, ", pattern ");
-		text(pg, in->pattern, 1);
-	}
+	if (in->pattern)
+		sbuf_addf(&b, ", pattern %s", in->pattern);
 	if (in->has_min)
-		sbuf_addf(&pg->b, ", min %g", in->min);
+		sbuf_addf(&b, ", min %g", in->min);
 	if (in->has_max)
-		sbuf_addf(&pg->b, ", max %g", in->max);
+		sbuf_addf(&b, ", max %g", in->max);
 	if (in->min_items >= 0)
-		sbuf_addf(&pg->b, ", at least %lld items", in->min_items);
+		sbuf_addf(&b, ", at least %lld items", in->min_items);
 	if (in->max_items >= 0)
-		sbuf_addf(&pg->b, ", at most %lld items", in->max_items);
+		sbuf_addf(&b, ", at most %lld items", in->max_items);
+	return sbuf_detach(&b);
 }
 
 static void section_inputs(page *pg)
 {
+	static const char *const cols[] = { "Name", "Type", "Required", "Default", "Description", NULL };
 	const runbook *rb = pg->rb;
 	if (!rb->ninputs)
 		return;
 	heading(pg, 2, "Inputs");
-	sbuf_adds(&pg->b, "\n| Name | Type | Required | Default | Description |\n|---|---|---|---|---|\n");
+	table_head(pg, cols);
 	for (size_t i = 0; i < rb->ninputs; i++) {
 		const input_def *in = &rb->inputs[i];
-		sbuf_adds(&pg->b, "| ");
-		text(pg, in->name, 1);
-		sbuf_adds(&pg->b, " | ");
-		input_type(pg, in);
-		sbuf_addf(&pg->b, " | %s | ", in->required ? "yes" : "no");
-		if (in->type == IT_SECRET)
-			sbuf_adds(&pg->b, "\\*\\*\\*");
-		else if (in->def) {
-			char *s = node_text(pg, in->def);
-			text(pg, s, 1);
-			free(s);
-		} else
-			sbuf_adds(&pg->b, "-");
-		sbuf_adds(&pg->b, " | ");
-		text(pg, in->description ? in->description : "", 1);
-		sbuf_adds(&pg->b, " |\n");
+		char *type = input_type(pg, in);
+		char *def = in->type == IT_SECRET ? xstrdup(REDACT_MASK) : in->def ? node_text(pg, in->def)
+										  : NULL;
+		const char *cells[] = { in->name, type, in->required ? "yes" : "no", def,
+					in->description ? in->description : "" };
+		row(pg, cells, 5, 1);
+		free(type);
+		free(def);
 	}
 }
 
 static void section_connections(page *pg)
 {
+	static const char *const cols[] = { "Name", "Kind", "Target", NULL };
 	const runbook *rb = pg->rb;
 	if (!rb->nconns)
 		return;
 	heading(pg, 2, "Connections");
-	sbuf_adds(&pg->b, "\n| Name | Kind | Target |\n|---|---|---|\n");
+	table_head(pg, cols);
 	for (size_t i = 0; i < rb->nconns; i++) {
-		char *s = node_text(pg, rb->conns[i].spec);
-		sbuf_adds(&pg->b, "| ");
-		text(pg, rb->conns[i].name, 1);
-		sbuf_adds(&pg->b, " | ");
-		text(pg, rb->conns[i].kind, 1);
-		sbuf_adds(&pg->b, " | ");
-		text(pg, s, 1);
-		sbuf_adds(&pg->b, " |\n");
-		free(s);
+		char *target = node_text(pg, rb->conns[i].spec);
+		const char *cells[] = { rb->conns[i].name, rb->conns[i].kind, target };
+		row(pg, cells, 3, 1);
+		free(target);
 	}
 }
 
@@ -625,36 +639,28 @@ static void section_drill(page *pg)
 
 static void section_objectives(page *pg)
 {
+	static const char *const cols[] = { "Objective", "Target", NULL };
 	const node *o = pg->rb->objectives;
 	if (!o || o->kind != N_MAP || !o->n)
 		return;
 	heading(pg, 2, "Objectives");
-	sbuf_adds(&pg->b, "\n| Objective | Target |\n|---|---|\n");
+	table_head(pg, cols);
 	for (size_t i = 0; i < o->n; i++) {
-		char *s = node_text(pg, o->vals[i]);
-		sbuf_adds(&pg->b, "| ");
-		text(pg, o->keys[i]->str, 1);
-		sbuf_adds(&pg->b, " | ");
-		text(pg, s, 1);
-		sbuf_adds(&pg->b, " |\n");
-		free(s);
+		char *target = node_text(pg, o->vals[i]);
+		const char *cells[] = { o->keys[i]->str, target };
+		row(pg, cells, 2, 1);
+		free(target);
 	}
 }
 
 /* ---------- the last run ---------- */
 
-/* a table row of the run's summary: the record's structure as it is
- * (a status is never masked), a value with plan's secrets masked */
+/* a row of the run's summary: is_value, a value of the run (secrets
+ * masked), else the record's structure */
 static void kv_row(page *pg, const char *k, const char *v, int is_value)
 {
-	sbuf_adds(&pg->b, "| ");
-	md_inline(&pg->b, k, 1);
-	sbuf_adds(&pg->b, " | ");
-	if (is_value)
-		text(pg, v && *v ? v : "-", 1);
-	else
-		md_inline(&pg->b, v && *v ? v : "-", 1);
-	sbuf_adds(&pg->b, " |\n");
+	const char *cells[] = { k, v };
+	row(pg, cells, 2, is_value);
 }
 
 /* the status a step had in the run, as replay_run read it */
@@ -676,19 +682,19 @@ static const char *run_status(const replay *rp, const step *st)
 static void run_steps(page *pg, const replay *rp)
 {
 	static const int order[] = { PH_INJECT, PH_SYMPTOMS, PH_CHECKS, PH_STEPS, PH_VERIFY, PH_CLEANUP };
-	sbuf_adds(&pg->b, "\n| Phase | Step | Status |\n|---|---|---|\n");
+	static const char *const cols[] = { "Phase", "Step", "Status", NULL };
+	table_head(pg, cols);
 	for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
 		const steplist *l = &pg->rb->lists[order[k]];
 		for (size_t i = 0; i < l->n; i++) {
 			const step *st = l->v[i];
-			sbuf_addf(&pg->b, "| %s | %s | ", phase_names[order[k]], st->id);
-			md_inline(&pg->b, run_status(rp, st), 1);
-			sbuf_adds(&pg->b, " |\n");
+			const char *cells[] = { phase_names[order[k]], st->id, run_status(rp, st) };
+			row(pg, cells, 3, 0);
 			for (size_t j = 0; j < st->rollback.n; j++) {
-				sbuf_addf(&pg->b, "| rollback | %s (undoes %s) | ", st->rollback.v[j]->id,
-					  st->id);
-				md_inline(&pg->b, run_status(rp, st->rollback.v[j]), 1);
-				sbuf_adds(&pg->b, " |\n");
+				char *name = xasprintf("%s (undoes %s)", st->rollback.v[j]->id, st->id);
+				const char *rcells[] = { "rollback", name, run_status(rp, st->rollback.v[j]) };
+				row(pg, rcells, 3, 0);
+				free(name);
 			}
 		}
 	}
@@ -700,7 +706,8 @@ static void section_run(page *pg, const tlog *l, const verdict *vd)
 	char d[32], buf[200];
 	const tlog_event *s = l->start, *e = l->end;
 	heading(pg, 2, "Last run");
-	sbuf_adds(&pg->b, "\n| Run | |\n|---|---|\n");
+	static const char *const cols[] = { "Run", "", NULL };
+	table_head(pg, cols);
 	if (vd->ok)
 		snprintf(buf, sizeof buf, "PASS: all %zu checks of runbook verify hold", vd->n);
 	else
@@ -894,9 +901,11 @@ static int render(const command *self, const docs_args *a, const doc_item *it, r
 /* the index of a directory's pages: a table linking each */
 static void build_index(const docs_args *a, sbuf *b, redactor *red)
 {
+	static const char *const cols[] = { "Runbook", "Title", "Owner", "Last reviewed", NULL };
 	page pg = { { 0 }, NULL, red };
 	sbuf_adds(&pg.b, "---\ntitle: \"Runbooks\"\n---\n" MARKER ": edit the runbooks, not this page -->\n"
-			 "\n# Runbooks\n\n| Runbook | Title | Owner | Last reviewed |\n|---|---|---|---|\n");
+			 "\n# Runbooks\n");
+	table_head(&pg, cols);
 	for (size_t i = 0; i < a->n; i++) {
 		const runbook *rb = a->v[i].rb;
 		sbuf_adds(&pg.b, "| [");

@@ -4,6 +4,15 @@
 # rollbacks included.  A transcript of another runbook is refused.
 command -v cmark-gfm >/dev/null || fail "cmark-gfm is not installed (tests/lib/deps.sh test)"
 page() { /usr/bin/python3 "$ROOT/tests/lib/md_page.py" "$1" >"$1.json" || fail "md_page.py $1"; }
+# run_and_page NAME EXIT: run small.yaml (it exits EXIT), then its page with NAME.jsonl, read into NAME.md.json
+run_and_page() {
+	rb run small.yaml --transcript "$1.jsonl"
+	expect_rc "$2"
+	rb docs small.yaml --transcript "$1.jsonl"
+	expect_rc 0
+	cp out "$1.md"
+	page "$1.md"
+}
 cat >small.yaml <<'YAML'
 runbook: small
 title: Small
@@ -24,12 +33,7 @@ verify:
     exec: ["true"]
     effect: read
 YAML
-rb run small.yaml --transcript failed.jsonl
-expect_rc 1
-rb docs small.yaml --transcript failed.jsonl
-expect_rc 0
-cp out failed.md
-page failed.md
+run_and_page failed 1
 jq -e '.headings[-1] == [2, "Last run"]' failed.md.json >/dev/null || fail "no Last run section"
 jq -e '.tables[-2] as $t | ($t | map({(.[0]): .[1]}) | add) as $m |
 	($m.Verdict | startswith("FAIL")) and $m.Mode == "run" and ($m.Outcome == "failed (exit 1)") and
@@ -40,12 +44,7 @@ jq -e '.tables[-1] == [["Phase","Step","Status"], ["checks","c1","ok"], ["steps"
 	fail "step statuses: $(jq -c '.tables[-1]' failed.md.json)"
 # a run that passes
 sed -i 's/exit 3/exit 0/' small.yaml
-rb run small.yaml --transcript ok.jsonl
-expect_rc 0
-rb docs small.yaml --transcript ok.jsonl
-expect_rc 0
-cp out ok.md
-page ok.md
+run_and_page ok 0
 jq -e '(.tables[-2][] | select(.[0] == "Verdict") | .[1] | startswith("PASS")) and
 	(.tables[-1] | map(.[2]) == ["Status","ok","ok","not run","ok","ok"])' ok.md.json >/dev/null ||
 	fail "a passing run: $(jq -c '.tables[-2:]' ok.md.json)"
