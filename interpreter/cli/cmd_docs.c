@@ -485,7 +485,8 @@ static const struct {
 };
 
 /*
- * The action's fenced block: exec and shell as a command line (```sh),
+ * The action's fenced block: exec as a command line, shell as its
+ * script (```sh, annotated shell=true),
  * http as METHOD URL, sql and PromQL queries as such, any other action
  * as plan renders it; the other parameters of those listed above it.
  */
@@ -518,8 +519,9 @@ static void step_action(page *pg, const step *st, const char *extra)
 		v_release(rest);
 	} else
 		body = plan_action_text(st, args);
-	char *info = xasprintf("%s {name=%s effect=%s%s}", lang, st->id,
-			       st->effect == EFFECT_WRITE ? "write" : "read", extra);
+	char *info = xasprintf("%s {name=%s effect=%s%s%s}", lang, st->id,
+			       st->effect == EFFECT_WRITE ? "write" : "read",
+			       st->prim->flags & PF_SHELL ? " shell=true" : "", extra);
 	code_block(pg, info, body);
 	free(info);
 	free(body);

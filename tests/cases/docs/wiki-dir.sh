@@ -57,6 +57,14 @@ cmp -s stdin.md w3/restart-conversation-worker.md || {
 [ -s w4/restart-conversation-worker.md ] || fail "w4: $(ls w4)"
 printf 'runbook: x\n  bad: [\n' | "$RUNBOOK" docs - >out 2>err && fail "bad stdin accepted"
 grep -q '/dev/stdin:' err || fail "stdin's error has no position: $(cat err)"
+# an invalid runbook in the directory: its errors, exit 2, no page written
+rm -rf w6
+printf 'runbook: bad\ntitle: Bad\nsteps:\n  - id: x\n    exce: ["true"]\n' >src/bad.yaml
+rb docs src -o w6
+expect_rc 2
+expect_err 'bad.yaml:5:5'
+[ -z "$(ls -A w6 2>/dev/null)" ] || fail "pages written although a runbook is invalid: $(ls w6)"
+rm src/bad.yaml
 # usage errors
 rb docs src
 expect_rc 2

@@ -67,6 +67,9 @@ last-reviewed: 2026-11-20
 steps:
   - id: work
     exec: [sleep, "0"]
+  - id: script
+    shell: "echo a | tr a b"
+    effect: read
 probes:
   - id: still-up
     every: 2s
@@ -82,6 +85,7 @@ jq -e '[.headings[] | select(.[0] == 2) | .[1]] | index("Probes")' pr.md.json >/
 grep -q '^- \*\*Checked:\*\* `every 2s during run, tolerance 3`' pr.md || fail "the probe's cadence"
 jq -e '.code[] | select(.[0] == "http" and .[1] == "GET http://127.0.0.1:9/health\n")' pr.md.json >/dev/null ||
 	fail "the probe's request"
+grep -qF '```sh {name=script effect=read shell=true}' pr.md || fail "a shell step's block"
 # an invalid runbook: its errors, exit 2, no page
 printf 'runbook: bad\nsteps:\n  - id: x\n    exce: [true]\n' >bad.yaml
 rb docs bad.yaml
