@@ -883,8 +883,12 @@ static int render(const command *self, const docs_args *a, const doc_item *it, r
 			return -1;
 		const char *id = l.start ? tev_str(l.start, "runbook") : NULL;
 		if (!id || strcmp(id, it->rb->id)) {
-			fprintf(stderr, "runbook %s: %s is a transcript of runbook '%s', not of '%s'\n",
-				self->name, a->transcript, id ? id : "?", it->rb->id);
+			if (id)
+				fprintf(stderr, "runbook %s: %s is a transcript of runbook '%s', not of '%s'\n",
+					self->name, a->transcript, id, it->rb->id);
+			else
+				fprintf(stderr, "runbook %s: %s is not the transcript of a run (no run.start "
+						"naming its runbook)\n", self->name, a->transcript);
 			verdict_release(&vd);
 			tlog_release(&l);
 			return -1;

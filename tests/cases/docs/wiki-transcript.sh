@@ -57,6 +57,9 @@ sed 's/^runbook: small/runbook: other/' small.yaml >other.yaml
 rb docs other.yaml --transcript ok.jsonl
 expect_rc 2
 expect_err "ok.jsonl is a transcript of runbook 'small', not of 'other'"
+rb docs small.yaml --transcript small.yaml
+expect_rc 2
+expect_err 'small.yaml is not the transcript of a run'
 rb docs small.yaml --transcript missing.jsonl
 expect_rc 2
 expect_err 'missing.jsonl'
