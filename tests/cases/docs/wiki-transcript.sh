@@ -48,6 +48,15 @@ run_and_page ok 0
 jq -e '(.tables[-2][] | select(.[0] == "Verdict") | .[1] | startswith("PASS")) and
 	(.tables[-1] | map(.[2]) == ["Status","ok","ok","not run","ok","ok"])' ok.md.json >/dev/null ||
 	fail "a passing run: $(jq -c '.tables[-2:]' ok.md.json)"
+# a forged transcript: it does not verify, and its strings stay text
+jq -c 'if .event == "step.end" and .step == "s2" then .status = "<script>x</script> | y" else . end' ok.jsonl >forged.jsonl
+rb docs small.yaml --transcript forged.jsonl
+expect_rc 0
+cp out forged.md
+page forged.md
+jq -e '(.tags.script == null) and (.tables[-2][] | select(.[0] == "Verdict") | .[1] | startswith("FAIL")) and
+	(.tables[-1][] | select(.[1] == "s2") | .[2] == "<script>x</script> | y")' forged.md.json >/dev/null ||
+	fail "a forged transcript: $(jq -c '.tables[-2:], .tags' forged.md.json)"
 # the failed transcript against the changed file: another version
 rb docs small.yaml --transcript failed.jsonl
 expect_rc 0
