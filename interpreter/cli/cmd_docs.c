@@ -116,8 +116,9 @@ static size_t backtick_run(const char *s)
 	return best;
 }
 
-/* s as a code span (not in a table cell), on one line, secrets masked */
-static void code_span(page *pg, const char *s)
+/* s as a code span on one line, secrets masked (in a table cell, with
+ * its | escaped: GFM reads the escape before the span) */
+static void code_span(page *pg, const char *s, int cell)
 {
 	char *m = masked(pg, s, strlen(s));
 	for (char *p = m; *p; p++)
@@ -128,7 +129,11 @@ static void code_span(page *pg, const char *s)
 	for (size_t i = 0; i < n; i++)
 		sbuf_addc(&pg->b, '`');
 	sbuf_adds(&pg->b, pad ? " " : "");
-	sbuf_adds(&pg->b, m);
+	for (const char *p = m; *p; p++) {
+		if (*p == '|' && cell)
+			sbuf_addc(&pg->b, '\\');
+		sbuf_addc(&pg->b, *p);
+	}
 	sbuf_adds(&pg->b, pad ? " " : "");
 	for (size_t i = 0; i < n; i++)
 		sbuf_addc(&pg->b, '`');
@@ -182,7 +187,8 @@ static void spans(page *pg, char *line)
 }
 
 /*
- * Free text (a description) as paragraphs: each line escaped but for
+ * Free text (a description) as a block quote (an importer keeps a quote
+ * as text; it may take a paragraph's commands for steps): each line escaped but for
  * its code spans, its leading blanks dropped (no code block), what would
  * start a list, a rule or a setext underline escaped; # > < are escaped
  * everywhere, and so is a run of backticks that closes no span on its
@@ -200,9 +206,10 @@ static void prose(page *pg, const char *s)
 			line++;
 		if (!*line) {
 			if (next && *next)
-				sbuf_addc(&pg->b, '\n');
+				sbuf_adds(&pg->b, ">\n");
 			continue;
 		}
+		sbuf_adds(&pg->b, "> ");
 		size_t d = strspn(line, "0123456789");
 		if (d && (line[d] == '.' || line[d] == ')')) {   /* no ordered list */
 			sbuf_add(&pg->b, line, d);
@@ -396,12 +403,12 @@ static char *dur_text(const node *templated, int64_t ms)
 	return templated ? xstrdup(templated->str) : xstrdup(dur_format(ms, b, sizeof b));
 }
 
-/* "- **Name:** " then a code span of s */
+/* a row of a step's table: its name, then s as a code span */
 static void item_code(page *pg, const char *name, const char *s)
 {
-	sbuf_addf(&pg->b, "- **%s:** ", name);
-	code_span(pg, s);
-	sbuf_addc(&pg->b, '\n');
+	sbuf_addf(&pg->b, "| %s | ", name);
+	code_span(pg, s, 1);
+	sbuf_adds(&pg->b, " |\n");
 }
 
 /* the step keys whose values the page shows as written, under their names */
@@ -472,7 +479,55 @@ static void step_timing(page *pg, const step *st)
 		free(t);
 	}
 	if (st->on_failure != ONFAIL_ROLLBACK)
-		sbuf_addf(&pg->b, "- **On failure:** %s\n", onfail[st->on_failure]);
+		sbuf_addf(&pg->b, "| On failure | %s |\n", onfail[st->on_failure]);
+}
+
+/* the step a rollback step undoes, else the step itself */
+static const step *undone(const step *st)
+{
+	return st->owner ? st->owner : st;
+}
+
+/* a step of the checks, the procedure, the verification or the cleanup:
+ * its command is a runnable block (a drill's inject, symptoms and guard,
+ * and the probes, are not: a reader does not inject a fault by a click) */
+static int runnable(const step *st)
+{
+	int ph = undone(st)->phase;
+	return ph == PH_CHECKS || ph == PH_STEPS || ph == PH_VERIFY || ph == PH_CLEANUP;
+}
+
+/*
+ * A block's info string: its language and Runme-style attributes, the
+ * step's id, effect, title (when it needs no escape: an info string has
+ * no escapes and no backticks), rollback-of the step a rollback undoes,
+ * shell=true for a shell script, phase for a step a reader does not run.
+ */
+static char *block_info(page *pg, const step *st, const char *lang)
+{
+	static const char *const drill_phase[] = { [PH_INJECT] = "inject", [PH_SYMPTOMS] = "symptoms",
+						   [PH_GUARD] = "guard", [PH_PROBES] = "probe" };
+	sbuf b = { 0 };
+	sbuf_addf(&b, "%s {name=%s effect=%s", lang, st->id, st->effect == EFFECT_WRITE ? "write" : "read");
+	if (st->title) {
+		char *t = masked(pg, st->title, strlen(st->title));
+		int q = !strchr(t, '"') ? '"' : !strchr(t, '\'') ? '\'' : 0;
+		for (const char *c = t; q && *c; c++)
+			if (*c == '`' || (unsigned char)*c < 0x20)
+				q = 0;
+		if (q)
+			sbuf_addf(&b, " title=%c%s%c", q, t, q);
+		free(t);
+	}
+	if (st->owner)
+		sbuf_addf(&b, " rollback-of=%s", st->owner->id);
+	if (st->prim->flags & PF_SHELL)
+		sbuf_adds(&b, " shell=true");
+	if (!runnable(st) && undone(st)->phase < (int)(sizeof drill_phase / sizeof *drill_phase) &&
+	    drill_phase[undone(st)->phase])
+		sbuf_addf(&b, " phase=%s", drill_phase[undone(st)->phase]);
+	sbuf_addc(&b, '}');
+	return sbuf_detach(&b);
 }
 
 /* the parameter a primitive's block shows (the rest are listed) */
@@ -490,13 +545,13 @@ static const struct {
  * http as METHOD URL, sql and PromQL queries as such, any other action
  * as plan renders it; the other parameters of those listed above it.
  */
-static void step_action(page *pg, const step *st, const char *extra)
+static void step_action(page *pg, const step *st)
 {
 	value *raw = plan_value(st->action, NULL, pg->red), *args = plan_shown(raw, pg->red);
 	const char *lang = st->prim->name, *key = NULL;
 	char *body = NULL;
 	if (st->prim->flags & (PF_ARGV | PF_SHELL))
-		lang = "sh";
+		lang = runnable(st) ? "sh" : "text";
 	for (size_t i = 0; i < sizeof block_of / sizeof block_of[0]; i++)
 		if (!strcmp(st->prim->name, block_of[i].prim) && v_type(args) == V_OBJ &&
 		    arg_str(args, block_of[i].key)) {
@@ -519,9 +574,7 @@ static void step_action(page *pg, const step *st, const char *extra)
 		v_release(rest);
 	} else
 		body = plan_action_text(st, args);
-	char *info = xasprintf("%s {name=%s effect=%s%s%s}", lang, st->id,
-			       st->effect == EFFECT_WRITE ? "write" : "read",
-			       st->prim->flags & PF_SHELL ? " shell=true" : "", extra);
+	char *info = block_info(pg, st, lang);
 	code_block(pg, info, body);
 	free(info);
 	free(body);
@@ -529,75 +582,72 @@ static void step_action(page *pg, const step *st, const char *extra)
 	v_release(args);
 }
 
-/* a `use` step's fragment: its steps, one line each (they run as one step) */
+/* a `use` step's fragment: a table of its steps (they run as one step) */
 static void fragment_steps(page *pg, const step *st)
 {
+	static const char *const cols[] = { "Step of the fragment", "Primitive", "Effect", "Action",
+					    "Undone by", NULL };
 	const runbook *fr = st->frag;
-	sbuf_addf(&pg->b, "\nThe steps of fragment `%s`:\n\n", fr->id);
+	table_head(pg, cols);
 	for (size_t i = 0; i < fr->lists[PH_STEPS].n; i++) {
 		const step *s = fr->lists[PH_STEPS].v[i];
-		value *raw = plan_value(s->action, NULL, pg->red), *args = plan_shown(raw, pg->red);
-		char *a = plan_action_text(s, args);
-		sbuf_addf(&pg->b, "%zu. `%s` (%s, %s): ", i + 1, s->id, s->prim->name,
+		sbuf_addf(&pg->b, "| `%s` | %s | %s | ", s->id, s->prim->name,
 			  s->effect == EFFECT_WRITE ? "write" : "read");
-		code_span(pg, a);
-		for (size_t k = 0; k < s->rollback.n; k++) {
-			value *rr = plan_value(s->rollback.v[k]->action, NULL, pg->red);
-			value *ra = plan_shown(rr, pg->red);
-			char *u = plan_action_text(s->rollback.v[k], ra);
-			sbuf_adds(&pg->b, "; undone by ");
-			code_span(pg, u);
-			free(u);
-			v_release(rr);
-			v_release(ra);
+		for (size_t k = 0; k <= s->rollback.n; k++) {
+			const step *a = k ? s->rollback.v[k - 1] : s;
+			value *raw = plan_value(a->action, NULL, pg->red), *args = plan_shown(raw, pg->red);
+			char *t = plan_action_text(a, args);
+			sbuf_adds(&pg->b, k > 1 ? "; " : k ? " | " : "");
+			code_span(pg, t, 1);
+			free(t);
+			v_release(raw);
+			v_release(args);
 		}
-		sbuf_addc(&pg->b, '\n');
-		free(a);
-		v_release(raw);
-		v_release(args);
+		sbuf_adds(&pg->b, s->rollback.n ? " |\n" : " | - |\n");
 	}
 }
 
 static void doc_step(page *pg, const step *st, int level, size_t num);
 
-/* a step's rollback, right under it */
-static void step_rollback(page *pg, const step *st, int level)
-{
-	if (st->rollback.n) {
-		heading(pg, level + 1, "Rollback");
-		for (size_t i = 0; i < st->rollback.n; i++)
-			doc_step(pg, st->rollback.v[i], 0, i + 1);
-	} else if (st->effect == EFFECT_WRITE && st->phase == PH_STEPS && !st->frag &&
-		   pg->rb->rollback_policy != RBPOL_NEVER)
-		sbuf_adds(&pg->b, "\n*No rollback.*\n");
-}
-
 /*
- * One step: its heading (level 0: a rollback step, as a paragraph), its
- * title, effect and primitive, the keys that shape it, its action and
- * its rollback.
+ * One step: its heading (level 0: a rollback step, under its step's
+ * Rollback heading), a table of its title, effect, primitive and the
+ * keys that shape it, its action and its rollback.  Nothing but headings,
+ * tables and code blocks: an importer reads every list item and
+ * paragraph under a procedure's heading as a manual step.
  */
 static void doc_step(page *pg, const step *st, int level, size_t num)
 {
-	if (level)
-		sbuf_addf(&pg->b, "\n%.*s %zu. `%s`", level, "######", num, st->id);
-	else
-		sbuf_addf(&pg->b, "\n**Undo `%s`**", st->id);
-	if (st->title) {
-		sbuf_adds(&pg->b, level ? " — " : ": ");
-		text(pg, st->title, 0);
+	if (level) {
+		sbuf_addf(&pg->b, "\n%.*s Step %zu: `%s`", level, "######", num, st->id);
+		if (st->title) {
+			sbuf_adds(&pg->b, " — ");
+			text(pg, st->title, 0);
+		}
+		sbuf_addc(&pg->b, '\n');
 	}
-	sbuf_addf(&pg->b, "\n\n- **Effect:** %s, %s%s\n", st->effect == EFFECT_WRITE ? "write" : "read",
-		  st->prim->name, st->idempotent ? ", idempotent" : "");
+	sbuf_addf(&pg->b, "\n| %s | `%s` |\n|---|---|\n", st->owner ? "Undo" : "Step", st->id);
+	if (st->title && !level) {
+		sbuf_adds(&pg->b, "| Title | ");
+		text(pg, st->title, 1);
+		sbuf_adds(&pg->b, " |\n");
+	}
+	sbuf_addf(&pg->b, "| Effect | %s%s |\n| Primitive | %s |\n",
+		  st->effect == EFFECT_WRITE ? "write" : "read", st->idempotent ? ", idempotent" : "",
+		  st->prim->name);
 	step_values(pg, st);
 	step_timing(pg, st);
-	char *extra = st->owner ? xasprintf(" rollback=%s", st->owner->id) : xstrdup("");
-	step_action(pg, st, extra);
-	free(extra);
+	if (level && !st->rollback.n && st->effect == EFFECT_WRITE && st->phase == PH_STEPS &&
+	    !st->frag && pg->rb->rollback_policy != RBPOL_NEVER)
+		sbuf_adds(&pg->b, "| Rollback | none |\n");
+	step_action(pg, st);
 	if (st->frag)
 		fragment_steps(pg, st);
-	if (level)
-		step_rollback(pg, st, level);
+	if (level && st->rollback.n) {
+		heading(pg, level + 1, "Rollback");
+		for (size_t i = 0; i < st->rollback.n; i++)
+			doc_step(pg, st->rollback.v[i], 0, i + 1);
+	}
 }
 
 static void steps_of(page *pg, int ph, int level, const char *title, const char *intro)
@@ -607,7 +657,7 @@ static void steps_of(page *pg, int ph, int level, const char *title, const char 
 		return;
 	heading(pg, level, title);
 	if (intro) {
-		sbuf_addc(&pg->b, '\n');
+		sbuf_adds(&pg->b, "\n> ");
 		text(pg, intro, 0);
 		sbuf_addc(&pg->b, '\n');
 	}
@@ -623,7 +673,7 @@ static void section_drill(page *pg)
 	if (!rb->drill)
 		return;
 	heading(pg, 2, "Drill");
-	sbuf_adds(&pg->b, "\n`runbook drill` injects the fault, waits for its symptoms, runs the "
+	sbuf_adds(&pg->b, "\n> `runbook drill` injects the fault, waits for its symptoms, runs the "
 			  "checks, the procedure and the verification, then cleans up.\n");
 	steps_of(pg, PH_INJECT, 3, "Inject", NULL);
 	steps_of(pg, PH_SYMPTOMS, 3, "Symptoms", NULL);

@@ -33,18 +33,29 @@ for k in ("runbook", "title", "version", "owner", "reviewers", "last-reviewed", 
         errs.append(f"metadata {k}: {orig.get(k)!r} came back as {back.get(k)!r}")
 
 
-def execs(steps, rollbacks):
-    """(id, argv) of each exec step, each followed by its exec rollbacks"""
+def argv(a):
+    # a ${{ of the page that import kept as literal text reads ${{ '${{' }}
+    return [x.replace("${{ '${{' }}", "${{") if isinstance(x, str) else x for x in a]
+
+
+def execs(steps, rollbacks, others):
+    """(id, argv) of each exec step, each followed by its exec rollbacks;
+    others: a step of another kind too, as (id, its keys): the imported
+    runbook has no step the page did not show as an exec block"""
     out = []
     for s in steps or []:
-        if not isinstance(s, dict) or "exec" not in s:
+        if not isinstance(s, dict):
             continue
-        out.append((s.get("id"), s["exec"]))
+        if "exec" not in s:
+            if others:
+                out.append((s.get("id"), sorted(s)))
+            continue
+        out.append((s.get("id"), argv(s["exec"])))
         rb = s.get("rollback")
         if rollbacks and rb:
             for r in rb if isinstance(rb, list) else [rb]:
                 if isinstance(r, dict) and "exec" in r:
-                    out.append(("undo " + str(r.get("id")), r["exec"]))
+                    out.append(("undo " + str(r.get("id")), argv(r["exec"])))
     return out
 
 
@@ -52,8 +63,8 @@ def execs(steps, rollbacks):
 rollbacks = any(isinstance(s, dict) and s.get("rollback") for k in ("checks", "steps", "verify")
                 for s in back.get(k) or [])
 for k in ("checks", "steps", "verify", "cleanup"):
-    a = execs(orig.get(k) if k != "cleanup" else (orig.get("drill") or {}).get("cleanup"), rollbacks)
-    z = execs(back.get(k) if k != "cleanup" else (back.get("drill") or {}).get("cleanup"), rollbacks)
+    a = execs(orig.get(k) if k != "cleanup" else (orig.get("drill") or {}).get("cleanup"), rollbacks, False)
+    z = execs(back.get(k) if k != "cleanup" else (back.get("drill") or {}).get("cleanup"), rollbacks, True)
     if a != z:
         errs.append(f"{k}: {len(a)} exec steps, {len(z)} back; first difference: " +
                     next((f"{x!r} -> {y!r}" for x, y in zip(a, z) if x != y), "a missing step"))

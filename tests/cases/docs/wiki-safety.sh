@@ -51,21 +51,26 @@ jq -e '.front_matter | .title == "Evil | title <script>alert(1)</script> ``` # h
 	.owner == "a|b [x](javascript:alert(2))" and .tags == ["<img src=x onerror=alert(3)>", "a|b"]' page.md.json \
 	>/dev/null || fail "front matter: $(jq -c .front_matter page.md.json)"
 # no element the page does not make itself
-jq -e '.tags | keys - ["h1","h2","h3","h4","p","code","pre","table","thead","tbody","tr","th","td","br","ul","li","strong","em"] == []' \
+jq -e '.tags | keys - ["h1","h2","h3","h4","p","code","pre","table","thead","tbody","tr","th","td","br","blockquote"] == []' \
 	page.md.json >/dev/null || fail "unexpected elements: $(jq -c .tags page.md.json)"
 jq -e '.tags.a == null and .tags.script == null and .tags.img == null and .tags.hr == null' page.md.json >/dev/null ||
 	fail "a link, script, image or rule: $(jq -c .tags page.md.json)"
 # headings: the runbook's title, its sections and its two steps
 jq -e '[.headings[] | .[1]] == ["Evil | title <script>alert(1)</script> ``` # h", "Purpose", "Inputs",
-	"Connections", "Procedure", "1. pipe — a | b ``` c <script>x</script>", "Rollback", "2. leak — *** in a title"]' \
+	"Connections", "Procedure", "Step 1: pipe — a | b ``` c <script>x</script>", "Rollback", "Step 2: leak — *** in a title"]' \
 	page.md.json >/dev/null || fail "headings: $(jq -c .headings page.md.json)"
-# tables: a row per input, one per connection, cells exact
+# tables: a row per input, one per connection, cells exact; a step's table
+jq -e '.tables[2] == [["Step", "pipe"], ["Effect", "write"],
+	["Primitive", "exec"], ["Env", "{\"TOK\":\"${{ inputs.tok }}\"}"], ["Timeout", "30s"]]' page.md.json >/dev/null ||
+	fail "the step's table: $(jq -c '.tables[2]' page.md.json)"
 jq -e '.tables[0] | length == 3 and .[1] == ["who", "string", "no", "x|y``` <img src=x onerror=alert(5)>", "d | e\n# f"]' \
 	page.md.json >/dev/null || fail "inputs table: $(jq -c '.tables[0]' page.md.json)"
 jq -e '.tables[0][2][0:4] == ["tok", "secret (from env:EVIL_TOK; never shown)", "no", "***"]' page.md.json >/dev/null ||
 	fail "the secret input: $(jq -c '.tables[0][2]' page.md.json)"
 jq -e '.tables[1] | length == 2 and .[1][0:2] == ["db", "postgres"] and (.[1][2] | contains("***"))' page.md.json >/dev/null ||
 	fail "connections table: $(jq -c '.tables[1]' page.md.json)"
+# a title an info string cannot hold (backticks) is left out of it
+grep -q '^`````sh {name=pipe effect=write}$' page.md || fail "pipe's info string"
 # code blocks: the three commands, exactly, whatever backticks they hold
 jq -e '[.code[] | .[1]] == ["sh -c '"'"'echo '"'"'\\'"'"''"'"'```'"'"'\\'"'"''"'"' ; echo \"````\" | cat # <script>'"'"' '"'"'${{ inputs.who }}'"'"'\n",
 	"echo '"'"'undo | ```` <script>'"'"'\n", "echo '"'"'***'"'"'\n"]' page.md.json >/dev/null ||
