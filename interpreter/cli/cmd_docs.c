@@ -328,15 +328,12 @@ static void front_matter(page *pg)
 		  pg->rb->sha256);
 }
 
-static const char *const type_names[] = {
-	"string", "int", "number", "bool", "duration", "url", "secret", "list", "enum",
-};
 
 /* an input's type and what constrains its value (malloc'd) */
 static char *input_type(page *pg, const input_def *in)
 {
 	sbuf b = { 0 };
-	sbuf_adds(&b, type_names[in->type]);
+	sbuf_adds(&b, rb_keys.input_types[in->type]);
 	if (in->type == IT_SECRET && in->from)
 		sbuf_addf(&b, " (from %s; never shown)", in->from);
 	if (in->values) {
@@ -430,8 +427,6 @@ static void step_values(page *pg, const step *st)
 /* timeout, retry, until, for-each, cadence, on-failure */
 static void step_timing(page *pg, const step *st)
 {
-	static const char *const during[] = { "steps", "drill", "run" };
-	static const char *const onfail[] = { "rollback", "continue", "abort" };
 	char *t;
 	if (st->timeout_ms > 0 || st->templated.timeout) {
 		t = dur_text(st->templated.timeout, st->timeout_ms);
@@ -472,14 +467,14 @@ static void step_timing(page *pg, const step *st)
 	if (st->phase == PH_GUARD || st->phase == PH_PROBES) {
 		char *e = dur_text(st->every_tmpl, st->every_ms);
 		t = st->phase == PH_PROBES ? xasprintf("every %s during %s, tolerance %d", e,
-						       during[st->during], st->tolerance)
+						       rb_keys.during[st->during], st->tolerance)
 					   : xasprintf("every %s", e);
 		item_code(pg, "Checked", t);
 		free(e);
 		free(t);
 	}
 	if (st->on_failure != ONFAIL_ROLLBACK)
-		sbuf_addf(&pg->b, "| On failure | %s |\n", onfail[st->on_failure]);
+		sbuf_addf(&pg->b, "| On failure | %s |\n", rb_keys.on_failure[st->on_failure]);
 }
 
 /* the step a rollback step undoes, else the step itself */
@@ -508,7 +503,7 @@ static char *block_info(page *pg, const step *st, const char *lang)
 	static const char *const drill_phase[] = { [PH_INJECT] = "inject", [PH_SYMPTOMS] = "symptoms",
 						   [PH_GUARD] = "guard", [PH_PROBES] = "probe" };
 	sbuf b = { 0 };
-	sbuf_addf(&b, "%s {name=%s effect=%s", lang, st->id, st->effect == EFFECT_WRITE ? "write" : "read");
+	sbuf_addf(&b, "%s {name=%s effect=%s", lang, st->id, rb_keys.effects[st->effect]);
 	if (st->title) {
 		char *t = masked(pg, st->title, strlen(st->title));
 		int q = !strchr(t, '"') ? '"' : !strchr(t, '\'') ? '\'' : 0;
@@ -592,7 +587,7 @@ static void fragment_steps(page *pg, const step *st)
 	for (size_t i = 0; i < fr->lists[PH_STEPS].n; i++) {
 		const step *s = fr->lists[PH_STEPS].v[i];
 		sbuf_addf(&pg->b, "| `%s` | %s | %s | ", s->id, s->prim->name,
-			  s->effect == EFFECT_WRITE ? "write" : "read");
+			  rb_keys.effects[s->effect]);
 		for (size_t k = 0; k <= s->rollback.n; k++) {
 			const step *a = k ? s->rollback.v[k - 1] : s;
 			value *raw = plan_value(a->action, NULL, pg->red), *args = plan_shown(raw, pg->red);
@@ -633,7 +628,7 @@ static void doc_step(page *pg, const step *st, int level, size_t num)
 		sbuf_adds(&pg->b, " |\n");
 	}
 	sbuf_addf(&pg->b, "| Effect | %s%s |\n| Primitive | %s |\n",
-		  st->effect == EFFECT_WRITE ? "write" : "read", st->idempotent ? ", idempotent" : "",
+		  rb_keys.effects[st->effect], st->idempotent ? ", idempotent" : "",
 		  st->prim->name);
 	step_values(pg, st);
 	step_timing(pg, st);
