@@ -536,9 +536,9 @@ static const struct {
 
 /*
  * The action's fenced block: exec as a command line, shell as its
- * script (```sh, annotated shell=true),
- * http as METHOD URL, sql and PromQL queries as such, any other action
- * as plan renders it; the other parameters of those listed above it.
+ * script (```sh, annotated shell=true; ```text outside the procedure),
+ * http as METHOD URL, sql and PromQL queries as such, any other action as
+ * plan renders it; the other parameters of those listed above it.
  */
 static void step_action(page *pg, const step *st)
 {
