@@ -1488,6 +1488,13 @@ static irb *new_rb(imp *im, const char *title, const char *id, int line)
 	rb->id = id && *id ? slug(im->a, id, 60) : NULL;
 	if (!rb->id || !*rb->id)
 		rb->id = rb->title && *slug(im->a, rb->title, 60) ? slug(im->a, rb->title, 60) : base_slug(im);
+	if (!rb->title || !*rb->title) {
+		/* a title is required: the file's name */
+		const char *b = strrchr(im->file, '/') ? strrchr(im->file, '/') + 1 : im->file;
+		rb->title = one_line(im->a, b, strlen(b));
+		if (!*rb->title)
+			rb->title = rb->id;
+	}
 	rb->line = line;
 	im->rb = rb;
 	return rb;
@@ -1584,8 +1591,8 @@ static int import_split(imp *im, int level, imp_result *r, sset *names, diags *d
 		if (pre)
 		{
 			const char *base = strrchr(im->file, '/') ? strrchr(im->file, '/') + 1 : im->file;
-			char *t = arena_printf(im->a, "From %s:\n\n%s", base, pre);
-			keep_text(im, t, strlen(t));
+			char *from = arena_printf(im->a, "From %s:\n\n%s", base, pre);
+			keep_text(im, from, strlen(from));
 		}
 		int rc = emit(im, r, names, dg);
 		sbuf_release(&im->rb->desc);

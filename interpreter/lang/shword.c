@@ -108,7 +108,7 @@ static size_t dollar(const char *s, size_t n, size_t *ns, size_t *nl, size_t *ds
 	size_t k = 1;
 
 	*ds = *dl = 0;
-	if (n < 2)
+	if (n < 2 || (n > 2 && s[1] == '{' && s[2] == '{'))
 		return 0;
 	if (name_start((unsigned char)s[1])) {
 		while (k < n && name_char((unsigned char)s[k]))
@@ -160,6 +160,16 @@ typedef struct lex {
 	sh_cmd *c;
 	size_t cap;
 } lex;
+
+static void lit(lex *L, const char *p, size_t len);
+
+/* the character at L->i as literal text: a "${{" as a whole, escaped */
+static void lit_here(lex *L)
+{
+	size_t k = L->i + 2 < L->n && !memcmp(L->s + L->i, "${{", 3) ? 3 : 1;
+	lit(L, L->s + L->i, k);
+	L->i += k;
+}
 
 static void lit(lex *L, const char *p, size_t len)
 {
@@ -227,7 +237,7 @@ static void single_quoted(lex *L)
 	L->quoted = L->inword = 1;
 	while (L->i < L->n && L->s[L->i] != '\'') {
 		if (!ref_at(L, 1))
-			lit(L, L->s + L->i++, 1);
+			lit_here(L);
 	}
 	if (L->i >= L->n)
 		L->c->why = L->c->why ? L->c->why : "an unterminated quote";
@@ -248,7 +258,7 @@ static void double_quoted(lex *L)
 			L->c->why = L->c->why ? L->c->why : "a command substitution";
 			lit(L, L->s + L->i++, 1);
 		} else if (!((ch == '$' || ch == '<') && ref_at(L, 0))) {
-			lit(L, L->s + L->i++, 1);
+			lit_here(L);
 		}
 	}
 	if (L->i >= L->n)
@@ -296,7 +306,7 @@ static void unquoted(lex *L)
 		why = "a brace expansion";
 	if (why && !c->why)
 		c->why = why;
-	lit(L, L->s + L->i++, 1);
+	lit_here(L);
 }
 
 int sh_split(arena *a, const char *s, size_t n, sh_cmd *c)
