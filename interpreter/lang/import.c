@@ -368,12 +368,7 @@ static ivar *use_input(imp *im, const sh_ref *r, int line, int col)
 	v->col = col;
 	v->secretish = secretish(v->name);
 	*sset_slot(im->a, &rb->inputs, r->name, 1) = v;
-	if (rb->nin == rb->capin) {
-		ivar **n = arena_alloc(im->a, (rb->capin = rb->capin ? 2 * rb->capin : 8) * sizeof(*n));
-		if (rb->nin)
-			memcpy(n, rb->in, rb->nin * sizeof(*n));
-		rb->in = n;
-	}
+	rb->in = arena_grow(im->a, rb->in, rb->nin, &rb->capin, sizeof(*rb->in));
 	rb->in[rb->nin++] = v;
 	return v;
 }
@@ -396,12 +391,7 @@ static istep *new_step(imp *im, int kind, int phase, int line, int col)
 	st->effect = -1;
 	st->line = line;
 	st->col = col;
-	if (rb->n == rb->cap) {
-		istep **v = arena_alloc(im->a, (rb->cap = rb->cap ? 2 * rb->cap : 16) * sizeof(*v));
-		if (rb->n)
-			memcpy(v, rb->steps, rb->n * sizeof(*v));
-		rb->steps = v;
-	}
+	rb->steps = arena_grow(im->a, rb->steps, rb->n, &rb->cap, sizeof(*rb->steps));
 	rb->steps[rb->n++] = st;
 	if (phase == PH_NONE) {
 		const char *s = cur_section(im);
@@ -501,12 +491,7 @@ static istep *shell_step(imp *im, const char *s, size_t n, int phase, int line, 
 			dup = !strcmp(st->env.v[k].name, refs.v[i].name);
 		if (!dup) {
 			sh_refs *e = &st->env;
-			if (e->n == e->cap) {
-				sh_ref *v = arena_alloc(im->a, (e->cap = e->cap ? 2 * e->cap : 4) * sizeof(*v));
-				if (e->n)
-					memcpy(v, e->v, e->n * sizeof(*v));
-				e->v = v;
-			}
+			e->v = arena_grow(im->a, e->v, e->n, &e->cap, sizeof(*e->v));
 			e->v[e->n++] = refs.v[i];
 		}
 	}
@@ -1126,6 +1111,16 @@ static void key(sbuf *o, int indent, const char *k)
 	sbuf_addf(o, "%*s%s: ", indent, "", k);
 }
 
+/* "key: value" on one line, when there is a value */
+static void key_flow(sbuf *o, int indent, const char *k, const char *v)
+{
+	if (!v)
+		return;
+	key(o, indent, k);
+	flow_scalar(o, v);
+	sbuf_addc(o, '\n');
+}
+
 /* a templated field: a literal ${{ escaped */
 static char *escaped(imp *im, const char *s)
 {
@@ -1160,11 +1155,7 @@ static void step_out(imp *im, sbuf *o, const istep *st, int indent)
 
 	sbuf_addf(o, "%*s- id: %s\n", indent, "", st->id);
 	notes_out(o, in, st->notes);
-	if (st->title) {
-		key(o, in, "title");
-		flow_scalar(o, escaped(im, st->title));
-		sbuf_addc(o, '\n');
-	}
+	key_flow(o, in, "title", st->title ? escaped(im, st->title) : NULL);
 	if (st->desc) {
 		key(o, in, "description");
 		scalar(o, st->desc, in);
@@ -1192,11 +1183,7 @@ static void step_out(imp *im, sbuf *o, const istep *st, int indent)
 			sbuf_addf(o, "%*s%.*s: \"${{ inputs.%s }}\"\n", in + 2, "", (int)l, sp + b, st->env.v[i].name);
 		}
 	}
-	if (st->cwd) {
-		key(o, in, "cwd");
-		flow_scalar(o, escaped(im, st->cwd));
-		sbuf_addc(o, '\n');
-	}
+	key_flow(o, in, "cwd", st->cwd ? escaped(im, st->cwd) : NULL);
 	if (st->effect >= 0 && !st->attached)
 		sbuf_addf(o, "%*seffect: %s\n", in, "", st->effect ? "write" : "read");
 	if (st->rollbacks) {
@@ -1228,11 +1215,7 @@ static void inputs_out(imp *im, sbuf *o)
 		sbuf_adds(o, "  ");
 		flow_scalar(o, v->name);
 		sbuf_adds(o, ":\n    type: string\n");
-		if (v->def) {
-			key(o, 4, "default");
-			flow_scalar(o, v->def);
-			sbuf_addc(o, '\n');
-		}
+		key_flow(o, 4, "default", v->def);
 	}
 }
 
@@ -1242,21 +1225,9 @@ static void meta_out(imp *im, sbuf *o)
 	const meta *m = &im->m;
 
 	sbuf_addf(o, "runbook: %s\n", rb->id);
-	if (rb->title) {
-		key(o, 0, "title");
-		flow_scalar(o, rb->title);
-		sbuf_addc(o, '\n');
-	}
-	if (m->version) {
-		key(o, 0, "version");
-		flow_scalar(o, m->version);
-		sbuf_addc(o, '\n');
-	}
-	if (m->owner) {
-		key(o, 0, "owner");
-		flow_scalar(o, m->owner);
-		sbuf_addc(o, '\n');
-	}
+	key_flow(o, 0, "title", rb->title);
+	key_flow(o, 0, "version", m->version);
+	key_flow(o, 0, "owner", m->owner);
 	list_out(o, "reviewers", m->reviewers);
 	if (m->reviewed)
 		sbuf_addf(o, "last-reviewed: %s\n", m->reviewed);

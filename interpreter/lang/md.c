@@ -76,7 +76,6 @@ static void split_lines(mdp *P, const char *s, size_t n)
 	char *t = arena_alloc(P->a, n + 1);
 	size_t k = 0, start = 0;
 
-	P->cap = 16;
 	P->ln = arena_alloc(P->a, (n / 2 + 2) * sizeof(line));
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\r') {
@@ -144,12 +143,7 @@ static md_block *add_block(mdp *P, int kind, size_t first, size_t last, size_t t
 {
 	md_doc *d = P->d;
 
-	if (d->n == 0 || d->n == P->cap) {
-		md_block *v = arena_alloc(P->a, (P->cap *= 2) * sizeof(*v));
-		if (d->n)
-			memcpy(v, d->v, d->n * sizeof(*v));
-		d->v = v;
-	}
+	d->v = arena_grow(P->a, d->v, d->n, &P->cap, sizeof(*d->v));
 	md_block *b = &d->v[d->n++];
 	memset(b, 0, sizeof(*b));
 	b->kind = kind;

@@ -88,12 +88,7 @@ static size_t input_ref(const char *s, size_t n, size_t *ns, size_t *nl)
 static void add_ref(arena *a, sh_refs *r, const char *name, const char *spell, size_t slen,
 		    const char *def, size_t off, int env)
 {
-	if (r->n == r->cap) {
-		sh_ref *v = arena_alloc(a, (r->cap = r->cap ? 2 * r->cap : 8) * sizeof(*v));
-		if (r->n)
-			memcpy(v, r->v, r->n * sizeof(*v));
-		r->v = v;
-	}
+	r->v = arena_grow(a, r->v, r->n, &r->cap, sizeof(*r->v));
 	r->v[r->n++] = (sh_ref){ name, arena_strndup(a, spell, slen), def, off, env };
 }
 
