@@ -22,7 +22,8 @@ for f in "$D"/seeds/*.md "$D"/alerts/*.md; do
 	grep -q ' 0 errors' err || fail "$b: check: $(tail -1 err)"
 	python3 "$D/roundtrip.py" "$f" "$b.yaml" >rt 2>&1 || fail "$b: $(cat rt)"
 	plan_all "$b.yaml"
-	grep -q 'review' "$b.yaml" || fail "$b: no review comment"
+	grep -q '# review: ' "$b.yaml" || fail "$b: no review comment"
+	grep -q "^$(basename "$f"):\|/$(basename "$f"):[0-9]*:[0-9]*: warning: .*\[import-review\]" "$b.report" || fail "$b: the report has no review note"
 	mkdir "split-$b"
 	rb import "$f" --split -o "split-$b"
 	expect_rc 0
@@ -64,3 +65,8 @@ expect_rc 2
 expect_err 'exists \(--force replaces it\)'
 rb import "$D/seeds/dev-runbooks.md" --split -o split-dev-runbooks --force
 expect_rc 0
+# without -o the runbook goes to stdout, the report to stderr
+rb import "$D/seeds/operations-runbook.md"
+expect_rc 0
+expect_out '^runbook: somaagent-01-operations-runbook$'
+expect_err 'operations-runbook.md:[0-9]+:[0-9]+: warning: effect write'
