@@ -76,7 +76,7 @@ static void split_lines(mdp *P, const char *s, size_t n)
 	char *t = arena_alloc(P->a, n + 1);
 	size_t k = 0, start = 0;
 
-	P->ln = arena_alloc(P->a, (n / 2 + 2) * sizeof(line));
+	P->ln = arena_alloc(P->a, (n + 2) * sizeof(line));
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\r') {
 			if (i + 1 < n && s[i + 1] == '\n')
@@ -541,9 +541,14 @@ int md_parse(arena *a, const char *file, const char *src, size_t len, md_doc *d,
 	return 0;
 }
 
+/* runs of backticks longer than this are not code spans */
+#define SPAN_MAX_RUN 256
+
 int md_code_span(const char *text, size_t *pos, size_t *start, size_t *len)
 {
 	size_t i = *pos, n = strlen(text);
+	/* a run that found no closing run: no later run of its length will */
+	unsigned char unclosed[SPAN_MAX_RUN + 1] = { 0 };
 
 	while (i < n) {
 		if (text[i] == '\\' && i + 1 < n) {
@@ -557,6 +562,10 @@ int md_code_span(const char *text, size_t *pos, size_t *start, size_t *len)
 		size_t run = 0, k;
 		while (i + run < n && text[i + run] == '`')
 			run++;
+		if (run > SPAN_MAX_RUN || unclosed[run]) {
+			i += run;
+			continue;
+		}
 		/* the closing run: exactly as long */
 		for (k = i + run; k < n; k++) {
 			if (text[k] != '`')
@@ -569,6 +578,7 @@ int md_code_span(const char *text, size_t *pos, size_t *start, size_t *len)
 			k += r - 1;
 		}
 		if (k >= n) {
+			unclosed[run] = 1;
 			i += run;
 			continue;
 		}

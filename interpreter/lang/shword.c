@@ -712,8 +712,29 @@ static int text_reads(arena *a, const char *s, size_t n)
 	return 1;
 }
 
+/* the names judged by assigned() so far: each is looked for in the text once;
+ * past the first SEEN_MAX names, a name counts as not assigned */
+#define SEEN_MAX 64
+typedef struct seen_names {
+	const char *name[SEEN_MAX];
+	int assigned[SEEN_MAX];
+	size_t n;
+} seen_names;
+
+static int assigned_once(seen_names *sn, const char *s, size_t n, const char *name, size_t nl)
+{
+	for (size_t k = 0; k < sn->n; k++)
+		if (!strcmp(sn->name[k], name))
+			return sn->assigned[k];
+	if (sn->n == SEEN_MAX)
+		return 0;
+	sn->name[sn->n] = name;
+	return sn->assigned[sn->n++] = assigned(s, n, name, nl);
+}
+
 char *sh_shell_text(arena *a, const char *s, size_t n, sh_refs *refs, int *is_read)
 {
+	seen_names seen = { .n = 0 };
 	sbuf t = { 0 };
 	size_t i = 0, ns, nl, ds, dl, len;
 	const char *why;
@@ -736,7 +757,7 @@ char *sh_shell_text(arena *a, const char *s, size_t n, sh_refs *refs, int *is_re
 		}
 		if (ch == '$' && q != '\'' && (len = dollar(s + i, n - i, &ns, &nl, &ds, &dl, &why))) {
 			char *name = arena_strndup(a, s + i + ns, nl);
-			if (!has_word(env_vars, name) && !assigned(s, n, name, nl))
+			if (!has_word(env_vars, name) && !assigned_once(&seen, s, n, name, nl))
 				add_ref(a, refs, sh_input_name(a, name, nl), s + i, len,
 					dl ? arena_strndup(a, s + i + ds, dl) : NULL, i, 1);
 			tmpl_escape(&t, s + i, len);
