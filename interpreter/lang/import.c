@@ -518,7 +518,8 @@ static const char *const tools =
 	"gcloud az terraform ansible ansible-playbook ssh scp rsync vault jq cat ls grep tail head tar "
 	"open echo sudo promtool amtool nc dig ping openssl kill pkill ps top df du free cp mv rm mkdir "
 	"chmod chown ln touch sed awk source bash sh zsh crictl etcdctl consul nomad mysql mongo mongosh "
-	"sqlite3 redis-server nginx haproxy iptables ip ss netstat lsof strace tcpdump dmesg uptime";
+	"sqlite3 redis-server nginx haproxy iptables ip ss netstat lsof strace tcpdump dmesg uptime find "
+	"xargs wc sort uniq cut tr env printenv stat file";
 
 static int is_tool(const char *w, size_t n)
 {

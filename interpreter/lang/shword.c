@@ -510,7 +510,7 @@ static const read_row reads[] = {
 	{ "helm", "-n --namespace --kube-context --kubeconfig", "list ls status history get show "
 	  "template version search env lint", NULL },
 	{ "kind", NULL, "get version", NULL },
-	{ "docker", "-H --host --context -c --config", "ps logs inspect images stats top version info "
+	{ "docker", "-H --host --context -c --config -f --file -p --project-name --env-file", "ps logs inspect images stats top version info "
 	  "events port compose.ps compose.logs compose.config compose.top compose.images compose.ls "
 	  "compose.version", NULL },
 	{ "docker-compose", "-f --file -p --project-name --env-file", "ps logs config top images version", NULL },
