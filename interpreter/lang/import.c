@@ -548,9 +548,21 @@ static int is_command(const char *s, size_t n)
 /* the commands in the code spans of a paragraph or list item: steps */
 static int text_commands(imp *im, const char *text, int phase, int line, int col)
 {
-	size_t pos = 0, st, len;
-	int made = 0;
+	size_t pos = 0, st, len, at = 0;
+	int made = 0, words = 0;
 	char *title = title_of(im, text);
+
+	/* a text that is only its code spans (and punctuation) is no title */
+	while (md_code_span(text, &pos, &st, &len)) {
+		for (; at < st; at++)
+			words |= isalnum((unsigned char)text[at]) && text[at] != '`';
+		at = st + len;
+	}
+	for (; text[at]; at++)
+		words |= isalnum((unsigned char)text[at]);
+	if (!words)
+		title = NULL;
+	pos = 0;
 
 	while (md_code_span(text, &pos, &st, &len)) {
 		if (!is_command(text + st, len))
@@ -994,7 +1006,8 @@ static int plain_ok(const char *s)
 	if (isdigit((unsigned char)s[0]) || s[0] == '.' || s[0] == '+' ||
 	    (s[0] == '-' && (n == 1 || isdigit((unsigned char)s[1]) || s[1] == '.' || s[1] == ' ')))
 		return 0;
-	if (s[0] == ' ' || s[n - 1] == ' ' || s[0] == '=')
+	/* '@' and '`' are reserved indicators: no plain scalar starts with one */
+	if (!(isalnum((unsigned char)s[0]) || strchr("_/(-", s[0])) || s[n - 1] == ' ')
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		if (!(isalnum((unsigned char)s[i]) || strchr("_./+=@ ()-", s[i])))
@@ -1154,7 +1167,8 @@ static void step_out(imp *im, sbuf *o, const istep *st, int indent)
 {
 	int in = indent + 2;
 
-	sbuf_addf(o, "%*s- id: %s\n", indent, "", st->id);
+	sbuf_addf(o, "%*s- ", indent, "");
+	key_flow(o, 0, "id", st->id);
 	notes_out(o, in, st->notes);
 	key_flow(o, in, "title", st->title ? escaped(im, st->title) : NULL);
 	if (st->desc) {
@@ -1225,7 +1239,7 @@ static void meta_out(imp *im, sbuf *o)
 	irb *rb = im->rb;
 	const meta *m = &im->m;
 
-	sbuf_addf(o, "runbook: %s\n", rb->id);
+	key_flow(o, 0, "runbook", rb->id);
 	key_flow(o, 0, "title", rb->title);
 	key_flow(o, 0, "version", m->version);
 	key_flow(o, 0, "owner", m->owner);
@@ -1254,7 +1268,7 @@ static void runbook_out(imp *im, sbuf *o)
 	}
 	if (im->m.extra.len) {
 		if (d.len)
-			sbuf_adds(&d, "\n\n");
+			sbuf_adds(&d, d.buf[d.len - 1] == '\n' ? "\n" : "\n\n");
 		sbuf_adds(&d, "Front matter:\n\n");
 		sbuf_add(&d, im->m.extra.buf, im->m.extra.len);
 	}

@@ -204,12 +204,14 @@ static int ref_at(lex *L, int in_single)
 	const char *why = NULL;
 	char *name = NULL, *def = NULL;
 
+	/* placeholders and ${{ inputs.x }} also in single quotes, where a
+	 * shell would leave them as they are: they are meant as values */
 	if ((len = sh_placeholder(s, n))) {
 		name = sh_input_name(L->a, s + 1, len - 2);
-	} else if (in_single) {
-		return 0;
 	} else if ((len = input_ref(s, n, &ns, &nl))) {
 		name = arena_strndup(L->a, s + ns, nl);
+	} else if (in_single) {
+		return 0;
 	} else if (*s == '$' && (len = dollar(s, n, &ns, &nl, &ds, &dl, &why))) {
 		name = sh_input_name(L->a, s + ns, nl);
 		def = dl ? arena_strndup(L->a, s + ds, dl) : NULL;

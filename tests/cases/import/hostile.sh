@@ -54,3 +54,13 @@ e = r["steps"][0]["exec"]
 assert e[1] == "tab\there" and e[2] == "ü ☃ \\u2028", e
 assert e[-4:] == ["${{ '${{' }}", "steps.x", "}}", "${{ '${{' }}"], e
 PY
+# text that YAML reads as syntax when written plain: each one quoted
+printf '## Steps\n\n- @\n- `x\n- &a\n- *a\n- !t\n- %%x\n- ? x\n- : x\n- "q"\n- [l]\n- {m}\n- #c\n- 1e3\n- true\n- null\n- ~\n- .5\n- -1\n' >plain.md
+imp_ok plain
+python3 - <<'PY' || fail "plain: $(cat plain.yaml)"
+import yaml
+r = yaml.safe_load(open("plain.yaml"))
+got = [s["manual"] for s in r["steps"]]
+want = ["@", "`x", "&a", "*a", "!t", "%x", "? x", ": x", '"q"', "[l]", "{m}", "#c", "1e3", "true", "null", "~", ".5", "-1"]
+assert got == want, got
+PY

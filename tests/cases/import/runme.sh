@@ -15,7 +15,7 @@ last-reviewed: 2026-11-01
 ## Checks
 
 ```sh {name=deploy-exists effect=read}
-kubectl get deploy/worker -n "${{ inputs.namespace }}"
+kubectl get deploy/worker -n '${{ inputs.namespace }}'
 ```
 
 ## Steps
