@@ -396,8 +396,14 @@ static int judge_curl(char *const *w, size_t n)
 static int sql_reads(const char *q)
 {
 	static const char *const kw[] = { "select", "show", "explain", "table", "values", "\\d", "\\l", "\\dt", "\\du", "\\conninfo", NULL };
+	static const char *const writes[] = { "pg_cancel_backend", "pg_terminate_backend", "nextval", "setval",
+					      "set_config", "pg_reload_conf", "pg_switch_wal", " into ", "for update", NULL };
 	const char *p = q;
 
+	/* a SELECT can write too: through these functions, INTO or FOR UPDATE */
+	for (size_t k = 0; writes[k]; k++)
+		if (strcasestr(q, writes[k]))
+			return 0;
 	for (;;) {
 		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '(' || *p == ';')
 			p++;

@@ -11,6 +11,7 @@ cases = [
     ("curl -XGET http://x/", "read"), ("curl -d a=1 http://x/", "write"),
     ("psql $DSN -c 'SELECT 1'", "read"), ("psql $DSN -c 'DELETE FROM t'", "write"),
     ("psql $DSN -c 'SELECT 1; DROP TABLE t'", "write"), ("psql $DSN", "write"),
+    ("psql $DSN -c 'SELECT pg_terminate_backend(42)'", "write"), ("psql $DSN -c 'SELECT * INTO t2 FROM t'", "write"),
     ("redis-cli -h h GET k", "read"), ("redis-cli INFO memory", "read"),
     ("redis-cli -h h DEL k", "write"), ("redis-cli --bigkeys", "read"),
     ("redis-cli CONFIG GET maxmemory", "read"), ("redis-cli CONFIG SET maxmemory 1gb", "write"),
