@@ -30,6 +30,8 @@ const command commands[] = {
 	  "FILE|DIR|-", docs_options },
 	{ "eval", cmd_eval, "evaluate one expression against contexts given as JSON", "EXPR",
 	  eval_options },
+	{ "import", cmd_import, "turn a Markdown runbook into a runbook skeleton to review",
+	  "FILE.md", import_options },
 	{ "schema", cmd_schema, "print the JSON Schema of runbook and fragment files", "",
 	  schema_options },
 	{ "reference", cmd_reference, "print the language reference (Markdown) from the tables", "",

@@ -49,6 +49,7 @@ int cmd_schema(const command *self, int argc, char **argv);
 int cmd_reference(const command *self, int argc, char **argv);
 int cmd_eval(const command *self, int argc, char **argv);
 int cmd_docs(const command *self, int argc, char **argv);
+int cmd_import(const command *self, int argc, char **argv);
 
 extern const cmd_opt check_options[];
 extern const cmd_opt plan_options[];
@@ -63,6 +64,7 @@ extern const cmd_opt schema_options[];
 extern const cmd_opt reference_options[];
 extern const cmd_opt eval_options[];
 extern const cmd_opt docs_options[];
+extern const cmd_opt import_options[];
 
 /* "--input name=value": appends to inputs[*n] (key
  * malloc'd); -1 with a usage error when there is no name */
