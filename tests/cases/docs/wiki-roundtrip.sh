@@ -2,8 +2,8 @@
 # `runbook docs`, read back by `runbook import`, gives a runbook with the
 # same metadata (front matter) and, section by section (checks, steps,
 # verify, drill cleanup), the same exec steps in the same order: ids and
-# argv (templates as written); each step's rollback under it, as far as
-# import maps it.  Both runbooks are read as runbook reads them (`runbook
+# argv (templates as written), each step's exec rollbacks right after it,
+# and no other imported step.  Both runbooks are read as runbook reads them (`runbook
 # schema --instance`).
 #
 # Not round-tripped (the page documents them, import makes a skeleton):
@@ -59,9 +59,7 @@ def execs(steps, rollbacks, others):
     return out
 
 
-# the rollbacks count when import brought any back
-rollbacks = any(isinstance(s, dict) and s.get("rollback") for k in ("checks", "steps", "verify")
-                for s in back.get(k) or [])
+rollbacks = True
 for k in ("checks", "steps", "verify", "cleanup"):
     a = execs(orig.get(k) if k != "cleanup" else (orig.get("drill") or {}).get("cleanup"), rollbacks, False)
     z = execs(back.get(k) if k != "cleanup" else (back.get("drill") or {}).get("cleanup"), rollbacks, True)
