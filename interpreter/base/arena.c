@@ -199,3 +199,14 @@ void sbuf_release(sbuf *b)
 	b->buf = NULL;
 	b->len = b->cap = 0;
 }
+
+void *arena_grow(arena *a, void *v, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return v;
+	*cap = *cap ? 2 * *cap : 8;
+	void *w = arena_alloc(a, *cap * size);
+	if (n)
+		memcpy(w, v, n * size);
+	return w;
+}

@@ -28,6 +28,9 @@ void arena_free(arena *a);
 void *arena_alloc(arena *a, size_t n);          /* zeroed, 16-byte aligned */
 char *arena_strndup(arena *a, const char *s, size_t n);
 char *arena_strdup(arena *a, const char *s);
+/* an array v of n elements of size bytes, *cap of them allocated, with
+ * room for one more: v, or a copy twice as large (at least 8) in a */
+void *arena_grow(arena *a, void *v, size_t n, size_t *cap, size_t size);
 char *arena_printf(arena *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -52,6 +52,8 @@ int cmd_eval(const command *self, int argc, char **argv);
 int cmd_explain(const command *self, int argc, char **argv);
 int cmd_completion(const command *self, int argc, char **argv);
 int cmd_man(const command *self, int argc, char **argv);
+int cmd_docs(const command *self, int argc, char **argv);
+int cmd_import(const command *self, int argc, char **argv);
 
 extern const cmd_opt check_options[];
 extern const cmd_opt plan_options[];
@@ -69,6 +71,8 @@ extern const cmd_opt eval_options[];
 extern const cmd_opt explain_options[];
 extern const cmd_opt completion_options[];
 extern const cmd_opt man_options[];
+extern const cmd_opt docs_options[];
+extern const cmd_opt import_options[];
 
 /* "--input name=value": appends to inputs[*n] (key
  * malloc'd); -1 with a usage error when there is no name */
@@ -86,6 +90,22 @@ struct verdict;
 struct verify_opts;
 int read_verdict(const command *self, const char *path, const struct verify_opts *o,
 		 struct tlog *l, struct verdict *vd);
+
+/* plan's rendering (cmd_plan.c), which `runbook docs` reuses: a node as
+ * plan shows it (ctx NULL: every ${{ }} as written), a value with its
+ * secrets as ***, a step's action as one line (argv shell-quoted), and
+ * the context and redactor of a plan with the inputs' defaults (every
+ * secret plan would mask registered in red; the expression sink set
+ * until expr_set_secret_sink(NULL, NULL)); NULL with *err */
+struct value;
+struct node;
+struct step;
+struct redactor;
+struct runbook;
+struct value *plan_value(const struct node *n, const struct value *ctx, const struct redactor *red);
+struct value *plan_shown(const struct value *v, const struct redactor *red);
+char *plan_action_text(const struct step *st, const struct value *args);
+struct value *plan_context(const struct runbook *rb, struct redactor *red, char **err);
 
 /* resume and undo (cmd_resume.c): the transcript at path, whose chain
  * must hold, read into l, with a run.start: 0, or the exit code (the

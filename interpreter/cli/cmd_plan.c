@@ -84,7 +84,8 @@ static value *shown(const value *v, const redactor *red)
 	return r;
 }
 
-/* render what can be rendered statically; keep run-time templates as text */
+/* render what can be rendered statically; keep run-time templates as text
+ * (every template, without a context: `runbook docs` shows them as written) */
 static value *plan_render(const node *n, const value *ctx, const redactor *red)
 {
 	switch (n->kind) {
@@ -95,7 +96,7 @@ static value *plan_render(const node *n, const value *ctx, const redactor *red)
 		int runtime = 0;
 		tmpl_walk_refs(t, ref_runtime, &runtime);
 		char *err = NULL;
-		value *v = runtime ? NULL : tmpl_render(t, ctx, &err);
+		value *v = runtime || !ctx ? NULL : tmpl_render(t, ctx, &err);
 		free(err);
 		if (v) {
 			value *m = shown(v, red);
@@ -555,6 +556,34 @@ static void plan_start(plan_ctx *p, const runbook *rb, value *in)
 			v_release(spec);
 		}
 	}
+}
+
+/* what `runbook docs` shares with plan (cli/cmd.h) */
+value *plan_value(const node *n, const value *ctx, const redactor *red)
+{
+	return plan_render(n, ctx, red);
+}
+
+value *plan_shown(const value *v, const redactor *red)
+{
+	return shown(v, red);
+}
+
+char *plan_action_text(const step *st, const value *args)
+{
+	return action_text(st, args);
+}
+
+value *plan_context(const runbook *rb, redactor *red, char **err)
+{
+	input_args ia = { NULL, 0, NULL, NULL };
+	value *in = inputs_resolve(rb, &ia, red, 1, err);
+	if (!in)
+		return NULL;
+	plan_ctx p = { rb, v_obj(), red, 0, NULL, 0, 0 };
+	plan_start(&p, rb, in);
+	v_release(in);
+	return p.ctx;
 }
 
 /* the heading of a list's steps in the text plan */

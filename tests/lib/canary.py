@@ -8,8 +8,9 @@ unicode, multi-line) it writes a runbook whose steps hand the secret to
 children and to an HTTP server that echoes it back, print it in every
 encoding the redactor claims to cover, compute values from it (upper,
 split, format), quote it in a failing expectation and in a log line; it
-runs the runbook, then plan (text, json), diff (text, md, json), report (md, html), verify (text,
-json, junit) and check (sarif, junit), and asserts:
+runs the runbook, then plan (text, json), diff (text, md, json), report (md, html), docs (with
+the run's transcript), verify (text, json, junit) and check (sarif,
+junit), and asserts:
 
   - no form of the secret appears in any output where it could be a value:
     for a distinctive secret, nowhere in the raw bytes at all; for a
@@ -200,6 +201,9 @@ def check(name, secret, distinctive):
                                         if rc == 0 else b"")
         if rc != 0:
             errs.append(f"report {fmt} exit {rc}")
+    rc, outputs["docs"] = run(["docs", "rb.yaml", "--transcript", "t.jsonl"], env, d)
+    if rc != 0:
+        errs.append(f"docs exit {rc}: {outputs['docs'][-400:]!r}")
     for fmt in ("text", "json", "junit"):
         rc, outputs[f"verify-{fmt}"] = run(["verify", "t.jsonl", "--runbook", "rb.yaml",
                                             "--format", fmt], env, d)

@@ -1,0 +1,66 @@
+# Hostile documents: a clear error at file:line:col and exit 2, or an
+# import whose output passes `check` -- never a crash.
+imp_ok() {   # imp_ok NAME: imports NAME.md, the runbook passes check
+	rb import "$1.md" -o "$1.yaml"
+	expect_rc 0
+	rb check "$1.yaml"
+	expect_rc 0
+}
+imp_err() {  # imp_err NAME 'file:line:col: error: text'
+	rb import "$1.md" -o "$1.yaml"
+	expect_rc 2
+	expect_err "$2"
+	[ -e "$1.yaml" ] && fail "$1: an output was written"
+	return 0
+}
+printf '# T\n\n```sh\nkubectl get pods\n' >unterminated.md
+imp_err unterminated 'unterminated.md:3:1: error: code block opened here is not closed'
+printf '# T\n\nkubectl get\0 pods\n' >nul.md
+imp_err nul 'nul.md:3:12: error: NUL byte'
+printf '# T\n\nbad \xff byte\n' >utf8.md
+imp_err utf8 'utf8.md:3:5: error: invalid UTF-8'
+printf -- '---\ntitle: [unclosed\n---\n# T\n' >fm-bad.md
+imp_err fm-bad 'fm-bad.md:3:1: error'
+printf -- '---\n- a\n- b\n---\n# T\n' >fm-list.md
+imp_err fm-list 'fm-list.md:2:1: error: front matter is a list'
+printf -- '---\ntitle: x\n' >fm-open.md
+imp_err fm-open 'fm-open.md:1:1: error: front matter opened here is not closed'
+: >empty.md
+imp_ok empty
+printf '# A\n## B\n### C\n' >headings.md
+imp_ok headings
+grep -q '### C' headings.yaml || fail "headings lost"
+# CRLF, tabs, unicode, a huge line, YAML-looking text and variables named like YAML keys
+python3 - <<'PY'
+big = "x" * 300000
+open("crlf.md", "wb").write(b"# T\r\n\r\n## Steps\r\n\r\n```sh\r\nkubectl get pods -n $NS\r\n```\r\n")
+open("mixed.md", "w").write(
+    "# Ünïcødé ☃ runbook\n\n## Steps\n\n```bash\n"
+    "echo\t'tab\there' \"ü ☃ \\u2028\" $TRUE ${NULL} $ON <yes> ${{ steps.x }} '${{'\n"
+    "printf '%s\\n' key: value \"- item\" '# not a comment' '&anchor' '*alias' '!tag' '|' '>'\n"
+    "echo " + big + "\n```\n\n- run `kubectl get pods -l app=\"${{ inputs.app }}\"`\n"
+    "- \u2028line separator and \u0085next line\n\n---\nkey: value\n---\n")
+PY
+imp_ok crlf
+python3 -c 'import yaml; r=yaml.safe_load(open("crlf.yaml")); assert r["steps"][0]["exec"] == ["kubectl","get","pods","-n","${{ inputs.ns }}"], r'
+imp_ok mixed
+python3 - <<'PY'
+import yaml
+r = yaml.safe_load(open("mixed.yaml"))
+ins = r["inputs"]
+for k in ("true", "null", "on", "yes", "app"):
+    assert k in ins, (k, list(ins))
+e = r["steps"][0]["exec"]
+assert e[1] == "tab\there" and e[2] == "ü ☃ \\u2028", e
+assert e[-4:] == ["${{ '${{' }}", "steps.x", "}}", "${{ '${{' }}"], e
+PY
+# text that YAML reads as syntax when written plain: each one quoted
+printf '## Steps\n\n- @\n- `x\n- &a\n- *a\n- !t\n- %%x\n- ? x\n- : x\n- "q"\n- [l]\n- {m}\n- #c\n- 1e3\n- true\n- null\n- ~\n- .5\n- -1\n' >plain.md
+imp_ok plain
+python3 - <<'PY' || fail "plain: $(cat plain.yaml)"
+import yaml
+r = yaml.safe_load(open("plain.yaml"))
+got = [s["manual"] for s in r["steps"]]
+want = ["@", "`x", "&a", "*a", "!t", "%x", "? x", ": x", '"q"', "[l]", "{m}", "#c", "1e3", "true", "null", "~", ".5", "-1"]
+assert got == want, got
+PY
