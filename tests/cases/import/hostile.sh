@@ -64,3 +64,8 @@ got = [s["manual"] for s in r["steps"]]
 want = ["@", "`x", "&a", "*a", "!t", "%x", "? x", ": x", '"q"', "[l]", "{m}", "#c", "1e3", "true", "null", "~", ".5", "-1"]
 assert got == want, got
 PY
+# an empty program name ("" in a pipeline) is no known read, and no hang
+printf '## Steps\n\n```sh\n"" get pods | grep x\n```\n' >empty-prog.md
+RC=0; timeout 10 "$RUNBOOK" import empty-prog.md -o empty-prog.yaml >out 2>err || RC=$?
+expect_rc 0
+grep -q 'effect: write' empty-prog.yaml || fail "empty program: $(cat empty-prog.yaml)"
