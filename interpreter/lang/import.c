@@ -13,6 +13,7 @@
 #include "base/utf8.h"
 #include "lang/md.h"
 #include "lang/node.h"
+#include "lang/runbook.h"
 #include "lang/shword.h"
 
 #include <ctype.h>
@@ -21,7 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum phase { PH_NONE, PH_CHECKS, PH_STEPS, PH_VERIFY, PH_CLEANUP, PH_ROLLBACK, PH_N };
+enum imp_phase { IPH_NONE, IPH_CHECKS, IPH_STEPS, IPH_VERIFY, IPH_CLEANUP, IPH_ROLLBACK, IPH_N };
 enum kind { K_EXEC, K_SHELL, K_MANUAL };
 
 typedef struct note {
@@ -239,20 +240,20 @@ static const struct {
 	const char *word;
 	int phase;
 } phase_words[] = {
-	{ "verification", PH_VERIFY }, { "verify", PH_VERIFY }, { "validation", PH_VERIFY },
-	{ "validate", PH_VERIFY }, { "diagnosis", PH_CHECKS }, { "diagnose", PH_CHECKS },
-	{ "diagnostics", PH_CHECKS }, { "triage", PH_CHECKS }, { "checks", PH_CHECKS },
-	{ "prechecks", PH_CHECKS }, { "pre-checks", PH_CHECKS }, { "preconditions", PH_CHECKS },
-	{ "investigation", PH_CHECKS }, { "mitigation", PH_STEPS }, { "remediation", PH_STEPS },
-	{ "steps", PH_STEPS }, { "procedure", PH_STEPS }, { "resolution", PH_STEPS },
-	{ "fix", PH_STEPS }, { "cleanup", PH_CLEANUP }, { "clean-up", PH_CLEANUP },
-	{ "clean up", PH_CLEANUP }, { "teardown", PH_CLEANUP }, { "rollback", PH_ROLLBACK },
-	{ "roll back", PH_ROLLBACK }, { "rollbacks", PH_ROLLBACK }, { "revert", PH_ROLLBACK },
-	{ "undo", PH_ROLLBACK },
+	{ "verification", IPH_VERIFY }, { "verify", IPH_VERIFY }, { "validation", IPH_VERIFY },
+	{ "validate", IPH_VERIFY }, { "diagnosis", IPH_CHECKS }, { "diagnose", IPH_CHECKS },
+	{ "diagnostics", IPH_CHECKS }, { "triage", IPH_CHECKS }, { "checks", IPH_CHECKS },
+	{ "prechecks", IPH_CHECKS }, { "pre-checks", IPH_CHECKS }, { "preconditions", IPH_CHECKS },
+	{ "investigation", IPH_CHECKS }, { "mitigation", IPH_STEPS }, { "remediation", IPH_STEPS },
+	{ "steps", IPH_STEPS }, { "procedure", IPH_STEPS }, { "resolution", IPH_STEPS },
+	{ "fix", IPH_STEPS }, { "cleanup", IPH_CLEANUP }, { "clean-up", IPH_CLEANUP },
+	{ "clean up", IPH_CLEANUP }, { "teardown", IPH_CLEANUP }, { "rollback", IPH_ROLLBACK },
+	{ "roll back", IPH_ROLLBACK }, { "rollbacks", IPH_ROLLBACK }, { "revert", IPH_ROLLBACK },
+	{ "undo", IPH_ROLLBACK },
 };
 
 /* the phase a heading or label names (its first words, numbering and
- * markup left out), PH_NONE when it names none */
+ * markup left out), IPH_NONE when it names none */
 static int phase_of(const char *s, size_t n)
 {
 	char w[32];
@@ -270,7 +271,7 @@ static int phase_of(const char *s, size_t n)
 		k--;
 	w[k] = 0;
 	if (i < n && k == sizeof w - 1)
-		return PH_NONE;
+		return IPH_NONE;
 	for (size_t j = 0; j < sizeof phase_words / sizeof phase_words[0]; j++) {
 		size_t l = strlen(phase_words[j].word);
 		/* the whole name, or its first word and at most two more ("Verify the rollout") */
@@ -280,11 +281,11 @@ static int phase_of(const char *s, size_t n)
 			int words = 0;
 			for (const char *p = w + l; *p; p++)
 				words += *p == ' ';
-			if (words <= 3 && phase_words[j].phase != PH_ROLLBACK && phase_words[j].phase != PH_STEPS)
+			if (words <= 3 && phase_words[j].phase != IPH_ROLLBACK && phase_words[j].phase != IPH_STEPS)
 				return phase_words[j].phase;
 		}
 	}
-	return PH_NONE;
+	return IPH_NONE;
 }
 
 /* the phase content is in: a label's, else the innermost heading's that names one */
@@ -293,9 +294,9 @@ static int cur_phase(const imp *im)
 	if (im->label >= 0)
 		return im->label;
 	for (int l = 6; l >= 1; l--)
-		if (im->hsect[l] && im->hphase[l] != PH_NONE)
+		if (im->hsect[l] && im->hphase[l] != IPH_NONE)
 			return im->hphase[l];
-	return PH_NONE;
+	return IPH_NONE;
 }
 
 static const char *cur_section(const imp *im)
@@ -393,9 +394,9 @@ static istep *new_step(imp *im, int kind, int phase, int line, int col)
 	st->col = col;
 	rb->steps = arena_grow(im->a, rb->steps, rb->n, &rb->cap, sizeof(*rb->steps));
 	rb->steps[rb->n++] = st;
-	if (phase == PH_NONE) {
+	if (phase == IPH_NONE) {
 		const char *s = cur_section(im);
-		st->phase = PH_STEPS;
+		st->phase = IPH_STEPS;
 		STEP_NOTE(im, st, "put in steps: %s%s%s names no phase", s ? "section '" : "the text before any heading",
 			  s ? one_line(im->a, s, strlen(s)) : "", s ? "'" : "");
 	}
@@ -731,8 +732,8 @@ static int block_comment(imp *im, const char *s, const char **title, int *phase)
 	while (*s == '#' || *s == ' ')
 		s++;
 	*title = *s ? s : NULL;
-	int ph = *s ? phase_of(s, strlen(s)) : PH_NONE;
-	if (ph != PH_NONE)
+	int ph = *s ? phase_of(s, strlen(s)) : IPH_NONE;
+	if (ph != IPH_NONE)
 		*phase = ph;
 	(void)im;
 	return 1;
@@ -830,13 +831,13 @@ static void fence_steps(imp *im, const md_block *b)
 static int label_of(const char *t, const char **rest)
 {
 	if (strncmp(t, "**", 2) && strncmp(t, "__", 2))
-		return PH_NONE;
+		return IPH_NONE;
 	const char *e = strstr(t + 2, t[0] == '*' ? "**" : "__");
 	if (!e || e - t > 40)
-		return PH_NONE;
+		return IPH_NONE;
 	const char *r = e + 2;
 	if (!(e[-1] == ':' || *r == ':'))
-		return PH_NONE;
+		return IPH_NONE;
 	int ph = phase_of(t + 2, (size_t)(e - t - 2));
 	if (*r == ':')
 		r++;
@@ -876,7 +877,7 @@ static void text_block(imp *im, size_t i, size_t end)
 	if (b->kind == MD_PARA) {
 		const char *rest;
 		int ph = label_of(text, &rest);
-		if (ph != PH_NONE) {
+		if (ph != IPH_NONE) {
 			im->label = ph;
 			if (!*rest)
 				return;
@@ -896,7 +897,7 @@ static void text_block(imp *im, size_t i, size_t end)
 	}
 	if (text_commands(im, text, phase, b->line, b->col))
 		return;
-	if (phase != PH_NONE || (b->kind == MD_ITEM && b->ordered)) {
+	if (phase != IPH_NONE || (b->kind == MD_ITEM && b->ordered)) {
 		manual_step(im, text, phase, b->line, b->col);
 		return;
 	}
@@ -922,7 +923,7 @@ static void heading(imp *im, size_t i)
 	drop_headings(im, b->level);
 	for (int l = b->level; l <= 6; l++) {
 		im->hsect[l] = NULL;
-		im->hphase[l] = PH_NONE;
+		im->hphase[l] = IPH_NONE;
 		im->hpending[l] = 0;
 	}
 	im->hsect[b->level] = b->text;
@@ -1280,13 +1281,13 @@ static void runbook_out(imp *im, sbuf *o)
 	}
 	sbuf_release(&d);
 	inputs_out(im, o);
-	steps_out(im, o, 0, "checks", PH_CHECKS, 0);
-	steps_out(im, o, 0, "steps", PH_STEPS, 0);
-	steps_out(im, o, 0, "verify", PH_VERIFY, 0);
+	steps_out(im, o, 0, "checks", IPH_CHECKS, 0);
+	steps_out(im, o, 0, "steps", IPH_STEPS, 0);
+	steps_out(im, o, 0, "verify", IPH_VERIFY, 0);
 	for (size_t i = 0; i < rb->n; i++)
-		if (rb->steps[i]->phase == PH_CLEANUP) {
+		if (rb->steps[i]->phase == IPH_CLEANUP) {
 			sbuf_adds(o, "drill:\n");
-			steps_out(im, o, 2, "cleanup", PH_CLEANUP, 0);
+			steps_out(im, o, 2, "cleanup", IPH_CLEANUP, 0);
 			break;
 		}
 }
@@ -1329,14 +1330,6 @@ static char *flow_list(imp *im, const node *n)
 	return r;
 }
 
-static int is_date(const char *s)
-{
-	for (int i = 0; i < 10; i++)
-		if (i == 4 || i == 7 ? s[i] != '-' : !isdigit((unsigned char)s[i]))
-			return 0;
-	return s[10] == 0;
-}
-
 /* one front matter key into the metadata; 0 when it is not one of them */
 static int meta_key(imp *im, const char *k, const node *v)
 {
@@ -1353,7 +1346,7 @@ static int meta_key(imp *im, const char *k, const node *v)
 		return 1;
 	}
 	if (!strcmp(k, "last-reviewed") || !strcmp(k, "last_reviewed") || !strcmp(k, "reviewed")) {
-		if (!scalar_v || !is_date(v->str))
+		if (!scalar_v || !runbook_date_ok(v->str))
 			return 0;
 		m->reviewed = arena_strdup(im->a, v->str);
 		return 1;
@@ -1440,7 +1433,7 @@ static void attach_rollbacks(imp *im)
 			t = slot ? *slot : NULL;
 			if (!t || t == st || t->attached)
 				STEP_NOTE(im, st, "rollback-of '%s': no such step before it; kept as a step", st->rollback_of);
-		} else if (st->phase == PH_ROLLBACK) {
+		} else if (st->phase == IPH_ROLLBACK) {
 			t = last_write;
 			if (t)
 				STEP_NOTE(im, st, "the rollback of '%s', the last write step before it", t->id);
@@ -1451,9 +1444,9 @@ static void attach_rollbacks(imp *im)
 			attach(t, st);
 			continue;
 		}
-		if (st->phase == PH_ROLLBACK)
-			st->phase = PH_STEPS;
-		if (st->phase == PH_STEPS && st->effect != 0)
+		if (st->phase == IPH_ROLLBACK)
+			st->phase = IPH_STEPS;
+		if (st->phase == IPH_STEPS && st->effect != 0)
 			last_write = st;
 	}
 }

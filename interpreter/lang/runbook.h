@@ -171,6 +171,8 @@ runbook *runbook_load(const char *path, diags *dg, int lint);
 runbook *runbook_load_text(const char *path, const char *name, const char *buf, size_t len,
 			   diags *dg, int lint);
 void runbook_free(runbook *rb);
+/* s is a calendar date YYYY-MM-DD (as `last-reviewed` must be) */
+int runbook_date_ok(const char *s);
 
 step *runbook_find_step(const runbook *rb, const char *id);
 const input_def *runbook_find_input(const runbook *rb, const char *name);

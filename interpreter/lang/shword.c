@@ -367,6 +367,8 @@ static int has_word(const char *list, const char *w)
 {
 	size_t n = strlen(w);
 
+	if (!n)
+		return 0;
 	for (const char *p = list; (p = strstr(p, w)); p += n)
 		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0))
 			return 1;

@@ -389,7 +389,7 @@ static int name_ok(const char *s, int dash)
 }
 
 /* a real calendar date YYYY-MM-DD */
-static int date_ok(const char *s)
+int runbook_date_ok(const char *s)
 {
 	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
@@ -2504,7 +2504,7 @@ static void validate_structure(vctx *v)
 	if ((x = node_get(root, "description")))
 		want_str(v, x, "description");
 	if ((x = node_get(root, "last-reviewed")) && want_str(v, x, "last-reviewed")) {
-		if (!date_ok(x->str))
+		if (!runbook_date_ok(x->str))
 			err(v, x, "value", "'last-reviewed' must be a date YYYY-MM-DD, got %s", got(v, x));
 		else
 			rb->last_reviewed = x->str;

@@ -64,3 +64,13 @@ got = [s["manual"] for s in r["steps"]]
 want = ["@", "`x", "&a", "*a", "!t", "%x", "? x", ": x", '"q"', "[l]", "{m}", "#c", "1e3", "true", "null", "~", ".5", "-1"]
 assert got == want, got
 PY
+# an empty program name ("" in a pipeline) is no known read, and no hang
+printf '## Steps\n\n```sh\n"" get pods | grep x\n```\n' >empty-prog.md
+RC=0; timeout 10 "$RUNBOOK" import empty-prog.md -o empty-prog.yaml >out 2>err || RC=$?
+expect_rc 0
+grep -q 'effect: write' empty-prog.yaml || fail "empty program: $(cat empty-prog.yaml)"
+# a last-reviewed that is no calendar date stays text, the rest imports
+printf -- '---\nlast-reviewed: 2025-02-29\nowner: x\n---\n# T\n' >baddate.md
+imp_ok baddate
+grep -q '^last-reviewed' baddate.yaml && fail "an invalid date became last-reviewed"
+grep -q '  last-reviewed: 2025-02-29' baddate.yaml || fail "the invalid date was lost"
