@@ -77,6 +77,7 @@ void diag_vadd(diags *d, int severity, const char *file, int line, int col,
 	g->severity = severity == SEV_WARNING ? SEV_WARNING : SEV_ERROR;
 	g->msg = msg;
 	g->rule = rule ? xstrdup(rule) : NULL;
+	g->hide_source = 0;
 	if (g->severity == SEV_ERROR)
 		d->nerr++;
 	else
@@ -90,6 +91,13 @@ void diag_add(diags *d, int severity, const char *file, int line, int col,
 	va_start(ap, fmt);
 	diag_vadd(d, severity, file, line, col, rule, fmt, ap);
 	va_end(ap);
+}
+
+/* the last diagnostic added is printed without its source line */
+void diag_hide_source(diags *d)
+{
+	if (d->n)
+		d->v[d->n - 1].hide_source = 1;
 }
 
 /* drop diagnostic i (the later ones move up) */
@@ -396,6 +404,10 @@ static void print_source(FILE *out, const diag *g, int color)
 	size_t len;
 	if (!g->line || source_line(g->file, g->line, &p, &len))
 		return;
+	if (g->hide_source) {
+		fprintf(out, "  (the line is not shown: it holds the credential)\n");
+		return;
+	}
 	/* split the line into characters: start offsets */
 	size_t *cs = xmalloc((len + 1) * sizeof(*cs));
 	size_t nc = 0;

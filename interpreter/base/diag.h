@@ -31,6 +31,7 @@ typedef struct diag {
 	int severity;
 	char *msg;
 	char *rule;             /* e.g. "unknown-key", may be NULL */
+	int hide_source;        /* its source line holds a credential: never shown */
 } diag;
 
 typedef struct diags {
@@ -49,6 +50,9 @@ void diag_vadd(diags *d, int severity, const char *file, int line, int col,
 	__attribute__((format(printf, 7, 0)));
 /* drop diagnostic i; report diagnostic i as severity (SEV_*) instead */
 void diag_drop(diags *d, size_t i);
+/* the last diagnostic added is printed without its source line (the line
+ * holds what it warns about, e.g. a credential) */
+void diag_hide_source(diags *d);
 void diag_set_severity(diags *d, size_t i, int severity);
 /* stable sort by file, line, col (keeps insertion order on ties) */
 void diags_sort(diags *d);

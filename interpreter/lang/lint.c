@@ -207,10 +207,12 @@ static void credentials_under(const node *n, diags *dg, const lint_rule *r, int 
 		return;
 	if (n->kind == N_SCALAR) {
 		const char *what = n->len >= 8 ? credential_in(n->str, n->len) : NULL;
-		if (what)
+		if (what) {
 			diag_add(dg, r->severity, n->file, n->line, n->col, r->id,
 				 "this string holds what looks like %s (not shown): pass it as a "
 				 "secret input (type: secret, from: env:NAME) instead", what);
+			diag_hide_source(dg);
+		}
 		return;
 	}
 	for (size_t i = 0; i < n->n; i++)
