@@ -38,8 +38,12 @@ lab status >/dev/null && fail "status exits 0 with a worker down"
 lab start telemetry-worker || fail "start"
 wait_clear TelemetryWorkerDown
 wait_health 200 '.status == "ok"'
-curl -fsS "$LAB_PAGER_URL/notifications" | jq -e '[.[].alerts[] | select(.alertname == "TelemetryWorkerDown") | .status] | index("firing") and index("resolved")' >/dev/null ||
-	fail "the pager did not get TelemetryWorkerDown firing and resolved"
+# Alertmanager sends the resolved notification on its own schedule, after
+# the alert has cleared: wait for it
+paged() {
+	curl -fsS -m 2 "$LAB_PAGER_URL/notifications" | jq -e '[.[].alerts[] | select(.alertname == "TelemetryWorkerDown") | .status] | index("firing") and index("resolved")' >/dev/null
+}
+wait_for paged
 
 # --- scaled to 0 (no target at all), then to 2: two targets scraped ---
 lab scale telemetry-worker 0 || fail "scale 0"
