@@ -8,6 +8,7 @@
 #include "base/hash.h"
 #include "base/redact.h"
 #include "lang/inputs.h"
+#include "lang/node.h"
 #include "lang/runbook.h"
 
 #include <errno.h>
@@ -79,7 +80,9 @@ static cJSON *diags_json(const diags *dg)
 	fclose(f);
 	cJSON *j = cJSON_Parse(buf);
 	free(buf);
-	return j ? j : cJSON_CreateArray();
+	cJSON *list = cJSON_DetachItemFromObjectCaseSensitive(j, "diagnostics");
+	cJSON_Delete(j);
+	return cJSON_IsArray(list) ? list : (cJSON_Delete(list), cJSON_CreateArray());
 }
 
 /* the inputs given, each a declared non-secret input, against the runbook's
@@ -126,7 +129,24 @@ static int check_runbook(serve *sv, const char *path, const char *rel, const cJS
 	diags dg;
 	diags_init(&dg);
 	pthread_mutex_lock(&sv->mu);
-	runbook *rb = runbook_load(path, &dg, 0);
+	/* diagnostics name the runbook as the request did, not the server's path */
+	runbook *rb = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = fopen(path, "re");
+	if (f) {
+		FILE *m = open_memstream(&buf, &len);
+		char chunk[8192];
+		size_t n;
+		while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && len < LOAD_MAX_BYTES + 1)
+			fwrite(chunk, 1, n, m);
+		fclose(m);
+		fclose(f);
+		rb = runbook_load_text(path, rel, buf, len, &dg, 0);
+	} else {
+		diag_add(&dg, SEV_ERROR, rel, 0, 0, NULL, "cannot read it: %s", strerror(errno));
+	}
+	free(buf);
 	int rc = 0;
 	if (!rb || dg.nerr) {
 		reply_error(r, 422, "'%s' is not a valid runbook (%d error%s)", rel, dg.nerr,
