@@ -55,6 +55,7 @@ struct alert_rules {
 typedef struct rload {
 	alert_rules *r;
 	diags *dg;
+	const char *runbooks_dir;
 } rload;
 
 #define RERR(n, ...) diag_add(L->dg, SEV_ERROR, (n)->file, (n)->line, (n)->col, NULL, __VA_ARGS__)
@@ -69,9 +70,14 @@ static const char *scalar(rload *L, const node *n, const char *what)
 	return n->str;
 }
 
-static void load_match(rload *L, arule *r, const node *m)
+static void load_match(rload *L, arule *r, const node *rule, const node *m)
 {
-	if (!m || m->kind != N_MAP) {
+	if (!m) {
+		RERR(rule, "a rule needs 'match' (label: value): one that matches every alert is "
+		     "not allowed");
+		return;
+	}
+	if (m->kind != N_MAP || !m->n) {
 		RERR(m, "'match' must be a mapping of label: value");
 		return;
 	}
@@ -119,6 +125,19 @@ static void load_inputs(rload *L, arule *r, const node *in)
 	}
 }
 
+/* a rule's runbook is a file under --runbooks (serve checks it again, and
+ * loads it, at each run) */
+static void check_runbook_path(rload *L, const node *n, const char *rel)
+{
+	char *joined = xasprintf("%s/%s", L->runbooks_dir, rel);
+	char *real = realpath(joined, NULL);
+	size_t len = strlen(L->runbooks_dir);
+	if (rel[0] == '/' || !real || strncmp(real, L->runbooks_dir, len) || real[len] != '/')
+		RERR(n, "no runbook '%s' under %s", rel, L->runbooks_dir);
+	free(real);
+	free(joined);
+}
+
 static const char *const rule_keys[] = {
 	"name", "match", "runbook", "per", "inputs", "cooldown", NULL
 };
@@ -135,8 +154,10 @@ static void load_rule(rload *L, arule *r, const node *m)
 	if (!(r->name = scalar(L, node_get(m, "name"), "name")) && !node_get(m, "name"))
 		RERR(m, "a rule needs a 'name'");
 	if (!(r->runbook = scalar(L, node_get(m, "runbook"), "runbook")) && !node_get(m, "runbook"))
-		RERR(m, "rule needs a 'runbook' (a path under --runbooks)");
-	load_match(L, r, node_get(m, "match"));
+		RERR(m, "a rule needs a 'runbook' (a path under --runbooks)");
+	if (r->runbook)
+		check_runbook_path(L, node_get(m, "runbook"), r->runbook);
+	load_match(L, r, m, node_get(m, "match"));
 	load_inputs(L, r, node_get(m, "inputs"));
 	const char *per = scalar(L, node_get(m, "per"), "per");
 	if (per && strcmp(per, "alert") && strcmp(per, "group"))
@@ -180,10 +201,11 @@ alert_rules *alert_rules_load(const char *path, const char *runbooks_dir)
 	diags dg;
 	diags_init(&dg);
 	doc d;
-	rload L = { r, &dg };
+	rload L = { r, &dg, runbooks_dir };
 	if (load_file(&r->a, path, &d, &dg) == 0)
 		load_rules(&L, d.root);
 	int bad = dg.nerr > 0;
+	diags_sort(&dg);
 	if (dg.n)
 		diags_print(stderr, &dg, DIAG_TEXT, 0, NULL, 0);
 	diags_release(&dg);
@@ -192,7 +214,6 @@ alert_rules *alert_rules_load(const char *path, const char *runbooks_dir)
 		alert_rules_free(r);
 		return NULL;
 	}
-	(void)runbooks_dir;
 	return r;
 }
 
