@@ -51,17 +51,16 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* the status of a run that exited with code (run/exitcode.h): a failed run
- * whose run.end says it rolled steps back is rolled-back */
+/*
+ * The status of a run that exited with code (run/exitcode.h): a failed run
+ * whose run.end says it rolled steps back is rolled-back; a run whose
+ * transcript has no run.end stopped short of its end without being
+ * killed (resume would not decide a step in doubt that is neither
+ * idempotent nor checked): it is waiting for an operator's `runbook
+ * resume --in-doubt ...`.
+ */
 static const char *exit_status(int code, const char *transcript)
 {
-	switch (code) {
-	case EXIT_OK: return "ok";
-	case EXIT_INTERRUPTED_INT:
-	case EXIT_INTERRUPTED_TERM: return "aborted";
-	case EXIT_FAILED: break;
-	default: return "failed";
-	}
 	FILE *f = fopen(transcript, "re");
 	char line[65536], last[65536] = "";
 	while (f && fgets(line, sizeof line, f))
@@ -71,10 +70,18 @@ static const char *exit_status(int code, const char *transcript)
 	cJSON *e = cJSON_Parse(last);
 	const cJSON *ev = cJSON_GetObjectItemCaseSensitive(e, "event");
 	const cJSON *rb = cJSON_GetObjectItemCaseSensitive(e, "rolled_back");
-	int rolled = cJSON_IsString(ev) && !strcmp(ev->valuestring, "run.end") && cJSON_IsNumber(rb)
-		     && rb->valuedouble > 0;
+	int ended = cJSON_IsString(ev) && !strcmp(ev->valuestring, "run.end");
+	int rolled = ended && cJSON_IsNumber(rb) && rb->valuedouble > 0;
 	cJSON_Delete(e);
-	return rolled ? "rolled-back" : "failed";
+	switch (code) {
+	case EXIT_OK: return "ok";
+	case EXIT_INTERRUPTED_INT:
+	case EXIT_INTERRUPTED_TERM: return "aborted";
+	default:
+		if (!ended && code < 128 && last[0])
+			return "waiting";
+		return rolled ? "rolled-back" : "failed";
+	}
 }
 
 /* the child's argv (malloc'd, NULL-ended): run or resume */
@@ -86,8 +93,6 @@ static char **child_argv(const serve *sv, const run_row *r, const char *transcri
 	if (resume) {
 		av[n++] = xstrdup("resume");
 		av[n++] = xstrdup(transcript);
-		av[n++] = xstrdup("--in-doubt");
-		av[n++] = xstrdup("rollback");
 	} else {
 		av[n++] = xstrdup("run");
 		av[n++] = xasprintf("%s/%s", sv->runbooks_real, r->runbook);

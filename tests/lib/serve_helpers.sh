@@ -8,18 +8,19 @@
 #   api METHOD PATH [CURL ARGS...]  the reply's body in ./resp, its status in $CODE
 #   wait_run ID STATUS    poll GET /v1/runs/ID until its status is STATUS
 #   hello_runbook DIR     write DIR/hello.yaml, a one-step read runbook
-SERVE_PID=
+SERVE_PID= SERVE_STARTS=0
 serve_start() {
 	local port; port=$(free_port)
 	SERVE_URL=http://127.0.0.1:$port
 	"$RUNBOOK" serve --listen "127.0.0.1:$port" "$@" >>serve.out 2>&1 &
 	SERVE_PID=$!
+	SERVE_STARTS=$((SERVE_STARTS + 1))
 	trap '[ -n "$SERVE_PID" ] && kill -9 "$SERVE_PID" 2>/dev/null; true' EXIT
 	wait_for serve_up
 }
 serve_up() {
 	kill -0 "$SERVE_PID" 2>/dev/null || { cat serve.out >&2; fail "serve exited"; }
-	grep -q "listening on" serve.out
+	[ "$(grep -c "listening on" serve.out)" -ge "$SERVE_STARTS" ]
 }
 serve_kill() {
 	SERVE_RC=0
