@@ -96,6 +96,24 @@ static void load_match(rload *L, arule *r, const node *rule, const node *m)
 	}
 }
 
+/* a template names only alert and group (and alert only per alert) */
+typedef struct refcheck {
+	rload *L;
+	const node *n;
+	int per_group;
+} refcheck;
+
+static void check_ref(void *ud, const char *root, const char *second, size_t off)
+{
+	refcheck *c = ud;
+	if (!strcmp(root, "group") || (!strcmp(root, "alert") && !c->per_group))
+		return;
+	int line, col;
+	node_pos_at(c->n, off, &line, &col);
+	diag_add(c->L->dg, SEV_ERROR, c->n->file, line, col, NULL, "unknown name '%s': a rule's "
+		 "inputs see %s", root, c->per_group ? "group (per: group)" : "alert and group");
+}
+
 static void load_inputs(rload *L, arule *r, const node *in)
 {
 	if (!in)
@@ -119,6 +137,8 @@ static void load_inputs(rload *L, arule *r, const node *in)
 			continue;
 		}
 		if (t) {
+			refcheck c = { L, v, r->per_group };
+			tmpl_walk_refs(t, check_ref, &c);
 			r->in_name[r->ninputs] = in->keys[i]->str;
 			r->in_tmpl[r->ninputs++] = t;
 		}
@@ -157,12 +177,12 @@ static void load_rule(rload *L, arule *r, const node *m)
 		RERR(m, "a rule needs a 'runbook' (a path under --runbooks)");
 	if (r->runbook)
 		check_runbook_path(L, node_get(m, "runbook"), r->runbook);
-	load_match(L, r, m, node_get(m, "match"));
-	load_inputs(L, r, node_get(m, "inputs"));
 	const char *per = scalar(L, node_get(m, "per"), "per");
 	if (per && strcmp(per, "alert") && strcmp(per, "group"))
 		RERR(node_get(m, "per"), "'per' is alert or group, not '%s'", per);
 	r->per_group = per && !strcmp(per, "group");
+	load_match(L, r, m, node_get(m, "match"));
+	load_inputs(L, r, node_get(m, "inputs"));
 	const char *cd = scalar(L, node_get(m, "cooldown"), "cooldown");
 	int64_t ms = 0;
 	if (cd && dur_parse(cd, strlen(cd), &ms) < 0)

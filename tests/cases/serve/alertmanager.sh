@@ -30,11 +30,12 @@ rb serve --listen 127.0.0.1:$(free_port) --rules bad-rules.yaml --runbooks rb --
 expect_rc 2
 expect_err 'bad-rules.yaml:3:25: error: bad pattern'
 expect_err 'bad-rules.yaml:5:45: error: field name expected'
-printf 'rules:\n  - name: r\n    runbook: missing.yaml\n' >bad2.yaml
+printf 'rules:\n  - name: r\n    runbook: missing.yaml\n  - name: g\n    match: { a: b }\n    runbook: restart.yaml\n    per: group\n    inputs: { namespace: "${{ alert.labels.ns }}" }\n' >bad2.yaml
 rb serve --listen 127.0.0.1:$(free_port) --rules bad2.yaml --runbooks rb --state st
 expect_rc 2
 expect_err "bad2.yaml:3:14: error: no runbook 'missing.yaml'"
 expect_err "bad2.yaml:2:5: error: a rule needs 'match'"
+expect_err "bad2.yaml:8:31: error: unknown name 'alert': a rule's inputs see group"
 
 cat >rules.yaml <<'YAML'
 rules:

@@ -86,6 +86,15 @@ api GET /metrics -H "X-Big: $(head -c 100000 /dev/zero | tr '\0' a)"
 api GET /v1/runs/$id
 [ "$CODE" = 200 ] || fail "serve does not answer after a huge header: $CODE"
 
+# the metrics, checked by Prometheus' own promtool
+api GET /metrics
+[ "$CODE" = 200 ] || fail "metrics: $CODE"
+command -v promtool >/dev/null || fail "promtool (Debian prometheus) is not installed"
+promtool check metrics <resp >lint 2>&1 || fail "promtool: $(cat lint)"
+grep -q '^runbook_serve_runs{status="ok"} 2$' resp || fail "runs by status: $(grep runs resp)"
+grep -q '^runbook_serve_queue_depth 0$' resp || fail "queue depth: $(grep depth resp)"
+grep -q '^runbook_serve_run_duration_seconds_count 2$' resp || fail "durations: $(grep count resp)"
+
 serve_kill TERM
 [ "$SERVE_RC" = 0 ] || fail "serve exited $SERVE_RC on SIGTERM"
 grep -q 'listening on' serve.out || fail "serve said nothing"
