@@ -86,15 +86,30 @@ api GET /metrics -H "X-Big: $(head -c 100000 /dev/zero | tr '\0' a)"
 api GET /v1/runs/$id
 [ "$CODE" = 200 ] || fail "serve does not answer after a huge header: $CODE"
 
+# an approve step cannot be answered over the API: its run fails
+printf 'runbook: appr\ntitle: asks\nowner: sre\nsteps:\n  - id: ok\n    approve: go on?\n' >rb/appr.yaml
+api POST /v1/runs -d '{"runbook": "appr.yaml"}'
+ap=$(jq -r .id resp)
+wait_run "$ap" failed
+jq -e '.exit == 1' resp >/dev/null || fail "approve run: $(cat resp)"
+
 # the metrics, checked by Prometheus' own promtool
 api GET /metrics
 [ "$CODE" = 200 ] || fail "metrics: $CODE"
 command -v promtool >/dev/null || fail "promtool (Debian prometheus) is not installed"
 promtool check metrics <resp >lint 2>&1 || fail "promtool: $(cat lint)"
+grep -q '^runbook_serve_runs{status="failed"} 1$' resp || fail "failed runs: $(grep runs resp)"
 grep -q '^runbook_serve_runs{status="ok"} 2$' resp || fail "runs by status: $(grep runs resp)"
 grep -q '^runbook_serve_queue_depth 0$' resp || fail "queue depth: $(grep depth resp)"
-grep -q '^runbook_serve_run_duration_seconds_count 2$' resp || fail "durations: $(grep count resp)"
+grep -q '^runbook_serve_run_duration_seconds_count 3$' resp || fail "durations: $(grep count resp)"
 
 serve_kill TERM
 [ "$SERVE_RC" = 0 ] || fail "serve exited $SERVE_RC on SIGTERM"
 grep -q 'listening on' serve.out || fail "serve said nothing"
+
+# the route table, as --routes prints it
+rb serve --routes
+expect_rc 0
+for r in 'POST  /v1/runs ' 'GET   /v1/runs/\{id\} ' 'GET   /v1/runs/\{id\}/transcript' 'POST  /v1/alertmanager' 'GET   /metrics'; do
+	expect_out "$r"
+done

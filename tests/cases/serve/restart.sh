@@ -55,6 +55,15 @@ t=st/runs/$a/transcript.jsonl
 rb verify "$t"
 expect_rc 0
 expect_jq "$t" '[.[] | select(.event == "step.end" and .step == "first")] | length == 1'
-grep -q 'runbook serve: listening' serve.out || fail "no second start"
+
+# SIGTERM while a step runs: serve stops its child (which stops the step and
+# ends the run: aborted), waits for it and exits 0
+rm go
+api POST /v1/runs -d '{"runbook": "slow.yaml", "inputs": {"tag": "c"}}'
+c=$(jq -r .id resp)
+wait_for test -e marks/c-wait
 serve_kill TERM
 [ "$SERVE_RC" = 0 ] || fail "serve exited $SERVE_RC"
+[ "$(jq -r .status "st/runs/$c/run.json")" = aborted ] || fail "run c: $(cat "st/runs/$c/run.json")"
+expect_jq "st/runs/$c/transcript.jsonl" '.[-1].event == "run.end"' "run c has no run.end"
+[ ! -e marks/c-last ] || fail "run c went on after SIGTERM"
