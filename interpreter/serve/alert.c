@@ -19,6 +19,7 @@
  * when the file is loaded; what they render is data, never evaluated again.
  */
 #include "serve/alert.h"
+#include "serve/paths.h"
 #include "base/arena.h"
 #include "base/diag.h"
 #include "base/hash.h"
@@ -149,13 +150,10 @@ static void load_inputs(rload *L, arule *r, const node *in)
  * loads it, at each run) */
 static void check_runbook_path(rload *L, const node *n, const char *rel)
 {
-	char *joined = xasprintf("%s/%s", L->runbooks_dir, rel);
-	char *real = realpath(joined, NULL);
-	size_t len = strlen(L->runbooks_dir);
-	if (rel[0] == '/' || !real || strncmp(real, L->runbooks_dir, len) || real[len] != '/')
+	char *real;
+	if (path_under(L->runbooks_dir, rel, &real) != PATH_OK)
 		RERR(n, "no runbook '%s' under %s", rel, L->runbooks_dir);
 	free(real);
-	free(joined);
 }
 
 static const char *const rule_keys[] = {

@@ -3,7 +3,9 @@
  * inputs), read its row and its transcript.
  */
 #include "serve/http.h"
+#include "serve/paths.h"
 #include "base/arena.h"
+#include "base/clock.h"
 #include "base/diag.h"
 #include "base/hash.h"
 #include "base/redact.h"
@@ -43,30 +45,16 @@ void reply_error(http_reply *r, int status, const char *fmt, ...)
  */
 static char *runbook_path(serve *sv, const char *rel, http_reply *r)
 {
-	if (!*rel || rel[0] == '/') {
-		reply_error(r, 400, "'runbook' must be a relative path under the runbooks folder");
-		return NULL;
+	char *real;
+	switch (path_under(sv->runbooks_real, rel, &real)) {
+	case PATH_OK: return real;
+	case PATH_BAD:
+		reply_error(r, 400, "'runbook' must be a relative path under the runbooks folder, "
+			    "without '..'");
+		break;
+	case PATH_OUTSIDE: reply_error(r, 403, "'%s' resolves outside the runbooks folder", rel); break;
+	default: reply_error(r, 404, "no runbook '%s' under the runbooks folder", rel); break;
 	}
-	for (const char *p = rel; *p; p = strchr(p, '/') ? strchr(p, '/') + 1 : p + strlen(p))
-		if (!strncmp(p, "..", 2) && (p[2] == '/' || !p[2])) {
-			reply_error(r, 400, "'runbook' may not contain a '..' segment");
-			return NULL;
-		}
-	char *joined = xasprintf("%s/%s", sv->runbooks_real, rel);
-	char *real = realpath(joined, NULL);
-	free(joined);
-	size_t n = strlen(sv->runbooks_real);
-	struct stat st;
-	if (!real) {
-		reply_error(r, 404, "no runbook '%s' under the runbooks folder", rel);
-	} else if (strncmp(real, sv->runbooks_real, n) || real[n] != '/') {
-		reply_error(r, 403, "'%s' resolves outside the runbooks folder", rel);
-	} else if (stat(real, &st) < 0 || !S_ISREG(st.st_mode)) {
-		reply_error(r, 404, "'%s' is not a runbook file", rel);
-	} else {
-		return real;
-	}
-	free(real);
 	return NULL;
 }
 
@@ -164,13 +152,6 @@ static int check_runbook(serve *sv, const char *path, const char *rel, const cJS
 	return rc;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void random_id(char id[RUN_ID_LEN + 1])
 {
 	unsigned char b[32];
@@ -213,7 +194,7 @@ int admit_run(serve *sv, const char *rel, const cJSON *inputs, const char *key,
 	row.status = xstrdup("queued");
 	row.exit_code = -1;
 	row.key = key ? xstrdup(key) : NULL;
-	row.created = now_s();
+	row.created = (double)wall_ms() / 1000;
 	char *err = NULL;
 	rc = sv->st->ops->put(sv->st, &row, &err);
 	pthread_mutex_unlock(&sv->mu);

@@ -9,18 +9,12 @@
 #include "serve/alert.h"
 #include "serve/http.h"
 #include "base/arena.h"
+#include "base/clock.h"
 #include "base/hash.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* is run within its rule's cooldown; else (when start) it starts it now */
 static int cooling(serve *sv, const alert_run *run, int start)
@@ -29,7 +23,7 @@ static int cooling(serve *sv, const alert_run *run, int start)
 	char key[65];
 	sha256_hex(k, strlen(k), key);
 	free(k);
-	double now = now_s();
+	double now = (double)wall_ms() / 1000;
 	pthread_mutex_lock(&sv->mu);
 	size_t i = 0;
 	while (i < sv->ncool && strcmp(sv->cool[i].key, key))
@@ -99,7 +93,11 @@ void h_post_alertmanager(serve *sv, const http_req *q, http_reply *r)
 	alert_run *runs;
 	size_t n;
 	char *err = NULL;
-	if (alert_plan(sv->rules, body, &runs, &n, &err) < 0) {
+	/* the expression engine's pattern cache is shared: one plan at a time */
+	pthread_mutex_lock(&sv->mu);
+	int rc = alert_plan(sv->rules, body, &runs, &n, &err);
+	pthread_mutex_unlock(&sv->mu);
+	if (rc < 0) {
 		reply_error(r, 400, "%s", err);
 		free(err);
 		cJSON_Delete(body);

@@ -44,13 +44,6 @@ int run_status_index(const char *status)
 
 static const double buckets[SERVE_BUCKETS] = { 1, 5, 15, 60, 300, 900, 3600, 14400 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /*
  * The status of a run that exited with code (run/exitcode.h): a failed run
  * whose run.end says it rolled steps back is rolled-back; a run whose
@@ -203,7 +196,7 @@ static void work_one(serve *sv, int slot, const char *id)
 	free(r.status);
 	r.status = xstrdup("running");
 	if (!r.started)
-		r.started = now_s();
+		r.started = (double)wall_ms() / 1000;
 	put_row(sv, &r);
 	int code = run_child(sv, slot, &r, transcript, resume);
 	if (code < 0)
@@ -211,7 +204,7 @@ static void work_one(serve *sv, int slot, const char *id)
 	free(r.status);
 	r.status = xstrdup(exit_status(code, transcript));
 	r.exit_code = code;
-	r.ended = now_s();
+	r.ended = (double)wall_ms() / 1000;
 	put_row(sv, &r);
 	count_end(sv, &r);
 out:
