@@ -57,9 +57,13 @@ typedef struct rload {
 	alert_rules *r;
 	diags *dg;
 	const char *runbooks_dir;
+	const char *path;
 } rload;
 
-#define RERR(n, ...) diag_add(L->dg, SEV_ERROR, (n)->file, (n)->line, (n)->col, NULL, __VA_ARGS__)
+/* an error at node n, under the rule id (lang/rules.c) that says what is wrong */
+#define RERR(n, ...) diag_add(L->dg, SEV_ERROR, (n)->file, (n)->line, (n)->col, "value", __VA_ARGS__)
+#define RERR_REQUIRED(n, ...) \
+	diag_add(L->dg, SEV_ERROR, (n)->file, (n)->line, (n)->col, "required", __VA_ARGS__)
 
 static const char *scalar(rload *L, const node *n, const char *what)
 {
@@ -74,7 +78,7 @@ static const char *scalar(rload *L, const node *n, const char *what)
 static void load_match(rload *L, arule *r, const node *rule, const node *m)
 {
 	if (!m) {
-		RERR(rule, "a rule needs 'match' (label: value): one that matches every alert is "
+		RERR_REQUIRED(rule, "a rule needs 'match' (label: value): one that matches every alert is "
 		     "not allowed");
 		return;
 	}
@@ -89,7 +93,8 @@ static void load_match(rload *L, arule *r, const node *rule, const node *m)
 		if (!want)
 			continue;
 		if (!strncmp(want, "=~", 2) && re_check(want + 2, strlen(want + 2), 0, &e) < 0) {
-			RERR(m->vals[i], "bad pattern: %s", e.msg);
+			diag_add(L->dg, SEV_ERROR, m->vals[i]->file, m->vals[i]->line, m->vals[i]->col,
+				 "pattern", "bad pattern: %s", e.msg);
 			continue;
 		}
 		r->match[r->nmatch].label = m->keys[i]->str;
@@ -111,7 +116,7 @@ static void check_ref(void *ud, const char *root, const char *second, size_t off
 		return;
 	int line, col;
 	node_pos_at(c->n, off, &line, &col);
-	diag_add(c->L->dg, SEV_ERROR, c->n->file, line, col, NULL, "unknown name '%s': a rule's "
+	diag_add(c->L->dg, SEV_ERROR, c->n->file, line, col, "unknown-context", "unknown name '%s': a rule's "
 		 "inputs see %s", root, c->per_group ? "group (per: group)" : "alert and group");
 }
 
@@ -134,7 +139,7 @@ static void load_inputs(rload *L, arule *r, const node *in)
 		if (s && !t) {
 			int line, col;
 			node_pos_at(v, off, &line, &col);
-			diag_add(L->dg, SEV_ERROR, v->file, line, col, NULL, "%s", msg);
+			diag_add(L->dg, SEV_ERROR, v->file, line, col, "expr", "%s", msg);
 			continue;
 		}
 		if (t) {
@@ -167,12 +172,13 @@ static void load_rule(rload *L, arule *r, const node *m)
 		while (rule_keys[k] && strcmp(rule_keys[k], m->keys[i]->str))
 			k++;
 		if (!rule_keys[k])
-			RERR(m->keys[i], "unknown key '%s' in a rule", m->keys[i]->str);
+			diag_add(L->dg, SEV_ERROR, m->keys[i]->file, m->keys[i]->line, m->keys[i]->col,
+				 "unknown-key", "unknown key '%s' in a rule", m->keys[i]->str);
 	}
 	if (!(r->name = scalar(L, node_get(m, "name"), "name")) && !node_get(m, "name"))
-		RERR(m, "a rule needs a 'name'");
+		RERR_REQUIRED(m, "a rule needs a 'name'");
 	if (!(r->runbook = scalar(L, node_get(m, "runbook"), "runbook")) && !node_get(m, "runbook"))
-		RERR(m, "a rule needs a 'runbook' (a path under --runbooks)");
+		RERR_REQUIRED(m, "a rule needs a 'runbook' (a path under --runbooks)");
 	if (r->runbook)
 		check_runbook_path(L, node_get(m, "runbook"), r->runbook);
 	const char *per = scalar(L, node_get(m, "per"), "per");
@@ -197,7 +203,7 @@ static void load_rules(rload *L, const node *root)
 		if (at)
 			RERR(at, "a rules file is a mapping with 'rules:', a list of rules");
 		else
-			diag_add(L->dg, SEV_ERROR, "?", 1, 1, NULL, "the rules file is empty");
+			diag_add(L->dg, SEV_ERROR, L->path, 1, 1, "required", "the rules file is empty");
 		return;
 	}
 	L->r->v = arena_alloc(&L->r->a, (rules->n + 1) * sizeof *L->r->v);
@@ -219,7 +225,7 @@ alert_rules *alert_rules_load(const char *path, const char *runbooks_dir)
 	diags dg;
 	diags_init(&dg);
 	doc d;
-	rload L = { r, &dg, runbooks_dir };
+	rload L = { r, &dg, runbooks_dir, path };
 	if (load_file(&r->a, path, &d, &dg) == 0)
 		load_rules(&L, d.root);
 	int bad = dg.nerr > 0;

@@ -132,7 +132,7 @@ static int check_runbook(serve *sv, const char *path, const char *rel, const cJS
 		fclose(f);
 		rb = runbook_load_text(path, rel, buf, len, &dg, 0);
 	} else {
-		diag_add(&dg, SEV_ERROR, rel, 0, 0, NULL, "cannot read it: %s", strerror(errno));
+		diag_add(&dg, SEV_ERROR, rel, 0, 0, "io", "cannot read it: %s", strerror(errno));
 	}
 	free(buf);
 	int rc = 0;

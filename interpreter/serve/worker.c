@@ -181,6 +181,23 @@ static void put_row(serve *sv, const run_row *r)
 	}
 }
 
+/*
+ * Another run of the same runbook holds its run lock (EXIT_LOCKED: the
+ * child did nothing): the run goes back to the queue, as it was, after a
+ * pause (a second, shortened when serve stops).
+ */
+static void requeue(serve *sv, run_row *r, const char *transcript)
+{
+	struct stat st;
+	int started = stat(transcript, &st) == 0 && st.st_size > 0;
+	free(r->status);
+	r->status = xstrdup(started ? "running" : "queued");
+	put_row(sv, r);
+	for (int i = 0; i < 20 && !sv->stopping; i++)
+		usleep(50 * 1000);
+	sv->q->ops->put(sv->q, r->id);
+}
+
 /* one run taken from the queue, to its end (or back to queued when serve
  * stops before its child started) */
 static void work_one(serve *sv, int slot, const char *id)
@@ -201,6 +218,10 @@ static void work_one(serve *sv, int slot, const char *id)
 	int code = run_child(sv, slot, &r, transcript, resume);
 	if (code < 0)
 		goto out;       /* not started (serve is stopping): the next serve runs it */
+	if (code == EXIT_LOCKED) {
+		requeue(sv, &r, transcript);
+		goto out;
+	}
 	free(r.status);
 	r.status = xstrdup(exit_status(code, transcript));
 	r.exit_code = code;
