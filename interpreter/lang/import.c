@@ -48,6 +48,11 @@ typedef struct ivar {
 	char *name, *spell, *def;
 	int line, col;
 	int secretish;
+	int used;                       /* a $VAR of the document names it */
+	/* declared by an Inputs table: its type and the keys it gives, each
+	 * already YAML (tdef, values, min, max, items); NULL when not given */
+	int declared, required;
+	char *type, *from, *pattern, *tdef, *values, *min, *max, *min_items, *max_items, *desc;
 } ivar;
 
 /* a string set: step ids and input names */
@@ -67,6 +72,7 @@ typedef struct irb {
 	sset ids, inputs;
 	note *notes, **tail;
 	int line;
+	int untyped;                    /* the Inputs table's types failed validation */
 } irb;
 
 typedef struct meta {
@@ -357,6 +363,7 @@ static ivar *use_input(imp *im, const sh_ref *r, int line, int col)
 
 	if (slot) {
 		v = *slot;
+		v->used = 1;
 		if (!v->def && r->def)
 			v->def = arena_strdup(im->a, r->def);
 		return v;
@@ -368,6 +375,7 @@ static ivar *use_input(imp *im, const sh_ref *r, int line, int col)
 	v->line = line;
 	v->col = col;
 	v->secretish = secretish(v->name);
+	v->used = 1;
 	*sset_slot(im->a, &rb->inputs, r->name, 1) = v;
 	rb->in = arena_grow(im->a, rb->in, rb->nin, &rb->capin, sizeof(*rb->in));
 	rb->in[rb->nin++] = v;
@@ -378,6 +386,269 @@ static void use_inputs(imp *im, const sh_refs *refs, int line, int col)
 {
 	for (size_t i = 0; i < refs->n; i++)
 		use_input(im, &refs->v[i], line, col);
+}
+
+/* ---- an Inputs table ---------------------------------------------------- */
+
+/*
+ * A table under a heading "Inputs" whose columns are Name, Type,
+ * Required, Default and Description (as `runbook docs` writes it) declares
+ * typed inputs.  The Type cell is a type, then what `docs` writes of its
+ * constraints: " (from env:NAME; never shown)" for a secret, ": [values]",
+ * ", pattern P", ", min N", ", max N", ", at least N items", ", at most N
+ * items".  A table that does not read this way is kept as text.
+ */
+static char *flow_list(imp *im, const node *n);
+static void flow_scalar(sbuf *o, const char *s);
+
+#define TBL_COLS 5
+
+/* a cell's text: trimmed, backslash escapes, &amp; &lt; &gt; and <br> undone; NULL for "-" or empty */
+static char *cell_text(imp *im, const char *s, size_t n)
+{
+	static const char *const ent[][2] = { { "&amp;", "&" }, { "&lt;", "<" }, { "&gt;", ">" },
+					      { "&quot;", "\"" }, { "<br>", "\n" } };
+	sbuf b = { 0 };
+	char *r;
+
+	while (n && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0, el = 0;
+		if (s[i] == '\\' && i + 1 < n && ispunct((unsigned char)s[i + 1])) {
+			sbuf_addc(&b, s[++i]);
+			continue;
+		}
+		for (; k < sizeof ent / sizeof ent[0]; k++)
+			if (!strncmp(s + i, ent[k][0], (el = strlen(ent[k][0]))) && i + el <= n)
+				break;
+		if (k < sizeof ent / sizeof ent[0]) {
+			sbuf_adds(&b, ent[k][1]);
+			i += el - 1;
+		} else {
+			sbuf_addc(&b, s[i]);
+		}
+	}
+	r = b.len && !(b.len == 1 && b.buf[0] == '-') ? arena_strndup(im->a, b.buf, b.len) : NULL;
+	sbuf_release(&b);
+	return r;
+}
+
+/* the cells of the table row s[0..n) (| escaped by \ stays in its cell):
+ * their count, TBL_COLS + 1 when there are more */
+static size_t row_cells(const char *s, size_t n, const char **cs, size_t *cl)
+{
+	size_t i = 0, k = 0, start;
+
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	i += i < n && s[i] == '|';
+	for (start = i; i < n; i++) {
+		if (s[i] == '\\' && i + 1 < n) {
+			i++;
+		} else if (s[i] == '|') {
+			if (k == TBL_COLS)
+				return TBL_COLS + 1;
+			cs[k] = s + start;
+			cl[k++] = i - start;
+			start = i + 1;
+		}
+	}
+	while (start < n && (s[start] == ' ' || s[start] == '\t'))
+		start++;
+	if (start < n) {
+		if (k == TBL_COLS)
+			return TBL_COLS + 1;
+		cs[k] = s + start;
+		cl[k++] = n - start;
+	}
+	return k;
+}
+
+/* a number as YAML reads one: digits, '.', an exponent */
+static int number_ok(const char *s)
+{
+	char *e;
+	if (!s || !*s || strspn(s, "0123456789.eE+-") != strlen(s) || !isdigit((unsigned char)s[strspn(s, "+-")]))
+		return 0;
+	(void)strtod(s, &e);
+	return !*e;
+}
+
+/* the number ending [p, *end) after lead and before tail: its text, and *end moved before lead */
+static char *tail_num(imp *im, const char *p, const char **end, const char *lead, const char *tail)
+{
+	size_t tl = strlen(tail), ll = strlen(lead);
+	const char *e = *end, *q;
+	char *num;
+
+	if ((size_t)(e - p) < tl + ll + 1 || strncmp(e - tl, tail, tl))
+		return NULL;
+	e -= tl;
+	for (q = e; q > p && strchr("0123456789.eE+-", q[-1]); q--)
+		;
+	if ((size_t)(q - p) < ll || strncmp(q - ll, lead, ll))
+		return NULL;
+	num = arena_strndup(im->a, q, (size_t)(e - q));
+	if (!number_ok(num))
+		return NULL;
+	*end = q - ll;
+	return num;
+}
+
+/* s as YAML: a list of scalars, as a flow list ("[]" for an empty one); NULL otherwise */
+static char *yaml_list(imp *im, const char *s, size_t n)
+{
+	arena a;
+	doc y;
+	diags scratch;
+	char *r = NULL;
+
+	diags_init(&scratch);
+	arena_init(&a);
+	if (load_buffer(&a, "<inputs table>", s, n, &y, &scratch) == 0 && y.root && y.root->kind == N_SEQ)
+		r = y.root->n ? flow_list(im, y.root) : arena_strdup(im->a, "[]");
+	arena_free(&a);
+	diags_release(&scratch);
+	return r;
+}
+
+/* the Type cell into v: 0 when it is not one `docs` writes */
+static int type_cell(imp *im, const char *t, ivar *v)
+{
+	size_t wl = strspn(t, "abcdefghijklmnopqrstuvwxyz"), k = 0;
+	const char *p = t + wl, *end;
+
+	for (; rb_keys.input_types[k]; k++)
+		if (strlen(rb_keys.input_types[k]) == wl && !strncmp(t, rb_keys.input_types[k], wl))
+			break;
+	if (!wl || !rb_keys.input_types[k])
+		return 0;
+	v->type = arena_strndup(im->a, t, wl);
+	if (!strncmp(p, " (from ", 7)) {
+		const char *q = strstr(p, "; never shown)");
+		if (!q || strcmp(v->type, "secret"))
+			return 0;
+		v->from = arena_strndup(im->a, p + 7, (size_t)(q - p - 7));
+		p = q + 14;
+	}
+	end = p + strlen(p);
+	if (!strcmp(v->type, "list")) {
+		v->max_items = tail_num(im, p, &end, ", at most ", " items");
+		v->min_items = tail_num(im, p, &end, ", at least ", " items");
+	} else if (!strcmp(v->type, "int") || !strcmp(v->type, "number")) {
+		v->max = tail_num(im, p, &end, ", max ", "");
+		v->min = tail_num(im, p, &end, ", min ", "");
+	}
+	if (!strncmp(p, ": ", 2)) {
+		/* the values, then maybe a pattern: the first split that reads as a list */
+		const char *q = p + 2, *cut = end;
+		for (int tries = 0; !v->values && tries < 8; tries++) {
+			const char *pat = strstr(q, ", pattern ");
+			cut = pat && pat < end ? pat : end;
+			v->values = yaml_list(im, p + 2, (size_t)(cut - p - 2));
+			if (cut == end)
+				break;
+			q = cut + 1;
+		}
+		if (!v->values)
+			return 0;
+		p = cut;
+	}
+	if (!strncmp(p, ", pattern ", 10)) {
+		v->pattern = arena_strndup(im->a, p + 10, (size_t)(end - p - 10));
+		p = end;
+	}
+	return p == end;
+}
+
+/* the Default cell, by the type: 0 when it does not fit */
+static int default_cell(imp *im, char *d, ivar *v)
+{
+	if (!d || !strcmp(v->type, "secret"))
+		return 1;
+	if (!strcmp(v->type, "int") || !strcmp(v->type, "number"))
+		v->tdef = number_ok(d) ? d : NULL;
+	else if (!strcmp(v->type, "bool"))
+		v->tdef = !strcmp(d, "true") || !strcmp(d, "false") ? d : NULL;
+	else if (!strcmp(v->type, "list"))
+		v->tdef = yaml_list(im, d, strlen(d));
+	else {
+		sbuf b = { 0 };
+		flow_scalar(&b, d);
+		v->tdef = arena_strndup(im->a, b.buf, b.len);
+		sbuf_release(&b);
+	}
+	return v->tdef != NULL;
+}
+
+/* one row into an input (not yet declared): NULL when it does not read as one */
+static ivar *table_row(imp *im, const char *const *cs, const size_t *cl, int line)
+{
+	ivar *v = arena_alloc(im->a, sizeof(*v));
+	char *req = cell_text(im, cs[2], cl[2]), *t = cell_text(im, cs[1], cl[1]);
+
+	v->name = cell_text(im, cs[0], cl[0]);
+	v->line = line;
+	v->col = 1;
+	v->declared = 1;
+	if (!v->name || strchr(v->name, '\n') || !t || !req || (strcmp(req, "yes") && strcmp(req, "no")))
+		return NULL;
+	v->spell = v->name;
+	v->secretish = secretish(v->name);
+	v->required = !strcmp(req, "yes");
+	v->desc = cell_text(im, cs[4], cl[4]);
+	if (!type_cell(im, t, v) || !default_cell(im, cell_text(im, cs[3], cl[3]), v))
+		return NULL;
+	return v;
+}
+
+/* the table block b, under a heading "Inputs", into declared inputs: 0 when it is not an Inputs table */
+static int inputs_table(imp *im, const md_block *b)
+{
+	static const char *const head[TBL_COLS] = { "name", "type", "required", "default", "description" };
+	const char *s = im->d.src + b->off, *cs[TBL_COLS + 1];
+	size_t n = b->end - b->off, cl[TBL_COLS + 1], nv = 0, cap = 0;
+	ivar **vs = NULL;
+	sset seen = { 0 };
+	const char *sect = cur_section(im);
+
+	if (!sect || strcasecmp(sect, "inputs") || s[strspn(s, " \t")] != '|')
+		return 0;
+	for (int row = 0; n; row++) {
+		size_t l = strcspn(s, "\n");
+		size_t k = row_cells(s, l < n ? l : n, cs, cl);
+		if (k != TBL_COLS)
+			return 0;
+		for (size_t c = 0; c < TBL_COLS; c++) {
+			char *t = row == 1 ? NULL : cell_text(im, cs[c], cl[c]);
+			if (row == 0 && (!t || strcasecmp(t, head[c])))
+				return 0;
+			if (row == 1 && (!cl[c] || strspn(cs[c], "-: \t") < cl[c]))
+				return 0;
+		}
+		if (row > 1) {
+			ivar *v = table_row(im, cs, cl, b->line + row);
+			if (!v || sset_slot(im->a, &seen, v->name, 0))
+				return 0;
+			sset_slot(im->a, &seen, v->name, 1);
+			vs = arena_grow(im->a, vs, nv, &cap, sizeof(*vs));
+			vs[nv++] = v;
+		}
+		s += l + (l < n);
+		n -= l + (l < n);
+	}
+	for (size_t i = 0; i < nv; i++) {
+		irb *rb = im->rb;
+		if (sset_slot(im->a, &rb->inputs, vs[i]->name, 0))
+			continue;       /* a second table: the first one's input stays */
+		*sset_slot(im->a, &rb->inputs, vs[i]->name, 1) = vs[i];
+		rb->in = arena_grow(im->a, rb->in, rb->nin, &rb->capin, sizeof(*rb->in));
+		rb->in[rb->nin++] = vs[i];
+	}
+	return 1;
 }
 
 /* ---- steps -------------------------------------------------------------- */
@@ -904,6 +1175,16 @@ static void text_block(imp *im, size_t i, size_t end)
 	keep_block(im, b);
 }
 
+/* the Inputs table's heading: not kept in the description */
+static void drop_pending(imp *im)
+{
+	for (int l = 6; l >= 1; l--)
+		if (im->hsect[l]) {
+			im->hpending[l] = 0;
+			return;
+		}
+}
+
 /* the headings from level on end: one under which nothing came is kept */
 static void drop_headings(imp *im, int level)
 {
@@ -961,7 +1242,10 @@ static void walk(imp *im, size_t b0, size_t b1, size_t skip)
 			break;
 		default:
 			im->lead = NULL;
-			keep_block(im, b);
+			if (inputs_table(im, b))
+				drop_pending(im);
+			else
+				keep_block(im, b);
 		}
 	}
 	drop_headings(im, 1);
@@ -1215,15 +1499,41 @@ static void list_out(sbuf *o, const char *k, const char *flow)
 		sbuf_addf(o, "%s: %s\n", k, flow);
 }
 
+/* an input of the Inputs table: its keys */
+static void declared_out(imp *im, sbuf *o, const ivar *v)
+{
+	const char *raw[][2] = { { "values", v->values }, { "min", v->min }, { "max", v->max },
+				 { "min-items", v->min_items }, { "max-items", v->max_items }, { "default", v->tdef } };
+	int implied = !v->tdef && strcmp(v->type, "secret");
+
+	sbuf_adds(o, "  ");
+	flow_scalar(o, v->name);
+	sbuf_addf(o, ":\n    type: %s\n", v->type);
+	key_flow(o, 4, "from", v->from);
+	key_flow(o, 4, "pattern", v->pattern);
+	for (size_t k = 0; k < sizeof raw / sizeof raw[0]; k++)
+		if (raw[k][1])
+			sbuf_addf(o, "    %s: %s\n", raw[k][0], raw[k][1]);
+	if (v->required != implied)
+		sbuf_addf(o, "    required: %s\n", v->required ? "true" : "false");
+	key_flow(o, 4, "description", v->desc);
+}
+
 static void inputs_out(imp *im, sbuf *o)
 {
 	irb *rb = im->rb;
+	int any = 0;
 
-	if (!rb->nin)
-		return;
-	sbuf_adds(o, "inputs:\n");
 	for (size_t i = 0; i < rb->nin; i++) {
 		const ivar *v = rb->in[i];
+		if (v->declared && !v->used && rb->untyped)
+			continue;
+		if (!any++)
+			sbuf_adds(o, "inputs:\n");
+		if (v->declared && !rb->untyped) {
+			declared_out(im, o, v);
+			continue;
+		}
 		comment(o, 2, "review: ", v->def ? arena_printf(im->a, "from %s: a string, default from the document", v->spell)
 						 : arena_printf(im->a, "from %s: a string, required (the document gives no default)", v->spell));
 		if (v->secretish)
@@ -1479,6 +1789,37 @@ static irb *new_rb(imp *im, const char *title, const char *id, int line)
 	return rb;
 }
 
+/* the runbook o, with the Inputs table's types, does not validate: the
+ * inputs are then the strings the document's variables use (a note says why) */
+static int typed_fails(imp *im, const sbuf *o)
+{
+	irb *rb = im->rb;
+	diags ck;
+	runbook *loaded;
+	size_t i = 0;
+
+	while (i < rb->nin && !rb->in[i]->declared)
+		i++;
+	if (i == rb->nin)
+		return 0;
+	diags_init(&ck);
+	loaded = runbook_load_text(im->file, "<imported>", o->buf, o->len, &ck, 0);
+	if (loaded) {
+		runbook_free(loaded);
+	} else {
+		const char *why = "it does not validate";
+		for (size_t k = 0; k < ck.n; k++)
+			if (ck.v[k].severity == SEV_ERROR) {
+				why = ck.v[k].msg;
+				break;
+			}
+		rb->untyped = 1;
+		RB_NOTE(im, rb->in[i]->line, 1, "the Inputs table's types are not kept (%s): the inputs are strings", why);
+	}
+	diags_release(&ck);
+	return rb->untyped;
+}
+
 static int emit(imp *im, imp_result *r, sset *names, diags *dg)
 {
 	sbuf o = { 0 };
@@ -1496,6 +1837,10 @@ static int emit(imp *im, imp_result *r, sset *names, diags *dg)
 	}
 	sset_slot(im->a, names, rb->id, 1);
 	runbook_out(im, &o);
+	if (typed_fails(im, &o)) {
+		o.len = 0;
+		runbook_out(im, &o);
+	}
 	if (o.len > LOAD_MAX_BYTES) {
 		diag_add(dg, SEV_ERROR, im->file, rb->line, 1, "import",
 			 "the runbook '%s' would be %zu bytes, over the limit of %u", rb->id, o.len, LOAD_MAX_BYTES);

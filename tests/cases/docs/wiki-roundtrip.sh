@@ -1,13 +1,15 @@
 # docs then import: every runbook of runbooks/ rendered as a wiki page by
 # `runbook docs`, read back by `runbook import`, gives a runbook with the
-# same metadata (front matter) and, section by section (checks, steps,
+# same metadata (front matter), the same inputs (the Inputs table: name,
+# type, its constraints, default, required, description, a secret's
+# from) and, section by section (checks, steps,
 # verify, drill cleanup), the same exec steps in the same order: ids and
 # argv (templates as written), each step's exec rollbacks right after it,
 # and no other imported step.  Both runbooks are read as runbook reads
 # them (`runbook schema --instance`).
 #
 # Not round-tripped (the page documents them, import makes a skeleton):
-# inputs, connections, defaults, objectives, probes, the drill's inject,
+# connections, defaults, objectives, probes, the drill's inject,
 # symptoms and guard; steps of other primitives than exec (http, sql,
 # prometheus, kafka, redis, approve, manual, use: a fragment's steps are
 # listed, not blocks); a step's if, needs, env, expect, outputs, timeout,
@@ -54,6 +56,24 @@ def execs(steps, rollbacks, others):
                     out.append(("undo " + str(r.get("id")), argv(r["exec"])))
     return out
 
+
+def inputs(rb):
+    """each input as it is declared: every key, required as the loader reads it"""
+    out = {}
+    for name, d in (rb.get("inputs") or {}).items():
+        d = dict(d or {})
+        d.setdefault("type", "string")
+        d.setdefault("required", "default" not in d and d["type"] != "secret")
+        out[name] = d
+    return out
+
+
+a, z = inputs(orig), inputs(back)
+if list(a) != list(z):
+    errs.append(f"inputs: {list(a)} came back as {list(z)}")
+for name in a:
+    if name in z and a[name] != z[name]:
+        errs.append(f"input {name}: {a[name]!r} came back as {z[name]!r}")
 
 rollbacks = True
 for k in ("checks", "steps", "verify", "cleanup"):

@@ -74,3 +74,67 @@ printf -- '---\nlast-reviewed: 2025-02-29\nowner: x\n---\n# T\n' >baddate.md
 imp_ok baddate
 grep -q '^last-reviewed' baddate.yaml && fail "an invalid date became last-reviewed"
 grep -q '  last-reviewed: 2025-02-29' baddate.yaml || fail "the invalid date was lost"
+# an Inputs table (as `runbook docs` writes it) gives typed inputs; a \| in
+# a cell is part of it; a table that is not one, a huge one, or one whose
+# types would not validate stays text and strings
+cat >intable.md <<'MD'
+# T
+
+## Inputs
+
+| Name | Type | Required | Default | Description |
+|---|---|---|---|---|
+| mode | enum: \["a\|b","c"\] | no | c | a \| b, or c |
+| tok | secret (from env:TOK; never shown) | no | \*\*\* | - |
+| n | int, min 1, max 72 | no | 2 | - |
+| re | string, pattern ^(x\|y)$ | yes | - | - |
+
+## Other
+
+| Name | Type | Required | Default | Description |
+|---|---|---|---|---|
+| ghost | int | no | 3 | not under Inputs: text |
+
+## Steps
+
+```sh
+echo $mode
+```
+MD
+imp_ok intable
+python3 - <<'PY' || fail "intable: $(cat intable.yaml)"
+import yaml
+r = yaml.safe_load(open("intable.yaml"))
+i = r["inputs"]
+assert i["mode"] == {"type": "enum", "values": ["a|b", "c"], "default": "c", "description": "a | b, or c"}, i["mode"]
+assert i["tok"] == {"type": "secret", "from": "env:TOK"}, i["tok"]
+assert i["n"] == {"type": "int", "min": 1, "max": 72, "default": 2}, i["n"]
+assert i["re"] == {"type": "string", "pattern": "^(x|y)$"}, i["re"]
+assert "ghost" not in i and "| ghost |" in r["description"], r
+assert "## Inputs" not in r["description"], r["description"]
+PY
+# not an Inputs table: other columns, an unknown type, a bad required, an invalid name
+for t in '| Name | Kind |\n|---|---|\n| a | b |' \
+	'| Name | Type | Required | Default | Description |\n|---|---|---|---|---|\n| a | blob | no | - | - |' \
+	'| Name | Type | Required | Default | Description |\n|---|---|---|---|---|\n| a | int | maybe | - | - |' \
+	'| Name | Type | Required | Default | Description |\n|---|---|---|---|---|\n| a | int | no | many | - |' \
+	'| Name | Type | Required | Default | Description |\n|---|---|---|---|---|\n| a | b | c | d | e | f |'; do
+	rm -f notinputs.yaml
+	printf "# T\n\n## Inputs\n\n$t\n" >notinputs.md
+	imp_ok notinputs
+	grep -q '^inputs:' notinputs.yaml && fail "not an Inputs table became inputs: $t"
+	grep -q '| a |' notinputs.yaml || fail "the table was lost: $t"
+done
+# types that do not validate (a pattern that is no regex, a default out of its
+# values, a secret pasted into a command): strings, with a note
+printf '# T\n\n## Inputs\n\n| Name | Type | Required | Default | Description |\n|---|---|---|---|---|\n| bad name | string, pattern ( | no | x | - |\n| key | secret (from env:K; never shown) | no | - | - |\n\n## Steps\n\n```sh\ncurl -u $KEY x\n```\n' >badtypes.md
+imp_ok badtypes
+grep -q "the Inputs table's types are not kept" badtypes.yaml || fail "no note: $(cat badtypes.yaml)"
+python3 -c 'import yaml; i=yaml.safe_load(open("badtypes.yaml"))["inputs"]; assert i == {"key": {"type": "string"}}, i'
+# a huge table imports in time
+python3 -c '
+rows = "".join(f"| in_{i} | int, min 0, max 9 | no | {i % 9} | row \\| {i} |\n" for i in range(3000))
+open("huge.md", "w").write("# T\n\n## Inputs\n\n| Name | Type | Required | Default | Description |\n|---|---|---|---|---|\n" + rows)'
+RC=0; timeout 60 "$RUNBOOK" import huge.md -o huge.yaml >out 2>err || RC=$?
+expect_rc 0
+python3 -c 'import yaml; i=yaml.safe_load(open("huge.yaml"))["inputs"]; assert len(i) == 3000 and i["in_5"] == {"type": "int", "min": 0, "max": 9, "default": 5, "description": "row | 5"}, i["in_5"]'
