@@ -363,6 +363,8 @@ static ivar *use_input(imp *im, const sh_ref *r, int line, int col)
 
 	if (slot) {
 		v = *slot;
+		if (v->declared && !v->used)
+			v->spell = arena_strdup(im->a, r->spell);   /* as the document writes it */
 		v->used = 1;
 		if (!v->def && r->def)
 			v->def = arena_strdup(im->a, r->def);

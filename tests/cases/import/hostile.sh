@@ -131,6 +131,7 @@ printf '# T\n\n## Inputs\n\n| Name | Type | Required | Default | Description |\n
 imp_ok badtypes
 grep -q "the Inputs table's types are not kept" badtypes.yaml || fail "no note: $(cat badtypes.yaml)"
 python3 -c 'import yaml; i=yaml.safe_load(open("badtypes.yaml"))["inputs"]; assert i == {"key": {"type": "string"}}, i'
+grep -q "# review: from \$KEY: a string" badtypes.yaml || fail "the variable is not named as the document writes it: $(cat badtypes.yaml)"
 # a huge table imports in time
 python3 -c '
 rows = "".join(f"| in_{i} | int, min 0, max 9 | no | {i % 9} | row \\| {i} |\n" for i in range(3000))
