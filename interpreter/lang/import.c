@@ -73,6 +73,9 @@ typedef struct irb {
 	note *notes, **tail;
 	int line;
 	int untyped;                    /* the Inputs table's types failed validation */
+	int drop_obj;                   /* and the Objectives table's: 1 steps-required, 2 all */
+	char **obj_k, **obj_v;          /* the Objectives table: keys, values as YAML */
+	size_t nobj, capobj, capobjv;
 } irb;
 
 typedef struct meta {
@@ -439,8 +442,8 @@ static char *cell_text(imp *im, const char *s, size_t n)
 }
 
 /* the cells of the table row s[0..n) (| escaped by \ stays in its cell):
- * their count, TBL_COLS + 1 when there are more */
-static size_t row_cells(const char *s, size_t n, const char **cs, size_t *cl)
+ * their count, max + 1 when there are more (max <= TBL_COLS) */
+static size_t row_cells(const char *s, size_t n, const char **cs, size_t *cl, size_t max)
 {
 	size_t i = 0, k = 0, start;
 
@@ -451,8 +454,8 @@ static size_t row_cells(const char *s, size_t n, const char **cs, size_t *cl)
 		if (s[i] == '\\' && i + 1 < n) {
 			i++;
 		} else if (s[i] == '|') {
-			if (k == TBL_COLS)
-				return TBL_COLS + 1;
+			if (k == max)
+				return max + 1;
 			cs[k] = s + start;
 			cl[k++] = i - start;
 			start = i + 1;
@@ -461,8 +464,8 @@ static size_t row_cells(const char *s, size_t n, const char **cs, size_t *cl)
 	while (start < n && (s[start] == ' ' || s[start] == '\t'))
 		start++;
 	if (start < n) {
-		if (k == TBL_COLS)
-			return TBL_COLS + 1;
+		if (k == max)
+			return max + 1;
 		cs[k] = s + start;
 		cl[k++] = n - start;
 	}
@@ -607,50 +610,152 @@ static ivar *table_row(imp *im, const char *const *cs, const size_t *cl, int lin
 	return v;
 }
 
-/* the table block b, under a heading "Inputs", into declared inputs: 0 when it is not an Inputs table */
-static int inputs_table(imp *im, const md_block *b)
-{
-	static const char *const head[TBL_COLS] = { "name", "type", "required", "default", "description" };
-	const char *s = im->d.src + b->off, *cs[TBL_COLS + 1];
-	size_t n = b->end - b->off, cl[TBL_COLS + 1], nv = 0, cap = 0;
-	ivar **vs = NULL;
-	sset seen = { 0 };
-	const char *sect = cur_section(im);
+/* a table's row after its head: 0 when it does not read as one */
+typedef int table_row_fn(imp *im, const char *const *cs, const size_t *cl, int line, void *ctx);
 
-	if (!sect || strcasecmp(sect, "inputs") || s[strspn(s, " \t")] != '|')
+/* the table block b, under a heading named sect, with the columns head
+ * (ncols of them): each row to fn; 0 when it is not that table */
+static int read_table(imp *im, const md_block *b, const char *sect, const char *const *head, size_t ncols,
+		      table_row_fn *fn, void *ctx)
+{
+	const char *s = im->d.src + b->off, *cs[TBL_COLS + 1];
+	size_t n = b->end - b->off, cl[TBL_COLS + 1];
+	const char *cur = cur_section(im);
+
+	if (!cur || strcasecmp(cur, sect) || s[strspn(s, " \t")] != '|')
 		return 0;
 	for (int row = 0; n; row++) {
 		size_t l = strcspn(s, "\n");
-		size_t k = row_cells(s, l < n ? l : n, cs, cl);
-		if (k != TBL_COLS)
+		size_t k = row_cells(s, l < n ? l : n, cs, cl, ncols);
+		if (k != ncols)
 			return 0;
-		for (size_t c = 0; c < TBL_COLS; c++) {
+		for (size_t c = 0; c < ncols && row < 2; c++) {
 			char *t = row == 1 ? NULL : cell_text(im, cs[c], cl[c]);
 			if (row == 0 && (!t || strcasecmp(t, head[c])))
 				return 0;
 			if (row == 1 && (!cl[c] || strspn(cs[c], "-: \t") < cl[c]))
 				return 0;
 		}
-		if (row > 1) {
-			ivar *v = table_row(im, cs, cl, b->line + row);
-			if (!v || sset_slot(im->a, &seen, v->name, 0))
-				return 0;
-			sset_slot(im->a, &seen, v->name, 1);
-			vs = arena_grow(im->a, vs, nv, &cap, sizeof(*vs));
-			vs[nv++] = v;
-		}
+		if (row > 1 && !fn(im, cs, cl, b->line + row, ctx))
+			return 0;
 		s += l + (l < n);
 		n -= l + (l < n);
 	}
-	for (size_t i = 0; i < nv; i++) {
-		irb *rb = im->rb;
-		if (sset_slot(im->a, &rb->inputs, vs[i]->name, 0))
+	return 1;
+}
+
+typedef struct vlist {
+	ivar **v;
+	size_t n, cap;
+	sset seen;
+} vlist;
+
+static int input_row(imp *im, const char *const *cs, const size_t *cl, int line, void *ctx)
+{
+	vlist *vs = ctx;
+	ivar *v = table_row(im, cs, cl, line);
+
+	if (!v || sset_slot(im->a, &vs->seen, v->name, 0))
+		return 0;
+	sset_slot(im->a, &vs->seen, v->name, 1);
+	vs->v = arena_grow(im->a, vs->v, vs->n, &vs->cap, sizeof(*vs->v));
+	vs->v[vs->n++] = v;
+	return 1;
+}
+
+/* the table block b, under a heading "Inputs", into declared inputs: 0 when it is not an Inputs table */
+static int inputs_table(imp *im, const md_block *b)
+{
+	static const char *const head[TBL_COLS] = { "name", "type", "required", "default", "description" };
+	vlist vs = { 0 };
+	irb *rb = im->rb;
+
+	if (!read_table(im, b, "inputs", head, TBL_COLS, input_row, &vs))
+		return 0;
+	for (size_t i = 0; i < vs.n; i++) {
+		if (sset_slot(im->a, &rb->inputs, vs.v[i]->name, 0))
 			continue;       /* a second table: the first one's input stays */
-		*sset_slot(im->a, &rb->inputs, vs[i]->name, 1) = vs[i];
+		*sset_slot(im->a, &rb->inputs, vs.v[i]->name, 1) = vs.v[i];
 		rb->in = arena_grow(im->a, rb->in, rb->nin, &rb->capin, sizeof(*rb->in));
-		rb->in[rb->nin++] = vs[i];
+		rb->in[rb->nin++] = vs.v[i];
 	}
 	return 1;
+}
+
+/* n (a scalar, or a list of scalars and lists of scalars) as YAML on one
+ * line; *ok cleared when it is none of these */
+static void flow_node(imp *im, sbuf *o, const node *n, int depth, int *ok)
+{
+	if (n->kind == N_SCALAR) {
+		flow_scalar(o, n->str);
+		*ok &= n->len == strlen(n->str);
+		return;
+	}
+	if (n->kind != N_SEQ || depth > 1) {
+		*ok = 0;
+		return;
+	}
+	sbuf_addc(o, '[');
+	for (size_t i = 0; i < n->n; i++) {
+		if (i)
+			sbuf_adds(o, ", ");
+		flow_node(im, o, n->vals[i], depth + 1, ok);
+	}
+	sbuf_addc(o, ']');
+}
+
+static int objective_row(imp *im, const char *const *cs, const size_t *cl, int line, void *ctx)
+{
+	irb *rb = im->rb;
+	char *k = cell_text(im, cs[0], cl[0]), *t = cell_text(im, cs[1], cl[1]);
+	size_t i = 0;
+	sbuf o = { 0 };
+	int ok = 1;
+
+	(void)ctx;
+	while (k && rb_keys.objectives.names[i] && strcmp(rb_keys.objectives.names[i], k))
+		i++;
+	if (!k || !t || !rb_keys.objectives.names[i])
+		return 0;
+	for (size_t j = 0; j < rb->nobj; j++)
+		if (!strcmp(rb->obj_k[j], k))
+			return 0;
+	if (!strcmp(k, "steps-required")) {
+		arena a;
+		doc y;
+		diags scratch;
+		diags_init(&scratch);
+		arena_init(&a);
+		if (load_buffer(&a, "<objectives table>", t, strlen(t), &y, &scratch) == 0 && y.root &&
+		    y.root->kind == N_SEQ)
+			flow_node(im, &o, y.root, 0, &ok);
+		else
+			ok = 0;
+		arena_free(&a);
+		diags_release(&scratch);
+	} else {
+		flow_scalar(&o, t);
+	}
+	if (ok && o.len) {
+		rb->obj_k = arena_grow(im->a, rb->obj_k, rb->nobj, &rb->capobj, sizeof(*rb->obj_k));
+		rb->obj_v = arena_grow(im->a, rb->obj_v, rb->nobj, &rb->capobjv, sizeof(*rb->obj_v));
+		rb->obj_k[rb->nobj] = k;
+		rb->obj_v[rb->nobj++] = arena_strndup(im->a, o.buf, o.len);
+	}
+	sbuf_release(&o);
+	return ok;
+}
+
+/* an Objectives table (Objective, Target) into the runbook's objectives */
+static int objectives_table(imp *im, const md_block *b)
+{
+	static const char *const head[] = { "objective", "target" };
+	size_t before = im->rb->nobj;
+
+	if (read_table(im, b, "objectives", head, 2, objective_row, NULL))
+		return 1;
+	im->rb->nobj = before;
+	return 0;
 }
 
 /* ---- steps -------------------------------------------------------------- */
@@ -1244,7 +1349,7 @@ static void walk(imp *im, size_t b0, size_t b1, size_t skip)
 			break;
 		default:
 			im->lead = NULL;
-			if (inputs_table(im, b))
+			if (inputs_table(im, b) || objectives_table(im, b))
 				drop_pending(im);
 			else
 				keep_block(im, b);
@@ -1602,6 +1707,9 @@ static void runbook_out(imp *im, sbuf *o)
 			steps_out(im, o, 2, "cleanup", IPH_CLEANUP, 0);
 			break;
 		}
+	for (size_t i = 0, n = 0; i < rb->nobj && rb->drop_obj < 2; i++)
+		if (!rb->drop_obj || strcmp(rb->obj_k[i], "steps-required"))
+			sbuf_addf(o, "%s  %s: %s\n", n++ ? "" : "objectives:\n", rb->obj_k[i], rb->obj_v[i]);
 }
 
 /* ---- front matter ------------------------------------------------------- */
@@ -1791,35 +1899,48 @@ static irb *new_rb(imp *im, const char *title, const char *id, int line)
 	return rb;
 }
 
-/* the runbook o, with the Inputs table's types, does not validate: the
- * inputs are then the strings the document's variables use (a note says why) */
+/* the runbook o does not validate with what the tables gave: then less
+ * of it, one at a time -- the objective steps-required (it may name steps
+ * the page did not show as blocks), the objectives, the inputs' types
+ * (the inputs are then the strings the document's variables use); a note
+ * says why.  1 when o is to be written again */
 static int typed_fails(imp *im, const sbuf *o)
 {
 	irb *rb = im->rb;
 	diags ck;
 	runbook *loaded;
 	size_t i = 0;
+	int has_sr = 0;
 
 	while (i < rb->nin && !rb->in[i]->declared)
 		i++;
-	if (i == rb->nin)
+	for (size_t k = 0; k < rb->nobj; k++)
+		has_sr |= !strcmp(rb->obj_k[k], "steps-required");
+	if ((i == rb->nin || rb->untyped) && (!rb->nobj || rb->drop_obj == 2))
 		return 0;
 	diags_init(&ck);
 	loaded = runbook_load_text(im->file, "<imported>", o->buf, o->len, &ck, 0);
 	if (loaded) {
 		runbook_free(loaded);
+		diags_release(&ck);
+		return 0;
+	}
+	const char *why = "it does not validate";
+	for (size_t k = 0; k < ck.n; k++)
+		if (ck.v[k].severity == SEV_ERROR) {
+			why = ck.v[k].msg;
+			break;
+		}
+	if (rb->nobj && rb->drop_obj < 2) {
+		rb->drop_obj += has_sr && !rb->drop_obj ? 1 : 2 - rb->drop_obj;
+		RB_NOTE(im, rb->line, 1, "the Objectives table's %s not kept (%s)",
+			rb->drop_obj == 1 ? "steps-required is" : "objectives are", why);
 	} else {
-		const char *why = "it does not validate";
-		for (size_t k = 0; k < ck.n; k++)
-			if (ck.v[k].severity == SEV_ERROR) {
-				why = ck.v[k].msg;
-				break;
-			}
 		rb->untyped = 1;
 		RB_NOTE(im, rb->in[i]->line, 1, "the Inputs table's types are not kept (%s): the inputs are strings", why);
 	}
 	diags_release(&ck);
-	return rb->untyped;
+	return 1;
 }
 
 static int emit(imp *im, imp_result *r, sset *names, diags *dg)
@@ -1839,7 +1960,7 @@ static int emit(imp *im, imp_result *r, sset *names, diags *dg)
 	}
 	sset_slot(im->a, names, rb->id, 1);
 	runbook_out(im, &o);
-	if (typed_fails(im, &o)) {
+	while (typed_fails(im, &o)) {
 		o.len = 0;
 		runbook_out(im, &o);
 	}

@@ -2,14 +2,14 @@
 # `runbook docs`, read back by `runbook import`, gives a runbook with the
 # same metadata (front matter), the same inputs (the Inputs table: name,
 # type, its constraints, default, required, description, a secret's
-# from) and, section by section (checks, steps,
+# from), the same objectives (steps-required when its steps came back) and, section by section (checks, steps,
 # verify, drill cleanup), the same exec steps in the same order: ids and
 # argv (templates as written), each step's exec rollbacks right after it,
 # and no other imported step.  Both runbooks are read as runbook reads
 # them (`runbook schema --instance`).
 #
 # Not round-tripped (the page documents them, import makes a skeleton):
-# connections, defaults, objectives, probes, the drill's inject,
+# connections, defaults, probes, the drill's inject,
 # symptoms and guard; steps of other primitives than exec (http, sql,
 # prometheus, kafka, redis, approve, manual, use: a fragment's steps are
 # listed, not blocks); a step's if, needs, env, expect, outputs, timeout,
@@ -74,6 +74,22 @@ if list(a) != list(z):
 for name in a:
     if name in z and a[name] != z[name]:
         errs.append(f"input {name}: {a[name]!r} came back as {z[name]!r}")
+def ids(steps):
+    for s in steps or []:
+        if isinstance(s, dict):
+            yield s.get("id")
+            rb = s.get("rollback")
+            yield from ids(rb if isinstance(rb, list) else [rb])
+
+
+# steps-required comes back when the steps it names came back
+got = set(ids(back.get("steps"))) | set(ids(back.get("checks"))) | set(ids(back.get("verify")))
+want = dict(orig.get("objectives") or {})
+need = [x for y in want.get("steps-required", []) for x in (y if isinstance(y, list) else [y])]
+if not all(x in got for x in need):
+    want.pop("steps-required", None)
+if want != (back.get("objectives") or {}):
+    errs.append(f"objectives: {want!r} came back as {back.get('objectives')!r}")
 
 rollbacks = True
 for k in ("checks", "steps", "verify", "cleanup"):

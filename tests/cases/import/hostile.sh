@@ -139,3 +139,20 @@ open("huge.md", "w").write("# T\n\n## Inputs\n\n| Name | Type | Required | Defau
 RC=0; timeout 60 "$RUNBOOK" import huge.md -o huge.yaml >out 2>err || RC=$?
 expect_rc 0
 python3 -c 'import yaml; i=yaml.safe_load(open("huge.yaml"))["inputs"]; assert len(i) == 3000 and i["in_5"] == {"type": "int", "min": 0, "max": 9, "default": 5, "description": "row | 5"}, i["in_5"]'
+# an Objectives table gives objectives; one with an unknown objective, a
+# map for a target, or a duplicate stays text
+printf '# T\n\n## Objectives\n\n| Objective | Target |\n|---|---|\n| max-duration | 15m |\n| steps-required | \\["a",\\["b","c"\\]\\] |\n\n## Steps\n\n```sh\necho a\n```\n' >obj.md
+imp_ok obj
+python3 -c 'import yaml; o=yaml.safe_load(open("obj.yaml"))["objectives"]; assert o == {"max-duration": "15m", "steps-required": ["a", ["b", "c"]]}, o'
+for t in '| nap-time | 1m |' '| steps-required | {a: b} |' '| max-duration | 1m |\n| max-duration | 2m |'; do
+	rm -f notobj.yaml
+	printf "# T\n\n## Objectives\n\n| Objective | Target |\n|---|---|\n$t\n" >notobj.md
+	imp_ok notobj
+	grep -q '^objectives:' notobj.yaml && fail "not an Objectives table became objectives: $t"
+	grep -q '| Objective |' notobj.yaml || fail "the table was lost: $t"
+done
+# steps-required naming a step the page has no block for: the other objectives stay
+printf '# T\n\n## Objectives\n\n| Objective | Target |\n|---|---|\n| max-duration | 15m |\n| steps-required | \\["nope"\\] |\n' >objsr.md
+imp_ok objsr
+python3 -c 'import yaml; o=yaml.safe_load(open("objsr.yaml"))["objectives"]; assert o == {"max-duration": "15m"}, o'
+grep -q "steps-required is not kept (unknown step 'nope'" objsr.yaml || fail "no note: $(cat objsr.yaml)"
