@@ -113,17 +113,20 @@ assert i["re"] == {"type": "string", "pattern": "^(x|y)$"}, i["re"]
 assert "ghost" not in i and "| ghost |" in r["description"], r
 assert "## Inputs" not in r["description"], r["description"]
 PY
+stays_text() {  # stays_text HEADING KEY TABLE: the table under ## HEADING is text, no KEY:
+	rm -f notable.yaml
+	printf "# T\n\n## $1\n\n$3\n" >notable.md
+	imp_ok notable
+	grep -q "^$2:" notable.yaml && fail "not a table of $2 became $2: $3"
+	grep -q '^  | ' notable.yaml || fail "the table was lost: $3"
+}
 # not an Inputs table: other columns, an unknown type, a bad required, an invalid name
 for t in '| Name | Kind |\n|---|---|\n| a | b |' \
 	'| Name | Type | Required | Default | Description |\n|---|---|---|---|---|\n| a | blob | no | - | - |' \
 	'| Name | Type | Required | Default | Description |\n|---|---|---|---|---|\n| a | int | maybe | - | - |' \
 	'| Name | Type | Required | Default | Description |\n|---|---|---|---|---|\n| a | int | no | many | - |' \
 	'| Name | Type | Required | Default | Description |\n|---|---|---|---|---|\n| a | b | c | d | e | f |'; do
-	rm -f notinputs.yaml
-	printf "# T\n\n## Inputs\n\n$t\n" >notinputs.md
-	imp_ok notinputs
-	grep -q '^inputs:' notinputs.yaml && fail "not an Inputs table became inputs: $t"
-	grep -q '| a |' notinputs.yaml || fail "the table was lost: $t"
+	stays_text Inputs inputs "$t"
 done
 # types that do not validate (a pattern that is no regex, a default out of its
 # values, a secret pasted into a command): strings, with a note
@@ -145,11 +148,7 @@ printf '# T\n\n## Objectives\n\n| Objective | Target |\n|---|---|\n| max-duratio
 imp_ok obj
 python3 -c 'import yaml; o=yaml.safe_load(open("obj.yaml"))["objectives"]; assert o == {"max-duration": "15m", "steps-required": ["a", ["b", "c"]]}, o'
 for t in '| nap-time | 1m |' '| steps-required | {a: b} |' '| max-duration | 1m |\n| max-duration | 2m |'; do
-	rm -f notobj.yaml
-	printf "# T\n\n## Objectives\n\n| Objective | Target |\n|---|---|\n$t\n" >notobj.md
-	imp_ok notobj
-	grep -q '^objectives:' notobj.yaml && fail "not an Objectives table became objectives: $t"
-	grep -q '| Objective |' notobj.yaml || fail "the table was lost: $t"
+	stays_text Objectives objectives "| Objective | Target |\n|---|---|\n$t"
 done
 # steps-required naming a step the page has no block for: the other objectives stay
 printf '# T\n\n## Objectives\n\n| Objective | Target |\n|---|---|\n| max-duration | 15m |\n| steps-required | \\["nope"\\] |\n' >objsr.md
