@@ -4,7 +4,7 @@ set -eu
 BUILD=${BUILD:-build}
 RB=$PWD/$BUILD/runbook
 W=$(mktemp -d /tmp/rbbench.XXXXXX)
-chmod 755 "$W"   # the PostgreSQL of section 5 runs as an unprivileged user
+chmod 755 "$W"   # the sql benchmark's PostgreSQL (run-services.sh) runs as an unprivileged user
 trap 'rm -rf "$W"' EXIT
 cc -O2 -o "$W/yaml_parse" bench/yaml_parse.c $(pkg-config --cflags --libs yaml-0.1)
 

@@ -152,9 +152,28 @@ set_wanted() { mkdir -p "$LAB_RUN/replicas"; echo "$2" >"$LAB_RUN/replicas/$1"; 
 # free_ports N: N ports free now, below the kernel's ephemeral range (the
 # source ports of outgoing connections come from that range: one could
 # take a port between this choice and the server's bind, seconds later for
-# PostgreSQL after its initdb)
+# PostgreSQL after its initdb).  Each is also reserved for this lab in
+# $LAB_PORT_DIR (a directory per port, made atomically, naming the lab's
+# run directory): two labs started at once never pick the same port.  A
+# reservation whose run directory is gone is taken over.
 free_ports() {
-	"$PY" -c 'import random,socket,sys
+	"$PY" -c 'import os,random,socket,sys
+rdir = os.environ.get("LAB_PORT_DIR") or "/tmp/runbook-lab-ports"
+os.makedirs(rdir, exist_ok=True)
+def reserve(p):
+    d = os.path.join(rdir, str(p))
+    try:
+        os.mkdir(d)
+    except FileExistsError:
+        try:
+            owner = open(os.path.join(d, "owner")).read()
+        except OSError:
+            return False
+        if os.path.isdir(owner):
+            return False
+    with open(os.path.join(d, "owner"), "w") as f:
+        f.write(sys.argv[2])
+    return True
 try:
     lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
 except (OSError, ValueError, IndexError):
@@ -171,11 +190,14 @@ for p in pool:
     except OSError:
         s.close()
         continue
+    if not reserve(p):
+        s.close()
+        continue
     socks.append(s)
     got.append(p)
 while len(got) < int(sys.argv[1]):
     s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s); got.append(s.getsockname()[1])
-print(" ".join(map(str, got)))' "$1"
+print(" ".join(map(str, got)))' "$1" "$LAB_RUN"
 }
 
 STATE_VARS=(LAB_RUN LAB_ROOT LAB_KAFKA_BIN LAB_REPO_DIR LAB_TENANT LAB_SESSION

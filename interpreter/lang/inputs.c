@@ -234,6 +234,9 @@ value *input_coerce(const input_def *in, const value *v, char **err)
 	case IT_ENUM:
 		if (in->values) {
 			for (size_t i = 0; i < in->values->n; i++) {
+				/* a value that is not a scalar is the validator's to report */
+				if (in->values->vals[i]->kind != N_SCALAR)
+					continue;
 				value *cand = scalar_literal(in->values->vals[i]);
 				char *a = v_to_text(cand), *b = v_to_text(v);
 				int same = !strcmp(a, b);

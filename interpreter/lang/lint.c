@@ -395,8 +395,13 @@ static void lint_rollback_log_only(const runbook *rb, diags *dg, const lint_rule
 			logs += st->rollback.v[k]->prim && !strcmp(st->rollback.v[k]->prim->name, "log");
 		if (!st->rollback.n || logs < st->rollback.n || st->effect != EFFECT_WRITE)
 			continue;
-		diag_add(dg, r->severity, st->action_key->file, node_key(st->n, "rollback")->line,
-			 node_key(st->n, "rollback")->col, r->id,
+		/* a step a fragment or for-each made may have no rollback key of its own */
+		const node *at = st->n ? node_key(st->n, "rollback") : NULL;
+		if (!at)
+			at = st->n ? st->n : st->action_key;
+		if (!at)
+			continue;
+		diag_add(dg, r->severity, at->file, at->line, at->col, r->id,
 			 "the rollback of '%s' only logs: it undoes nothing; say so with "
 			 "'rollback: { none: why }'", st->id ? st->id : "?");
 	}

@@ -29,6 +29,22 @@ const diag_rule check_rules[] = {
 	  "The loader keeps the whole file and its node tree in memory; a bound keeps a "
 	  "mistaken or hostile file (a log pasted in, a generated monster) from "
 	  "exhausting it. Split a runbook that big into fragments.", NULL },
+	{ "config", SEV_ERROR, "a .runbook.yaml holds only rules, review-interval and stdlib",
+	  "A repository's lint policy decides what its pull requests are held to; a "
+	  "misspelt key or severity would silently leave a rule as it was. Every key of "
+	  "the policy file is known, every rule it names is a lint rule (validation "
+	  "errors cannot be turned off) and every value is of its kind; the position is "
+	  "in the policy file.", NULL },
+	{ "import", SEV_ERROR, "a Markdown document `runbook import` can read",
+	  "`runbook import` writes nothing rather than a runbook that lost part of the "
+	  "page: a NUL byte, invalid UTF-8, an unclosed code block or front matter, "
+	  "front matter that is not a YAML mapping or a document over the size limit "
+	  "stops it, at the position in the Markdown.", NULL },
+	{ "import-review", SEV_WARNING, "what `runbook import` guessed, for a human to decide",
+	  "An import is a skeleton: whether a command reads or writes, what undoes it "
+	  "and which inputs are secrets are guesses from the page's text. Each guess is "
+	  "a `# review:` comment in the YAML and one of these warnings in the import "
+	  "report, at the position in the Markdown.", NULL },
 	{ "yaml-syntax", SEV_ERROR, "the file is well-formed YAML",
 	  "What libyaml cannot parse has no structure to check: the position is where "
 	  "the parser stopped, which is often just after the real mistake (an unclosed "

@@ -78,6 +78,9 @@ static size_t input_ref(const char *s, size_t n, size_t *ns, size_t *nl)
 	while (k < n && (name_char((unsigned char)s[k]) || s[k] == '-'))
 		k++;
 	*nl = k - *ns;
+	/* a name ends with a letter, digit or '_': "inputs.a- }}" is no reference */
+	if (s[k - 1] == '-')
+		return 0;
 	while (k < n && s[k] == ' ')
 		k++;
 	if (n - k < 2 || s[k] != '}' || s[k + 1] != '}' || *nl > NAME_MAX_LEN)

@@ -319,7 +319,8 @@ void lint_suppress(const runbook *rb, diags *dg, size_t first)
 		return;
 	index_lines(&c);
 	add_spans(&c, rb->d.root, 0);
-	qsort(c.spans, c.nspans / 2, 2 * sizeof *c.spans, cmp_span);
+	if (c.nspans)
+		qsort(c.spans, c.nspans / 2, 2 * sizeof *c.spans, cmp_span);
 	find_comments(&c);
 	for (size_t j = first; j < dg->n; j++) {
 		const diag *g = &dg->v[j];

@@ -888,6 +888,10 @@ static rd_kafka_t *worker_consumer(worker *w, const char *bootstrap)
 			     "auto.offset.reset", "earliest", "enable.auto.commit", "true",
 			     "auto.commit.interval.ms", "200", "enable.auto.offset.store", "false",
 			     "session.timeout.ms", "2500", "heartbeat.interval.ms", "500",
+			     /* the rebalance timeout: a join waits this long for the
+			      * members it knows (a crashed replica's among them), and
+			      * must end before the 6 s rejoin below starts another */
+			     "max.poll.interval.ms", "4000",
 			     "reconnect.backoff.max.ms", "500", NULL };
 	for (const char **p = kv; *p; p += 2)
 		if (rd_kafka_conf_set(conf, p[0], p[1], errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK)

@@ -35,6 +35,18 @@ static char *capture(int (*fn)(const command *, int, char **), const command *c,
 	return buf;
 }
 
+/* the line of the options section that begins (after its indent) with
+ * text, or NULL: another option's help may mention the option too */
+static const char *option_line(const char *opts, const char *text)
+{
+	for (const char *l = strchr(opts, '\n'); l && *++l; l = strchr(l, '\n')) {
+		const char *p = l + strspn(l, " ");
+		if (!strncmp(p, text, strlen(text)))
+			return p;
+	}
+	return NULL;
+}
+
 static char *help_of(const command *c)
 {
 	char path[] = "/tmp/test_commands.XXXXXX";
@@ -96,7 +108,7 @@ int main(void)
 		for (size_t k = 0; (o = opt_row(c, k)); k++, rows++) {
 			/* --help: "  -q, --quiet   help" on one line */
 			const char *opts = strstr(help, "\noptions:\n");
-			const char *at = opts ? strstr(opts, opt_text(o, buf, sizeof buf)) : NULL;
+			const char *at = opts ? option_line(opts, opt_text(o, buf, sizeof buf)) : NULL;
 			const char *eol = at ? strchr(at, '\n') : NULL;
 			const char *h = at ? strstr(at, o->help) : NULL;
 			CHECK(at && h && eol && h < eol);

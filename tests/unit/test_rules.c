@@ -8,6 +8,8 @@
  * tests/cases/check/rules.sh.
  */
 #include "unit.h"
+#include "lang/import.h"
+#include "lang/lint.h"
 #include "lang/node.h"
 #include "lang/rules.h"
 #include "lang/runbook.h"
@@ -34,6 +36,14 @@ static void make_example(const diag_rule *r, const char *path)
 			fputs(r->example, f);
 			fclose(f);
 		}
+	} else if (!strncmp(r->id, "import", 6)) {
+		/* none: the page is in memory */
+	} else if (!strcmp(r->id, "config")) {
+		FILE *f = fopen(path, "w");
+		if (f) {
+			fputs("rules: { lint-owner: loud }\n", f);
+			fclose(f);
+		}
 	} else if (!strcmp(r->id, "io")) {
 		CHECK(mkdir(path, 0755) == 0);
 	} else if (!strcmp(r->id, "file-too-large")) {
@@ -54,7 +64,27 @@ static void example(const diag_rule *r)
 	make_example(r, path);
 	diags dg;
 	diags_init(&dg);
-	runbook_free(runbook_load(path, &dg, 1));
+	if (!strncmp(r->id, "import", 6)) {
+		/* a Markdown page for runbook import: with a NUL byte (an
+		 * error), or with a command whose effect is a guess */
+		static const char page[] = "# Fix\n\n```sh\nsystemctl restart x\n```\n\0";
+		imp_result res = { 0 };
+		diags report;
+		diags_init(&report);
+		md_import(path, page, strcmp(r->id, "import") ? sizeof page - 2 : sizeof page - 1, 0,
+			  &res, &report, &dg);
+		imp_result_release(&res);
+		for (size_t i = 0; i < report.n; i++)
+			diag_add(&dg, report.v[i].severity, NULL, 0, 0, report.v[i].rule, "%s",
+				 report.v[i].msg);
+		diags_release(&report);
+	} else if (!strcmp(r->id, "config")) {
+		/* a policy file, not a runbook */
+		lint_policy p;
+		lint_policy_load(path, &p, &dg);
+		lint_policy_release(&p);
+	} else
+		runbook_free(runbook_load(path, &dg, 1));
 	if (!reported(&dg, r->id, r->severity)) {
 		fprintf(stderr, "the example of %s does not report it; it reports:\n", r->id);
 		for (size_t i = 0; i < dg.n; i++)
