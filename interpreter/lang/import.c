@@ -11,8 +11,11 @@
  */
 #include "lang/import.h"
 #include "base/utf8.h"
+#include "base/value.h"
+#include "lang/import_table.h"
 #include "lang/md.h"
 #include "lang/node.h"
+#include "lang/prim.h"
 #include "lang/runbook.h"
 #include "lang/shword.h"
 
@@ -22,8 +25,10 @@
 #include <string.h>
 #include <strings.h>
 
-enum imp_phase { IPH_NONE, IPH_CHECKS, IPH_STEPS, IPH_VERIFY, IPH_CLEANUP, IPH_ROLLBACK, IPH_N };
-enum kind { K_EXEC, K_SHELL, K_MANUAL };
+/* the drill's inject, symptoms and guard: only docs' steps (phase= in their info) */
+enum imp_phase { IPH_NONE, IPH_CHECKS, IPH_STEPS, IPH_VERIFY, IPH_CLEANUP, IPH_ROLLBACK, IPH_INJECT,
+		 IPH_SYMPTOMS, IPH_GUARD, IPH_N };
+enum kind { K_EXEC, K_SHELL, K_MANUAL, K_PRIM };
 
 typedef struct note {
 	char *text;
@@ -42,6 +47,16 @@ typedef struct istep {
 	struct istep *rollbacks;        /* attached by rollback-of or a Rollback section */
 	struct istep *next_rb, **rb_tail;
 	int attached;
+	/* from a step table of docs: K_PRIM's primitive and action, the
+	 * table's keys with their values (value.h values, written out) */
+	const char *prim;
+	value *action;
+	const char **xk;
+	value **xv;
+	size_t nx;
+	int idempotent;
+	int untabled;                   /* its table's keys failed validation */
+	int out_first, out_last;        /* its lines in the YAML last written */
 } istep;
 
 typedef struct ivar {
@@ -73,6 +88,12 @@ typedef struct irb {
 	note *notes, **tail;
 	int line;
 	int untyped;                    /* the Inputs table's types failed validation */
+	int untabled;                   /* and the step tables' keys: not kept */
+	char *guard_every;              /* the drill's guard: every (a guard step's Checked row) */
+	/* the Connections table (name, kind, target) and the Defaults
+	 * table (key, value): values held by the import */
+	struct keyed { char *k, *kind; value *v; } *conns, *defs;
+	size_t nconns, capconns, ndefs, capdefs;
 	int drop_obj;                   /* and the Objectives table's: 1 steps-required, 2 all */
 	char **obj_k, **obj_v;          /* the Objectives table: keys, values as YAML */
 	size_t nobj, capobj, capobjv;
@@ -101,6 +122,12 @@ typedef struct imp {
 	const char *lead;               /* a paragraph ending in ':' before a code block */
 	int kept_item;                  /* the description ends with a list item */
 	size_t kept_end;                /* at this length */
+	step_tbl tbl;                   /* a step table of docs before its block */
+	const md_block *tbl_block;      /* that table, while its block has not come */
+	size_t ol_len;                  /* out_line: where it counted to */
+	int ol_line;
+	value **vals;                   /* the values the steps hold, released at the end */
+	size_t nvals, capvals;
 } imp;
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -613,8 +640,9 @@ static ivar *table_row(imp *im, const char *const *cs, const size_t *cl, int lin
 /* a table's row after its head: 0 when it does not read as one */
 typedef int table_row_fn(imp *im, const char *const *cs, const size_t *cl, int line, void *ctx);
 
-/* the table block b, under a heading named sect, with the columns head
- * (ncols of them): each row to fn; 0 when it is not that table */
+/* the table block b, under a heading named sect (NULL: any), with the
+ * columns head (ncols of them; NULL: the head row goes to fn too): each
+ * row to fn; 0 when it is not that table */
 static int read_table(imp *im, const md_block *b, const char *sect, const char *const *head, size_t ncols,
 		      table_row_fn *fn, void *ctx)
 {
@@ -622,21 +650,21 @@ static int read_table(imp *im, const md_block *b, const char *sect, const char *
 	size_t n = b->end - b->off, cl[TBL_COLS + 1];
 	const char *cur = cur_section(im);
 
-	if (!cur || strcasecmp(cur, sect) || s[strspn(s, " \t")] != '|')
+	if ((sect && (!cur || strcasecmp(cur, sect))) || s[strspn(s, " \t")] != '|')
 		return 0;
 	for (int row = 0; n; row++) {
 		size_t l = strcspn(s, "\n");
 		size_t k = row_cells(s, l < n ? l : n, cs, cl, ncols);
 		if (k != ncols)
 			return 0;
-		for (size_t c = 0; c < ncols && row < 2; c++) {
+		for (size_t c = 0; c < ncols && row < 2 && (head || row); c++) {
 			char *t = row == 1 ? NULL : cell_text(im, cs[c], cl[c]);
 			if (row == 0 && (!t || strcasecmp(t, head[c])))
 				return 0;
 			if (row == 1 && (!cl[c] || strspn(cs[c], "-: \t") < cl[c]))
 				return 0;
 		}
-		if (row > 1 && !fn(im, cs, cl, b->line + row, ctx))
+		if ((row > 1 || (!head && !row)) && !fn(im, cs, cl, b->line + row, ctx))
 			return 0;
 		s += l + (l < n);
 		n -= l + (l < n);
@@ -755,6 +783,49 @@ static int objectives_table(imp *im, const md_block *b)
 	if (read_table(im, b, "objectives", head, 2, objective_row, NULL))
 		return 1;
 	im->rb->nobj = before;
+	return 0;
+}
+
+static value *hold(imp *im, value *v);
+typedef struct keyed keyed;
+
+/* a row of docs' Connections or Defaults table: the last cell a code span */
+static int keyed_row(imp *im, const char *const *cs, const size_t *cl, int line, void *ctx)
+{
+	irb *rb = im->rb;
+	int conn = ctx != NULL;
+	char *k = cell_text(im, cs[0], cl[0]), *kind = conn ? cell_text(im, cs[1], cl[1]) : NULL;
+	value *v = tbl_value(cs[conn ? 2 : 1], cl[conn ? 2 : 1]);
+
+	(void)line;
+	if (!v)
+		return 0;
+	hold(im, v);
+	if (!k || (conn && !kind) || !valid_id(k))
+		return 0;
+	keyed **l = conn ? &rb->conns : &rb->defs;
+	size_t *n = conn ? &rb->nconns : &rb->ndefs;
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*l)[i].k, k))
+			return 0;
+	*l = arena_grow(im->a, *l, *n, conn ? &rb->capconns : &rb->capdefs, sizeof(**l));
+	(*l)[(*n)++] = (keyed){ k, kind, v };
+	return 1;
+}
+
+/* docs' Connections table (Name, Kind, Target) or Defaults table
+ * (Default, Value): 0 when b is neither (none of its rows kept) */
+static int keyed_table(imp *im, const md_block *b)
+{
+	static const char *const chead[] = { "name", "kind", "target" }, *const dhead[] = { "default", "value" };
+	irb *rb = im->rb;
+	size_t nc = rb->nconns, nd = rb->ndefs;
+
+	if (read_table(im, b, "connections", chead, 3, keyed_row, im) ||
+	    read_table(im, b, "defaults", dhead, 2, keyed_row, NULL))
+		return 1;
+	rb->nconns = nc;
+	rb->ndefs = nd;
 	return 0;
 }
 
@@ -1092,7 +1163,8 @@ static void split_block(imp *im, const char *text, int first_line, int prompts, 
 static void attr_notes(imp *im, istep *st, const attrs *at)
 {
 	for (size_t i = 0; i < at->nunknown; i++)
-		STEP_NOTE(im, st, "the block's attribute '%s' has no runbook key", at->unknown[i]);
+		if (strncmp(at->unknown[i], "phase=", 6) && strcmp(at->unknown[i], "shell=true"))
+			STEP_NOTE(im, st, "the block's attribute '%s' has no runbook key", at->unknown[i]);
 	if (at->cwd)
 		st->cwd = arena_strdup(im->a, at->cwd);
 	if (at->rollback_of)
@@ -1139,17 +1211,22 @@ static void block_shell(imp *im, const md_block *b, const attrs *at, const lines
 	sbuf_release(&t);
 }
 
-static void fence_steps(imp *im, const md_block *b)
+/* a code block's steps; phase -1: the headings' phase, a shell block's
+ * (else kept as text), else that phase, the block's commands whatever
+ * its language */
+static void fence_plain(imp *im, const md_block *b, int phase)
 {
 	attrs at;
 	lines L;
 	const char *why = NULL, *title, *lead = im->lead;
-	int phase = cur_phase(im), prompts;
+	int prompts, forced = phase >= 0;
 	size_t ncmd = 0;
 
 	im->lead = NULL;
 	parse_info(im, b->info, &at);
-	if (!shell_lang(at.lang)) {
+	if (!forced)
+		phase = cur_phase(im);
+	if (!forced && !shell_lang(at.lang)) {
 		if (lead)
 			keep_text(im, lead, strlen(lead));
 		keep_block(im, b);
@@ -1193,7 +1270,7 @@ static void fence_steps(imp *im, const md_block *b)
 			pending = NULL;
 		}
 	}
-	if (!at.lang[0])
+	if (!at.lang[0] && !forced)
 		RB_NOTE(im, b->line, b->col, "a code block without a language is taken for shell commands");
 	if (L.out.len) {
 		istep *last = im->rb->steps[im->rb->n - 1];
@@ -1201,6 +1278,226 @@ static void fence_steps(imp *im, const md_block *b)
 					  last->desc ? last->desc : "", last->desc ? "\n" : "", L.out.buf);
 	}
 	sbuf_release(&L.out);
+}
+
+/* ---- a step of docs: its table, then its block --------------------------- */
+
+/* v kept until the import ends */
+static value *hold(imp *im, value *v)
+{
+	im->vals = arena_grow(im->a, im->vals, im->nvals, &im->capvals, sizeof(*im->vals));
+	im->vals[im->nvals++] = v;
+	return v;
+}
+
+static int step_row_fn(imp *im, const char *const *cs, const size_t *cl, int line, void *ctx)
+{
+	step_tbl *t = ctx;
+	char *label = cell_text(im, cs[0], cl[0]);
+
+	if (!t->line)
+		return tbl_head(t, label, cs[1], cl[1], line);
+	if (label && !strcmp(label, "Title") && !t->title) {
+		char *c = cell_text(im, cs[1], cl[1]);
+		t->title = strdup(c ? c : "");
+		return 1;
+	}
+	return tbl_row(t, label, cs[1], cl[1], line);
+}
+
+/* a table of docs' shape (| Step | `id` |): the next block's
+ * step takes its keys; 0 when it is not one (a note when it has docs'
+ * head but is not read) */
+static int step_table(imp *im, const md_block *b)
+{
+	step_tbl *t = &im->tbl;
+	int ok;
+
+	memset(t, 0, sizeof *t);
+	ok = read_table(im, b, NULL, NULL, 2, step_row_fn, t);
+	if (ok && !t->prim) {
+		snprintf(t->why, sizeof t->why, "it has no Primitive row");
+		ok = 0;
+	}
+	if (!ok && t->line) {
+		if (!t->why[0])
+			snprintf(t->why, sizeof t->why, "a row of it is not two cells");
+		RB_NOTE(im, t->why_line ? t->why_line : b->line, 1,
+			"the step table of '%s' (line %d) is not read: %s", t->id, t->line, t->why);
+	}
+	if (!ok)
+		tbl_release(t);
+	else
+		im->tbl_block = b;
+	return ok;
+}
+
+/* the pending step table, not read (why): kept as text, as any table */
+static void tbl_drop(imp *im, const char *why)
+{
+	if (!im->tbl_block)
+		return;
+	RB_NOTE(im, im->tbl.line, 1, "the step table of '%s' (line %d) is not read: %s", im->tbl.id,
+		im->tbl.line, why);
+	keep_block(im, im->tbl_block);
+	im->tbl_block = NULL;
+	tbl_release(&im->tbl);
+}
+
+/* s with shword's literal "${{" (written ${{ '${{' }}) a template's
+ * again: a docs page shows the runbook's templates as written */
+static char *unescaped(imp *im, const char *s)
+{
+	static const char esc[] = "${{ '${{' }}";
+	sbuf b = { 0 };
+
+	if (!strstr(s, esc))
+		return (char *)s;
+	for (const char *p = s; *p;) {
+		const char *q = strstr(p, esc);
+		size_t n = q ? (size_t)(q - p) : strlen(p);
+		sbuf_add(&b, p, n);
+		if (!q)
+			break;
+		sbuf_adds(&b, "${{");
+		p = q + sizeof esc - 1;
+	}
+	char *r = arena_strndup(im->a, b.buf ? b.buf : "", b.len);
+	sbuf_release(&b);
+	return r;
+}
+
+/* the table's keys, effect and title on the step its block made */
+static void apply_table(imp *im, istep *st)
+{
+	step_tbl *t = &im->tbl;
+
+	st->xk = arena_alloc(im->a, (t->n + 1) * sizeof(*st->xk));
+	st->xv = arena_alloc(im->a, (t->n + 1) * sizeof(*st->xv));
+	for (size_t i = 0; i < t->n; i++) {
+		const char *k = t->keys[i];
+		if (!strcmp(k, "cwd"))
+			st->cwd = NULL;
+		else if (!strcmp(k, "env"))
+			st->env.n = 0;
+		else if (!strcmp(k, "description"))
+			st->desc = NULL;
+		st->xk[st->nx] = k;
+		st->xv[st->nx++] = hold(im, v_retain(t->vals[i]));
+	}
+	if (t->effect >= 0)
+		st->effect = t->effect;
+	st->idempotent = t->idempotent;
+	for (size_t i = 0; st->kind == K_EXEC && i < st->argc; i++)
+		st->argv[i] = unescaped(im, st->argv[i]);
+	if (!st->title && t->title)
+		st->title = arena_strdup(im->a, t->title);
+}
+
+/* a step of another primitive than exec: its action from its block */
+static int table_step(imp *im, const md_block *b, const attrs *at, int phase, const char **why)
+{
+	value *a = tbl_action(&im->tbl, at->lang, b->text, why);
+	if (!a)
+		return 0;
+	istep *st = new_step(im, K_PRIM, phase, b->line, b->col);
+	st->prim = im->tbl.prim;
+	st->action = hold(im, a);
+	st->title = at->title ? arena_strdup(im->a, at->title) : NULL;
+	name_step(im, st, at->name);
+	attr_notes(im, st, at);
+	apply_table(im, st);
+	return 1;
+}
+
+/* the phase of a docs block's phase= attribute: the drill's inject,
+ * symptoms or guard (or a rollback of one of their steps), -1 for a
+ * probe, the headings' phase without one */
+static int block_phase(imp *im, const attrs *at)
+{
+	static const char *const names[] = { "phase=inject", "phase=symptoms", "phase=guard" };
+	static const int phases[] = { IPH_INJECT, IPH_SYMPTOMS, IPH_GUARD };
+	int cur = cur_phase(im);
+
+	for (size_t i = 0; i < at->nunknown; i++) {
+		if (strncmp(at->unknown[i], "phase=", 6))
+			continue;
+		for (size_t k = 0; k < sizeof names / sizeof *names; k++)
+			if (!strcmp(at->unknown[i], names[k]))
+				return cur == IPH_ROLLBACK ? cur : phases[k];
+		return -1;
+	}
+	return cur;
+}
+
+/* a docs step of the guard: its Checked row gives the guard's every */
+static void guard_every(imp *im, int phase)
+{
+	const char *c = im->tbl.checked;
+	if (phase == IPH_GUARD && !im->rb->guard_every && c && !strncmp(c, "every ", 6) && c[6])
+		im->rb->guard_every = arena_strdup(im->a, c + 6);
+}
+
+/* a docs exec step: its block's command (forced: whatever its language,
+ * in phase); NULL, or why its table is not read */
+static const char *table_exec(imp *im, const md_block *b, const attrs *at, int phase)
+{
+	size_t n0 = im->rb->n;
+
+	fence_plain(im, b, shell_lang(at->lang) ? -1 : phase);
+	if (im->rb->n == n0 + 1 && im->rb->steps[n0]->kind == K_EXEC &&
+	    !strcmp(im->rb->steps[n0]->id, im->tbl.id)) {
+		apply_table(im, im->rb->steps[n0]);
+		return NULL;
+	}
+	return "its block is not one command";
+}
+
+/* a code block: after a step table of docs, the step the two describe */
+static void fence_steps(imp *im, const md_block *b)
+{
+	const md_block *tb = im->tbl_block;
+	const char *why = NULL;
+	attrs at;
+	int ph;
+
+	im->tbl_block = NULL;
+	if (!tb) {
+		fence_plain(im, b, -1);
+		return;
+	}
+	parse_info(im, b->info, &at);
+	ph = block_phase(im, &at);
+	if (ph <= IPH_NONE) {
+		/* a probe, or no phase: imported as before, its table kept as text */
+		tbl_release(&im->tbl);
+		keep_block(im, tb);
+		fence_plain(im, b, -1);
+		return;
+	}
+	guard_every(im, ph);
+	if (!at.name || strcmp(at.name, im->tbl.id)) {
+		why = "the block under it is not its step's";
+	} else if (!(prim_find(im->tbl.prim)->flags & PF_ARGV)) {
+		if (table_step(im, b, &at, ph, &why))
+			why = NULL;
+		else if (!why)
+			why = "its block gives no action";
+	} else if (!shell_lang(at.lang) && strcmp(at.lang, "text")) {
+		why = "its block is not a command line";
+	} else if ((why = table_exec(im, b, &at, ph))) {
+		/* its block made the steps it did before */
+		RB_NOTE(im, im->tbl.line, 1, "the step table of '%s' (line %d) is not read: %s", im->tbl.id,
+			im->tbl.line, why);
+		why = NULL;
+	}
+	if (why) {
+		RB_NOTE(im, im->tbl.line, 1, "the step table of '%s' (line %d) is not read: %s", im->tbl.id,
+			im->tbl.line, why);
+		keep_block(im, tb);
+		fence_plain(im, b, -1);
+	}
+	tbl_release(&im->tbl);
 }
 
 /* ---- the walk ----------------------------------------------------------- */
@@ -1336,6 +1633,8 @@ static void walk(imp *im, size_t b0, size_t b1, size_t skip)
 			im->hpending[b->level] = 0;
 			continue;
 		}
+		if (b->kind != MD_FENCE)
+			tbl_drop(im, "no code block comes right after it");
 		switch (b->kind) {
 		case MD_HEADING:
 			heading(im, i);
@@ -1349,12 +1648,13 @@ static void walk(imp *im, size_t b0, size_t b1, size_t skip)
 			break;
 		default:
 			im->lead = NULL;
-			if (inputs_table(im, b) || objectives_table(im, b))
+			if (inputs_table(im, b) || objectives_table(im, b) || keyed_table(im, b))
 				drop_pending(im);
-			else
+			else if (!step_table(im, b))
 				keep_block(im, b);
 		}
 	}
+	tbl_drop(im, "no code block comes right after it");
 	drop_headings(im, 1);
 	if (im->lead) {
 		/* a lead-in whose block was not a step: keep it */
@@ -1539,6 +1839,46 @@ static char *escaped(imp *im, const char *s)
 
 static void step_out(imp *im, sbuf *o, const istep *st, int indent);
 
+/* a value in flow style: templates and every string as written */
+static void flow_value(sbuf *o, const value *v)
+{
+	char *t;
+
+	switch (v_type(v)) {
+	case V_STR:
+		flow_scalar(o, v_as_str(v));
+		break;
+	case V_LIST:
+	case V_OBJ:
+		sbuf_addc(o, v_type(v) == V_LIST ? '[' : '{');
+		for (size_t i = 0; i < v_len(v); i++) {
+			sbuf_adds(o, i ? ", " : "");
+			if (v_type(v) == V_OBJ) {
+				flow_scalar(o, v_obj_key(v, i));
+				sbuf_adds(o, ": ");
+			}
+			flow_value(o, v_type(v) == V_OBJ ? v_obj_val(v, i) : v_list_get(v, i));
+		}
+		sbuf_addc(o, v_type(v) == V_LIST ? ']' : '}');
+		break;
+	default:
+		t = v_to_json(v);
+		sbuf_adds(o, t);
+		free(t);
+	}
+}
+
+/* a value after "key: ", then the line's end: a string as a scalar
+ * (a literal block when it has lines), anything else in flow style */
+static void value_out(sbuf *o, const value *v, int indent)
+{
+	if (v_type(v) == V_STR && strlen(v_as_str(v)) == v_str_len(v))
+		scalar(o, v_as_str(v), indent);
+	else
+		flow_value(o, v);
+	sbuf_addc(o, '\n');
+}
+
 static void steps_out(imp *im, sbuf *o, int indent, const char *k, int phase, int attached)
 {
 	irb *rb = im->rb;
@@ -1555,9 +1895,23 @@ static void steps_out(imp *im, sbuf *o, int indent, const char *k, int phase, in
 	}
 }
 
+/* the line o's next character is on (counted on from the last call) */
+static int out_line(imp *im, const sbuf *o)
+{
+	if (o->len < im->ol_len)
+		im->ol_len = 0, im->ol_line = 1;
+	for (; im->ol_len < o->len; im->ol_len++)
+		im->ol_line += o->buf[im->ol_len] == '\n';
+	return im->ol_line ? im->ol_line : (im->ol_line = 1);
+}
+
 static void step_out(imp *im, sbuf *o, const istep *st, int indent)
 {
 	int in = indent + 2;
+	istep *w = (istep *)st;         /* the lines it is written on */
+	int tabled = !st->untabled && !im->rb->untabled;
+
+	w->out_first = out_line(im, o);
 
 	sbuf_addf(o, "%*s- ", indent, "");
 	key_flow(o, 0, "id", st->id);
@@ -1577,11 +1931,26 @@ static void step_out(imp *im, sbuf *o, const istep *st, int indent)
 			flow_scalar(o, st->argv[i]);
 		}
 		sbuf_adds(o, "]\n");
+	} else if (st->kind == K_PRIM && tabled) {
+		key(o, in, st->prim);
+		value_out(o, st->action, in);
+	} else if (st->kind == K_PRIM) {
+		char *j = v_to_json(st->action);
+		key(o, in, "manual");
+		scalar(o, escaped(im, arena_printf(im->a, "%s: %s", st->prim, j)), in);
+		sbuf_addc(o, '\n');
+		free(j);
 	} else {
 		key(o, in, st->kind == K_SHELL ? "shell" : "manual");
 		scalar(o, st->kind == K_SHELL ? st->text : escaped(im, st->text), in);
 		sbuf_addc(o, '\n');
 	}
+	for (size_t i = 0; i < st->nx && tabled; i++) {
+		key(o, in, st->xk[i]);
+		value_out(o, st->xv[i], in);
+	}
+	if (st->idempotent && tabled)
+		sbuf_addf(o, "%*sidempotent: true\n", in, "");
 	if (st->env.n) {
 		sbuf_addf(o, "%*senv:\n", in, "");
 		for (size_t i = 0; i < st->env.n; i++) {
@@ -1598,6 +1967,7 @@ static void step_out(imp *im, sbuf *o, const istep *st, int indent)
 		for (const istep *r = st->rollbacks; r; r = r->next_rb)
 			step_out(im, o, r, in + 2);
 	}
+	w->out_last = out_line(im, o) - 1;
 }
 
 static void list_out(sbuf *o, const char *k, const char *flow)
@@ -1668,6 +2038,46 @@ static void meta_out(imp *im, sbuf *o)
 	list_out(o, "tags", m->tags);
 }
 
+/* the drill: docs' inject, symptoms and guard steps, and the cleanup */
+static void drill_out(imp *im, sbuf *o)
+{
+	irb *rb = im->rb;
+	int any = 0, guard = 0;
+
+	for (size_t i = 0; i < rb->n; i++) {
+		int ph = rb->steps[i]->phase;
+		any |= ph == IPH_CLEANUP || ph == IPH_INJECT || ph == IPH_SYMPTOMS || ph == IPH_GUARD;
+		guard |= ph == IPH_GUARD && !rb->steps[i]->attached;
+	}
+	if (!any)
+		return;
+	sbuf_adds(o, "drill:\n");
+	steps_out(im, o, 2, "inject", IPH_INJECT, 0);
+	steps_out(im, o, 2, "symptoms", IPH_SYMPTOMS, 0);
+	if (guard) {
+		sbuf_adds(o, "  guard:\n");
+		key_flow(o, 4, "every", rb->guard_every);
+		steps_out(im, o, 4, "steps", IPH_GUARD, 0);
+	}
+	steps_out(im, o, 2, "cleanup", IPH_CLEANUP, 0);
+}
+
+/* the Connections (kind set) or Defaults rows, unless the tables are not kept */
+static void keyed_out(imp *im, sbuf *o, const char *k, const keyed *v, size_t n)
+{
+	if (!n || im->rb->untabled)
+		return;
+	sbuf_addf(o, "%s:\n", k);
+	for (size_t i = 0; i < n; i++) {
+		key(o, 2, v[i].k);
+		if (v[i].kind) {
+			sbuf_addc(o, '\n');
+			key(o, 4, v[i].kind);
+		}
+		value_out(o, v[i].v, v[i].kind ? 4 : 2);
+	}
+}
+
 static void runbook_out(imp *im, sbuf *o)
 {
 	irb *rb = im->rb;
@@ -1698,15 +2108,12 @@ static void runbook_out(imp *im, sbuf *o)
 	}
 	sbuf_release(&d);
 	inputs_out(im, o);
+	keyed_out(im, o, "connections", rb->conns, rb->nconns);
+	keyed_out(im, o, "defaults", rb->defs, rb->ndefs);
 	steps_out(im, o, 0, "checks", IPH_CHECKS, 0);
 	steps_out(im, o, 0, "steps", IPH_STEPS, 0);
 	steps_out(im, o, 0, "verify", IPH_VERIFY, 0);
-	for (size_t i = 0; i < rb->n; i++)
-		if (rb->steps[i]->phase == IPH_CLEANUP) {
-			sbuf_adds(o, "drill:\n");
-			steps_out(im, o, 2, "cleanup", IPH_CLEANUP, 0);
-			break;
-		}
+	drill_out(im, o);
 	for (size_t i = 0, n = 0; i < rb->nobj && rb->drop_obj < 2; i++)
 		if (!rb->drop_obj || strcmp(rb->obj_k[i], "steps-required"))
 			sbuf_addf(o, "%s  %s: %s\n", n++ ? "" : "objectives:\n", rb->obj_k[i], rb->obj_v[i]);
@@ -1904,19 +2311,41 @@ static irb *new_rb(imp *im, const char *title, const char *id, int line)
  * the page did not show as blocks), the objectives, the inputs' types
  * (the inputs are then the strings the document's variables use); a note
  * says why.  1 when o is to be written again */
+/* the step of a table whose YAML holds the first error of ck, or NULL */
+static istep *failed_step(imp *im, const diags *ck)
+{
+	istep *hit = NULL;
+	size_t e = 0;
+
+	while (e < ck->n && ck->v[e].severity != SEV_ERROR)
+		e++;
+	for (size_t k = 0; e < ck->n && k < im->rb->n; k++) {
+		istep *st = im->rb->steps[k];
+		if (!st->untabled && (st->kind == K_PRIM || st->nx || st->idempotent) &&
+		    ck->v[e].line >= st->out_first && ck->v[e].line <= st->out_last &&
+		    (!hit || st->out_first > hit->out_first))
+			hit = st;
+	}
+	return hit;
+}
+
 static int typed_fails(imp *im, const sbuf *o)
 {
 	irb *rb = im->rb;
 	diags ck;
 	runbook *loaded;
 	size_t i = 0;
-	int has_sr = 0;
+	int has_sr = 0, tabled = 0;
+	istep *hit;
 
 	while (i < rb->nin && !rb->in[i]->declared)
 		i++;
 	for (size_t k = 0; k < rb->nobj; k++)
 		has_sr |= !strcmp(rb->obj_k[k], "steps-required");
-	if ((i == rb->nin || rb->untyped) && (!rb->nobj || rb->drop_obj == 2))
+	tabled = rb->nconns || rb->ndefs;
+	for (size_t k = 0; k < rb->n && !tabled; k++)
+		tabled = rb->steps[k]->kind == K_PRIM || rb->steps[k]->nx || rb->steps[k]->idempotent;
+	if ((i == rb->nin || rb->untyped) && (!rb->nobj || rb->drop_obj == 2) && (!tabled || rb->untabled))
 		return 0;
 	diags_init(&ck);
 	loaded = runbook_load_text(im->file, "<imported>", o->buf, o->len, &ck, 0);
@@ -1931,7 +2360,14 @@ static int typed_fails(imp *im, const sbuf *o)
 			why = ck.v[k].msg;
 			break;
 		}
-	if (rb->nobj && rb->drop_obj < 2) {
+	if (tabled && (hit = failed_step(im, &ck))) {
+		hit->untabled = 1;
+		STEP_NOTE(im, hit, "its step table's keys are not kept (%s)%s", why,
+			  hit->kind == K_PRIM ? ": a manual step" : "");
+	} else if (tabled && !rb->untabled) {
+		rb->untabled = 1;
+		RB_NOTE(im, rb->line, 1, "the step tables' keys are not kept (%s): their steps are manual", why);
+	} else if (rb->nobj && rb->drop_obj < 2) {
 		rb->drop_obj += has_sr && !rb->drop_obj ? 1 : 2 - rb->drop_obj;
 		RB_NOTE(im, rb->line, 1, "the Objectives table's %s not kept (%s)",
 			rb->drop_obj == 1 ? "steps-required is" : "objectives are", why);
@@ -2074,6 +2510,9 @@ int md_import(const char *file, const char *src, size_t len, int split, imp_resu
 	}
 	if (im.rb)
 		sbuf_release(&im.rb->desc);
+	for (size_t i = 0; i < im.nvals; i++)
+		v_release(im.vals[i]);
+	tbl_release(&im.tbl);
 	sbuf_release(&im.m.extra);
 	arena_free(&a);
 	if (rc < 0)
