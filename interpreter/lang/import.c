@@ -2366,7 +2366,7 @@ static int typed_fails(imp *im, const sbuf *o)
 			  hit->kind == K_PRIM ? ": a manual step" : "");
 	} else if (tabled && !rb->untabled) {
 		rb->untabled = 1;
-		RB_NOTE(im, rb->line, 1, "the step tables' keys are not kept (%s): their steps are manual", why);
+		RB_NOTE(im, rb->line, 1, "the Connections, Defaults and step tables are not kept (%s): the steps of other primitives than exec they made are manual", why);
 	} else if (rb->nobj && rb->drop_obj < 2) {
 		rb->drop_obj += has_sr && !rb->drop_obj ? 1 : 2 - rb->drop_obj;
 		RB_NOTE(im, rb->line, 1, "the Objectives table's %s not kept (%s)",

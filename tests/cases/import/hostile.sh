@@ -155,3 +155,77 @@ printf '# T\n\n## Objectives\n\n| Objective | Target |\n|---|---|\n| max-duratio
 imp_ok objsr
 python3 -c 'import yaml; o=yaml.safe_load(open("objsr.yaml"))["objectives"]; assert o == {"max-duration": "15m"}, o'
 grep -q "steps-required is not kept (unknown step 'nope'" objsr.yaml || fail "no note: $(cat objsr.yaml)"
+# step tables of docs' shape: read back when they are what runbook docs
+# writes; malformed, bad JSON, a value its key does not take or a step
+# that does not validate: the step comes from its block alone, as
+# before, with a note naming the line
+python3 - <<'PY'
+head = "# T\n\n## Procedure\n\n"
+def step(rows, block="```sh {name=s1 effect=read}\necho hi\n```\n", sid="s1", prim="exec"):
+    return (f"| Step | `{sid}` |\n|---|---|\n| Effect | read |\n| Primitive | {prim} |\n" + rows +
+            "\n" + block)
+pages = {
+    # a good one: every key back, templates as written
+    "tbl-ok": step("| Timeout | `1m` |\n| Retry | `{\"attempts\":3,\"delay\":\"1s\"}` |\n"
+                   "| If | `${{ 1 == 1 }}` |\n| Env | `{\"A\":\"x \\| y\"}` |\n"),
+    "tbl-http": step("| Expect | `{\"status\":200}` |\n| Parameters | `{\"headers\":{\"X\":\"1\"}}` |\n",
+                     "```http {name=s1 effect=read}\nPOST http://127.0.0.1:9/x\n```\n", prim="http"),
+    # bad JSON, a cell that is no code span, an unknown row, a value of the wrong shape
+    "tbl-json": step("| Retry | `{\"attempts\":3,` |\n"),
+    "tbl-span": step("| Timeout | 1m |\n"),
+    "tbl-row": step("| Colour | `blue` |\n"),
+    "tbl-shape": step("| Env | `[1,2]` |\n"),
+    "tbl-cells": step("| Timeout | `1m` | extra |\n"),
+    "tbl-twice": step("| Timeout | `1m` |\n| Timeout | `2m` |\n"),
+    "tbl-ticks": step("| If | ``` `` ``` |\n| Needs | `` ` `` |\n"),
+    # a table of the right shape in a hand-written page, with nonsense
+    "tbl-nonsense": step("| If | `${{ steps.nowhere.outputs.x }}` |\n| Timeout | `soon` |\n"),
+    "tbl-prim": step("", "```http {name=s1 effect=read}\nnot a request\n```\n", prim="http"),
+    "tbl-noprim": "# T\n\n## Procedure\n\n| Step | `s1` |\n|---|---|\n| Effect | read |\n\n```sh {name=s1 effect=read}\necho hi\n```\n",
+    "tbl-other": step("", "```sh {name=s2 effect=read}\necho hi\n```\n"),
+    "tbl-alone": step("", "and then a paragraph\n"),
+    "tbl-badprim": step("", "```warp {name=s1 effect=read}\nengage\n```\n", prim="warp"),
+    "tbl-conn": "# T\n\n## Connections\n\n| Name | Kind | Target |\n|---|---|---|\n| db | teleport | `{\"x\":` |\n\n## Defaults\n\n| Default | Value |\n|---|---|\n| timeout | `never` |\n",
+}
+for name, body in pages.items():
+    open(name + ".md", "w").write(head + body if not body.startswith("# T") else body)
+PY
+for p in tbl-ok tbl-http tbl-json tbl-span tbl-row tbl-shape tbl-cells tbl-twice tbl-ticks tbl-nonsense \
+	tbl-prim tbl-noprim tbl-other tbl-alone tbl-badprim tbl-conn; do
+	imp_ok "$p"
+done
+python3 - <<'PY'
+import yaml
+def st(n):
+    return yaml.safe_load(open(n + ".yaml"))["steps"][0]
+s = st("tbl-ok")
+assert s == {"id": "s1", "exec": ["echo", "hi"], "effect": "read", "timeout": "1m",
+             "retry": {"attempts": 3, "delay": "1s"}, "if": "${{ 1 == 1 }}", "env": {"A": "x | y"}}, s
+s = st("tbl-http")
+assert s["http"] == {"method": "POST", "url": "http://127.0.0.1:9/x", "headers": {"X": "1"}} and \
+    s["expect"] == {"status": 200}, s
+# each bad one: the exec step from its block, no key of its table
+for n in ("tbl-json", "tbl-span", "tbl-row", "tbl-shape", "tbl-cells", "tbl-twice", "tbl-ticks",
+          "tbl-nonsense", "tbl-noprim"):
+    s = st(n)
+    assert s["exec"] == ["echo", "hi"] and not set(s) - {"id", "exec", "effect"}, (n, s)
+for n in ("tbl-prim", "tbl-badprim"):
+    assert "steps" not in yaml.safe_load(open(n + ".yaml")), n
+assert st("tbl-alone") == {"id": "and-then-a-paragraph", "manual": "and then a paragraph"}
+r = yaml.safe_load(open("tbl-other.yaml"))
+assert [s["id"] for s in r["steps"]] == ["s2"], r
+r = yaml.safe_load(open("tbl-conn.yaml"))
+assert "connections" not in r and "defaults" not in r, r
+PY
+[ $? = 0 ] || fail "a step table read wrong (above)"
+for p in tbl-json:9 tbl-span:9 tbl-row:9 tbl-shape:9 tbl-cells:5 tbl-twice:10 tbl-noprim:5 tbl-other:5 \
+	tbl-alone:5 tbl-prim:5 tbl-badprim:8; do
+	n=${p%%:*}
+	grep -q "review: the step table of 's1' (line 5) is not read" "$n.yaml" || fail "$n: no note: $(cat "$n.yaml")"
+	rb import "$n.md"
+	grep -q "^$n.md:${p##*:}:1: warning: the step table of 's1' (line 5) is not read" err ||
+		fail "$n: the note's line: $(cat err)"
+done
+for n in tbl-ticks tbl-nonsense; do
+	grep -q "review: its step table's keys are not kept" $n.yaml || fail "$n: no note: $(cat $n.yaml)"
+done
