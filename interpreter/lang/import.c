@@ -55,6 +55,7 @@ typedef struct istep {
 	value **xv;
 	size_t nx;
 	int idempotent;
+	char **targv;                   /* exec: argv with the page's templates as written */
 	int untabled;                   /* its table's keys failed validation */
 	int out_first, out_last;        /* its lines in the YAML last written */
 } istep;
@@ -1388,8 +1389,11 @@ static void apply_table(imp *im, istep *st)
 	if (t->effect >= 0)
 		st->effect = t->effect;
 	st->idempotent = t->idempotent;
-	for (size_t i = 0; st->kind == K_EXEC && i < st->argc; i++)
-		st->argv[i] = unescaped(im, st->argv[i]);
+	if (st->kind == K_EXEC) {
+		st->targv = arena_alloc(im->a, (st->argc + 1) * sizeof(*st->targv));
+		for (size_t i = 0; i < st->argc; i++)
+			st->targv[i] = unescaped(im, st->argv[i]);
+	}
 	if (!st->title && t->title)
 		st->title = arena_strdup(im->a, t->title);
 }
@@ -1879,6 +1883,14 @@ static void value_out(sbuf *o, const value *v, int indent)
 	sbuf_addc(o, '\n');
 }
 
+/* a step of the drill's inject, symptoms or guard whose table is not
+ * kept: not written (a manual step cannot stand there) */
+static int dropped(const imp *im, const istep *st)
+{
+	return (st->untabled || im->rb->untabled) && st->kind == K_PRIM &&
+	       (st->phase == IPH_INJECT || st->phase == IPH_SYMPTOMS || st->phase == IPH_GUARD);
+}
+
 static void steps_out(imp *im, sbuf *o, int indent, const char *k, int phase, int attached)
 {
 	irb *rb = im->rb;
@@ -1886,7 +1898,7 @@ static void steps_out(imp *im, sbuf *o, int indent, const char *k, int phase, in
 
 	for (size_t i = 0; i < rb->n; i++) {
 		const istep *st = rb->steps[i];
-		if (st->phase != phase || st->attached != attached)
+		if (st->phase != phase || st->attached != attached || dropped(im, st))
 			continue;
 		if (!any)
 			sbuf_addf(o, "%*s%s:\n", indent, "", k);
@@ -1928,7 +1940,7 @@ static void step_out(imp *im, sbuf *o, const istep *st, int indent)
 		for (size_t i = 0; i < st->argc; i++) {
 			if (i)
 				sbuf_adds(o, ", ");
-			flow_scalar(o, st->argv[i]);
+			flow_scalar(o, st->targv && tabled ? st->targv[i] : st->argv[i]);
 		}
 		sbuf_adds(o, "]\n");
 	} else if (st->kind == K_PRIM && tabled) {
@@ -2046,8 +2058,9 @@ static void drill_out(imp *im, sbuf *o)
 
 	for (size_t i = 0; i < rb->n; i++) {
 		int ph = rb->steps[i]->phase;
-		any |= ph == IPH_CLEANUP || ph == IPH_INJECT || ph == IPH_SYMPTOMS || ph == IPH_GUARD;
-		guard |= ph == IPH_GUARD && !rb->steps[i]->attached;
+		any |= (ph == IPH_CLEANUP || ph == IPH_INJECT || ph == IPH_SYMPTOMS || ph == IPH_GUARD) &&
+		       !dropped(im, rb->steps[i]);
+		guard |= ph == IPH_GUARD && !rb->steps[i]->attached && !dropped(im, rb->steps[i]);
 	}
 	if (!any)
 		return;
@@ -2311,6 +2324,12 @@ static irb *new_rb(imp *im, const char *title, const char *id, int line)
  * the page did not show as blocks), the objectives, the inputs' types
  * (the inputs are then the strings the document's variables use); a note
  * says why.  1 when o is to be written again */
+/* the step took something from a step table */
+static int has_table(const istep *st)
+{
+	return st->kind == K_PRIM || st->nx || st->idempotent || st->targv;
+}
+
 /* the step of a table whose YAML holds the first error of ck, or NULL */
 static istep *failed_step(imp *im, const diags *ck)
 {
@@ -2321,7 +2340,7 @@ static istep *failed_step(imp *im, const diags *ck)
 		e++;
 	for (size_t k = 0; e < ck->n && k < im->rb->n; k++) {
 		istep *st = im->rb->steps[k];
-		if (!st->untabled && (st->kind == K_PRIM || st->nx || st->idempotent) &&
+		if (!st->untabled && has_table(st) &&
 		    ck->v[e].line >= st->out_first && ck->v[e].line <= st->out_last &&
 		    (!hit || st->out_first > hit->out_first))
 			hit = st;
@@ -2344,7 +2363,7 @@ static int typed_fails(imp *im, const sbuf *o)
 		has_sr |= !strcmp(rb->obj_k[k], "steps-required");
 	tabled = rb->nconns || rb->ndefs;
 	for (size_t k = 0; k < rb->n && !tabled; k++)
-		tabled = rb->steps[k]->kind == K_PRIM || rb->steps[k]->nx || rb->steps[k]->idempotent;
+		tabled = has_table(rb->steps[k]);
 	if ((i == rb->nin || rb->untyped) && (!rb->nobj || rb->drop_obj == 2) && (!tabled || rb->untabled))
 		return 0;
 	diags_init(&ck);
@@ -2362,11 +2381,16 @@ static int typed_fails(imp *im, const sbuf *o)
 		}
 	if (tabled && (hit = failed_step(im, &ck))) {
 		hit->untabled = 1;
-		STEP_NOTE(im, hit, "its step table's keys are not kept (%s)%s", why,
-			  hit->kind == K_PRIM ? ": a manual step" : "");
+		if (dropped(im, hit))
+			RB_NOTE(im, hit->line, hit->col, "the drill's step '%s' is left out: its step table is not kept (%s)",
+				hit->id, why);
+		else
+			STEP_NOTE(im, hit, "its step table's keys are not kept (%s)%s", why,
+				  hit->kind == K_PRIM ? ": a manual step" : "");
 	} else if (tabled && !rb->untabled) {
 		rb->untabled = 1;
-		RB_NOTE(im, rb->line, 1, "the Connections, Defaults and step tables are not kept (%s): the steps of other primitives than exec they made are manual", why);
+		RB_NOTE(im, rb->line, 1, "the Connections, Defaults and step tables are not kept (%s): "
+			"the steps of other primitives than exec they made are manual", why);
 	} else if (rb->nobj && rb->drop_obj < 2) {
 		rb->drop_obj += has_sr && !rb->drop_obj ? 1 : 2 - rb->drop_obj;
 		RB_NOTE(im, rb->line, 1, "the Objectives table's %s not kept (%s)",
