@@ -561,7 +561,8 @@ static void params_row(page *pg, const value *args, const char *a, const char *b
 	v_release(rest);
 }
 
-/* a method the block can show: a word of capitals */
+/* a method import reads from the block alone: a word of capitals (any
+ * other is in the Parameters row too) */
 static int plain_method(const char *m)
 {
 	return m && *m && strspn(m, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == strlen(m);
@@ -590,7 +591,7 @@ static void step_action(page *pg, const step *st)
 	if (key) {
 		const char *m = arg_str(args, "method");
 		int url = !strcmp(key, "url");
-		char *t = url ? xasprintf("%s %s", plain_method(m) ? m : "GET", arg_str(args, key))
+		char *t = url ? xasprintf("%s %s", m ? m : "GET", arg_str(args, key))
 			      : xstrdup(arg_str(args, key));
 		body = body_of(t);
 		free(t);

@@ -260,7 +260,10 @@ static value *keyed_action(const step_tbl *t, const block_key *bk, char *text, c
 		return NULL;
 	}
 	if (!strcmp(bk->key, "url")) {
-		size_t m = strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+		/* a method that is not a word (a template) is in the Parameters too */
+		const value *pm = t->params ? v_obj_get(t->params, "method") : NULL;
+		size_t m = pm && v_type(pm) == V_STR && !strncmp(text, v_as_str(pm), v_str_len(pm))
+				   ? v_str_len(pm) : strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
 		if (!m || text[m] != ' ') {
 			*err = "its block is not METHOD URL";
 			v_release(a);
@@ -293,7 +296,12 @@ value *tbl_action(const step_tbl *t, const char *lang, const char *body, const c
 	if (!bk->prim && t->params)
 		return v_retain(t->params);
 	text = chomp(body);
-	if (bk->prim) {
+	if (bk->prim && (v = v_from_json(text, strlen(text))) && v_type(v) == V_OBJ) {
+		/* the action as JSON: it had no such parameter (a query or
+		 * METHOD URL is never a JSON object) */
+	} else if (bk->prim) {
+		if (v)
+			v_release(v);
 		v = keyed_action(t, bk, text, err);
 	} else if ((v = v_from_json(text, strlen(text))) && v_type(v) == V_STR) {
 		v_release(v);
