@@ -16,11 +16,16 @@
 #  - a rollback written as a string (instructions): the manual step
 #    `ID-rollback` the loader makes of it, which the page shows.
 #
-# Not round-tripped: the probes (their tables are kept as text: a probe's
-# every, during and tolerance are shown as one line, and import has no
-# probes section); the description's line breaks; a key written with the
-# value its default has, where the page cannot tell them apart (none in
-# runbooks/).
+# Not round-tripped, and why:
+#  - the probes: their tables stay text (import has no probes section;
+#    a probe's cadence is shown as one line);
+#  - the runbook's description's line breaks (the page's Purpose is
+#    prose), and a title with ${{ or with control characters (import reads
+#    a title as literal text; a table cell has no control characters);
+#  - the guard's every when the runbook leaves it to its default (the page
+#    shows the default, import writes it);
+#  - a secret: the page shows ***, never the value.
+
 # and one of the cases the runbooks of runbooks/ do not have
 cat >edges.yaml <<'YAML'
 runbook: edges
