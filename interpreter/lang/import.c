@@ -792,6 +792,7 @@ static void fence_steps(imp *im, const md_block *b)
 		if (lead)
 			keep_text(im, lead, strlen(lead));
 		keep_block(im, b);
+		sbuf_release(&L.out);
 		return;
 	}
 	if (why || (at.name && ncmd > 1)) {
