@@ -1248,6 +1248,7 @@ static void fence_plain(imp *im, const md_block *b, int phase)
 		if (lead)
 			keep_text(im, lead, strlen(lead));
 		keep_block(im, b);
+		sbuf_release(&L.out);
 		return;
 	}
 	if (why || (at.name && ncmd > 1)) {

@@ -169,9 +169,20 @@ static void lit_here(lex *L)
 	L->i += k;
 }
 
+/* literal text of the word; a "${{" it spells, even one character at a
+ * time (\${{ or "\$"{{), is escaped.  A word's text can end in "${" only
+ * from literal text: templates and escapes end in "}}" */
 static void lit(lex *L, const char *p, size_t len)
 {
-	tmpl_escape(&L->t, p, len);
+	for (size_t i = 0; i < len; i++) {
+		sbuf *t = &L->t;
+		if (p[i] == '{' && t->len >= 2 && t->buf[t->len - 2] == '$' && t->buf[t->len - 1] == '{') {
+			t->len -= 2;
+			sbuf_adds(t, "${{ '${{' }}");
+		} else {
+			sbuf_addc(t, p[i]);
+		}
+	}
 	sbuf_add(&L->r, p, len);
 	L->inword = 1;
 }

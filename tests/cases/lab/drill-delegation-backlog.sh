@@ -44,5 +44,5 @@ lab fault clear crash-on-replay
 lab start delegation-worker || fail "the worker does not start once the fault is cleared"
 # the worker does what it died on; nothing is left stuck or queued
 settled() { [ "$(pg_sql "SELECT count(*) FROM delegation_tasks WHERE status IN ('stuck', 'queued')")" = 0 ]; }
-wait_for settled
+lab_wait settled
 expect_lab_as before.txt

@@ -26,7 +26,7 @@ expect_jq ok.jsonl '([.[] | select(.event == "step.end" and .step == "symptom-ta
 	[.[] | select(.event == "step.end" and .step == "replay-requeue" and .item != null) | .item.value] == [$id]' \
 	"the replay did not resolve exactly the drill's requeue entry"
 done_task() { [ "$(pg_sql "SELECT status FROM delegation_tasks WHERE task_id = '$task'")" = done ]; }
-wait_for done_task
+lab_wait done_task
 [ "$VRC" -eq 0 ] || fail "verify: exit $VRC: $(cat ok.verify)"
 grep -qE 'ok +objectives +steps-required +all 3 required steps ended ok' ok.verify || fail "objectives: $(cat ok.verify)"
 expect_lab_as before.txt

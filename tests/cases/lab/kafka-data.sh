@@ -42,7 +42,7 @@ probe 1 t-p1; expect_rc 1
 expect_status t-p1.jsonl produce failed
 lab broker up 2
 wait_clear KafkaBrokerDown
-wait_for probe_ok 1 t-p1-back
+lab_wait probe_ok 1 t-p1-back
 
 # --- a broker that crashes at start (crash:kafka-2): scaling the brokers
 # back up fails and says so; cleared, it comes up ---
@@ -74,7 +74,7 @@ curl -fsS -X POST -d '{"allow": true}' "$LAB_GATEWAY_URL/v1/requeue/$id/resolve"
 	fail "resolve after the outage"
 curl -fsS "$LAB_GATEWAY_URL/v1/requeue" | jq -e 'length == 0' >/dev/null || fail "requeue entries left"
 done_task() { [ "$(pg_sql "SELECT status FROM delegation_tasks WHERE task_id = '$1'")" = done ]; }
-wait_for done_task t-outage-1
+lab_wait done_task t-outage-1
 
 # --- the delegation worker stopped: lag builds on delegation.tasks; started: it drains ---
 lab kill delegation-worker
@@ -88,7 +88,7 @@ wait_firing KafkaConsumerLag '.consumergroup == "delegation-worker"'
 lab start delegation-worker
 wait_clear KafkaConsumerLag
 all_done() { [ "$(pg_sql "SELECT count(*) FROM delegation_tasks WHERE task_id LIKE 't-lag-%' AND status = 'done'")" = 7 ]; }
-wait_for all_done
+lab_wait all_done
 wait_clear DelegationWorkerDown
 
 # --- the worker abandons tasks: DelegationTasksStuck; replayed: clear ---
@@ -97,7 +97,7 @@ curl -fsS -X POST -d '{"task_id": "t-stuck-1"}' "$LAB_GATEWAY_URL/v1/delegation/
 wait_firing DelegationTasksStuck
 lab fault clear stuck-tasks
 pg_sql "UPDATE delegation_tasks SET status = 'queued' WHERE status = 'stuck'" >/dev/null
-wait_for done_task t-stuck-1
+lab_wait done_task t-stuck-1
 wait_clear DelegationTasksStuck
 
 # --- an exhausted budget: the tenant is refused, TenantBudgetExhausted; reset: served ---

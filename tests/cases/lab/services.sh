@@ -43,7 +43,7 @@ wait_health 200 '.status == "ok"'
 paged() {
 	curl -fsS -m 2 "$LAB_PAGER_URL/notifications" | jq -e '[.[].alerts[] | select(.alertname == "TelemetryWorkerDown") | .status] | index("firing") and index("resolved")' >/dev/null
 }
-wait_for paged
+lab_wait paged
 
 # --- scaled to 0 (no target at all), then to 2: two targets scraped ---
 lab scale telemetry-worker 0 || fail "scale 0"
@@ -56,7 +56,7 @@ up2() {
 	curl -fsS -G "$LAB_PROMETHEUS_URL/api/v1/query" --data-urlencode 'query=up{job="telemetry-worker"}' |
 		jq -e '[.data.result[].value[1]] == ["1", "1"]' >/dev/null
 }
-wait_for up2
+lab_wait up2
 
 # --- a crash loop: the restarted replica exits at once ---
 lab fault add crash:telemetry-worker || fail "fault add"
@@ -103,7 +103,7 @@ lab fault add upstream-errors --for 4s || fail "fault add --for"
 lab fault list | grep -qx 'upstream-errors (healing)' || fail "fault list: $(lab fault list)"
 wait_firing CircuitBreakerOpenEvents '.breaker == "slm"'
 upstream_ok() { curl -fsS -o /dev/null "$LAB_UPSTREAM_URL/health"; }
-wait_for upstream_ok
+lab_wait upstream_ok
 lab fault list | grep -qx 'upstream-errors (healed)' || fail "fault list after: $(lab fault list)"
 wait_clear CircuitBreakerOpenEvents
 lab fault clear upstream-errors
