@@ -31,7 +31,7 @@ printf '# A\n## B\n### C\n' >headings.md
 imp_ok headings
 grep -q '### C' headings.yaml || fail "headings lost"
 # CRLF, tabs, unicode, a huge line, YAML-looking text and variables named like YAML keys
-python3 - <<'PY'
+python3 - <<'PY' || fail "the python check at line 34 failed (above)"
 big = "x" * 300000
 open("crlf.md", "wb").write(b"# T\r\n\r\n## Steps\r\n\r\n```sh\r\nkubectl get pods -n $NS\r\n```\r\n")
 open("mixed.md", "w").write(
@@ -42,9 +42,9 @@ open("mixed.md", "w").write(
     "- \u2028line separator and \u0085next line\n\n---\nkey: value\n---\n")
 PY
 imp_ok crlf
-python3 -c 'import yaml; r=yaml.safe_load(open("crlf.yaml")); assert r["steps"][0]["exec"] == ["kubectl","get","pods","-n","${{ inputs.ns }}"], r'
+python3 -c 'import yaml; r=yaml.safe_load(open("crlf.yaml")); assert r["steps"][0]["exec"] == ["kubectl","get","pods","-n","${{ inputs.ns }}"], r' || fail "the python check at line 45 failed (above)"
 imp_ok mixed
-python3 - <<'PY'
+python3 - <<'PY' || fail "the python check at line 47 failed (above)"
 import yaml
 r = yaml.safe_load(open("mixed.yaml"))
 ins = r["inputs"]
@@ -133,33 +133,33 @@ done
 printf '# T\n\n## Inputs\n\n| Name | Type | Required | Default | Description |\n|---|---|---|---|---|\n| bad name | string, pattern ( | no | x | - |\n| key | secret (from env:K; never shown) | no | - | - |\n\n## Steps\n\n```sh\ncurl -u $KEY x\n```\n' >badtypes.md
 imp_ok badtypes
 grep -q "the Inputs table's types are not kept" badtypes.yaml || fail "no note: $(cat badtypes.yaml)"
-python3 -c 'import yaml; i=yaml.safe_load(open("badtypes.yaml"))["inputs"]; assert i == {"key": {"type": "string"}}, i'
+python3 -c 'import yaml; i=yaml.safe_load(open("badtypes.yaml"))["inputs"]; assert i == {"key": {"type": "string"}}, i' || fail "the python check at line 136 failed (above)"
 grep -q "# review: from \$KEY: a string" badtypes.yaml || fail "the variable is not named as the document writes it: $(cat badtypes.yaml)"
 # a huge table imports in time
 python3 -c '
 rows = "".join(f"| in_{i} | int, min 0, max 9 | no | {i % 9} | row \\| {i} |\n" for i in range(3000))
-open("huge.md", "w").write("# T\n\n## Inputs\n\n| Name | Type | Required | Default | Description |\n|---|---|---|---|---|\n" + rows)'
+open("huge.md", "w").write("# T\n\n## Inputs\n\n| Name | Type | Required | Default | Description |\n|---|---|---|---|---|\n" + rows)' || fail "the python generator before line 141 failed"
 RC=0; timeout 60 "$RUNBOOK" import huge.md -o huge.yaml >out 2>err || RC=$?
 expect_rc 0
-python3 -c 'import yaml; i=yaml.safe_load(open("huge.yaml"))["inputs"]; assert len(i) == 3000 and i["in_5"] == {"type": "int", "min": 0, "max": 9, "default": 5, "description": "row | 5"}, i["in_5"]'
+python3 -c 'import yaml; i=yaml.safe_load(open("huge.yaml"))["inputs"]; assert len(i) == 3000 and i["in_5"] == {"type": "int", "min": 0, "max": 9, "default": 5, "description": "row | 5"}, i["in_5"]' || fail "the python check at line 144 failed (above)"
 # an Objectives table gives objectives; one with an unknown objective, a
 # map for a target, or a duplicate stays text
-printf '# T\n\n## Objectives\n\n| Objective | Target |\n|---|---|\n| max-duration | 15m |\n| steps-required | \\["a",\\["b","c"\\]\\] |\n\n## Steps\n\n```sh\necho a\n```\n' >obj.md
+printf '# T\n\n## Objectives\n\n| Objective | Target |\n|---|---|\n| max-duration | 15m |\n| steps-required | \\["a",\\["b","c"\\]\\] |\n\n## Steps\n\n```sh {name=a}\necho a\n```\n\n```sh {name=b}\necho b\n```\n\n```sh {name=c}\necho c\n```\n' >obj.md
 imp_ok obj
-python3 -c 'import yaml; o=yaml.safe_load(open("obj.yaml"))["objectives"]; assert o == {"max-duration": "15m", "steps-required": ["a", ["b", "c"]]}, o'
+python3 -c 'import yaml; o=yaml.safe_load(open("obj.yaml"))["objectives"]; assert o == {"max-duration": "15m", "steps-required": ["a", ["b", "c"]]}, o' || fail "the python check at line 149 failed (above)"
 for t in '| nap-time | 1m |' '| steps-required | {a: b} |' '| max-duration | 1m |\n| max-duration | 2m |'; do
 	stays_text Objectives objectives "| Objective | Target |\n|---|---|\n$t"
 done
 # steps-required naming a step the page has no block for: the other objectives stay
 printf '# T\n\n## Objectives\n\n| Objective | Target |\n|---|---|\n| max-duration | 15m |\n| steps-required | \\["nope"\\] |\n' >objsr.md
 imp_ok objsr
-python3 -c 'import yaml; o=yaml.safe_load(open("objsr.yaml"))["objectives"]; assert o == {"max-duration": "15m"}, o'
+python3 -c 'import yaml; o=yaml.safe_load(open("objsr.yaml"))["objectives"]; assert o == {"max-duration": "15m"}, o' || fail "the python check at line 156 failed (above)"
 grep -q "steps-required is not kept (unknown step 'nope'" objsr.yaml || fail "no note: $(cat objsr.yaml)"
 # step tables of docs' shape: read back when they are what runbook docs
 # writes; malformed, bad JSON, a value its key does not take or a step
 # that does not validate: the step comes from its block alone, as
 # before, with a note naming the line
-python3 - <<'PY'
+python3 - <<'PY' || fail "the python check at line 162 failed (above)"
 head = "# T\n\n## Procedure\n\n"
 def step(rows, block="```sh {name=s1 effect=read}\necho hi\n```\n", sid="s1", prim="exec"):
     return (f"| Step | `{sid}` |\n|---|---|\n| Effect | read |\n| Primitive | {prim} |\n" + rows +
@@ -194,7 +194,7 @@ for p in tbl-ok tbl-http tbl-json tbl-span tbl-row tbl-shape tbl-cells tbl-twice
 	tbl-prim tbl-noprim tbl-other tbl-alone tbl-badprim tbl-conn; do
 	imp_ok "$p"
 done
-python3 - <<'PY'
+python3 - <<'PY' || fail "the python check at line 197 failed (above)"
 import yaml
 def st(n):
     return yaml.safe_load(open(n + ".yaml"))["steps"][0]
