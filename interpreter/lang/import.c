@@ -27,7 +27,7 @@
 
 /* the drill's inject, symptoms and guard: only docs' steps (phase= in their info) */
 enum imp_phase { IPH_NONE, IPH_CHECKS, IPH_STEPS, IPH_VERIFY, IPH_CLEANUP, IPH_ROLLBACK, IPH_INJECT,
-		 IPH_SYMPTOMS, IPH_GUARD, IPH_N };
+		 IPH_SYMPTOMS, IPH_GUARD, IPH_PROBES, IPH_N };
 enum kind { K_EXEC, K_SHELL, K_MANUAL, K_PRIM };
 
 typedef struct note {
@@ -1416,12 +1416,12 @@ static int table_step(imp *im, const md_block *b, const attrs *at, int phase, co
 }
 
 /* the phase of a docs block's phase= attribute: the drill's inject,
- * symptoms or guard (or a rollback of one of their steps), -1 for a
- * probe, the headings' phase without one */
+ * symptoms or guard (or a rollback of one of their steps), a probe; -1
+ * for another, the headings' phase without one */
 static int block_phase(imp *im, const attrs *at)
 {
-	static const char *const names[] = { "phase=inject", "phase=symptoms", "phase=guard" };
-	static const int phases[] = { IPH_INJECT, IPH_SYMPTOMS, IPH_GUARD };
+	static const char *const names[] = { "phase=inject", "phase=symptoms", "phase=guard", "phase=probe" };
+	static const int phases[] = { IPH_INJECT, IPH_SYMPTOMS, IPH_GUARD, IPH_PROBES };
 	int cur = cur_phase(im);
 
 	for (size_t i = 0; i < at->nunknown; i++) {
@@ -1474,7 +1474,7 @@ static void fence_steps(imp *im, const md_block *b)
 	parse_info(im, b->info, &at);
 	ph = block_phase(im, &at);
 	if (ph <= IPH_NONE) {
-		/* a probe, or no phase: imported as before, its table kept as text */
+		/* an unknown phase, or none: imported as before, its table kept as text */
 		tbl_release(&im->tbl);
 		keep_block(im, tb);
 		fence_plain(im, b, -1);
@@ -1884,12 +1884,15 @@ static void value_out(sbuf *o, const value *v, int indent)
 	sbuf_addc(o, '\n');
 }
 
-/* a step of the drill's inject, symptoms or guard whose table is not
- * kept: not written (a manual step cannot stand there) */
+/* a step of the drill's inject, symptoms or guard, or a probe, whose
+ * table is not kept: not written (a manual step cannot stand there, nor
+ * a probe without its effect) */
 static int dropped(const imp *im, const istep *st)
 {
-	return (st->untabled || im->rb->untabled) && st->kind == K_PRIM &&
-	       (st->phase == IPH_INJECT || st->phase == IPH_SYMPTOMS || st->phase == IPH_GUARD);
+	if (!st->untabled && !im->rb->untabled)
+		return 0;
+	return st->phase == IPH_PROBES || (st->kind == K_PRIM && (st->phase == IPH_INJECT ||
+	       st->phase == IPH_SYMPTOMS || st->phase == IPH_GUARD));
 }
 
 static void steps_out(imp *im, sbuf *o, int indent, const char *k, int phase, int attached)
@@ -2127,6 +2130,7 @@ static void runbook_out(imp *im, sbuf *o)
 	steps_out(im, o, 0, "checks", IPH_CHECKS, 0);
 	steps_out(im, o, 0, "steps", IPH_STEPS, 0);
 	steps_out(im, o, 0, "verify", IPH_VERIFY, 0);
+	steps_out(im, o, 0, "probes", IPH_PROBES, 0);
 	drill_out(im, o);
 	for (size_t i = 0, n = 0; i < rb->nobj && rb->drop_obj < 2; i++)
 		if (!rb->drop_obj || strcmp(rb->obj_k[i], "steps-required"))
@@ -2383,8 +2387,8 @@ static int typed_fails(imp *im, const sbuf *o)
 	if (tabled && (hit = failed_step(im, &ck))) {
 		hit->untabled = 1;
 		if (dropped(im, hit))
-			RB_NOTE(im, hit->line, hit->col, "the drill's step '%s' is left out: its step table is not kept (%s)",
-				hit->id, why);
+			RB_NOTE(im, hit->line, hit->col, "the %s '%s' is left out: its step table is not kept (%s)",
+				hit->phase == IPH_PROBES ? "probe" : "drill's step", hit->id, why);
 		else
 			STEP_NOTE(im, hit, "its step table's keys are not kept (%s)%s", why,
 				  hit->kind == K_PRIM ? ": a manual step" : "");
