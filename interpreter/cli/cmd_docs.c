@@ -23,6 +23,7 @@
 #include "base/redact.h"
 #include "base/value.h"
 #include "lang/expr.h"
+#include "lang/import.h"
 #include "lang/prim.h"
 #include "lang/runbook.h"
 #include "record/replay.h"
@@ -257,15 +258,30 @@ static void row(page *pg, const char *const *cells, size_t n, int mask)
 	sbuf_adds(&pg->b, "|\n");
 }
 
+static int plain_cell(const char *s);
+
 /* a node as written (templates as text), secrets masked: its text for a
- * string, else compact JSON (malloc'd) */
-static char *node_text(page *pg, const node *n)
+ * string (exact: only when that text reads as no JSON and has no line
+ * breaks or spaces at its ends, so that import reads it back), else
+ * compact JSON (malloc'd) */
+static char *node_text(page *pg, const node *n, int exact)
 {
 	value *raw = plan_value(n, NULL, pg->red), *v = plan_shown(raw, pg->red);
-	char *s = v_type(v) == V_STR ? xstrdup(v_as_str(v)) : v_to_json(v);
+	char *s = v_type(v) == V_STR && (!exact || plain_cell(v_as_str(v))) ? xstrdup(v_as_str(v))
+									 : v_to_json(v);
 	v_release(raw);
 	v_release(v);
 	return s;
+}
+
+/* " | " then node as a code span (as import reads it back), " |" */
+static void value_cell(page *pg, const node *n)
+{
+	char *s = node_text(pg, n, 1);
+	sbuf_adds(&pg->b, " | ");
+	code_span(pg, s, 1);
+	sbuf_adds(&pg->b, " |\n");
+	free(s);
 }
 
 /* ---------- front matter, purpose, inputs, connections ---------- */
@@ -337,7 +353,7 @@ static char *input_type(page *pg, const input_def *in)
 	if (in->type == IT_SECRET && in->from)
 		sbuf_addf(&b, " (from %s; never shown)", in->from);
 	if (in->values) {
-		char *s = node_text(pg, in->values);
+		char *s = node_text(pg, in->values, 0);
 		sbuf_addf(&b, ": %s", s);
 		free(s);
 	}
@@ -365,7 +381,7 @@ static void section_inputs(page *pg)
 	for (size_t i = 0; i < rb->ninputs; i++) {
 		const input_def *in = &rb->inputs[i];
 		char *type = input_type(pg, in);
-		char *def = in->type == IT_SECRET ? xstrdup(REDACT_MASK) : in->def ? node_text(pg, in->def)
+		char *def = in->type == IT_SECRET ? xstrdup(REDACT_MASK) : in->def ? node_text(pg, in->def, 0)
 										  : NULL;
 		const char *cells[] = { in->name, type, in->required ? "yes" : "no", def,
 					in->description ? in->description : "" };
@@ -384,10 +400,29 @@ static void section_connections(page *pg)
 	heading(pg, 2, "Connections");
 	table_head(pg, cols);
 	for (size_t i = 0; i < rb->nconns; i++) {
-		char *target = node_text(pg, rb->conns[i].spec);
-		const char *cells[] = { rb->conns[i].name, rb->conns[i].kind, target };
-		row(pg, cells, 3, 1);
-		free(target);
+		const char *cells[] = { rb->conns[i].name, rb->conns[i].kind };
+		sbuf_adds(&pg->b, "| ");
+		text(pg, cells[0], 1);
+		sbuf_adds(&pg->b, " | ");
+		text(pg, cells[1], 1);
+		value_cell(pg, rb->conns[i].spec);
+	}
+}
+
+/* the defaults of every step, each a value as written */
+static void section_defaults(page *pg)
+{
+	static const char *const cols[] = { "Default", "Value", NULL };
+	const node *d = node_get(pg->rb->d.root, "defaults");
+	if (!d || d->kind != N_MAP || !d->n)
+		return;
+	heading(pg, 2, "Defaults");
+	sbuf_adds(&pg->b, "\n> Every step's, unless it says otherwise.\n");
+	table_head(pg, cols);
+	for (size_t i = 0; i < d->n; i++) {
+		sbuf_adds(&pg->b, "| ");
+		text(pg, d->keys[i]->str, 1);
+		value_cell(pg, d->vals[i]);
 	}
 }
 
@@ -408,73 +443,43 @@ static void item_code(page *pg, const char *name, const char *s)
 	sbuf_adds(&pg->b, " |\n");
 }
 
-/* the step keys whose values the page shows as written, under their names */
-static void step_values(page *pg, const step *st)
+/* s can be a cell as it is: text JSON would not read as a string of it */
+static int plain_cell(const char *s)
 {
-	const node *xs[] = { st->if_, st->needs_node, st->env, st->cwd, st->stdin_, st->with,
-			     st->expect, st->outputs, st->check };
-	const char *names[] = { "If", "Needs", "Env", "Working directory", "Stdin", "With",
-				"Expect", "Outputs", "Done when (check)" };
-	for (size_t k = 0; k < sizeof xs / sizeof xs[0]; k++) {
-		if (!xs[k])
-			continue;
-		char *s = node_text(pg, xs[k]);
-		item_code(pg, names[k], s);
-		free(s);
-	}
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20)
+			return 0;
+	value *j = n && s[0] != ' ' && s[n - 1] != ' ' ? v_from_json(s, n) : NULL;
+	if (j)
+		v_release(j);
+	return n && s[0] != ' ' && s[n - 1] != ' ' && !j;
 }
 
-/* timeout, retry, until, for-each, cadence, on-failure */
-static void step_timing(page *pg, const step *st)
+/*
+ * The step keys the table shows as written, under their labels (import.h's
+ * step_rows, which import reads back), then how often a watch is checked;
+ * a rollback only when it is `{none: why}` (rollback steps are shown).
+ */
+static void step_values(page *pg, const step *st)
 {
-	char *t;
-	if (st->timeout_ms > 0 || st->templated.timeout) {
-		t = dur_text(st->templated.timeout, st->timeout_ms);
-		item_code(pg, "Timeout", t);
-		free(t);
-	}
-	if (st->retry_attempts > 1 || st->templated.retry_attempts) {
-		char *a = st->templated.retry_attempts ? xstrdup(st->templated.retry_attempts->str)
-						       : xasprintf("%d", st->retry_attempts);
-		char *d = dur_text(st->templated.retry_delay, st->retry_delay_ms);
-		t = xasprintf("%s attempts, delay %s, backoff %g", a, d, st->retry_backoff);
-		item_code(pg, "Retry", t);
-		free(a);
-		free(d);
-		free(t);
-	}
-	if (st->has_until) {
-		char *e = dur_text(st->templated.until_every, st->until_every_ms);
-		char *w = dur_text(st->templated.until_within, st->until_within_ms);
-		char *h = st->templated.until_hold || st->until_hold_ms > 0
-				  ? dur_text(st->templated.until_hold, st->until_hold_ms) : NULL;
-		t = xasprintf("every %s within %s%s%s", e, w, h ? ", holding " : "", h ? h : "");
-		item_code(pg, "Until", t);
-		free(e);
-		free(w);
-		free(h);
-		free(t);
-	}
-	if (st->for_each) {
-		char *s = node_text(pg, st->for_each);
-		t = xasprintf("%s (max-concurrency %d%s, max-errors %d%s)", s, st->max_concurrency.n,
-			      st->max_concurrency.percent ? "%" : "", st->max_errors.n,
-			      st->max_errors.percent ? "%" : "");
-		item_code(pg, "For each", t);
+	for (size_t k = 0; step_rows[k].label; k++) {
+		const node *x = node_get(st->n, step_rows[k].key);
+		if (!x || (!strcmp(step_rows[k].key, "rollback") && !st->rollback_none))
+			continue;
+		char *s = node_text(pg, x, 1);
+		item_code(pg, step_rows[k].label, s);
 		free(s);
-		free(t);
 	}
 	if (st->phase == PH_GUARD || st->phase == PH_PROBES) {
 		char *e = dur_text(st->every_tmpl, st->every_ms);
-		t = st->phase == PH_PROBES ? xasprintf("every %s during %s, tolerance %d", e,
-						       rb_keys.during[st->during], st->tolerance)
-					   : xasprintf("every %s", e);
+		char *t = st->phase == PH_PROBES ? xasprintf("every %s during %s, tolerance %d", e,
+							     rb_keys.during[st->during], st->tolerance)
+						 : xasprintf("every %s", e);
 		item_code(pg, "Checked", t);
 		free(e);
 		free(t);
 	}
-	if (st->on_failure != ONFAIL_ROLLBACK)
-		sbuf_addf(&pg->b, "| On failure | %s |\n", rb_keys.on_failure[st->on_failure]);
 }
 
 /* the step a rollback step undoes, else the step itself */
@@ -492,6 +497,17 @@ static int runnable(const step *st)
 	return ph == PH_CHECKS || ph == PH_STEPS || ph == PH_VERIFY || ph == PH_CLEANUP;
 }
 
+/* the quote a title can have in an info string (no escapes there, no
+ * backticks), or 0 */
+static int info_quote(const char *t)
+{
+	int q = !strchr(t, '"') ? '"' : !strchr(t, '\'') ? '\'' : 0;
+	for (const char *c = t; q && *c; c++)
+		if (*c == '`' || (unsigned char)*c < 0x20)
+			q = 0;
+	return q;
+}
+
 /*
  * A block's info string: its language and Runme-style attributes, the
  * step's id, effect, title (when it needs no escape: an info string has
@@ -506,10 +522,7 @@ static char *block_info(page *pg, const step *st, const char *lang)
 	sbuf_addf(&b, "%s {name=%s effect=%s", lang, st->id, rb_keys.effects[st->effect]);
 	if (st->title) {
 		char *t = masked(pg, st->title, strlen(st->title));
-		int q = !strchr(t, '"') ? '"' : !strchr(t, '\'') ? '\'' : 0;
-		for (const char *c = t; q && *c; c++)
-			if (*c == '`' || (unsigned char)*c < 0x20)
-				q = 0;
+		int q = info_quote(t);
 		if (q)
 			sbuf_addf(&b, " title=%c%s%c", q, t, q);
 		free(t);
@@ -525,20 +538,42 @@ static char *block_info(page *pg, const step *st, const char *lang)
 	return sbuf_detach(&b);
 }
 
-/* the parameter a primitive's block shows (the rest are listed) */
-static const struct {
-	const char *prim, *lang, *key;
-} block_of[] = {
-	{ "http", "http", "url" },
-	{ "sql", "sql", "query" },
-	{ "prometheus", "promql", "query" },
-};
+/* a block's body: s, with one more line break when it ends in one (the
+ * block's own last line break is never the value's: import reads it so) */
+static char *body_of(const char *s)
+{
+	size_t n = strlen(s);
+	return xasprintf("%s%s", s, n && s[n - 1] == '\n' ? "\n" : "");
+}
+
+/* an object's members but those named a and b, as a Parameters row */
+static void params_row(page *pg, const value *args, const char *a, const char *b)
+{
+	value *rest = v_obj();
+	for (size_t i = 0; i < v_len(args); i++)
+		if (strcmp(v_obj_key(args, i), a) && (!b || strcmp(v_obj_key(args, i), b)))
+			v_obj_set(rest, v_obj_key(args, i), v_obj_val(args, i));
+	if (v_len(rest)) {
+		char *j = v_to_json(rest);
+		item_code(pg, "Parameters", j);
+		free(j);
+	}
+	v_release(rest);
+}
+
+/* a method import reads from the block alone: a word of capitals (any
+ * other is in the Parameters row too) */
+static int plain_method(const char *m)
+{
+	return m && *m && strspn(m, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == strlen(m);
+}
 
 /*
  * The action's fenced block: exec as a command line, shell as its
  * script (```sh, annotated shell=true; ```text outside the procedure),
- * http as METHOD URL, sql and PromQL queries as such, any other action as
- * plan renders it; the other parameters of those listed above it.
+ * http as METHOD URL, sql and PromQL queries as such (import.h's
+ * block_keys), any other action as plan renders it; the other parameters
+ * of those listed above it, and a string the block would read as JSON.
  */
 static void step_action(page *pg, const step *st)
 {
@@ -547,26 +582,29 @@ static void step_action(page *pg, const step *st)
 	char *body = NULL;
 	if (st->prim->flags & (PF_ARGV | PF_SHELL))
 		lang = runnable(st) ? "sh" : "text";
-	for (size_t i = 0; i < sizeof block_of / sizeof block_of[0]; i++)
-		if (!strcmp(st->prim->name, block_of[i].prim) && v_type(args) == V_OBJ &&
-		    arg_str(args, block_of[i].key)) {
-			lang = block_of[i].lang;
-			key = block_of[i].key;
+	for (size_t i = 0; block_keys[i].prim; i++)
+		if (!strcmp(st->prim->name, block_keys[i].prim) && v_type(args) == V_OBJ &&
+		    arg_str(args, block_keys[i].key)) {
+			lang = block_keys[i].lang;
+			key = block_keys[i].key;
 		}
 	if (key) {
 		const char *m = arg_str(args, "method");
-		body = !strcmp(key, "url") ? xasprintf("%s %s", m ? m : "GET", arg_str(args, key))
-					   : xstrdup(arg_str(args, key));
-		value *rest = v_obj();
-		for (size_t i = 0; i < v_len(args); i++)
-			if (strcmp(v_obj_key(args, i), key) && strcmp(v_obj_key(args, i), "method"))
-				v_obj_set(rest, v_obj_key(args, i), v_obj_val(args, i));
-		if (v_len(rest)) {
-			char *j = v_to_json(rest);
-			item_code(pg, "Parameters", j);
-			free(j);
+		int url = !strcmp(key, "url");
+		char *t = url ? xasprintf("%s %s", m ? m : "GET", arg_str(args, key))
+			      : xstrdup(arg_str(args, key));
+		body = body_of(t);
+		free(t);
+		params_row(pg, args, key, url && plain_method(m) ? "method" : NULL);
+	} else if (v_type(args) == V_STR && !(st->prim->flags & PF_ARGV)) {
+		body = body_of(v_as_str(args));
+		value *j = v_from_json(v_as_str(args), v_str_len(args));
+		if (j) {
+			char *t = v_to_json(args);
+			item_code(pg, "Parameters", t);
+			free(t);
+			v_release(j);
 		}
-		v_release(rest);
 	} else
 		body = plan_action_text(st, args);
 	char *info = block_info(pg, st, lang);
@@ -622,7 +660,7 @@ static void doc_step(page *pg, const step *st, int level, size_t num)
 		sbuf_addc(&pg->b, '\n');
 	}
 	sbuf_addf(&pg->b, "\n| %s | `%s` |\n|---|---|\n", st->owner ? "Undo" : "Step", st->id);
-	if (st->title && !level) {
+	if (st->title && (!level || !info_quote(st->title))) {
 		sbuf_adds(&pg->b, "| Title | ");
 		text(pg, st->title, 1);
 		sbuf_adds(&pg->b, " |\n");
@@ -631,8 +669,7 @@ static void doc_step(page *pg, const step *st, int level, size_t num)
 		  rb_keys.effects[st->effect], st->idempotent ? ", idempotent" : "",
 		  st->prim->name);
 	step_values(pg, st);
-	step_timing(pg, st);
-	if (level && !st->rollback.n && st->effect == EFFECT_WRITE && st->phase == PH_STEPS &&
+	if (level && !st->rollback.n && !st->rollback_none && st->effect == EFFECT_WRITE && st->phase == PH_STEPS &&
 	    !st->frag && pg->rb->rollback_policy != RBPOL_NEVER)
 		sbuf_adds(&pg->b, "| Rollback | none |\n");
 	step_action(pg, st);
@@ -693,7 +730,7 @@ static void section_objectives(page *pg)
 	heading(pg, 2, "Objectives");
 	table_head(pg, cols);
 	for (size_t i = 0; i < o->n; i++) {
-		char *target = node_text(pg, o->vals[i]);
+		char *target = node_text(pg, o->vals[i], 0);
 		const char *cells[] = { o->keys[i]->str, target };
 		row(pg, cells, 2, 1);
 		free(target);
@@ -806,6 +843,7 @@ static void build_page(page *pg, const tlog *l, const verdict *vd)
 	}
 	section_inputs(pg);
 	section_connections(pg);
+	section_defaults(pg);
 	steps_of(pg, PH_CHECKS, 2, "Checks", "Preconditions: all must pass before any step runs.");
 	steps_of(pg, PH_STEPS, 2, "Procedure", policy[rb->rollback_policy]);
 	steps_of(pg, PH_VERIFY, 2, "Verification", "Postconditions: they define the success of the run.");

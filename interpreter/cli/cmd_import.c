@@ -6,7 +6,9 @@
  * loaded and validated there as `runbook check` would (an import that
  * `check` would refuse is an error of the importer, reported as such and
  * written nowhere), then linked into place: an existing file is never
- * replaced unless --force.  With --split every procedure of the document
+ * replaced unless --force.  A destination that is no regular file
+ * (/dev/null, /dev/stdout, a FIFO) is written into, never replaced, and so
+ * is the file a symbolic link leads to (with --force when it exists).  With --split every procedure of the document
  * becomes FILE.yaml in the -o directory (default the current one), named
  * after its heading; all names are checked before any is written.
  *
@@ -110,6 +112,40 @@ static int self_check(const char *path, const char *name)
 	return ok ? 0 : -1;
 }
 
+/* dst names something that is not a regular file or a directory, like
+ * /dev/null, /dev/stdout on a pipe or a FIFO: written into, never replaced,
+ * and no --force needed */
+static int is_special(const char *dst)
+{
+	struct stat st;
+	return stat(dst, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
+/* a symbolic link is never replaced either: written through (with --force
+ * when it leads to a file) */
+static int is_link(const char *dst)
+{
+	struct stat st;
+	return lstat(dst, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+static int write_special(const char *dst, const char *data, size_t len)
+{
+	int fd = open(dst, O_WRONLY | O_TRUNC | O_CREAT | O_NOCTTY | O_CLOEXEC, 0644);
+	size_t off = 0;
+	ssize_t w = 0;
+
+	while (fd >= 0 && off < len && (w = write(fd, data + off, len - off)) > 0)
+		off += (size_t)w;
+	if (fd < 0 || off < len || close(fd) < 0) {
+		fprintf(stderr, "runbook import: %s: %s\n", dst, strerror(errno));
+		if (fd >= 0 && off < len)
+			close(fd);
+		return -1;
+	}
+	return 0;
+}
+
 /* each output: checked in a temporary file, then put in place (stdout
  * when dst is NULL); 0, or -1 with the message printed */
 static int place(const imp_out *o, const char *dir, const char *dst, int force)
@@ -125,6 +161,8 @@ static int place(const imp_out *o, const char *dir, const char *dst, int force)
 		rc = -1;
 	} else if (!dst) {
 		fwrite(o->yaml, 1, o->len, stdout);
+	} else if (is_special(dst) || is_link(dst)) {
+		rc = write_special(dst, o->yaml, o->len);
 	} else if (force ? rename(tmp, dst) < 0 : link(tmp, dst) < 0) {
 		fprintf(stderr, "runbook import: %s: %s%s\n", dst, strerror(errno),
 			errno == EEXIST ? " (--force replaces it)" : "");
@@ -148,7 +186,8 @@ static int write_report(const command *self, const char *path, const diags *rep,
 	return path ? fclose(f) : 0;
 }
 
-/* the destinations: none may exist unless force (checked before any is written) */
+/* the destinations: none may exist unless force or special (checked before
+ * any is written) */
 static char **destinations(const imp_result *r, const char *out, int split, int force)
 {
 	char **dst = xcalloc(r->n + 1, sizeof(*dst));
@@ -158,7 +197,7 @@ static char **destinations(const imp_result *r, const char *out, int split, int 
 			dst[i] = xasprintf("%s/%s.yaml", out ? out : ".", r->v[i].id);
 		else if (out)
 			dst[i] = xstrdup(out);
-		if (dst[i] && !force && access(dst[i], F_OK) == 0) {
+		if (dst[i] && !force && access(dst[i], F_OK) == 0 && !is_special(dst[i])) {
 			fprintf(stderr, "runbook import: '%s' exists (--force replaces it)\n", dst[i]);
 			for (size_t k = 0; k <= i; k++)
 				free(dst[k]);

@@ -11,8 +11,11 @@
  */
 #include "lang/import.h"
 #include "base/utf8.h"
+#include "base/value.h"
+#include "lang/import_table.h"
 #include "lang/md.h"
 #include "lang/node.h"
+#include "lang/prim.h"
 #include "lang/runbook.h"
 #include "lang/shword.h"
 
@@ -22,8 +25,10 @@
 #include <string.h>
 #include <strings.h>
 
-enum imp_phase { IPH_NONE, IPH_CHECKS, IPH_STEPS, IPH_VERIFY, IPH_CLEANUP, IPH_ROLLBACK, IPH_N };
-enum kind { K_EXEC, K_SHELL, K_MANUAL };
+/* the drill's inject, symptoms and guard: only docs' steps (phase= in their info) */
+enum imp_phase { IPH_NONE, IPH_CHECKS, IPH_STEPS, IPH_VERIFY, IPH_CLEANUP, IPH_ROLLBACK, IPH_INJECT,
+		 IPH_SYMPTOMS, IPH_GUARD, IPH_PROBES, IPH_N };
+enum kind { K_EXEC, K_SHELL, K_MANUAL, K_PRIM };
 
 typedef struct note {
 	char *text;
@@ -42,12 +47,28 @@ typedef struct istep {
 	struct istep *rollbacks;        /* attached by rollback-of or a Rollback section */
 	struct istep *next_rb, **rb_tail;
 	int attached;
+	/* from a step table of docs: K_PRIM's primitive and action, the
+	 * table's keys with their values (value.h values, written out) */
+	const char *prim;
+	value *action;
+	const char **xk;
+	value **xv;
+	size_t nx;
+	int idempotent;
+	char **targv;                   /* exec: argv with the page's templates as written */
+	int untabled;                   /* its table's keys failed validation */
+	int out_first, out_last;        /* its lines in the YAML last written */
 } istep;
 
 typedef struct ivar {
 	char *name, *spell, *def;
 	int line, col;
 	int secretish;
+	int used;                       /* a $VAR of the document names it */
+	/* declared by an Inputs table: its type and the keys it gives, each
+	 * already YAML (tdef, values, min, max, items); NULL when not given */
+	int declared, required;
+	char *type, *from, *pattern, *tdef, *values, *min, *max, *min_items, *max_items, *desc;
 } ivar;
 
 /* a string set: step ids and input names */
@@ -67,6 +88,16 @@ typedef struct irb {
 	sset ids, inputs;
 	note *notes, **tail;
 	int line;
+	int untyped;                    /* the Inputs table's types failed validation */
+	int untabled;                   /* and the step tables' keys: not kept */
+	char *guard_every;              /* the drill's guard: every (a guard step's Checked row) */
+	/* the Connections table (name, kind, target) and the Defaults
+	 * table (key, value): values held by the import */
+	struct keyed { char *k, *kind; value *v; } *conns, *defs;
+	size_t nconns, capconns, ndefs, capdefs;
+	int drop_obj;                   /* and the Objectives table's: 1 steps-required, 2 all */
+	char **obj_k, **obj_v;          /* the Objectives table: keys, values as YAML */
+	size_t nobj, capobj, capobjv;
 } irb;
 
 typedef struct meta {
@@ -92,6 +123,12 @@ typedef struct imp {
 	const char *lead;               /* a paragraph ending in ':' before a code block */
 	int kept_item;                  /* the description ends with a list item */
 	size_t kept_end;                /* at this length */
+	step_tbl tbl;                   /* a step table of docs before its block */
+	const md_block *tbl_block;      /* that table, while its block has not come */
+	size_t ol_len;                  /* out_line: where it counted to */
+	int ol_line;
+	value **vals;                   /* the values the steps hold, released at the end */
+	size_t nvals, capvals;
 } imp;
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -357,6 +394,9 @@ static ivar *use_input(imp *im, const sh_ref *r, int line, int col)
 
 	if (slot) {
 		v = *slot;
+		if (v->declared && !v->used)
+			v->spell = arena_strdup(im->a, r->spell);   /* as the document writes it */
+		v->used = 1;
 		if (!v->def && r->def)
 			v->def = arena_strdup(im->a, r->def);
 		return v;
@@ -368,6 +408,7 @@ static ivar *use_input(imp *im, const sh_ref *r, int line, int col)
 	v->line = line;
 	v->col = col;
 	v->secretish = secretish(v->name);
+	v->used = 1;
 	*sset_slot(im->a, &rb->inputs, r->name, 1) = v;
 	rb->in = arena_grow(im->a, rb->in, rb->nin, &rb->capin, sizeof(*rb->in));
 	rb->in[rb->nin++] = v;
@@ -378,6 +419,415 @@ static void use_inputs(imp *im, const sh_refs *refs, int line, int col)
 {
 	for (size_t i = 0; i < refs->n; i++)
 		use_input(im, &refs->v[i], line, col);
+}
+
+/* ---- an Inputs table ---------------------------------------------------- */
+
+/*
+ * A table under a heading "Inputs" whose columns are Name, Type,
+ * Required, Default and Description (as `runbook docs` writes it) declares
+ * typed inputs.  The Type cell is a type, then what `docs` writes of its
+ * constraints: " (from env:NAME; never shown)" for a secret, ": [values]",
+ * ", pattern P", ", min N", ", max N", ", at least N items", ", at most N
+ * items".  A table that does not read this way is kept as text.
+ */
+static char *flow_list(imp *im, const node *n);
+static void flow_scalar(sbuf *o, const char *s);
+
+#define TBL_COLS 5
+
+/* a cell's text: trimmed, backslash escapes, &amp; &lt; &gt; and <br> undone; NULL for "-" or empty */
+static char *cell_text(imp *im, const char *s, size_t n)
+{
+	static const char *const ent[][2] = { { "&amp;", "&" }, { "&lt;", "<" }, { "&gt;", ">" },
+					      { "&quot;", "\"" }, { "<br>", "\n" } };
+	sbuf b = { 0 };
+	char *r;
+
+	while (n && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0, el = 0;
+		if (s[i] == '\\' && i + 1 < n && ispunct((unsigned char)s[i + 1])) {
+			sbuf_addc(&b, s[++i]);
+			continue;
+		}
+		for (; k < sizeof ent / sizeof ent[0]; k++)
+			if (!strncmp(s + i, ent[k][0], (el = strlen(ent[k][0]))) && i + el <= n)
+				break;
+		if (k < sizeof ent / sizeof ent[0]) {
+			sbuf_adds(&b, ent[k][1]);
+			i += el - 1;
+		} else {
+			sbuf_addc(&b, s[i]);
+		}
+	}
+	r = b.len && !(b.len == 1 && b.buf[0] == '-') ? arena_strndup(im->a, b.buf, b.len) : NULL;
+	sbuf_release(&b);
+	return r;
+}
+
+/* the cells of the table row s[0..n) (| escaped by \ stays in its cell):
+ * their count, max + 1 when there are more (max <= TBL_COLS) */
+static size_t row_cells(const char *s, size_t n, const char **cs, size_t *cl, size_t max)
+{
+	size_t i = 0, k = 0, start;
+
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	i += i < n && s[i] == '|';
+	for (start = i; i < n; i++) {
+		if (s[i] == '\\' && i + 1 < n) {
+			i++;
+		} else if (s[i] == '|') {
+			if (k == max)
+				return max + 1;
+			cs[k] = s + start;
+			cl[k++] = i - start;
+			start = i + 1;
+		}
+	}
+	while (start < n && (s[start] == ' ' || s[start] == '\t'))
+		start++;
+	if (start < n) {
+		if (k == max)
+			return max + 1;
+		cs[k] = s + start;
+		cl[k++] = n - start;
+	}
+	return k;
+}
+
+/* a number as YAML reads one: digits, '.', an exponent */
+static int number_ok(const char *s)
+{
+	char *e;
+	if (!s || !*s || strspn(s, "0123456789.eE+-") != strlen(s) || !isdigit((unsigned char)s[strspn(s, "+-")]))
+		return 0;
+	(void)strtod(s, &e);
+	return !*e;
+}
+
+/* the number ending [p, *end) after lead and before tail: its text, and *end moved before lead */
+static char *tail_num(imp *im, const char *p, const char **end, const char *lead, const char *tail)
+{
+	size_t tl = strlen(tail), ll = strlen(lead);
+	const char *e = *end, *q;
+	char *num;
+
+	if ((size_t)(e - p) < tl + ll + 1 || strncmp(e - tl, tail, tl))
+		return NULL;
+	e -= tl;
+	for (q = e; q > p && strchr("0123456789.eE+-", q[-1]); q--)
+		;
+	if ((size_t)(q - p) < ll || strncmp(q - ll, lead, ll))
+		return NULL;
+	num = arena_strndup(im->a, q, (size_t)(e - q));
+	if (!number_ok(num))
+		return NULL;
+	*end = q - ll;
+	return num;
+}
+
+/* s as YAML: a list of scalars, as a flow list ("[]" for an empty one); NULL otherwise */
+static char *yaml_list(imp *im, const char *s, size_t n)
+{
+	arena a;
+	doc y;
+	diags scratch;
+	char *r = NULL;
+
+	diags_init(&scratch);
+	arena_init(&a);
+	if (load_buffer(&a, "<inputs table>", s, n, &y, &scratch) == 0 && y.root && y.root->kind == N_SEQ)
+		r = y.root->n ? flow_list(im, y.root) : arena_strdup(im->a, "[]");
+	arena_free(&a);
+	diags_release(&scratch);
+	return r;
+}
+
+/* the Type cell into v: 0 when it is not one `docs` writes */
+static int type_cell(imp *im, const char *t, ivar *v)
+{
+	size_t wl = strspn(t, "abcdefghijklmnopqrstuvwxyz"), k = 0;
+	const char *p = t + wl, *end;
+
+	for (; rb_keys.input_types[k]; k++)
+		if (strlen(rb_keys.input_types[k]) == wl && !strncmp(t, rb_keys.input_types[k], wl))
+			break;
+	if (!wl || !rb_keys.input_types[k])
+		return 0;
+	v->type = arena_strndup(im->a, t, wl);
+	if (!strncmp(p, " (from ", 7)) {
+		const char *q = strstr(p, "; never shown)");
+		if (!q || strcmp(v->type, "secret"))
+			return 0;
+		v->from = arena_strndup(im->a, p + 7, (size_t)(q - p - 7));
+		p = q + 14;
+	}
+	end = p + strlen(p);
+	if (!strcmp(v->type, "list")) {
+		v->max_items = tail_num(im, p, &end, ", at most ", " items");
+		v->min_items = tail_num(im, p, &end, ", at least ", " items");
+	} else if (!strcmp(v->type, "int") || !strcmp(v->type, "number")) {
+		v->max = tail_num(im, p, &end, ", max ", "");
+		v->min = tail_num(im, p, &end, ", min ", "");
+	}
+	if (!strncmp(p, ": ", 2)) {
+		/* the values, then maybe a pattern: the first split that reads as a list */
+		const char *q = p + 2, *cut = end;
+		for (int tries = 0; !v->values && tries < 8; tries++) {
+			const char *pat = strstr(q, ", pattern ");
+			cut = pat && pat < end ? pat : end;
+			v->values = yaml_list(im, p + 2, (size_t)(cut - p - 2));
+			if (cut == end)
+				break;
+			q = cut + 1;
+		}
+		if (!v->values)
+			return 0;
+		p = cut;
+	}
+	if (!strncmp(p, ", pattern ", 10)) {
+		v->pattern = arena_strndup(im->a, p + 10, (size_t)(end - p - 10));
+		p = end;
+	}
+	return p == end;
+}
+
+/* the Default cell, by the type: 0 when it does not fit */
+static int default_cell(imp *im, char *d, ivar *v)
+{
+	if (!d || !strcmp(v->type, "secret"))
+		return 1;
+	if (!strcmp(v->type, "int") || !strcmp(v->type, "number"))
+		v->tdef = number_ok(d) ? d : NULL;
+	else if (!strcmp(v->type, "bool"))
+		v->tdef = !strcmp(d, "true") || !strcmp(d, "false") ? d : NULL;
+	else if (!strcmp(v->type, "list"))
+		v->tdef = yaml_list(im, d, strlen(d));
+	else {
+		sbuf b = { 0 };
+		flow_scalar(&b, d);
+		v->tdef = arena_strndup(im->a, b.buf, b.len);
+		sbuf_release(&b);
+	}
+	return v->tdef != NULL;
+}
+
+/* one row into an input (not yet declared): NULL when it does not read as one */
+static ivar *table_row(imp *im, const char *const *cs, const size_t *cl, int line)
+{
+	ivar *v = arena_alloc(im->a, sizeof(*v));
+	char *req = cell_text(im, cs[2], cl[2]), *t = cell_text(im, cs[1], cl[1]);
+
+	v->name = cell_text(im, cs[0], cl[0]);
+	v->line = line;
+	v->col = 1;
+	v->declared = 1;
+	if (!v->name || strchr(v->name, '\n') || !t || !req || (strcmp(req, "yes") && strcmp(req, "no")))
+		return NULL;
+	v->spell = v->name;
+	v->secretish = secretish(v->name);
+	v->required = !strcmp(req, "yes");
+	v->desc = cell_text(im, cs[4], cl[4]);
+	if (!type_cell(im, t, v) || !default_cell(im, cell_text(im, cs[3], cl[3]), v))
+		return NULL;
+	return v;
+}
+
+/* a table's row after its head: 0 when it does not read as one */
+typedef int table_row_fn(imp *im, const char *const *cs, const size_t *cl, int line, void *ctx);
+
+/* the table block b, under a heading named sect (NULL: any), with the
+ * columns head (ncols of them; NULL: the head row goes to fn too): each
+ * row to fn; 0 when it is not that table */
+static int read_table(imp *im, const md_block *b, const char *sect, const char *const *head, size_t ncols,
+		      table_row_fn *fn, void *ctx)
+{
+	const char *s = im->d.src + b->off, *cs[TBL_COLS + 1];
+	size_t n = b->end - b->off, cl[TBL_COLS + 1];
+	const char *cur = cur_section(im);
+
+	if ((sect && (!cur || strcasecmp(cur, sect))) || s[strspn(s, " \t")] != '|')
+		return 0;
+	for (int row = 0; n; row++) {
+		size_t l = strcspn(s, "\n");
+		size_t k = row_cells(s, l < n ? l : n, cs, cl, ncols);
+		if (k != ncols)
+			return 0;
+		for (size_t c = 0; c < ncols && row < 2 && (head || row); c++) {
+			char *t = row == 1 ? NULL : cell_text(im, cs[c], cl[c]);
+			if (row == 0 && (!t || strcasecmp(t, head[c])))
+				return 0;
+			if (row == 1 && (!cl[c] || strspn(cs[c], "-: \t") < cl[c]))
+				return 0;
+		}
+		if ((row > 1 || (!head && !row)) && !fn(im, cs, cl, b->line + row, ctx))
+			return 0;
+		s += l + (l < n);
+		n -= l + (l < n);
+	}
+	return 1;
+}
+
+typedef struct vlist {
+	ivar **v;
+	size_t n, cap;
+	sset seen;
+} vlist;
+
+static int input_row(imp *im, const char *const *cs, const size_t *cl, int line, void *ctx)
+{
+	vlist *vs = ctx;
+	ivar *v = table_row(im, cs, cl, line);
+
+	if (!v || sset_slot(im->a, &vs->seen, v->name, 0))
+		return 0;
+	sset_slot(im->a, &vs->seen, v->name, 1);
+	vs->v = arena_grow(im->a, vs->v, vs->n, &vs->cap, sizeof(*vs->v));
+	vs->v[vs->n++] = v;
+	return 1;
+}
+
+/* the table block b, under a heading "Inputs", into declared inputs: 0 when it is not an Inputs table */
+static int inputs_table(imp *im, const md_block *b)
+{
+	static const char *const head[TBL_COLS] = { "name", "type", "required", "default", "description" };
+	vlist vs = { 0 };
+	irb *rb = im->rb;
+
+	if (!read_table(im, b, "inputs", head, TBL_COLS, input_row, &vs))
+		return 0;
+	for (size_t i = 0; i < vs.n; i++) {
+		if (sset_slot(im->a, &rb->inputs, vs.v[i]->name, 0))
+			continue;       /* a second table: the first one's input stays */
+		*sset_slot(im->a, &rb->inputs, vs.v[i]->name, 1) = vs.v[i];
+		rb->in = arena_grow(im->a, rb->in, rb->nin, &rb->capin, sizeof(*rb->in));
+		rb->in[rb->nin++] = vs.v[i];
+	}
+	return 1;
+}
+
+/* n (a scalar, or a list of scalars and lists of scalars) as YAML on one
+ * line; *ok cleared when it is none of these */
+static void flow_node(imp *im, sbuf *o, const node *n, int depth, int *ok)
+{
+	if (n->kind == N_SCALAR) {
+		flow_scalar(o, n->str);
+		*ok &= n->len == strlen(n->str);
+		return;
+	}
+	if (n->kind != N_SEQ || depth > 1) {
+		*ok = 0;
+		return;
+	}
+	sbuf_addc(o, '[');
+	for (size_t i = 0; i < n->n; i++) {
+		if (i)
+			sbuf_adds(o, ", ");
+		flow_node(im, o, n->vals[i], depth + 1, ok);
+	}
+	sbuf_addc(o, ']');
+}
+
+static int objective_row(imp *im, const char *const *cs, const size_t *cl, int line, void *ctx)
+{
+	irb *rb = im->rb;
+	char *k = cell_text(im, cs[0], cl[0]), *t = cell_text(im, cs[1], cl[1]);
+	size_t i = 0;
+	sbuf o = { 0 };
+	int ok = 1;
+
+	(void)ctx;
+	while (k && rb_keys.objectives.names[i] && strcmp(rb_keys.objectives.names[i], k))
+		i++;
+	if (!k || !t || !rb_keys.objectives.names[i])
+		return 0;
+	for (size_t j = 0; j < rb->nobj; j++)
+		if (!strcmp(rb->obj_k[j], k))
+			return 0;
+	if (!strcmp(k, "steps-required")) {
+		arena a;
+		doc y;
+		diags scratch;
+		diags_init(&scratch);
+		arena_init(&a);
+		if (load_buffer(&a, "<objectives table>", t, strlen(t), &y, &scratch) == 0 && y.root &&
+		    y.root->kind == N_SEQ)
+			flow_node(im, &o, y.root, 0, &ok);
+		else
+			ok = 0;
+		arena_free(&a);
+		diags_release(&scratch);
+	} else {
+		flow_scalar(&o, t);
+	}
+	if (ok && o.len) {
+		rb->obj_k = arena_grow(im->a, rb->obj_k, rb->nobj, &rb->capobj, sizeof(*rb->obj_k));
+		rb->obj_v = arena_grow(im->a, rb->obj_v, rb->nobj, &rb->capobjv, sizeof(*rb->obj_v));
+		rb->obj_k[rb->nobj] = k;
+		rb->obj_v[rb->nobj++] = arena_strndup(im->a, o.buf, o.len);
+	}
+	sbuf_release(&o);
+	return ok;
+}
+
+/* an Objectives table (Objective, Target) into the runbook's objectives */
+static int objectives_table(imp *im, const md_block *b)
+{
+	static const char *const head[] = { "objective", "target" };
+	size_t before = im->rb->nobj;
+
+	if (read_table(im, b, "objectives", head, 2, objective_row, NULL))
+		return 1;
+	im->rb->nobj = before;
+	return 0;
+}
+
+static value *hold(imp *im, value *v);
+typedef struct keyed keyed;
+
+/* a row of docs' Connections or Defaults table: the last cell a code span */
+static int keyed_row(imp *im, const char *const *cs, const size_t *cl, int line, void *ctx)
+{
+	irb *rb = im->rb;
+	int conn = ctx != NULL;
+	char *k = cell_text(im, cs[0], cl[0]), *kind = conn ? cell_text(im, cs[1], cl[1]) : NULL;
+	value *v = tbl_value(cs[conn ? 2 : 1], cl[conn ? 2 : 1]);
+
+	(void)line;
+	if (!v)
+		return 0;
+	hold(im, v);
+	if (!k || (conn && !kind) || !valid_id(k))
+		return 0;
+	keyed **l = conn ? &rb->conns : &rb->defs;
+	size_t *n = conn ? &rb->nconns : &rb->ndefs;
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*l)[i].k, k))
+			return 0;
+	*l = arena_grow(im->a, *l, *n, conn ? &rb->capconns : &rb->capdefs, sizeof(**l));
+	(*l)[(*n)++] = (keyed){ k, kind, v };
+	return 1;
+}
+
+/* docs' Connections table (Name, Kind, Target) or Defaults table
+ * (Default, Value): 0 when b is neither (none of its rows kept) */
+static int keyed_table(imp *im, const md_block *b)
+{
+	static const char *const chead[] = { "name", "kind", "target" }, *const dhead[] = { "default", "value" };
+	irb *rb = im->rb;
+	size_t nc = rb->nconns, nd = rb->ndefs;
+
+	if (read_table(im, b, "connections", chead, 3, keyed_row, im) ||
+	    read_table(im, b, "defaults", dhead, 2, keyed_row, NULL))
+		return 1;
+	rb->nconns = nc;
+	rb->ndefs = nd;
+	return 0;
 }
 
 /* ---- steps -------------------------------------------------------------- */
@@ -714,7 +1164,8 @@ static void split_block(imp *im, const char *text, int first_line, int prompts, 
 static void attr_notes(imp *im, istep *st, const attrs *at)
 {
 	for (size_t i = 0; i < at->nunknown; i++)
-		STEP_NOTE(im, st, "the block's attribute '%s' has no runbook key", at->unknown[i]);
+		if (strncmp(at->unknown[i], "phase=", 6) && strcmp(at->unknown[i], "shell=true"))
+			STEP_NOTE(im, st, "the block's attribute '%s' has no runbook key", at->unknown[i]);
 	if (at->cwd)
 		st->cwd = arena_strdup(im->a, at->cwd);
 	if (at->rollback_of)
@@ -761,17 +1212,22 @@ static void block_shell(imp *im, const md_block *b, const attrs *at, const lines
 	sbuf_release(&t);
 }
 
-static void fence_steps(imp *im, const md_block *b)
+/* a code block's steps; phase -1: the headings' phase, a shell block's
+ * (else kept as text), else that phase, the block's commands whatever
+ * its language */
+static void fence_plain(imp *im, const md_block *b, int phase)
 {
 	attrs at;
 	lines L;
 	const char *why = NULL, *title, *lead = im->lead;
-	int phase = cur_phase(im), prompts;
+	int prompts, forced = phase >= 0;
 	size_t ncmd = 0;
 
 	im->lead = NULL;
 	parse_info(im, b->info, &at);
-	if (!shell_lang(at.lang)) {
+	if (!forced)
+		phase = cur_phase(im);
+	if (!forced && !shell_lang(at.lang)) {
 		if (lead)
 			keep_text(im, lead, strlen(lead));
 		keep_block(im, b);
@@ -792,6 +1248,7 @@ static void fence_steps(imp *im, const md_block *b)
 		if (lead)
 			keep_text(im, lead, strlen(lead));
 		keep_block(im, b);
+		sbuf_release(&L.out);
 		return;
 	}
 	if (why || (at.name && ncmd > 1)) {
@@ -815,7 +1272,7 @@ static void fence_steps(imp *im, const md_block *b)
 			pending = NULL;
 		}
 	}
-	if (!at.lang[0])
+	if (!at.lang[0] && !forced)
 		RB_NOTE(im, b->line, b->col, "a code block without a language is taken for shell commands");
 	if (L.out.len) {
 		istep *last = im->rb->steps[im->rb->n - 1];
@@ -823,6 +1280,229 @@ static void fence_steps(imp *im, const md_block *b)
 					  last->desc ? last->desc : "", last->desc ? "\n" : "", L.out.buf);
 	}
 	sbuf_release(&L.out);
+}
+
+/* ---- a step of docs: its table, then its block --------------------------- */
+
+/* v kept until the import ends */
+static value *hold(imp *im, value *v)
+{
+	im->vals = arena_grow(im->a, im->vals, im->nvals, &im->capvals, sizeof(*im->vals));
+	im->vals[im->nvals++] = v;
+	return v;
+}
+
+static int step_row_fn(imp *im, const char *const *cs, const size_t *cl, int line, void *ctx)
+{
+	step_tbl *t = ctx;
+	char *label = cell_text(im, cs[0], cl[0]);
+
+	if (!t->line)
+		return tbl_head(t, label, cs[1], cl[1], line);
+	if (label && !strcmp(label, "Title") && !t->title) {
+		char *c = cell_text(im, cs[1], cl[1]);
+		t->title = strdup(c ? c : "");
+		return 1;
+	}
+	return tbl_row(t, label, cs[1], cl[1], line);
+}
+
+/* a table of docs' shape (| Step | `id` |): the next block's
+ * step takes its keys; 0 when it is not one (a note when it has docs'
+ * head but is not read) */
+static int step_table(imp *im, const md_block *b)
+{
+	step_tbl *t = &im->tbl;
+	int ok;
+
+	memset(t, 0, sizeof *t);
+	ok = read_table(im, b, NULL, NULL, 2, step_row_fn, t);
+	if (ok && !t->prim) {
+		snprintf(t->why, sizeof t->why, "it has no Primitive row");
+		ok = 0;
+	}
+	if (!ok && t->line) {
+		if (!t->why[0])
+			snprintf(t->why, sizeof t->why, "a row of it is not two cells");
+		RB_NOTE(im, t->why_line ? t->why_line : b->line, 1,
+			"the step table of '%s' (line %d) is not read: %s", t->id, t->line, t->why);
+	}
+	if (!ok)
+		tbl_release(t);
+	else
+		im->tbl_block = b;
+	return ok;
+}
+
+/* the pending step table, not read (why): kept as text, as any table */
+static void tbl_drop(imp *im, const char *why)
+{
+	if (!im->tbl_block)
+		return;
+	RB_NOTE(im, im->tbl.line, 1, "the step table of '%s' (line %d) is not read: %s", im->tbl.id,
+		im->tbl.line, why);
+	keep_block(im, im->tbl_block);
+	im->tbl_block = NULL;
+	tbl_release(&im->tbl);
+}
+
+/* s with shword's literal "${{" (written ${{ '${{' }}) a template's
+ * again: a docs page shows the runbook's templates as written */
+static char *unescaped(imp *im, const char *s)
+{
+	static const char esc[] = "${{ '${{' }}";
+	sbuf b = { 0 };
+
+	if (!strstr(s, esc))
+		return (char *)s;
+	for (const char *p = s; *p;) {
+		const char *q = strstr(p, esc);
+		size_t n = q ? (size_t)(q - p) : strlen(p);
+		sbuf_add(&b, p, n);
+		if (!q)
+			break;
+		sbuf_adds(&b, "${{");
+		p = q + sizeof esc - 1;
+	}
+	char *r = arena_strndup(im->a, b.buf ? b.buf : "", b.len);
+	sbuf_release(&b);
+	return r;
+}
+
+/* the table's keys, effect and title on the step its block made */
+static void apply_table(imp *im, istep *st)
+{
+	step_tbl *t = &im->tbl;
+
+	st->xk = arena_alloc(im->a, (t->n + 1) * sizeof(*st->xk));
+	st->xv = arena_alloc(im->a, (t->n + 1) * sizeof(*st->xv));
+	for (size_t i = 0; i < t->n; i++) {
+		const char *k = t->keys[i];
+		if (!strcmp(k, "cwd"))
+			st->cwd = NULL;
+		else if (!strcmp(k, "env"))
+			st->env.n = 0;
+		else if (!strcmp(k, "description"))
+			st->desc = NULL;
+		st->xk[st->nx] = k;
+		st->xv[st->nx++] = hold(im, v_retain(t->vals[i]));
+	}
+	if (t->effect >= 0)
+		st->effect = t->effect;
+	st->idempotent = t->idempotent;
+	if (st->kind == K_EXEC) {
+		st->targv = arena_alloc(im->a, (st->argc + 1) * sizeof(*st->targv));
+		for (size_t i = 0; i < st->argc; i++)
+			st->targv[i] = unescaped(im, st->argv[i]);
+	}
+	if (!st->title && t->title)
+		st->title = arena_strdup(im->a, t->title);
+}
+
+/* a step of another primitive than exec: its action from its block */
+static int table_step(imp *im, const md_block *b, const attrs *at, int phase, const char **why)
+{
+	value *a = tbl_action(&im->tbl, at->lang, b->text, why);
+	if (!a)
+		return 0;
+	istep *st = new_step(im, K_PRIM, phase, b->line, b->col);
+	st->prim = im->tbl.prim;
+	st->action = hold(im, a);
+	st->title = at->title ? arena_strdup(im->a, at->title) : NULL;
+	name_step(im, st, at->name);
+	attr_notes(im, st, at);
+	apply_table(im, st);
+	return 1;
+}
+
+/* the phase of a docs block's phase= attribute: the drill's inject,
+ * symptoms or guard (or a rollback of one of their steps), a probe; -1
+ * for another, the headings' phase without one */
+static int block_phase(imp *im, const attrs *at)
+{
+	static const char *const names[] = { "phase=inject", "phase=symptoms", "phase=guard", "phase=probe" };
+	static const int phases[] = { IPH_INJECT, IPH_SYMPTOMS, IPH_GUARD, IPH_PROBES };
+	int cur = cur_phase(im);
+
+	for (size_t i = 0; i < at->nunknown; i++) {
+		if (strncmp(at->unknown[i], "phase=", 6))
+			continue;
+		for (size_t k = 0; k < sizeof names / sizeof *names; k++)
+			if (!strcmp(at->unknown[i], names[k]))
+				return cur == IPH_ROLLBACK ? cur : phases[k];
+		return -1;
+	}
+	return cur;
+}
+
+/* a docs step of the guard: its Checked row gives the guard's every */
+static void guard_every(imp *im, int phase)
+{
+	const char *c = im->tbl.checked;
+	if (phase == IPH_GUARD && !im->rb->guard_every && c && !strncmp(c, "every ", 6) && c[6])
+		im->rb->guard_every = arena_strdup(im->a, c + 6);
+}
+
+/* a docs exec step: its block's command (forced: whatever its language,
+ * in phase); NULL, or why its table is not read */
+static const char *table_exec(imp *im, const md_block *b, const attrs *at, int phase)
+{
+	size_t n0 = im->rb->n;
+
+	fence_plain(im, b, shell_lang(at->lang) ? -1 : phase);
+	if (im->rb->n == n0 + 1 && im->rb->steps[n0]->kind == K_EXEC &&
+	    !strcmp(im->rb->steps[n0]->id, im->tbl.id)) {
+		apply_table(im, im->rb->steps[n0]);
+		return NULL;
+	}
+	return "its block is not one command";
+}
+
+/* a code block: after a step table of docs, the step the two describe */
+static void fence_steps(imp *im, const md_block *b)
+{
+	const md_block *tb = im->tbl_block;
+	const char *why = NULL;
+	attrs at;
+	int ph;
+
+	im->tbl_block = NULL;
+	if (!tb) {
+		fence_plain(im, b, -1);
+		return;
+	}
+	parse_info(im, b->info, &at);
+	ph = block_phase(im, &at);
+	if (ph <= IPH_NONE) {
+		/* an unknown phase, or none: imported as before, its table kept as text */
+		tbl_release(&im->tbl);
+		keep_block(im, tb);
+		fence_plain(im, b, -1);
+		return;
+	}
+	guard_every(im, ph);
+	if (!at.name || strcmp(at.name, im->tbl.id)) {
+		why = "the block under it is not its step's";
+	} else if (!(prim_find(im->tbl.prim)->flags & PF_ARGV)) {
+		if (table_step(im, b, &at, ph, &why))
+			why = NULL;
+		else if (!why)
+			why = "its block gives no action";
+	} else if (!shell_lang(at.lang) && strcmp(at.lang, "text")) {
+		why = "its block is not a command line";
+	} else if ((why = table_exec(im, b, &at, ph))) {
+		/* its block made the steps it did before */
+		RB_NOTE(im, im->tbl.line, 1, "the step table of '%s' (line %d) is not read: %s", im->tbl.id,
+			im->tbl.line, why);
+		why = NULL;
+	}
+	if (why) {
+		RB_NOTE(im, im->tbl.line, 1, "the step table of '%s' (line %d) is not read: %s", im->tbl.id,
+			im->tbl.line, why);
+		keep_block(im, tb);
+		fence_plain(im, b, -1);
+	}
+	tbl_release(&im->tbl);
 }
 
 /* ---- the walk ----------------------------------------------------------- */
@@ -904,6 +1584,16 @@ static void text_block(imp *im, size_t i, size_t end)
 	keep_block(im, b);
 }
 
+/* the Inputs table's heading: not kept in the description */
+static void drop_pending(imp *im)
+{
+	for (int l = 6; l >= 1; l--)
+		if (im->hsect[l]) {
+			im->hpending[l] = 0;
+			return;
+		}
+}
+
 /* the headings from level on end: one under which nothing came is kept */
 static void drop_headings(imp *im, int level)
 {
@@ -948,6 +1638,8 @@ static void walk(imp *im, size_t b0, size_t b1, size_t skip)
 			im->hpending[b->level] = 0;
 			continue;
 		}
+		if (b->kind != MD_FENCE)
+			tbl_drop(im, "no code block comes right after it");
 		switch (b->kind) {
 		case MD_HEADING:
 			heading(im, i);
@@ -961,9 +1653,13 @@ static void walk(imp *im, size_t b0, size_t b1, size_t skip)
 			break;
 		default:
 			im->lead = NULL;
-			keep_block(im, b);
+			if (inputs_table(im, b) || objectives_table(im, b) || keyed_table(im, b))
+				drop_pending(im);
+			else if (!step_table(im, b))
+				keep_block(im, b);
 		}
 	}
+	tbl_drop(im, "no code block comes right after it");
 	drop_headings(im, 1);
 	if (im->lead) {
 		/* a lead-in whose block was not a step: keep it */
@@ -1148,6 +1844,57 @@ static char *escaped(imp *im, const char *s)
 
 static void step_out(imp *im, sbuf *o, const istep *st, int indent);
 
+/* a value in flow style: templates and every string as written */
+static void flow_value(sbuf *o, const value *v)
+{
+	char *t;
+
+	switch (v_type(v)) {
+	case V_STR:
+		flow_scalar(o, v_as_str(v));
+		break;
+	case V_LIST:
+	case V_OBJ:
+		sbuf_addc(o, v_type(v) == V_LIST ? '[' : '{');
+		for (size_t i = 0; i < v_len(v); i++) {
+			sbuf_adds(o, i ? ", " : "");
+			if (v_type(v) == V_OBJ) {
+				flow_scalar(o, v_obj_key(v, i));
+				sbuf_adds(o, ": ");
+			}
+			flow_value(o, v_type(v) == V_OBJ ? v_obj_val(v, i) : v_list_get(v, i));
+		}
+		sbuf_addc(o, v_type(v) == V_LIST ? ']' : '}');
+		break;
+	default:
+		t = v_to_json(v);
+		sbuf_adds(o, t);
+		free(t);
+	}
+}
+
+/* a value after "key: ", then the line's end: a string as a scalar
+ * (a literal block when it has lines), anything else in flow style */
+static void value_out(sbuf *o, const value *v, int indent)
+{
+	if (v_type(v) == V_STR && strlen(v_as_str(v)) == v_str_len(v))
+		scalar(o, v_as_str(v), indent);
+	else
+		flow_value(o, v);
+	sbuf_addc(o, '\n');
+}
+
+/* a step of the drill's inject, symptoms or guard, or a probe, whose
+ * table is not kept: not written (a manual step cannot stand there, nor
+ * a probe without its effect) */
+static int dropped(const imp *im, const istep *st)
+{
+	if (!st->untabled && !im->rb->untabled)
+		return 0;
+	return st->phase == IPH_PROBES || (st->kind == K_PRIM && (st->phase == IPH_INJECT ||
+	       st->phase == IPH_SYMPTOMS || st->phase == IPH_GUARD));
+}
+
 static void steps_out(imp *im, sbuf *o, int indent, const char *k, int phase, int attached)
 {
 	irb *rb = im->rb;
@@ -1155,7 +1902,7 @@ static void steps_out(imp *im, sbuf *o, int indent, const char *k, int phase, in
 
 	for (size_t i = 0; i < rb->n; i++) {
 		const istep *st = rb->steps[i];
-		if (st->phase != phase || st->attached != attached)
+		if (st->phase != phase || st->attached != attached || dropped(im, st))
 			continue;
 		if (!any)
 			sbuf_addf(o, "%*s%s:\n", indent, "", k);
@@ -1164,9 +1911,23 @@ static void steps_out(imp *im, sbuf *o, int indent, const char *k, int phase, in
 	}
 }
 
+/* the line o's next character is on (counted on from the last call) */
+static int out_line(imp *im, const sbuf *o)
+{
+	if (o->len < im->ol_len)
+		im->ol_len = 0, im->ol_line = 1;
+	for (; im->ol_len < o->len; im->ol_len++)
+		im->ol_line += o->buf[im->ol_len] == '\n';
+	return im->ol_line ? im->ol_line : (im->ol_line = 1);
+}
+
 static void step_out(imp *im, sbuf *o, const istep *st, int indent)
 {
 	int in = indent + 2;
+	istep *w = (istep *)st;         /* the lines it is written on */
+	int tabled = !st->untabled && !im->rb->untabled;
+
+	w->out_first = out_line(im, o);
 
 	sbuf_addf(o, "%*s- ", indent, "");
 	key_flow(o, 0, "id", st->id);
@@ -1183,14 +1944,29 @@ static void step_out(imp *im, sbuf *o, const istep *st, int indent)
 		for (size_t i = 0; i < st->argc; i++) {
 			if (i)
 				sbuf_adds(o, ", ");
-			flow_scalar(o, st->argv[i]);
+			flow_scalar(o, st->targv && tabled ? st->targv[i] : st->argv[i]);
 		}
 		sbuf_adds(o, "]\n");
+	} else if (st->kind == K_PRIM && tabled) {
+		key(o, in, st->prim);
+		value_out(o, st->action, in);
+	} else if (st->kind == K_PRIM) {
+		char *j = v_to_json(st->action);
+		key(o, in, "manual");
+		scalar(o, escaped(im, arena_printf(im->a, "%s: %s", st->prim, j)), in);
+		sbuf_addc(o, '\n');
+		free(j);
 	} else {
 		key(o, in, st->kind == K_SHELL ? "shell" : "manual");
 		scalar(o, st->kind == K_SHELL ? st->text : escaped(im, st->text), in);
 		sbuf_addc(o, '\n');
 	}
+	for (size_t i = 0; i < st->nx && tabled; i++) {
+		key(o, in, st->xk[i]);
+		value_out(o, st->xv[i], in);
+	}
+	if (st->idempotent && tabled)
+		sbuf_addf(o, "%*sidempotent: true\n", in, "");
 	if (st->env.n) {
 		sbuf_addf(o, "%*senv:\n", in, "");
 		for (size_t i = 0; i < st->env.n; i++) {
@@ -1207,6 +1983,7 @@ static void step_out(imp *im, sbuf *o, const istep *st, int indent)
 		for (const istep *r = st->rollbacks; r; r = r->next_rb)
 			step_out(im, o, r, in + 2);
 	}
+	w->out_last = out_line(im, o) - 1;
 }
 
 static void list_out(sbuf *o, const char *k, const char *flow)
@@ -1215,15 +1992,41 @@ static void list_out(sbuf *o, const char *k, const char *flow)
 		sbuf_addf(o, "%s: %s\n", k, flow);
 }
 
+/* an input of the Inputs table: its keys */
+static void declared_out(imp *im, sbuf *o, const ivar *v)
+{
+	const char *raw[][2] = { { "values", v->values }, { "min", v->min }, { "max", v->max },
+				 { "min-items", v->min_items }, { "max-items", v->max_items }, { "default", v->tdef } };
+	int implied = !v->tdef && strcmp(v->type, "secret");
+
+	sbuf_adds(o, "  ");
+	flow_scalar(o, v->name);
+	sbuf_addf(o, ":\n    type: %s\n", v->type);
+	key_flow(o, 4, "from", v->from);
+	key_flow(o, 4, "pattern", v->pattern);
+	for (size_t k = 0; k < sizeof raw / sizeof raw[0]; k++)
+		if (raw[k][1])
+			sbuf_addf(o, "    %s: %s\n", raw[k][0], raw[k][1]);
+	if (v->required != implied)
+		sbuf_addf(o, "    required: %s\n", v->required ? "true" : "false");
+	key_flow(o, 4, "description", v->desc);
+}
+
 static void inputs_out(imp *im, sbuf *o)
 {
 	irb *rb = im->rb;
+	int any = 0;
 
-	if (!rb->nin)
-		return;
-	sbuf_adds(o, "inputs:\n");
 	for (size_t i = 0; i < rb->nin; i++) {
 		const ivar *v = rb->in[i];
+		if (v->declared && !v->used && rb->untyped)
+			continue;
+		if (!any++)
+			sbuf_adds(o, "inputs:\n");
+		if (v->declared && !rb->untyped) {
+			declared_out(im, o, v);
+			continue;
+		}
 		comment(o, 2, "review: ", v->def ? arena_printf(im->a, "from %s: a string, default from the document", v->spell)
 						 : arena_printf(im->a, "from %s: a string, required (the document gives no default)", v->spell));
 		if (v->secretish)
@@ -1249,6 +2052,47 @@ static void meta_out(imp *im, sbuf *o)
 		sbuf_addf(o, "last-reviewed: %s\n", m->reviewed);
 	list_out(o, "audience", m->audience);
 	list_out(o, "tags", m->tags);
+}
+
+/* the drill: docs' inject, symptoms and guard steps, and the cleanup */
+static void drill_out(imp *im, sbuf *o)
+{
+	irb *rb = im->rb;
+	int any = 0, guard = 0;
+
+	for (size_t i = 0; i < rb->n; i++) {
+		int ph = rb->steps[i]->phase;
+		any |= (ph == IPH_CLEANUP || ph == IPH_INJECT || ph == IPH_SYMPTOMS || ph == IPH_GUARD) &&
+		       !dropped(im, rb->steps[i]);
+		guard |= ph == IPH_GUARD && !rb->steps[i]->attached && !dropped(im, rb->steps[i]);
+	}
+	if (!any)
+		return;
+	sbuf_adds(o, "drill:\n");
+	steps_out(im, o, 2, "inject", IPH_INJECT, 0);
+	steps_out(im, o, 2, "symptoms", IPH_SYMPTOMS, 0);
+	if (guard) {
+		sbuf_adds(o, "  guard:\n");
+		key_flow(o, 4, "every", rb->guard_every);
+		steps_out(im, o, 4, "steps", IPH_GUARD, 0);
+	}
+	steps_out(im, o, 2, "cleanup", IPH_CLEANUP, 0);
+}
+
+/* the Connections (kind set) or Defaults rows, unless the tables are not kept */
+static void keyed_out(imp *im, sbuf *o, const char *k, const keyed *v, size_t n)
+{
+	if (!n || im->rb->untabled)
+		return;
+	sbuf_addf(o, "%s:\n", k);
+	for (size_t i = 0; i < n; i++) {
+		key(o, 2, v[i].k);
+		if (v[i].kind) {
+			sbuf_addc(o, '\n');
+			key(o, 4, v[i].kind);
+		}
+		value_out(o, v[i].v, v[i].kind ? 4 : 2);
+	}
 }
 
 static void runbook_out(imp *im, sbuf *o)
@@ -1281,15 +2125,16 @@ static void runbook_out(imp *im, sbuf *o)
 	}
 	sbuf_release(&d);
 	inputs_out(im, o);
+	keyed_out(im, o, "connections", rb->conns, rb->nconns);
+	keyed_out(im, o, "defaults", rb->defs, rb->ndefs);
 	steps_out(im, o, 0, "checks", IPH_CHECKS, 0);
 	steps_out(im, o, 0, "steps", IPH_STEPS, 0);
 	steps_out(im, o, 0, "verify", IPH_VERIFY, 0);
-	for (size_t i = 0; i < rb->n; i++)
-		if (rb->steps[i]->phase == IPH_CLEANUP) {
-			sbuf_adds(o, "drill:\n");
-			steps_out(im, o, 2, "cleanup", IPH_CLEANUP, 0);
-			break;
-		}
+	steps_out(im, o, 0, "probes", IPH_PROBES, 0);
+	drill_out(im, o);
+	for (size_t i = 0, n = 0; i < rb->nobj && rb->drop_obj < 2; i++)
+		if (!rb->drop_obj || strcmp(rb->obj_k[i], "steps-required"))
+			sbuf_addf(o, "%s  %s: %s\n", n++ ? "" : "objectives:\n", rb->obj_k[i], rb->obj_v[i]);
 }
 
 /* ---- front matter ------------------------------------------------------- */
@@ -1479,6 +2324,90 @@ static irb *new_rb(imp *im, const char *title, const char *id, int line)
 	return rb;
 }
 
+/* the runbook o does not validate with what the tables gave: then less
+ * of it, one at a time -- the objective steps-required (it may name steps
+ * the page did not show as blocks), the objectives, the inputs' types
+ * (the inputs are then the strings the document's variables use); a note
+ * says why.  1 when o is to be written again */
+/* the step took something from a step table */
+static int has_table(const istep *st)
+{
+	return st->kind == K_PRIM || st->nx || st->idempotent || st->targv;
+}
+
+/* the step of a table whose YAML holds the first error of ck, or NULL */
+static istep *failed_step(imp *im, const diags *ck)
+{
+	istep *hit = NULL;
+	size_t e = 0;
+
+	while (e < ck->n && ck->v[e].severity != SEV_ERROR)
+		e++;
+	for (size_t k = 0; e < ck->n && k < im->rb->n; k++) {
+		istep *st = im->rb->steps[k];
+		if (!st->untabled && has_table(st) &&
+		    ck->v[e].line >= st->out_first && ck->v[e].line <= st->out_last &&
+		    (!hit || st->out_first > hit->out_first))
+			hit = st;
+	}
+	return hit;
+}
+
+static int typed_fails(imp *im, const sbuf *o)
+{
+	irb *rb = im->rb;
+	diags ck;
+	runbook *loaded;
+	size_t i = 0;
+	int has_sr = 0, tabled = 0;
+	istep *hit;
+
+	while (i < rb->nin && !rb->in[i]->declared)
+		i++;
+	for (size_t k = 0; k < rb->nobj; k++)
+		has_sr |= !strcmp(rb->obj_k[k], "steps-required");
+	tabled = rb->nconns || rb->ndefs;
+	for (size_t k = 0; k < rb->n && !tabled; k++)
+		tabled = has_table(rb->steps[k]);
+	if ((i == rb->nin || rb->untyped) && (!rb->nobj || rb->drop_obj == 2) && (!tabled || rb->untabled))
+		return 0;
+	diags_init(&ck);
+	loaded = runbook_load_text(im->file, "<imported>", o->buf, o->len, &ck, 0);
+	if (loaded) {
+		runbook_free(loaded);
+		diags_release(&ck);
+		return 0;
+	}
+	const char *why = "it does not validate";
+	for (size_t k = 0; k < ck.n; k++)
+		if (ck.v[k].severity == SEV_ERROR) {
+			why = ck.v[k].msg;
+			break;
+		}
+	if (tabled && (hit = failed_step(im, &ck))) {
+		hit->untabled = 1;
+		if (dropped(im, hit))
+			RB_NOTE(im, hit->line, hit->col, "the %s '%s' is left out: its step table is not kept (%s)",
+				hit->phase == IPH_PROBES ? "probe" : "drill's step", hit->id, why);
+		else
+			STEP_NOTE(im, hit, "its step table's keys are not kept (%s)%s", why,
+				  hit->kind == K_PRIM ? ": a manual step" : "");
+	} else if (tabled && !rb->untabled) {
+		rb->untabled = 1;
+		RB_NOTE(im, rb->line, 1, "the Connections, Defaults and step tables are not kept (%s): "
+			"the steps of other primitives than exec they made are manual", why);
+	} else if (rb->nobj && rb->drop_obj < 2) {
+		rb->drop_obj += has_sr && !rb->drop_obj ? 1 : 2 - rb->drop_obj;
+		RB_NOTE(im, rb->line, 1, "the Objectives table's %s not kept (%s)",
+			rb->drop_obj == 1 ? "steps-required is" : "objectives are", why);
+	} else {
+		rb->untyped = 1;
+		RB_NOTE(im, rb->in[i]->line, 1, "the Inputs table's types are not kept (%s): the inputs are strings", why);
+	}
+	diags_release(&ck);
+	return 1;
+}
+
 static int emit(imp *im, imp_result *r, sset *names, diags *dg)
 {
 	sbuf o = { 0 };
@@ -1496,6 +2425,10 @@ static int emit(imp *im, imp_result *r, sset *names, diags *dg)
 	}
 	sset_slot(im->a, names, rb->id, 1);
 	runbook_out(im, &o);
+	while (typed_fails(im, &o)) {
+		o.len = 0;
+		runbook_out(im, &o);
+	}
 	if (o.len > LOAD_MAX_BYTES) {
 		diag_add(dg, SEV_ERROR, im->file, rb->line, 1, "import",
 			 "the runbook '%s' would be %zu bytes, over the limit of %u", rb->id, o.len, LOAD_MAX_BYTES);
@@ -1606,6 +2539,9 @@ int md_import(const char *file, const char *src, size_t len, int split, imp_resu
 	}
 	if (im.rb)
 		sbuf_release(&im.rb->desc);
+	for (size_t i = 0; i < im.nvals; i++)
+		v_release(im.vals[i]);
+	tbl_release(&im.tbl);
 	sbuf_release(&im.m.extra);
 	arena_free(&a);
 	if (rc < 0)

@@ -32,6 +32,24 @@ typedef struct imp_result {
 } imp_result;
 
 /*
+ * The step tables of a page `runbook docs` writes, which import reads
+ * back (one table for both): each row a step key's value as written
+ * (a code span: the text of a string, else JSON), under its label.
+ */
+typedef struct step_row {
+	const char *label;      /* the table's first cell */
+	const char *key;        /* the step key */
+} step_row;
+extern const step_row step_rows[];      /* NULL-label terminated */
+
+/* the primitives whose block shows one parameter (the others are the
+ * Parameters row): http's url as "METHOD URL", sql and PromQL queries */
+typedef struct block_key {
+	const char *prim, *lang, *key;
+} block_key;
+extern const block_key block_keys[];    /* NULL-prim terminated */
+
+/*
  * Import src[0..len), named file in diagnostics.  Returns 0 with r filled
  * (the review notes added to report as warnings), or -1 with errors in
  * dg.  file is also registered as a source for the diagnostics' printer.

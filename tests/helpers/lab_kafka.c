@@ -957,7 +957,7 @@ static int cmd_worker(int argc, char **argv)
 	logf_("replica %d consuming %s as group %s, metrics on 127.0.0.1:%d", w.replica, w.topic,
 	      w.group, port);
 	rd_kafka_message_t *pending = NULL;
-	int64_t next_beat = 0, next_sync = now_ms() + 1000, next_retry = 0;
+	int64_t next_beat = 0, next_sync = now_ms() + 1000, next_retry = 0, rejoin_ms = 6000;
 	while (!stop && !watched_gone()) {
 		int64_t t = now_ms();
 		if (t >= next_beat) {
@@ -966,15 +966,18 @@ static int cmd_worker(int argc, char **argv)
 		}
 		/* the group can stay without a coordinator after every broker
 		 * flapped (the mock cluster's restarts): join it anew, as a
-		 * restarted pod would */
-		if (w.assigned)
+		 * restarted pod would -- waiting twice as long each time, so a
+		 * join that is only slow (a loaded machine) gets to finish */
+		if (w.assigned) {
 			unassigned_since = t;
-		else if (!pending && t - unassigned_since > 6000) {
-			logf_("no partitions for 6 s: joining the group again");
+			rejoin_ms = 6000;
+		} else if (!pending && t - unassigned_since > rejoin_ms) {
+			logf_("no partitions for %lld s: joining the group again", (long long)rejoin_ms / 1000);
 			rd_kafka_consumer_close(rk);
 			rd_kafka_destroy(rk);
 			rk = worker_consumer(&w, bootstrap);
-			unassigned_since = t;
+			unassigned_since = now_ms();
+			rejoin_ms = rejoin_ms < 48000 ? 2 * rejoin_ms : rejoin_ms;
 		}
 		if (t >= next_sync) {
 			memory_call(&w, "the periodic memory sync");

@@ -5,7 +5,8 @@
 #
 #   lab ARGS...              lab/lab.sh on this case's lab
 #   lab_up                   start the lab, source its state file (LAB_*,
-#                            POSTGRES_DSN), stop it when the case exits
+#                            POSTGRES_DSN), wait until nothing fires and /health
+#                            is ok, stop it when the case exits
 #   prom_firing NAME [JQ]    Prometheus has alert NAME firing; JQ is an extra
 #                            condition on the alert's .labels (e.g. '.broker == "2"')
 #   am_active NAME [JQ]      Alertmanager has alert NAME active
@@ -36,6 +37,10 @@ lab_up() {
 	. "$LAB_RUN/state.env"
 	trap 'lab down >/dev/null 2>&1' EXIT
 	trap 'exit 143' TERM
+	# up means every process answers; a case starts once nothing fires
+	# either (a worker's first heartbeat can lag its /healthz under load,
+	# and a drill's guard would trip on the alert that leaves)
+	lab_wait _lab_quiet
 }
 
 _alert_sel() { printf '.labels.alertname == "%s" and (.labels | %s)' "$1" "${2:-true}"; }

@@ -60,8 +60,8 @@ jq -e '[.headings[] | .[1]] == ["Evil | title <script>alert(1)</script> ``` # h"
 	"Connections", "Procedure", "Step 1: pipe — a | b ``` c <script>x</script>", "Rollback", "Step 2: leak — *** in a title"]' \
 	page.md.json >/dev/null || fail "headings: $(jq -c .headings page.md.json)"
 # tables: a row per input, one per connection, cells exact; a step's table
-jq -e '.tables[2] == [["Step", "pipe"], ["Effect", "write"],
-	["Primitive", "exec"], ["Env", "{\"TOK\":\"${{ inputs.tok }}\"}"], ["Timeout", "30s"]]' page.md.json >/dev/null ||
+jq -e '.tables[2] == [["Step", "pipe"], ["Title", "a | b ``` c <script>x</script>"], ["Effect", "write"],
+	["Primitive", "exec"], ["Env", "{\"TOK\":\"${{ inputs.tok }}\"}"]]' page.md.json >/dev/null ||
 	fail "the step's table: $(jq -c '.tables[2]' page.md.json)"
 jq -e '.tables[0] | length == 3 and .[1] == ["who", "string", "no", "x|y``` <img src=x onerror=alert(5)>", "d | e\n# f"]' \
 	page.md.json >/dev/null || fail "inputs table: $(jq -c '.tables[0]' page.md.json)"
