@@ -5,6 +5,8 @@
 #include "base/arena.h"
 
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct qitem {
