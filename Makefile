@@ -28,7 +28,7 @@ CC         ?= cc
 PKG_CONFIG ?= pkg-config
 PREFIX     ?= /usr/local
 BUILD      ?= build
-PKGS       := yaml-0.1 libcurl libpq hiredis rdkafka libpcre2-8 libcjson libcrypto
+PKGS       := yaml-0.1 libcurl libpq hiredis rdkafka libpcre2-8 libcjson libcrypto libmicrohttpd
 
 # Asked of pkg-config once, when first needed (so that `make test` on a bare
 # machine installs the libraries before it asks), and its errors are shown.

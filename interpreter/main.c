@@ -21,6 +21,8 @@ const command commands[] = {
 	{ "run", cmd_run, "execute a runbook (--dry-run: read steps only)", "FILE", run_options },
 	{ "drill", cmd_drill, "run with the drill section: inject, symptoms, ..., cleanup", "FILE",
 	  drill_options },
+	{ "serve", cmd_serve, "serve runs over HTTP: an API and an Alertmanager webhook", "",
+	  serve_options },
 	{ "verify", cmd_verify, "check a transcript: integrity, signatures, runbook, objectives",
 	  "TRANSCRIPT", verify_options },
 	{ "resume", cmd_resume, "continue or roll back a run whose interpreter died", "TRANSCRIPT",

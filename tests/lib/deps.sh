@@ -10,7 +10,7 @@
 set -euo pipefail
 what=${1:-build}
 pkgs=(gcc make pkg-config libc6-dev libyaml-dev libcurl4-openssl-dev libpq-dev
-      libhiredis-dev librdkafka-dev libpcre2-dev libcjson-dev libssl-dev)
+      libhiredis-dev librdkafka-dev libpcre2-dev libcjson-dev libssl-dev libmicrohttpd-dev)
 case $what in
 test|bench) pkgs+=(jq procps postgresql redis-server prometheus prometheus-alertmanager
                    nginx-light curl python3 util-linux tmux chromium openssl

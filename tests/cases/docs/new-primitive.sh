@@ -27,7 +27,8 @@ san=
 nm "$obj/main.o" | grep -q __asan_ && san="-fsanitize=address,undefined,float-cast-overflow"
 cc -std=c11 -D_GNU_SOURCE -I"$ROOT/interpreter" $san -c prim.c -o prim.o 2>cc.log ||
 	fail "the new row does not compile: $(cat cc.log)"
-libs=$(pkg-config --libs yaml-0.1 libcurl libpq hiredis rdkafka libpcre2-8 libcjson libcrypto)
+# the libraries the Makefile links (its PKGS line)
+libs=$(pkg-config --libs $(sed -n "s/^PKGS *:= *//p" "$ROOT/Makefile"))
 cc $san -o rb2 "$obj/main.o" prim.o "$BUILD/librunbook.a" $libs -lm 2>cc.log ||
 	fail "cannot link with the new row: $(cat cc.log)"
 RUNBOOK=$PWD/rb2

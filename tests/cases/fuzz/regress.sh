@@ -11,7 +11,7 @@ export RUNBOOK_PATH=$ROOT
 open_list=$(grep -v '^#' "$F/regress/open.txt" | awk 'NF {print $1}')
 is_open() { grep -qxF -- "$1" <<<"$open_list"; }
 
-for t in load expr transcript redact import; do
+for t in load expr transcript redact import webhook; do
 	R=$BUILD/replay/fuzz_$t
 	[ -x "$R" ] || fail "$R is not built"
 	files=()
