@@ -12,7 +12,8 @@
 #
 # Services (PostgreSQL, Redis, Prometheus, Alertmanager, HTTP, Kafka mock) are started once
 # for the suite by tests/lib/svc_*.sh and described to cases by env vars.
-# Usage: tests/run.sh [PATTERN]   (only cases whose path contains PATTERN)
+# Usage: tests/run.sh [PATTERN]   (only cases whose path under tests/ contains PATTERN,
+#                                  e.g. cases/serve/, lab/, unit/test_expr)
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
@@ -46,7 +47,7 @@ done
 # --- unit tests ---
 for u in "$BUILD"/unit/test_*; do
 	[ -x "$u" ] || continue
-	[ -n "$pat" ] && [[ $u != *"$pat"* ]] && continue
+	[ -n "$pat" ] && [[ unit/${u##*/} != *"$pat"* ]] && continue
 	if out=$("$u" 2>&1); then pass=$((pass+1)); else fail=$((fail+1)); note "FAIL unit $(basename "$u")"; printf '%s\n' "$out" | tail -20; fi
 done
 
@@ -89,7 +90,7 @@ export results
 
 cases=()
 while IFS= read -r f; do
-	[ -n "$pat" ] && [[ $f != *"$pat"* ]] && continue
+	[ -n "$pat" ] && [[ ${f#"$ROOT"/tests/} != *"$pat"* ]] && continue
 	cases+=("$f")
 done < <(find "$ROOT/tests/cases" -type f \( -name '*.yaml' -path '*/check/*' -o -name '*.sh' \) | sort)
 
