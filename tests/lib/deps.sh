@@ -14,7 +14,8 @@ pkgs=(gcc make pkg-config libc6-dev libyaml-dev libcurl4-openssl-dev libpq-dev
 case $what in
 test|bench) pkgs+=(jq procps postgresql redis-server prometheus prometheus-alertmanager
                    nginx-light curl python3 util-linux tmux chromium openssl
-                   groff-base man-db zsh cmark-gfm python3-yaml git python3-jsonschema libxml2-utils) ;;
+                   groff-base man-db zsh cmark-gfm python3-yaml git python3-jsonschema libxml2-utils
+                   graphviz) ;;
 esac
 case $what in
 bench) pkgs+=(postgresql-client) ;;
