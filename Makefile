@@ -13,8 +13,9 @@
 #   make fuzz       build the libFuzzer targets (clang) and run each FUZZ_SECONDS
 #   make schema     regenerate schema/runbook.schema.json
 #   make docs       regenerate docs/reference.md (the language reference)
-#   make check-formats  runbook check's SARIF through Microsoft's sarif-multitool
-#                   (from npm; not part of make test, which validates against the schemas)
+#   make check-formats  runbook check's SARIF through Microsoft's sarif-multitool,
+#                   graph's Mermaid through mermaid-cli in Chromium (from npm; not part
+#                   of make test, which validates against the schemas)
 #   make format-check   clang-format --dry-run on the files that follow
 #                   .clang-format (listed in .clang-format-clean)
 #   make install PREFIX=/usr/local [DESTDIR=...]   /  make uninstall

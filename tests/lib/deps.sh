@@ -5,7 +5,7 @@
 #   deps.sh demo    - what `make demo` needs: build, plus the lab's servers
 #                     (`make demo-local` needs only build)
 #   deps.sh fuzz    - plus clang and its libFuzzer/sanitizer runtimes for `make fuzz`
-#   deps.sh formats - plus node and npm for `make check-formats`
+#   deps.sh formats - plus node, npm and chromium for `make check-formats`
 # As root it runs apt-get itself; otherwise it prints the command to run.
 set -euo pipefail
 what=${1:-build}
@@ -21,7 +21,7 @@ case $what in
 bench) pkgs+=(postgresql-client) ;;
 demo) pkgs+=(jq procps postgresql redis-server prometheus prometheus-alertmanager curl python3 util-linux) ;;
 fuzz) pkgs+=(clang libclang-rt-dev) ;;
-formats) pkgs+=(jq); command -v npm >/dev/null || pkgs+=(nodejs npm) ;;
+formats) pkgs+=(jq chromium); command -v npm >/dev/null || pkgs+=(nodejs npm) ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do
