@@ -75,12 +75,12 @@ static size_t input_ref(const char *s, size_t n, size_t *ns, size_t *nl)
 	*ns = k;
 	if (k >= n || !name_start((unsigned char)s[k]))
 		return 0;
-	while (k < n && (name_char((unsigned char)s[k]) || s[k] == '-'))
+	/* as the expression language reads a name: a '-' only between two
+	 * name characters ("inputs.a- }}" and "inputs.a--b" are no reference) */
+	while (k < n && (name_char((unsigned char)s[k]) ||
+			 (s[k] == '-' && k + 1 < n && name_char((unsigned char)s[k + 1]))))
 		k++;
 	*nl = k - *ns;
-	/* a name ends with a letter, digit or '_': "inputs.a- }}" is no reference */
-	if (s[k - 1] == '-')
-		return 0;
 	while (k < n && s[k] == ' ')
 		k++;
 	if (n - k < 2 || s[k] != '}' || s[k + 1] != '}' || *nl > NAME_MAX_LEN)
