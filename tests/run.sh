@@ -109,6 +109,12 @@ for r in "$results"/*; do
 	[ -e "$r" ] || continue
 	if [ "$(cat "$r")" = ok ]; then pass=$((pass+1)); else fail=$((fail+1)); note "FAIL $(basename "$r")"; cat "$r"; fi
 done
+# a case that left no result never ran to its end (the suite was stopped,
+# or the runner died): a failure, never a silent pass
+while IFS= read -r f; do
+	name=$(echo "${f#$ROOT/tests/cases/}" | tr / _)
+	[ -e "$results/$name" ] || { fail=$((fail+1)); note "FAIL $name: no result (it did not run to its end)"; }
+done < <(printf '%s\n' "${cases[@]}" | grep '\.sh$')
 
 echo
 echo "$pass passed, $fail failed"
