@@ -300,7 +300,8 @@ void workers_recover(serve *sv)
 {
 	struct { run_row *v; size_t n, cap; } c = { 0 };
 	sv->st->ops->each(sv->st, collect, &c);
-	qsort(c.v, c.n, sizeof *c.v, by_created);
+	if (c.n)
+		qsort(c.v, c.n, sizeof *c.v, by_created);
 	for (size_t i = 0; i < c.n; i++)
 		sv->q->ops->put(sv->q, c.v[i].id);
 	free(c.v);
