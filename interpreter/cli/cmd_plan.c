@@ -626,6 +626,17 @@ static int plan_phases(plan_ctx *p, const runbook *rb)
 
 static const char *const policy_names[] = { "on-failure", "always", "never" };
 
+/* the runbook's concurrency-key as a run would lock it (malloc'd), or NULL */
+static char *plan_key(const plan_ctx *p, const runbook *rb)
+{
+	if (!rb->concurrency_key)
+		return NULL;
+	value *v = plan_render(rb->concurrency_key, p->ctx, p->red);
+	char *s = xstrdup(v_type(v) == V_STR ? v_as_str(v) : rb->concurrency_key->str);
+	v_release(v);
+	return s;
+}
+
 /* the text plan's head: the runbook and its inputs (secrets as ***) */
 static void plan_head(const plan_ctx *p, const runbook *rb, const value *in)
 {
@@ -635,6 +646,10 @@ static void plan_head(const plan_ctx *p, const runbook *rb, const value *in)
 	printf("inputs: %s\n", ij);
 	free(ij);
 	v_release(sin);
+	char *key = plan_key(p, rb);
+	if (key)
+		printf("concurrency key: %s\n", key);
+	free(key);
 }
 
 /* the JSON plan: the runbook, its inputs (as declared, and their values),
@@ -646,6 +661,10 @@ static cJSON *plan_doc(plan_ctx *p, const runbook *rb, const value *in)
 	value *sin = shown(in, p->red);
 	cJSON_AddItemToObject(j, "inputs", v_to_cjson(sin));
 	v_release(sin);
+	char *key = plan_key(p, rb);
+	if (key)
+		cJSON_AddStringToObject(j, "concurrency_key", key);
+	free(key);
 	cJSON *decl = cJSON_AddObjectToObject(j, "declared_inputs");
 	for (size_t i = 0; i < rb->ninputs; i++) {
 		value *d = plan_render(rb->inputs[i].n, p->ctx, p->red);

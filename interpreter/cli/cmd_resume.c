@@ -212,6 +212,7 @@ int record_continue(runbook *rb, const tlog *l, run_opts *o, const char *path,
 		.done_writes = rp.done_writes, .ndone = rp.ndone,
 		.rolled = rp.rolled, .nrolled = rp.nrolled,
 		.failed_step = rp.failed_step, .from_seq = rp.last_seq, .reaped = reaped,
+		.concurrency_key = tev_str(l->start, "concurrency_key"),
 		.items = rp.items, .done_items = rp.done_items, .rolled_items = rp.rolled_items,
 	};
 	int rc = go(ud, rb, &rp, &r, o);

@@ -328,7 +328,7 @@ static cJSON *top_shape(const char *k)
 	if (!strcmp(k, "runbook") || !strcmp(k, "fragment"))
 		return ref(REF("id"));
 	if (!strcmp(k, "title") || !strcmp(k, "version") || !strcmp(k, "owner") ||
-	    !strcmp(k, "description"))
+	    !strcmp(k, "description") || !strcmp(k, "concurrency-key"))
 		return scalar();
 	if (!strcmp(k, "reviewers") || !strcmp(k, "audience") || !strcmp(k, "tags"))
 		return array_of(scalar());

@@ -219,6 +219,12 @@ const diag_rule check_rules[] = {
 	  "in a query string leaks there. Send it in a header.",
 	  HEAD("secret-in-url") "inputs:\n  token: { type: secret, from: \"env:TOKEN\" }\n"
 	  "checks:\n  - id: probe\n    http: { url: \"http://127.0.0.1:1/health?token=${{ inputs.token }}\" }\n" },
+	{ "secret-in-key", SEV_ERROR, "no secret in a concurrency key",
+	  "`concurrency-key` names the run lock: it is in the lock file's name (hashed), "
+	  "in the message a second run gets and in the run's record. Key runs on what "
+	  "they act on (a namespace, a host), never on a credential.",
+	  HEAD("secret-in-key") "inputs:\n  token: { type: secret, from: \"env:TOKEN\" }\n"
+	  "concurrency-key: \"${{ inputs.token }}\"\nsteps:\n  - id: a\n    log: hi\n" },
 	{ "fragment", SEV_ERROR, "a `use` step names a fragment that loads",
 	  "A `use` step runs the steps of a fragment file; the fragment must be found "
 	  "(the message says where it looked) and be a valid fragment with the inputs "

@@ -156,6 +156,7 @@ typedef struct runbook {
 	steplist all;
 	int fragment;           /* a fragment (`fragment:` instead of `runbook:`) */
 	node *outputs;          /* a fragment's `outputs` mapping, may be NULL */
+	node *concurrency_key;  /* the run lock's key template, may be NULL (the id) */
 } runbook;
 
 /*

@@ -50,6 +50,7 @@ enum {
 	R_WITH_PUBLIC = 32,     /* a `with:` value for a fragment input that is not a secret */
 	R_FOREACH = 64,         /* a for-each list: `each` is what it makes, not yet there */
 	R_EARLY = 128,          /* a guard's or probe's `every`: known when the run starts */
+	R_KEY = 256,            /* concurrency-key: inputs and env, never a secret */
 };
 
 typedef struct tref {
@@ -101,7 +102,8 @@ static char bad_tmpl_mark;
 static const char *const top_keys[] = {
 	"runbook", "title", "version", "owner", "reviewers", "last-reviewed",
 	"audience", "tags", "description", "inputs", "connections", "defaults",
-	"checks", "steps", "verify", "rollback", "objectives", "drill", "probes", NULL,
+	"checks", "steps", "verify", "rollback", "objectives", "drill", "probes",
+	"concurrency-key", NULL,
 };
 static const char *const top_docs[] = {
 	"the runbook's id: [a-z0-9][a-z0-9-]*",
@@ -124,6 +126,9 @@ static const char *const top_docs[] = {
 	"fault injection for game days: inject, symptoms, cleanup, and the guard that stops it",
 	"continuous checks beside the steps (run and drill): read steps with every, during "
 	"and tolerance; one that fails more than `tolerance` times in a row fails the run",
+	"what the run lock is held on (default: the runbook id): runs with the same key never "
+	"run at once, e.g. \"${{ inputs.namespace }}/telemetry-worker\"; inputs and env only, "
+	"never a secret",
 	NULL,
 };
 SAME_LEN(top_keys, top_docs);
@@ -2513,6 +2518,12 @@ static void validate_structure(vctx *v)
 	for (size_t i = 0; lists[i]; i++)
 		if ((x = node_get(root, lists[i])))
 			want_str_list(v, x, lists[i]);
+	if ((x = node_get(root, "concurrency-key")) && want_str(v, x, "concurrency-key")) {
+		if (!x->len)
+			err(v, x, "value", "'concurrency-key' must not be empty");
+		walk_tmpl(v, x, NULL, R_KEY);
+		rb->concurrency_key = x;
+	}
 	if ((x = node_get(root, "rollback")) && !rb->fragment) {
 		int p = want_enum(v, x, "rollback", policy_names);
 		if (p >= 0)
@@ -2777,6 +2788,10 @@ static void check_input_ref(vctx *v, const tref *r, const char *name, size_t off
 		err_in(v, SEV_ERROR, n, off, "secret-in-argv",
 		       "secret '%s' would be visible in the process list; pass it through env:",
 		       name);
+	else if (in->type == IT_SECRET && (r->flags & R_KEY))
+		err_in(v, SEV_ERROR, n, off, "secret-in-key",
+		       "secret '%s' in 'concurrency-key' would name the run lock and show in "
+		       "messages; key runs on an input that is not a secret", name);
 	else if (in->type == IT_SECRET && (r->flags & R_WITH_PUBLIC))
 		err_in(v, SEV_ERROR, n, off, "secret-in-argv",
 		       "secret '%s' is passed to %s, which is not a secret: the fragment may put it in argv; declare that input 'type: secret'",
@@ -2826,6 +2841,11 @@ static void ref_cb(void *ud, const expr_path *p)
 	if ((r->flags & R_DEFAULT) && strcmp(root, "env") && strcmp(root, "run")) {
 		err_in(v, SEV_ERROR, n, off, "context",
 		       "'%s' is not available in an input default (only env and run)", root);
+		return;
+	}
+	if ((r->flags & R_KEY) && strcmp(root, "inputs") && strcmp(root, "env")) {
+		err_in(v, SEV_ERROR, n, off, "context",
+		       "'%s' is not available in 'concurrency-key' (only inputs and env)", root);
 		return;
 	}
 	if ((r->flags & (R_CONN | R_EARLY)) &&

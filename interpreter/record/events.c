@@ -26,11 +26,12 @@ const event_def event_table[EV_COUNT] = {
 		"run.start",
 		"a run begins: the runbook (id, title, version, file and its sha256), the mode, "
 		"the inputs with secrets masked, the objectives, operator, host, pid and "
-		"interpreter; `boot` (the boot id) and, when signing, `signed_by` (the key id)",
+		"interpreter; `concurrency_key` (the rendered key the run lock is held on) when "
+		"the runbook sets one; `boot` (the boot id) and, when signing, `signed_by` (the key id)",
 		FIELDS("runbook", "file", "sha256", "mode", "inputs", "operator", "host", "pid",
 		       "interpreter"),
 		FIELDS("runbook", "title", "version", "file", "sha256", "mode", "objectives",
-		       "operator", "host", "interpreter"),
+		       "operator", "host", "interpreter", "concurrency_key"),
 	},
 	[EV_RUN_RESUME] = {
 		"run.resume",

@@ -111,6 +111,7 @@ typedef struct run_ctx {
 	char *tpath;                    /* the transcript's path */
 	signer *sg;                     /* --sign-key, or NULL */
 	int lock_fd;                    /* the run lock, -1 without one */
+	char *key;                      /* the rendered concurrency-key, or NULL */
 	pthread_t ticker;               /* the running clock, when ticking */
 	int ticking;
 	/* the guards and continuous probes (run/watch.c), in a scope of their
@@ -2711,6 +2712,40 @@ static int run_prepare(run_ctx *rc, char run_id[33])
 }
 
 /*
+ * The run's concurrency key into rc->key (NULL without one): a resume's is
+ * the one its run.start recorded, so that it takes the same lock whatever
+ * the environment says now; a new run renders the runbook's.  A key that
+ * renders empty or from a secret is an error.
+ */
+static int concurrency_key(run_ctx *rc, char **err)
+{
+	const node *n = rc->rb->concurrency_key;
+	if (rc->o->resume) {
+		const char *k = rc->o->resume->concurrency_key;
+		rc->key = k ? xstrdup(k) : NULL;
+		return 0;
+	}
+	if (!n)
+		return 0;
+	value *ctx = ctx_make(rc, NULL);
+	value *v = render_node(n, ctx, err);
+	v_release(ctx);
+	if (!v)
+		return -1;
+	const char *s = v_type(v) == V_STR ? v_as_str(v) : NULL;
+	if (!s || !*s)
+		*err = xasprintf("%s:%d:%d: 'concurrency-key' rendered %s", n->file, n->line, n->col,
+				 s ? "empty" : "a value that is not a string");
+	else if (redact_contains(rc->red, s, strlen(s)))
+		*err = xasprintf("%s:%d:%d: 'concurrency-key' contains a secret's value", n->file,
+				 n->line, n->col);
+	else
+		rc->key = xstrdup(s);
+	v_release(v);
+	return rc->key ? 0 : -1;
+}
+
+/*
  * Where the run is recorded: the run lock (a dry run changes nothing and
  * takes none), the signer, and the transcript -- a new one, or for a
  * resume the one it continues, whose run id becomes the run's.  Returns
@@ -2723,8 +2758,13 @@ static int open_record(run_ctx *rc, char run_id[33])
 	char *err = NULL;
 	int code = EXIT_OK;
 
-	if (o->mode != MODE_DRY_RUN && (rc->lock_fd = run_lock_take(rb->id, rc->op, &err, &code)) < 0)
-		return start_error(err, code);
+	if (o->mode != MODE_DRY_RUN) {
+		if (concurrency_key(rc, &err) < 0)
+			return start_error(err, EXIT_USAGE);
+		rc->lock_fd = run_lock_take(rb->id, rc->key, rc->op, &err, &code);
+		if (rc->lock_fd < 0)
+			return start_error(err, code);
+	}
 	if (o->sign_key && !(rc->sg = signer_new(o->sign_key, 0, &err)))
 		return start_error(err, EXIT_USAGE);
 	if (o->resume) {
@@ -2756,6 +2796,8 @@ static void emit_run_start(run_ctx *rc)
 	cJSON_AddStringToObject(f, "file", rb->path);
 	cJSON_AddStringToObject(f, "sha256", rb->sha256);
 	cJSON_AddStringToObject(f, "mode", mode_names[rc->o->mode]);
+	if (rc->key)
+		cJSON_AddStringToObject(f, "concurrency_key", rc->key);
 	cJSON_AddItemToObject(f, "inputs", inputs_json(rb, rc->inputs));
 	if (rb->objectives) {
 		char *oerr = NULL;
@@ -3079,6 +3121,7 @@ static void run_release(run_ctx *rc)
 	free(rc->term.line);
 	if (rc->lock_fd >= 0)
 		close(rc->lock_fd);
+	free(rc->key);
 	signer_free(rc->sg);
 	if (rc->watch_sc.conns) {
 		free(rc->watch_sc.conns);

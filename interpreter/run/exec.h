@@ -61,6 +61,7 @@ typedef struct resume_state {
 	const char *failed_step;        /* a failure had stopped the run */
 	long from_seq;                  /* last seq before resuming */
 	value *reaped;                  /* leftover processes resume killed (list), or NULL */
+	const char *concurrency_key;    /* run.start's, or NULL: the lock resume takes */
 	/* runbook undo: the run ended; no phase runs, the rollbacks of its
 	 * completed write steps do (run.undo ... run.end "undone") */
 	int undo;

@@ -9,6 +9,7 @@
 #include "run/exitcode.h"
 #include "base/arena.h"
 #include "base/clock.h"
+#include "base/hash.h"
 #include "record/transcript.h"
 
 #include <errno.h>
@@ -93,12 +94,60 @@ static char *lock_dir_path(int *explicit)
 	return xasprintf("/tmp/runbook-%d", (int)geteuid());
 }
 
-int run_lock_take(const char *id, const char *operator_name, char **err, int *code)
+/* a key spelt like a runbook id: [a-z0-9][a-z0-9-]*, at most 100 */
+static int id_shaped(const char *k)
+{
+	size_t n = strlen(k);
+	if (!n || n > 100 || !((*k >= 'a' && *k <= 'z') || (*k >= '0' && *k <= '9')))
+		return 0;
+	return strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+/*
+ * The lock file's name: runbook-<id>.lock by default and for a key spelt
+ * like an id (a key equal to another runbook's id shares its lock), else
+ * key-<sha256 of the key, 32 hex digits>.lock.
+ */
+static char *lock_name(const char *id, const char *key)
+{
+	if (!key)
+		return xasprintf("runbook-%s.lock", id);
+	if (id_shaped(key))
+		return xasprintf("runbook-%s.lock", key);
+	char h[65];
+	sha256_hex(key, strlen(key), h);
+	return xasprintf("key-%.32s.lock", h);
+}
+
+/* s with control characters as '?' (malloc'd): it is quoted in a message */
+static char *printable(const char *s)
+{
+	char *c = xstrdup(s);
+	for (char *p = c; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return c;
+}
+
+static char *denied(const char *id, const char *key, const char *holder, const char *path)
+{
+	if (!key)
+		return xasprintf("lock denied: another run of '%s' is in progress (%s; lock %s)", id,
+				 *holder ? holder : "holder unknown", path);
+	char *k = printable(key);
+	char *msg = xasprintf("lock denied: another run holds concurrency key '%s' (%s; lock %s)",
+			      k, *holder ? holder : "holder unknown", path);
+	free(k);
+	return msg;
+}
+
+int run_lock_take(const char *id, const char *key, const char *operator_name, char **err,
+		  int *code)
 {
 	*code = EXIT_USAGE;
 	int explicit;
 	char *dir = lock_dir_path(&explicit);
-	char *name = xasprintf("runbook-%s.lock", id);
+	char *name = lock_name(id, key);
 	char *path = xasprintf("%s/%s", dir, name);
 	int fd = -1, dfd = lock_dir_open(dir, explicit, err);
 	if (dfd < 0)
@@ -138,14 +187,13 @@ int run_lock_take(const char *id, const char *operator_name, char **err, int *co
 		for (char *p = holder; *p; p++)       /* the file is informational only */
 			if ((unsigned char)*p < 0x20 || *p == 0x7f)
 				*p = '?';
-		*err = xasprintf("lock denied: another run of '%s' is in progress (%s; lock %s)",
-				 id, *holder ? holder : "holder unknown", path);
+		*err = denied(id, key, holder, path);
 		*code = EXIT_LOCKED;
 		goto fail;
 	}
 	char ts[40], line[600];
-	int len = snprintf(line, sizeof line, "pid %d, %s, since %s\n", (int)getpid(),
-			   operator_name, ts_now(ts, sizeof ts));
+	int len = snprintf(line, sizeof line, "runbook %s, pid %d, %s, since %s\n", id,
+			   (int)getpid(), operator_name, ts_now(ts, sizeof ts));
 	if (ftruncate(fd, 0) == 0 && len > 0)
 		(void)!pwrite(fd, line, (size_t)len < sizeof line ? (size_t)len : sizeof line - 1, 0);
 	*code = EXIT_OK;

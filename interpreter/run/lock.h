@@ -1,7 +1,8 @@
 /*
  * lock.h - one run of a runbook at a time: the run lock.
  *
- * `run`, `drill` and `resume` hold an flock on runbook-<id>.lock in a
+ * `run`, `drill` and `resume` hold an flock on runbook-<id>.lock (or the
+ * file of the runbook's concurrency-key, below) in a
  * directory the interpreter owns, for the whole run; the kernel releases
  * it when the process ends, however it ends.  The directory is
  *
@@ -24,12 +25,16 @@
 #define RB_LOCK_H
 
 /*
- * Take the lock of runbook `id` for `operator_name`.  Returns the fd to
+ * Take the lock of runbook `id` for `operator_name`: on its concurrency
+ * key `key` (rendered, never a secret), or on the id when key is NULL; a
+ * key spelt like a runbook id is the same lock as that runbook's, any
+ * other key is a file named by its hash.  Returns the fd to
  * keep open for the run, or -1 with *err (malloc'd) and *code (exitcode.h):
  * EXIT_LOCKED when another run holds the lock, EXIT_USAGE when the
  * directory or the file is unsafe or cannot be made (nothing has run yet
  * either way).
  */
-int run_lock_take(const char *id, const char *operator_name, char **err, int *code);
+int run_lock_take(const char *id, const char *key, const char *operator_name, char **err,
+		  int *code);
 
 #endif

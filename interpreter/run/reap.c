@@ -136,7 +136,8 @@ int reap_dead_run(const runbook *rb, const tlog *l, int dry_run, value **reaped)
 	/* a live run of this runbook holds the lock: its processes are not ours to end */
 	int lock = -1, code = EXIT_OK;
 	char *err = NULL;
-	if (!dry_run && (lock = run_lock_take(rb->id, "runbook resume", &err, &code)) < 0) {
+	const char *key = tev_str(l->start, "concurrency_key");
+	if (!dry_run && (lock = run_lock_take(rb->id, key, "runbook resume", &err, &code)) < 0) {
 		fprintf(stderr, "runbook resume: %s\n", err);
 		free(err);
 		free(t);

@@ -33,6 +33,7 @@ last-reviewed: 2026-11-20
 inputs:
   p: { type: string, default: a }
   m: { type: string, default: GET }
+concurrency-key: "${{ inputs.p }}/edges"
 connections:
   db: { postgres: "postgres://localhost/x" }
 defaults: { timeout: 1m }
@@ -84,7 +85,8 @@ import json, sys
 
 orig, back = (json.load(open(p)) for p in sys.argv[1:3])
 errs = []
-for k in ("runbook", "title", "version", "owner", "reviewers", "last-reviewed", "audience", "tags"):
+for k in ("runbook", "title", "version", "owner", "reviewers", "last-reviewed", "audience", "tags",
+          "concurrency-key"):
     if k in orig and orig.get(k) != back.get(k):
         errs.append(f"metadata {k}: {orig.get(k)!r} came back as {back.get(k)!r}")
 

@@ -58,7 +58,7 @@ expect_err "lock directory $T/theirs \(RUNBOOK_LOCK_DIR\) is owned by uid $uid, 
 # the lock still works: a good run takes it, and the file names the holder
 rb run rb.yaml --transcript t4.jsonl --operator alice
 expect_rc 0
-grep -q "^pid [0-9]*, alice, since " "$lock" || fail "the lock file does not name the holder"
+grep -q "^runbook lock-safe, pid [0-9]*, alice, since " "$lock" || fail "the lock file does not name the holder"
 [ "$(stat -c %a "$lock")" = 600 ] || fail "lock file mode $(stat -c %a "$lock")"
 
 # default directories, for a user who is not root: $XDG_RUNTIME_DIR/runbook,

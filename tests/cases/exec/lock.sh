@@ -12,7 +12,7 @@ pid=$!
 wait_for test -e holding
 rb run rb.yaml --transcript second.jsonl --operator bob
 expect_rc 4
-expect_err "lock denied: another run of 'locked' is in progress \(pid $pid, alice"
+expect_err "lock denied: another run of 'locked' is in progress \(runbook locked, pid $pid, alice"
 [ ! -e second.jsonl ] || fail "the denied run wrote a transcript"
 rb run rb.yaml --dry-run --transcript dry.jsonl
 expect_rc 0
