@@ -28,7 +28,9 @@ open(f"{w}/urls.txt", "w").write("".join(f"url = \"http://127.0.0.1:{port}/healt
 PY
 t_curl=$(best curl -s --parallel --parallel-max 50 -K "$W/urls.txt")
 t_http=$(cd "$W" && best "$RB" run http.yaml --quiet)
-echo "   curl --parallel: ${t_curl}s   runbook: ${t_http}s   ratio: $(ratio "$t_http" "$t_curl")x (target <= 1.5x)"
+r=$(ratio "$t_http" "$t_curl")
+echo "   curl --parallel: ${t_curl}s   runbook: ${t_http}s   ratio: ${r}x (target $(target http)x)"
+guard http "$r"
 if command -v ansible-playbook >/dev/null; then
 	python3 - "$W/uri.yml" "$port" <<'PY'
 import sys
@@ -36,7 +38,9 @@ tasks = "".join(f"    - uri: {{ url: 'http://127.0.0.1:{sys.argv[2]}/health.json
 open(sys.argv[1], "w").write(f"- hosts: localhost\n  connection: local\n  gather_facts: false\n  tasks:\n{tasks}")
 PY
 	t_uri=$(best ansible-playbook -i localhost, "$W/uri.yml")
-	echo "   ansible-playbook, 100 uri tasks: ${t_uri}s -> per check: ansible $(python3 -c "print(f'{$t_uri/100*1000:.1f}')")ms, runbook $(python3 -c "print(f'{$t_http/1000*1000:.3f}')")ms ($(python3 -c "print(f'{($t_uri/100)/($t_http/1000):.0f}')")x faster)"
+	r=$(python3 -c "print(f'{($t_uri/100)/($t_http/1000):.0f}')")
+	echo "   ansible-playbook, 100 uri tasks: ${t_uri}s -> per check: ansible $(python3 -c "print(f'{$t_uri/100*1000:.1f}')")ms, runbook $(python3 -c "print(f'{$t_http/1000*1000:.3f}')")ms (${r}x faster; target $(target ansible-http)x)"
+	guard ansible-http "$r"
 fi
 kill "$(cat "$W/nginx.pid")" 2>/dev/null
 
@@ -52,7 +56,9 @@ open(f"{w}/q.sql", "w").write("".join(f"BEGIN READ ONLY; SELECT task_id, status 
 PY
 	t_psql=$(PGPASSWORD=$RB_TEST_PG_PASSWORD best psql -X -q -h 127.0.0.1 -p "$RB_TEST_PG_PORT" -U runbook -d rbtest -f "$W/q.sql")
 	t_sql=$(cd "$W" && best "$RB" run sql.yaml --quiet)
-	echo "   psql: ${t_psql}s   runbook: ${t_sql}s   ratio: $(ratio "$t_sql" "$t_psql")x (target <= 2x)"
+	r=$(ratio "$t_sql" "$t_psql")
+	echo "   psql: ${t_psql}s   runbook: ${t_sql}s   ratio: ${r}x (target $(target sql)x)"
+	guard sql "$r"
 	svc_postgres_stop >/dev/null 2>&1
 else
 	echo "   (postgres did not start: $(tail -3 "$W/pg.log"))"

@@ -9,5 +9,9 @@ done
 t_jq=$(best jq -c . "$W/v20000.jsonl")
 t_v10=$(best "$RB" verify "$W/v10000.jsonl" --runbook "$W/v10000.yaml")
 t_v20=$(best "$RB" verify "$W/v20000.jsonl" --runbook "$W/v20000.yaml")
-echo "   jq: ${t_jq}s   runbook verify --runbook: ${t_v20}s   ratio: $(ratio "$t_v20" "$t_jq")x (target <= 1x)"
-echo "   10,000 steps: ${t_v10}s; 20,000 steps: $(ratio "$t_v20" "$t_v10")x the time (target <= 2.5x: not quadratic)"
+r=$(ratio "$t_v20" "$t_jq")
+echo "   jq: ${t_jq}s   runbook verify --runbook: ${t_v20}s   ratio: ${r}x (target $(target verify)x)"
+guard verify "$r"
+r=$(ratio "$t_v20" "$t_v10")
+echo "   10,000 steps: ${t_v10}s; 20,000 steps: ${r}x the time (target $(target verify-scaling)x: not quadratic)"
+guard verify-scaling "$r"

@@ -51,7 +51,6 @@ extern char **environ;
 #define POLL_SLICE_MS           100     /* longest wait before *cancel is looked at */
 #define REAP_SLICE_MS           10      /* straggler polling, slow path only */
 #define STUCK_AFTER_KILL_MS     5000    /* give up on a process SIGKILL cannot end (D state) */
-#define READ_CHUNK              65536
 
 enum { STAGE_CHDIR = 1, STAGE_EXEC };
 
@@ -125,6 +124,7 @@ static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static pid_t *reg_pids;
 static size_t reg_n, reg_cap;
 static int subreaper_set;
+static int null_fd = -1;        /* a child's stdin when it gets none; under reg_lock */
 
 static void reg_add(pid_t pid)
 {
@@ -161,41 +161,62 @@ typedef struct capture {
 	int truncated;
 } capture;
 
-static void capture_add(capture *c, const char *s, size_t n)
+/* room for at least want more bytes (and a NUL), within max + 1 */
+static void capture_grow(capture *c, size_t want)
 {
-	size_t room = c->max - c->len;
-	if (n > room) {
-		c->truncated = 1;
-		n = room;
-	}
-	if (!n)
+	if (c->len + want + 1 <= c->cap)
 		return;
-	if (c->len + n + 1 > c->cap) {
-		size_t cap = c->cap ? c->cap : 4096;
-		while (cap < c->len + n + 1)
-			cap *= 2;
-		if (cap > c->max + 1)
-			cap = c->max + 1;
-		c->buf = xrealloc(c->buf, cap);
-		c->cap = cap;
-	}
-	memcpy(c->buf + c->len, s, n);
-	c->len += n;
+	size_t cap = c->cap ? c->cap : 4096;
+	while (cap < c->len + want + 1)
+		cap *= 2;
+	if (cap > c->max + 1)
+		cap = c->max + 1;
+	c->buf = xrealloc(c->buf, cap);
+	c->cap = cap;
 }
 
-/* read what is there; returns 0, or -1 at EOF/error (fd then closed) */
-static int capture_read(capture *c, char *chunk)
+/*
+ * Read what is there, straight into the capture (no copy through a
+ * scratch buffer); past the bound, into a small discard buffer, only to
+ * see it is there (truncated) and to keep the pipe flowing.  Returns 0,
+ * or -1 at EOF/error (fd then closed).
+ */
+static int capture_read(capture *c)
 {
-	ssize_t n = read(c->fd, chunk, READ_CHUNK);
-	if (n > 0) {
-		capture_add(c, chunk, (size_t)n);
-		return 0;
+	char discard[4096];
+	ssize_t n;
+
+	if (c->len < c->max) {
+		size_t room = c->max - c->len;
+		/* a page free at least; more as the buffer doubles */
+		capture_grow(c, room < 4095 ? room : 4095);
+		n = read(c->fd, c->buf + c->len, c->cap - 1 - c->len);
+		if (n > 0)
+			c->len += (size_t)n;
+	} else {
+		n = read(c->fd, discard, sizeof discard);
+		if (n > 0)
+			c->truncated = 1;
 	}
+	if (n > 0)
+		return 0;
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return 0;
 	close(c->fd);
 	c->fd = -1;
 	return -1;
+}
+
+/* A pipe poll() reported: hung up with nothing left in it (no POLLIN)
+ * is the end without a read(); else read what is there. */
+static void capture_pollin(capture *c, short revents)
+{
+	if ((revents & POLLHUP) && !(revents & POLLIN)) {
+		close(c->fd);
+		c->fd = -1;
+		return;
+	}
+	capture_read(c);
 }
 
 static char *capture_detach(capture *c, size_t *len)
@@ -261,6 +282,7 @@ typedef struct child_args {
 	char *const *argv, *const *envp;
 	const char *cwd;
 	int in_fd, out_fd, err_fd;      /* in_fd -1: /dev/null */
+	int null_fd;                    /* /dev/null opened once (>= 3), or -1 */
 	pid_t parent;
 	volatile int stage, err;        /* set by the child when it gives up */
 } child_args;
@@ -300,6 +322,9 @@ static int child_main(void *arg)
 		child_fail(a, STAGE_CHDIR);
 	if (a->in_fd >= 0) {
 		if (dup2(a->in_fd, 0) < 0)
+			child_fail(a, STAGE_EXEC);
+	} else if (a->null_fd >= 0) {
+		if (dup2(a->null_fd, 0) < 0)
 			child_fail(a, STAGE_EXEC);
 	} else {
 		int nul = open("/dev/null", O_RDONLY);
@@ -362,7 +387,8 @@ static int spawn(pid_t *pid, unsigned long long *start, int *stage, const char *
 {
 	child_args a = {
 		.prog = prog, .argv = sp->argv, .envp = envp, .cwd = sp->cwd,
-		.in_fd = in_fd, .out_fd = out_fd, .err_fd = err_fd, .parent = getpid(),
+		.in_fd = in_fd, .out_fd = out_fd, .err_fd = err_fd, .null_fd = null_fd,
+		.parent = getpid(),
 	};
 	_Alignas(16) char stack[CHILD_STACK];
 	unsigned long all[8], old[8] = { 0 };
@@ -465,7 +491,6 @@ typedef struct run {
 	size_t ntermed, captermed;
 	pid_t *seen;            /* the live stragglers of the last sweep */
 	size_t nseen;
-	char chunk[READ_CHUNK];
 } run;
 
 static int reap_leader(run *r, int flags)
@@ -628,9 +653,9 @@ static int pump(run *r, int wait_ms)
 	if (k <= 0)
 		return 0;       /* timeout, or EINTR: the caller looks at the clock and *cancel */
 	if (io >= 0 && pf[io].revents)
-		capture_read(&r->out, r->chunk);
+		capture_pollin(&r->out, pf[io].revents);
 	if (ie >= 0 && pf[ie].revents)
-		capture_read(&r->err, r->chunk);
+		capture_pollin(&r->err, pf[ie].revents);
 	if (ii >= 0 && pf[ii].revents) {
 		if (pf[ii].revents & (POLLERR | POLLHUP | POLLNVAL)) {
 			close_fd(&r->in_fd);
@@ -793,9 +818,7 @@ static int spawn_error(proc_result *res, const proc_spec *sp, int stage, int err
 /* The state of one call, its deadline counted from t0. */
 static run *run_new(const proc_spec *sp, proc_result *res, int64_t t0)
 {
-	/* the read chunk is scratch: zeroing 64 KiB per step shows in the benchmark */
-	run *r = xmalloc(sizeof(*r));
-	memset(r, 0, offsetof(run, chunk));
+	run *r = xcalloc(1, sizeof(*r));
 	r->sp = sp;
 	r->res = res;
 	r->pidfd = r->in_fd = r->out.fd = r->err.fd = -1;
@@ -832,6 +855,12 @@ static int start_child(run *r, const char *prog, char **envp, int in, int out, i
 	if (!subreaper_set) {
 		prctl(PR_SET_CHILD_SUBREAPER, 1);
 		subreaper_set = 1;
+		/* opened once, not by every child: >= 3, so the child's dup2
+		 * onto 0..2 cannot clobber it */
+		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		null_fd = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : -1;
+		if (fd >= 0)
+			close(fd);
 	}
 	e = spawn(&pid, &start, &stage, prog, sp, envp, in, out, err);
 	if (!e)

@@ -332,9 +332,11 @@ void transcript_close(transcript *t)
 	t->path = NULL;
 }
 
-/* write n bytes, through EINTR and short writes; 0 or -1 with errno */
-int transcript_write_all(int fd, const char *buf, size_t n)
+/* write n bytes, through EINTR and short writes; 0 or -1 with errno and
+ * *done the bytes that went out */
+static int write_counted(int fd, const char *buf, size_t n, size_t *done)
 {
+	*done = 0;
 	while (n > 0) {
 		ssize_t k = write(fd, buf, n);
 		if (k < 0 && errno == EINTR)
@@ -347,8 +349,17 @@ int transcript_write_all(int fd, const char *buf, size_t n)
 		}
 		buf += k;
 		n -= (size_t)k;
+		*done += (size_t)k;
 	}
 	return 0;
+}
+
+/* write n bytes, through EINTR and short writes; 0 or -1 with errno */
+int transcript_write_all(int fd, const char *buf, size_t n)
+{
+	size_t done;
+
+	return write_counted(fd, buf, n, &done);
 }
 
 static int reserved_key(const char *k, const char *step, const char *phase)
@@ -501,6 +512,25 @@ static cJSON *clean_string(const char *s)
  * sprintf("%1.15g") and reads it back with sscanf to check it, which was
  * a quarter of printing an event.  The bytes are the same for integers.
  */
+/* v in decimal at buf (>= 21 bytes), NUL-terminated; its length.  Not
+ * snprintf: that alone cost more than a number's share of an event. */
+static size_t int_text(long long v, char *buf)
+{
+	char tmp[24];
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	size_t n = 0, k = 0;
+
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while ((u /= 10));
+	if (v < 0)
+		buf[k++] = '-';
+	while (n)
+		buf[k++] = tmp[--n];
+	buf[k] = '\0';
+	return k;
+}
+
 static void ints_raw(cJSON *j)
 {
 	for (cJSON *c = j->child; c; c = c->next) {
@@ -508,11 +538,11 @@ static void ints_raw(cJSON *j)
 		    c->valuedouble < 9007199254740992.0 &&
 		    c->valuedouble == (double)(long long)c->valuedouble) {
 			char buf[32];
-			snprintf(buf, sizeof buf, "%lld", (long long)c->valuedouble);
-			char *txt = cJSON_malloc(strlen(buf) + 1);
+			size_t n = int_text((long long)c->valuedouble, buf);
+			char *txt = cJSON_malloc(n + 1);
 			if (!txt)
 				continue;
-			strcpy(txt, buf);
+			memcpy(txt, buf, n + 1);
 			c->type = cJSON_Raw;
 			c->valuestring = txt;
 		} else if (cJSON_IsObject(c) || cJSON_IsArray(c))
@@ -520,16 +550,51 @@ static void ints_raw(cJSON *j)
 	}
 }
 
+/*
+ * The line of event o: its text S without the final '}', then
+ * ,"hash":"<SHA-256 of S>"} and '\n', in one buffer reused from event to
+ * event (only under emit_lock: the line stays valid until the next
+ * event).  NULL when out of memory.
+ */
+static char *print_line(cJSON *o, size_t *llen)
+{
+	static char *buf;
+	static size_t cap;
+	const size_t tail = strlen(HASH_KEY) + 64 + 3;
+	size_t slen;
+	char hash[65];
+
+	/* cJSON asks for 5 bytes more than the text when it prints into a buffer */
+	if (!cap || !cJSON_PrintPreallocated(o, buf, (int)(cap - tail - 5), 0)) {
+		char *s = cJSON_PrintUnformatted(o);
+		if (!s)
+			return NULL;
+		slen = strlen(s);
+		if (slen + tail + 5 > cap) {
+			cap = 2 * (slen + tail + 5);
+			buf = xrealloc(buf, cap);
+		}
+		memcpy(buf, s, slen + 1);
+		cJSON_free(s);
+	}
+	slen = strlen(buf);
+	sha256_hex(buf, slen, hash);
+	memcpy(buf + slen - 1, HASH_KEY, strlen(HASH_KEY));
+	memcpy(buf + slen - 1 + strlen(HASH_KEY), hash, 64);
+	memcpy(buf + slen - 1 + strlen(HASH_KEY) + 64, "\"}\n", 4);
+	*llen = slen - 1 + tail;
+	return buf;
+}
+
 int transcript_emit(transcript *t, event_id ev, const char *step,
 		    const char *phase, cJSON *fields)
 {
 	const char *event = event_table[ev].name;
-	char ts[40], hash[65];
+	char ts[40];
 	cJSON *o, *f;
-	char *s;
-	size_t slen, llen;
+	size_t llen, done;
 	char *line;
-	off_t before;
+	off_t end;
 	int rc = -1, saved, trunc;
 
 	pthread_mutex_lock(&emit_lock);
@@ -573,31 +638,25 @@ int transcript_emit(transcript *t, event_id ev, const char *step,
 	cJSON_Delete(fields);
 
 	ints_raw(o);
-	s = cJSON_PrintUnformatted(o);
+	line = print_line(o, &llen);
 	cJSON_Delete(o);
-	if (!s)
+	if (!line)
 		goto nomem;
-	slen = strlen(s);
-	sha256_hex(s, slen, hash);
-	llen = slen - 1 + strlen(HASH_KEY) + 64 + 3;
-	line = xmalloc(llen + 1);
-	snprintf(line, llen + 1, "%.*s" HASH_KEY "%s\"}\n", (int)(slen - 1), s, hash);
-	cJSON_free(s);
 
-	before = lseek(t->fd, 0, SEEK_END);
-	if (transcript_write_all(t->fd, line, llen) < 0) {
+	if (write_counted(t->fd, line, llen, &done) < 0) {
+		/* cut the partial line back: the end less what went out of it */
 		saved = errno;
-		trunc = before >= 0 ? ftruncate(t->fd, before) : 0;
+		end = done ? lseek(t->fd, 0, SEEK_END) : -1;
+		trunc = end >= (off_t)done ? ftruncate(t->fd, end - (off_t)done) : 0;
 		(void)trunc;
 		errno = saved;
-		free(line);
 		goto out;
 	}
 	t->seq++;
-	memcpy(t->prev, hash, 65);
+	memcpy(t->prev, line + llen - 67, 64);
+	t->prev[64] = '\0';
 	if (t->on_event)
 		t->on_event(t->ud, t, line, llen);
-	free(line);
 	rc = 0;
 	goto out;
 nomem:
