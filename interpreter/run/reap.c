@@ -141,6 +141,8 @@ int reap_dead_run(const runbook *rb, const tlog *l, int dry_run, value **reaped)
 		fprintf(stderr, "runbook resume: %s\n", err);
 		free(err);
 		free(t);
+		v_release(*reaped);
+		*reaped = NULL;
 		return code ? -code : -EXIT_LOCKED;
 	}
 	reap_kill *k;
