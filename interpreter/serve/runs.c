@@ -39,6 +39,26 @@ void reply_error(http_reply *r, int status, const char *fmt, ...)
 }
 
 /*
+ * A worker marks a run running before its child starts; until the child
+ * has written its first line (it may find the run lock held and go back
+ * to the queue) the run is shown as still queued, so a poller never sees
+ * it flap between the two.
+ */
+static void shown_status(serve *sv, run_row *row)
+{
+	if (strcmp(row->status, "running"))
+		return;
+	char *path = sv->st->ops->transcript(sv->st, row->id);
+	struct stat st;
+	int started = stat(path, &st) == 0 && st.st_size > 0;
+	free(path);
+	if (!started) {
+		free(row->status);
+		row->status = xstrdup("queued");
+	}
+}
+
+/*
  * rel as a runbook under --runbooks: its real path (malloc'd), or NULL with
  * the reply: 400 for an absolute path or one with a ".." segment, 403 when
  * it resolves (a symlink) outside, 404 when it names nothing.
@@ -276,6 +296,7 @@ void h_post_run(serve *sv, const http_req *q, http_reply *r)
 			if (known) {
 				run_row row;
 				if (sv->st->ops->get(sv->st, id, &row) == 0) {
+					shown_status(sv, &row);
 					cJSON_ReplaceItemInObject(r->json, "status", cJSON_CreateString(row.status));
 					run_row_release(&row);
 				}
@@ -294,6 +315,7 @@ void h_get_run(serve *sv, const http_req *q, http_reply *r)
 		reply_error(r, 404, "no run '%s'", q->param);
 		return;
 	}
+	shown_status(sv, &row);
 	r->status = 200;
 	r->json = run_row_json(&row);
 	run_row_release(&row);

@@ -31,7 +31,15 @@ two=$(jq -r .id resp)
 # the second slot tries it, finds the lock held, puts it back: it stays queued
 locked() { grep -q 'lock' "st/runs/$two/run.log" 2>/dev/null; }
 wait_for locked
-run_status_is "$two" queued || fail "the locked run: $(cat resp)"
+# while it keeps finding the lock held it reads queued, never running:
+# polled across several of its tries (a try every second)
+tries() { grep -c 'lock' "st/runs/$two/run.log" 2>/dev/null || echo 0; }
+n0=$(tries)
+for _ in $(seq 300); do
+	[ "$(tries)" -lt $((n0 + 2)) ] || break
+	run_status_is "$two" queued || fail "the locked run: $(cat resp)"
+done
+[ "$(tries)" -ge $((n0 + 2)) ] || fail "the locked run was not tried again: $(cat "st/runs/$two/run.log")"
 [ ! -e marks-two ] || fail "the second run of slow ran beside the first"
 touch go
 wait_run "$one" ok
