@@ -5,7 +5,9 @@
  * Every request, alone (prim_http_run) or in a group (prim_http_batch),
  * goes through the multi interface: curl_multi_poll() wakes at least every
  * POLL_MS so *c->cancel is noticed quickly, and CURLOPT_TIMEOUT_MS bounds
- * each transfer.  TCP (and TLS) connections are reused across steps
+ * each transfer.  A batch hands curl at most MAX_IN_CURL requests at a
+ * time; a request still waiting for its turn when its step's timeout
+ * passes fails.  TCP (and TLS) connections are reused across steps
  * through a CURLSH sharing the connection cache and DNS: one per http
  * connection (closed with it), and one for the whole process for steps
  * that name no connection.  Shares are locked, so steps running on several
@@ -987,9 +989,9 @@ static void req_finish(http_req *r, CURLcode rc)
  * The requests of a batch go to curl at most MAX_IN_CURL at a time, the
  * next as each finishes: every curl_multi_perform() visits every easy
  * handle of the multi handle, those that only wait for one of a host's
- * MAX_HOST_CONNECTIONS connections too, so handing curl 1,000 checks at
- * once cost more than their transfers.  32 still keeps every connection
- * to four hosts busy.
+ * MAX_HOST_CONNECTIONS connections too, so a batch of 1,000 checks handed
+ * over at once paid for walking all of them on every call.  32 still
+ * keeps every connection to four hosts busy.
  */
 #define MAX_IN_CURL             32
 #define STR_(x)                 #x
@@ -1001,10 +1003,38 @@ typedef struct http_batch {
 	CURLM *m;
 	http_req *rs;
 	size_t n;
+	size_t slots;           /* how many requests curl may hold */
 	size_t next;            /* rs[next..n) wait for a slot */
 	size_t in_curl;         /* requests curl holds */
 	int64_t expiry;         /* the earliest deadline of those waiting, 0 = none */
 } http_batch;
+
+/*
+ * The slots of a batch: MAX_HOST_CONNECTIONS for each host it calls, up
+ * to MAX_IN_CURL.  A request beyond its host's connections would only
+ * wait inside curl, where each such one looks for a connection again as
+ * every transfer ends.
+ */
+static size_t batch_slots(const http_req *rs, size_t n)
+{
+	enum { MAX_HOSTS = MAX_IN_CURL / MAX_HOST_CONNECTIONS };
+	const char *host[MAX_HOSTS];
+	size_t len[MAX_HOSTS], k = 0;
+
+	for (size_t i = 0; i < n && k < MAX_HOSTS; i++) {
+		if (rs[i].done)
+			continue;
+		const char *h = strstr(rs[i].url, "://") + 3;
+		size_t l = strcspn(h, "/?#"), j;
+		for (j = 0; j < k && (len[j] != l || strncasecmp(host[j], h, l)); j++)
+			;
+		if (j == k) {
+			host[k] = h;
+			len[k++] = l;
+		}
+	}
+	return k ? k * MAX_HOST_CONNECTIONS : 1;
+}
 
 /* Fail the waiting requests whose deadline has passed; b->expiry becomes
  * the next deadline among the others.  Scans only once one is due. */
@@ -1031,7 +1061,7 @@ static void expire_waiting(http_batch *b)
 static void start_more(http_batch *b)
 {
 	expire_waiting(b);
-	while (b->in_curl < MAX_IN_CURL && b->next < b->n) {
+	while (b->in_curl < b->slots && b->next < b->n) {
 		http_req *r = &b->rs[b->next++];
 		if (r->done || (r->deadline && req_time_left(r, WAITED) < 0))
 			continue;
@@ -1107,7 +1137,7 @@ static int poll_ms(const http_batch *b)
  */
 static void run_requests(http_req *rs, size_t n)
 {
-	http_batch b = { curl_multi_init(), rs, n, 0, 0, 1 /* scan once */ };
+	http_batch b = { curl_multi_init(), rs, n, batch_slots(rs, n), 0, 0, 1 /* scan once */ };
 
 	if (!b.m) {
 		fail_rest(&b, "cannot create a curl multi handle");
