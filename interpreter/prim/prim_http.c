@@ -983,7 +983,7 @@ static void req_finish(http_req *r, CURLcode rc)
 	c->result = res;
 }
 
-/* ---- a batch: at most MAX_IN_CURL requests in curl at a time ---- */
+/* ---- a batch: a few requests in curl at a time ---- */
 
 /*
  * The requests of a batch go to curl at most MAX_IN_CURL at a time, the
@@ -994,10 +994,7 @@ static void req_finish(http_req *r, CURLcode rc)
  * keeps every connection to four hosts busy.
  */
 #define MAX_IN_CURL             32
-#define STR_(x)                 #x
-#define STR(x)                  STR_(x)
-#define WAITED  "waiting for a connection (a batch has at most " STR(MAX_IN_CURL) \
-		" requests in flight)"
+#define WAITED  "waiting for a connection (earlier requests of its batch held every slot)"
 
 typedef struct http_batch {
 	CURLM *m;
@@ -1056,7 +1053,7 @@ static void expire_waiting(http_batch *b)
 	}
 }
 
-/* Hand curl waiting requests while it holds fewer than MAX_IN_CURL; the
+/* Hand curl waiting requests while it holds fewer than b->slots; the
  * time a request waited counts against its step's timeout. */
 static void start_more(http_batch *b)
 {
@@ -1107,8 +1104,8 @@ static int batch_cancelled(const http_batch *b)
 	return 0;
 }
 
-/* Fail every request not done, in curl or waiting: interrupted, or
- * curl's message for mc. */
+/* Fail every request not done, in curl or waiting: `why`, or
+ * interrupted when that is why (or why is NULL). */
 static void fail_rest(http_batch *b, const char *why)
 {
 	for (size_t i = 0; i < b->n; i++) {
