@@ -5,7 +5,9 @@
  * Every request, alone (prim_http_run) or in a group (prim_http_batch),
  * goes through the multi interface: curl_multi_poll() wakes at least every
  * POLL_MS so *c->cancel is noticed quickly, and CURLOPT_TIMEOUT_MS bounds
- * each transfer.  TCP (and TLS) connections are reused across steps
+ * each transfer.  A batch hands curl at most MAX_IN_CURL requests at a
+ * time; a request still waiting for its turn when its step's timeout
+ * passes fails.  TCP (and TLS) connections are reused across steps
  * through a CURLSH sharing the connection cache and DNS: one per http
  * connection (closed with it), and one for the whole process for steps
  * that name no connection.  Shares are locked, so steps running on several
@@ -596,6 +598,24 @@ static char *origin_of(const char *url)
 }
 
 /*
+ * Bound the transfer by the time the step has left; once none is left
+ * the call fails, "timed out after N ms" and `why`.
+ */
+static int req_time_left(http_req *r, const char *why)
+{
+	int64_t left = r->deadline - now_ms();
+
+	if (left <= 0) {
+		req_fail(r, xasprintf("%s %s: timed out after %lld ms %s", r->method, r->url,
+				      (long long)r->c->timeout_ms, why));
+		return -1;
+	}
+	curl_easy_setopt(r->h, CURLOPT_TIMEOUT_MS, (long)left);
+	curl_easy_setopt(r->h, CURLOPT_CONNECTTIMEOUT_MS, (long)left);
+	return 0;
+}
+
+/*
  * Set what may change from one hop to the next: URL, method, body,
  * headers, credentials and the time left.  Returns -1 (the call failed)
  * when the deadline has passed.
@@ -625,19 +645,11 @@ static int req_apply(http_req *r)
 		curl_easy_setopt(h, CURLOPT_USERNAME, NULL);
 		curl_easy_setopt(h, CURLOPT_PASSWORD, NULL);
 	}
-	if (r->deadline) {
-		int64_t left = r->deadline - now_ms();
-		if (left <= 0) {
-			req_fail(r, xasprintf("%s %s: timed out after %lld ms (redirects)", r->method,
-					      r->url, (long long)r->c->timeout_ms));
-			return -1;
-		}
-		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)left);
-		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)left);
-	} else {
+	if (!r->deadline) {
 		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)DEFAULT_CONNECT_MS);
+		return 0;
 	}
-	return 0;
+	return req_time_left(r, "(redirects)");
 }
 
 /* The action is a mapping of known parameters: 0, or -1 (the call failed). */
@@ -971,73 +983,178 @@ static void req_finish(http_req *r, CURLcode rc)
 	c->result = res;
 }
 
+/* ---- a batch: a few requests in curl at a time ---- */
+
+/*
+ * The requests of a batch go to curl at most MAX_IN_CURL at a time, the
+ * next as each finishes: every curl_multi_perform() visits every easy
+ * handle of the multi handle, those that only wait for one of a host's
+ * MAX_HOST_CONNECTIONS connections too, so a batch of 1,000 checks handed
+ * over at once paid for walking all of them on every call.  32 still
+ * keeps every connection to four hosts busy.
+ */
+#define MAX_IN_CURL             32
+#define WAITED  "waiting for a connection (earlier requests of its batch held every slot)"
+
+typedef struct http_batch {
+	CURLM *m;
+	http_req *rs;
+	size_t n;
+	size_t slots;           /* how many requests curl may hold */
+	size_t next;            /* rs[next..n) wait for a slot */
+	size_t in_curl;         /* requests curl holds */
+	int64_t expiry;         /* the earliest deadline of those waiting, 0 = none */
+} http_batch;
+
+/*
+ * The slots of a batch: MAX_HOST_CONNECTIONS for each host it calls, up
+ * to MAX_IN_CURL.  A request beyond its host's connections would only
+ * wait inside curl, where each such one looks for a connection again as
+ * every transfer ends.
+ */
+static size_t batch_slots(const http_req *rs, size_t n)
+{
+	enum { MAX_HOSTS = MAX_IN_CURL / MAX_HOST_CONNECTIONS };
+	const char *host[MAX_HOSTS];
+	size_t len[MAX_HOSTS], k = 0;
+
+	for (size_t i = 0; i < n && k < MAX_HOSTS; i++) {
+		if (rs[i].done)
+			continue;
+		const char *h = strstr(rs[i].url, "://") + 3;
+		size_t l = strcspn(h, "/?#"), j;
+		for (j = 0; j < k && (len[j] != l || strncasecmp(host[j], h, l)); j++)
+			;
+		if (j == k) {
+			host[k] = h;
+			len[k++] = l;
+		}
+	}
+	return k ? k * MAX_HOST_CONNECTIONS : 1;
+}
+
+/* Fail the waiting requests whose deadline has passed; b->expiry becomes
+ * the next deadline among the others.  Scans only once one is due. */
+static void expire_waiting(http_batch *b)
+{
+	int64_t now = now_ms();
+
+	if (!b->expiry || now < b->expiry)
+		return;
+	b->expiry = 0;
+	for (size_t i = b->next; i < b->n; i++) {
+		http_req *r = &b->rs[i];
+		if (r->done || !r->deadline)
+			continue;
+		if (r->deadline <= now)
+			req_time_left(r, WAITED);
+		else if (!b->expiry || r->deadline < b->expiry)
+			b->expiry = r->deadline;
+	}
+}
+
+/* Hand curl waiting requests while it holds fewer than b->slots; the
+ * time a request waited counts against its step's timeout. */
+static void start_more(http_batch *b)
+{
+	expire_waiting(b);
+	while (b->in_curl < b->slots && b->next < b->n) {
+		http_req *r = &b->rs[b->next++];
+		if (r->done || (r->deadline && req_time_left(r, WAITED) < 0))
+			continue;
+		curl_easy_setopt(r->h, CURLOPT_PRIVATE, r);
+		curl_multi_add_handle(b->m, r->h);
+		b->in_curl++;
+	}
+}
+
+/* Take the finished transfers from curl: a redirect goes on to its next
+ * hop in the same slot, anything else becomes the call's result or error. */
+static void collect_done(http_batch *b)
+{
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(b->m, &left))) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		http_req *r = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+		CURLcode rc = msg->data.result;
+		curl_multi_remove_handle(b->m, r->h);
+		/* the body went past max-body: the read was stopped on purpose */
+		if (rc == CURLE_WRITE_ERROR && r->cut)
+			rc = CURLE_OK;
+		int next = rc == CURLE_OK ? req_redirect(r) : 0;
+		if (next > 0) {
+			curl_multi_add_handle(b->m, r->h);
+			continue;
+		}
+		if (!r->done)
+			req_finish(r, rc);
+		b->in_curl--;
+	}
+}
+
+static int batch_cancelled(const http_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (!b->rs[i].done && *b->rs[i].c->cancel)
+			return 1;
+	return 0;
+}
+
+/* Fail every request not done, in curl or waiting: `why`, or
+ * interrupted when that is why (or why is NULL). */
+static void fail_rest(http_batch *b, const char *why)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		http_req *r = &b->rs[i];
+		if (r->done)
+			continue;
+		if (b->m)
+			curl_multi_remove_handle(b->m, r->h);
+		req_fail(r, xasprintf("%s %s: %s", r->method, r->url,
+				      why && !*r->c->cancel ? why : "interrupted"));
+	}
+	b->in_curl = 0;
+}
+
+/* How long to wait for activity: POLL_MS, or less when a waiting
+ * request's deadline comes first. */
+static int poll_ms(const http_batch *b)
+{
+	int64_t left = b->expiry ? b->expiry - now_ms() : POLL_MS;
+	return left < 0 ? 0 : left < POLL_MS ? (int)left : POLL_MS;
+}
+
 /*
  * Run the prepared requests concurrently on one multi handle until all are
- * done, waking every POLL_MS to notice cancellation.
+ * done, waking at least every POLL_MS to notice cancellation.
  */
 static void run_requests(http_req *rs, size_t n)
 {
-	CURLM *m = curl_multi_init();
-	size_t active = 0;
+	http_batch b = { curl_multi_init(), rs, n, batch_slots(rs, n), 0, 0, 1 /* scan once */ };
 
-	if (!m) {
-		for (size_t i = 0; i < n; i++)
-			if (!rs[i].done)
-				req_fail(&rs[i], xstrdup("http: cannot create a curl multi handle"));
+	if (!b.m) {
+		fail_rest(&b, "cannot create a curl multi handle");
 		return;
 	}
-	curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)MAX_HOST_CONNECTIONS);
-	for (size_t i = 0; i < n; i++) {
-		if (rs[i].done)
-			continue;
-		curl_easy_setopt(rs[i].h, CURLOPT_PRIVATE, &rs[i]);
-		curl_multi_add_handle(m, rs[i].h);
-		active++;
-	}
-	while (active) {
-		int running = 0, left;
-		CURLMcode mc = curl_multi_perform(m, &running);
-		CURLMsg *msg;
-		while ((msg = curl_multi_info_read(m, &left))) {
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			http_req *r = NULL;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
-			CURLcode rc = msg->data.result;
-			curl_multi_remove_handle(m, r->h);
-			/* the body went past max-body: the read was stopped on purpose */
-			if (rc == CURLE_WRITE_ERROR && r->cut)
-				rc = CURLE_OK;
-			int next = rc == CURLE_OK ? req_redirect(r) : 0;
-			if (next > 0) {
-				curl_multi_add_handle(m, r->h);
-				continue;
-			}
-			if (!r->done)
-				req_finish(r, rc);
-			active--;
-		}
-		if (!active)
-			break;
-		int cancelled = 0;
-		for (size_t i = 0; i < n; i++)
-			cancelled |= !rs[i].done && *rs[i].c->cancel;
-		if (cancelled || mc != CURLM_OK) {
-			for (size_t i = 0; i < n; i++) {
-				if (rs[i].done)
-					continue;
-				curl_multi_remove_handle(m, rs[i].h);
-				if (mc != CURLM_OK && !*rs[i].c->cancel)
-					req_fail(&rs[i], xasprintf("%s %s: %s", rs[i].method, rs[i].url,
-								   curl_multi_strerror(mc)));
-				else
-					req_fail(&rs[i], xasprintf("%s %s: interrupted", rs[i].method, rs[i].url));
-			}
+	curl_multi_setopt(b.m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)MAX_HOST_CONNECTIONS);
+	start_more(&b);
+	while (b.in_curl) {
+		int running = 0;
+		CURLMcode mc = curl_multi_perform(b.m, &running);
+		collect_done(&b);
+		if (mc != CURLM_OK || batch_cancelled(&b)) {
+			fail_rest(&b, mc != CURLM_OK ? curl_multi_strerror(mc) : NULL);
 			break;
 		}
-		curl_multi_poll(m, NULL, 0, POLL_MS, NULL);
+		start_more(&b);
+		if (b.in_curl)
+			curl_multi_poll(b.m, NULL, 0, poll_ms(&b), NULL);
 	}
-	curl_multi_cleanup(m);
+	curl_multi_cleanup(b.m);
 }
 
 /* Run n calls concurrently; each call's result or error as prim_http_run. */

@@ -3,7 +3,9 @@
 
 Binds 127.0.0.1 on a free port (or --port N), prints the port on the first
 line of stdout and serves until killed.  With --tls CERT KEY it serves
-HTTPS with that certificate.  Endpoints:
+HTTPS with that certificate.  With --ports N it serves the same endpoints
+(and the same counters) on N free ports, printed on the first line
+separated by spaces: N hosts, to a client.  Endpoints:
 
   /status/<code>          reply with that status (and a small JSON body)
   /slow?ms=N              sleep N ms, then 200 {"slept": N}
@@ -24,6 +26,10 @@ HTTPS with that certificate.  Endpoints:
   /set?name=..&value=..   set a gauge shown by /metrics
   /countdown?key=K&fail=N the first N requests of key K get 503, the later ones 200
                           (a service that fails, then recovers, without timing)
+  /hold?g=G&ms=N          sleep N ms (200), counting the requests of group G in
+                          flight at once
+  /held?g=G               {"most": the most requests of G ever in flight at once,
+                          "total": how many came}
 """
 import json
 import ssl
@@ -53,6 +59,9 @@ barrier_cond = threading.Condition()
 
 countdown = {}
 countdown_lock = threading.Lock()
+
+held = {}       # group -> [in flight now, most at once, total]
+held_lock = threading.Lock()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -172,6 +181,23 @@ class Handler(BaseHTTPRequestHandler):
             with countdown_lock:
                 n = countdown[key] = countdown.get(key, 0) + 1
             self.reply(503 if n <= fail else 200, {"key": key, "request": n})
+        elif p == "/hold":
+            g = q.get("g", "default")
+            with held_lock:
+                h = held.setdefault(g, [0, 0, 0])
+                h[0] += 1
+                h[1] = max(h[1], h[0])
+                h[2] += 1
+            try:
+                time.sleep(int(q.get("ms", "200")) / 1000.0)
+                self.reply(200, {"group": g})
+            finally:
+                with held_lock:
+                    h[0] -= 1
+        elif p == "/held":
+            with held_lock:
+                h = held.get(q.get("g", "default"), [0, 0, 0])
+                self.reply(200, {"most": h[1], "total": h[2]})
         elif p == "/metrics":
             with gauges_lock:
                 items = sorted(gauges.items())
@@ -196,22 +222,27 @@ class Server(ThreadingHTTPServer):
 
 
 def main():
-    port, tls, args = 0, None, sys.argv[1:]
+    port, ports, tls, args = 0, 1, None, sys.argv[1:]
     while args:
         if args[0] == "--port" and len(args) > 1:
             port, args = int(args[1]), args[2:]
+        elif args[0] == "--ports" and len(args) > 1:
+            ports, args = int(args[1]), args[2:]
         elif args[0] == "--tls" and len(args) > 2:
             tls, args = (args[1], args[2]), args[3:]
         else:
-            sys.exit("usage: httpd.py [--port N] [--tls CERT KEY]")
-    srv = Server(("127.0.0.1", port), Handler)
+            sys.exit("usage: httpd.py [--port N | --ports N] [--tls CERT KEY]")
+    srvs = [Server(("127.0.0.1", port if ports == 1 else 0), Handler) for _ in range(ports)]
     if tls:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(tls[0], tls[1])
-        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    print(srv.server_address[1], flush=True)
+        for srv in srvs:
+            srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    print(" ".join(str(srv.server_address[1]) for srv in srvs), flush=True)
+    for srv in srvs[1:]:
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
     try:
-        srv.serve_forever()
+        srvs[0].serve_forever()
     except KeyboardInterrupt:
         pass
 
