@@ -1,9 +1,12 @@
 /*
  * prim_sql.c - the `sql` primitive and the `postgres` connection (libpq).
  *
- * Every statement goes through PQsendQueryParams: parameters travel apart
- * from the SQL text, so no value is ever spliced into a query, and the
- * extended protocol refuses more than one statement per query.  All I/O is
+ * The step's statement goes through PQsendQueryParams: parameters travel
+ * apart from the SQL text, so no value is ever spliced into a query, and
+ * the extended protocol refuses more than one statement per query.  Only
+ * text this file writes itself (BEGIN, SET LOCAL with a number, ROLLBACK)
+ * goes through the simple protocol, where it may hold several statements:
+ * a read-only step costs three round trips, like psql's.  All I/O is
  * asynchronous and driven by poll() in slices of POLL_SLICE_MS, so a
  * connect or a query honours its deadline and notices cancellation (the
  * run's SIGINT/SIGTERM flag) promptly; a query overrunning its deadline is
@@ -314,6 +317,7 @@ typedef struct pg_stmt {
 	void (*take)(void *ud, PGconn *pg, PGresult *r);
 	void *ud;
 	char *copy_err;                 /* out: the statement was a COPY (refused) */
+	int simple;                     /* our own text, no params: PQsendQuery */
 } pg_stmt;
 
 /* what a statement stopped by the deadline or a signal says, once it was
@@ -331,7 +335,10 @@ static void stopped(PGconn *pg, const pg_stmt *q, char **err)
 /* Send the statement, flushing it within the deadline: 0, or -1 with *err. */
 static int pg_send(PGconn *pg, pg_stmt *q, char **err)
 {
-	if (!PQsendQueryParams(pg, q->sql, q->nparams, NULL, q->params, NULL, NULL, 0)) {
+	int sent = q->simple ? PQsendQuery(pg, q->sql) :
+		   PQsendQueryParams(pg, q->sql, q->nparams, NULL, q->params, NULL, NULL, 0);
+
+	if (!sent) {
 		*err = conn_error(pg);
 		return -1;
 	}
@@ -444,24 +451,24 @@ static void keep_decisive(void *ud, PGconn *pg, PGresult *r)
 }
 
 /*
- * Send sql with text parameters and wait for every result until the
- * deadline (0 = none) or cancellation.  Returns the decisive result for
- * the caller to PQclear, or NULL with *err when the statement could not
- * be carried out at all.  A result in error state is returned, not turned
- * into *err: the caller words it.
+ * Send q (its statement, deadline and cancel flag; take and ud are set
+ * here) and wait for every result until the deadline or cancellation.
+ * Returns the decisive result for the caller to PQclear, or NULL with
+ * *err when the statement could not be carried out at all.  A result in
+ * error state is returned, not turned into *err: the caller words it.
  */
-static PGresult *roundtrip(PGconn *pg, const char *sql, int nparams,
-			   const char *const *params, int64_t deadline,
-			   int64_t budget, volatile sig_atomic_t *cancel, char **err)
+static PGresult *roundtrip(PGconn *pg, pg_stmt *q, char **err)
 {
 	PGresult *keep = NULL;
-	pg_stmt q = { sql, nparams, params, 0, deadline, budget, cancel, keep_decisive, &keep, NULL };
 
-	if (pg_exchange(pg, &q, err) < 0 || q.copy_err) {
-		if (q.copy_err && !*err)
-			*err = q.copy_err;
+	q->take = keep_decisive;
+	q->ud = &keep;
+	if (pg_exchange(pg, q, err) < 0 || q->copy_err) {
+		if (q->copy_err && !*err)
+			*err = q->copy_err;
 		else
-			free(q.copy_err);
+			free(q->copy_err);
+		q->copy_err = NULL;
 		PQclear(keep);
 		return NULL;
 	}
@@ -470,12 +477,10 @@ static PGresult *roundtrip(PGconn *pg, const char *sql, int nparams,
 	return keep;
 }
 
-/* Run a statement whose result only matters as success or failure. */
-static int run_simple(PGconn *pg, const char *sql, int n, const char *const *params,
-		      int64_t deadline, int64_t budget, volatile sig_atomic_t *cancel,
-		      char **err)
+/* Run q, whose result only matters as success or failure: 0, or -1 with *err. */
+static int run_simple(PGconn *pg, pg_stmt *q, char **err)
 {
-	PGresult *r = roundtrip(pg, sql, n, params, deadline, budget, cancel, err);
+	PGresult *r = roundtrip(pg, q, err);
 	ExecStatusType st;
 
 	if (!r)
@@ -649,7 +654,9 @@ static int fetch_rows(PGconn *pg, fetch *f, const char *sql, int nparams,
 		      const char *const *params, int64_t deadline, int64_t budget,
 		      volatile sig_atomic_t *cancel, char **err)
 {
-	pg_stmt q = { sql, nparams, params, 1, deadline, budget, cancel, fetch_result, f, NULL };
+	pg_stmt q = { .sql = sql, .nparams = nparams, .params = params, .single_row = 1,
+		      .deadline = deadline, .budget = budget, .cancel = cancel,
+		      .take = fetch_result, .ud = f };
 
 	if (pg_exchange(pg, &q, err) < 0) {
 		free(q.copy_err);
@@ -737,43 +744,64 @@ static int sql_params(const value *plist, char ***params, size_t *n, char **err)
 }
 
 /*
- * Make the connection ready for the step: reconnected if needed, its
- * statement_timeout the step's (per step, so an earlier step's setting
- * never lingers; 0 = none), and inside BEGIN READ ONLY when readonly
- * (*in_tx then).  0, or -1 with *err.
+ * The statement that sets the step's statement_timeout (0 = none) into
+ * buf: a write step's for the session, so an earlier step's setting never
+ * lingers; a read-only step's opens BEGIN READ ONLY with it as SET LOCAL,
+ * one round trip for both.  Only a number is ever formatted into it.
+ */
+static pg_stmt session_stmt(prim_call *c, int64_t deadline, int readonly,
+			    char *buf, size_t len, const char *const *arg)
+{
+	long long ms = c->timeout_ms > 0 ? (long long)c->timeout_ms : 0;
+	pg_stmt q = { .deadline = deadline, .budget = c->timeout_ms, .cancel = c->cancel };
+
+	if (readonly) {
+		snprintf(buf, len, "BEGIN READ ONLY; SET LOCAL statement_timeout = %lld", ms);
+		q.sql = buf;
+		q.simple = 1;
+	} else {
+		snprintf(buf, len, "%lld", ms);
+		q.sql = "SELECT set_config('statement_timeout', $1, false)";
+		q.nparams = 1;
+		q.params = arg;
+	}
+	return q;
+}
+
+/*
+ * Make the connection ready for the step: reconnected if needed, with the
+ * step's statement_timeout, and inside BEGIN READ ONLY when readonly
+ * (*in_tx then, and whenever a failed attempt left a transaction open).
+ * 0, or -1 with *err.
  */
 static int sql_session(PGconn *pg, prim_call *c, int64_t deadline, int readonly, int *in_tx,
 		       char **err)
 {
-	char stmo[32];
-	const char *stmo_arg[1] = { stmo };
-	const char *set = "SELECT set_config('statement_timeout', $1, false)";
+	char buf[96];
+	const char *arg[1] = { buf };
+	pg_stmt q = session_stmt(c, deadline, readonly, buf, sizeof(buf), arg);
+	int rc;
 
 	if (ensure_ready(pg, deadline, c->timeout_ms, c->cancel, err) < 0)
 		return -1;
-	snprintf(stmo, sizeof(stmo), "%lld", (long long)(c->timeout_ms > 0 ? c->timeout_ms : 0));
-	if (run_simple(pg, set, 1, stmo_arg, deadline, c->timeout_ms, c->cancel, err) < 0) {
-		/* the server may have gone between steps: reconnect once; this
-		 * statement is idempotent, so trying it again is safe */
-		if (PQstatus(pg) != CONNECTION_BAD || cancelled(c->cancel))
-			return -1;
-		free(*err);
-		*err = NULL;
-		if (ensure_ready(pg, deadline, c->timeout_ms, c->cancel, err) < 0 ||
-		    run_simple(pg, set, 1, stmo_arg, deadline, c->timeout_ms, c->cancel, err) < 0)
-			return -1;
-	}
-	if (!readonly)
-		return 0;
-	if (PQtransactionStatus(pg) != PQTRANS_IDLE) {
+	if (readonly && PQtransactionStatus(pg) != PQTRANS_IDLE) {
 		*err = xstrdup("cannot run read-only: the connection is inside "
 			       "a transaction an earlier step opened");
 		return -1;
 	}
-	if (run_simple(pg, "BEGIN READ ONLY", 0, NULL, deadline, c->timeout_ms, c->cancel, err) < 0)
-		return -1;
-	*in_tx = 1;
-	return 0;
+	rc = run_simple(pg, &q, err);
+	if (rc < 0 && PQstatus(pg) == CONNECTION_BAD && !cancelled(c->cancel)) {
+		/* the server may have gone between steps: reconnect once; the
+		 * statement is idempotent there, so trying it again is safe */
+		free(*err);
+		*err = NULL;
+		rc = ensure_ready(pg, deadline, c->timeout_ms, c->cancel, err);
+		if (rc == 0)
+			rc = run_simple(pg, &q, err);
+	}
+	if (readonly && PQstatus(pg) == CONNECTION_OK)
+		*in_tx = rc == 0 || PQtransactionStatus(pg) != PQTRANS_IDLE;
+	return rc;
 }
 
 /* End a read-only step's transaction, with a short grace of its own (the
@@ -781,12 +809,13 @@ static int sql_session(PGconn *pg, prim_call *c, int64_t deadline, int readonly,
  * succeeded (*rc, c->result, *err). */
 static void sql_rollback(PGconn *pg, prim_call *c, int *rc, char **err)
 {
+	pg_stmt q = { .sql = "ROLLBACK", .simple = 1,
+		      .deadline = now_ms() + PG_CANCEL_DRAIN_MS, .budget = PG_CANCEL_DRAIN_MS };
 	char *e2 = NULL;
 
 	if (PQstatus(pg) != CONNECTION_OK)
 		return;
-	if (run_simple(pg, "ROLLBACK", 0, NULL, now_ms() + PG_CANCEL_DRAIN_MS,
-		       PG_CANCEL_DRAIN_MS, NULL, &e2) < 0 && *rc == 0) {
+	if (run_simple(pg, &q, &e2) < 0 && *rc == 0) {
 		*err = xasprintf("read-only transaction: %s", e2);
 		v_release(c->result);
 		c->result = NULL;
