@@ -188,12 +188,15 @@ class Handler(BaseHTTPRequestHandler):
                 h[0] += 1
                 h[1] = max(h[1], h[0])
                 h[2] += 1
+            # out of flight before the reply is written: once the client
+            # has the reply it may send the next request, which must not
+            # find this one still counted
             try:
                 time.sleep(int(q.get("ms", "200")) / 1000.0)
-                self.reply(200, {"group": g})
             finally:
                 with held_lock:
                     h[0] -= 1
+            self.reply(200, {"group": g})
         elif p == "/held":
             with held_lock:
                 h = held.get(q.get("g", "default"), [0, 0, 0])
