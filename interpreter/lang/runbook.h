@@ -133,6 +133,7 @@ struct step {
 	node *every_tmpl;
 	int during;             /* DURING_* */
 	int tolerance;
+	int result_read;        /* some template reads `steps.<this>.result` (or the whole entry) */
 };
 
 typedef struct runbook {
@@ -157,6 +158,10 @@ typedef struct runbook {
 	int fragment;           /* a fragment (`fragment:` instead of `runbook:`) */
 	node *outputs;          /* a fragment's `outputs` mapping, may be NULL */
 	node *concurrency_key;  /* the run lock's key template, may be NULL (the id) */
+	/* a template reads `steps` as a whole or by a computed key, so any
+	 * step's result may be read: the run keeps them all; otherwise a
+	 * finished step keeps its result only when its result_read says so */
+	int results_all_read;
 } runbook;
 
 /*

@@ -2630,9 +2630,10 @@ typedef struct refwalk {
 
 /* `steps.<id>`: the step exists and runs before the one whose template
  * this is; the step, or NULL when there is none */
-static const step *check_step_ref(vctx *v, const tref *r, const char *id, size_t off)
+static step *check_step_ref(vctx *v, const tref *r, const char *id, size_t off)
 {
-	const step *from = r->st, *to = id_find(v, id);
+	const step *from = r->st;
+	step *to = id_find(v, id);
 	if (!to) {
 		const char **ids = xcalloc(v->rb->all.n + 1, sizeof *ids);
 		for (size_t q = 0; q < v->rb->all.n; q++)
@@ -2825,6 +2826,14 @@ static void check_each_ref(vctx *v, const tref *r, const char *second, size_t of
 		       hint(v, second, each_fields, (size_t)-1));
 }
 
+/* `steps.x...` may read x's result: `steps.x.result...`, and `steps.x`
+ * or `steps.x[k]` (the whole entry, or a field picked at run time) */
+static void note_result_read(step *to, const expr_path *p)
+{
+	if (p->n == 2 || !strcmp(p->part[2], "result"))
+		to->result_read = 1;
+}
+
 static void ref_cb(void *ud, const expr_path *p)
 {
 	refwalk *w = ud;
@@ -2865,9 +2874,13 @@ static void ref_cb(void *ud, const expr_path *p)
 	} else if (!strcmp(root, "inputs") && second) {
 		check_input_ref(v, r, second, off);
 	} else if (!strcmp(root, "steps") && second) {
-		const step *to = check_step_ref(v, r, second, off);
+		step *to = check_step_ref(v, r, second, off);
+		if (to)
+			note_result_read(to, p);
 		if (to && p->n > 2)
 			check_step_path(v, n, to, p);
+	} else if (!strcmp(root, "steps")) {
+		v->rb->results_all_read = 1;    /* `steps` itself, or steps[x]: any of them */
 	}
 }
 

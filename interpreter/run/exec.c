@@ -294,13 +294,17 @@ static const char *local_id(const step *st)
 static _Thread_local const fe_set *t_fe_end;
 
 /* st's record in the `steps` context (an item's: in its set; a for-each
- * step's has its items too) */
+ * step's has its items too).  Its result only when a template of the
+ * runbook may read it (the transcript has it anyway): a run is a stream
+ * of steps, and what no later step reads is not held until the end. */
 static void record_step(run_ctx *rc, const step *st, int status, value *outputs, value *result)
 {
 	if (item_run(st)) {
 		fe_item_end(t_sc->fe, status_names[status], outputs, result);
 		return;
 	}
+	if (!st->result_read && !t_sc->rb->results_all_read)
+		result = NULL;
 	value *s = v_obj();
 	v_obj_set_take(s, "status", v_str(status_names[status]));
 	v_obj_set_take(s, "outputs", outputs ? v_retain(outputs) : v_obj());
