@@ -21,6 +21,7 @@ sql             <= 1.2
 verify          <= 1
 verify-scaling  <= 2.5
 foreach         <= 1
+redact-scaling  <= 2
 '
 # target ROW: "<= 1.05" (the row's comparison and target)
 target() { echo "$TARGETS" | awk -v r="$1" '$1 == r { print $2, $3; f = 1 } END { exit !f }'; }

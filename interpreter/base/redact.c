@@ -41,6 +41,7 @@
  * additions and lookups from several threads mix safely.
  */
 #include "base/redact.h"
+#include "base/acmatch.h"
 #include "base/arena.h"
 #include "base/hex.h"
 #include "base/utf8.h"
@@ -78,6 +79,12 @@ struct redactor {
 	size_t nforms, capforms;
 	struct form *secrets;   /* the raw values, for redact_count */
 	size_t nsecrets, capsecrets;
+	/* every form without a PCRE2 pattern in one automaton; the others
+	 * (caseless non-ASCII secrets, rare) by index.  Rebuilt on the first
+	 * lookup after an addition (stale). */
+	acmatch *ac;
+	size_t *re, nre;
+	int stale;
 	pthread_rwlock_t lock;
 };
 
@@ -93,6 +100,43 @@ static void rdlock(const redactor *r)
 static void unlock(const redactor *r)
 {
 	pthread_rwlock_unlock((pthread_rwlock_t *)&r->lock);
+}
+
+/* the automaton and the list of PCRE2 forms, from the forms (write lock) */
+static void rebuild(redactor *r)
+{
+	struct ac_pattern *p = xmalloc((r->nforms + 1) * sizeof(*p));
+	size_t n = 0;
+
+	ac_free(r->ac);
+	free(r->re);
+	r->re = xmalloc((r->nforms + 1) * sizeof(*r->re));
+	r->nre = 0;
+	for (size_t i = 0; i < r->nforms; i++) {
+		const struct form *f = &r->forms[i];
+		if (f->re)
+			r->re[r->nre++] = i;
+		else
+			p[n++] = (struct ac_pattern){ f->s, f->len, f->fold };
+	}
+	r->ac = ac_build(p, n);
+	free(p);
+	r->stale = 0;
+}
+
+/* A read lock on r, its automaton up to date: a reader that finds it
+ * stale rebuilds it under the write lock, then reads. */
+static void rdlock_ready(const redactor *r)
+{
+	rdlock(r);
+	while (r->stale) {
+		unlock(r);
+		pthread_rwlock_wrlock((pthread_rwlock_t *)&r->lock);
+		if (r->stale)
+			rebuild((redactor *)r);
+		unlock(r);
+		rdlock(r);
+	}
 }
 
 /*
@@ -125,6 +169,8 @@ void redactor_free(redactor *r)
 	}
 	free(r->forms);
 	free(r->secrets);
+	ac_free(r->ac);
+	free(r->re);
 	pthread_rwlock_destroy(&r->lock);
 	free(r);
 }
@@ -435,6 +481,7 @@ void redact_add(redactor *r, const char *secret, size_t len)
 	add_hex_form(r, secret, len, upper, 0);
 	add_hex_form(r, secret, len, lower, ':');
 	add_hex_form(r, secret, len, upper, ':');
+	r->stale = 1;
 out:
 	pthread_rwlock_unlock(&r->lock);
 }
@@ -629,32 +676,68 @@ size_t redact_max_form_len(const redactor *r)
  * redact_max_form_len() bytes when more were available, so that every
  * secret starting before `want` is whole in s.
  */
+/* the smallest start of an automaton match of r that straddles cut
+ * (starts before it, ends after it), or cut */
+static size_t ac_straddler(const redactor *r, const char *s, size_t len, size_t cut)
+{
+	size_t max = ac_max_len(r->ac), lo, hi, a, e, best = cut;
+	struct ac_cursor c;
+
+	if (!max)
+		return cut;
+	/* a match that starts before lo ends at or before cut; one that
+	 * starts before cut ends before hi */
+	lo = cut >= max ? cut - max + 1 : 0;
+	hi = len - cut >= max - 1 ? cut + max - 1 : len;
+	ac_begin(&c, s + lo, hi - lo);
+	while (ac_next(r->ac, &c, &a, &e, NULL))
+		if (lo + a < cut && lo + e > cut && lo + a < best)
+			best = lo + a;
+	return best;
+}
+
+/* the same for the forms matched with PCRE2 */
+static size_t re_straddler(const redactor *r, const char *s, size_t len, size_t cut)
+{
+	for (size_t i = 0; i < r->nre; i++) {
+		const struct form *f = &r->forms[r->re[i]];
+		/* a caseless match may be longer than the form: look further back */
+		size_t back = 4 * f->len, ml;
+		size_t from = cut > back ? cut - back + 1 : 0;
+		size_t at = find(f, s, len, from, &ml);
+
+		/* an occurrence that starts before the cut and ends after it */
+		while (at < cut) {
+			if (at + ml > cut)
+				return at;
+			at = find(f, s, len, at + 1, &ml);
+		}
+	}
+	return cut;
+}
+
+/*
+ * Where to cut s[0..len) to keep at most `want` bytes without cutting
+ * through a secret: the largest cut <= want such that no occurrence of a
+ * form starts before it and ends after it.  A cut must come BEFORE
+ * redaction (redacted text is shorter and no longer says where a secret
+ * was), and the caller must have read at least want +
+ * redact_max_form_len() bytes when more were available, so that every
+ * secret starting before `want` is whole in s.
+ */
 size_t redact_safe_cut(const redactor *r, const char *s, size_t len, size_t want)
 {
-	size_t cut = want < len ? want : len, i, moved;
+	size_t cut = want < len ? want : len, moved;
 
 	if (!r || cut == len)
 		return cut;
-	rdlock(r);
+	rdlock_ready(r);
+	/* every cut skipped lies inside an occurrence */
 	do {
-		moved = 0;
-		for (i = 0; i < r->nforms; i++) {
-			const struct form *f = &r->forms[i];
-			/* a caseless match may be longer than the form: look further back */
-			size_t back = f->re ? 4 * f->len : f->len, ml;
-			size_t from = cut > back ? cut - back + 1 : 0;
-			size_t at = find(f, s, len, from, &ml);
-
-			/* an occurrence that starts before the cut and ends after it */
-			while (at < cut) {
-				if (at + ml > cut) {
-					cut = at;
-					moved = 1;
-					break;
-				}
-				at = find(f, s, len, at + 1, &ml);
-			}
-		}
+		size_t c = ac_straddler(r, s, len, cut);
+		c = re_straddler(r, s, len, c);
+		moved = c < cut;
+		cut = c;
 	} while (moved && cut > 0);
 	unlock(r);
 	return cut;
@@ -768,71 +851,113 @@ static size_t find(const struct form *f, const char *s, size_t len, size_t from,
 	return p ? (size_t)(p - s) : len;
 }
 
+/* covered byte runs [start, end), in order, none touching another */
+struct runs {
+	struct run {
+		size_t start, end;
+	} *v;
+	size_t n, cap;
+};
+
+/* Cover [start, end); end is at least every end added before. */
+static void cover(struct runs *rs, size_t start, size_t end)
+{
+	while (rs->n && rs->v[rs->n - 1].end >= start) {
+		if (rs->v[rs->n - 1].start < start)
+			start = rs->v[rs->n - 1].start;
+		rs->n--;
+	}
+	if (rs->n == rs->cap) {
+		rs->cap = rs->cap ? 2 * rs->cap : 16;
+		rs->v = xrealloc(rs->v, rs->cap * sizeof(*rs->v));
+	}
+	rs->v[rs->n++] = (struct run){ start, end };
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct run *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Add the occurrences of the PCRE2 forms to rs (sorted again, merged). */
+static void cover_re(const redactor *r, const char *s, size_t len, struct runs *rs)
+{
+	struct runs all = { 0 };
+	size_t n0 = rs->n, ml;
+
+	for (size_t i = 0; i < r->nre; i++) {
+		const struct form *f = &r->forms[r->re[i]];
+		for (size_t at = find(f, s, len, 0, &ml); at < len; at = find(f, s, len, at + 1, &ml)) {
+			if (rs->n == rs->cap) {
+				rs->cap = rs->cap ? 2 * rs->cap : 16;
+				rs->v = xrealloc(rs->v, rs->cap * sizeof(*rs->v));
+			}
+			rs->v[rs->n++] = (struct run){ at, at + ml };
+		}
+	}
+	if (rs->n == n0)
+		return;
+	qsort(rs->v, rs->n, sizeof(*rs->v), by_start);
+	/* sorted by start: a run touching the last one extends it */
+	for (size_t i = 0; i < rs->n; i++) {
+		if (all.n && rs->v[i].start <= all.v[all.n - 1].end) {
+			if (rs->v[i].end > all.v[all.n - 1].end)
+				all.v[all.n - 1].end = rs->v[i].end;
+			continue;
+		}
+		cover(&all, rs->v[i].start, rs->v[i].end);
+	}
+	free(rs->v);
+	*rs = all;
+}
+
 /*
  * Returns a malloc'd, NUL-terminated copy of s[0..len) where every maximal
  * run of bytes covered by an occurrence of a secret form is replaced by
  * "***"; *outlen (may be NULL) receives its length.  r may be NULL or
  * empty: then it is a plain copy.  Never fails (aborts on OOM).
+ *
+ * One pass of the automaton finds every form but the PCRE2 ones; its
+ * matches come in order of their end, and each one that overlaps or
+ * touches the runs covered so far merges with them.
  */
 char *redact_str(const redactor *r, const char *s, size_t len, size_t *outlen)
 {
-	size_t stackpos[128], *pos, *mend, i, cur = 0, ml;
+	struct runs rs = { 0 };
+	struct ac_cursor c;
+	size_t cur = 0, a, e;
 	sbuf out = { 0 };
 
 	if (!s)
 		len = 0;
 	if (r)
-		rdlock(r);
+		rdlock_ready(r);
 	if (!r || !r->nforms || !len) {
-		char *c = xmalloc(len + 1);
+		char *copy = xmalloc(len + 1);
 
 		if (r)
 			unlock(r);
 		if (len)
-			memcpy(c, s, len);
-		c[len] = '\0';
+			memcpy(copy, s, len);
+		copy[len] = '\0';
 		if (outlen)
 			*outlen = len;
-		return c;
+		return copy;
 	}
-	/* pos[i]: the next occurrence of form i, mend[i]: where it ends */
-	pos = r->nforms <= 64 ? stackpos : xmalloc(2 * r->nforms * sizeof(*pos));
-	mend = pos + r->nforms;
-	for (i = 0; i < r->nforms; i++) {
-		pos[i] = find(&r->forms[i], s, len, 0, &ml);
-		mend[i] = pos[i] + ml;
-	}
-	for (;;) {
-		size_t start = len, end;
-		int grew;
-
-		for (i = 0; i < r->nforms; i++)
-			if (pos[i] < start)
-				start = pos[i];
-		if (start == len)
-			break;
-		/* grow [start, end) over every occurrence overlapping or touching it */
-		end = start;
-		do {
-			grew = 0;
-			for (i = 0; i < r->nforms; i++) {
-				while (pos[i] < len && pos[i] <= end) {
-					if (mend[i] > end) {
-						end = mend[i];
-						grew = 1;
-					}
-					pos[i] = find(&r->forms[i], s, len, pos[i] + 1, &ml);
-					mend[i] = pos[i] + ml;
-				}
-			}
-		} while (grew);
-		sbuf_add(&out, s + cur, start - cur);
-		sbuf_adds(&out, REDACT_MASK);
-		cur = end;
-	}
+	ac_begin(&c, s, len);
+	while (ac_next(r->ac, &c, &a, &e, NULL))
+		cover(&rs, a, e);
+	if (r->nre)
+		cover_re(r, s, len, &rs);
 	unlock(r);
-	if (pos != stackpos)
-		free(pos);
+	for (size_t i = 0; i < rs.n; i++) {
+		sbuf_add(&out, s + cur, rs.v[i].start - cur);
+		sbuf_adds(&out, REDACT_MASK);
+		cur = rs.v[i].end;
+	}
+	free(rs.v);
 	sbuf_add(&out, s + cur, len - cur);
 	if (outlen)
 		*outlen = out.len;
@@ -842,16 +967,37 @@ char *redact_str(const redactor *r, const char *s, size_t len, size_t *outlen)
 /* Does s[0..len) contain any form of any secret?  r may be NULL. */
 int redact_contains(const redactor *r, const char *s, size_t len)
 {
-	size_t i;
-	int hit = 0;
+	struct ac_cursor c;
+	size_t a, e, ml;
+	int hit;
 
 	if (!r || !s)
 		return 0;
-	rdlock(r);
-	for (i = 0; i < r->nforms && !hit; i++) {
-		size_t ml;
-		hit = find(&r->forms[i], s, len, 0, &ml) < len;
-	}
+	rdlock_ready(r);
+	ac_begin(&c, s, len);
+	hit = ac_next(r->ac, &c, &a, &e, NULL);
+	for (size_t i = 0; i < r->nre && !hit; i++)
+		hit = find(&r->forms[r->re[i]], s, len, 0, &ml) < len;
 	unlock(r);
 	return hit;
+}
+
+/*
+ * Form i of r (for tests: a reference to compare the automaton with):
+ * its bytes and how it is matched (0: exactly, 1: ASCII letters in any
+ * case, 2: a PCRE2 caseless pattern).  0 past the last form.
+ */
+int redact_form(const redactor *r, size_t i, const char **s, size_t *len, int *how)
+{
+	int ok;
+
+	rdlock(r);
+	ok = i < r->nforms;
+	if (ok) {
+		*s = r->forms[i].s;
+		*len = r->forms[i].len;
+		*how = r->forms[i].re ? 2 : r->forms[i].fold;
+	}
+	unlock(r);
+	return ok;
 }

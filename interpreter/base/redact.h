@@ -47,6 +47,11 @@ size_t redact_max_form_len(const redactor *r);
  * cut BEFORE redacting, with want + redact_max_form_len() bytes read. */
 size_t redact_safe_cut(const redactor *r, const char *s, size_t len, size_t want);
 
+/* Form i of r: its bytes and how it is matched (0: exactly, 1: ASCII
+ * letters in any case, 2: caseless with PCRE2); 0 past the last one.
+ * For tests, which compare the one-pass scan with a form-by-form one. */
+int redact_form(const redactor *r, size_t i, const char **s, size_t *len, int *how);
+
 /* base64 (standard, padded) of len bytes, malloc'd; via OpenSSL EVP */
 char *b64_encode(const unsigned char *s, size_t len);
 
