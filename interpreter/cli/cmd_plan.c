@@ -347,11 +347,18 @@ static void plan_details(plan_ctx *p, const step *st, detail_fn put, void *ud)
 	if (r)
 		put(ud, "retry", r);
 	free(r);
+	if (st->on_in_doubt != DOUBT_UNSET)
+		put(ud, "on-in-doubt", rb_keys.in_doubt[st->on_in_doubt - 1]);
 }
 
+/* the JSON plan's keys have _ where the runbook's have - */
 static void detail_json(void *ud, const char *name, const char *text)
 {
-	cJSON_AddStringToObject(ud, name, text);
+	char key[32];
+	snprintf(key, sizeof key, "%s", name);
+	for (char *c = key; *c; c++)
+		*c = *c == '-' ? '_' : *c;
+	cJSON_AddStringToObject(ud, key, text);
 }
 
 static void detail_text(void *ud, const char *name, const char *text)
@@ -650,6 +657,9 @@ static void plan_head(const plan_ctx *p, const runbook *rb, const value *in)
 	if (key)
 		printf("concurrency key: %s\n", key);
 	free(key);
+	if (rb->on_in_doubt != DOUBT_UNSET)
+		printf("on-in-doubt: %s (what resume does with a step in doubt)\n",
+		       rb_keys.in_doubt[rb->on_in_doubt - 1]);
 }
 
 /* the JSON plan: the runbook, its inputs (as declared, and their values),
@@ -672,6 +682,8 @@ static cJSON *plan_doc(plan_ctx *p, const runbook *rb, const value *in)
 		v_release(d);
 	}
 	cJSON_AddStringToObject(j, "rollback", policy_names[rb->rollback_policy]);
+	if (rb->on_in_doubt != DOUBT_UNSET)
+		cJSON_AddStringToObject(j, "on_in_doubt", rb_keys.in_doubt[rb->on_in_doubt - 1]);
 	if (rb->objectives) {
 		value *o = plan_render(rb->objectives, p->ctx, p->red);
 		cJSON_AddItemToObject(j, "objectives", v_to_cjson(o));

@@ -170,26 +170,51 @@ static int items_started(const replay *rp, const char *id)
 }
 
 /*
- * A step in doubt that neither its idempotence nor a check: probe can
- * decide, with no --in-doubt and nothing else under way (a rollback, a
- * failure): the operator must say.  Returns 1 when the question was asked.
+ * The step in doubt when neither its idempotence nor a check: probe can
+ * decide, and nothing else under way (a rollback, a failure, --rollback)
+ * does: someone must say, the operator with --in-doubt or the runbook
+ * with on-in-doubt.  NULL when nothing needs saying.
  */
-static int must_ask(const resume_args *a, const runbook *rb, const replay *rp)
+static const step *undecided(const resume_args *a, const runbook *rb, const replay *rp)
 {
 	if (!rp->in_doubt || a->rollback_only || rp->rolling_back || rp->failed_step)
-		return 0;
+		return NULL;
 	const step *st = runbook_find_step(rb, rp->in_doubt);
-	if (st->idempotent || st->check_step || a->decision != INDOUBT_ASK)
-		return 0;
+	if (!st || st->idempotent || st->check_step)
+		return NULL;
 	if (st->for_each && !items_started(rp, st->id))
-		return 0;       /* between items: none is in doubt */
+		return NULL;    /* between items: none is in doubt */
+	return st;
+}
+
+/*
+ * The step in doubt, undecided, with no --in-doubt: its on-in-doubt
+ * policy decides into a and r (rerun, skip, rollback), or it parks: the
+ * operator must say.  Returns 1 when the question was asked.
+ */
+static int by_policy(resume_args *a, const runbook *rb, const step *st, resume_state *r,
+		     char *why, size_t n)
+{
+	int d = in_doubt_policy(rb, st, why, n);
+	if (d != DOUBT_PARK) {
+		printf("runbook resume: step '%s' is in doubt: %s\n", st->id, why);
+		fflush(stdout);
+		a->decision = d;
+		a->rollback_only |= d == DOUBT_ROLLBACK;
+		r->by_policy = 1;
+		r->policy_why = why;
+		return 0;
+	}
+	const step *from;
+	runbook_on_in_doubt(rb, st, &from);
+	int said = from || rb->on_in_doubt != DOUBT_UNSET;     /* park is written, not the default */
 	fprintf(stderr,
 		"runbook resume: step '%s' had started when the run stopped and may or may not\n"
-		"have taken effect; it is not idempotent and has no check: probe. Decide with\n"
+		"have taken effect; it is not idempotent and has no check: probe%s%s. Decide with\n"
 		"  --in-doubt rerun     run it again\n"
 		"  --in-doubt skip      assume it took effect and go on\n"
 		"  --in-doubt rollback  roll back what the run did (same as --rollback)\n",
-		rp->in_doubt);
+		st->id, said ? "; " : "", said ? why : "");
 	return 1;
 }
 
@@ -228,9 +253,11 @@ int record_continue(runbook *rb, const tlog *l, run_opts *o, const char *path,
 static int resume_go(void *ud, runbook *rb, const replay *rp, resume_state *r, run_opts *o)
 {
 	resume_args *a = ud;
+	char why[256];
 	if (a->decision == INDOUBT_ROLLBACK)
 		a->rollback_only = 1;
-	if (must_ask(a, rb, rp))
+	const step *st = undecided(a, rb, rp);
+	if (st && a->decision == INDOUBT_ASK && by_policy(a, rb, st, r, why, sizeof why))
 		return EXIT_USAGE;
 	r->in_doubt = rp->in_doubt;
 	r->decision = a->decision;

@@ -188,6 +188,7 @@ static cJSON *step_key_schema(const step_key *r)
 	case KS_OUTPUTS: o = ref(REF("outputs")); break;
 	case KS_ON_FAILURE: o = str_enum(rb_keys.on_failure); break;
 	case KS_DRY_RUN: o = str_enum(rb_keys.dry_run); break;
+	case KS_IN_DOUBT: o = str_enum(rb_keys.in_doubt); break;
 	case KS_BOOL: o = typed("boolean", NULL); break;
 	case KS_STEPS:
 		o = any_of(ref(REF("rollback-step")), array_of(ref(REF("rollback-step"))));
@@ -347,6 +348,8 @@ static cJSON *top_shape(const char *k)
 		return steps_or_null();
 	if (!strcmp(k, "rollback"))
 		return str_enum(rb_keys.policies);
+	if (!strcmp(k, "on-in-doubt"))
+		return str_enum(rb_keys.in_doubt);
 	if (!strcmp(k, "objectives"))
 		return ref(REF("objectives"));
 	if (!strcmp(k, "drill"))

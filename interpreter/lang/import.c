@@ -101,7 +101,7 @@ typedef struct irb {
 } irb;
 
 typedef struct meta {
-	char *id, *title, *owner, *version, *reviewed, *key;
+	char *id, *title, *owner, *version, *reviewed, *key, *in_doubt;
 	char *reviewers, *audience, *tags;      /* flow lists, already YAML */
 	sbuf extra;                             /* front matter kept as text */
 	char *description;
@@ -2053,6 +2053,7 @@ static void meta_out(imp *im, sbuf *o)
 	list_out(o, "audience", m->audience);
 	list_out(o, "tags", m->tags);
 	key_flow(o, 0, "concurrency-key", m->key);
+	key_flow(o, 0, "on-in-doubt", m->in_doubt);
 }
 
 /* the drill: docs' inject, symptoms and guard steps, and the cleanup */
@@ -2183,7 +2184,8 @@ static int meta_key(imp *im, const char *k, const node *v)
 	int scalar_v = v->kind == N_SCALAR && v->len == strlen(v->str) && !strchr(v->str, '\n');
 	char **slot = !strcmp(k, "title") ? &m->title : !strcmp(k, "owner") ? &m->owner
 		      : !strcmp(k, "version") ? &m->version : !strcmp(k, "runbook") || !strcmp(k, "slug") || !strcmp(k, "id") ? &m->id
-		      : !strcmp(k, "concurrency-key") ? &m->key : NULL;
+		      : !strcmp(k, "concurrency-key") ? &m->key
+		      : !strcmp(k, "on-in-doubt") ? &m->in_doubt : NULL;
 
 	if (slot) {
 		if (!scalar_v || !*v->str)

@@ -44,6 +44,7 @@ const step_row step_rows[] = {
 	{ "Rollback on failure", "rollback-on-failure" },
 	{ "Sensitive", "sensitive" },
 	{ "Dry run", "dry-run" },
+	{ "On in doubt", "on-in-doubt" },
 	{ "Rollback", "rollback" },
 	{ NULL, NULL }
 };

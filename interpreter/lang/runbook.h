@@ -35,6 +35,10 @@ enum { RBPOL_ON_FAILURE, RBPOL_ALWAYS, RBPOL_NEVER };
 enum { DRYRUN_RULES, DRYRUN_RUN, DRYRUN_SKIP };
 /* a continuous probe's `during:` (the default: the steps phase) */
 enum { DURING_STEPS, DURING_DRILL, DURING_RUN };
+/* `on-in-doubt:` what `runbook resume` does with a step that started and
+ * never ended when the operator gives no --in-doubt (UNSET: a step's
+ * "the runbook's", a runbook's "park") */
+enum { DOUBT_UNSET, DOUBT_RERUN, DOUBT_SKIP, DOUBT_ROLLBACK, DOUBT_PARK };
 
 enum input_type {
 	IT_STRING, IT_INT, IT_NUMBER, IT_BOOL, IT_DURATION, IT_URL,
@@ -111,6 +115,7 @@ struct step {
 	int on_failure;         /* ONFAIL_* */
 	int sensitive;
 	int idempotent;
+	int on_in_doubt;        /* DOUBT_*: its `on-in-doubt:`, UNSET when it has none */
 	int rollback_on_failure; /* undo even when this step failed (it may half-apply) */
 	int dry_run;            /* DRYRUN_*: its `dry-run:` */
 	steplist rollback;      /* the undo steps (phase PH_ROLLBACK) */
@@ -150,6 +155,7 @@ typedef struct runbook {
 	steplist lists[PH__COUNT]; /* checks, steps, verify, (rollback unused), inject, symptoms,
 				    * cleanup, guard, probes */
 	int rollback_policy;
+	int on_in_doubt;        /* DOUBT_*: the top-level `on-in-doubt:`, UNSET when none */
 	node *objectives;
 	node *drill;
 	node *guard;            /* drill.guard, may be NULL */
@@ -183,6 +189,14 @@ int runbook_date_ok(const char *s);
 step *runbook_find_step(const runbook *rb, const char *id);
 const input_def *runbook_find_input(const runbook *rb, const char *name);
 const conn_def *runbook_find_conn(const runbook *rb, const char *name);
+/*
+ * The on-in-doubt policy (DOUBT_RERUN ... DOUBT_PARK, never UNSET) of step
+ * st of rb: its own key, else that of the step whose fragment it is in (a
+ * `use` step, by its id's prefix), else the runbook's, else park.  *from:
+ * the step whose key decided, or NULL for the runbook's field (or the
+ * default).
+ */
+int runbook_on_in_doubt(const runbook *rb, const step *st, const step **from);
 
 /* graph.c: resolve `needs`, detect cycles, compute each phase's order.
  * Adds diagnostics; returns -1 on error. */
@@ -207,6 +221,7 @@ typedef struct rb_keytables {
 	const char *const *dry_run;
 	rb_keytable field;      /* a manual step's field */
 	const char *const *during;      /* a continuous probe's windows */
+	const char *const *in_doubt;    /* on-in-doubt's words, by DOUBT_* - 1 */
 } rb_keytables;
 extern const rb_keytables rb_keys;
 
@@ -256,6 +271,7 @@ enum step_key_shape {
 	KS_LIMIT,               /* a count or a percentage: 3, "25%" */
 	KS_DURING,              /* steps, drill or run */
 	KS_COUNT,               /* an integer >= 0 */
+	KS_IN_DOUBT,            /* rerun, skip, rollback or park */
 };
 struct step_parse;
 typedef struct step_key {

@@ -103,7 +103,7 @@ static const char *const top_keys[] = {
 	"runbook", "title", "version", "owner", "reviewers", "last-reviewed",
 	"audience", "tags", "description", "inputs", "connections", "defaults",
 	"checks", "steps", "verify", "rollback", "objectives", "drill", "probes",
-	"concurrency-key", NULL,
+	"concurrency-key", "on-in-doubt", NULL,
 };
 static const char *const top_docs[] = {
 	"the runbook's id: [a-z0-9][a-z0-9-]*",
@@ -129,6 +129,10 @@ static const char *const top_docs[] = {
 	"what the run lock is held on (default: the runbook id): runs with the same key never "
 	"run at once, e.g. \"${{ inputs.namespace }}/telemetry-worker\"; inputs and env only, "
 	"never a secret",
+	"what `runbook resume` does, when the operator gives no --in-doubt, with a step that "
+	"had started and never ended (neither idempotent nor checked): rerun, skip (assume it "
+	"took effect), rollback (roll back the run) or park (the default: wait for the "
+	"operator); a step's own on-in-doubt wins",
 	NULL,
 };
 SAME_LEN(top_keys, top_docs);
@@ -253,6 +257,8 @@ static const char *const effect_names[] = { "read", "write", NULL };
 static const char *const onfail_names[] = { "rollback", "continue", "abort", NULL };
 static const char *const policy_names[] = { "on-failure", "always", "never", NULL };
 static const char *const dry_run_names[] = { "run", "skip", NULL };
+/* by DOUBT_* - 1 */
+static const char *const in_doubt_names[] = { "rerun", "skip", "rollback", "park", NULL };
 static const char *const contexts[] = { "inputs", "env", "steps", "result", "run", "each", NULL };
 /* the fields of `each` (key and value for the items of an object) */
 static const char *const each_fields[] = { "item", "index", "key", "value", NULL };
@@ -262,7 +268,7 @@ const rb_keytables rb_keys = {
 	{ defaults_keys, defaults_docs }, { objective_keys, objective_docs },
 	{ drill_keys, drill_docs }, { guard_keys, guard_docs },
 	input_types, effect_names, onfail_names, policy_names, contexts, dry_run_names,
-	{ field_keys, field_docs }, during_names,
+	{ field_keys, field_docs }, during_names, in_doubt_names,
 };
 
 /* ---- did you mean ---- */
@@ -1686,6 +1692,13 @@ static void sk_idempotent(stepparse *p, node *k, node *x)
 	want_bool(p->v, x, "idempotent", &p->st->idempotent);
 }
 
+static void sk_on_in_doubt(stepparse *p, node *k, node *x)
+{
+	int e = want_enum(p->v, x, "on-in-doubt", in_doubt_names);
+	if (e >= 0)
+		p->st->on_in_doubt = DOUBT_RERUN + e;
+}
+
 static void sk_rollback_on_failure(stepparse *p, node *k, node *x)
 {
 	step *st = p->st;
@@ -1953,6 +1966,10 @@ const step_key step_key_table[] = {
 	  NOT_PROBE, KS_BOOL, NULL, sk_idempotent },
 	{ "check", "a read probe that tells whether the step took effect (after a crash or a failure)",
 	  NOT_PROBE, KS_PROBE, NULL, sk_check },
+	{ "on-in-doubt", "what `runbook resume` does with this step when it had started and never "
+	  "ended and the operator gives no --in-doubt: rerun, skip, rollback or park (default: "
+	  "the runbook's on-in-doubt); for a for-each step, with each item in doubt", SKF_USE,
+	  KS_IN_DOUBT, "a rollback step that was interrupted always runs again", sk_on_in_doubt },
 	{ "rollback-on-failure",
 	  "true: undo this step even when it failed (for commands known to half-apply)", SKF_USE,
 	  KS_BOOL, "'rollback-on-failure' is for a step with a rollback, not for a rollback step",
@@ -2529,6 +2546,11 @@ static void validate_structure(vctx *v)
 		if (p >= 0)
 			rb->rollback_policy = p;
 	}
+	if ((x = node_get(root, "on-in-doubt")) && !rb->fragment) {
+		int p = want_enum(v, x, "on-in-doubt", in_doubt_names);
+		if (p >= 0)
+			rb->on_in_doubt = DOUBT_RERUN + p;
+	}
 
 	if ((x = node_get(root, "inputs")))
 		parse_inputs(v, x);
@@ -3007,6 +3029,28 @@ step *runbook_find_step(const runbook *rb, const char *id)
 		}
 	}
 	return NULL;
+}
+
+int runbook_on_in_doubt(const runbook *rb, const step *st, const step **from)
+{
+	*from = NULL;
+	if (st->on_in_doubt != DOUBT_UNSET) {
+		*from = st;
+		return st->on_in_doubt;
+	}
+	/* "u/x/y": the `use` steps "u/x", then "u", of which it is a part */
+	for (size_t n = st->id ? strlen(st->id) : 0; n-- > 0;) {
+		if (st->id[n] != '/')
+			continue;
+		char *up = xstrndup(st->id, n);
+		const step *u = runbook_find_step(rb, up);
+		free(up);
+		if (u && u->on_in_doubt != DOUBT_UNSET) {
+			*from = u;
+			return u->on_in_doubt;
+		}
+	}
+	return rb->on_in_doubt != DOUBT_UNSET ? rb->on_in_doubt : DOUBT_PARK;
 }
 
 /* The declared input `name`, or NULL. */

@@ -37,10 +37,13 @@ const event_def event_table[EV_COUNT] = {
 		"run.resume",
 		"`runbook resume` continues the run: the seq it continues from, the bytes of a "
 		"torn line it cut, the runbook's sha256, operator, host, pid, the step in doubt, "
-		"the leftover processes it killed (`reaped`) and its action "
-		"(continue, finish-rollback, rollback); `boot` and `signed_by` as in run.start",
+		"the leftover processes it killed (`reaped`), its action "
+		"(continue, finish-rollback, rollback) and, when --in-doubt or the runbook's "
+		"on-in-doubt decided the step in doubt, `in_doubt_decision` (rerun, skip, rollback) "
+		"and `decided_by` (operator or runbook); `boot` and `signed_by` as in run.start",
 		FIELDS("from_seq", "torn_bytes", "sha256", "operator", "host", "pid", "action"),
-		FIELDS("sha256", "operator", "host", "in_doubt", "reaped", "action"),
+		FIELDS("sha256", "operator", "host", "in_doubt", "reaped", "action",
+		       "in_doubt_decision", "decided_by"),
 	},
 	[EV_RUN_UNDO] = {
 		"run.undo",
@@ -131,9 +134,10 @@ const event_def event_table[EV_COUNT] = {
 	[EV_STEP_IN_DOUBT] = {
 		"step.in-doubt",
 		"resume's decision about the step that had started but not ended: rerun or "
-		"applied, and why",
+		"applied, why, and, when neither its idempotence nor its check: decided, who did "
+		"(`decided_by`: operator, by --in-doubt, or runbook, by its on-in-doubt)",
 		FIELDS("step", "phase", "decision", "why"),
-		FIELDS("decision", "item"),
+		FIELDS("decision", "item", "decided_by"),
 	},
 	[EV_APPROVE] = {
 		"approve",

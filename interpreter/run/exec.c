@@ -1408,16 +1408,30 @@ static int run_probe(run_ctx *rc, const step *probe, const char *phase)
 	return ok ? ST_OK : ST_FAILED;
 }
 
+int in_doubt_policy(const runbook *rb, const step *st, char *buf, size_t n)
+{
+	const step *from;
+	int d = runbook_on_in_doubt(rb, st, &from);
+	if (from)
+		snprintf(buf, n, "on-in-doubt: %s, the policy of step '%s'", rb_keys.in_doubt[d - 1],
+			 from->id);
+	else
+		snprintf(buf, n, "on-in-doubt: %s, the runbook's policy", rb_keys.in_doubt[d - 1]);
+	return d;
+}
+
 /*
  * Resume: the step that was running when the interpreter died.  Returns
  * ST_OK when its effect is known to have happened (its `check:` probe
- * says so, or --in-doubt skip), -1 when it must run again.
+ * says so, or --in-doubt skip, or its on-in-doubt: skip), -1 when it must
+ * run again.
  */
 static int decide_in_doubt(run_ctx *rc, step *st, const char *phase)
 {
 	const resume_state *rs = rc->o->resume;
-	const char *how;
-	int rerun;
+	const char *how, *by = NULL;
+	char why[256];
+	int rerun, d = rs->by_policy ? INDOUBT_ASK : rs->decision;
 	if (st->idempotent) {
 		how = "idempotent: re-run";
 		rerun = 1;
@@ -1430,16 +1444,23 @@ static int decide_in_doubt(run_ctx *rc, step *st, const char *phase)
 		int s = run_probe(rc, &probe, phase);
 		rerun = s != ST_OK;
 		how = rerun ? "check: not applied, re-run" : "check: already applied, not re-run";
-	} else if (rs->decision == INDOUBT_RERUN) {
-		how = "--in-doubt rerun";
-		rerun = 1;
+	} else if (d != INDOUBT_ASK) {
+		how = d == INDOUBT_RERUN ? "--in-doubt rerun" : "--in-doubt skip: assumed applied";
+		rerun = d == INDOUBT_RERUN;
+		by = "operator";
 	} else {
-		how = "--in-doubt skip: assumed applied";
-		rerun = 0;
+		/* resume asks, or rolls back, before a park or a rollback comes here */
+		rerun = in_doubt_policy(rc->rb, st, why, sizeof why - 20) == DOUBT_RERUN;
+		if (!rerun)
+			strcat(why, ": assumed applied");
+		how = why;
+		by = "runbook";
 	}
 	cJSON *f = cJSON_CreateObject();
 	cJSON_AddStringToObject(f, "decision", rerun ? "rerun" : "applied");
 	cJSON_AddStringToObject(f, "why", how);
+	if (by)
+		cJSON_AddStringToObject(f, "decided_by", by);
 	emit(rc, EV_STEP_IN_DOUBT, st, phase, f);
 	term_line(&rc->term, "  in doubt: %s (%s)", shown_id(st), how);
 	if (rerun)
@@ -2085,7 +2106,7 @@ static int own_undo(run_ctx *rc, const done_step *fs, const char **why)
 	const step *st = fs->st;
 	const resume_state *rs = rc->o->resume;
 	if (rs && rs->decision == INDOUBT_ROLLBACK) {
-		*why = "--in-doubt rollback";
+		*why = rs->by_policy && rs->policy_why ? rs->policy_why : "--in-doubt rollback";
 		return 1;
 	}
 	if (st->prim && st->prim->failure_undone) {
@@ -2835,6 +2856,12 @@ static void emit_run_resume(run_ctx *rc)
 	cJSON_AddNumberToObject(f, "pid", getpid());
 	if (rs->in_doubt)
 		cJSON_AddStringToObject(f, "in_doubt", rs->in_doubt);
+	if (rs->in_doubt && rs->decision != INDOUBT_ASK) {
+		static const char *const words[] = { [INDOUBT_RERUN] = "rerun", [INDOUBT_SKIP] = "skip",
+						     [INDOUBT_ROLLBACK] = "rollback" };
+		cJSON_AddStringToObject(f, "in_doubt_decision", words[rs->decision]);
+		cJSON_AddStringToObject(f, "decided_by", rs->by_policy ? "runbook" : "operator");
+	}
 	if (rs->reaped && v_len(rs->reaped))
 		cJSON_AddItemToObject(f, "reaped", v_to_cjson(rs->reaped));
 	cJSON_AddStringToObject(f, "action", rs->rollback_only ? "rollback"

@@ -40,9 +40,11 @@ extern const char *const mode_names[];
  * again: their status, outputs and result are restored into the `steps`
  * context.  The in-doubt step (started, never ended) is re-run when it is
  * idempotent, decided by its `check:` probe when it has one, else by
- * `decision`.
+ * `decision` (--in-doubt), else by its `on-in-doubt:` policy
+ * (runbook_on_in_doubt).  The values are those of DOUBT_* (ASK: none given).
  */
-enum { INDOUBT_ASK, INDOUBT_RERUN, INDOUBT_SKIP, INDOUBT_ROLLBACK };
+enum { INDOUBT_ASK = DOUBT_UNSET, INDOUBT_RERUN = DOUBT_RERUN, INDOUBT_SKIP = DOUBT_SKIP,
+       INDOUBT_ROLLBACK = DOUBT_ROLLBACK };
 
 typedef struct resume_state {
 	const char *transcript;         /* appended to, keeping the chain */
@@ -55,7 +57,10 @@ typedef struct resume_state {
 	char **rolled;                  /* rollback steps that ended ok */
 	size_t nrolled;
 	const char *in_doubt;           /* step id, or NULL */
-	int decision;                   /* INDOUBT_* from --in-doubt */
+	int decision;                   /* INDOUBT_* from --in-doubt; or ROLLBACK from the
+	                                 * in-doubt step's on-in-doubt (by_policy) */
+	int by_policy;                  /* decision is on-in-doubt's, not the operator's */
+	const char *policy_why;         /* then the words saying whose (in_doubt_policy) */
 	int rollback_only;              /* --rollback */
 	int rolling_back;               /* rollback.start seen without rollback.end */
 	const char *failed_step;        /* a failure had stopped the run */
@@ -72,6 +77,13 @@ typedef struct resume_state {
 	                                 * failed item's: in doubt, undone as own_undo decides) */
 	const long *rolled_items;       /* per rolled entry: the item it undid, else -1 */
 } resume_state;
+
+/*
+ * The on-in-doubt policy of step st (runbook_on_in_doubt), DOUBT_*, and in
+ * buf the words that say so: "on-in-doubt: rerun, the runbook's policy", or
+ * "..., the policy of step 'x'" when a step's key decided.
+ */
+int in_doubt_policy(const runbook *rb, const step *st, char *buf, size_t n);
 
 typedef struct run_opts {
 	int mode;
