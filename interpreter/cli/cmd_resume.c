@@ -210,11 +210,11 @@ static int by_policy(resume_args *a, const runbook *rb, const step *st, resume_s
 	int said = from || rb->on_in_doubt != DOUBT_UNSET;     /* park is written, not the default */
 	fprintf(stderr,
 		"runbook resume: step '%s' had started when the run stopped and may or may not\n"
-		"have taken effect; it is not idempotent and has no check: probe%s%s. Decide with\n"
+		"have taken effect; it is not idempotent and has no check: probe. Decide with\n"
 		"  --in-doubt rerun     run it again\n"
 		"  --in-doubt skip      assume it took effect and go on\n"
-		"  --in-doubt rollback  roll back what the run did (same as --rollback)\n",
-		st->id, said ? "; " : "", said ? why : "");
+		"  --in-doubt rollback  roll back what the run did (same as --rollback)\n"
+		"%s%s%s", st->id, said ? "(" : "", said ? why : "", said ? ": it waits for the operator)\n" : "");
 	return 1;
 }
 

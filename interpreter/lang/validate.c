@@ -1969,7 +1969,8 @@ const step_key step_key_table[] = {
 	{ "on-in-doubt", "what `runbook resume` does with this step when it had started and never "
 	  "ended and the operator gives no --in-doubt: rerun, skip, rollback or park (default: "
 	  "the runbook's on-in-doubt); for a for-each step, with each item in doubt", SKF_USE,
-	  KS_IN_DOUBT, "a rollback step that was interrupted always runs again", sk_on_in_doubt },
+	  KS_IN_DOUBT, "'on-in-doubt' is not for a rollback step: an interrupted rollback step "
+	  "always runs again", sk_on_in_doubt },
 	{ "rollback-on-failure",
 	  "true: undo this step even when it failed (for commands known to half-apply)", SKF_USE,
 	  KS_BOOL, "'rollback-on-failure' is for a step with a rollback, not for a rollback step",
