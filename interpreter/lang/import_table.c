@@ -132,6 +132,7 @@ static int shape_ok(const char *key, const value *v)
 
 	switch (k ? k->shape : -1) {
 	case KS_TEXT: case KS_STRING: case KS_DURATION: case KS_ON_FAILURE: case KS_DRY_RUN:
+	case KS_IN_DOUBT:
 	case KS_DURING: case KS_LIMIT: case KS_COUNT: case KS_CONDITION:
 		return scalar;
 	case KS_BOOL:

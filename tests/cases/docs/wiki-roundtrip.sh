@@ -34,6 +34,7 @@ inputs:
   p: { type: string, default: a }
   m: { type: string, default: GET }
 concurrency-key: "${{ inputs.p }}/edges"
+on-in-doubt: skip
 connections:
   db: { postgres: "postgres://localhost/x" }
 defaults: { timeout: 1m }
@@ -48,6 +49,7 @@ steps:
   - id: a
     approve: "go?\n"
     rollback: { none: "nothing to undo" }
+    on-in-doubt: rerun
   - id: h
     title: both "quotes" and 'apostrophes'
     http: { url: "http://x/${{ inputs.p }}", method: "${{ inputs.m }}" }
