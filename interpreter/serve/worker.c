@@ -49,8 +49,8 @@ static const double buckets[SERVE_BUCKETS] = { 1, 5, 15, 60, 300, 900, 3600, 144
  * whose run.end says it rolled steps back is rolled-back; a run whose
  * transcript has no run.end stopped short of its end without being
  * killed (resume would not decide a step in doubt that is neither
- * idempotent nor checked): it is waiting for an operator's `runbook
- * resume --in-doubt ...`.
+ * idempotent nor checked, its on-in-doubt being park): it is waiting for
+ * an operator's `runbook resume --in-doubt ...`.
  */
 static const char *exit_status(int code, const char *transcript)
 {
