@@ -200,9 +200,9 @@ static int by_policy(resume_args *a, const runbook *rb, const step *st, resume_s
 		printf("runbook resume: step '%s' is in doubt: %s\n", st->id, why);
 		fflush(stdout);
 		a->decision = d;
-		a->rollback_only |= d == DOUBT_ROLLBACK;
 		r->by_policy = 1;
 		r->policy_why = why;
+		r->decided_by = "runbook";
 		return 0;
 	}
 	const step *from;
@@ -213,8 +213,10 @@ static int by_policy(resume_args *a, const runbook *rb, const step *st, resume_s
 		"have taken effect; it is not idempotent and has no check: probe. Decide with\n"
 		"  --in-doubt rerun     run it again\n"
 		"  --in-doubt skip      assume it took effect and go on\n"
-		"  --in-doubt rollback  roll back what the run did (same as --rollback)\n"
-		"%s%s%s", st->id, said ? "(" : "", said ? why : "", said ? ": it waits for the operator)\n" : "");
+		"  --in-doubt rollback  roll back what the run did (same as --rollback)\n",
+		st->id);
+	if (said)
+		fprintf(stderr, "(%s: it waits for the operator)\n", why);
 	return 1;
 }
 
@@ -254,11 +256,13 @@ static int resume_go(void *ud, runbook *rb, const replay *rp, resume_state *r, r
 {
 	resume_args *a = ud;
 	char why[256];
-	if (a->decision == INDOUBT_ROLLBACK)
-		a->rollback_only = 1;
 	const step *st = undecided(a, rb, rp);
 	if (st && a->decision == INDOUBT_ASK && by_policy(a, rb, st, r, why, sizeof why))
 		return EXIT_USAGE;
+	if (st && !r->by_policy)
+		r->decided_by = "operator";
+	if (a->decision == INDOUBT_ROLLBACK)
+		a->rollback_only = 1;
 	r->in_doubt = rp->in_doubt;
 	r->decision = a->decision;
 	r->rollback_only = a->rollback_only;

@@ -2856,11 +2856,11 @@ static void emit_run_resume(run_ctx *rc)
 	cJSON_AddNumberToObject(f, "pid", getpid());
 	if (rs->in_doubt)
 		cJSON_AddStringToObject(f, "in_doubt", rs->in_doubt);
-	if (rs->in_doubt && rs->decision != INDOUBT_ASK) {
+	if (rs->in_doubt && rs->decided_by && rs->decision != INDOUBT_ASK) {
 		static const char *const words[] = { [INDOUBT_RERUN] = "rerun", [INDOUBT_SKIP] = "skip",
 						     [INDOUBT_ROLLBACK] = "rollback" };
 		cJSON_AddStringToObject(f, "in_doubt_decision", words[rs->decision]);
-		cJSON_AddStringToObject(f, "decided_by", rs->by_policy ? "runbook" : "operator");
+		cJSON_AddStringToObject(f, "decided_by", rs->decided_by);
 	}
 	if (rs->reaped && v_len(rs->reaped))
 		cJSON_AddItemToObject(f, "reaped", v_to_cjson(rs->reaped));

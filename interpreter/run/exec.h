@@ -61,6 +61,9 @@ typedef struct resume_state {
 	                                 * in-doubt step's on-in-doubt (by_policy) */
 	int by_policy;                  /* decision is on-in-doubt's, not the operator's */
 	const char *policy_why;         /* then the words saying whose (in_doubt_policy) */
+	const char *decided_by;         /* "operator" or "runbook" when --in-doubt or on-in-doubt
+	                                 * decides the step in doubt (neither its idempotence
+	                                 * nor its check: does), else NULL */
 	int rollback_only;              /* --rollback */
 	int rolling_back;               /* rollback.start seen without rollback.end */
 	const char *failed_step;        /* a failure had stopped the run */

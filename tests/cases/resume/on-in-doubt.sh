@@ -77,6 +77,7 @@ rb resume t.jsonl --rollback
 want_rc=$RC
 crash plain.yaml
 rb resume t.jsonl --in-doubt rollback; expect_rc "$want_rc"
+resume_event rollback operator
 want_runs=$(tr '\n' ' ' < runs)
 [ "$want_runs" = "first undo-doubt undo-first " ] || fail "--in-doubt rollback undid: $want_runs"
 gen rollback '' > rollback.yaml
