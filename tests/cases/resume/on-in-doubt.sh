@@ -158,6 +158,13 @@ crash_fe fe-skip.yaml
 rb resume t.jsonl; expect_rc 0
 [ "$(tr '\n' ' ' < count)" = "a b c " ] || fail "for-each skip: items ran $(tr '\n' ' ' < count), want a b c"
 expect_jq t.jsonl '[.[] | select(.event=="step.in-doubt")] | length == 1 and .[0].decision == "applied" and .[0].decided_by == "runbook"'
+fe rollback > fe-rollback.yaml
+crash_fe fe-rollback.yaml
+rb resume t.jsonl; expect_rc "$want_rc"
+[ "$(tr '\n' ' ' < count)" = "a b " ] || fail "for-each rollback: items ran $(tr '\n' ' ' < count)"
+[ "$(tr '\n' ' ' < runs)" = "undo-b undo-a " ] || fail "for-each rollback: undid $(tr '\n' ' ' < runs), want undo-b undo-a"
+expect_jq t.jsonl '[.[] | select(.event=="rollback.start")][0].items_in_doubt[0] | .index == 1 and .undo == "run" and (.why | test("on-in-doubt: rollback, the policy of step .each."))' \
+	"rollback.start does not say the step's policy undid the item in doubt"
 fe park > fe-park.yaml
 crash_fe fe-park.yaml
 rb resume t.jsonl; expect_rc 2
