@@ -13,6 +13,7 @@
 #include "lang/node.h"
 #include "lang/render.h"
 #include "serve/fleet.h"
+#include "serve/promq.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -24,12 +25,21 @@
 #include <unistd.h>
 
 enum {
-	O_TARGETS = 1, O_MAX_CONC, O_MAX_ERR, O_INPUT, O_DIR, O_APPROVE, O_OPERATOR, O_QUIET, O_NO_COLOR,
+	O_TARGETS = 1, O_TARGET_QUERY, O_PROMETHEUS, O_GUARD_QUERY, O_GUARD_EVERY, O_MAX_CONC, O_MAX_ERR,
+	O_INPUT, O_DIR, O_APPROVE, O_OPERATOR, O_QUIET, O_NO_COLOR,
 };
 
 const cmd_opt fleet_options[] = {
 	OPT_STRING(O_TARGETS, "targets", 0, "FILE",
-		   "the targets: a YAML or JSON list of mappings of input: value, one run each"),
+		   "the targets: a YAML or JSON list of mappings of input: value, one run each (- reads stdin)"),
+	OPT_STRING(O_TARGET_QUERY, "target-query", 0, "PROMQL",
+		   "the targets: one per series this query returns, its labels named after inputs"),
+	OPT_STRING(O_PROMETHEUS, "prometheus", 0, "URL",
+		   "the Prometheus --target-query and --guard-query ask (else $RUNBOOK_PROMETHEUS_URL)"),
+	OPT_STRING(O_GUARD_QUERY, "guard-query", 0, "PROMQL",
+		   "no new target starts once this returns a series (asked before each start) or cannot be asked"),
+	OPT_STRING(O_GUARD_EVERY, "guard-every", 0, "DURATION",
+		   "how often the guard is asked while targets run (default 2s)"),
 	OPT_STRING(O_MAX_CONC, "max-concurrency", 0, "N|P%",
 		   "targets running at once: a count or a percentage of them (default 1)"),
 	OPT_STRING(O_MAX_ERR, "max-errors", 0, "N|P%",
@@ -47,7 +57,7 @@ const cmd_opt fleet_options[] = {
 
 typedef struct fleet_args {
 	fleet_cfg cfg;
-	const char *file, *targets;
+	const char *file, *targets, *target_query;
 	kv *common;             /* --input, for every target */
 	size_t ncommon;
 	int no_color;
@@ -75,6 +85,17 @@ static int fleet_opts(opt_parser *p, fleet_args *a)
 		switch (id) {
 		case OPTS_EXIT: return OPTS_EXIT;
 		case O_TARGETS: a->targets = p->val; break;
+		case O_TARGET_QUERY: a->target_query = p->val; break;
+		case O_PROMETHEUS: a->cfg.prometheus = p->val; break;
+		case O_GUARD_QUERY: a->cfg.guard_query = p->val; break;
+		case O_GUARD_EVERY: {
+			int64_t ms;
+			if (dur_parse(p->val, strlen(p->val), &ms) < 0 || ms < 100 || ms > 3600000)
+				return opts_stop(p, usage_error(p->cmd, "--guard-every needs a duration from 100ms "
+								"to 1h, got '%s'", p->val));
+			a->cfg.guard_every_ms = (long)ms;
+			break;
+		}
 		case O_MAX_CONC:
 			if (limit_arg(p->val, 1, &a->cfg.max_concurrency) < 0)
 				return opts_stop(p, usage_error(p->cmd, "--max-concurrency needs a count from 1 "
@@ -104,8 +125,14 @@ static int fleet_opts(opt_parser *p, fleet_args *a)
 		return opts_stop(p, usage_error(p->cmd, "no runbook file given"));
 	if (load_is_stdin(a->file))
 		return opts_stop(p, usage_error(p->cmd, "a fleet's runbook is a file (each target's run reads it)"));
-	if (!a->targets)
-		return opts_stop(p, usage_error(p->cmd, "--targets FILE is required"));
+	if (!a->targets == !a->target_query)
+		return opts_stop(p, usage_error(p->cmd, "give the targets with one of --targets FILE or "
+						"--target-query PROMQL"));
+	if (!a->cfg.prometheus)
+		a->cfg.prometheus = getenv("RUNBOOK_PROMETHEUS_URL");
+	if ((a->target_query || a->cfg.guard_query) && !a->cfg.prometheus)
+		return opts_stop(p, usage_error(p->cmd, "--%s needs --prometheus URL (or $RUNBOOK_PROMETHEUS_URL)",
+						a->target_query ? "target-query" : "guard-query"));
 	return OPTS_DONE;
 }
 
@@ -245,15 +272,86 @@ static int bad_keys(const runbook *rb, const node *m, size_t i, diags *dg)
 	return bad;
 }
 
+/* where the targets of a --target-query are said to come from */
+#define TARGET_QUERY_NAME "<target-query>"
+
+static int by_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* a series' labels named after rb's plain inputs, as a flow mapping
+ * (JSON), or NULL when it has none */
+static char *series_target(const runbook *rb, const cJSON *series)
+{
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(series, "metric");
+	cJSON *t = cJSON_CreateObject();
+	for (size_t i = 0; i < rb->ninputs; i++) {
+		const cJSON *l = cJSON_GetObjectItemCaseSensitive(m, rb->inputs[i].name);
+		if (rb->inputs[i].type != IT_SECRET && cJSON_IsString(l))
+			cJSON_AddStringToObject(t, rb->inputs[i].name, l->valuestring);
+	}
+	char *s = t->child ? cJSON_PrintUnformatted(t) : NULL;
+	cJSON_Delete(t);
+	return s;
+}
+
+/*
+ * --target-query: a target per series, its labels named after inputs, as
+ * the text of a targets file (one flow mapping a line, sorted, each
+ * once), or NULL with *err.
+ */
+static char *query_targets(const fleet_args *a, const runbook *rb, char **err)
+{
+	cJSON *data = promq_instant(a->cfg.prometheus, a->target_query, 10000, err);
+	if (!data)
+		return NULL;
+	const cJSON *type = cJSON_GetObjectItemCaseSensitive(data, "resultType");
+	const cJSON *res = cJSON_GetObjectItemCaseSensitive(data, "result"), *series;
+	if (!cJSON_IsString(type) || strcmp(type->valuestring, "vector") || !cJSON_IsArray(res)) {
+		*err = xasprintf("--target-query must return a vector (a series per target), not a %s",
+				 cJSON_IsString(type) ? type->valuestring : "reply without a resultType");
+		cJSON_Delete(data);
+		return NULL;
+	}
+	size_t n = (size_t)cJSON_GetArraySize(res), k = 0;
+	char **line = xcalloc(n + 1, sizeof *line);
+	cJSON_ArrayForEach(series, res)
+		if ((line[k] = series_target(rb, series)))
+			k++;
+	cJSON_Delete(data);
+	qsort(line, k, sizeof *line, by_str);
+	sbuf out = { 0 };
+	for (size_t i = 0; i < k; i++)
+		if (!i || strcmp(line[i], line[i - 1]))
+			sbuf_addf(&out, "- %s\n", line[i]);
+	for (size_t i = 0; i < k; i++)
+		free(line[i]);
+	free(line);
+	if (!out.len)
+		*err = xasprintf("--target-query returned %zu series, none with a label named after an input", n);
+	return out.len ? sbuf_detach(&out) : NULL;
+}
+
 /* the targets file: a list of mappings, each checked against rb; NULL
  * (diagnostics in dg) when one is wrong */
 static fleet_target *load_targets(const fleet_args *a, const runbook *rb, arena *ar, size_t *n, diags *dg)
 {
 	doc d;
-	if (load_file(ar, a->targets, &d, dg) < 0)
+	if (a->target_query) {
+		char *err = NULL, *text = query_targets(a, rb, &err);
+		int rc = text ? load_buffer(ar, TARGET_QUERY_NAME, text, strlen(text), &d, dg) : -1;
+		if (!text)
+			diag_add(dg, SEV_ERROR, TARGET_QUERY_NAME, 0, 0, "io", "%s", err);
+		free(text);
+		free(err);
+		if (rc < 0)
+			return NULL;
+	} else if (load_file(ar, a->targets, &d, dg) < 0) {
 		return NULL;
+	}
 	if (!d.root || d.root->kind != N_SEQ || !d.root->n) {
-		diag_add(dg, SEV_ERROR, load_name(a->targets), d.root ? d.root->line : 1, d.root ? d.root->col : 1,
+		diag_add(dg, SEV_ERROR, d.path, d.root ? d.root->line : 1, d.root ? d.root->col : 1,
 			 "type", "a targets file is a list of mappings of input: value (one per target)%s",
 			 d.root && d.root->kind == N_SEQ ? ", and this one is empty" : "");
 		return NULL;
@@ -334,7 +432,7 @@ static int fleet_go(const command *self, fleet_args *a, const runbook *rb)
 	if (dg.nerr || !t) {
 		diags_print(stderr, &dg, DIAG_TEXT, want_color(stderr, a->no_color), NULL, 0);
 		fprintf(stderr, "runbook %s: %s: %d error%s: nothing was run\n", self->name,
-			load_name(a->targets), dg.nerr, dg.nerr == 1 ? "" : "s");
+			a->targets ? load_name(a->targets) : TARGET_QUERY_NAME, dg.nerr, dg.nerr == 1 ? "" : "s");
 		goto out;
 	}
 	if (len <= 0 || !realpath(a->file, rb_path)) {
@@ -363,6 +461,7 @@ int cmd_fleet(const command *self, int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	a.cfg.max_concurrency = (fe_limit){ 1, 0 };
 	a.cfg.max_errors = (fe_limit){ 0, 0 };
+	a.cfg.guard_every_ms = 2000;
 	a.common = xcalloc((size_t)argc + 1, sizeof *a.common);
 	opt_parser p;
 	opts_init(&p, self, argc, argv);

@@ -14,6 +14,7 @@
  */
 #include "serve/fleet.h"
 #include "serve/child.h"
+#include "serve/promq.h"
 #include "base/arena.h"
 #include "base/clock.h"
 #include "run/exitcode.h"
@@ -52,6 +53,7 @@ typedef struct fleet {
 	long seq;
 	size_t failed, ok;
 	const char *stopped;    /* why no new target starts, or NULL */
+	int64_t guard_next;     /* when the guard is asked next (now_ms) */
 	int width;              /* digits of a target's number */
 } fleet;
 
@@ -191,22 +193,55 @@ static void end_target(fleet *f, size_t s, int ws)
 	fflush(stdout);
 }
 
-/* no new target starts from now on, for why */
-static void stop_new(fleet *f, const char *why)
+/* no new target starts from now on, for why (detail: more about it, or NULL) */
+static void stop_new(fleet *f, const char *why, const char *detail)
 {
 	if (f->stopped)
 		return;
 	f->stopped = why;
 	cJSON *e = cJSON_CreateObject();
 	cJSON_AddStringToObject(e, "reason", why);
+	if (detail)
+		cJSON_AddStringToObject(e, "detail", detail);
 	cJSON_AddNumberToObject(e, "failed", (double)f->failed);
 	log_event(f, "fleet.stop", e);
 	if (!strcmp(why, "max-errors"))
 		printf("fleet: %zu failure%s, more than max-errors %zu: no new target starts\n", f->failed,
 		       f->failed == 1 ? "" : "s", f->errs);
-	else
+	else if (detail)
+		printf("fleet: %s (%s): no new target starts\n", why, detail);
+	else if (g_signal)
 		printf("fleet: %s: no new target starts; the running ones stop and roll back\n", why);
+	else
+		printf("fleet: %s: no new target starts\n", why);
 	fflush(stdout);
+}
+
+/* Ask the guard (when it is due, or now: before a target starts): 1 when
+ * it tripped (no new target starts).  A guard that cannot be asked trips
+ * too: nothing starts unwatched. */
+static int guard_tripped(fleet *f, int now_anyway)
+{
+	const fleet_cfg *c = f->c;
+	if (!c->guard_query || f->stopped)
+		return f->stopped != NULL;
+	int64_t now = now_ms();
+	if (!now_anyway && now < f->guard_next)
+		return 0;
+	f->guard_next = now + c->guard_every_ms;
+	char *err = NULL, *detail;
+	int n = 0;
+	cJSON *d = promq_instant(c->prometheus, c->guard_query, 10000, &err);
+	int holds = d ? promq_holds(d, &n) : 1;
+	cJSON_Delete(d);
+	if (holds) {
+		detail = err ? xasprintf("%s: %s", c->guard_query, err)
+			     : xasprintf("%s returned %d series", c->guard_query, n);
+		stop_new(f, "guard", detail);
+		free(detail);
+	}
+	free(err);
+	return holds;
 }
 
 /* the slot of pid, or -1 */
@@ -247,12 +282,12 @@ static size_t start_some(fleet *f, size_t *first, size_t running)
 		if (g_pid[s])
 			continue;
 		size_t i = next_target(f, first);
-		if (i == f->n)
+		if (i == f->n || guard_tripped(f, 1))
 			break;
 		if (start_target(f, i, s) < 0) {
 			f->t[i].status = "failed";
 			f->failed++;
-			stop_new(f, "a target could not start");
+			stop_new(f, "a target could not start", NULL);
 			break;
 		}
 		started++;
@@ -267,11 +302,17 @@ static void schedule(fleet *f)
 	for (;;) {
 		running += start_some(f, &first, running);
 		if (g_signal)
-			stop_new(f, g_signal == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)");
+			stop_new(f, g_signal == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)", NULL);
 		if (!running)
 			return;
 		int ws;
-		pid_t pid = waitpid(-1, &ws, 0);
+		/* with a guard, the wait is a poll: the guard is asked meanwhile */
+		pid_t pid = waitpid(-1, &ws, f->c->guard_query ? WNOHANG : 0);
+		if (pid == 0) {
+			usleep(20 * 1000);
+			guard_tripped(f, 0);
+			continue;
+		}
 		if (pid < 0 && errno == EINTR)
 			continue;
 		if (pid < 0)
@@ -282,7 +323,7 @@ static void schedule(fleet *f)
 		end_target(f, (size_t)s, ws);
 		running--;
 		if (f->failed > f->errs)
-			stop_new(f, "max-errors");
+			stop_new(f, "max-errors", NULL);
 	}
 }
 
@@ -402,6 +443,8 @@ int fleet_run(const fleet_cfg *c, fleet_target *t, size_t n)
 	cJSON_AddNumberToObject(e, "targets", (double)n);
 	cJSON_AddNumberToObject(e, "max_concurrency", (double)f.conc);
 	cJSON_AddNumberToObject(e, "max_errors", (double)f.errs);
+	if (c->guard_query)
+		cJSON_AddStringToObject(e, "guard_query", c->guard_query);
 	log_event(&f, "fleet.start", e);
 	double t0 = now_s();
 	schedule(&f);

@@ -32,6 +32,12 @@ typedef struct fleet_cfg {
 	const char *approve;    /* --approve for every child, or NULL */
 	const char *operator_name;      /* --operator for every child, or NULL */
 	int quiet;              /* print failures and the summary only */
+	/* the guard: no new target starts once this PromQL query returns a
+	 * series (as an alert fires) or cannot be answered; NULL: none */
+	const char *guard_query;
+	const char *prometheus; /* its Prometheus base URL */
+	long guard_every_ms;    /* how often it is asked while targets run (and
+	                         * it is asked before each target starts) */
 } fleet_cfg;
 
 /*

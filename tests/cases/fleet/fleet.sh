@@ -143,3 +143,7 @@ expect_rc 2
 rb fleet - --targets r.yaml
 expect_rc 2
 expect_err "a fleet's runbook is a file"
+# the targets from standard input
+printf -- '- {n: 7}\n- {n: 8, region: ap}\n' | "$RUNBOOK" fleet region.yaml --targets - --input region=us --dir in >out 2>err
+RC=$?; expect_rc 0
+[ "$(cat region-7 region-8)" = "$(printf 'us\nap')" ] || fail "stdin targets: $(cat region-7 region-8)"
