@@ -11,7 +11,6 @@
 #include "base/suggest.h"
 #include "lang/inputs.h"
 #include "lang/node.h"
-#include "lang/render.h"
 #include "serve/fleet.h"
 #include "serve/promq.h"
 
@@ -184,26 +183,6 @@ static int target_inputs(const fleet_args *a, const node *m, size_t i, fleet_tar
 	return 0;
 }
 
-/* the key of the run lock a run with these inputs takes (malloc'd), or
- * NULL with *err */
-static char *target_key(const runbook *rb, value *inputs, char **err)
-{
-	if (!rb->concurrency_key)
-		return xstrdup(rb->id);
-	value *ctx = v_obj();
-	v_obj_set(ctx, "inputs", inputs);
-	v_obj_set_take(ctx, "env", env_object());
-	value *v = render_node(rb->concurrency_key, ctx, err);
-	v_release(ctx);
-	const char *s = v && v_type(v) == V_STR ? v_as_str(v) : NULL;
-	char *key = s && *s ? xstrdup(s) : NULL;
-	if (v && !key)
-		*err = xasprintf("its concurrency-key renders %s", s ? "empty" : "a value that is not a string");
-	if (v)
-		v_release(v);
-	return key;
-}
-
 /* target m's inputs as its run would resolve them, and its key into t: 0,
  * or -1 with a diagnostic */
 static int check_target(const runbook *rb, const node *m, size_t i, fleet_target *t, diags *dg)
@@ -218,7 +197,7 @@ static int check_target(const runbook *rb, const node *m, size_t i, fleet_target
 	redactor *red = redactor_new();
 	char *err = NULL;
 	value *v = inputs_resolve(rb, &ia, red, 0, &err);
-	if (v && !(t->key = target_key(rb, v, &err))) {
+	if (v && !(t->key = inputs_run_key(rb, v, &err))) {
 		v_release(v);
 		v = NULL;
 	}

@@ -124,10 +124,38 @@ static void put_row(serve *sv, const run_row *r)
 	}
 }
 
+/* a second's pause, shortened when serve stops */
+static void pause_a_second(serve *sv)
+{
+	for (int i = 0; i < 20 && !sv->stopping; i++)
+		usleep(50 * 1000);
+}
+
+/*
+ * Put run r back into the queue, until the queue takes it (a broker may be
+ * down; a second between tries), serve stops or (tries > 0) tries run
+ * out: the next serve finds the row and queues it.
+ */
+void queue_again(serve *sv, const run_row *r, int tries)
+{
+	char *err = NULL;
+	while (sv->q->ops->put(sv->q, r->id, r->ckey, &err) < 0) {
+		fprintf(stderr, "runbook serve: run %s: cannot queue it again (%s)%s\n", r->id, err,
+			tries == 1 ? "" : ": retrying");
+		free(err);
+		err = NULL;
+		if (tries > 0 && --tries == 0)
+			return;
+		pause_a_second(sv);
+		if (sv->stopping)
+			return;
+	}
+}
+
 /*
  * Another run of the same runbook holds its run lock (EXIT_LOCKED: the
  * child did nothing): the run goes back to the queue, as it was, after a
- * pause (a second, shortened when serve stops).
+ * pause.
  */
 static void requeue(serve *sv, run_row *r, const char *transcript)
 {
@@ -136,9 +164,8 @@ static void requeue(serve *sv, run_row *r, const char *transcript)
 	free(r->status);
 	r->status = xstrdup(started ? "running" : "queued");
 	put_row(sv, r);
-	for (int i = 0; i < 20 && !sv->stopping; i++)
-		usleep(50 * 1000);
-	sv->q->ops->put(sv->q, r->id);
+	pause_a_second(sv);
+	queue_again(sv, r, 0);
 }
 
 /* one run taken from the queue, to its end (or back to queued when serve
@@ -236,6 +263,7 @@ static void collect(const run_row *r, void *arg)
 		c->v = xrealloc(c->v, (c->cap = c->cap * 2 + 8) * sizeof *c->v);
 	memset(&c->v[c->n], 0, sizeof c->v[0]);
 	memcpy(c->v[c->n].id, r->id, sizeof r->id);
+	c->v[c->n].ckey = r->ckey ? xstrdup(r->ckey) : NULL;
 	c->v[c->n++].created = r->created;
 }
 
@@ -245,7 +273,9 @@ void workers_recover(serve *sv)
 	sv->st->ops->each(sv->st, collect, &c);
 	if (c.n)
 		qsort(c.v, c.n, sizeof *c.v, by_created);
-	for (size_t i = 0; i < c.n; i++)
-		sv->q->ops->put(sv->q, c.v[i].id);
+	for (size_t i = 0; i < c.n; i++) {
+		queue_again(sv, &c.v[i], 1);
+		free(c.v[i].ckey);
+	}
 	free(c.v);
 }
