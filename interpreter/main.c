@@ -23,6 +23,8 @@ const command commands[] = {
 	  drill_options },
 	{ "serve", cmd_serve, "serve runs over HTTP: an API and an Alertmanager webhook", "",
 	  serve_options },
+	{ "fleet", cmd_fleet, "run one runbook over many targets, with max-concurrency and max-errors",
+	  "FILE", fleet_options },
 	{ "verify", cmd_verify, "check a transcript: integrity, signatures, runbook, objectives",
 	  "TRANSCRIPT", verify_options },
 	{ "resume", cmd_resume, "continue or roll back a run whose interpreter died", "TRANSCRIPT",

@@ -42,6 +42,7 @@ int cmd_graph(const command *self, int argc, char **argv);
 int cmd_diff(const command *self, int argc, char **argv);
 int cmd_run(const command *self, int argc, char **argv);
 int cmd_serve(const command *self, int argc, char **argv);
+int cmd_fleet(const command *self, int argc, char **argv);
 int cmd_drill(const command *self, int argc, char **argv);
 int cmd_verify(const command *self, int argc, char **argv);
 int cmd_report(const command *self, int argc, char **argv);
@@ -58,6 +59,7 @@ int cmd_import(const command *self, int argc, char **argv);
 
 extern const cmd_opt check_options[];
 extern const cmd_opt plan_options[];
+extern const cmd_opt fleet_options[];
 extern const cmd_opt graph_options[];
 extern const cmd_opt diff_options[];
 extern const cmd_opt run_options[];

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-enum { O_LISTEN = 1, O_WORKERS, O_RULES, O_TOKENS, O_RUNBOOKS, O_STATE, O_ROUTES };
+enum { O_LISTEN = 1, O_WORKERS, O_RULES, O_TOKENS, O_RUNBOOKS, O_STATE, O_QUEUE, O_GROUP, O_ROUTES };
 
 const cmd_opt serve_options[] = {
 	OPT_STRING(O_LISTEN, "listen", 0, "HOST:PORT",
@@ -20,6 +20,10 @@ const cmd_opt serve_options[] = {
 		   "'NAME TOKEN' lines, mode 0600: every request needs Authorization: Bearer TOKEN"),
 	OPT_STRING(O_RUNBOOKS, "runbooks", 0, "DIR", "the runbooks runs may name (default .)"),
 	OPT_STRING(O_STATE, "state", 0, "DIR", "where runs and transcripts are kept (default ./serve-state)"),
+	OPT_STRING(O_QUEUE, "queue", 0, "URL",
+		   "kafka://HOST:PORT[,...]/TOPIC: queue runs on a Kafka topic (default: in memory)"),
+	OPT_STRING(O_GROUP, "group", 0, "NAME",
+		   "the Kafka consumer group (default: one per host and state directory)"),
 	OPT_FLAG(O_ROUTES, "routes", 0, "print the HTTP routes and exit"),
 	OPT_END
 };
@@ -46,6 +50,8 @@ int cmd_serve(const command *self, int argc, char **argv)
 		case O_TOKENS: cfg.tokens = p.val; break;
 		case O_RUNBOOKS: cfg.runbooks = p.val; break;
 		case O_STATE: cfg.state = p.val; break;
+		case O_QUEUE: cfg.queue = p.val; break;
+		case O_GROUP: cfg.group = p.val; break;
 		case O_ROUTES: serve_routes_print(stdout); return EXIT_OK;
 		case OPTS_ARG: return usage_error(self, "no arguments: '%s'", p.val);
 		}

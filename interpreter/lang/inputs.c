@@ -435,3 +435,21 @@ value *inputs_resolve(const runbook *rb, const input_args *o, redactor *red,
 		v_release(given);
 	return out;
 }
+
+char *inputs_run_key(const runbook *rb, const value *inputs, char **err)
+{
+	if (!rb->concurrency_key)
+		return xstrdup(rb->id);
+	value *ctx = v_obj();
+	v_obj_set(ctx, "inputs", (value *)inputs);
+	v_obj_set_take(ctx, "env", env_object());
+	value *v = render_node(rb->concurrency_key, ctx, err);
+	v_release(ctx);
+	const char *s = v && v_type(v) == V_STR ? v_as_str(v) : NULL;
+	char *key = s && *s ? xstrdup(s) : NULL;
+	if (v && !key)
+		*err = xasprintf("its concurrency-key renders %s", s ? "empty" : "a value that is not a string");
+	if (v)
+		v_release(v);
+	return key;
+}

@@ -54,4 +54,12 @@ static inline const char *input_noun(const input_def *in)
 }
 int input_in_bounds(const input_def *in, const value *v, char **err);
 
+/*
+ * The key of the run lock a run of rb with these (resolved) inputs takes:
+ * its concurrency-key rendered over the inputs and the environment, else
+ * its id.  Malloc'd; NULL with *err when the key renders empty or not as
+ * a string.  (A run checks besides that no secret is in it.)
+ */
+char *inputs_run_key(const runbook *rb, const value *inputs, char **err);
+
 #endif

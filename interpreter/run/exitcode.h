@@ -18,11 +18,11 @@
 	X(EXIT_OK, 0, "ok", \
 	  "success") \
 	X(EXIT_FAILED, 1, "failed", \
-	  "the run failed and its rollbacks completed (or its transcript could not be written); check --strict: warnings, no error") \
+	  "the run failed and its rollbacks completed (or its transcript could not be written); check --strict: warnings, no error; fleet: a target failed or did not start") \
 	X(EXIT_USAGE, 2, "usage", \
 	  "a usage error, an invalid runbook, or an input, key or file that cannot be used") \
 	X(EXIT_ROLLBACK_INCOMPLETE, 3, "rollback-incomplete", \
-	  "a rollback failed (after a failure or an interrupt)") \
+	  "a rollback failed (after a failure or an interrupt; fleet: in some target)") \
 	X(EXIT_LOCKED, 4, "locked", \
 	  "another run of the same runbook holds its lock: retry later") \
 	X(EXIT_VERIFY_FAILED, 5, "verify-failed", \

@@ -23,8 +23,9 @@ typedef struct memq {
 	int closed;
 } memq;
 
-static void mq_put(queue *q, const char *id)
+static int mq_put(queue *q, const char *id, const char *key, char **err)
 {
+	(void)key, (void)err;
 	memq *m = (memq *)q;
 	qitem *it = xcalloc(1, sizeof *it);
 	snprintf(it->id, sizeof it->id, "%s", id);
@@ -37,6 +38,7 @@ static void mq_put(queue *q, const char *id)
 	m->depth++;
 	pthread_cond_signal(&m->cv);
 	pthread_mutex_unlock(&m->mu);
+	return 0;
 }
 
 static int mq_take(queue *q, char out[RUN_ID_LEN + 1])

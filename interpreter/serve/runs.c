@@ -94,8 +94,9 @@ static cJSON *diags_json(const diags *dg)
 }
 
 /* the inputs given, each a declared non-secret input, against the runbook's
- * types, patterns and required inputs: 0, or -1 with a 422 reply */
-static int check_inputs(const runbook *rb, const cJSON *inputs, http_reply *r)
+ * types, patterns and required inputs, and the run's concurrency key into
+ * *ckey: 0, or -1 with a 422 reply */
+static int check_inputs(const runbook *rb, const cJSON *inputs, http_reply *r, char **ckey)
 {
 	size_t n = (size_t)cJSON_GetArraySize(inputs), i = 0;
 	kv *given = xcalloc(n + 1, sizeof *given);
@@ -117,6 +118,10 @@ static int check_inputs(const runbook *rb, const cJSON *inputs, http_reply *r)
 		redactor *red = redactor_new();
 		char *err = NULL;
 		value *v = inputs_resolve(rb, &a, red, 1, &err);
+		if (v && !(*ckey = inputs_run_key(rb, v, &err))) {
+			v_release(v);
+			v = NULL;
+		}
 		if (!v) {
 			reply_error(r, 422, "%s", err ? err : "the inputs do not fit the runbook");
 			rc = -1;
@@ -132,7 +137,7 @@ static int check_inputs(const runbook *rb, const cJSON *inputs, http_reply *r)
 /* load, validate and check the inputs (serialized: the loader's source
  * registry is shared): 0, or -1 with a 422 reply */
 static int check_runbook(serve *sv, const char *path, const char *rel, const cJSON *inputs,
-			 http_reply *r)
+			 http_reply *r, char **ckey)
 {
 	diags dg;
 	diags_init(&dg);
@@ -162,7 +167,7 @@ static int check_runbook(serve *sv, const char *path, const char *rel, const cJS
 		cJSON_AddItemToObject(r->json, "diagnostics", diags_json(&dg));
 		rc = -1;
 	} else {
-		rc = check_inputs(rb, inputs, r);
+		rc = check_inputs(rb, inputs, r, ckey);
 	}
 	if (rb)
 		runbook_free(rb);
@@ -186,27 +191,20 @@ static void random_id(char id[RUN_ID_LEN + 1])
 	sha256_hex(b, sizeof b, id);
 }
 
-int admit_run(serve *sv, const char *rel, const cJSON *inputs, const char *key,
-	      char id[RUN_ID_LEN + 1], int *known, http_reply *r)
+/* is id being admitted by another request? (sv->mu held) */
+static long admitting(const serve *sv, const char *id)
 {
-	*known = 0;
-	char *path = runbook_path(sv, rel, r);
-	if (!path)
-		return -1;
-	int rc = check_runbook(sv, path, rel, inputs, r);
-	free(path);
-	if (rc < 0)
-		return -1;
-	if (!id[0])
-		random_id(id);
-	pthread_mutex_lock(&sv->mu);
+	for (size_t i = 0; i < sv->nadmitting; i++)
+		if (!strcmp(sv->admitting[i], id))
+			return (long)i;
+	return -1;
+}
+
+/* the new row of run id, stored: 0, or -1 with a 503 reply (sv->mu held) */
+static int store_new(serve *sv, const char *id, const char *rel, const cJSON *inputs,
+		     const char *key, char *ckey, http_reply *r)
+{
 	run_row row;
-	if (sv->st->ops->get(sv->st, id, &row) == 0) {
-		*known = 1;
-		run_row_release(&row);
-		pthread_mutex_unlock(&sv->mu);
-		return 0;
-	}
 	memset(&row, 0, sizeof row);
 	memcpy(row.id, id, RUN_ID_LEN + 1);
 	row.runbook = xstrdup(rel);
@@ -214,18 +212,76 @@ int admit_run(serve *sv, const char *rel, const cJSON *inputs, const char *key,
 	row.status = xstrdup("queued");
 	row.exit_code = -1;
 	row.key = key ? xstrdup(key) : NULL;
+	row.ckey = ckey;
 	row.created = (double)wall_ms() / 1000;
 	char *err = NULL;
-	rc = sv->st->ops->put(sv->st, &row, &err);
-	pthread_mutex_unlock(&sv->mu);
+	int rc = sv->st->ops->put(sv->st, &row, &err);
+	row.ckey = NULL;
 	run_row_release(&row);
 	if (rc < 0) {
 		reply_error(r, 503, "the run could not be stored: %s", err);
 		free(err);
+	}
+	return rc;
+}
+
+/*
+ * Store the row, then queue the run; only then is it admitted.  A queue
+ * that refuses it (a broker down) takes the row back out, so that a retry
+ * admits it anew, and the answer is 503.  Requests for the same id wait
+ * for the one admitting it: none is told "known" of a run that is then
+ * taken back.
+ */
+int admit_run(serve *sv, const char *rel, const cJSON *inputs, const char *key,
+	      char id[RUN_ID_LEN + 1], int *known, http_reply *r)
+{
+	*known = 0;
+	char *path = runbook_path(sv, rel, r), *ckey = NULL;
+	if (!path)
+		return -1;
+	int rc = check_runbook(sv, path, rel, inputs, r, &ckey);
+	free(path);
+	if (rc < 0) {
+		free(ckey);
 		return -1;
 	}
-	sv->q->ops->put(sv->q, id);
-	return 0;
+	if (!id[0])
+		random_id(id);
+	pthread_mutex_lock(&sv->mu);
+	while (admitting(sv, id) >= 0)
+		pthread_cond_wait(&sv->admit_cv, &sv->mu);
+	run_row row;
+	if (sv->st->ops->get(sv->st, id, &row) == 0) {
+		*known = 1;
+		run_row_release(&row);
+		pthread_mutex_unlock(&sv->mu);
+		free(ckey);
+		return 0;
+	}
+	if (store_new(sv, id, rel, inputs, key, ckey, r) < 0) {
+		pthread_mutex_unlock(&sv->mu);
+		free(ckey);
+		return -1;
+	}
+	sv->admitting = xrealloc(sv->admitting, (sv->nadmitting + 1) * sizeof *sv->admitting);
+	memcpy(sv->admitting[sv->nadmitting++], id, RUN_ID_LEN + 1);
+	pthread_mutex_unlock(&sv->mu);
+	char *err = NULL;
+	rc = sv->q->ops->put(sv->q, id, ckey, &err);
+	free(ckey);
+	pthread_mutex_lock(&sv->mu);
+	if (rc < 0)
+		sv->st->ops->del(sv->st, id);
+	long i = admitting(sv, id);
+	memmove(sv->admitting[i], sv->admitting[i + 1], (sv->nadmitting - (size_t)i - 1) * sizeof *sv->admitting);
+	sv->nadmitting--;
+	pthread_cond_broadcast(&sv->admit_cv);
+	pthread_mutex_unlock(&sv->mu);
+	if (rc < 0) {
+		reply_error(r, 503, "the run could not be queued: %s", err);
+		free(err);
+	}
+	return rc;
 }
 
 /* {"runbook": "...", "inputs": {k: scalar}}: the inputs as an object of

@@ -21,6 +21,8 @@ typedef struct serve_cfg {
 	const char *runbooks;   /* the folder runbook paths are under */
 	const char *state;      /* the state directory */
 	const char *self;       /* the runbook binary the children run */
+	const char *queue;      /* kafka://BROKERS/TOPIC, or NULL: in memory */
+	const char *group;      /* its consumer group, or NULL: this state directory's */
 } serve_cfg;
 
 struct alert_rules;
@@ -38,6 +40,10 @@ typedef struct serve {
 	char (*token_hash)[65]; /* SHA-256 of each token */
 	char **token_name;
 	size_t ntokens;
+	/* the ids being admitted (stored, not yet queued), and their waiters */
+	char (*admitting)[RUN_ID_LEN + 1];
+	size_t nadmitting;
+	pthread_cond_t admit_cv;
 	pid_t *child;           /* per slot: the running child, or 0 */
 	pthread_t *thread;
 	volatile int stopping;
@@ -65,6 +71,9 @@ void workers_stop(serve *sv);
 /* at start: every queued row back into the queue, every running row too
  * (its slot resumes it from its transcript) */
 void workers_recover(serve *sv);
+/* r's run back into the queue, retrying (a second apart) until it is
+ * taken, serve stops or tries (> 0; 0: no limit) run out */
+void queue_again(serve *sv, const run_row *r, int tries);
 
 /* server.c: the route table, one line each, for `runbook help serve` */
 void serve_routes_print(FILE *out);

@@ -287,11 +287,41 @@ static struct MHD_Daemon *start_http(serve *sv, const struct addrinfo *ai)
 				MHD_OPTION_END);
 }
 
+/*
+ * The queue: in memory, or --queue's Kafka topic.  Its consumer group is
+ * --group, else one of this host's state directory: every serve with its
+ * own state directory reads every run and runs its own (the others are
+ * not in its store).  0, or EXIT_USAGE (printed).
+ */
+static int open_queue(serve *sv, const serve_cfg *cfg)
+{
+	if (!cfg->queue) {
+		sv->q = queue_mem_new();
+		return 0;
+	}
+	char host[256] = "", *real = realpath(cfg->state, NULL), hex[65], *err = NULL;
+	gethostname(host, sizeof host - 1);
+	char *where = xasprintf("%s:%s", host, real ? real : cfg->state);
+	sha256_hex((const unsigned char *)where, strlen(where), hex);
+	char *group = cfg->group ? xstrdup(cfg->group) : xasprintf("runbook-serve-%.16s", hex);
+	sv->q = queue_kafka_new(cfg->queue, group, 2L * cfg->workers, &err);
+	free(group);
+	free(where);
+	free(real);
+	if (!sv->q) {
+		fprintf(stderr, "runbook serve: %s\n", err);
+		free(err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 /* the configuration checked and loaded into sv: 0, or EXIT_USAGE (printed) */
 static int serve_setup(serve *sv, const serve_cfg *cfg, struct addrinfo **ai)
 {
 	sv->cfg = *cfg;
 	pthread_mutex_init(&sv->mu, NULL);
+	pthread_cond_init(&sv->admit_cv, NULL);
 	if (parse_listen(cfg->listen, ai) < 0)
 		return EXIT_USAGE;
 	if (!cfg->tokens && !is_loopback((*ai)->ai_addr)) {
@@ -314,8 +344,7 @@ static int serve_setup(serve *sv, const serve_cfg *cfg, struct addrinfo **ai)
 		free(err);
 		return EXIT_USAGE;
 	}
-	sv->q = queue_mem_new();
-	return 0;
+	return open_queue(sv, cfg);
 }
 
 static void serve_release(serve *sv)
@@ -330,6 +359,8 @@ static void serve_release(serve *sv)
 	free(sv->token_name);
 	free(sv->token_hash);
 	free(sv->runbooks_real);
+	free(sv->admitting);
+	pthread_cond_destroy(&sv->admit_cv);
 	pthread_mutex_destroy(&sv->mu);
 }
 

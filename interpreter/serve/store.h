@@ -21,6 +21,7 @@ typedef struct run_row {
 	char *status;           /* queued|running|waiting|ok|failed|rolled-back|aborted */
 	int exit_code;          /* -1 until the run ends */
 	char *key;              /* what made the id (Idempotency-Key, alert), or NULL */
+	char *ckey;             /* its concurrency key (the queue's message key), or NULL */
 	double created, started, ended;  /* Unix seconds, 0 when not yet */
 } run_row;
 
@@ -36,6 +37,9 @@ typedef struct store_ops {
 	int (*get)(store *s, const char *id, run_row *out);
 	/* every row, in no order, to fn */
 	void (*each)(store *s, void (*fn)(const run_row *r, void *arg), void *arg);
+	/* forget a row put moments ago whose run could not be queued (its
+	 * admission failed: a retry admits it anew): 0, or -1 */
+	int (*del)(store *s, const char *id);
 	/* the transcript path of run id (malloc'd); its folder exists after put */
 	char *(*transcript)(store *s, const char *id);
 	void (*close)(store *s);

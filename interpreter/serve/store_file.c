@@ -27,6 +27,7 @@ void run_row_release(run_row *r)
 	free(r->runbook);
 	free(r->status);
 	free(r->key);
+	free(r->ckey);
 	cJSON_Delete(r->inputs);
 	memset(r, 0, sizeof *r);
 }
@@ -52,6 +53,8 @@ static char *row_text(const run_row *r)
 						     : cJSON_CreateObject());
 	if (r->key)
 		cJSON_AddStringToObject(o, "key", r->key);
+	if (r->ckey)
+		cJSON_AddStringToObject(o, "concurrency_key", r->ckey);
 	cJSON_AddNumberToObject(o, "created", r->created);
 	cJSON_AddNumberToObject(o, "started", r->started);
 	cJSON_AddNumberToObject(o, "ended", r->ended);
@@ -143,6 +146,7 @@ static int row_parse(const char *text, const char *id, run_row *out)
 	out->runbook = jstr(o, "runbook");
 	out->status = jstr(o, "status");
 	out->key = jstr(o, "key");
+	out->ckey = jstr(o, "concurrency_key");
 	out->exit_code = (int)jnum(o, "exit", -1);
 	out->created = jnum(o, "created", 0);
 	out->started = jnum(o, "started", 0);
@@ -205,6 +209,25 @@ static void fs_each(store *s, void (*fn)(const run_row *r, void *arg), void *arg
 		closedir(d);
 }
 
+static int fs_del(store *s, const char *id)
+{
+	fstore *f = (fstore *)s;
+	if (!id_ok(id))
+		return -1;
+	char *folder = xasprintf("%s/%s", f->dir, id);
+	char *path = xasprintf("%s/run.json", folder);
+	pthread_mutex_lock(&f->mu);
+	int rc = unlink(path) == 0 || errno == ENOENT ? 0 : -1;
+	if (rc == 0) {
+		rmdir(folder);  /* empty unless a transcript was started */
+		rc = fsync_path(f->dir);
+	}
+	pthread_mutex_unlock(&f->mu);
+	free(path);
+	free(folder);
+	return rc;
+}
+
 static char *fs_transcript(store *s, const char *id)
 {
 	return xasprintf("%s/%s/transcript.jsonl", ((fstore *)s)->dir, id);
@@ -218,7 +241,7 @@ static void fs_close(store *s)
 	free(f);
 }
 
-static const store_ops file_ops = { fs_put, fs_get, fs_each, fs_transcript, fs_close };
+static const store_ops file_ops = { fs_put, fs_get, fs_each, fs_del, fs_transcript, fs_close };
 
 store *store_file_open(const char *dir, char **err)
 {

@@ -11,6 +11,7 @@
  * (PR_SET_PDEATHSIG), and the next serve resumes it from its transcript.
  */
 #include "serve/serve.h"
+#include "serve/child.h"
 #include "base/arena.h"
 #include "base/clock.h"
 #include "run/exitcode.h"
@@ -21,13 +22,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-extern char **environ;
 
 const char *const run_statuses[] = {
 	"queued", "running", "waiting", "ok", "failed", "rolled-back", "aborted",
@@ -43,39 +41,6 @@ int run_status_index(const char *status)
 }
 
 static const double buckets[SERVE_BUCKETS] = { 1, 5, 15, 60, 300, 900, 3600, 14400 };
-
-/*
- * The status of a run that exited with code (run/exitcode.h): a failed run
- * whose run.end says it rolled steps back is rolled-back; a run whose
- * transcript has no run.end stopped short of its end without being
- * killed (resume would not decide a step in doubt that is neither
- * idempotent nor checked, its on-in-doubt being park): it is waiting for
- * an operator's `runbook resume --in-doubt ...`.
- */
-static const char *exit_status(int code, const char *transcript)
-{
-	FILE *f = fopen(transcript, "re");
-	char line[65536], last[65536] = "";
-	while (f && fgets(line, sizeof line, f))
-		memcpy(last, line, sizeof line);
-	if (f)
-		fclose(f);
-	cJSON *e = cJSON_Parse(last);
-	const cJSON *ev = cJSON_GetObjectItemCaseSensitive(e, "event");
-	const cJSON *rb = cJSON_GetObjectItemCaseSensitive(e, "rolled_back");
-	int ended = cJSON_IsString(ev) && !strcmp(ev->valuestring, "run.end");
-	int rolled = ended && cJSON_IsNumber(rb) && rb->valuedouble > 0;
-	cJSON_Delete(e);
-	switch (code) {
-	case EXIT_OK: return "ok";
-	case EXIT_INTERRUPTED_INT:
-	case EXIT_INTERRUPTED_TERM: return "aborted";
-	default:
-		if (!ended && code < 128 && last[0])
-			return "waiting";
-		return rolled ? "rolled-back" : "failed";
-	}
-}
 
 /* the child's argv (malloc'd, NULL-ended): run or resume */
 static char **child_argv(const serve *sv, const run_row *r, const char *transcript, int resume)
@@ -101,28 +66,6 @@ static char **child_argv(const serve *sv, const run_row *r, const char *transcri
 	return av;
 }
 
-/* the child's side of fork: only async-signal-safe calls until execve */
-static void child_exec(char **av, int out)
-{
-	sigset_t none;
-	sigemptyset(&none);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGPIPE, SIG_DFL);
-	pthread_sigmask(SIG_SETMASK, &none, NULL);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	setpgid(0, 0);
-	int in = open("/dev/null", O_RDONLY);
-	if (in >= 0)
-		dup2(in, 0);
-	if (out >= 0) {
-		dup2(out, 1);
-		dup2(out, 2);
-	}
-	execve(av[0], av, environ);
-	_exit(127);
-}
-
 /* run r's child in slot and wait for it: its exit code (128 + signal) */
 static int run_child(serve *sv, int slot, const run_row *r, const char *transcript, int resume)
 {
@@ -134,7 +77,7 @@ static int run_child(serve *sv, int slot, const run_row *r, const char *transcri
 	pthread_mutex_lock(&sv->mu);
 	pid_t pid = sv->stopping ? -1 : fork();
 	if (pid == 0)
-		child_exec(av, out);
+		child_exec(av, out, SIGKILL);
 	if (pid > 0)
 		sv->child[slot] = pid;
 	pthread_mutex_unlock(&sv->mu);
@@ -181,10 +124,38 @@ static void put_row(serve *sv, const run_row *r)
 	}
 }
 
+/* a second's pause, shortened when serve stops */
+static void pause_a_second(serve *sv)
+{
+	for (int i = 0; i < 20 && !sv->stopping; i++)
+		usleep(50 * 1000);
+}
+
+/*
+ * Put run r back into the queue, until the queue takes it (a broker may be
+ * down; a second between tries), serve stops or (tries > 0) tries run
+ * out: the next serve finds the row and queues it.
+ */
+void queue_again(serve *sv, const run_row *r, int tries)
+{
+	char *err = NULL;
+	while (sv->q->ops->put(sv->q, r->id, r->ckey, &err) < 0) {
+		fprintf(stderr, "runbook serve: run %s: cannot queue it again (%s)%s\n", r->id, err,
+			tries == 1 ? "" : ": retrying");
+		free(err);
+		err = NULL;
+		if (tries > 0 && --tries == 0)
+			return;
+		pause_a_second(sv);
+		if (sv->stopping)
+			return;
+	}
+}
+
 /*
  * Another run of the same runbook holds its run lock (EXIT_LOCKED: the
  * child did nothing): the run goes back to the queue, as it was, after a
- * pause (a second, shortened when serve stops).
+ * pause.
  */
 static void requeue(serve *sv, run_row *r, const char *transcript)
 {
@@ -193,9 +164,8 @@ static void requeue(serve *sv, run_row *r, const char *transcript)
 	free(r->status);
 	r->status = xstrdup(started ? "running" : "queued");
 	put_row(sv, r);
-	for (int i = 0; i < 20 && !sv->stopping; i++)
-		usleep(50 * 1000);
-	sv->q->ops->put(sv->q, r->id);
+	pause_a_second(sv);
+	queue_again(sv, r, 0);
 }
 
 /* one run taken from the queue, to its end (or back to queued when serve
@@ -223,7 +193,7 @@ static void work_one(serve *sv, int slot, const char *id)
 		goto out;
 	}
 	free(r.status);
-	r.status = xstrdup(exit_status(code, transcript));
+	r.status = xstrdup(child_run_status(code, transcript));
 	r.exit_code = code;
 	r.ended = (double)wall_ms() / 1000;
 	put_row(sv, &r);
@@ -293,6 +263,7 @@ static void collect(const run_row *r, void *arg)
 		c->v = xrealloc(c->v, (c->cap = c->cap * 2 + 8) * sizeof *c->v);
 	memset(&c->v[c->n], 0, sizeof c->v[0]);
 	memcpy(c->v[c->n].id, r->id, sizeof r->id);
+	c->v[c->n].ckey = r->ckey ? xstrdup(r->ckey) : NULL;
 	c->v[c->n++].created = r->created;
 }
 
@@ -302,7 +273,9 @@ void workers_recover(serve *sv)
 	sv->st->ops->each(sv->st, collect, &c);
 	if (c.n)
 		qsort(c.v, c.n, sizeof *c.v, by_created);
-	for (size_t i = 0; i < c.n; i++)
-		sv->q->ops->put(sv->q, c.v[i].id);
+	for (size_t i = 0; i < c.n; i++) {
+		queue_again(sv, &c.v[i], 1);
+		free(c.v[i].ckey);
+	}
 	free(c.v);
 }

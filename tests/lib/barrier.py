@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""A barrier for fleet tests: it holds the items of a for-each step that
-talk to it, so that what the interpreter lets run at once is seen, not
+"""A barrier for fleet tests: it holds the items of a for-each step (or
+the targets of a `runbook fleet`) that talk to it, so that what the interpreter lets run at once is seen, not
 timed.
 
   barrier.py serve SOCK LOG MAXC FAILS MAXERR TRANSCRIPT
@@ -10,7 +10,8 @@ timed.
       once shows MAXC + 1 held).  FAILS (comma-separated indexes) are the
       items that will fail.  Once the (MAXERR + 1)-th of them has been let
       go, no item may start any more: a client that still comes is logged
-      as late, and when TRANSCRIPT records that item's end (polled), every
+      as late, and when TRANSCRIPT records that item's end (polled; a
+      fleet's log, DIR/fleet.jsonl, records target INDEX's end), every
       held item goes.  LOG gets one line per event: "start I held N",
       "go I", "late I", and "max N" at the end (SIGTERM).
   barrier.py wait SOCK INDEX CODE
@@ -25,7 +26,8 @@ import sys
 
 
 def ended(transcript, index):
-    """has the transcript recorded the end of item `index`?"""
+    """has the transcript recorded the end of item `index` (a fleet's log:
+    of target `index`)?"""
     try:
         with open(transcript) as f:
             for line in f:
@@ -34,6 +36,8 @@ def ended(transcript, index):
                 except ValueError:
                     continue
                 if e.get("event") == "step.end" and (e.get("item") or {}).get("index") == index:
+                    return True
+                if e.get("event") == "target.end" and e.get("target") == index:
                     return True
     except OSError:
         pass
