@@ -8,6 +8,9 @@
 #   api METHOD PATH [CURL ARGS...]  the reply's body in ./resp, its status in $CODE
 #   wait_run ID STATUS    poll GET /v1/runs/ID until its status is STATUS
 #   hello_runbook DIR     write DIR/hello.yaml, a one-step read runbook
+#   slow_runbook DIR      write DIR/slow.yaml: three steps (input tag) that
+#                         mark marks/TAG-first, -wait, -last; the second,
+#                         idempotent, waits for ./go
 SERVE_PID= SERVE_STARTS=0
 serve_start() {
 	local port; port=$(free_port)
@@ -47,4 +50,29 @@ hello_runbook() {
 	    effect: read
 	    exec: [echo, "hello ${{ inputs.who }}"]
 	YAML
+}
+slow_runbook() {
+	mkdir -p "$1"
+	cat >"$1/slow.yaml" <<'YAML'
+runbook: slow
+title: three steps, the second waits for ./go
+owner: sre
+inputs:
+  tag: { type: string, pattern: "^[a-z]+$" }
+steps:
+  - id: first
+    effect: read
+    exec: [sh, -c, 'echo x >>"marks/$TAG-first"']
+    env: { TAG: "${{ inputs.tag }}" }
+  - id: wait
+    effect: read
+    idempotent: true
+    timeout: 60s
+    exec: [sh, -c, 'echo x >>"marks/$TAG-wait"; while [ ! -e go ]; do sleep 0.02; done']
+    env: { TAG: "${{ inputs.tag }}" }
+  - id: last
+    effect: read
+    exec: [sh, -c, 'echo x >>"marks/$TAG-last"']
+    env: { TAG: "${{ inputs.tag }}" }
+YAML
 }

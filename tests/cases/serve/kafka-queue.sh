@@ -28,28 +28,7 @@ steps:
     exec: [sh, -c, 'echo x >>"marks/$TAG"']
     env: { TAG: "${{ inputs.tag }}" }
 YAML
-cat >rb/slow.yaml <<'YAML'
-runbook: slow
-title: three steps, the second waits for ./go
-owner: sre
-inputs:
-  tag: { type: string, pattern: "^[a-z]+$" }
-steps:
-  - id: first
-    effect: read
-    exec: [sh, -c, 'echo x >>"marks/$TAG-first"']
-    env: { TAG: "${{ inputs.tag }}" }
-  - id: wait
-    effect: read
-    idempotent: true
-    timeout: 60s
-    exec: [sh, -c, 'echo x >>"marks/$TAG-wait"; while [ ! -e go ]; do sleep 0.02; done']
-    env: { TAG: "${{ inputs.tag }}" }
-  - id: last
-    effect: read
-    exec: [sh, -c, 'echo x >>"marks/$TAG-last"']
-    env: { TAG: "${{ inputs.tag }}" }
-YAML
+slow_runbook rb
 serve_start --runbooks rb --state st --workers 2 --queue "kafka://$BOOT/runs"
 trap stop_all EXIT
 lines() { [ -e "marks/$1" ] && wc -l <"marks/$1" || echo 0; }

@@ -3,28 +3,7 @@
 # the one that was still queued.
 . "$ROOT/tests/lib/serve_helpers.sh"
 mkdir rb marks
-cat >rb/slow.yaml <<'YAML'
-runbook: slow
-title: three steps, the second waits for ./go
-owner: sre
-inputs:
-  tag: { type: string, pattern: "^[a-z]+$" }
-steps:
-  - id: first
-    effect: read
-    exec: [sh, -c, 'echo x >>"marks/$TAG-first"']
-    env: { TAG: "${{ inputs.tag }}" }
-  - id: wait
-    effect: read
-    idempotent: true
-    timeout: 60s
-    exec: [sh, -c, 'echo x >>"marks/$TAG-wait"; while [ ! -e go ]; do sleep 0.02; done']
-    env: { TAG: "${{ inputs.tag }}" }
-  - id: last
-    effect: read
-    exec: [sh, -c, 'echo x >>"marks/$TAG-last"']
-    env: { TAG: "${{ inputs.tag }}" }
-YAML
+slow_runbook rb
 serve_start --runbooks rb --state st --workers 1
 api POST /v1/runs -d '{"runbook": "slow.yaml", "inputs": {"tag": "a"}}'
 a=$(jq -r .id resp)
