@@ -828,8 +828,8 @@ static void build_page(page *pg, const tlog *l, const verdict *vd)
 	const runbook *rb = pg->rb;
 	static const char *const policy[] = {
 		"When a step fails, the rollbacks of the completed write steps run, in reverse order.",
-		"After the run, failed or not, the rollbacks of the completed write steps run, in "
-		"reverse order (rollback: always).",
+		("After the run, failed or not, the rollbacks of the completed write steps run, in "
+		 "reverse order (rollback: always)."),
 		"Rollbacks never run (rollback: never).",
 	};
 	front_matter(pg);

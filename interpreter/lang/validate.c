@@ -287,6 +287,7 @@ static const char *hint(vctx *v, const char *word, const char *const *cands, siz
 
 /* ---- diagnostics ---- */
 
+__attribute__((format(printf, 7, 0)))
 static void vdiag(vctx *v, int sev, const char *file, int line, int col,
 		  const char *rule, const char *fmt, va_list ap)
 {
