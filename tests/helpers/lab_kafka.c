@@ -104,6 +104,7 @@ static void quiet_log(const rd_kafka_t *rk, int level, const char *fac, const ch
 {
 }
 
+__attribute__((format(printf, 1, 2), noreturn))
 static void die(const char *fmt, ...)
 {
 	va_list ap;
@@ -144,6 +145,7 @@ static int watched_gone(void)
 /* one log line: "2026-12-01T10:00:00.123Z NAME message", as the lab's other processes */
 static const char *log_name = "lab_kafka";
 
+__attribute__((format(printf, 1, 2)))
 static void logf_(const char *fmt, ...)
 {
 	struct timespec ts;
@@ -169,6 +171,7 @@ typedef struct {
 	size_t n, cap;
 } buf;
 
+__attribute__((format(printf, 2, 3)))
 static void bprintf(buf *b, const char *fmt, ...)
 {
 	va_list ap;
