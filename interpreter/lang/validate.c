@@ -2945,8 +2945,8 @@ static runbook *load_rb(const char *path, const rb_text *text, diags *dg, int li
 		runbook_free(rb);
 		return NULL;
 	}
-	/* the bytes just parsed, so the hash is of exactly what was checked */
-	sha256_hex(rb->d.src, rb->d.srclen, rb->sha256);
+	/* runbook_sha256() hashes these very bytes (they stay in the arena) */
+	rb->digest = arena_alloc(&rb->a, 65);
 
 	vctx v = { 0 };
 	v.rb = rb;
@@ -2974,6 +2974,13 @@ static runbook *load_rb(const char *path, const rb_text *text, diags *dg, int li
 		return NULL;
 	}
 	return rb;
+}
+
+const char *runbook_sha256(const runbook *rb)
+{
+	if (!rb->digest[0])
+		sha256_hex(rb->d.src, rb->d.srclen, rb->digest);
+	return rb->digest;
 }
 
 /* Free a runbook and everything it points to (one arena). NULL is fine. */
