@@ -98,7 +98,7 @@ void arena_free(arena *a)
 	a->total = 0;
 }
 
-void *arena_alloc(arena *a, size_t n)
+void *arena_alloc_raw(arena *a, size_t n)
 {
 	n = (n + 15) & ~(size_t)15;
 	arena_block *b = a->head;
@@ -113,13 +113,19 @@ void *arena_alloc(arena *a, size_t n)
 	void *p = b->data + b->used;
 	b->used += n;
 	a->total += n;
+	return p;
+}
+
+void *arena_alloc(arena *a, size_t n)
+{
+	void *p = arena_alloc_raw(a, n);
 	memset(p, 0, n);
 	return p;
 }
 
 char *arena_strndup(arena *a, const char *s, size_t n)
 {
-	char *p = arena_alloc(a, n + 1);
+	char *p = arena_alloc_raw(a, n + 1);
 	memcpy(p, s, n);
 	p[n] = 0;
 	return p;

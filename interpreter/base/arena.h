@@ -26,6 +26,8 @@ typedef struct arena {
 void arena_init(arena *a);
 void arena_free(arena *a);
 void *arena_alloc(arena *a, size_t n);          /* zeroed, 16-byte aligned */
+/* the same, not zeroed: for memory the caller fills at once */
+void *arena_alloc_raw(arena *a, size_t n);
 char *arena_strndup(arena *a, const char *s, size_t n);
 char *arena_strdup(arena *a, const char *s);
 /* an array v of n elements of size bytes, *cap of them allocated, with
