@@ -389,9 +389,8 @@ static size_t utf8_ok(const unsigned char *p, size_t left)
 
 /* s with invalid UTF-8 as \xNN, and control characters too unless
  * keep_controls (heap) */
-static char *safe_text(const char *s, int keep_controls)
+static void add_safe(sbuf *b, const char *s, int keep_controls)
 {
-	sbuf b = { 0 };
 	const unsigned char *u = (const unsigned char *)s;
 	size_t left = strlen(s);
 	while (left) {
@@ -400,7 +399,7 @@ static char *safe_text(const char *s, int keep_controls)
 		while (run < left && u[run] >= 0x20 && u[run] < 0x7f)
 			run++;
 		if (run) {
-			sbuf_add(&b, (const char *)u, run);
+			sbuf_add(b, (const char *)u, run);
 			u += run;
 			left -= run;
 			continue;
@@ -409,14 +408,23 @@ static char *safe_text(const char *s, int keep_controls)
 		if (!n && keep_controls && (*u < 0x20 || *u == 0x7f))
 			n = 1;
 		if (n) {
-			sbuf_add(&b, (const char *)u, n);
+			sbuf_add(b, (const char *)u, n);
 		} else {
-			sbuf_addf(&b, "\\x%02x", *u);
+			char hex[5] = { '\\', 'x', "0123456789abcdef"[*u >> 4],
+					"0123456789abcdef"[*u & 15], 0 };
+			sbuf_add(b, hex, 4);
 			n = 1;
 		}
 		u += n;
 		left -= n;
 	}
+}
+
+/* s made safe as add_safe() does it (heap) */
+static char *safe_text(const char *s, int keep_controls)
+{
+	sbuf b = { 0 };
+	add_safe(&b, s, keep_controls);
 	return sbuf_detach(&b);
 }
 
@@ -524,12 +532,10 @@ static void add_num(sbuf *b, int n)
 static void text_one(sbuf *b, const diag *g, int color)
 {
 	const char *bold = color ? "\033[1m" : "", *reset = color ? "\033[0m" : "";
-	char *m = safe_msg(g->msg);
-	char *f = safe_msg(g->file ? g->file : "runbook");
 	const char *sevc = !color ? "" :
 		g->severity == SEV_ERROR ? "\033[1;31m" : "\033[1;33m";
 	sbuf_adds(b, bold);
-	sbuf_adds(b, f);
+	add_safe(b, g->file ? g->file : "runbook", 0);
 	if (g->line)
 		add_num(b, g->line);
 	if (g->col)
@@ -542,7 +548,7 @@ static void text_one(sbuf *b, const diag *g, int color)
 	sbuf_addc(b, ':');
 	sbuf_adds(b, reset);
 	sbuf_addc(b, ' ');
-	sbuf_adds(b, m);
+	add_safe(b, g->msg, 0);
 	if (g->rule) {
 		sbuf_adds(b, " [");
 		sbuf_adds(b, g->rule);
@@ -550,8 +556,6 @@ static void text_one(sbuf *b, const diag *g, int color)
 	}
 	sbuf_addc(b, '\n');
 	print_source(b, g, color);
-	free(m);
-	free(f);
 }
 
 /* The diagnostics collect in one buffer, written out in large pieces. */
