@@ -466,7 +466,8 @@ static void print_source(sbuf *out, const diag *g, int color)
 	size_t nc = 0;
 	for (size_t i = 0; i < len;) {
 		cs[nc++] = i;
-		size_t n = utf8_ok((const unsigned char *)p + i, len - i);
+		unsigned char c = (unsigned char)p[i];
+		size_t n = c >= 0x20 && c < 0x7f ? 1 : utf8_ok((const unsigned char *)p + i, len - i);
 		i += n ? n : 1;
 	}
 	cs[nc] = len;
@@ -484,7 +485,8 @@ static void print_source(sbuf *out, const diag *g, int color)
 	for (size_t i = from; i < to; i++) {
 		const char *c = p + cs[i];
 		size_t n = cs[i + 1] - cs[i];
-		if (*c == '\t' || utf8_ok((const unsigned char *)c, n) == n)
+		if ((*c >= 0x20 && *c < 0x7f) || *c == '\t' ||
+		    utf8_ok((const unsigned char *)c, n) == n)
 			continue;
 		sbuf_add(out, p + run, cs[i] - run);
 		sbuf_addc(out, '?');
