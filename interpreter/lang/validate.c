@@ -2278,8 +2278,8 @@ static void finish_step(stepparse *p, node *ak)
 	}
 
 	for (size_t i = 0; !st->for_each && i < st->n->n; i++)
-		if (!strcmp(st->n->keys[i]->str, "max-concurrency") ||
-		    !strcmp(st->n->keys[i]->str, "max-errors"))
+		if (st->n->keys[i]->str[0] == 'm' && (!strcmp(st->n->keys[i]->str, "max-concurrency") ||
+						      !strcmp(st->n->keys[i]->str, "max-errors")))
 			err(v, st->n->keys[i], "for-each", "'%s' needs 'for-each': it limits the items "
 			    "of a for-each step", st->n->keys[i]->str);
 	if (st->prim) {
