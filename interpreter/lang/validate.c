@@ -77,9 +77,11 @@ typedef struct vctx {
 	double dfl_backoff;
 	int dfl_onfail;
 	/* the files being loaded, outermost first (real paths): a `use` of
-	 * one of them is a cycle */
+	 * one of them is a cycle; the outermost is NULL until a `use` step
+	 * needs it (path is its name as given) */
 	char **chain;
 	size_t depth;
+	const char *path;
 	const char *with_what;  /* for add_ref while walking a `with:` value */
 	const step *result_of;  /* for add_ref while walking expect and outputs */
 } vctx;
@@ -1361,6 +1363,10 @@ static void check_use(vctx *v, step *st)
 		if (st->with && is_map(st->with))
 			walk_tmpl(v, st->with, st, 0);
 		return;
+	}
+	if (!v->chain[0]) {
+		char *top = realpath(v->path, NULL);
+		v->chain[0] = top ? top : xstrdup(v->path);
 	}
 	char *real = realpath(path, NULL);
 	if (!real)
@@ -2901,8 +2907,8 @@ static void validate_refs(vctx *v)
  */
 static runbook *load_top(const char *path, const rb_text *text, diags *dg, int lint)
 {
-	char *real = realpath(path, NULL);
-	char *chain[1] = { real ? real : xstrdup(path) };
+	/* check_use() resolves the real path when a `use` step needs it */
+	char *chain[1] = { NULL };
 	runbook *rb;
 	if (!fragments_seen) {
 		rb = load_rb(path, text, dg, lint, chain, 1);
@@ -2957,6 +2963,7 @@ static runbook *load_rb(const char *path, const rb_text *text, diags *dg, int li
 	v.dfl_onfail = ONFAIL_ROLLBACK;
 	v.chain = chain;
 	v.depth = depth;
+	v.path = path;
 	rb->rollback_policy = RBPOL_ON_FAILURE;
 	rb->default_timeout_ms = DEFAULT_IO_TIMEOUT_MS;    /* until defaults.timeout says */
 
