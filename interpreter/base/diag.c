@@ -30,6 +30,7 @@ typedef struct source {
 	size_t len;
 	size_t *lines;          /* byte offset of each line start, built lazily */
 	size_t nlines;
+	int lf_only;            /* with lines: LF is the only line break in src */
 } source;
 
 static source *sources;
@@ -316,11 +317,11 @@ static void index_lines(source *s)
 	s->lines = xmalloc(cap * sizeof(size_t));
 	s->lines[s->nlines++] = 0;
 	const char *end = s->src + s->len;
-	int lf_only = !memchr(s->src, '\r', s->len) && !memchr(s->src, 0xC2, s->len) &&
-		      !memchr(s->src, 0xE2, s->len);
+	s->lf_only = !memchr(s->src, '\r', s->len) && !memchr(s->src, 0xC2, s->len) &&
+		     !memchr(s->src, 0xE2, s->len);
 	for (const char *q = s->src; q < end;) {
-		q = next_break(q, end, lf_only);
-		size_t b = yaml_break_len(q, end);
+		q = next_break(q, end, s->lf_only);
+		size_t b = s->lf_only ? q < end : yaml_break_len(q, end);
 		if (!b) {
 			q++;
 			continue;
@@ -346,7 +347,7 @@ static int source_line(const char *file, int n, const char **p, size_t *len)
 		return -1;
 	const char *start = s->src + s->lines[n - 1];
 	const char *end = s->src + s->len, *q = start;
-	while ((q = next_break(q, end, 0)) < end && !yaml_break_len(q, end))
+	while ((q = next_break(q, end, s->lf_only)) < end && !yaml_break_len(q, end))
 		q++;
 	*p = start;
 	*len = (size_t)(q - start);
