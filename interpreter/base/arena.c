@@ -7,12 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct arena_block {
-	arena_block *next;
-	size_t used, cap;
-	_Alignas(16) unsigned char data[];
-};
-
 #define BLOCK_MIN (64 * 1024)
 
 static void oom(void)
@@ -98,28 +92,21 @@ void arena_free(arena *a)
 	a->total = 0;
 }
 
-void *arena_alloc(arena *a, size_t n)
+void *arena_alloc_block(arena *a, size_t n)
 {
-	n = (n + 15) & ~(size_t)15;
-	arena_block *b = a->head;
-	if (!b || b->cap - b->used < n) {
-		size_t cap = n > BLOCK_MIN ? n : BLOCK_MIN;
-		b = xmalloc(sizeof(*b) + cap);
-		b->cap = cap;
-		b->used = 0;
-		b->next = a->head;
-		a->head = b;
-	}
-	void *p = b->data + b->used;
-	b->used += n;
+	size_t cap = n > BLOCK_MIN ? n : BLOCK_MIN;
+	arena_block *b = xmalloc(sizeof(*b) + cap);
+	b->cap = cap;
+	b->used = n;
+	b->next = a->head;
+	a->head = b;
 	a->total += n;
-	memset(p, 0, n);
-	return p;
+	return b->data;
 }
 
 char *arena_strndup(arena *a, const char *s, size_t n)
 {
-	char *p = arena_alloc(a, n + 1);
+	char *p = arena_alloc_raw(a, n + 1);
 	memcpy(p, s, n);
 	p[n] = 0;
 	return p;

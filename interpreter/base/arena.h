@@ -16,6 +16,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 typedef struct arena_block arena_block;
 typedef struct arena {
@@ -23,9 +24,39 @@ typedef struct arena {
 	size_t total;           /* bytes handed out, for limits and stats */
 } arena;
 
+/* a block: the bump pointer is data + used (here for the inline fast path) */
+struct arena_block {
+	arena_block *next;
+	size_t used, cap;
+	_Alignas(16) unsigned char data[];
+};
+
 void arena_init(arena *a);
 void arena_free(arena *a);
-void *arena_alloc(arena *a, size_t n);          /* zeroed, 16-byte aligned */
+/* a new block for n bytes (n a multiple of 16), and n bytes of it */
+void *arena_alloc_block(arena *a, size_t n);
+
+/* n bytes, 16-byte aligned, not zeroed: for memory the caller fills at
+ * once.  Inline: the loader allocates a node or a string per YAML event. */
+static inline void *arena_alloc_raw(arena *a, size_t n)
+{
+	n = (n + 15) & ~(size_t)15;
+	arena_block *b = a->head;
+	if (!b || b->cap - b->used < n)
+		return arena_alloc_block(a, n);
+	void *p = b->data + b->used;
+	b->used += n;
+	a->total += n;
+	return p;
+}
+
+/* the same, zeroed */
+static inline void *arena_alloc(arena *a, size_t n)
+{
+	void *p = arena_alloc_raw(a, n);
+	memset(p, 0, n);
+	return p;
+}
 char *arena_strndup(arena *a, const char *s, size_t n);
 char *arena_strdup(arena *a, const char *s);
 /* an array v of n elements of size bytes, *cap of them allocated, with

@@ -30,6 +30,7 @@ typedef struct source {
 	size_t len;
 	size_t *lines;          /* byte offset of each line start, built lazily */
 	size_t nlines;
+	int lf_only;            /* with lines: LF is the only line break in src */
 } source;
 
 static source *sources;
@@ -68,7 +69,14 @@ void diag_vadd(diags *d, int severity, const char *file, int line, int col,
 		d->cap = d->cap ? d->cap * 2 : 16;
 		d->v = xrealloc(d->v, d->cap * sizeof(*d->v));
 	}
-	char *msg = vxasprintf(fmt, ap);
+	/* most messages fit the stack buffer: one formatting pass */
+	char buf[512];
+	va_list cp;
+	va_copy(cp, ap);
+	int n = vsnprintf(buf, sizeof(buf), fmt, cp);
+	va_end(cp);
+	char *msg = n >= 0 && (size_t)n < sizeof(buf) ? xstrndup(buf, (size_t)n) :
+		    vxasprintf(fmt, ap);
 
 	diag *g = &d->v[d->n++];
 	g->file = file ? xstrdup(file) : NULL;
@@ -283,36 +291,63 @@ size_t yaml_break_len(const char *p, const char *end)
 	return 0;
 }
 
+/* A byte that may start a line break (yaml_break_len's first bytes). */
+static int may_break(unsigned char c)
+{
+	return c == '\n' || c == '\r' || c == 0xC2 || c == 0xE2;
+}
+
+/* The next byte of [q, end) that may start a line break, or end.  A
+ * source whose only breaks are LF (nearly all) is searched with memchr. */
+static const char *next_break(const char *q, const char *end, int lf_only)
+{
+	if (lf_only) {
+		const char *nl = memchr(q, '\n', (size_t)(end - q));
+		return nl ? nl : end;
+	}
+	while (q < end && !may_break((unsigned char)*q))
+		q++;
+	return q;
+}
+
+/* The byte offset of each line start of s (lazily, once per source). */
+static void index_lines(source *s)
+{
+	size_t cap = 64;
+	s->lines = xmalloc(cap * sizeof(size_t));
+	s->lines[s->nlines++] = 0;
+	const char *end = s->src + s->len;
+	s->lf_only = !memchr(s->src, '\r', s->len) && !memchr(s->src, 0xC2, s->len) &&
+		     !memchr(s->src, 0xE2, s->len);
+	for (const char *q = s->src; q < end;) {
+		q = next_break(q, end, s->lf_only);
+		size_t b = s->lf_only ? q < end : yaml_break_len(q, end);
+		if (!b) {
+			q++;
+			continue;
+		}
+		q += b;
+		if (s->nlines == cap) {
+			cap *= 2;
+			s->lines = xrealloc(s->lines, cap * sizeof(size_t));
+		}
+		s->lines[s->nlines++] = (size_t)(q - s->src);
+	}
+}
+
 /* Line n (1-based) of file: its start and length without the break. */
 static int source_line(const char *file, int n, const char **p, size_t *len)
 {
 	source *s = source_find(file);
 	if (!s || n < 1)
 		return -1;
-	if (!s->lines) {
-		size_t cap = 64;
-		s->lines = xmalloc(cap * sizeof(size_t));
-		s->lines[s->nlines++] = 0;
-		const char *end = s->src + s->len;
-		for (const char *q = s->src; q < end;) {
-			size_t b = yaml_break_len(q, end);
-			if (!b) {
-				q++;
-				continue;
-			}
-			q += b;
-			if (s->nlines == cap) {
-				cap *= 2;
-				s->lines = xrealloc(s->lines, cap * sizeof(size_t));
-			}
-			s->lines[s->nlines++] = (size_t)(q - s->src);
-		}
-	}
+	if (!s->lines)
+		index_lines(s);
 	if ((size_t)n > s->nlines)
 		return -1;
 	const char *start = s->src + s->lines[n - 1];
 	const char *end = s->src + s->len, *q = start;
-	while (q < end && !yaml_break_len(q, end))
+	while ((q = next_break(q, end, s->lf_only)) < end && !yaml_break_len(q, end))
 		q++;
 	*p = start;
 	*len = (size_t)(q - start);
@@ -355,24 +390,42 @@ static size_t utf8_ok(const unsigned char *p, size_t left)
 
 /* s with invalid UTF-8 as \xNN, and control characters too unless
  * keep_controls (heap) */
-static char *safe_text(const char *s, int keep_controls)
+static void add_safe(sbuf *b, const char *s, int keep_controls)
 {
-	sbuf b = { 0 };
 	const unsigned char *u = (const unsigned char *)s;
 	size_t left = strlen(s);
 	while (left) {
+		/* a run of printable ASCII goes in at once */
+		size_t run = 0;
+		while (run < left && u[run] >= 0x20 && u[run] < 0x7f)
+			run++;
+		if (run) {
+			sbuf_add(b, (const char *)u, run);
+			u += run;
+			left -= run;
+			continue;
+		}
 		size_t n = utf8_ok(u, left);
 		if (!n && keep_controls && (*u < 0x20 || *u == 0x7f))
 			n = 1;
 		if (n) {
-			sbuf_add(&b, (const char *)u, n);
+			sbuf_add(b, (const char *)u, n);
 		} else {
-			sbuf_addf(&b, "\\x%02x", *u);
+			char hex[5] = { '\\', 'x', "0123456789abcdef"[*u >> 4],
+					"0123456789abcdef"[*u & 15], 0 };
+			sbuf_add(b, hex, 4);
 			n = 1;
 		}
 		u += n;
 		left -= n;
 	}
+}
+
+/* s made safe as add_safe() does it (heap) */
+static char *safe_text(const char *s, int keep_controls)
+{
+	sbuf b = { 0 };
+	add_safe(&b, s, keep_controls);
 	return sbuf_detach(&b);
 }
 
@@ -395,25 +448,27 @@ static char *safe_path(const char *s)
 #define SHOW_MAX 160            /* characters of a source line shown at most */
 
 /*
- * Print the source line (a window of it when long) and a caret under
+ * Append the source line (a window of it when long) and a caret under
  * column col; tabs are kept so the caret lines up with the text.
  */
-static void print_source(FILE *out, const diag *g, int color)
+static void print_source(sbuf *out, const diag *g, int color)
 {
 	const char *p;
 	size_t len;
 	if (!g->line || source_line(g->file, g->line, &p, &len))
 		return;
 	if (g->hide_source) {
-		fprintf(out, "  (the line is not shown: it holds the credential)\n");
+		sbuf_adds(out, "  (the line is not shown: it holds the credential)\n");
 		return;
 	}
 	/* split the line into characters: start offsets */
-	size_t *cs = xmalloc((len + 1) * sizeof(*cs));
+	size_t stackcs[256];
+	size_t *cs = len < 256 ? stackcs : xmalloc((len + 1) * sizeof(*cs));
 	size_t nc = 0;
 	for (size_t i = 0; i < len;) {
 		cs[nc++] = i;
-		size_t n = utf8_ok((const unsigned char *)p + i, len - i);
+		unsigned char c = (unsigned char)p[i];
+		size_t n = c >= 0x20 && c < 0x7f ? 1 : utf8_ok((const unsigned char *)p + i, len - i);
 		i += n ? n : 1;
 	}
 	cs[nc] = len;
@@ -425,62 +480,99 @@ static void print_source(FILE *out, const diag *g, int color)
 		from = caret - SHOW_BEFORE;
 	if (to - from > SHOW_MAX)
 		to = from + SHOW_MAX;
-	sbuf b = { 0 };
-	sbuf_adds(&b, "  ");
-	if (from)
-		sbuf_adds(&b, "...");
+	sbuf_adds(out, from ? "  ..." : "  ");
+	/* printable characters go in as runs, the others as '?' */
+	size_t run = cs[from];
 	for (size_t i = from; i < to; i++) {
 		const char *c = p + cs[i];
 		size_t n = cs[i + 1] - cs[i];
-		if (*c == '\t' || utf8_ok((const unsigned char *)c, n) == n)
-			sbuf_add(&b, c, n);
-		else
-			sbuf_addc(&b, '?');
+		if ((*c >= 0x20 && *c < 0x7f) || *c == '\t' ||
+		    utf8_ok((const unsigned char *)c, n) == n)
+			continue;
+		sbuf_add(out, p + run, cs[i] - run);
+		sbuf_addc(out, '?');
+		run = cs[i + 1];
 	}
-	if (to < nc)
-		sbuf_adds(&b, "...");
-	fprintf(out, "%s\n", b.buf);
-	sbuf_release(&b);
+	sbuf_add(out, p + run, cs[to] - run);
+	sbuf_adds(out, to < nc ? "...\n" : "\n");
 	if (g->col) {
-		sbuf_adds(&b, "  ");
+		char pad[SHOW_MAX + 8];
+		size_t k = 0;
+		pad[k++] = ' ';
+		pad[k++] = ' ';
 		if (from)
-			sbuf_adds(&b, "   ");
+			for (int j = 0; j < 3; j++)
+				pad[k++] = ' ';
 		for (size_t i = from; i < caret && i < to; i++)
-			sbuf_addc(&b, p[cs[i]] == '\t' ? '\t' : ' ');
+			pad[k++] = p[cs[i]] == '\t' ? '\t' : ' ';
+		sbuf_add(out, pad, k);
 		if (color)
-			sbuf_adds(&b, g->severity == SEV_ERROR ? "\033[1;31m" : "\033[1;33m");
-		sbuf_addc(&b, '^');
+			sbuf_adds(out, g->severity == SEV_ERROR ? "\033[1;31m" : "\033[1;33m");
+		sbuf_addc(out, '^');
 		if (color)
-			sbuf_adds(&b, "\033[0m");
-		fprintf(out, "%s\n", b.buf);
-		sbuf_release(&b);
+			sbuf_adds(out, "\033[0m");
+		sbuf_addc(out, '\n');
 	}
-	free(cs);
+	if (cs != stackcs)
+		free(cs);
 }
 
-static void print_text(FILE *out, const diags *d, int color)
+/* ":N" for n (n > 0) */
+static void add_num(sbuf *b, int n)
+{
+	char t[16];
+	size_t k = sizeof(t);
+	unsigned v = (unsigned)n;
+	do {
+		t[--k] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	t[--k] = ':';
+	sbuf_add(b, t + k, sizeof(t) - k);
+}
+
+/* Append one diagnostic in the text format, its source line under it. */
+static void text_one(sbuf *b, const diag *g, int color)
 {
 	const char *bold = color ? "\033[1m" : "", *reset = color ? "\033[0m" : "";
-	for (size_t i = 0; i < d->n; i++) {
-		const diag *g = &d->v[i];
-		char *m = safe_msg(g->msg);
-		char *f = safe_msg(g->file ? g->file : "runbook");
-		const char *sevc = !color ? "" :
-			g->severity == SEV_ERROR ? "\033[1;31m" : "\033[1;33m";
-		fprintf(out, "%s%s", bold, f);
-		if (g->line)
-			fprintf(out, ":%d", g->line);
-		if (g->col)
-			fprintf(out, ":%d", g->col);
-		fprintf(out, ":%s %s%s:%s %s", reset, sevc,
-			g->severity == SEV_ERROR ? "error" : "warning", reset, m);
-		if (g->rule)
-			fprintf(out, " [%s]", g->rule);
-		fputc('\n', out);
-		print_source(out, g, color);
-		free(m);
-		free(f);
+	const char *sevc = !color ? "" :
+		g->severity == SEV_ERROR ? "\033[1;31m" : "\033[1;33m";
+	sbuf_adds(b, bold);
+	add_safe(b, g->file ? g->file : "runbook", 0);
+	if (g->line)
+		add_num(b, g->line);
+	if (g->col)
+		add_num(b, g->col);
+	sbuf_addc(b, ':');
+	sbuf_adds(b, reset);
+	sbuf_addc(b, ' ');
+	sbuf_adds(b, sevc);
+	sbuf_adds(b, g->severity == SEV_ERROR ? "error" : "warning");
+	sbuf_addc(b, ':');
+	sbuf_adds(b, reset);
+	sbuf_addc(b, ' ');
+	add_safe(b, g->msg, 0);
+	if (g->rule) {
+		sbuf_adds(b, " [");
+		sbuf_adds(b, g->rule);
+		sbuf_addc(b, ']');
 	}
+	sbuf_addc(b, '\n');
+	print_source(b, g, color);
+}
+
+/* The diagnostics collect in one buffer, written out in large pieces. */
+static void print_text(FILE *out, const diags *d, int color)
+{
+	sbuf b = { 0 };
+	for (size_t i = 0; i < d->n; i++) {
+		text_one(&b, &d->v[i], color);
+		if (b.len >= 64 * 1024 || i + 1 == d->n) {
+			fwrite(b.buf, 1, b.len, out);
+			b.len = 0;
+		}
+	}
+	sbuf_release(&b);
 }
 
 /* ---- json ---- */

@@ -127,6 +127,9 @@ typedef struct policies {
 	size_t n;
 	const char *fixed;      /* --config FILE */
 	int none;               /* --no-config */
+	/* the last directory searched (as named, the file in it no symlink)
+	 * and the .runbook.yaml found for it (NULL: none) */
+	char *dir, *dir_found;
 } policies;
 
 static int is_file(const char *dir, const char *name, int want_dir)
@@ -161,12 +164,34 @@ static char *find_policy(const char *file)
 	return found;
 }
 
+/*
+ * find_policy(), searched once for the files of one directory: a file
+ * that is no symlink has its real directory where its name says, so the
+ * next such file named in the same directory has the same answer (a
+ * directory of 1,000 runbooks: one search, not 1,000 of 8 stat calls).
+ */
+static char *find_policy_cached(policies *ps, const char *file)
+{
+	struct stat sb;
+	if (load_is_stdin(file) || lstat(file, &sb) < 0 || S_ISLNK(sb.st_mode))
+		return find_policy(file);
+	const char *slash = strrchr(file, '/');
+	size_t dl = slash ? (size_t)(slash - file) : 0;
+	if (!ps->dir || strlen(ps->dir) != dl || strncmp(ps->dir, file, dl)) {
+		free(ps->dir);
+		free(ps->dir_found);
+		ps->dir = xstrndup(file, dl);
+		ps->dir_found = find_policy(file);
+	}
+	return ps->dir_found ? xstrdup(ps->dir_found) : NULL;
+}
+
 /* the policy of file (loaded once per .runbook.yaml, its errors to dg), or NULL */
 static const lint_policy *policy_of(policies *ps, const char *file, diags *dg)
 {
 	if (ps->none)
 		return NULL;
-	char *path = ps->fixed ? xstrdup(ps->fixed) : find_policy(file);
+	char *path = ps->fixed ? xstrdup(ps->fixed) : find_policy_cached(ps, file);
 	if (!path)
 		return NULL;
 	for (size_t i = 0; i < ps->n; i++)
@@ -189,6 +214,8 @@ static void policies_release(policies *ps)
 	}
 	free(ps->path);
 	free(ps->v);
+	free(ps->dir);
+	free(ps->dir_found);
 	lint_set_policy(NULL);
 }
 

@@ -341,7 +341,7 @@ static void front_matter(page *pg)
 		v_release(v);
 	}
 	sbuf_addf(&pg->b, "---\n" MARKER " (runbook sha256 %s): edit the runbook, not this page -->\n",
-		  pg->rb->sha256);
+		  runbook_sha256(pg->rb));
 }
 
 
@@ -809,7 +809,7 @@ static void section_run(page *pg, const tlog *l, const verdict *vd)
 	kv_row(pg, "Outcome", e ? buf : NULL, 0);
 	kv_row(pg, "Operator", s ? tev_str(s, "operator") : NULL, 1);
 	const char *sha = s ? tev_str(s, "sha256") : NULL;
-	kv_row(pg, "Runbook version", sha && !strcmp(sha, pg->rb->sha256) ? "this file"
+	kv_row(pg, "Runbook version", sha && !strcmp(sha, runbook_sha256(pg->rb)) ? "this file"
 				      : "another version of this file (its sha256 differs)", 0);
 	for (size_t i = 0; i < vd->n; i++)
 		if (vd->v[i].result == VC_FAIL) {

@@ -149,10 +149,10 @@ runbook *record_runbook(const command *self, const char *rbpath, const tlog *l, 
 	}
 	diags_release(&dg);
 	const char *sha = tev_str(l->start, "sha256");
-	if (!sha || strcmp(sha, rb->sha256)) {
+	if (!sha || strcmp(sha, runbook_sha256(rb))) {
 		fprintf(stderr, "runbook %s: %s changed since the run started (sha256 %.12s..., now %.12s...): "
 			"going on would mix two versions of the procedure\n", cmd, rbpath, sha ? sha : "?",
-			rb->sha256);
+			runbook_sha256(rb));
 		runbook_free(rb);
 		return NULL;
 	}

@@ -575,8 +575,11 @@ static const fn *fn_find(const char *name)
 {
 	size_t i;
 
+	/* the first letters first (every name starts with a lower-case ASCII
+	 * letter): one compare a row */
+	char c0 = name[0] >= 'A' && name[0] <= 'Z' ? (char)(name[0] - 'A' + 'a') : name[0];
 	for (i = 0; i < NFUNCS; i++)
-		if (!strcasecmp(functions[i].name, name))
+		if (functions[i].name[0] == c0 && !strcasecmp(functions[i].name, name))
 			return &functions[i];
 	return NULL;
 }

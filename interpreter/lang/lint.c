@@ -183,7 +183,8 @@ static const node *own_key(const step *st, const char *key)
 /* what kind of credential the text s[0..n) holds, or NULL */
 static const char *credential_in(const char *s, size_t n)
 {
-	/* hint: text every match holds, looked for first (most strings have none) */
+	/* hint: text every match holds, looked for first (most strings have
+	 * none); bit i of `seen`: a byte of the i-th hint (a rare one) occurs */
 	static const struct { const char *what, *hint, *re; } kinds[] = {
 		{ "an AWS access key id", "IA", "\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b" },
 		{ "a JSON Web Token", "eyJ", "\\beyJ[A-Za-z0-9_-]{4,}\\.eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]{4,}" },
@@ -191,9 +192,19 @@ static const char *credential_in(const char *s, size_t n)
 		{ "a password in a URL", "://", "(?i)\\b[a-z][a-z0-9+.-]*://[^/\\s:@]+:(?!\\$\\{\\{|\\*)[^/\\s@]+@" },
 		{ "a password", "=", "(?i)(?<![a-z])(?:password|passwd|pwd)=(?!\\$\\{\\{|\\*|<|\\$[A-Za-z_{])[^\\s&;'\"]+" },
 	};
+	/* one pass for the hints' first bytes: most strings hold none */
+	unsigned seen = 0;
+	for (size_t i = 0; i < n; i++)
+		switch (s[i]) {
+		case 'A': seen |= 1; break;
+		case 'J': seen |= 2; break;
+		case 'K': seen |= 4; break;
+		case ':': seen |= 8; break;
+		case '=': seen |= 16; break;
+		}
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
 		re_error e;
-		if (!memmem(s, n, kinds[i].hint, strlen(kinds[i].hint)))
+		if (!(seen & 1u << i) || !memmem(s, n, kinds[i].hint, strlen(kinds[i].hint)))
 			continue;
 		if (re_match(kinds[i].re, strlen(kinds[i].re), RE_INVALID_UTF, s, n, 0, &e) == 1)
 			return kinds[i].what;

@@ -702,10 +702,10 @@ static int parse_children(loader *L, node *n, int depth, size_t *size, int *heig
 	if (!L->fatal) {
 		n->n = cnt;
 		if (cnt) {
-			n->vals = arena_alloc(L->a, cnt * sizeof(*vals));
+			n->vals = arena_alloc_raw(L->a, cnt * sizeof(*vals));
 			memcpy(n->vals, vals, cnt * sizeof(*vals));
 			if (is_map) {
-				n->keys = arena_alloc(L->a, cnt * sizeof(*keys));
+				n->keys = arena_alloc_raw(L->a, cnt * sizeof(*keys));
 				memcpy(n->keys, keys, cnt * sizeof(*keys));
 			}
 		}
@@ -906,13 +906,13 @@ static int load_fd(arena *a, int fd, const struct stat *st, doc *d, diags *dg)
 	/* read straight into the arena: a regular file's size is known, and
 	 * anything else (or a file that grows meanwhile) doubles the buffer */
 	size_t cap = S_ISREG(st->st_mode) ? (size_t)st->st_size + 1 : 4096, len = 0;
-	char *buf = arena_alloc(a, cap + 1);
+	char *buf = arena_alloc_raw(a, cap + 1);
 	for (;;) {
 		if (len == cap) {
 			if (cap > LOAD_MAX_BYTES)
 				break;
 			size_t ncap = 2 * cap < LOAD_MAX_BYTES + 1 ? 2 * cap : LOAD_MAX_BYTES + 1;
-			char *bigger = arena_alloc(a, ncap + 1);
+			char *bigger = arena_alloc_raw(a, ncap + 1);
 			memcpy(bigger, buf, len);
 			buf = bigger;
 			cap = ncap;

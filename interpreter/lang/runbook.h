@@ -145,7 +145,7 @@ typedef struct runbook {
 	arena a;
 	doc d;
 	const char *path;
-	char sha256[65];
+	char *digest;           /* 65 bytes in a: runbook_sha256() fills them on first use */
 	const char *id, *title, *version, *owner, *last_reviewed;
 	input_def *inputs;
 	size_t ninputs;
@@ -183,6 +183,9 @@ runbook *runbook_load(const char *path, diags *dg, int lint);
 runbook *runbook_load_text(const char *path, const char *name, const char *buf, size_t len,
 			   diags *dg, int lint);
 void runbook_free(runbook *rb);
+/* The hex sha256 of the source bytes that were loaded and checked,
+ * computed on first use (`check` never needs it). */
+const char *runbook_sha256(const runbook *rb);
 /* s is a calendar date YYYY-MM-DD (as `last-reviewed` must be) */
 int runbook_date_ok(const char *s);
 

@@ -77,9 +77,11 @@ typedef struct vctx {
 	double dfl_backoff;
 	int dfl_onfail;
 	/* the files being loaded, outermost first (real paths): a `use` of
-	 * one of them is a cycle */
+	 * one of them is a cycle; the outermost is NULL until a `use` step
+	 * needs it (path is its name as given) */
 	char **chain;
 	size_t depth;
+	const char *path;
 	const char *with_what;  /* for add_ref while walking a `with:` value */
 	const step *result_of;  /* for add_ref while walking expect and outputs */
 } vctx;
@@ -1369,6 +1371,10 @@ static void check_use(vctx *v, step *st)
 			walk_tmpl(v, st->with, st, 0);
 		return;
 	}
+	if (!v->chain[0]) {
+		char *top = realpath(v->path, NULL);
+		v->chain[0] = top ? top : xstrdup(v->path);
+	}
 	char *real = realpath(path, NULL);
 	if (!real)
 		real = xstrdup(path);
@@ -2297,8 +2303,8 @@ static void finish_step(stepparse *p, node *ak)
 	}
 
 	for (size_t i = 0; !st->for_each && i < st->n->n; i++)
-		if (!strcmp(st->n->keys[i]->str, "max-concurrency") ||
-		    !strcmp(st->n->keys[i]->str, "max-errors"))
+		if (st->n->keys[i]->str[0] == 'm' && (!strcmp(st->n->keys[i]->str, "max-concurrency") ||
+						      !strcmp(st->n->keys[i]->str, "max-errors")))
 			err(v, st->n->keys[i], "for-each", "'%s' needs 'for-each': it limits the items "
 			    "of a for-each step", st->n->keys[i]->str);
 	if (st->prim) {
@@ -2925,8 +2931,8 @@ static void validate_refs(vctx *v)
  */
 static runbook *load_top(const char *path, const rb_text *text, diags *dg, int lint)
 {
-	char *real = realpath(path, NULL);
-	char *chain[1] = { real ? real : xstrdup(path) };
+	/* check_use() resolves the real path when a `use` step needs it */
+	char *chain[1] = { NULL };
 	runbook *rb;
 	if (!fragments_seen) {
 		rb = load_rb(path, text, dg, lint, chain, 1);
@@ -2969,8 +2975,8 @@ static runbook *load_rb(const char *path, const rb_text *text, diags *dg, int li
 		runbook_free(rb);
 		return NULL;
 	}
-	/* the bytes just parsed, so the hash is of exactly what was checked */
-	sha256_hex(rb->d.src, rb->d.srclen, rb->sha256);
+	/* runbook_sha256() hashes these very bytes (they stay in the arena) */
+	rb->digest = arena_alloc(&rb->a, 65);
 
 	vctx v = { 0 };
 	v.rb = rb;
@@ -2981,6 +2987,7 @@ static runbook *load_rb(const char *path, const rb_text *text, diags *dg, int li
 	v.dfl_onfail = ONFAIL_ROLLBACK;
 	v.chain = chain;
 	v.depth = depth;
+	v.path = path;
 	rb->rollback_policy = RBPOL_ON_FAILURE;
 	rb->default_timeout_ms = DEFAULT_IO_TIMEOUT_MS;    /* until defaults.timeout says */
 
@@ -2998,6 +3005,13 @@ static runbook *load_rb(const char *path, const rb_text *text, diags *dg, int li
 		return NULL;
 	}
 	return rb;
+}
+
+const char *runbook_sha256(const runbook *rb)
+{
+	if (!rb->digest[0])
+		sha256_hex(rb->d.src, rb->d.srclen, rb->digest);
+	return rb->digest;
 }
 
 /* Free a runbook and everything it points to (one arena). NULL is fine. */

@@ -2819,7 +2819,7 @@ static void emit_run_start(run_ctx *rc)
 	if (rb->version)
 		cJSON_AddStringToObject(f, "version", rb->version);
 	cJSON_AddStringToObject(f, "file", rb->path);
-	cJSON_AddStringToObject(f, "sha256", rb->sha256);
+	cJSON_AddStringToObject(f, "sha256", runbook_sha256(rb));
 	cJSON_AddStringToObject(f, "mode", mode_names[rc->o->mode]);
 	if (rc->key)
 		cJSON_AddStringToObject(f, "concurrency_key", rc->key);
@@ -2849,7 +2849,7 @@ static void emit_run_resume(run_ctx *rc)
 	cJSON *f = cJSON_CreateObject();
 	cJSON_AddNumberToObject(f, "from_seq", (double)rs->from_seq);
 	cJSON_AddNumberToObject(f, "torn_bytes", (double)transcript_torn_bytes(&rc->t));
-	cJSON_AddStringToObject(f, "sha256", rc->rb->sha256);
+	cJSON_AddStringToObject(f, "sha256", runbook_sha256(rc->rb));
 	cJSON_AddStringToObject(f, "operator", rc->op);
 	host_name(host);
 	cJSON_AddStringToObject(f, "host", host);
@@ -2877,7 +2877,7 @@ static void emit_run_undo(run_ctx *rc)
 	char host[256];
 	cJSON *f = cJSON_CreateObject();
 	cJSON_AddNumberToObject(f, "from_seq", (double)rs->from_seq);
-	cJSON_AddStringToObject(f, "sha256", rc->rb->sha256);
+	cJSON_AddStringToObject(f, "sha256", runbook_sha256(rc->rb));
 	cJSON_AddStringToObject(f, "operator", rc->op);
 	host_name(host);
 	cJSON_AddStringToObject(f, "host", host);
