@@ -51,3 +51,32 @@ expect_rc 1
 [ -e undone.log ] || fail "the rollback of first did not run"
 [ ! -e last.log ] || fail "last ran after a no"
 expect_jq no.jsonl '[.[] | select(.event=="run.end")][0].status == "failed"'
+
+# a manual step parks the same way; its secret field, answered later in
+# FILE (as JSON, as serve writes it), is masked everywhere
+SECRET=qZ81-parked-XPLUM-secret
+cat > man.yaml <<'Y'
+runbook: parked-manual
+title: Parked manual step
+steps:
+  - id: gen-key
+    manual: "Generate a key in the portal, then enter it."
+    fields:
+      key: { type: secret }
+      count: { type: int, min: 1, max: 9 }
+  - id: use
+    effect: read
+    exec: [sh, -c, 'echo "key=$K n=$N"']
+    env: { K: "${{ steps.gen-key.result.fields.key }}", N: "${{ steps.gen-key.result.fields.count }}" }
+Y
+rm -f man-answers.yaml
+rb run man.yaml --transcript man.jsonl --approve park:man-answers.yaml
+expect_rc 8
+expect_jq man.jsonl '[.[] | select(.event=="approve.wait")][0] | .kind == "manual" and .fields == ["key", "count"] and (.instructions | test("portal"))'
+printf '{"gen-key": {"confirmed": true, "by": "api", "fields": {"key": "%s", "count": 3}}}\n' "$SECRET" > man-answers.yaml
+chmod 600 man-answers.yaml
+rb resume man.jsonl --approve park:man-answers.yaml
+expect_rc 0
+expect_jq man.jsonl '[.[] | select(.event=="manual")][0] | .confirmed == true and .fields.key == "***" and .fields.count == 3'
+expect_jq man.jsonl '[.[] | select(.event=="step.end" and .step=="use")][0].result.stdout | test("key=\\*\\*\\* n=3")'
+expect_no "$SECRET" man.jsonl
