@@ -11,6 +11,7 @@
  * actions are expected to be safe to repeat.
  */
 #include "cli/cmd.h"
+#include "lang/prim.h"
 #include "run/exec.h"
 #include "run/reap.h"
 #include "record/replay.h"
@@ -182,6 +183,8 @@ static const step *undecided(const resume_args *a, const runbook *rb, const repl
 	const step *st = runbook_find_step(rb, rp->in_doubt);
 	if (!st || st->idempotent || st->check_step)
 		return NULL;
+	if (st->prim && (st->prim->flags & (PF_APPROVAL | PF_MANUAL)))
+		return NULL;    /* an approval or a manual step: asked again */
 	if (st->for_each && !items_started(rp, st->id))
 		return NULL;    /* between items: none is in doubt */
 	return st;

@@ -64,7 +64,8 @@ int opt_stdlib_dir(const char *dir);
 #define OPT_INPUT(id) OPT_LIST(id, "input", 0, "k=v", "the value of input k")
 #define OPT_INPUTS(id) OPT_STRING(id, "inputs", 0, "FILE", "input values from a YAML or JSON mapping")
 #define OPT_APPROVE(id) OPT_STRING(id, "approve", 0, "auto|FILE", \
-	"answer approve steps: yes to all, or from a mapping of step-id: yes|no")
+	"answer approve steps: yes to all, or from a mapping of step-id: yes|no; park:FILE: " \
+	"a step FILE does not answer yet stops the run (exit 8) until `resume` finds its answer")
 #define OPT_OPERATOR(id) OPT_STRING(id, "operator", 0, "NAME", \
 	"who runs it, for the transcript (else $USER@host)")
 #define OPT_SIGN_KEY(id) OPT_STRING(id, "sign-key", 0, "KEY", \

@@ -155,6 +155,15 @@ const event_def event_table[EV_COUNT] = {
 		       "answered_at"),
 		FIELDS("mode", "answered_at"),
 	},
+	[EV_APPROVE_WAIT] = {
+		"approve.wait",
+		"an approve or manual step (`kind`) has no answer yet in the --approve park:FILE "
+		"answers file (`answers`): the question or the instructions, and a manual step's "
+		"field names; the run stops there (no step.end, no rollback, no run.end, exit 8) "
+		"and `runbook resume` asks the file again",
+		FIELDS("step", "kind", "answers"),
+		FIELDS("kind", "fields", "answers", "item"),
+	},
 	[EV_ROLLBACK_START] = {
 		"rollback.start",
 		"the rollback begins: why, the steps it undoes in order, whether the failed "

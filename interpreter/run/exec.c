@@ -87,7 +87,10 @@ typedef struct run_ctx {
 	term term;
 	value *inputs, *env, *steps, *run;
 	conn_slot *conns;
-	value *answers;                 /* --approve FILE */
+	value *answers;                 /* --approve FILE (or park:FILE) */
+	const char *answers_path;       /* that FILE */
+	int park;                       /* --approve park:FILE: no answer parks the run */
+	int parked;                     /* a step waits for its answer: the run stops here */
 	const char *operator_name;
 	scope top;                      /* the runbook's own scope */
 	scope *frag_scopes;             /* every fragment call's scope */
@@ -390,17 +393,58 @@ static void scopes_release(run_ctx *rc)
 /* ---------- approve, manual ---------- */
 
 /*
+ * --approve park:FILE, FILE without an answer for st: can the run stop
+ * here and wait?  A step of the runbook's own phases, at its top: not
+ * in a rollback, a fragment call or a for-each item (those fail, as
+ * without an answer).
+ */
+static int can_park(const run_ctx *rc, const step *st, const char *phase)
+{
+	return t_sc == &rc->top && !item_run(st) && !st->owner && strcmp(phase, "rollback") &&
+	       strcmp(phase, "cleanup") && st->id && !strchr(st->id, '/');
+}
+
+/*
+ * The run parks on st: approve.wait records what it waits for (the
+ * question or the instructions, redacted as the approve event is), and
+ * the run stops as if its interpreter had died there: no step.end, no
+ * rollback, no run.end; `runbook resume` asks FILE again.
+ */
+static void park(run_ctx *rc, const step *st, const char *phase, int manual, const char *text)
+{
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "kind", manual ? "manual" : "approve");
+	cJSON_AddStringToObject(f, manual ? "instructions" : "question", text);
+	if (manual) {
+		cJSON *names = cJSON_AddArrayToObject(f, "fields");
+		for (size_t i = 0; i < st->nfields; i++)
+			cJSON_AddItemToArray(names, cJSON_CreateString(st->fields[i].name));
+	}
+	cJSON_AddStringToObject(f, "answers", rc->answers_path);
+	emit(rc, EV_APPROVE_WAIT, st, phase, f);
+	transcript_sync(&rc->t);
+	rc->parked = 1;
+}
+
+/*
  * The approve and manual primitives: the operator answers (run/ask.h);
  * the answer is the result, and an approve or manual event records it
  * (a secret field masked).  Not approved, not confirmed: the step fails.
  */
-static int do_ask(run_ctx *rc, const step *st, prim_call *c)
+static int do_ask(run_ctx *rc, const step *st, const char *phase, prim_call *c)
 {
-	asker k = { rc->o->approve, rc->answers, rc->operator_name, rc->red };
+	asker k = { rc->answers_path ? rc->answers_path : rc->o->approve, rc->answers,
+		    rc->operator_name, rc->red };
 	int manual = (st->prim->flags & PF_MANUAL) != 0;
 	const char *yes = manual ? "confirmed" : "approved";
 	char *text = v_to_text(c->args);
 	answer a;
+	if (rc->park && !v_obj_get(rc->answers, st->id) && can_park(rc, st, phase)) {
+		park(rc, st, phase, manual, text);
+		c->error = xasprintf("waiting for an answer in %s", rc->answers_path);
+		free(text);
+		return -1;
+	}
 	if ((manual ? ask_manual(&k, st, text, &a, &c->error)
 		    : ask_approval(&k, st, text, &a, &c->error)) < 0) {
 		free(text);
@@ -565,7 +609,7 @@ static int call_prim(run_ctx *rc, const step *st, int64_t timeout_ms, const char
 	c.on_spawn = on_spawn;
 	c.spawn_ud = &note;
 	if (r == 0 && (st->prim->flags & (PF_APPROVAL | PF_MANUAL)))
-		r = do_ask(rc, st, &c);
+		r = do_ask(rc, st, phase, &c);
 	else if (r == 0) {
 		pthread_mutex_unlock(&g_lock);
 		r = st->prim->run(&c);
@@ -1103,6 +1147,8 @@ static int run_attempt(run_ctx *rc, const step *st, const step_dur *d, const cha
 		free(*error);
 		*error = NULL;
 		int r = call_prim(rc, st, d->timeout_ms, phase, attempt, cancel, result, error);
+		if (rc->parked)
+			break;          /* waiting for an answer: no attempt to judge */
 		int ok = judge_held(rc, st, phase, attempt, st->has_until ? poll : 0, r, *result, recs,
 				    error, h);
 		done = ok && (!h || h->held >= d->hold_ms);
@@ -1136,7 +1182,7 @@ static int run_attempts(run_ctx *rc, const step *st, const char *phase,
 	for (int attempt = 1; attempt <= d.attempts; attempt++) {
 		*attempts = attempt;
 		status = run_attempt(rc, st, &d, phase, attempt, cancel, result, recs, error);
-		if (status == ST_OK || *cancel || attempt == d.attempts)
+		if (status == ST_OK || *cancel || rc->parked || attempt == d.attempts)
 			break;
 		term_step_retry(&rc->term, shown_id(st), attempt, d.attempts, *error);
 		if (sleep_ms(delay, cancel) < 0)
@@ -1148,6 +1194,18 @@ static int run_attempts(run_ctx *rc, const step *st, const char *phase,
 	if (*cancel && status != ST_OK && !*error)
 		*error = xstrdup("interrupted");
 	return status;
+}
+
+/* the step the run parks on: no step.end (resume runs it again), a line */
+static int park_step(run_ctx *rc, const step *st, value *result, value *recs, char *error)
+{
+	term_line(&rc->term, "  waiting: %s (%s)", shown_id(st), error ? error : "an answer");
+	if (result)
+		v_release(result);
+	if (recs)
+		v_release(recs);
+	free(error);
+	return ST_FAILED;
 }
 
 /*
@@ -1206,6 +1264,8 @@ static int run_step(run_ctx *rc, const step *st, const char *phase, volatile sig
 					  rc->stopped_by->phase == PH_GUARD ? "tripped" : "failed");
 		}
 	}
+	if (rc->parked)
+		return park_step(rc, st, result, recs, error);
 	if (why.skip)
 		return end_not_run(rc, st, phase, t0, status, &why);
 	return end_step(rc, st, phase, t0, status, attempts, result, recs, error);
@@ -1435,6 +1495,11 @@ static int decide_in_doubt(run_ctx *rc, step *st, const char *phase)
 	if (st->idempotent) {
 		how = "idempotent: re-run";
 		rerun = 1;
+	} else if (st->prim && (st->prim->flags & (PF_APPROVAL | PF_MANUAL))) {
+		/* it waited for its answer (approve.wait), or died asking: asking
+		 * again has no effect */
+		how = "a question to the operator: asked again";
+		rerun = 1;
 	} else if (st->check_step && st->check_step->prim) {
 		/* the probe reads whether the effect happened; it runs under the
 		 * step's own id, its events marked by the step.in-doubt record */
@@ -1574,6 +1639,8 @@ static void run_group(run_ctx *rc, step *const *g, size_t n, const char *phase, 
 /* after a step of a phase: 0 go on, -1 stop the phase */
 static int after_step(run_ctx *rc, step *st, int s, int always)
 {
+	if (rc->parked)
+		return -1;      /* nothing new starts; the run stops, not failed */
 	if (s == ST_OK && st->effect == EFFECT_WRITE)
 		push_done(rc, st, t_sc);
 	if (s != ST_FAILED || always)
@@ -2683,6 +2750,32 @@ static void resume_restore(run_ctx *rc, const resume_state *rs)
 }
 
 /*
+ * --approve FILE or park:FILE: the answers into rc->answers (park: a FILE
+ * that does not exist yet answers nothing).  0, or -1 with *err.
+ */
+static int answers_load(run_ctx *rc, char **err)
+{
+	const char *a = rc->o->approve;
+	struct stat sb;
+	if (!a || !strcmp(a, "auto"))
+		return 0;
+	rc->park = !strncmp(a, "park:", 5);
+	rc->answers_path = rc->park ? a + 5 : a;
+	if (rc->park && !*rc->answers_path) {
+		*err = xstrdup("--approve park:FILE needs a FILE");
+		return -1;
+	}
+	if (rc->park && stat(rc->answers_path, &sb) < 0 && errno == ENOENT) {
+		rc->answers = v_obj();
+		return 0;
+	}
+	rc->answers = load_owned_mapping(rc->answers_path,
+		"an answers file is a mapping of step id: yes|no, {approved, comment, by} "
+		"or {confirmed, comment, by, fields}", err);
+	return rc->answers ? 0 : -1;
+}
+
+/*
  * The values a run starts with: its inputs, the --approve answers, env,
  * what a resumed run had done, the `run` context (a new run id in
  * run_id), the connections' slots and every secret, the environment
@@ -2704,11 +2797,9 @@ static int run_prepare(run_ctx *rc, char run_id[33])
 	rc->inputs = inputs_resolve(rb, &ia, rc->red, 0, &err);
 	if (!rc->inputs)
 		return start_error(err, EXIT_USAGE);
-	if (o->approve && strcmp(o->approve, "auto") && !(rc->answers = load_owned_mapping(o->approve,
-			"an answers file is a mapping of step id: yes|no, {approved, comment, by} "
-			"or {confirmed, comment, by, fields}", &err)))
+	if (answers_load(rc, &err) < 0)
 		return start_error(err, EXIT_USAGE);
-	asker k = { o->approve, rc->answers, NULL, rc->red };
+	asker k = { rc->answers_path ? rc->answers_path : o->approve, rc->answers, NULL, rc->red };
 	ask_register_secrets(&k, rb);
 	rc->env = env_object();
 	rc->steps = v_obj();
@@ -2943,6 +3034,8 @@ static void run_phases(run_ctx *rc, int stop)
 		watch_enter(&rc->w, phases[i]);
 		if (run_phase(rc, phases[i], 0) < 0)
 			stop = 1;
+		if (rc->parked)
+			break;          /* no phase.end: resume enters the phase again */
 		cJSON *pe = cJSON_CreateObject();
 		cJSON_AddStringToObject(pe, "phase", phase_names[phases[i]]);
 		cJSON_AddStringToObject(pe, "status", stop ? "failed" : "ok");
@@ -3095,6 +3188,19 @@ static void print_summary(run_ctx *rc, int code)
  * the signal that stopped them, the rollbacks, a drill's cleanup (always),
  * run.end and the summary.  Returns the exit code.
  */
+/* the run parked on a step: the transcript on disk, without run.end */
+static int run_parked(run_ctx *rc)
+{
+	transcript_sync(&rc->t);
+	if (!rc->o->quiet)
+		term_line(&rc->term, "waiting for an answer in %s; then: runbook resume %s --approve "
+			  "%s", rc->answers_path, rc->tpath ? rc->tpath : "TRANSCRIPT", rc->o->approve);
+	transcript_close(&rc->t);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	return EXIT_WAITING;
+}
+
 static int run_recorded(run_ctx *rc)
 {
 	const run_opts *o = rc->o;
@@ -3119,6 +3225,8 @@ static int run_recorded(run_ctx *rc)
 			  mode_names[o->mode], rc->rb->id, rc->rb->title ? rc->rb->title : "");
 
 	run_phases(rc, resume_stops(rc));
+	if (rc->parked)
+		return run_parked(rc);
 	rc->interrupted = g_signal != 0;
 	if (rc->stopped_by && !rc->interrupted)
 		g_cancel = 0;   /* it cancelled the steps; the rollback and cleanup run as after a failure */

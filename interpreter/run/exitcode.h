@@ -29,6 +29,8 @@
 	  "the transcript does not verify (verify; resume will not build on it)") \
 	X(EXIT_GUARD_TRIPPED, 6, "guard-tripped", \
 	  "a drill's guard failed: the drill was stopped, rolled back and cleaned up") \
+	X(EXIT_WAITING, 8, "waiting", \
+	  "a step waits for its answer (approve or manual, --approve park:FILE): answer in FILE, then `runbook resume`") \
 	X(EXIT_INTERRUPTED_INT, 130, "interrupted", \
 	  "SIGINT (128 + 2): the step was stopped, the rollbacks completed") \
 	X(EXIT_INTERRUPTED_TERM, 143, "terminated", \

@@ -40,6 +40,7 @@ const char *child_run_status(int code, const char *transcript)
 	cJSON_Delete(e);
 	switch (code) {
 	case EXIT_OK: return "ok";
+	case EXIT_WAITING: return "waiting";     /* an approval waits for its answer */
 	case EXIT_INTERRUPTED_INT:
 	case EXIT_INTERRUPTED_TERM: return "aborted";
 	default:

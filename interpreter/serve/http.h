@@ -16,6 +16,7 @@ typedef struct http_req {
 	const char *path;
 	const char *param;      /* the {id} segment of the route, or NULL */
 	const char *idempotency_key;    /* the Idempotency-Key header, or NULL */
+	const char *who;        /* the bearer token's name (--tokens), or NULL */
 	const char *body;       /* NUL-ended; len bytes */
 	size_t len;
 } http_req;
@@ -37,6 +38,7 @@ void reply_error(http_reply *r, int status, const char *fmt, ...)
 void h_post_run(serve *sv, const http_req *q, http_reply *r);
 void h_get_run(serve *sv, const http_req *q, http_reply *r);
 void h_get_transcript(serve *sv, const http_req *q, http_reply *r);
+void h_post_approve(serve *sv, const http_req *q, http_reply *r);
 void h_post_alertmanager(serve *sv, const http_req *q, http_reply *r);
 void h_get_metrics(serve *sv, const http_req *q, http_reply *r);
 

@@ -40,6 +40,9 @@ static const route routes[] = {
 	  "a run: {\"id\", \"runbook\", \"status\", \"exit\"}" },
 	{ "GET", "/v1/runs/{id}/transcript", h_get_transcript,
 	  "the run's JSON-lines transcript, as written so far" },
+	{ "POST", "/v1/runs/{id}/approve", h_post_approve,
+	  "answer the step a waiting run waits on: {\"step\", \"approved\" (or \"confirmed\", \"fields\"), "
+	  "\"comment\"} -> 202 {\"id\", \"status\"}" },
 	{ "POST", "/v1/alertmanager", h_post_alertmanager,
 	  "an Alertmanager webhook (version 4): runs by the --rules file -> 202 {\"runs\", \"skipped\"}" },
 	{ "GET", "/metrics", h_get_metrics,
@@ -78,9 +81,11 @@ typedef struct conn_state {
 	int too_big;
 } conn_state;
 
-/* the bearer token against every known one, each in constant time */
-static int token_ok(serve *sv, struct MHD_Connection *c)
+/* the bearer token against every known one, each in constant time; *who:
+ * the name of the one it is (NULL without --tokens) */
+static int token_ok(serve *sv, struct MHD_Connection *c, const char **who)
 {
+	*who = NULL;
 	if (!sv->ntokens)
 		return 1;
 	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
@@ -89,8 +94,12 @@ static int token_ok(serve *sv, struct MHD_Connection *c)
 	char got[65];
 	sha256_hex(h + 7, strlen(h + 7), got);
 	int ok = 0;
-	for (size_t i = 0; i < sv->ntokens; i++)
-		ok |= !CRYPTO_memcmp(got, sv->token_hash[i], 64);
+	for (size_t i = 0; i < sv->ntokens; i++) {
+		int same = !CRYPTO_memcmp(got, sv->token_hash[i], 64);
+		ok |= same;
+		if (same)
+			*who = sv->token_name[i];
+	}
 	return ok;
 }
 
@@ -169,7 +178,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	http_reply r = { .status = 500, .fd = -1 };
 	http_req q = { .method = method, .path = url, .body = cs->body ? cs->body : "", .len = cs->len };
-	if (!token_ok(sv, c))
+	if (!token_ok(sv, c, &q.who))
 		reply_error(&r, 401, "a valid 'Authorization: Bearer TOKEN' header is required");
 	else if (cs->too_big)
 		reply_error(&r, 413, "the body is over %d bytes", MAX_BODY);

@@ -53,4 +53,8 @@ struct store {
  * file, fsync'ed, renamed, the folder fsync'ed), DIR/runs/<id>/transcript.jsonl */
 store *store_file_open(const char *dir, char **err);
 
+/* data into path (mode 0600) through path.tmp: written, fsync'ed, renamed,
+ * folder fsync'ed; 0, or -1 with errno (serve's answers files use it too) */
+int write_durably(const char *path, const char *folder, const char *data);
+
 #endif

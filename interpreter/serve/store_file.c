@@ -73,8 +73,7 @@ static int fsync_path(const char *path)
 	return rc;
 }
 
-/* data into path through path.tmp, durably: 0 or -1 with errno */
-static int write_durably(const char *path, const char *folder, const char *data)
+int write_durably(const char *path, const char *folder, const char *data)
 {
 	char *tmp = xasprintf("%s.tmp", path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

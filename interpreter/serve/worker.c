@@ -5,7 +5,9 @@
  *
  * The child is `runbook run FILE --input k=v... --transcript T` (or
  * `runbook resume T` when the row was already running: serve died under
- * it), started with execve, never a shell, in its own process group with
+ * it, or an approval's answer came; both with --approve park:ANSWERS, the
+ * answers file in the run's folder that POST /v1/runs/{id}/approve
+ * writes), started with execve, never a shell, in its own process group with
  * standard input /dev/null and its output in the run's folder.  It keeps
  * the interpreter's own signal handling; it is killed when serve dies
  * (PR_SET_PDEATHSIG), and the next serve resumes it from its transcript.
@@ -45,7 +47,7 @@ static const double buckets[SERVE_BUCKETS] = { 1, 5, 15, 60, 300, 900, 3600, 144
 /* the child's argv (malloc'd, NULL-ended): run or resume */
 static char **child_argv(const serve *sv, const run_row *r, const char *transcript, int resume)
 {
-	size_t n = 0, cap = 12 + 2 * (size_t)cJSON_GetArraySize(r->inputs);
+	size_t n = 0, cap = 14 + 2 * (size_t)cJSON_GetArraySize(r->inputs);
 	char **av = xcalloc(cap, sizeof *av);
 	av[n++] = xstrdup(sv->cfg.self);
 	if (resume) {
@@ -62,6 +64,10 @@ static char **child_argv(const serve *sv, const run_row *r, const char *transcri
 		av[n++] = xstrdup("--transcript");
 		av[n++] = xstrdup(transcript);
 	}
+	/* an approval waits for its answer over the API (approve.c): in the run's folder */
+	av[n++] = xstrdup("--approve");
+	av[n++] = xasprintf("park:%.*s/answers.yaml",
+			    (int)(strlen(transcript) - strlen("/transcript.jsonl")), transcript);
 	av[n++] = xstrdup("--no-color");
 	return av;
 }
@@ -195,6 +201,10 @@ static void work_one(serve *sv, int slot, const char *id)
 	free(r.status);
 	r.status = xstrdup(child_run_status(code, transcript));
 	r.exit_code = code;
+	if (code == EXIT_WAITING) {
+		put_row(sv, &r);        /* parked: the slot is free; an answer queues it again */
+		goto out;
+	}
 	r.ended = (double)wall_ms() / 1000;
 	put_row(sv, &r);
 	count_end(sv, &r);

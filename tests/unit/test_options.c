@@ -283,12 +283,13 @@ static void test_exit_codes(void)
 {
 	static const int want[] = { EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ROLLBACK_INCOMPLETE,
 				    EXIT_LOCKED, EXIT_VERIFY_FAILED, EXIT_GUARD_TRIPPED,
-				    EXIT_INTERRUPTED_INT, EXIT_INTERRUPTED_TERM };
+				    EXIT_WAITING, EXIT_INTERRUPTED_INT, EXIT_INTERRUPTED_TERM };
 	CHECK(exit_code_count == sizeof want / sizeof want[0]);
 	for (size_t i = 0; i < exit_code_count && i < sizeof want / sizeof want[0]; i++)
 		CHECK(exit_codes[i].code == want[i] && *exit_codes[i].name && *exit_codes[i].meaning);
 	CHECK(EXIT_SIGNAL(2) == EXIT_INTERRUPTED_INT && EXIT_SIGNAL(15) == EXIT_INTERRUPTED_TERM);
-	CHECK(EXIT_USAGE == 2 && EXIT_VERIFY_FAILED == 5 && EXIT_LOCKED == 4 && EXIT_GUARD_TRIPPED == 6);
+	CHECK(EXIT_USAGE == 2 && EXIT_VERIFY_FAILED == 5 && EXIT_LOCKED == 4 && EXIT_GUARD_TRIPPED == 6 &&
+	      EXIT_WAITING == 8);
 }
 
 /* --stdlib: a directory, else the message and a usage error */

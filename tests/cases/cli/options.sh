@@ -88,7 +88,7 @@ sed -n '/^exit codes:/,$p' main-help | tail -n +2 | awk '{print $1, $2}' >codes-
 sed -n '/^## Exit codes/,/^#/p' reference.md | sed -n 's/^| \([0-9]*\) | `\([a-z-]*\)` |.*/\1 \2/p' >codes-ref
 [ -s codes-help ] || fail "runbook --help prints no exit codes"
 cmp -s codes-help codes-ref || fail "exit codes: --help and the reference disagree: $(diff codes-help codes-ref)"
-[ "$(cut -d' ' -f1 codes-help | tr '\n' ' ')" = "0 1 2 3 4 5 6 130 143 " ] ||
+[ "$(cut -d' ' -f1 codes-help | tr '\n' ' ')" = "0 1 2 3 4 5 6 8 130 143 " ] ||
 	fail "exit codes: $(cut -d' ' -f1 codes-help | tr '\n' ' ')"
 grep -q 'docs/reference.md' <(sed -n '/^## Exit codes/,/^## /p' "$ROOT/README.md") ||
 	fail "README's exit codes do not point to docs/reference.md"

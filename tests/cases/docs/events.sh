@@ -1,7 +1,7 @@
 # The transcript events are one table: every event a representative set
 # of runs writes (a run with secrets, an approval, a manual step, a fragment, retries and
 # polls, a failure and its rollback, a dry run, a drill, --parallel, an undo, a
-# signed run, a crash and its resume, a signal, concurrent http checks on
+# signed run, a crash and its resume, a parked approval and its resume, a signal, concurrent http checks on
 # a connection, guards and continuous probes) is listed in the reference with the fields it always
 # carries, and it carries them; every row of the reference is written by
 # one of the runs; and verify, which checks the required fields, passes
@@ -160,10 +160,19 @@ expect_rc 6
 rb run watch.yaml --input t=w-probe.jsonl --input probe=false --transcript w-probe.jsonl
 expect_rc 1
 
+# an approval parked for its answer (approve.wait), answered, resumed
+printf 'runbook: park\ntitle: Park\nowner: platform-operations\nsteps:\n  - id: ask\n    approve: go?\n' >park.yaml
+rb run park.yaml --approve park:park-ans.yaml --transcript park.jsonl
+expect_rc 8
+printf 'ask: yes\n' >park-ans.yaml
+chmod 600 park-ans.yaml
+rb resume park.jsonl --approve park:park-ans.yaml
+expect_rc 0
+
 rb reference
 cp out reference.md
 python3 - reference.md ok.jsonl fail.jsonl dry.jsonl drill.jsonl res.jsonl sig.jsonl w-ok.jsonl \
-	w-guard.jsonl w-probe.jsonl <<'PY' || fail "the events and the reference disagree"
+	w-guard.jsonl w-probe.jsonl park.jsonl <<'PY' || fail "the events and the reference disagree"
 import json, re, sys
 ref = open(sys.argv[1]).read()
 sec = ref[ref.index("## Transcript events"):]
@@ -192,7 +201,7 @@ for m in errs[:20]:
     print(m)
 sys.exit(1 if errs else 0)
 PY
-for t in ok fail dry drill res sig w-ok w-guard w-probe; do
+for t in ok fail dry drill res sig w-ok w-guard w-probe park; do
 	rb verify $t.jsonl
 	expect_out 'ok +integrity +chain'
 	expect_no 'required-fields'

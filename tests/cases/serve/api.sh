@@ -86,10 +86,14 @@ api GET /metrics -H "X-Big: $(head -c 100000 /dev/zero | tr '\0' a)"
 api GET /v1/runs/$id
 [ "$CODE" = 200 ] || fail "serve does not answer after a huge header: $CODE"
 
-# an approve step cannot be answered over the API: its run fails
+# an approve step waits for its answer over the API; a no fails its run
 printf 'runbook: appr\ntitle: asks\nowner: sre\nsteps:\n  - id: ok\n    approve: go on?\n' >rb/appr.yaml
 api POST /v1/runs -d '{"runbook": "appr.yaml"}'
 ap=$(jq -r .id resp)
+wait_run "$ap" waiting
+jq -e '.exit == 8' resp >/dev/null || fail "waiting approve run: $(cat resp)"
+api POST "/v1/runs/$ap/approve" -d '{"step": "ok", "approved": false}'
+[ "$CODE" = 202 ] || fail "approve: $CODE $(cat resp)"
 wait_run "$ap" failed
 jq -e '.exit == 1' resp >/dev/null || fail "approve run: $(cat resp)"
 
@@ -110,6 +114,6 @@ grep -q 'listening on' serve.out || fail "serve said nothing"
 # the route table, as --routes prints it
 rb serve --routes
 expect_rc 0
-for r in 'POST  /v1/runs ' 'GET   /v1/runs/\{id\} ' 'GET   /v1/runs/\{id\}/transcript' 'POST  /v1/alertmanager' 'GET   /metrics'; do
+for r in 'POST  /v1/runs ' 'GET   /v1/runs/\{id\} ' 'GET   /v1/runs/\{id\}/transcript' 'POST  /v1/runs/\{id\}/approve' 'POST  /v1/alertmanager' 'GET   /metrics'; do
 	expect_out "$r"
 done
