@@ -146,6 +146,29 @@ static int answer_run(serve *sv, const http_req *q, const run_row *row, const cJ
 	return rc;
 }
 
+/*
+ * The answered run back on the queue: 0, or -1 with a 503 when the queue
+ * refuses it (a broker down): the row reads waiting again, so that the
+ * same answer, asked again, queues it (the answers file keeps it).
+ */
+static int queue_or_wait(serve *sv, run_row *row, http_reply *r)
+{
+	char *err = NULL;
+	if (sv->q->ops->put(sv->q, row->id, row->ckey, &err) == 0)
+		return 0;
+	reply_error(r, 503, "the run could not be queued: %s; the answer is kept: send it again", err);
+	free(err);
+	err = NULL;
+	pthread_mutex_lock(&sv->mu);
+	free(row->status);
+	row->status = xstrdup("waiting");
+	row->exit_code = EXIT_WAITING;
+	if (sv->st->ops->put(sv->st, row, &err) < 0)
+		free(err);
+	pthread_mutex_unlock(&sv->mu);
+	return -1;
+}
+
 void h_post_approve(serve *sv, const http_req *q, http_reply *r)
 {
 	cJSON *body = parse_body(q, r);
@@ -171,8 +194,7 @@ void h_post_approve(serve *sv, const http_req *q, http_reply *r)
 		}
 	}
 	pthread_mutex_unlock(&sv->mu);
-	if (rc == 0) {
-		queue_again(sv, &row, 0);
+	if (rc == 0 && (rc = queue_or_wait(sv, &row, r)) == 0) {
 		r->status = 202;
 		r->json = cJSON_CreateObject();
 		cJSON_AddStringToObject(r->json, "id", row.id);

@@ -3,8 +3,9 @@
 # that takes brokers down and up).  A 2xx means the run is in the topic:
 # with the brokers down the answer is 503 within 2 s and nothing is kept,
 # and the same request afterwards runs once; 200 requests with one
-# Idempotency-Key run once; a serve killed mid-run gets its message again
-# (the offset was not committed) and resumes the run.
+# Idempotency-Key run once; an approval sent while the brokers are down is
+# a 503 and the run keeps waiting; a serve killed mid-run gets its message
+# again (the offset was not committed) and resumes the run.
 . "$ROOT/tests/lib/serve_helpers.sh"
 LK=$BUILD/helpers/lab_kafka
 cport=$(free_port)
@@ -29,6 +30,17 @@ steps:
     env: { TAG: "${{ inputs.tag }}" }
 YAML
 slow_runbook rb
+cat >rb/gate.yaml <<'YAML'
+runbook: gate
+title: an approval, then a mark
+owner: sre
+steps:
+  - id: go-ahead
+    approve: "Go?"
+  - id: after
+    effect: read
+    exec: [sh, -c, 'echo x >>marks/gate']
+YAML
 serve_start --runbooks rb --state st --workers 2 --queue "kafka://$BOOT/runs"
 trap stop_all EXIT
 lines() { [ -e "marks/$1" ] && wc -l <"marks/$1" || echo 0; }
@@ -67,6 +79,22 @@ wait_for posted
 c=$(jq -r .id resp)
 wait_run "$c" ok
 [ "$(lines c)" = 1 ] || fail "the retried run marked $(lines c) times"
+
+# an approval sent while the brokers are down: 503, the run still waits;
+# sent again once they are back, it resumes the run
+api POST /v1/runs -d '{"runbook": "gate.yaml"}'
+g=$(jq -r .id resp)
+wait_run "$g" waiting
+ctl down
+api POST "/v1/runs/$g/approve" -d '{"step": "go-ahead", "approved": true}'
+[ "$CODE" = 503 ] || fail "approving with the brokers down: $CODE $(cat resp)"
+grep -q 'the answer is kept' resp || fail "503 body: $(cat resp)"
+run_status_is "$g" waiting || fail "the run after a refused approval: $(cat resp)"
+ctl up
+approved() { api POST "/v1/runs/$g/approve" -d '{"step": "go-ahead", "approved": true}'; [ "$CODE" = 202 ]; }
+wait_for approved
+wait_run "$g" ok
+[ "$(lines gate)" = 1 ] || fail "the approved run marked $(lines gate) times"
 
 # kill -9 of serve mid-run: the next serve gets the message again and
 # resumes the run (the finished step does not run again)
